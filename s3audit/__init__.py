@@ -1,0 +1,26 @@
+"""s3audit: policy-as-code compliance linter and auditor for S3 data access.
+
+The public API (imported lazily so that ``import s3audit`` stays cheap):
+
+- ``load_snapshot(path)`` -> ``Snapshot``
+- ``Engine(snapshot)`` -> ``engine.decide(Request(...))`` -> ``Decision``
+"""
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+_LAZY = {
+    "load_snapshot": ("s3audit.snapshot.load", "load_snapshot"),
+    "Snapshot": ("s3audit.snapshot.model", "Snapshot"),
+    "Engine": ("s3audit.iam.engine", "Engine"),
+    "Request": ("s3audit.iam.engine", "Request"),
+    "Decision": ("s3audit.iam.engine", "Decision"),
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+        module, attr = _LAZY[name]
+        return getattr(importlib.import_module(module), attr)
+    raise AttributeError(name)

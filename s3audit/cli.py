@@ -1,0 +1,81 @@
+"""The command line: argument parsing and dispatch only.
+
+Each sub-command's work lives in ``s3audit.commands.<name>.run(args) -> int``, imported only when that
+command runs, so ``s3audit --help`` stays instant and never imports boto3. Any ``S3AuditError`` becomes
+one message on stderr and exit status 2.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from typing import Callable
+
+from . import __version__
+from .errors import S3AuditError
+
+EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse exits with status 2 on usage errors already; keep its message but without the noise."""
+
+    def error(self, message: str) -> None:  # pragma: no cover - argparse path
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message}\n")
+
+
+def _explain(p: argparse.ArgumentParser) -> None:
+    p.add_argument("snapshot", help="snapshot file (.json or .json.gz)")
+    p.add_argument("--principal", help="principal ARN, or 'anonymous' for the unauthenticated caller")
+    p.add_argument("--action", help="S3 action, for example s3:GetObject")
+    p.add_argument("--resource", help="resource ARN, for example arn:aws:s3:::bucket/key")
+    p.add_argument("--context", action="append", default=[], metavar="KEY=VALUE",
+                   help="request context value; repeat for several keys or values")
+    p.add_argument("--requests", metavar="FILE.jsonl",
+                   help="decide many requests, one JSON object per line ('-' for stdin)")
+    p.add_argument("--format", choices=("text", "json"), default=None,
+                   help="output format (default: text; json lines with --requests)")
+
+
+def _demo(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--snapshot", help="use this snapshot instead of the bundled demo estate")
+
+
+# name -> (help, argument builder). The module s3audit.commands.<name> holds run(args).
+COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
+    "demo": ("tour the bundled demo estate", _demo),
+    "explain": ("decide whether a principal can perform an S3 action, and why", _explain),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="s3audit", description="Policy-as-code compliance linter and auditor for S3 data access.")
+    parser.add_argument("--version", action="version", version=f"s3audit {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name, (help_text, build) in COMMANDS.items():
+        build(sub.add_parser(name, help=help_text, description=help_text))
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help()
+        return EXIT_BAD_INPUT
+    module = importlib.import_module(f"s3audit.commands.{args.command.replace('-', '_')}")
+    try:
+        return module.run(args)
+    except S3AuditError as exc:
+        print(f"s3audit: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("s3audit: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
