@@ -1,0 +1,322 @@
+"""Reading a snapshot: file -> JSON -> schema validation -> typed model. Nothing is half-loaded.
+
+The producers' side of the contract is ``SNAPSHOT.md``; this module enforces it. Every error names the
+file and the JSON pointer of the first bad value, and says in one sentence what was expected there.
+"""
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from importlib import resources
+from types import MappingProxyType
+from typing import Any, Mapping
+from urllib.parse import unquote
+
+from ..errors import Place, SnapshotError, pointer_join
+from ..fileio import parse_json, read_text
+from .model import (UNKNOWN, Account, AccessPoint, Acl, Bucket, Grant, Group, ManagedPolicy, Organization,
+                    OrgPolicy, PolicyDocument, PublicAccessBlock, Role, Snapshot, User)
+
+FORMAT = "s3audit.snapshot/v1"
+
+# Which bucket value an entry of the bucket's ``Errors`` makes unknown (by API name or by key).
+_ERROR_FIELDS = {
+    "GetBucketLocation": "Region", "GetBucketPolicy": "Policy", "GetBucketPolicyStatus": "PolicyStatus",
+    "GetBucketAcl": "Acl", "GetPublicAccessBlock": "PublicAccessBlock",
+    "GetBucketPublicAccessBlock": "PublicAccessBlock",
+    "GetBucketOwnershipControls": "OwnershipControls", "GetBucketEncryption": "Encryption",
+    "GetBucketVersioning": "Versioning", "GetBucketLogging": "Logging", "GetBucketTagging": "Tags",
+    "GetBucketLifecycleConfiguration": "Lifecycle", "GetBucketLifecycle": "Lifecycle",
+    "GetObjectLockConfiguration": "ObjectLock", "GetBucketReplication": "Replication",
+    "GetBucketWebsite": "Website", "GetAccessPointPolicy": "Policy",
+    "GetAccessPointPolicyStatus": "PolicyStatus",
+}
+
+
+@lru_cache(maxsize=1)
+def schema() -> dict:
+    """The snapshot JSON Schema shipped in the package (loaded on first use, not at import)."""
+    return json.loads(resources.files(__package__).joinpath("schema.json").read_text("utf-8"))
+
+
+@lru_cache(maxsize=1)
+def _validator():
+    import jsonschema
+    return jsonschema.Draft202012Validator(schema())
+
+
+def load_snapshot(path: str) -> Snapshot:
+    """Load, validate and model the snapshot at ``path`` (``.json`` or ``.json.gz``)."""
+    document = parse_json(read_text(path), str(path))
+    return snapshot_from_dict(document, file=str(path))
+
+
+def validate(document: Any, file: str | None = None) -> None:
+    """Raise SnapshotError for the first value that breaks the schema."""
+    if not isinstance(document, dict):
+        raise SnapshotError("a snapshot is a JSON object", Place(file, pointer=""))
+    errors = list(_validator().iter_errors(document))
+    if not errors:
+        return
+    import jsonschema.exceptions as jx
+    first = min(errors, key=lambda e: _document_order(document, e.absolute_path))
+    if first.context:  # oneOf / anyOf: the branch that came closest says the most
+        first = jx.best_match(first.context) or first
+    pointer = pointer_join("", *first.absolute_path)
+    raise SnapshotError(_describe(first), Place(file, pointer=pointer))
+
+
+def _document_order(document: Any, path) -> list[int]:
+    """Positions of a path's steps in the document as written, so 'first' means first in the file."""
+    order, node = [], document
+    for step in path:
+        if isinstance(node, dict):
+            order.append(list(node).index(step) if step in node else len(node))
+        else:
+            order.append(step if isinstance(step, int) else 0)
+        try:
+            node = node[step]
+        except (KeyError, IndexError, TypeError):
+            break
+    return order
+
+
+def _describe(error) -> str:
+    kind, value = error.validator, error.instance
+    if kind == "required":
+        missing = [k for k in error.validator_value if isinstance(value, dict) and k not in value]
+        return f"missing required key `{missing[0] if missing else error.validator_value[0]}`"
+    if kind == "type":
+        want = error.validator_value
+        want = " or ".join(want) if isinstance(want, list) else want
+        return f"expected {want}, found {_json_type(value)}"
+    if kind == "const":
+        return f"expected `{error.validator_value}`, found `{_short(value)}`"
+    if kind == "enum":
+        return f"expected one of {', '.join(f'`{v}`' for v in error.validator_value)}, found `{_short(value)}`"
+    if kind == "pattern":
+        hint = {"^\\d{12}$": "a 12-digit account id"}.get(error.validator_value)
+        if hint is None and "\\d{4}-\\d{2}-\\d{2}" in error.validator_value:
+            hint = "an RFC 3339 timestamp such as 2026-11-24T02:00:00Z"
+        return f"expected {hint or 'a value matching ' + error.validator_value}, found `{_short(value)}`"
+    if kind == "minLength":
+        return "must not be empty"
+    if kind == "minimum":
+        return f"must be at least {error.validator_value}"
+    return error.message
+
+
+def _json_type(value: Any) -> str:
+    return {dict: "an object", list: "an array", str: "a string", bool: "a boolean", type(None): "null",
+            int: "a number", float: "a number"}.get(type(value), type(value).__name__)
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value) if not isinstance(value, str) else value
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def snapshot_from_dict(document: Any, file: str | None = None) -> Snapshot:
+    """Validate a snapshot document and build the typed model."""
+    validate(document, file)
+    return _Builder(file).snapshot(document)
+
+
+def decode_policy(value: Any, place: Place) -> Any:
+    """A policy document as an object: JSON objects as they are; JSON text plain or URL-encoded."""
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("%7B") or text.startswith("%7b") or ("%22" in text and not text.startswith("{")):
+            text = unquote(text)
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise SnapshotError(f"policy text is not valid JSON: {exc.msg.lower()} at character {exc.pos}",
+                                place) from None
+    return value
+
+
+def _tags(value: Any) -> Mapping[str, str]:
+    if isinstance(value, list):
+        return MappingProxyType({t["Key"]: t["Value"] for t in value})
+    if isinstance(value, dict):
+        return MappingProxyType(dict(value))
+    return MappingProxyType({})
+
+
+class _Builder:
+    def __init__(self, file: str | None):
+        self.file = file
+
+    def policy(self, value: Any, pointer: str, kind: str, owner: str, name: str = "") -> PolicyDocument:
+        return PolicyDocument(decode_policy(value, Place(self.file, pointer=pointer)), pointer, kind, owner, name)
+
+    def snapshot(self, d: dict) -> Snapshot:
+        source = d.get("source") or {}
+        org = self.organization(d["organization"]) if d.get("organization") else None
+        accounts = tuple(self.account(a, f"/accounts/{i}") for i, a in enumerate(d["accounts"]))
+        seen: dict[str, int] = {}
+        for i, a in enumerate(accounts):
+            if a.id in seen:
+                raise SnapshotError(f"account `{a.id}` appears twice (also at /accounts/{seen[a.id]})",
+                                    Place(self.file, pointer=f"/accounts/{i}/id"))
+            seen[a.id] = i
+        return Snapshot(format=d["format"], taken_at=d["taken_at"], source_kind=source.get("kind"),
+                        source_detail=source.get("detail"), organization=org, accounts=accounts,
+                        locations=MappingProxyType(dict(d.get("locations") or {})), file=self.file)
+
+    def organization(self, o: dict) -> Organization:
+        parents: dict[str, str] = {}
+        names: dict[str, str] = {}
+        for r in o.get("roots", []):
+            names[r["Id"]] = r.get("Name", r["Id"])
+        for u in o.get("units", []):
+            parents[u["Id"]] = u["Parent"]
+            names[u["Id"]] = u.get("Name", u["Id"])
+        members = set()
+        for a in o.get("accounts", []):
+            parents[a["Id"]] = a["Parent"]
+            names[a["Id"]] = a.get("Name", a["Id"])
+            members.add(a["Id"])
+        if o.get("management_account"):
+            members.add(o["management_account"])
+        policies = []
+        for i, p in enumerate(o.get("policies", [])):
+            ptr = f"/organization/policies/{i}"
+            kind = "scp" if p["Type"] == "SERVICE_CONTROL_POLICY" else "rcp"
+            doc = self.policy(p["Document"], ptr + "/Document", kind, p["Id"], p.get("Name", p["Id"]))
+            policies.append(OrgPolicy(p["Id"], p.get("Name", p["Id"]), p["Type"], doc, tuple(p["Targets"]), ptr))
+        return Organization(o.get("id"), o.get("management_account"), MappingProxyType(parents),
+                            MappingProxyType(names), frozenset(members), tuple(policies),
+                            MappingProxyType(dict(o.get("errors") or {})), "/organization")
+
+    def account(self, a: dict, ptr: str) -> Account:
+        acct = a["id"]
+        iam = a.get("iam") or {}
+        s3 = a.get("s3") or {}
+        managed = {}
+        for i, p in enumerate(iam.get("Policies", [])):
+            pp = f"{ptr}/iam/Policies/{i}"
+            versions = p.get("PolicyVersionList") or []
+            default = next((j for j, v in enumerate(versions) if v.get("IsDefaultVersion")), None)
+            if default is None and p.get("DefaultVersionId"):
+                default = next((j for j, v in enumerate(versions) if v.get("VersionId") == p["DefaultVersionId"]), None)
+            if default is None and len(versions) == 1:
+                default = 0
+            doc = None
+            if default is not None and "Document" in versions[default]:
+                doc = self.policy(versions[default]["Document"], f"{pp}/PolicyVersionList/{default}/Document",
+                                  "identity", p["Arn"], p["Arn"])
+            managed[p["Arn"]] = ManagedPolicy(p["Arn"], p.get("PolicyName", p["Arn"].rsplit("/", 1)[-1]), doc, pp)
+
+        def inline(items, base, owner, key="PolicyDocument"):
+            return tuple(self.policy(x[key], f"{base}/{j}/{key}", "identity", owner, x.get("PolicyName", ""))
+                         for j, x in enumerate(items or []))
+
+        def attached(items):
+            return tuple(x["PolicyArn"] for x in items or [])
+
+        def boundary(x):
+            b = x.get("PermissionsBoundary")
+            return b["PermissionsBoundaryArn"] if b else None
+
+        groups = tuple(
+            Group(g["GroupName"], g["Arn"], acct, g.get("GroupId", ""),
+                  inline(g.get("GroupPolicyList"), f"{ptr}/iam/GroupDetailList/{i}/GroupPolicyList", g["Arn"]),
+                  attached(g.get("AttachedManagedPolicies")), f"{ptr}/iam/GroupDetailList/{i}")
+            for i, g in enumerate(iam.get("GroupDetailList", [])))
+        users = tuple(
+            User(u["UserName"], u["Arn"], acct, u.get("UserId", ""), u.get("Path", "/"), tuple(u.get("GroupList") or ()),
+                 inline(u.get("UserPolicyList"), f"{ptr}/iam/UserDetailList/{i}/UserPolicyList", u["Arn"]),
+                 attached(u.get("AttachedManagedPolicies")), boundary(u), _tags(u.get("Tags")),
+                 f"{ptr}/iam/UserDetailList/{i}")
+            for i, u in enumerate(iam.get("UserDetailList", [])))
+        roles = []
+        for i, r in enumerate(iam.get("RoleDetailList", [])):
+            rp = f"{ptr}/iam/RoleDetailList/{i}"
+            trust = (self.policy(r["AssumeRolePolicyDocument"], f"{rp}/AssumeRolePolicyDocument", "trust", r["Arn"])
+                     if r.get("AssumeRolePolicyDocument") is not None else None)
+            profiles = tuple(p.get("Arn", "") for p in r.get("InstanceProfileList") or [])
+            roles.append(Role(r["RoleName"], r["Arn"], acct, r.get("RoleId", ""), r.get("Path", "/"), trust,
+                              inline(r.get("RolePolicyList"), f"{rp}/RolePolicyList", r["Arn"]),
+                              attached(r.get("AttachedManagedPolicies")), boundary(r), _tags(r.get("Tags")),
+                              profiles, rp))
+        buckets = tuple(self.bucket(b, acct, f"{ptr}/s3/buckets/{i}") for i, b in enumerate(s3.get("buckets", [])))
+        names: dict[str, int] = {}
+        for i, b in enumerate(buckets):
+            if b.name in names:
+                raise SnapshotError(f"bucket `{b.name}` appears twice in account {acct}",
+                                    Place(self.file, pointer=f"{ptr}/s3/buckets/{i}/Name"))
+            names[b.name] = i
+        aps = tuple(self.access_point(x, acct, f"{ptr}/s3/access_points/{i}")
+                    for i, x in enumerate(s3.get("access_points", [])))
+        errors = dict(a.get("errors") or {})
+        if "public_access_block" in s3:
+            pab = PublicAccessBlock.from_api(s3["public_access_block"])
+        else:
+            pab = UNKNOWN if any("PublicAccessBlock" in k for k in errors) else None
+        return Account(acct, a.get("name"), users, groups, tuple(roles), MappingProxyType(managed), pab,
+                       buckets, aps, MappingProxyType(errors), ptr)
+
+    def _unknowns(self, raw: dict) -> set[str]:
+        return {_ERROR_FIELDS.get(k, k) for k in (raw.get("Errors") or {})}
+
+    def bucket(self, b: dict, acct: str, ptr: str) -> Bucket:
+        unknown = self._unknowns(b)
+
+        def get(key, convert=lambda v: v):
+            if key in unknown and b.get(key) is None:
+                return UNKNOWN
+            v = b.get(key)
+            return None if v is None else convert(v)
+
+        arn = f"arn:aws:s3:::{b['Name']}"
+        policy = get("Policy", lambda v: self.policy(v, f"{ptr}/Policy", "bucket", arn, b["Name"]))
+        acl = get("Acl", lambda v: self.acl(v, f"{ptr}/Acl"))
+
+        def ownership(v):
+            rules = v.get("Rules") or []
+            return rules[0].get("ObjectOwnership") if rules else None
+
+        region = get("Region")
+        if region is None and "Region" not in unknown:
+            region = "us-east-1"
+        elif region == "EU":
+            region = "eu-west-1"
+        tags = get("Tags", _tags)
+        if tags is None:
+            tags = MappingProxyType({})
+        return Bucket(
+            name=b["Name"], account=acct, region=region, creation_date=b.get("CreationDate"), policy=policy,
+            policy_status=get("PolicyStatus"), acl=acl,
+            public_access_block=get("PublicAccessBlock", PublicAccessBlock.from_api),
+            ownership=get("OwnershipControls", ownership), encryption=get("Encryption"),
+            versioning=get("Versioning"), logging=get("Logging"), tags=tags, lifecycle=get("Lifecycle"),
+            object_lock=get("ObjectLock"), replication=get("Replication"), website=get("Website"),
+            errors=MappingProxyType(dict(b.get("Errors") or {})), pointer=ptr, raw=MappingProxyType(b))
+
+    def acl(self, v: dict, ptr: str) -> Acl:
+        grants = []
+        for i, g in enumerate(v.get("Grants") or []):
+            grantee = g["Grantee"]
+            gtype = grantee.get("Type") or ("Group" if "URI" in grantee else
+                                            "AmazonCustomerByEmail" if "EmailAddress" in grantee else "CanonicalUser")
+            ident = grantee.get("URI") or grantee.get("ID") or grantee.get("EmailAddress") or ""
+            grants.append(Grant(gtype, ident, g["Permission"], f"{ptr}/Grants/{i}"))
+        return Acl((v.get("Owner") or {}).get("ID"), tuple(grants))
+
+    def access_point(self, x: dict, acct: str, ptr: str) -> AccessPoint:
+        unknown = self._unknowns(x)
+        arn = f"arn:aws:s3:*:{acct}:accesspoint/{x['Name']}"
+        if "Policy" in unknown and x.get("Policy") is None:
+            policy = UNKNOWN
+        elif x.get("Policy") is None:
+            policy = None
+        else:
+            policy = self.policy(x["Policy"], f"{ptr}/Policy", "access-point", arn, x["Name"])
+        pab = (UNKNOWN if "PublicAccessBlock" in unknown and x.get("PublicAccessBlock") is None
+               else PublicAccessBlock.from_api(x.get("PublicAccessBlock")))
+        region = x.get("Region") or "*"
+        return AccessPoint(x["Name"], x["Bucket"], acct, x.get("NetworkOrigin"), x.get("VpcConfiguration"),
+                           policy, pab, MappingProxyType(dict(x.get("Errors") or {})), ptr,
+                           x.get("BucketAccountId"), region)

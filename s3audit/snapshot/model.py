@@ -1,0 +1,307 @@
+"""The typed, immutable model of a snapshot (format v1).
+
+AWS's API shapes are kept where rules read them (a bucket's ``Encryption`` is still AWS's
+``ServerSideEncryptionConfiguration``), but everything the engine navigates is typed: principals,
+their policies, buckets and the organization tree. Every object knows its JSON pointer in the
+snapshot, so a finding can say where it comes from.
+
+A value that could not be read (its API call is named in ``Errors``) is ``UNKNOWN``, which is not
+the same as absent (``None``): the engine treats it as "could be anything".
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Mapping
+
+
+class _Unknown:
+    """The value of something s3audit could not read. Falsy checks must never treat it as absent."""
+
+    _instance: "_Unknown | None" = None
+
+    def __new__(cls) -> "_Unknown":
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+    def __bool__(self) -> bool:  # forces callers to test `is UNKNOWN` explicitly
+        raise TypeError("UNKNOWN has no truth value; test `value is UNKNOWN` first")
+
+    def __reduce__(self):
+        return (_Unknown, ())
+
+
+UNKNOWN: Any = _Unknown()
+
+EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+
+@dataclass(frozen=True)
+class PolicyDocument:
+    """One policy document as found in the snapshot: decoded JSON plus where it lives and what it is."""
+
+    document: Any  # dict for a well-formed document; anything else is reported when compiled
+    pointer: str  # JSON pointer to the document in the snapshot
+    kind: str  # identity | boundary | trust | bucket | access-point | scp | rcp
+    owner: str  # ARN (or id) of what the policy is attached to or defines
+    name: str = ""  # inline policy name, managed policy ARN, SCP name ...
+
+    @property
+    def label(self) -> str:
+        return f"{self.kind} policy {self.name or ''} of {self.owner}".replace("  ", " ")
+
+
+@dataclass(frozen=True)
+class ManagedPolicy:
+    arn: str
+    name: str
+    document: PolicyDocument | None  # the default version; None when no version was recorded
+    pointer: str
+
+
+@dataclass(frozen=True)
+class Group:
+    name: str
+    arn: str
+    account: str
+    id: str
+    inline: tuple[PolicyDocument, ...]
+    attached: tuple[str, ...]  # managed policy ARNs
+    pointer: str
+
+
+@dataclass(frozen=True)
+class User:
+    name: str
+    arn: str
+    account: str
+    id: str
+    path: str
+    groups: tuple[str, ...]  # group names in the same account
+    inline: tuple[PolicyDocument, ...]
+    attached: tuple[str, ...]
+    boundary: str | None  # managed policy ARN
+    tags: Mapping[str, str]
+    pointer: str
+    kind: str = "user"
+
+
+@dataclass(frozen=True)
+class Role:
+    name: str
+    arn: str
+    account: str
+    id: str
+    path: str
+    trust: PolicyDocument | None
+    inline: tuple[PolicyDocument, ...]
+    attached: tuple[str, ...]
+    boundary: str | None
+    tags: Mapping[str, str]
+    instance_profiles: tuple[str, ...]  # instance profile ARNs
+    pointer: str
+    kind: str = "role"
+
+    @property
+    def is_service_linked(self) -> bool:
+        return self.path.startswith("/aws-service-role/")
+
+
+@dataclass(frozen=True)
+class PublicAccessBlock:
+    block_public_acls: bool = False
+    ignore_public_acls: bool = False
+    block_public_policy: bool = False
+    restrict_public_buckets: bool = False
+
+    @classmethod
+    def from_api(cls, value: Mapping[str, Any] | None) -> "PublicAccessBlock | None":
+        if value is None:
+            return None
+        return cls(bool(value.get("BlockPublicAcls", False)), bool(value.get("IgnorePublicAcls", False)),
+                   bool(value.get("BlockPublicPolicy", False)), bool(value.get("RestrictPublicBuckets", False)))
+
+    @property
+    def all_on(self) -> bool:
+        return self.block_public_acls and self.ignore_public_acls and self.block_public_policy \
+            and self.restrict_public_buckets
+
+
+@dataclass(frozen=True)
+class Grant:
+    """One ACL grant. ``grantee_type`` is CanonicalUser, Group or AmazonCustomerByEmail."""
+
+    grantee_type: str
+    grantee: str  # canonical id, group URI or e-mail
+    permission: str  # FULL_CONTROL | WRITE | WRITE_ACP | READ | READ_ACP
+    pointer: str
+
+
+@dataclass(frozen=True)
+class Acl:
+    owner_id: str | None
+    grants: tuple[Grant, ...]
+
+
+@dataclass(frozen=True)
+class Bucket:
+    name: str
+    account: str
+    region: Any  # str, or UNKNOWN
+    creation_date: str | None
+    policy: Any  # PolicyDocument | None | UNKNOWN
+    policy_status: Any
+    acl: Any  # Acl | None | UNKNOWN
+    public_access_block: Any  # PublicAccessBlock | None | UNKNOWN
+    ownership: Any  # "BucketOwnerEnforced" | "BucketOwnerPreferred" | "ObjectWriter" | None | UNKNOWN
+    encryption: Any  # raw ServerSideEncryptionConfiguration | None | UNKNOWN
+    versioning: Any
+    logging: Any
+    tags: Any  # Mapping[str, str] | UNKNOWN (no tags is an empty mapping)
+    lifecycle: Any
+    object_lock: Any
+    replication: Any
+    website: Any
+    errors: Mapping[str, str]
+    pointer: str
+    raw: Mapping[str, Any] = field(repr=False, compare=False, default_factory=dict)
+
+    @property
+    def arn(self) -> str:
+        return f"arn:aws:s3:::{self.name}"
+
+    @property
+    def acls_enabled(self) -> Any:
+        """False when Object Ownership is BucketOwnerEnforced (ACLs are disabled and ignored)."""
+        if self.ownership is UNKNOWN:
+            return UNKNOWN
+        return self.ownership != "BucketOwnerEnforced"
+
+
+@dataclass(frozen=True)
+class AccessPoint:
+    name: str
+    bucket: str
+    account: str
+    network_origin: str | None
+    vpc_configuration: Mapping[str, Any] | None
+    policy: Any  # PolicyDocument | None | UNKNOWN
+    public_access_block: Any
+    errors: Mapping[str, str]
+    pointer: str
+    bucket_account: str | None = None
+    region: str = "*"
+
+    @property
+    def arn(self) -> str:
+        return f"arn:aws:s3:{self.region}:{self.account}:accesspoint/{self.name}"
+
+
+@dataclass(frozen=True)
+class Account:
+    id: str
+    name: str | None
+    users: tuple[User, ...]
+    groups: tuple[Group, ...]
+    roles: tuple[Role, ...]
+    managed_policies: Mapping[str, ManagedPolicy]  # by ARN
+    public_access_block: Any  # PublicAccessBlock | None | UNKNOWN
+    buckets: tuple[Bucket, ...]
+    access_points: tuple[AccessPoint, ...]
+    errors: Mapping[str, str]
+    pointer: str
+
+    @property
+    def root_arn(self) -> str:
+        return f"arn:aws:iam::{self.id}:root"
+
+    @property
+    def iam_known(self) -> bool:
+        return not any(k.startswith("iam:") for k in self.errors)
+
+    @property
+    def s3_known(self) -> bool:
+        return not any(k.startswith(("s3:ListBuckets", "s3:ListAllMyBuckets")) for k in self.errors)
+
+
+@dataclass(frozen=True)
+class OrgPolicy:
+    id: str
+    name: str
+    type: str  # SERVICE_CONTROL_POLICY | RESOURCE_CONTROL_POLICY
+    document: PolicyDocument
+    targets: tuple[str, ...]
+    pointer: str
+
+
+@dataclass(frozen=True)
+class Organization:
+    id: str | None
+    management_account: str | None
+    parents: Mapping[str, str]  # account, unit -> parent id
+    names: Mapping[str, str]  # any id -> name
+    member_accounts: frozenset[str]
+    policies: tuple[OrgPolicy, ...]
+    errors: Mapping[str, str]
+    pointer: str
+
+    def path_of(self, account_id: str) -> tuple[str, ...]:
+        """The ids from the root down to the account: root, OUs..., account. Empty if not a member."""
+        if account_id not in self.member_accounts:
+            return ()
+        chain = [account_id]
+        seen = {account_id}
+        node = account_id
+        while node in self.parents:
+            node = self.parents[node]
+            if node in seen:  # a cycle in hand-written input; stop rather than loop
+                break
+            seen.add(node)
+            chain.append(node)
+        return tuple(reversed(chain))
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    format: str
+    taken_at: str
+    source_kind: str | None
+    source_detail: str | None
+    organization: Organization | None
+    accounts: tuple[Account, ...]
+    locations: Mapping[str, Mapping[str, Any]]
+    file: str | None = None
+
+    def account(self, account_id: str) -> Account | None:
+        for a in self.accounts:
+            if a.id == account_id:
+                return a
+        return None
+
+    @property
+    def buckets(self) -> tuple[Bucket, ...]:
+        return tuple(b for a in self.accounts for b in a.buckets)
+
+    @property
+    def account_ids(self) -> frozenset[str]:
+        return frozenset(a.id for a in self.accounts)
+
+    def in_organization(self, account_id: str) -> bool:
+        """Whether an account belongs to the estate: the organization if there is one, else the snapshot."""
+        if self.organization is not None and self.organization.member_accounts:
+            return account_id in self.organization.member_accounts
+        return account_id in self.account_ids
+
+    def location_of(self, pointer: str) -> Mapping[str, Any] | None:
+        """The file position recorded for a pointer, or for the nearest enclosing object that has one."""
+        p = pointer
+        while True:
+            if p in self.locations:
+                return self.locations[p]
+            if not p:
+                return None
+            p = p.rsplit("/", 1)[0]
