@@ -1,0 +1,92 @@
+"""The request context seen by condition evaluation, with three states per key.
+
+A key is *present* (with one or more string values), *absent* (the request certainly does not carry
+it), or *unknown* (the caller did not say; the engine must not assume either way). Keys are
+case-insensitive, as AWS's condition keys are; tag keys keep their case after the slash
+(``aws:PrincipalTag/CostCenter``), since tag keys are matched case-sensitively in values but the key
+name lookup itself is case-insensitive in AWS for global keys — we fold the whole name and keep the
+original spelling for messages.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Iterable, Mapping
+
+ABSENT = None  # lookup() result for a key the request certainly does not carry
+
+
+class _UnknownValue:
+    def __repr__(self) -> str:
+        return "UNKNOWN_VALUE"
+
+
+UNKNOWN_VALUE = _UnknownValue()
+
+
+def fold(key: str) -> str:
+    return key.lower()
+
+
+@dataclass(frozen=True)
+class Context:
+    """Values known for one request.
+
+    ``values`` maps folded key -> tuple of strings (present). ``absent`` holds folded keys that are
+    known to be missing. ``closed`` says what every other key is: absent when True (the request is
+    fully described), unknown when False.
+    """
+
+    values: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
+    absent: frozenset[str] = frozenset()
+    closed: bool = False
+
+    @classmethod
+    def of(cls, values: Mapping[str, object] | None = None, *, absent: Iterable[str] = (),
+           closed: bool = False) -> "Context":
+        out: dict[str, tuple[str, ...]] = {}
+        gone = {fold(k) for k in absent}
+        for k, v in (values or {}).items():
+            if v is None:
+                gone.add(fold(k))
+                continue
+            if isinstance(v, (list, tuple, set, frozenset)):
+                out[fold(k)] = tuple(_text(x) for x in v)
+            else:
+                out[fold(k)] = (_text(v),)
+        return cls(MappingProxyType(out), frozenset(gone - set(out)), closed)
+
+    def lookup(self, key: str):
+        """The values of ``key``: a tuple (present), ABSENT (None), or UNKNOWN_VALUE."""
+        k = fold(key)
+        if k in self.values:
+            return self.values[k]
+        if k in self.absent or self.closed:
+            return ABSENT
+        return UNKNOWN_VALUE
+
+    def with_values(self, values: Mapping[str, object], absent: Iterable[str] = ()) -> "Context":
+        """A new context with these keys fixed (they override what was there)."""
+        merged = dict(self.values)
+        gone = set(self.absent)
+        for k, v in values.items():
+            fk = fold(k)
+            if v is None:
+                merged.pop(fk, None)
+                gone.add(fk)
+            else:
+                merged[fk] = tuple(_text(x) for x in v) if isinstance(v, (list, tuple, set, frozenset)) else (_text(v),)
+                gone.discard(fk)
+        for k in absent:
+            merged.pop(fold(k), None)
+            gone.add(fold(k))
+        return Context(MappingProxyType(merged), frozenset(gone), self.closed)
+
+    def key_set(self) -> frozenset[str]:
+        return frozenset(self.values) | self.absent
+
+
+def _text(v: object) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return str(v)

@@ -1,0 +1,202 @@
+"""Wildcard patterns as IAM uses them, with policy variables.
+
+- ``*`` matches any run of characters (including none) and ``?`` exactly one, as in the Action,
+  Resource and Principal elements and in String*Like / Arn*Like conditions.
+- ARNs are matched segment by segment: the first five colon-separated segments cannot be spanned by a
+  wildcard; the sixth (the resource part, such as ``bucket/key``) may contain colons and slashes.
+  (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html,
+  https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_ARN)
+- Policy variables (``${aws:username}``, ``${aws:PrincipalTag/team, 'default'}``) are recognised only in
+  policies whose Version is 2012-10-17; ``${*}``, ``${?}`` and ``${$}`` stand for the literal characters.
+  (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html)
+
+A pattern is compiled once; matching a value returns a Tri: UNKNOWN only when a variable's key is
+unknown in the request context.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Iterable
+
+from .context import ABSENT, UNKNOWN_VALUE, Context
+from .logic import Tri
+
+_VAR = re.compile(r"\$\{([^}]*)\}")
+_SPECIAL = {"*": "*", "?": "?", "$": "$"}
+
+# Parts of a parsed pattern: ("lit", text) | ("star",) | ("one",) | ("var", key, default-or-None)
+Part = tuple
+
+
+def parse(text: str, *, variables: bool) -> tuple[Part, ...]:
+    """Split pattern text into literal runs, wildcards and (when enabled) policy variables."""
+    parts: list[Part] = []
+    lit: list[str] = []
+
+    def flush():
+        if lit:
+            parts.append(("lit", "".join(lit)))
+            lit.clear()
+
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if variables and c == "$" and text.startswith("${", i):
+            end = text.find("}", i + 2)
+            if end != -1:
+                inner = text[i + 2:end]
+                i = end + 1
+                if inner in _SPECIAL:
+                    lit.append(_SPECIAL[inner])
+                    continue
+                key, default = inner, None
+                m = re.fullmatch(r"\s*([^,\s]+)\s*,\s*'([^']*)'\s*", inner)
+                if m:
+                    key, default = m.group(1), m.group(2)
+                flush()
+                parts.append(("var", key.strip(), default))
+                continue
+        if c == "*":
+            flush()
+            parts.append(("star",))
+        elif c == "?":
+            flush()
+            parts.append(("one",))
+        else:
+            lit.append(c)
+        i += 1
+    flush()
+    return tuple(parts)
+
+
+def _regex(parts: Iterable[Part], *, arn: bool) -> str:
+    """Regex source for literal/wildcard parts (variables already substituted)."""
+    if arn and sum(p[1].count(":") for p in parts if p[0] == "lit") < 5:
+        arn = False  # a pattern with fewer segments than an ARN: match the whole string
+    if not arn:
+        return "".join(re.escape(p[1]) if p[0] == "lit" else (".*" if p[0] == "star" else ".") for p in parts)
+    # Segment-aware: count colons in literals to know which segment we are in.
+    out, segment = [], 0
+    for p in parts:
+        if p[0] == "lit":
+            for ch in p[1]:
+                if ch == ":" and segment < 5:
+                    segment += 1
+                out.append(re.escape(ch))
+        elif p[0] == "star":
+            out.append(".*" if segment >= 5 else "[^:]*")
+        else:
+            out.append("." if segment >= 5 else "[^:]")
+    return "".join(out)
+
+
+@lru_cache(maxsize=65536)
+def _compiled(source: str, case_sensitive: bool) -> re.Pattern:
+    return re.compile(source, 0 if case_sensitive else re.IGNORECASE | re.DOTALL)
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """A compiled wildcard pattern. ``arn`` selects segment-wise ARN matching."""
+
+    text: str
+    case_sensitive: bool = True
+    arn: bool = False
+    variables: bool = False
+    parts: tuple[Part, ...] = field(init=False, compare=False, repr=False)
+    _exact: str | None = field(init=False, compare=False, repr=False)
+    _re: re.Pattern | None = field(init=False, compare=False, repr=False)
+    has_variables: bool = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self):
+        parts = parse(self.text, variables=self.variables)
+        object.__setattr__(self, "parts", parts)
+        has_vars = any(p[0] == "var" for p in parts)
+        object.__setattr__(self, "has_variables", has_vars)
+        exact = None
+        regex = None
+        if not has_vars:
+            if all(p[0] == "lit" for p in parts):
+                exact = "".join(p[1] for p in parts)
+                if not self.case_sensitive:
+                    exact = exact.lower()
+            else:
+                regex = _compiled(_regex(parts, arn=self.arn), self.case_sensitive)
+        object.__setattr__(self, "_exact", exact)
+        object.__setattr__(self, "_re", regex)
+
+    @property
+    def is_wildcard(self) -> bool:
+        return any(p[0] in ("star", "one") for p in self.parts)
+
+    @property
+    def literal_prefix(self) -> str:
+        """The literal text before the first wildcard or variable (for indexes)."""
+        out = []
+        for p in self.parts:
+            if p[0] != "lit":
+                break
+            out.append(p[1])
+        return "".join(out)
+
+    def matches(self, value: str, ctx: Context | None = None) -> Tri:
+        if self._exact is not None:
+            return Tri.TRUE if (value if self.case_sensitive else value.lower()) == self._exact else Tri.FALSE
+        if self._re is not None:
+            return Tri.TRUE if self._re.fullmatch(value) else Tri.FALSE
+        return self._match_with_variables(value, ctx)
+
+    def _match_with_variables(self, value: str, ctx: Context | None) -> Tri:
+        # Each variable may have several values (multi-valued keys); the pattern matches if any
+        # substitution does. An unknown variable makes the answer unknown unless another
+        # substitution already matches.
+        choices: list[list[Part]] = [[]]
+        unknown = False
+        for p in self.parts:
+            if p[0] != "var":
+                for c in choices:
+                    c.append(p)
+                continue
+            found = ctx.lookup(p[1]) if ctx is not None else UNKNOWN_VALUE
+            if found is UNKNOWN_VALUE:
+                unknown = True
+                break
+            if found is ABSENT:
+                if p[2] is None:
+                    return Tri.FALSE  # no value and no default: the element does not match
+                found = (p[2],)
+            choices = [c + [("lit", v)] for c in choices for v in found]
+        if unknown:
+            return Tri.UNKNOWN
+        for c in choices:
+            if _compiled(_regex(c, arn=self.arn), self.case_sensitive).fullmatch(value):
+                return Tri.TRUE
+        return Tri.FALSE
+
+    def substitute(self, ctx: Context | None) -> "tuple[str, ...] | None":
+        """The pattern texts after substituting variables (None if a variable is unknown)."""
+        texts = [""]
+        for p in self.parts:
+            if p[0] == "lit":
+                texts = [t + p[1] for t in texts]
+            elif p[0] == "star":
+                texts = [t + "*" for t in texts]
+            elif p[0] == "one":
+                texts = [t + "?" for t in texts]
+            else:
+                found = ctx.lookup(p[1]) if ctx is not None else UNKNOWN_VALUE
+                if found is UNKNOWN_VALUE:
+                    return None
+                if found is ABSENT:
+                    if p[2] is None:
+                        return ()
+                    found = (p[2],)
+                texts = [t + v for t in texts for v in found]
+        return tuple(texts)
+
+
+def glob_match(pattern: str, value: str, *, case_sensitive: bool = True) -> bool:
+    """Plain wildcard match (no variables, no ARN segments), for callers outside policies."""
+    return Pattern(pattern, case_sensitive=case_sensitive).matches(value) is Tri.TRUE
