@@ -748,29 +748,34 @@ class Engine:
         else:
             gated = id_side
         if same_account:
-            # Boundaries do not limit a same-account resource policy that names the user or the session;
-            # they do limit one that names the role (IAM permissions boundaries, "Evaluating effective
-            # permissions with boundaries").
+            # Boundaries do not limit a same-account resource policy that names the user, the session or
+            # everyone ("Principal": "*"); they do limit one that names the role ARN, because the caller
+            # is a session of the role (reference_policies_evaluation-logic.html, "IAM role";
+            # reference_policies_elements_principal.html, "IAM role principals").
             out = _Layer(Tri.FALSE)
             _merge_or(out, gated)
             if gated.tri is not Tri.FALSE:
                 used.add("identity")
             direct = _Layer(Tri.FALSE)
+            cut: list[Reason] = []
             for k in ("principal", "everyone", "session"):
                 if k not in grants:
                     continue
                 g = grants[k]
-                if boundary is not None and caller.kind == "role" and k != "session":
+                if boundary is not None and caller.kind == "role" and k == "principal":
                     g2 = _Layer(g.tri, g.reasons, g.residuals, g.assumptions)
                     _merge_and(g2, boundary)
+                    if g2.tri is Tri.FALSE:
+                        cut.extend(g2.reasons)
                     g = g2
                 _merge_or(direct, g)
             if direct.tri is not Tri.FALSE:
                 used.add("resource")
             _merge_or(out, direct)
             if out.tri is Tri.FALSE:
-                out.reasons = gated.reasons + [Reason(f"resource policies of {t.bucket_name}", None, "ImplicitDeny",
-                                                      "resource", note="no resource policy grants this principal")]
+                out.reasons = gated.reasons + (cut or [Reason(
+                    f"resource policies of {t.bucket_name}", None, "ImplicitDeny", "resource",
+                    note="no resource policy grants this principal")])
             return out, used
         # Cross-account: both sides must allow.
         out = _Layer(gated.tri, gated.reasons, gated.residuals, gated.assumptions)
