@@ -511,8 +511,9 @@ class Engine:
         is_scp = ptype == "SERVICE_CONTROL_POLICY"
         if caller.entity is not None and getattr(caller.entity, "is_service_linked", False):
             return None
-        if not is_scp and caller.is_service:
-            return None
+        # RCPs apply to every caller on a member account's resources, AWS service principals included
+        # (only service-linked roles are exempt: orgs_manage_policies_rcps.html, "Resources and entities
+        # not restricted by RCPs"); SCPs only to the member account's own IAM principals.
         if is_scp and (caller.is_anonymous or caller.is_service):
             return None
         policies_exist = any(p.type == ptype for p in org.policies)
@@ -524,6 +525,14 @@ class Engine:
         allow = _Layer(Tri.TRUE)
         for level in org.path_of(account):
             attached = [p for p in self._org_policies.get(level, []) if p.type == ptype]
+            if not is_scp:
+                # RCPFullAWSAccess is attached to every level and cannot be detached, and Allow is
+                # supported in no other RCP: an RCP can only deny (reference_policies_evaluation-logic_
+                # policy-eval-denyallow.html, "AWS Organizations RCPs"; orgs_manage_policies_rcps_syntax.html).
+                for p in attached:
+                    _merge_or(deny, self._evaluate(self.compile(p.document), "Deny", action, resource, ctx,
+                                                   "rcp", caller))
+                continue
             if not attached:
                 allow.assumptions.append(f"no {kind} recorded at {org.names.get(level, level)} ({level}); "
                                          f"assumed the default full-access {kind}")
@@ -531,11 +540,8 @@ class Engine:
             level_allow = _Layer(Tri.FALSE)
             for p in attached:
                 pol = self.compile(p.document)
-                d = self._evaluate(pol, "Deny", action, resource, ctx, kind.lower(),
-                                   caller if not is_scp else None)
-                _merge_or(deny, d)
-                a = self._evaluate(pol, "Allow", action, resource, ctx, kind.lower(),
-                                   caller if not is_scp else None)
+                _merge_or(deny, self._evaluate(pol, "Deny", action, resource, ctx, "scp"))
+                a = self._evaluate(pol, "Allow", action, resource, ctx, "scp")
                 _merge_or(level_allow, a)
             if level_allow.tri is Tri.FALSE:
                 level_allow.reasons = [Reason(f"{kind}s at {org.names.get(level, level)} ({level})", None,
