@@ -469,35 +469,39 @@ class Engine:
                           layer: str, caller: Caller | None = None) -> dict[str, _Layer]:
         """Like _evaluate, split by how each statement's Principal covers the caller (for resource
         policies: 'everyone', 'account', 'principal', 'session'; '' where there is no Principal)."""
-        found: dict[str, tuple[list, list, list]] = {}
+        found: dict[str, tuple[list, list, list, list]] = {}
         for s in self._statements(policy, action):
             if s.effect != effect:
                 continue
             m = s.resource_matches(resource, ctx)
             if m is Tri.FALSE:
                 continue
-            kind = ""
+            kind, who, note = "", Tri.TRUE, None
             if caller is not None and s.principals is not None:
-                kind = _principal_match(s, caller, self._canonical)
-                if kind is None:
+                hit = _principal_match(s, caller, self._canonical)
+                if hit is None:
                     continue
+                kind, who, note = hit
             c, residual = s.conditions.evaluate(ctx)
-            m = m & c
+            m = m & c & who
             if m is Tri.FALSE:
                 continue
-            definite, maybe, residuals = found.setdefault(kind, ([], [], []))
+            definite, maybe, residuals, notes = found.setdefault(kind, ([], [], [], []))
             reason = Reason(_src(policy), s.label, effect, layer, policy.doc.pointer + s.pointer)
             if m is Tri.TRUE:
                 definite.append(reason)
             else:
                 maybe.append(reason)
-                clauses = tuple(c.to_json() for c in residual) or (
-                    {"note": "the resource matches only for some values of a policy variable"},)
-                residuals.append(Residual(effect, _src(policy), s.label, clauses))
+                clauses = tuple(c.to_json() for c in residual)
+                if note is not None:
+                    clauses += ({"note": note},)
+                    notes.append(note)
+                residuals.append(Residual(effect, _src(policy), s.label, clauses or (
+                    {"note": "the resource matches only for some values of a policy variable"},)))
         out: dict[str, _Layer] = {}
-        for kind, (definite, maybe, residuals) in found.items():
+        for kind, (definite, maybe, residuals, notes) in found.items():
             # The definite statements decide; the maybes add nothing then.
-            out[kind] = _Layer(Tri.TRUE, definite) if definite else _Layer(Tri.UNKNOWN, maybe, residuals)
+            out[kind] = _Layer(Tri.TRUE, definite) if definite else _Layer(Tri.UNKNOWN, maybe, residuals, notes)
         return out or {"": _Layer(Tri.FALSE)}
 
     def _org_layer(self, account: str | None, ptype: str, action: str, t: _Target, ctx: Context,
@@ -802,21 +806,87 @@ def _err(b: Bucket | None, t: _Target) -> str:
     return ", ".join(f"{k}: {v}" for k, v in errors.items()) or "not recorded"
 
 
-def _principal_match(s: Statement, caller: Caller, canonical: Mapping[str, str]) -> str | None:
-    """How a resource-policy statement's Principal covers the caller: 'everyone', 'account',
-    'principal', 'session', or None when it does not."""
+def _principal_match(s: Statement, caller: Caller, canonical: Mapping[str, str]):
+    """How a resource-policy statement's Principal or NotPrincipal covers the caller, as (kind, Tri,
+    note) or None when it certainly does not. kind: 'everyone', 'account', 'principal', 'session'."""
+    if s.not_principal:
+        tri, note = _not_principal_applies(s, caller, canonical)
+        return None if tri is Tri.FALSE else ("everyone", tri, note)
     hit = None
+    maybe = None
     for e in s.principals or ():
         k = _entry_match(e, caller, canonical)
         if k is not None:
             hit = k if hit is None or _RANK[k] > _RANK[hit] else hit
-    if s.not_principal:
-        # NotPrincipal: everyone except those listed (anonymous callers included).
-        return None if hit is not None else "everyone"
-    return hit
+        elif maybe is None and _names_some_session_of(e, caller):
+            maybe = ("session", Tri.UNKNOWN, f"the grant names role session `{e.value}`; whether the caller is "
+                                             "that session depends on the session name")
+    if hit is not None:
+        return hit, Tri.TRUE, None
+    return maybe
 
 
 _RANK = {"account": 0, "everyone": 1, "principal": 2, "session": 3}
+
+
+def _session_prefix(caller: Caller) -> str | None:
+    """``arn:aws:sts::A:assumed-role/NAME/`` for a role caller given without a session name."""
+    if caller.kind != "role" or caller.session_arn is not None or not caller.arn or not caller.account:
+        return None
+    partition = caller.arn.split(":", 2)[1]
+    return f"arn:{partition}:sts::{caller.account}:assumed-role/{caller.arn.rsplit('/', 1)[-1]}/"
+
+
+def _names_some_session_of(e: PrincipalEntry, caller: Caller) -> bool:
+    """A role caller means any session of the role: an entry naming one of its sessions may match."""
+    prefix = _session_prefix(caller)
+    return prefix is not None and e.kind == "AWS" and e.value.startswith(prefix)
+
+
+def _not_principal_applies(s: Statement, caller: Caller, canonical: Mapping[str, str]):
+    """(Tri, note): whether a NotPrincipal statement covers the caller.
+
+    AWS may validate the caller's account, then the role, then the session (or the account, then the
+    user): the caller is excluded for sure only when every one of those is listed
+    (reference_policies_elements_notprincipal.html). A Deny with NotPrincipal always covers users and
+    roles that have a permissions boundary (access_policies_boundaries.html)."""
+    entries = s.principals or ()
+    if any(e.is_everyone for e in entries):
+        return Tri.FALSE, None
+    if s.effect == "Deny" and caller.entity is not None and getattr(caller.entity, "boundary", None):
+        return Tri.TRUE, None
+    if caller.is_anonymous:
+        return Tri.TRUE, None
+    if caller.is_service:
+        listed = any(e.kind == "Service" and e.value == caller.service for e in entries)
+        return (Tri.FALSE if listed else Tri.TRUE), None
+
+    def listed(arn: str | None) -> bool:
+        return arn is not None and any(
+            e.kind == "AWS" and (e.value == arn or (e.pattern is not None and e.pattern.matches(arn) is Tri.TRUE))
+            for e in entries)
+
+    account_listed = caller.account is not None and any(
+        (e.is_account and e.account == caller.account) or
+        (e.kind == "CanonicalUser" and canonical.get(e.value) == caller.account) for e in entries)
+    if caller.kind == "root":
+        return (Tri.FALSE if account_listed else Tri.TRUE), None
+    if caller.kind == "role":
+        if caller.session_arn is None:
+            if any(_names_some_session_of(e, caller) for e in entries):
+                return Tri.UNKNOWN, ("NotPrincipal lists sessions of this role; whether the caller is excluded "
+                                     "depends on the session name")
+            return Tri.TRUE, None
+        chain = (caller.session_arn, caller.arn)
+    else:
+        chain = (caller.arn,)
+    if not listed(chain[0]):
+        return Tri.TRUE, None
+    missing = ([] if account_listed else ["account"]) + [x for x in chain[1:] if not listed(x)]
+    if not missing:
+        return Tri.FALSE, None
+    return Tri.UNKNOWN, (f"NotPrincipal lists the caller but not {' or '.join(f'`{m}`' for m in missing)}; AWS "
+                         "documents that it may validate the account (and role) first, and then deny")
 
 
 def _entry_match(e: PrincipalEntry, caller: Caller, canonical: Mapping[str, str]) -> str | None:
