@@ -40,10 +40,13 @@ class Context:
     values: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
     absent: frozenset[str] = frozenset()
     closed: bool = False
+    # Folded key prefixes whose keys are absent unless present in ``values`` (a principal's complete
+    # tag set: every ``aws:PrincipalTag/...`` it does not have is missing from the request).
+    absent_prefixes: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, values: Mapping[str, object] | None = None, *, absent: Iterable[str] = (),
-           closed: bool = False) -> "Context":
+           closed: bool = False, absent_prefixes: Iterable[str] = ()) -> "Context":
         out: dict[str, tuple[str, ...]] = {}
         gone = {fold(k) for k in absent}
         for k, v in (values or {}).items():
@@ -54,16 +57,22 @@ class Context:
                 out[fold(k)] = tuple(_text(x) for x in v)
             else:
                 out[fold(k)] = (_text(v),)
-        return cls(MappingProxyType(out), frozenset(gone - set(out)), closed)
+        return cls(MappingProxyType(out), frozenset(gone - set(out)), closed,
+                   tuple(fold(p) for p in absent_prefixes))
 
     def lookup(self, key: str):
         """The values of ``key``: a tuple (present), ABSENT (None), or UNKNOWN_VALUE."""
         k = fold(key)
         if k in self.values:
             return self.values[k]
-        if k in self.absent or self.closed:
+        if k in self.absent or self.closed or (self.absent_prefixes and k.startswith(self.absent_prefixes)):
             return ABSENT
         return UNKNOWN_VALUE
+
+    def fixes(self, key: str) -> bool:
+        """Whether this context already decides ``key`` (present or absent), so a request cannot."""
+        k = fold(key)
+        return k in self.values or k in self.absent or bool(self.absent_prefixes and k.startswith(self.absent_prefixes))
 
     def with_values(self, values: Mapping[str, object], absent: Iterable[str] = ()) -> "Context":
         """A new context with these keys fixed (they override what was there)."""
@@ -80,7 +89,7 @@ class Context:
         for k in absent:
             merged.pop(fold(k), None)
             gone.add(fold(k))
-        return Context(MappingProxyType(merged), frozenset(gone), self.closed)
+        return Context(MappingProxyType(merged), frozenset(gone), self.closed, self.absent_prefixes)
 
     def key_set(self) -> frozenset[str]:
         return frozenset(self.values) | self.absent

@@ -294,13 +294,20 @@ class Engine:
         if not supplied:
             return base
         # Facts the snapshot fixes win over what a request claims; the rest comes from the request.
-        fixed = base.key_set()
-        extra = {k: v for k, v in supplied.items() if fold(k) not in fixed}
+        extra = {k: v for k, v in supplied.items() if not base.fixes(k)}
         return base.with_values(extra) if extra else base
+
+    def _session_tags_possible(self, role) -> bool:
+        """Whether the role's trust policy lets anyone pass session tags (allows sts:TagSession)."""
+        if role.trust is None:
+            return False
+        return any(s.effect == "Allow" and s.actions.matches("sts:tagsession")
+                   for s in self.compile(role.trust).statements)
 
     def _derive_context(self, caller: Caller, t: _Target, action: str) -> Context:
         v: dict[str, Any] = {}
         absent: list[str] = []
+        absent_prefixes: list[str] = []
         if caller.is_anonymous:
             v["aws:PrincipalType"] = "Anonymous"
             v["aws:PrincipalIsAWSService"] = "false"
@@ -330,14 +337,20 @@ class Engine:
                 v["aws:username"] = caller.arn.rsplit("/", 1)[-1]
                 if caller.entity is not None:
                     v["aws:userid"] = caller.entity.id or None
+                    # An IAM user's tags are all recorded: a tag it lacks is absent from the request.
                     for k, val in caller.entity.tags.items():
                         v[f"aws:PrincipalTag/{k}"] = val
+                    absent_prefixes.append("aws:PrincipalTag/")
             elif caller.kind == "role":
                 v["aws:PrincipalType"] = "AssumedRole"
                 absent.append("aws:username")
-                if caller.entity is not None:
+                # Session tags override the role's tags and add others, but only where the trust policy
+                # allows sts:TagSession (IAM User Guide, id_session-tags.html, "Permissions required to
+                # add session tags"); otherwise the role's tags are the session's whole tag set.
+                if caller.entity is not None and not self._session_tags_possible(caller.entity):
                     for k, val in caller.entity.tags.items():
                         v[f"aws:PrincipalTag/{k}"] = val
+                    absent_prefixes.append("aws:PrincipalTag/")
             elif caller.kind == "root":
                 v["aws:PrincipalType"] = "Account"
                 v["aws:userid"] = caller.account
@@ -368,7 +381,8 @@ class Engine:
                 if k == "s3:resourceaccount":
                     continue
                 absent.append(k)
-        return Context.of({k: val for k, val in v.items() if val is not None}, absent=absent)
+        return Context.of({k: val for k, val in v.items() if val is not None}, absent=absent,
+                          absent_prefixes=absent_prefixes)
 
     def _org_path_text(self, account: str) -> str:
         path = self.org.path_of(account)
