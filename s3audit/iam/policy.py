@@ -218,7 +218,7 @@ class _Compiler:
         key = "Action" if "Action" in s else "NotAction"
         values = _as_list(s[key])
         u = universe()
-        known: set[str] = set()
+        expansions: list[frozenset[str]] = []
         others: list[Pattern] = []
         for j, v in enumerate(values):
             where = f"{ptr}/{key}" + (f"/{j}" if isinstance(s[key], list) else "")
@@ -227,7 +227,7 @@ class _Compiler:
             if v != "*" and ":" not in v:
                 raise self.fail(f"action `{v}` has no service prefix (expected `service:Action`)", where)
             expanded = u.expand(v)
-            known |= expanded
+            expansions.append(expanded)
             if not expanded:
                 service = v.split(":", 1)[0].lower()
                 if service in u.services() or "*" in service:
@@ -235,7 +235,9 @@ class _Compiler:
                 others.append(Pattern(v.lower(), case_sensitive=False))
         if not values:
             raise self.fail(f"`{key}` must not be empty", f"{ptr}/{key}")
-        return ActionMatcher(tuple(values), frozenset(known), tuple(others), key == "NotAction")
+        # Union without copying when one entry decides (`*` expands to every known action).
+        known = expansions[0] if len(expansions) == 1 else frozenset().union(*expansions)
+        return ActionMatcher(tuple(values), known, tuple(others), key == "NotAction")
 
     def resources(self, s: dict, ptr: str, variables: bool):
         if "Resource" in s and "NotResource" in s:
