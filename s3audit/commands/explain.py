@@ -103,7 +103,12 @@ def _bulk(engine: Engine, path: str, fmt: str, out: TextIO) -> int:
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
             raise InputError(f"invalid JSON: {exc.msg.lower()}", Place(path, n, exc.colno)) from None
-        requests.append(request_from_json(obj, Place(path, n)))
+        request = request_from_json(obj, Place(path, n))
+        try:
+            engine.check(request)  # every line is checked before any output is written
+        except InputError as exc:
+            raise exc.at(Place(path, n)) from None
+        requests.append(request)
         raw.append(obj)
     write = out.write
     for obj, req in zip(raw, requests):

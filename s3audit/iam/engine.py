@@ -389,13 +389,18 @@ class Engine:
         return f"{self.org.id}/" + "/".join(path[:-1]) + "/" if self.org.id else "/".join(path[:-1]) + "/"
 
     # ---- evaluation ----
-    def decide(self, request: Request) -> Decision:
-        caller = self.caller(request.principal)
-        t = self.target(request.resource)
+    def check(self, request: Request) -> None:
+        """Raise InputError for a request that cannot be decided (no `service:Action`, no S3 resource)."""
         action = request.action.strip()
         if ":" not in action:
             raise InputError(f"`{action}` is not an action (expected `service:Action`, such as s3:GetObject)")
-        action_l = action.lower()
+        self.target(request.resource)
+
+    def decide(self, request: Request) -> Decision:
+        self.check(request)
+        caller = self.caller(request.principal)
+        t = self.target(request.resource)
+        action_l = request.action.strip().lower()
         ctx = self._context(caller, t, action_l, request.context)
         assumptions: list[str] = []
         if caller.note:

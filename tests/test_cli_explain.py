@@ -1,0 +1,238 @@
+"""`s3audit explain`: the command-line contract other tools depend on (issue 2, item 6).
+
+One request or many (`--requests FILE.jsonl`), text or JSON; exit status 0 for any decision and 2,
+with a `file:line` or `file: at /pointer` message and no traceback, for bad input.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from s3audit.cli import main
+
+from .iam.estate import build
+
+A = "111111111111"
+ALICE = f"arn:aws:iam::{A}:user/alice"
+BOB = f"arn:aws:iam::{A}:user/bob"
+ROOT = Path(__file__).resolve().parent.parent
+
+ESTATE = {
+    "accounts": {
+        A: {
+            "users": {
+                "alice": {"policy": {"Sid": "AliceReads", "Effect": "Allow", "Action": ["s3:GetObject", "s3:ListBucket"],
+                                     "Resource": ["arn:aws:s3:::data-a", "arn:aws:s3:::data-a/*"]}},
+                "bob": {"policy": {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::data-a",
+                                   "Condition": {"Bool": {"aws:SecureTransport": "true"},
+                                                 "StringLike": {"s3:prefix": "home/bob/*"}}}},
+            },
+            "buckets": {
+                "data-a": {"policy": {"Sid": "TlsOnly", "Effect": "Deny", "Principal": "*", "Action": "s3:PutObject",
+                                      "Resource": "arn:aws:s3:::data-a/*",
+                                      "Condition": {"Bool": {"aws:SecureTransport": "false"}}}},
+                "site": {"policy": {"Sid": "PublicRead", "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+                                    "Resource": "arn:aws:s3:::site/*"}},
+            },
+        }
+    }
+}
+
+
+@pytest.fixture()
+def snapshot(tmp_path) -> Path:
+    path = tmp_path / "estate.json"
+    path.write_text(json.dumps(build(ESTATE), indent=1))
+    return path
+
+
+def run(capsys, *argv) -> tuple[int, str, str]:
+    code = main(["explain", *map(str, argv)])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def one(capsys, snapshot, principal, action, resource, *extra):
+    code, out, err = run(capsys, snapshot, "--principal", principal, "--action", action, "--resource", resource,
+                         "--format", "json", *extra)
+    assert code == 0, err
+    return json.loads(out)
+
+
+# ---- one request ----
+
+def test_json_has_exactly_the_contract_keys(capsys, snapshot):
+    d = one(capsys, snapshot, ALICE, "s3:GetObject", "arn:aws:s3:::data-a/x.csv")
+    assert set(d) == {"decision", "reasons", "conditions", "assumptions"}
+    assert d["decision"] == "allow"
+    assert d["reasons"] and all({"source", "statement", "effect"} <= set(r) for r in d["reasons"])
+    assert {"statement": "AliceReads", "effect": "Allow"}.items() <= d["reasons"][0].items()
+    assert d["conditions"] == [] and d["assumptions"] == []
+
+
+def test_exit_status_is_zero_for_a_deny(capsys, snapshot):
+    d = one(capsys, snapshot, BOB, "s3:GetObject", "arn:aws:s3:::data-a/x.csv")
+    assert d["decision"] == "deny"
+    assert any(r["effect"] == "ImplicitDeny" for r in d["reasons"])
+
+
+def test_text_output_names_the_decision_and_the_reason(capsys, snapshot):
+    code, out, err = run(capsys, snapshot, "--principal", ALICE, "--action", "s3:GetObject",
+                         "--resource", "arn:aws:s3:::data-a/x.csv")
+    assert code == 0 and err == ""
+    assert out.startswith(f"ALLOW: {ALICE} s3:GetObject arn:aws:s3:::data-a/x.csv")
+    assert "statement AliceReads" in out
+
+
+def test_anonymous_principal(capsys, snapshot):
+    assert one(capsys, snapshot, "anonymous", "s3:GetObject", "arn:aws:s3:::site/index.html")["decision"] == "allow"
+    assert one(capsys, snapshot, "anonymous", "s3:GetObject", "arn:aws:s3:::data-a/x.csv")["decision"] == "deny"
+
+
+def test_without_context_the_answer_is_conditional_with_its_residual_conditions(capsys, snapshot):
+    d = one(capsys, snapshot, BOB, "s3:ListBucket", "arn:aws:s3:::data-a")
+    assert d["decision"] == "conditional"
+    keys = {c["key"] for res in d["conditions"] for c in res["conditions"]}
+    assert keys == {"aws:SecureTransport", "s3:prefix"}
+
+
+def test_context_repeated_supplies_every_key(capsys, snapshot):
+    d = one(capsys, snapshot, BOB, "s3:ListBucket", "arn:aws:s3:::data-a",
+            "--context", "aws:SecureTransport=true", "--context", "s3:prefix=home/bob/photos/")
+    assert d["decision"] == "allow" and d["conditions"] == []
+    d = one(capsys, snapshot, BOB, "s3:ListBucket", "arn:aws:s3:::data-a",
+            "--context", "aws:SecureTransport=true", "--context", "s3:prefix=home/alice/")
+    assert d["decision"] == "deny"
+    d = one(capsys, snapshot, BOB, "s3:ListBucket", "arn:aws:s3:::data-a", "--context", "aws:SecureTransport=true")
+    assert d["decision"] == "conditional"
+    assert {c["key"] for res in d["conditions"] for c in res["conditions"]} == {"s3:prefix"}
+
+
+def test_a_key_given_twice_is_multi_valued(capsys, snapshot):
+    d = one(capsys, snapshot, BOB, "s3:ListBucket", "arn:aws:s3:::data-a", "--context", "aws:SecureTransport=true",
+            "--context", "s3:prefix=elsewhere/", "--context", "s3:prefix=home/bob/")
+    assert d["decision"] == "allow"
+
+
+# ---- many requests ----
+
+def test_requests_file_gives_one_line_per_request_in_order(capsys, snapshot, tmp_path):
+    lines = [
+        {"principal": ALICE, "action": "s3:GetObject", "resource": "arn:aws:s3:::data-a/x.csv"},
+        {"principal": BOB, "action": "s3:GetObject", "resource": "arn:aws:s3:::data-a/x.csv"},
+        {"principal": BOB, "action": "s3:ListBucket", "resource": "arn:aws:s3:::data-a"},
+        {"principal": BOB, "action": "s3:ListBucket", "resource": "arn:aws:s3:::data-a",
+         "context": {"aws:SecureTransport": True, "s3:prefix": ["home/bob/a/"]}},
+        {"principal": "anonymous", "action": "s3:PutObject", "resource": "arn:aws:s3:::data-a/up",
+         "context": {"aws:SecureTransport": None}},
+    ]
+    requests = tmp_path / "requests.jsonl"
+    requests.write_text("\n".join(json.dumps(x) for x in lines) + "\n")
+    code, out, err = run(capsys, snapshot, "--requests", requests)
+    assert code == 0 and err == ""
+    got = [json.loads(x) for x in out.splitlines()]
+    assert len(got) == len(lines)
+    for obj, want in zip(got, lines):
+        assert set(obj) == {"decision", "reasons", "conditions", "assumptions", "request"}
+        assert obj["request"] == want
+    assert [o["decision"] for o in got] == ["allow", "deny", "conditional", "allow", "deny"]
+
+
+def test_requests_text_format(capsys, snapshot, tmp_path):
+    requests = tmp_path / "requests.jsonl"
+    requests.write_text(json.dumps({"principal": ALICE, "action": "s3:GetObject", "resource": "arn:aws:s3:::data-a/x"})
+                        + "\n\n")
+    code, out, _ = run(capsys, snapshot, "--requests", requests, "--format", "text")
+    assert code == 0 and out.startswith("ALLOW: ")
+
+
+# ---- bad input: exit 2, one placed message, no traceback, nothing half-written ----
+
+def _fails(capsys, *argv) -> str:
+    code, out, err = run(capsys, *argv)
+    assert code == 2, (out, err)
+    assert out == ""
+    assert err.startswith("s3audit: ") and "Traceback" not in err
+    return err
+
+
+REQ = ("--principal", ALICE, "--action", "s3:GetObject", "--resource", "arn:aws:s3:::data-a/x")
+
+
+def test_missing_snapshot_file(capsys, tmp_path):
+    err = _fails(capsys, tmp_path / "nope.json", *REQ)
+    assert f"{tmp_path / 'nope.json'}: no such file" in err
+
+
+def test_snapshot_that_is_not_json(capsys, tmp_path):
+    path = tmp_path / "broken.json"
+    path.write_text('{"format":\n  "s3audit.snapshot/v1",,\n}')
+    err = _fails(capsys, path, *REQ)
+    assert f"{path}:2:" in err and "invalid JSON" in err
+
+
+def test_snapshot_that_breaks_the_schema_names_the_pointer(capsys, tmp_path):
+    doc = build(ESTATE)
+    doc["accounts"][0]["id"] = "1234"
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(doc))
+    err = _fails(capsys, path, *REQ)
+    assert f"{path}: at /accounts/0/id: " in err and "12-digit" in err
+
+
+def test_malformed_policy_in_the_snapshot_names_the_pointer(capsys, tmp_path):
+    doc = build(ESTATE)
+    doc["accounts"][0]["s3"]["buckets"][1]["Policy"]["Statement"][0]["Effect"] = "Permit"
+    path = tmp_path / "bad-policy.json"
+    path.write_text(json.dumps(doc))
+    err = _fails(capsys, path, *REQ)
+    assert f"{path}: at /accounts/0/s3/buckets/1/Policy/Statement/0/Effect: " in err and "`Permit`" in err
+
+
+def test_missing_requests_file(capsys, snapshot, tmp_path):
+    err = _fails(capsys, snapshot, "--requests", tmp_path / "none.jsonl")
+    assert "none.jsonl: no such file" in err
+
+
+@pytest.mark.parametrize("bad, where, what", [
+    ('{"principal": "anonymous", "action": ', ":2:", "invalid JSON"),
+    ('["not", "an", "object"]', ":2", "JSON object"),
+    ('{"principal": "anonymous", "resource": "arn:aws:s3:::data-a/x"}', ":2", "`action`"),
+    ('{"principal": "anonymous", "action": "s3:GetObject", "resource": "arn:aws:s3:::data-a/x", "context": [1]}',
+     ":2", "`context`"),
+    ('{"principal": "anonymous", "action": "s3:GetObject", "resource": "arn:aws:sqs:us-east-1:111111111111:q"}',
+     ":2", "not an S3"),
+    ('{"principal": "anonymous", "action": "GetObject", "resource": "arn:aws:s3:::data-a/x"}', ":2", "not an action"),
+])
+def test_bad_requests_line_is_placed(capsys, snapshot, tmp_path, bad, where, what):
+    requests = tmp_path / "requests.jsonl"
+    good = json.dumps({"principal": ALICE, "action": "s3:GetObject", "resource": "arn:aws:s3:::data-a/x"})
+    requests.write_text(good + "\n" + bad + "\n" + good + "\n")
+    err = _fails(capsys, snapshot, "--requests", requests)
+    assert f"{requests}{where}" in err and what in err
+
+
+def test_non_s3_resource(capsys, snapshot):
+    err = _fails(capsys, snapshot, "--principal", ALICE, "--action", "s3:GetObject",
+                 "--resource", "arn:aws:dynamodb:us-east-1:111111111111:table/t")
+    assert "`arn:aws:dynamodb:us-east-1:111111111111:table/t` is not an S3" in err
+
+
+def test_context_without_equals_sign(capsys, snapshot):
+    err = _fails(capsys, snapshot, *REQ, "--context", "aws:SecureTransport")
+    assert "KEY=VALUE" in err
+
+
+def test_through_a_subprocess(snapshot):
+    env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    proc = subprocess.run([sys.executable, "-m", "s3audit", "explain", str(snapshot), "--principal", "anonymous",
+                           "--action", "s3:GetObject", "--resource", "arn:aws:s3:::site/index.html", "--format", "json"],
+                          capture_output=True, text=True, env=env, cwd=ROOT, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    d = json.loads(proc.stdout)
+    assert set(d) == {"decision", "reasons", "conditions", "assumptions"} and d["decision"] == "allow"
