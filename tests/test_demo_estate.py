@@ -256,3 +256,21 @@ def test_iam_ids_have_aws_shapes(day1):
                 assert re.fullmatch(prefix + r"[A-Z0-9]{17}", x[field]), x[field]
                 seen.add((x["Arn"], x[field]))
     assert len({i for _, i in seen}) == len(seen)  # no two entities share an id
+
+
+# --- the engine agrees with the answers the estate was built to give ----------------------------------------
+
+@pytest.fixture(scope="module")
+def engine():
+    engine_module = pytest.importorskip("s3audit.iam.engine")
+    from s3audit.snapshot.load import load_snapshot
+    e = engine_module.Engine(load_snapshot(str(ESTATE)))
+    e.compile_all()  # every policy of the estate compiles (the planted typo is a diagnostic, not an error)
+    return e
+
+
+def test_planted_decisions_match_the_engine(engine, planted):
+    from s3audit.iam.engine import Request
+    for d in planted["decisions"]:
+        got = engine.decide(Request(d["principal"], d["action"], d["resource"], d["context"]))
+        assert got.decision == d["decision"], (d, got.to_json())
