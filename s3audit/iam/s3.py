@@ -390,8 +390,8 @@ def _audience(st: Statement) -> tuple[str | None, Tri]:
     for e in st.principals:
         if e.is_everyone:
             found.append(("`*`" if e.kind == "*" else "`{\"AWS\": \"*\"}`", Tri.TRUE))
-        elif e.pattern is not None:
-            found.append((f"`{e.value}` (a wildcard principal)", Tri.TRUE))
+        elif e.pattern is not None or e.value == "*":
+            found.append((f"`{e.value}` (a wildcard {e.kind} principal)", Tri.TRUE))
         elif e.kind == "Federated":
             # BPA_DOC's first example of a public policy: {"Federated": "graph.facebook.com"}.
             found.append((f"federated identities of `{e.value}`", Tri.TRUE))
