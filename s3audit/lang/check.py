@@ -654,7 +654,11 @@ class _Checker:
                            hint=f"for example `{e.id}(...)`")
             else:
                 candidates = list(env.locals) + list(env.scope.params) + list(T.CONSTANTS)
-                self.error("unknown-name", f"unknown name `{e.id}`", e.span, hint=did_you_mean(e.id, candidates))
+                hint = did_you_mean(e.id, candidates)
+                subject = [b.name for b in env.locals.values() if b.type == T.RecordT(e.id)]
+                if hint is None and subject:
+                    hint = f"the {e.id} is named `{subject[0]}` here"
+                self.error("unknown-name", f"unknown name `{e.id}`", e.span, hint=hint)
             return T.ERROR
         self.result.names[e] = b
         return b.type

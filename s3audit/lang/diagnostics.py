@@ -85,7 +85,10 @@ def _excerpt(line_text: str | None, span: Span | None) -> list[str]:
 
 
 def line_of(source: str, line: int) -> str | None:
-    lines = source.splitlines()
+    # split on "\n" only, as the parser counts lines (str.splitlines also splits on \f, \u2028 ...)
+    lines = [ln.rstrip("\r") for ln in source.split("\n")]
+    if lines and lines[-1] == "":
+        lines.pop()
     if 1 <= line <= len(lines):
         return lines[line - 1]
     if line == len(lines) + 1:

@@ -95,23 +95,28 @@ def _offset_of_line(text: str, line: int) -> int | None:
     return pos
 
 
-_EXPR_START = {"NAME", "STRING", "NUMBER", "DURATION", "LPAR", "LSQB", "LBRACE", "MINUS", "NOT", "ANY",
-               "ALL", "COUNT", "TRUE", "FALSE"}
-_OPERATORS = {"DOT", "LSQB", "PLUS", "MINUS", "AND", "OR", "IN", "NOT", "MATCHES", "LESSTHAN", "MORETHAN"}
-_CLAUSES = {"SEVERITY", "CONTROLS", "RATIONALE", "REMEDIATION", "FOR", "REQUIRE", "FORBID", "MESSAGE"}
-_DECLS = {"RULE", "DEF", "PARAM", "IMPORT"}
+_EXPR_START = {"NAME", "STRING", "NUMBER", "DURATION", "LPAR", "LSQB", "LBRACE", "MINUS", "_NOT", "_ANY",
+               "_ALL", "_COUNT", "_TRUE", "_FALSE"}
 _EXPR_CORE = {"NAME", "STRING", "NUMBER", "DURATION", "LPAR", "LSQB", "LBRACE"}
-_WORDS = {"NAME": "a name", "WORD": "a name", "ID": "an id such as `PCI-3.5.1`", "STRING": "a string", "NUMBER": "a number",
-          "DURATION": "a duration such as `30d`", "$END": "the end of the file"}
+_OPERATORS = {"DOT", "LSQB", "PLUS", "MINUS", "_AND", "_OR", "_IN", "_NOT", "_MATCHES", "LESSTHAN", "MORETHAN"}
+_CLAUSES = {"_SEVERITY", "_CONTROLS", "_RATIONALE", "_REMEDIATION", "_FOR", "_REQUIRE", "_FORBID", "_MESSAGE"}
+_DECLS = {"_RULE", "_DEF", "_PARAM", "_IMPORT"}
+_WORDS = {"NAME": "a name", "WORD": "a name", "ID": "an id such as `PCI-3.5.1`", "STRING": "a string",
+          "NUMBER": "a number", "DURATION": "a duration such as `30d`", "$END": "the end of the file"}
+_KEYWORD = re.compile(r"^([a-z]+)\(\?!")
 
 
 def _terminal_text(name: str) -> str:
     if name in _WORDS:
         return _WORDS[name]
     term = _parser().get_terminal(name) if name in _terminal_names() else None
-    if term is not None and type(term.pattern).__name__ == "PatternStr":
-        return f"`{term.pattern.value}`"
-    return f"`{name.lower()}`"
+    if term is not None:
+        if type(term.pattern).__name__ == "PatternStr":
+            return f"`{term.pattern.value}`"
+        keyword = _KEYWORD.match(term.pattern.value)
+        if keyword:
+            return f"`{keyword.group(1)}`"
+    return f"`{name.lower().lstrip('_')}`"
 
 
 @lru_cache(maxsize=1)
@@ -126,7 +131,7 @@ def describe_expected(expected: set[str]) -> str:
     if _EXPR_CORE <= names:
         phrases.append("an expression")
         names -= _EXPR_START
-    if _OPERATORS <= names | _EXPR_START and {"DOT", "AND", "OR"} <= names:
+    if {"_AND", "_OR"} <= names and names & {"DOT", "PLUS"}:
         phrases.append("an operator")
         names -= _OPERATORS
         names = {n for n in names if not _is_comparison(n)}
@@ -191,6 +196,8 @@ def _syntax_diagnostic(exc: UnexpectedInput, text: str, path: str, *, line_base:
             span = at(tok.line, tok.column, len(value.split("\n")[0]))
             what = "string " if tok.type == "STRING" else ""
             message = f"unexpected {what}{_show(value)}"
+            if value in ("==", "!=", "<", "<=", ">", ">=", "matches", "in") and "_AND" in expected:
+                return _diag(message, span, text, line_base, "comparisons do not chain: write `a < b and b < c`")
             if "NAME" in expected and value in RESERVED and tok.type != "NAME":
                 hint = f"expected {describe_expected(expected)}; `{value}` is a reserved word"
                 return _diag(message, span, text, line_base, hint)
@@ -200,7 +207,8 @@ def _syntax_diagnostic(exc: UnexpectedInput, text: str, path: str, *, line_base:
         if char == '"':
             message = "string is not closed on its line"
             return _diag(message, span, text, line_base, "close it with `\"`; a string cannot span lines")
-        message = f"unexpected character {_show(char)}" if char.strip() else "unexpected character"
+        shown = _show(char) if char.isprintable() and char.strip() else f"U+{ord(char):04X}"
+        message = f"unexpected character {shown}"
     elif isinstance(exc, UnexpectedEOF):
         line, col = end_hint or _end_position(text)
         span = A.Span(path, line, col, line, col + 1)

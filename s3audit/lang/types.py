@@ -19,6 +19,8 @@ import re
 from dataclasses import dataclass
 from typing import Mapping
 
+from ..findings import Severity
+
 
 # ---------------------------------------------------------------------------------------------- types
 class Type:
@@ -115,7 +117,8 @@ ERROR = Prim("<error>")  # an expression that already has a diagnostic: accepted
 SCALARS = (STRING, NUMBER, BOOL, DURATION)
 
 # ------------------------------------------------------------------------------------- enumerations
-ACCESS_LEVEL = EnumT("access level", ("read", "write", "list", "permissions", "any"))
+# The S3 access levels of the action universe (s3audit/iam/actions.py ACCESS_LEVELS), and `any`.
+ACCESS_LEVEL = EnumT("access level", ("read", "write", "list", "permissions", "tagging", "any"))
 VIA = EnumT("via", ("direct", "any"), "a possible `via`")
 SSE_ALGORITHM = EnumT("server-side encryption algorithm", ("AES256", "aws:kms", "aws:kms:dsse"))
 VERSIONING_STATUS = EnumT("versioning status", ("Enabled", "Suspended"))
@@ -128,7 +131,7 @@ POLICY_KIND = EnumT("policy kind", ("identity", "boundary", "trust", "bucket", "
 PRINCIPAL_KIND = EnumT("principal kind", ("user", "role", "root", "service", "federated", "anonymous"))
 NETWORK_ORIGIN = EnumT("network origin", ("Internet", "VPC"))
 
-SEVERITIES = ("info", "low", "medium", "high", "critical")
+SEVERITIES = tuple(s.label for s in Severity)  # info, low, medium, high, critical
 SUBJECT_KINDS = ("bucket", "account", "principal", "access_point", "path")
 
 
@@ -336,10 +339,14 @@ RECORDS: Mapping[str, Mapping[str, FieldSpec]] = {
         "reason": _f(STRING, "why the step is possible, in one line", "edge evidence"),
     },
     "decision": {
-        "allowed": _f(BOOL, "the request is allowed", "Decision"),
-        "denied": _f(BOOL, "the request is denied", "Decision"),
-        "conditional": _f(BOOL, "the outcome depends on request values the rule did not fix", "Decision"),
-        "reasons": _f(ListT(STRING), "the statements that decided it, one line each", "Decision reasons"),
+        "allowed": _f(BOOL, "the request is allowed", "Decision.decision == 'allow'"),
+        "denied": _f(BOOL, "the request is denied", "Decision.decision == 'deny'"),
+        "conditional": _f(BOOL, "the outcome depends on request values the rule did not fix",
+                          "Decision.decision == 'conditional'"),
+        "possible": _f(BOOL, "access may be possible: allowed or conditional", "Decision.possible"),
+        "reasons": _f(ListT(STRING), "the statements that decided it, one line each", "Decision.reasons"),
+        "assumptions": _f(ListT(STRING), "what the engine assumed about values it could not know",
+                          "Decision.assumptions"),
     },
 }
 
