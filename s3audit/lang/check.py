@@ -677,7 +677,7 @@ class _Checker:
                 return T.ERROR
             return spec.type
         if isinstance(t, T.MapT):
-            self.error("unknown-field", f"a map has no fields", e.name.span,
+            self.error("unknown-field", "a map has no fields", e.name.span,
                        hint=f"look a key up with `[\"{name}\"]`")
         elif isinstance(t, (T.ListT, T.SetT)):
             self.error("unknown-field", f"{T.describe(t)} has no field `{name}`", e.name.span,
@@ -727,8 +727,7 @@ class _Checker:
         for (pname, ptype, _req), (arg, at) in zip(specs, bound):
             if arg is None or at == T.ERROR or ptype == T.ERROR:
                 continue
-            if ptype == T.PRINCIPALS and not T.selector_compatible(at) or \
-                    ptype != T.PRINCIPALS and not T.assignable(at, ptype):
+            if not T.assignable(at, ptype):
                 self.error("type-mismatch", f"argument `{pname}` of `{fname}` must be {T.describe_a(ptype)}, "
                            f"not {T.describe(at)}", arg.span)
                 ok = False

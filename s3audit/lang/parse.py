@@ -103,6 +103,7 @@ _CLAUSES = {"_SEVERITY", "_CONTROLS", "_RATIONALE", "_REMEDIATION", "_FOR", "_RE
 _DECLS = {"_RULE", "_DEF", "_PARAM", "_IMPORT"}
 _WORDS = {"NAME": "a name", "WORD": "a name", "ID": "an id such as `PCI-3.5.1`", "STRING": "a string",
           "NUMBER": "a number", "DURATION": "a duration such as `30d`", "$END": "the end of the file"}
+_SPELLED = {"&": "and", "|": "or", "!": "not"}  # operators other languages spell with symbols
 _KEYWORD = re.compile(r"^([a-z]+)\(\?!")
 
 
@@ -196,6 +197,8 @@ def _syntax_diagnostic(exc: UnexpectedInput, text: str, path: str, *, line_base:
             span = at(tok.line, tok.column, len(value.split("\n")[0]))
             what = "string " if tok.type == "STRING" else ""
             message = f"unexpected {what}{_show(value)}"
+            if value == "=" and "_AND" in expected:
+                return _diag(message, span, text, line_base, "compare with `==`")
             if value in ("==", "!=", "<", "<=", ">", ">=", "matches", "in") and "_AND" in expected:
                 return _diag(message, span, text, line_base, "comparisons do not chain: write `a < b and b < c`")
             if "NAME" in expected and value in RESERVED and tok.type != "NAME":
@@ -209,6 +212,8 @@ def _syntax_diagnostic(exc: UnexpectedInput, text: str, path: str, *, line_base:
             return _diag(message, span, text, line_base, "close it with `\"`; a string cannot span lines")
         shown = _show(char) if char.isprintable() and char.strip() else f"U+{ord(char):04X}"
         message = f"unexpected character {shown}"
+        if char in _SPELLED and {"_AND", "_NOT"} & expected:
+            return _diag(message, span, text, line_base, f"write `{_SPELLED[char]}`")
     elif isinstance(exc, UnexpectedEOF):
         line, col = end_hint or _end_position(text)
         span = A.Span(path, line, col, line, col + 1)

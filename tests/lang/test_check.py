@@ -15,7 +15,6 @@ import pytest
 import yaml
 
 from s3audit.cli import main
-from s3audit.lang import ast as A
 from s3audit.lang import types as T
 from s3audit.lang.check import check, check_program
 from s3audit.lang.load import load_rules
