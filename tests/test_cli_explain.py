@@ -31,6 +31,8 @@ ESTATE = {
                 "bob": {"policy": {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::data-a",
                                    "Condition": {"Bool": {"aws:SecureTransport": "true"},
                                                  "StringLike": {"s3:prefix": "home/bob/*"}}}},
+                "carol": {"policy": {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*",
+                                     "Condition": {"ForAnyValue:StringEquals": {"aws:CalledVia": "athena.amazonaws.com"}}}},
             },
             "buckets": {
                 "data-a": {"policy": {"Sid": "TlsOnly", "Effect": "Deny", "Principal": "*", "Action": "s3:PutObject",
@@ -114,9 +116,12 @@ def test_context_repeated_supplies_every_key(capsys, snapshot):
 
 
 def test_a_key_given_twice_is_multi_valued(capsys, snapshot):
-    d = one(capsys, snapshot, BOB, "s3:ListBucket", "arn:aws:s3:::data-a", "--context", "aws:SecureTransport=true",
-            "--context", "s3:prefix=elsewhere/", "--context", "s3:prefix=home/bob/")
+    carol = f"arn:aws:iam::{A}:user/carol"
+    d = one(capsys, snapshot, carol, "s3:GetObject", "arn:aws:s3:::data-a/x",
+            "--context", "aws:CalledVia=glue.amazonaws.com", "--context", "aws:CalledVia=athena.amazonaws.com")
     assert d["decision"] == "allow"
+    d = one(capsys, snapshot, carol, "s3:GetObject", "arn:aws:s3:::data-a/x", "--context", "aws:CalledVia=glue.amazonaws.com")
+    assert d["decision"] == "deny"
 
 
 # ---- many requests ----

@@ -49,7 +49,7 @@ PRINCIPAL_VALUES = ["*", {"AWS": "*"}, {"AWS": f"arn:aws:iam::{A}:root"}, {"AWS"
 # design, reference_policies_elements_notprincipal.html, and not a matter of request context).
 NOT_PRINCIPAL_VALUES = [{"AWS": f"arn:aws:iam::{A}:root"}, {"AWS": [ALICE, A]}, {"AWS": [BEA, f"arn:aws:iam::{B}:root"]},
                         {"AWS": X}, {"Service": "logging.s3.amazonaws.com"}]
-# Conditions over keys the interim conditions module decides once they are supplied.
+# Conditions over keys that are decided once they are supplied.
 CONDITIONS = [
     {"Bool": {"aws:SecureTransport": "false"}},
     {"Bool": {"aws:SecureTransport": "true"}},
@@ -59,9 +59,14 @@ CONDITIONS = [
     {"StringEqualsIfExists": {"aws:SourceVpce": "vpce-1"}},
     {"Null": {"aws:SourceVpce": "true"}},
     {"StringEquals": {"aws:PrincipalType": "User"}},
+    {"NotIpAddress": {"aws:SourceIp": ["203.0.113.0/24", "2001:db8::/32"]}},
+    {"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/etl"}},
+    {"ForAnyValue:StringEquals": {"aws:CalledVia": "athena.amazonaws.com"}},
 ]
 CONTEXT_KEYS = {"aws:SecureTransport": ["true", "false"], "s3:prefix": ["home/alice/", "", None],
-                "aws:SourceVpce": ["vpce-1", "vpce-2", None], "aws:PrincipalTag/team": ["blue", "red", None]}
+                "aws:SourceVpce": ["vpce-1", "vpce-2", None], "aws:PrincipalTag/team": ["blue", "red", None],
+                "aws:SourceIp": ["203.0.113.9", "198.51.100.1", "2001:db8::1"],
+                "aws:CalledVia": [["athena.amazonaws.com"], ["glue.amazonaws.com", "athena.amazonaws.com"], None]}
 
 _sid = st.integers(0, 10**6).map(lambda n: f"S{n}")
 
