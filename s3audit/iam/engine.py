@@ -23,6 +23,7 @@ reported as an assumption, erring toward "access may be possible".
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, Iterable, Mapping
 
 from ..errors import InputError
@@ -130,6 +131,34 @@ class _Target:
     owner: str | None  # account id of the bucket
     bucket_resource: str  # the resource as the bucket policy sees it (access point ARNs translated)
     note: str | None = None
+    # Everything about the target but the object key: requests with the same principal, action and scope
+    # consult the same statements (see _Plan).
+    scope: tuple = field(init=False, repr=False)
+
+    def __post_init__(self):
+        point = self.resource.split("/object/", 1)[0] if ":accesspoint/" in self.resource else None
+        self.scope = (self.bucket_name, point, self.owner, self.key is None)
+
+
+class _Plan:
+    """What deciding one (principal, action, target scope) consults, found by the first full decision.
+
+    ``entries`` lists every statement the full decision evaluated against the request (after the static
+    action and principal filters), with the resource it was matched against and how its Principal
+    covered the caller. The decision is a function of those statements' outcomes on the request (their
+    resource match, their conditions and the residual clauses left unknown), so decisions are memoised
+    by that signature: the next request of the same plan evaluates only these statements. A full
+    decision that consults a different list marks the plan dynamic, and its requests are always decided
+    in full.
+    """
+
+    __slots__ = ("entries", "needs_context", "memo")
+
+    def __init__(self, entries: tuple):
+        self.entries = entries
+        self.needs_context = any(s.conditions.clauses or any(p.has_variables for p in s.resources or ())
+                                 for s, _, _ in entries)
+        self.memo: dict[tuple, "Decision"] = {}
 
 
 class Engine:
@@ -164,7 +193,16 @@ class Engine:
         self._targets: dict[str, _Target] = {}
         self._identity_cache: dict[str, tuple[list[Policy], list[str], Any]] = {}
         self._base_ctx: dict[tuple, Context] = {}
-        self._by_action: dict[tuple[int, str], tuple[Statement, ...]] = {}
+        self._caller_facts: dict[str, Context] = {}
+        self._levels: dict[tuple[str, str], tuple | None] = {}
+        self._blocks: dict[tuple, dict] = {}
+        self._target_facts: dict[tuple, Context] = {}
+        self._action_absent: dict[str, frozenset[str]] = {}
+        self._by_action: dict[tuple, tuple[Statement, ...]] = {}
+        self._principal_hits: dict[tuple[int, str], Any] = {}
+        self._org_memo: dict[tuple, tuple[_Layer, _Layer]] = {}
+        self._plans: dict[tuple, _Plan | None] = {}
+        self._recording: list | None = None  # statement outcomes of the decision under way (see _Plan)
 
     # ---- compilation (once per policy document) ----
     def compile(self, doc: PolicyDocument) -> Policy:
@@ -201,12 +239,14 @@ class Engine:
         self.compile_all()
         return list(self._policies.values())
 
-    def _statements(self, policy: Policy, action: str) -> tuple[Statement, ...]:
-        """Statements of a policy that can match an action (indexed once per policy and action)."""
-        key = (id(policy), action)
+    def _statements(self, policy: Policy, action: str, effect: str | None = None) -> tuple[Statement, ...]:
+        """Statements of a policy (of one effect) that can match an action (indexed once per policy,
+        action and effect)."""
+        key = (id(policy), action, effect)
         hit = self._by_action.get(key)
         if hit is None:
-            hit = tuple(s for s in policy.statements if s.actions.matches(action))
+            hit = tuple(s for s in policy.statements
+                        if (effect is None or s.effect == effect) and s.actions.matches(action))
             self._by_action[key] = hit
         return hit
 
@@ -305,6 +345,21 @@ class Engine:
                    for s in self.compile(role.trust).statements)
 
     def _derive_context(self, caller: Caller, t: _Target, action: str) -> Context:
+        """What the snapshot fixes about a request: facts of the caller, of the target and of the action."""
+        who = self._caller_facts.get(caller.text)
+        if who is None:
+            who = self._caller_facts[caller.text] = self._facts_of_caller(caller)
+        where = self._target_facts.get(t.scope)
+        if where is None:
+            where = self._target_facts[t.scope] = self._facts_of_target(t)
+        carried = self._action_absent.get(action)
+        if carried is None:
+            carried = self._action_absent[action] = self._keys_absent_for(action)
+        values = {**who.values, **where.values}
+        absent = (who.absent | where.absent | carried).difference(values)
+        return Context(MappingProxyType(values), absent, False, who.absent_prefixes)
+
+    def _facts_of_caller(self, caller: Caller) -> Context:
         v: dict[str, Any] = {}
         absent: list[str] = []
         absent_prefixes: list[str] = []
@@ -355,6 +410,12 @@ class Engine:
                 v["aws:PrincipalType"] = "Account"
                 v["aws:userid"] = caller.account
                 absent.append("aws:username")
+        return Context.of({k: val for k, val in v.items() if val is not None}, absent=absent,
+                          absent_prefixes=absent_prefixes)
+
+    def _facts_of_target(self, t: _Target) -> Context:
+        v: dict[str, Any] = {}
+        absent: list[str] = []
         owner = t.owner
         if owner:
             v["aws:ResourceAccount"] = owner
@@ -371,18 +432,17 @@ class Engine:
                 v["s3:AccessPointNetworkOrigin"] = ap.network_origin
         else:
             absent += list(_ACCESS_POINT_KEYS)
+        return Context.of({k: val for k, val in v.items() if val is not None}, absent=absent)
+
+    @staticmethod
+    def _keys_absent_for(action: str) -> frozenset[str]:
+        """S3 condition keys that this S3 action never carries (Service Authorization Reference)."""
         info = universe().get(action)
-        s3keys = universe().service_condition_keys.get("s3", frozenset())
-        if info is not None and action.lower().startswith("s3:"):
-            carried = info.condition_keys
-            for k in s3keys:
-                if "<" in k or "${" in k or k in carried or k in {fold(x) for x in _ACCESS_POINT_KEYS}:
-                    continue
-                if k == "s3:resourceaccount":
-                    continue
-                absent.append(k)
-        return Context.of({k: val for k, val in v.items() if val is not None}, absent=absent,
-                          absent_prefixes=absent_prefixes)
+        if info is None or not action.lower().startswith("s3:"):
+            return frozenset()
+        skip = {fold(x) for x in _ACCESS_POINT_KEYS} | {"s3:resourceaccount"}
+        return frozenset(k for k in universe().service_condition_keys.get("s3", frozenset())
+                         if "<" not in k and "${" not in k and k not in info.condition_keys and k not in skip)
 
     def _org_path_text(self, account: str) -> str:
         path = self.org.path_of(account)
@@ -398,9 +458,36 @@ class Engine:
 
     def decide(self, request: Request) -> Decision:
         self.check(request)
-        caller = self.caller(request.principal)
         t = self.target(request.resource)
         action_l = request.action.strip().lower()
+        key = (request.principal, action_l, t.scope)
+        plan = self._plans.get(key)
+        if plan is not None:
+            ctx = self._context(self.caller(request.principal), t, action_l, request.context) \
+                if plan.needs_context else None
+            signature = _signature(plan.entries, t, ctx)
+            decision = plan.memo.get(signature)
+            if decision is not None:
+                return decision
+        self._recording = recorded = []
+        try:
+            decision = self._decide(request, t, action_l)
+        finally:
+            self._recording = None
+        # A statement is matched against the request's resource or, through an access point, against the
+        # bucket's: record which, so that other requests of the plan can be matched the same way.
+        entries = tuple((s, resource != t.resource, who) for s, resource, who, _ in recorded)
+        if key not in self._plans:
+            plan = self._plans[key] = _Plan(entries)
+        elif plan is not None and plan.entries != entries:
+            plan = self._plans[key] = None  # this plan's statements vary: decide its requests in full
+        if plan is not None:
+            plan.memo[tuple(_outcome_key(o) for _, _, _, o in recorded)] = decision
+        return decision
+
+    def _decide(self, request: Request, t: _Target, action_l: str) -> Decision:
+        """The full decision (decide() memoises it per plan and statement outcomes)."""
+        caller = self.caller(request.principal)
         ctx = self._context(caller, t, action_l, request.context)
         assumptions: list[str] = []
         if caller.note:
@@ -475,52 +562,35 @@ class Engine:
     def _evaluate(self, policy: Policy, effect: str, action: str, resource: str, ctx: Context, layer: str,
                   caller: Caller | None = None) -> _Layer:
         """OR over the policy's statements of one effect that match action, resource, principal, conditions."""
-        by_kind = self._evaluate_by_kind(policy, effect, action, resource, ctx, layer, caller)
-        if len(by_kind) == 1:
-            return next(iter(by_kind.values()))
-        out = _Layer(Tri.FALSE)
-        for part in by_kind.values():
-            _merge_or(out, part)
-        return out
+        return _either(self._evaluate_by_kind(policy, effect, action, resource, ctx, layer, caller))
 
     def _evaluate_by_kind(self, policy: Policy, effect: str, action: str, resource: str, ctx: Context,
                           layer: str, caller: Caller | None = None) -> dict[str, _Layer]:
         """Like _evaluate, split by how each statement's Principal covers the caller (for resource
         policies: 'everyone', 'account', 'principal', 'session'; '' where there is no Principal)."""
-        found: dict[str, tuple[list, list, list, list]] = {}
-        for s in self._statements(policy, action):
-            if s.effect != effect:
-                continue
-            m = s.resource_matches(resource, ctx)
-            if m is Tri.FALSE:
-                continue
+        return _assemble(policy, effect, layer, self._outcomes(policy, effect, action, resource, ctx, caller))
+
+    def _outcomes(self, policy: Policy, effect: str, action: str, resource: str, ctx: Context,
+                  caller: Caller | None) -> list:
+        """(statement, principal kind, note, outcome) for the statements of one effect that match the action
+        and whose Principal may cover the caller; outcome as _statement_outcome. Recorded for _Plan."""
+        out = []
+        recording = self._recording
+        for s in self._statements(policy, action, effect):
             kind, who, note = "", Tri.TRUE, None
             if caller is not None and s.principals is not None:
-                hit = _principal_match(s, caller, self._canonical)
+                key = (id(s), caller.text)
+                hit = self._principal_hits.get(key, _MISSING)
+                if hit is _MISSING:
+                    hit = self._principal_hits[key] = _principal_match(s, caller, self._canonical)
                 if hit is None:
                     continue
                 kind, who, note = hit
-            c, residual = s.conditions.evaluate(ctx)
-            m = m & c & who
-            if m is Tri.FALSE:
-                continue
-            definite, maybe, residuals, notes = found.setdefault(kind, ([], [], [], []))
-            reason = Reason(_src(policy), s.label, effect, layer, policy.doc.pointer + s.pointer)
-            if m is Tri.TRUE:
-                definite.append(reason)
-            else:
-                maybe.append(reason)
-                clauses = tuple(c.to_json() for c in residual)
-                if note is not None:
-                    clauses += ({"note": note},)
-                    notes.append(note)
-                residuals.append(Residual(effect, _src(policy), s.label, clauses or (
-                    {"note": "the resource matches only for some values of a policy variable"},)))
-        out: dict[str, _Layer] = {}
-        for kind, (definite, maybe, residuals, notes) in found.items():
-            # The definite statements decide; the maybes add nothing then.
-            out[kind] = _Layer(Tri.TRUE, definite) if definite else _Layer(Tri.UNKNOWN, maybe, residuals, notes)
-        return out or {"": _Layer(Tri.FALSE)}
+            outcome = _statement_outcome(s, resource, who, ctx)
+            if recording is not None:
+                recording.append((s, resource, who, outcome))
+            out.append((s, kind, note, outcome))
+        return out
 
     def _org_layer(self, account: str | None, ptype: str, action: str, t: _Target, ctx: Context,
                    caller: Caller):
@@ -538,39 +608,64 @@ class Engine:
         # not restricted by RCPs"); SCPs only to the member account's own IAM principals.
         if is_scp and (caller.is_anonymous or caller.is_service):
             return None
-        policies_exist = any(p.type == ptype for p in org.policies)
-        if not policies_exist:
+        levels = self._org_levels(account, ptype)
+        if levels is None:
             return None
-        kind = "SCP" if is_scp else "RCP"
         resource = t.bucket_resource if is_scp or t.access_point is None else t.resource
+        # RCPFullAWSAccess is attached to every level and cannot be detached, and Allow is supported in no
+        # other RCP: an RCP can only deny (reference_policies_evaluation-logic_policy-eval-denyallow.html,
+        # "AWS Organizations RCPs"; orgs_manage_policies_rcps_syntax.html).
+        evaluated = tuple(
+            (level, tuple((pol, self._outcomes(pol, "Deny", action, resource, ctx, None if is_scp else caller),
+                           self._outcomes(pol, "Allow", action, resource, ctx, None) if is_scp else ())
+                          for pol in attached))
+            for level, attached in levels)
+        # The layers are a function of these outcomes: accounts share them across principals and requests.
+        key = (account, ptype, action, tuple(tuple((_outcomes_key(d), _outcomes_key(a)) for _, d, a in row)
+                                             for _, row in evaluated))
+        hit = self._org_memo.get(key)
+        if hit is None:
+            hit = self._org_memo[key] = self._assemble_org(evaluated, is_scp)
+        return hit
+
+    def _assemble_org(self, evaluated: tuple, is_scp: bool):
+        org = self.org
+        kind = "SCP" if is_scp else "RCP"
         deny = _Layer(Tri.FALSE)
         allow = _Layer(Tri.TRUE)
-        for level in org.path_of(account):
-            attached = [p for p in self._org_policies.get(level, []) if p.type == ptype]
+        for level, row in evaluated:
             if not is_scp:
-                # RCPFullAWSAccess is attached to every level and cannot be detached, and Allow is
-                # supported in no other RCP: an RCP can only deny (reference_policies_evaluation-logic_
-                # policy-eval-denyallow.html, "AWS Organizations RCPs"; orgs_manage_policies_rcps_syntax.html).
-                for p in attached:
-                    _merge_or(deny, self._evaluate(self.compile(p.document), "Deny", action, resource, ctx,
-                                                   "rcp", caller))
+                for pol, d, _ in row:
+                    _merge_or(deny, _either(_assemble(pol, "Deny", "rcp", d)))
                 continue
-            if not attached:
+            if not row:
                 allow.assumptions.append(f"no {kind} recorded at {org.names.get(level, level)} ({level}); "
                                          f"assumed the default full-access {kind}")
                 continue
             level_allow = _Layer(Tri.FALSE)
-            for p in attached:
-                pol = self.compile(p.document)
-                _merge_or(deny, self._evaluate(pol, "Deny", action, resource, ctx, "scp"))
-                a = self._evaluate(pol, "Allow", action, resource, ctx, "scp")
-                _merge_or(level_allow, a)
+            for pol, d, a in row:
+                _merge_or(deny, _either(_assemble(pol, "Deny", "scp", d)))
+                _merge_or(level_allow, _either(_assemble(pol, "Allow", "scp", a)))
             if level_allow.tri is Tri.FALSE:
                 level_allow.reasons = [Reason(f"{kind}s at {org.names.get(level, level)} ({level})", None,
                                               "ImplicitDeny", kind.lower(),
                                               note=f"no {kind} attached at this level allows the action")]
             _merge_and(allow, level_allow)
         return deny, allow
+
+    def _org_levels(self, account: str, ptype: str):
+        """((level id, compiled policies of ptype attached there), ...) from the root down to the account,
+        or None when the organization records no policy of that type (computed once per account)."""
+        key = (account, ptype)
+        if key not in self._levels:
+            if not any(p.type == ptype for p in self.org.policies):
+                self._levels[key] = None
+            else:
+                self._levels[key] = tuple(
+                    (level, tuple(self.compile(p.document) for p in self._org_policies.get(level, [])
+                                  if p.type == ptype))
+                    for level in self.org.path_of(account))
+        return self._levels[key]
 
     def _resource_side(self, caller: Caller, t: _Target, action: str, ctx: Context):
         """Grants of the resource side by kind ('principal' | 'account' | 'everyone' | 'session') as layers."""
@@ -589,14 +684,16 @@ class Engine:
             else:
                 _merge_or(cur, layer)
 
-        # Block Public Access in force for this bucket (and access point).
-        account = self.index.accounts.get(owner) if owner else None
-        levels = [account.public_access_block if account else UNKNOWN]
-        if b is not None:
-            levels.append(b.public_access_block)
-        if t.access_point is not None:
-            levels.append(t.access_point.public_access_block)
-        block = s3sem.effective_block(*levels)
+        # Block Public Access in force for this bucket (and access point), merged once per target scope.
+        block = self._blocks.get(t.scope)
+        if block is None:
+            account = self.index.accounts.get(owner) if owner else None
+            levels = [account.public_access_block if account else UNKNOWN]
+            if b is not None:
+                levels.append(b.public_access_block)
+            if t.access_point is not None:
+                levels.append(t.access_point.public_access_block)
+            block = self._blocks[t.scope] = s3sem.effective_block(*levels)
 
         def policy_grants(doc, layer_name: str, resource: str, restrict: Tri):
             if doc is None:
@@ -819,6 +916,76 @@ class Engine:
         if out.tri is not Tri.FALSE:
             used |= {"identity", "resource"}
         return out, used
+
+
+_MISSING = object()
+
+
+def _assemble(policy: Policy, effect: str, layer: str, outcomes: list) -> dict[str, _Layer]:
+    """Layers by principal kind from the outcomes of a policy's statements of one effect (_outcomes)."""
+    found: dict[str, tuple[list, list, list, list]] = {}
+    for s, kind, note, outcome in outcomes:
+        if outcome is None:
+            continue
+        m, residual = outcome
+        definite, maybe, residuals, notes = found.setdefault(kind, ([], [], [], []))
+        reason = Reason(_src(policy), s.label, effect, layer, policy.doc.pointer + s.pointer)
+        if m is Tri.TRUE:
+            definite.append(reason)
+        else:
+            maybe.append(reason)
+            clauses = tuple(c.to_json() for c in residual)
+            if note is not None:
+                clauses += ({"note": note},)
+                notes.append(note)
+            residuals.append(Residual(effect, _src(policy), s.label, clauses or (
+                {"note": "the resource matches only for some values of a policy variable"},)))
+    out: dict[str, _Layer] = {}
+    for kind, (definite, maybe, residuals, notes) in found.items():
+        # The definite statements decide; the maybes add nothing then.
+        out[kind] = _Layer(Tri.TRUE, definite) if definite else _Layer(Tri.UNKNOWN, maybe, residuals, notes)
+    return out or {"": _Layer(Tri.FALSE)}
+
+
+def _either(by_kind: dict[str, _Layer]) -> _Layer:
+    """One layer: the OR of the layers of every principal kind."""
+    if len(by_kind) == 1:
+        return next(iter(by_kind.values()))
+    out = _Layer(Tri.FALSE)
+    for part in by_kind.values():
+        _merge_or(out, part)
+    return out
+
+
+def _outcomes_key(outcomes) -> tuple:
+    return tuple((id(s), kind, note, _outcome_key(o)) for s, kind, note, o in outcomes)
+
+
+def _statement_outcome(s: Statement, resource: str, who: Tri, ctx: Context | None):
+    """How one statement meets a request: None when it does not apply, else (Tri, residual clauses)."""
+    m = s.resource_matches(resource, ctx)
+    if m is Tri.FALSE:
+        return None
+    if s.conditions.clauses:
+        c, residual = s.conditions.evaluate(ctx)
+        m = m & c & who
+    else:
+        residual = ()
+        m = m & who
+    return None if m is Tri.FALSE else (m, residual)
+
+
+def _outcome_key(outcome):
+    """A statement outcome as a memo key part (residual clauses by identity: they are compiled once)."""
+    if outcome is None or not outcome[1]:
+        return outcome
+    return outcome[0], tuple(map(id, outcome[1]))
+
+
+def _signature(entries: tuple, t: _Target, ctx: Context | None) -> tuple:
+    """The outcomes of a plan's statements on this request."""
+    return tuple(_outcome_key(_statement_outcome(s, t.bucket_resource if on_bucket else t.resource, who, ctx))
+                 for s, on_bucket, who in entries)
 
 
 def _err(b: Bucket | None, t: _Target) -> str:

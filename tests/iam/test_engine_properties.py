@@ -94,8 +94,9 @@ def _policy(kind: str, max_size: int = 4):
 
 
 @st.composite
-def estates(draw):
-    """A terse estate (tests/iam/estate.py) with generated policies everywhere."""
+def estates(draw, organization: bool | None = None):
+    """A terse estate (tests/iam/estate.py) with generated policies everywhere (and, when `organization`
+    is true or drawn so, an organization with an SCP and an RCP)."""
     def identity(extra: dict):
         stmts = draw(_policy("identity"))
         return {**extra, **({"policy": stmts} if stmts else {})}
@@ -112,7 +113,7 @@ def estates(draw):
         a["managed"] = {"limit": boundary or [{"Effect": "Deny", "Action": "iam:*", "Resource": "*"}]}
     b = {"users": {"bea": identity({})}, "buckets": {"data-b": bucket()}}
     estate = {"accounts": {A: a, B: b}}
-    if draw(st.booleans()):
+    if organization or (organization is None and draw(st.booleans())):
         estate["organization"] = {
             "management": "999999999999", "units": {"prod": "root"}, "accounts": {A: "prod", B: "prod"},
             "scps": [{"name": "Guard", "targets": ["root"],
@@ -261,3 +262,27 @@ def test_case_insensitive_pattern_agrees_with_naive_glob(pattern, value):
 @given(st.text(alphabet="ab*?:/", min_size=5, max_size=14), st.text(alphabet="ab:/", max_size=14))
 def test_arn_pattern_agrees_with_naive_segment_glob(pattern, value):
     assert (Pattern(pattern, arn=True).matches(value) is Tri.TRUE) == naive_arn_glob(pattern, value)
+
+
+# ---- the engine's memoisation (plans, shared organization layers) never changes an answer ----
+
+_partial_context = st.dictionaries(st.sampled_from(sorted(CONTEXT_KEYS)), st.none(), max_size=3).flatmap(
+    lambda d: st.fixed_dictionaries({k: st.sampled_from(CONTEXT_KEYS[k]) for k in d}))
+
+
+# Few principals, actions and buckets, many keys and contexts: requests that share a plan.
+_plan_mates = st.tuples(st.sampled_from([ALICE, BEA, f"arn:aws:sts::{A}:assumed-role/etl/run1", "anonymous"]),
+                        st.sampled_from(["s3:GetObject", "s3:PutObject"]),
+                        st.sampled_from(["arn:aws:s3:::data-a/home/alice/x", "arn:aws:s3:::data-a/reports/q1",
+                                         "arn:aws:s3:::data-a/home/bob/y", "arn:aws:s3:::data-b/k"]))
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(estates(organization=True), st.lists(st.tuples(_plan_mates, _partial_context), min_size=8, max_size=16))
+def test_memoised_decisions_equal_fresh_ones(estate, reqs):
+    snapshot = snapshot_from_dict(build(_clean(estate)))
+    shared = Engine(snapshot)
+    for (p, a, r), ctx in reqs * 2:  # every request twice: the second time from the memo
+        got = shared.decide(Request(p, a, r, ctx)).to_json()
+        want = Engine(snapshot).decide(Request(p, a, r, ctx)).to_json()
+        assert got == want, (p, a, r, ctx)
