@@ -36,7 +36,8 @@ from .policy import Policy, PrincipalEntry, Statement, compile_policy
 from .principals import Caller, PrincipalIndex, parse_caller
 
 ALLOW, DENY, CONDITIONAL = "allow", "deny", "conditional"
-_TRI_DECISION = {Tri.TRUE: ALLOW, Tri.FALSE: DENY, Tri.UNKNOWN: CONDITIONAL}
+_TRUE, _FALSE, _UNKNOWN = Tri.TRUE, Tri.FALSE, Tri.UNKNOWN  # module constants: enum attribute access is slow
+_TRI_DECISION = {_TRUE: ALLOW, _FALSE: DENY, _UNKNOWN: CONDITIONAL}
 
 # Keys whose presence depends on how the request is made; they stay unknown unless supplied.
 # s3 keys that an action never carries are known to be absent (Service Authorization Reference).
@@ -524,10 +525,10 @@ class Engine:
         combined, grants = self._combine(caller, same_account, t, identity, boundary, grants_by_kind)
         required.append(combined)
 
-        deny_tri = Tri.FALSE
+        deny_tri = _FALSE
         for d in denies:
             deny_tri = deny_tri | d.tri
-        allow_tri = Tri.TRUE
+        allow_tri = _TRUE
         for r in required:
             allow_tri = allow_tri & r.tri
         final = (~deny_tri) & allow_tri
@@ -536,27 +537,27 @@ class Engine:
         residuals: list[Residual] = []
         for layer in (*denies, *required):
             assumptions.extend(a for a in layer.assumptions if a not in assumptions)
-        if final is Tri.FALSE:
-            if deny_tri is Tri.TRUE:
+        if final is _FALSE:
+            if deny_tri is _TRUE:
                 for d in denies:
-                    if d.tri is Tri.TRUE:
+                    if d.tri is _TRUE:
                         reasons.extend(d.reasons)
             else:
                 for r in required:
-                    if r.tri is Tri.FALSE:
+                    if r.tri is _FALSE:
                         reasons.extend(r.reasons)
         else:
             for r in required:
                 reasons.extend(r.reasons)
-                if r.tri is Tri.UNKNOWN:
+                if r.tri is _UNKNOWN:
                     residuals.extend(r.residuals)
             for d in denies:
-                if d.tri is Tri.UNKNOWN:
+                if d.tri is _UNKNOWN:
                     reasons.extend(d.reasons)
                     residuals.extend(d.residuals)
         reasons.extend(restricted)
         return Decision(_TRI_DECISION[final], tuple(_dedupe(reasons)), tuple(_dedupe(residuals)),
-                        tuple(assumptions), frozenset(grants) if final is not Tri.FALSE else frozenset())
+                        tuple(assumptions), frozenset(grants) if final is not _FALSE else frozenset())
 
     # -- statement evaluation --
     def _evaluate(self, policy: Policy, effect: str, action: str, resource: str, ctx: Context, layer: str,
@@ -577,7 +578,7 @@ class Engine:
         out = []
         recording = self._recording
         for s in self._statements(policy, action, effect):
-            kind, who, note = "", Tri.TRUE, None
+            kind, who, note = "", _TRUE, None
             if caller is not None and s.principals is not None:
                 key = (id(s), caller.text)
                 hit = self._principal_hits.get(key, _MISSING)
@@ -631,8 +632,8 @@ class Engine:
     def _assemble_org(self, evaluated: tuple, is_scp: bool):
         org = self.org
         kind = "SCP" if is_scp else "RCP"
-        deny = _Layer(Tri.FALSE)
-        allow = _Layer(Tri.TRUE)
+        deny = _Layer(_FALSE)
+        allow = _Layer(_TRUE)
         for level, row in evaluated:
             if not is_scp:
                 for pol, d, _ in row:
@@ -642,11 +643,11 @@ class Engine:
                 allow.assumptions.append(f"no {kind} recorded at {org.names.get(level, level)} ({level}); "
                                          f"assumed the default full-access {kind}")
                 continue
-            level_allow = _Layer(Tri.FALSE)
+            level_allow = _Layer(_FALSE)
             for pol, d, a in row:
                 _merge_or(deny, _either(_assemble(pol, "Deny", "scp", d)))
                 _merge_or(level_allow, _either(_assemble(pol, "Allow", "scp", a)))
-            if level_allow.tri is Tri.FALSE:
+            if level_allow.tri is _FALSE:
                 level_allow.reasons = [Reason(f"{kind}s at {org.names.get(level, level)} ({level})", None,
                                               "ImplicitDeny", kind.lower(),
                                               note=f"no {kind} attached at this level allows the action")]
@@ -676,7 +677,7 @@ class Engine:
         b = t.bucket
 
         def add(kind: str, layer: _Layer):
-            if layer.tri is Tri.FALSE:
+            if layer.tri is _FALSE:
                 return
             cur = grants.get(kind)
             if cur is None:
@@ -700,10 +701,10 @@ class Engine:
                 return
             if doc is UNKNOWN:
                 note = f"the {layer_name.replace('-', ' ')} policy could not be read ({_err(b, t)}); it may allow or deny"
-                u = _Layer(Tri.UNKNOWN, [Reason(f"{layer_name} policy of {t.bucket_name}", None, "Unknown", layer_name,
+                u = _Layer(_UNKNOWN, [Reason(f"{layer_name} policy of {t.bucket_name}", None, "Unknown", layer_name,
                                                note=note)], [], [note])
                 add("principal", u)
-                denies.append(_Layer(Tri.UNKNOWN, u.reasons, [], [note]))
+                denies.append(_Layer(_UNKNOWN, u.reasons, [], [note]))
                 return
             pol = self.compile(doc)
             denies.append(self._evaluate(pol, "Deny", action, resource, ctx, layer_name, caller))
@@ -712,19 +713,19 @@ class Engine:
             if not by_kind:
                 return
             # RestrictPublicBuckets: a public policy serves only the owner's account and AWS services.
-            if restrict is not Tri.FALSE and not caller.is_service and caller.account != owner:
+            if restrict is not _FALSE and not caller.is_service and caller.account != owner:
                 verdict = s3sem.policy_public(pol, owner or "")
-                public = Tri.TRUE if verdict.public else (Tri.UNKNOWN if verdict.public is None else Tri.FALSE)
+                public = _TRUE if verdict.public else (_UNKNOWN if verdict.public is None else _FALSE)
                 blocked = public & restrict
-                if blocked is Tri.TRUE:
+                if blocked is _TRUE:
                     blocked_reasons.append(Reason(
                         "Block Public Access", None, "Block", "block-public-access",
                         note=f"RestrictPublicBuckets is on and the {layer_name} policy is public, so it grants "
                              f"nothing to principals outside account {owner}"))
                     return
-                if blocked is Tri.UNKNOWN:
+                if blocked is _UNKNOWN:
                     for layer in by_kind.values():
-                        layer.tri = layer.tri & Tri.UNKNOWN
+                        layer.tri = layer.tri & _UNKNOWN
                         layer.assumptions.append("whether Block Public Access (RestrictPublicBuckets) cuts this "
                                                  "grant is unknown")
             for kind, layer in by_kind.items():
@@ -732,10 +733,10 @@ class Engine:
 
         restrict = block["restrict_public_buckets"]
         if b is None and t.bucket_name is not None:
-            unknown = _Layer(Tri.UNKNOWN, [Reason(f"bucket {t.bucket_name}", None, "Unknown", "resource",
+            unknown = _Layer(_UNKNOWN, [Reason(f"bucket {t.bucket_name}", None, "Unknown", "resource",
                                                   note=t.note)], [], [])
             add("principal", unknown)
-            denies.append(_Layer(Tri.UNKNOWN, unknown.reasons))
+            denies.append(_Layer(_UNKNOWN, unknown.reasons))
         if t.access_point is not None:
             policy_grants(t.access_point.policy, "access-point", t.resource, restrict)
             # A request through an access point must be allowed by the access point policy AND the bucket
@@ -753,7 +754,7 @@ class Engine:
             return
         if b.acl is UNKNOWN:
             note = f"the bucket ACL of {b.name} could not be read; it may grant access"
-            add("account", _Layer(Tri.UNKNOWN, [Reason(f"ACL of {b.name}", None, "Unknown", "acl", note=note)],
+            add("account", _Layer(_UNKNOWN, [Reason(f"ACL of {b.name}", None, "Unknown", "acl", note=note)],
                                   [], [note]))
             return
         for g in b.acl.grants:
@@ -769,7 +770,7 @@ class Engine:
                     kind = "principal"
                 if kind == "everyone":
                     ignore = block["ignore_public_acls"]
-                    if ignore is Tri.TRUE:
+                    if ignore is _TRUE:
                         blocked.append(Reason("Block Public Access", None, "Block", "block-public-access", g.pointer,
                                               note=f"the ACL of {b.name} grants {g.permission} to "
                                                    f"{g.grantee.rsplit('/', 1)[-1]}, but IgnorePublicAcls is on"))
@@ -782,21 +783,21 @@ class Engine:
                     kind = None  # an unknown canonical id might be this external account: say so below
                     note = (f"ACL of {b.name} grants {g.permission} to canonical user {g.grantee[:12]}…, whose "
                             "account is not in the snapshot")
-                    add("account", _Layer(Tri.UNKNOWN, [Reason(f"ACL of {b.name}", _grant_label(g), "Grant", "acl", g.pointer,
+                    add("account", _Layer(_UNKNOWN, [Reason(f"ACL of {b.name}", _grant_label(g), "Grant", "acl", g.pointer,
                                                                note=note)], [], [note]))
             elif g.grantee_type == "AmazonCustomerByEmail" and not caller.is_anonymous:
                 note = f"ACL of {b.name} grants {g.permission} to an e-mail grantee whose account is unknown"
-                add("account", _Layer(Tri.UNKNOWN, [Reason(f"ACL of {b.name}", _grant_label(g), "Grant", "acl", g.pointer, note=note)],
+                add("account", _Layer(_UNKNOWN, [Reason(f"ACL of {b.name}", _grant_label(g), "Grant", "acl", g.pointer, note=note)],
                                       [], [note]))
             if kind is None:
                 continue
-            tri = Tri.TRUE
+            tri = _TRUE
             notes = []
             if enabled is UNKNOWN:
-                tri = Tri.UNKNOWN
+                tri = _UNKNOWN
                 notes.append(f"Object Ownership of {b.name} is unknown; the ACL may be in force")
-            if kind == "everyone" and block["ignore_public_acls"] is Tri.UNKNOWN:
-                tri = tri & Tri.UNKNOWN
+            if kind == "everyone" and block["ignore_public_acls"] is _UNKNOWN:
+                tri = tri & _UNKNOWN
                 notes.append("whether IgnorePublicAcls neutralises this public ACL grant is unknown")
             grantee = g.grantee.rsplit("/", 1)[-1] if g.grantee_type == "Group" else g.grantee[:12] + "…"
             add(kind, _Layer(tri, [Reason(f"ACL of {b.name}", _grant_label(g), "Grant", "acl", g.pointer,
@@ -809,18 +810,18 @@ class Engine:
             return None, None, None, None
         if caller.kind == "root":
             if not caller.known:
-                return _Layer(Tri.TRUE, [], [], []), None, None, None
-            return _Layer(Tri.TRUE, [Reason(f"root user of {caller.account}", None, "Allow", "identity",
+                return _Layer(_TRUE, [], [], []), None, None, None
+            return _Layer(_TRUE, [Reason(f"root user of {caller.account}", None, "Allow", "identity",
                                             note="the account root user has every permission in its own account")]), \
                 None, None, None
         if caller.entity is None:
             note = caller.note or "the principal's identity policies are unknown"
-            return _Layer(Tri.TRUE, [Reason(caller.label, None, "Allow", "identity",
+            return _Layer(_TRUE, [Reason(caller.label, None, "Allow", "identity",
                                             note="assumed: " + note)], [], [f"assumed allowed by identity "
                                                                              f"policies: {note}"]), None, None, None
         policies, missing, boundary = self._identity(caller)
-        allow = _Layer(Tri.FALSE)
-        deny = _Layer(Tri.FALSE)
+        allow = _Layer(_FALSE)
+        deny = _Layer(_FALSE)
         for p in policies:
             _merge_or(deny, self._evaluate(p, "Deny", action, resource, ctx, "identity"))
             _merge_or(allow, self._evaluate(p, "Allow", action, resource, ctx, "identity"))
@@ -828,20 +829,20 @@ class Engine:
             if arn == getattr(caller.entity, "boundary", None):
                 continue
             note = f"managed policy {arn} attached to {caller.arn} is not in the snapshot; it may allow or deny"
-            _merge_or(allow, _Layer(Tri.UNKNOWN, [Reason(arn, None, "Unknown", "identity", note=note)], [], [note]))
-            _merge_or(deny, _Layer(Tri.UNKNOWN, [Reason(arn, None, "Unknown", "identity", note=note)], [], [note]))
-        if allow.tri is Tri.FALSE:
+            _merge_or(allow, _Layer(_UNKNOWN, [Reason(arn, None, "Unknown", "identity", note=note)], [], [note]))
+            _merge_or(deny, _Layer(_UNKNOWN, [Reason(arn, None, "Unknown", "identity", note=note)], [], [note]))
+        if allow.tri is _FALSE:
             allow.reasons = [Reason(f"identity policies of {caller.arn}", None, "ImplicitDeny", "identity",
                                     note="no identity policy allows the action on this resource")]
         b_allow = b_deny = None
         if boundary is UNKNOWN:
             note = f"permissions boundary {caller.entity.boundary} of {caller.arn} is not in the snapshot"
-            b_allow = _Layer(Tri.UNKNOWN, [Reason(caller.entity.boundary, None, "Unknown", "boundary", note=note)], [],
+            b_allow = _Layer(_UNKNOWN, [Reason(caller.entity.boundary, None, "Unknown", "boundary", note=note)], [],
                              [note])
         elif boundary is not None:
             b_deny = self._evaluate(boundary, "Deny", action, resource, ctx, "boundary")
             b_allow = self._evaluate(boundary, "Allow", action, resource, ctx, "boundary")
-            if b_allow.tri is Tri.FALSE:
+            if b_allow.tri is _FALSE:
                 b_allow.reasons = [Reason(_src(boundary), None, "ImplicitDeny", "boundary",
                                           note="the permissions boundary does not allow the action")]
         return allow, deny, b_allow, b_deny
@@ -849,28 +850,28 @@ class Engine:
     def _combine(self, caller: Caller, same_account: bool, t: _Target, identity, boundary, grants):
         """Identity and resource sides together, by AWS's same-account and cross-account rules."""
         used: set[str] = set()
-        none = _Layer(Tri.FALSE)
+        none = _Layer(_FALSE)
         # A grant naming the principal itself (or everyone) needs no identity policy within the account;
         # naming the account (or its canonical id) delegates to the account's own IAM policies.
-        specific = _Layer(Tri.FALSE)
+        specific = _Layer(_FALSE)
         for k in ("principal", "session", "everyone"):
             if k in grants:
                 _merge_or(specific, grants[k])
         delegated = grants.get("account", none)
-        resource_any = _Layer(Tri.FALSE)
+        resource_any = _Layer(_FALSE)
         _merge_or(resource_any, specific)
         _merge_or(resource_any, delegated)
 
         if caller.is_anonymous or caller.is_service:
             out = resource_any
-            if out.tri is Tri.FALSE:
+            if out.tri is _FALSE:
                 out.reasons = [Reason(f"resource policies of {t.bucket_name}", None, "ImplicitDeny", "resource",
                                       note="nothing on the resource side grants this caller the action")]
             else:
                 used.add("resource")
             return out, used
 
-        id_side = _Layer(Tri.FALSE) if identity is None else identity
+        id_side = _Layer(_FALSE) if identity is None else identity
         if boundary is not None:
             gated = _Layer(id_side.tri, id_side.reasons, id_side.residuals, id_side.assumptions)
             _merge_and(gated, boundary)
@@ -881,11 +882,11 @@ class Engine:
             # everyone ("Principal": "*"); they do limit one that names the role ARN, because the caller
             # is a session of the role (reference_policies_evaluation-logic.html, "IAM role";
             # reference_policies_elements_principal.html, "IAM role principals").
-            out = _Layer(Tri.FALSE)
+            out = _Layer(_FALSE)
             _merge_or(out, gated)
-            if gated.tri is not Tri.FALSE:
+            if gated.tri is not _FALSE:
                 used.add("identity")
-            direct = _Layer(Tri.FALSE)
+            direct = _Layer(_FALSE)
             cut: list[Reason] = []
             for k in ("principal", "everyone", "session"):
                 if k not in grants:
@@ -894,26 +895,26 @@ class Engine:
                 if boundary is not None and caller.kind == "role" and k == "principal":
                     g2 = _Layer(g.tri, g.reasons, g.residuals, g.assumptions)
                     _merge_and(g2, boundary)
-                    if g2.tri is Tri.FALSE:
+                    if g2.tri is _FALSE:
                         cut.extend(g2.reasons)
                     g = g2
                 _merge_or(direct, g)
-            if direct.tri is not Tri.FALSE:
+            if direct.tri is not _FALSE:
                 used.add("resource")
             _merge_or(out, direct)
-            if out.tri is Tri.FALSE:
+            if out.tri is _FALSE:
                 out.reasons = gated.reasons + (cut or [Reason(
                     f"resource policies of {t.bucket_name}", None, "ImplicitDeny", "resource",
                     note="no resource policy grants this principal")])
             return out, used
         # Cross-account: both sides must allow.
         out = _Layer(gated.tri, gated.reasons, gated.residuals, gated.assumptions)
-        if resource_any.tri is Tri.FALSE:
+        if resource_any.tri is _FALSE:
             resource_any.reasons = [Reason(f"resource policies of {t.bucket_name}", None, "ImplicitDeny", "resource",
                                            note=f"cross-account access needs the resource side to grant account "
                                                 f"{caller.account} or the principal, and nothing does")]
         _merge_and(out, resource_any)
-        if out.tri is not Tri.FALSE:
+        if out.tri is not _FALSE:
             used |= {"identity", "resource"}
         return out, used
 
@@ -930,7 +931,7 @@ def _assemble(policy: Policy, effect: str, layer: str, outcomes: list) -> dict[s
         m, residual = outcome
         definite, maybe, residuals, notes = found.setdefault(kind, ([], [], [], []))
         reason = Reason(_src(policy), s.label, effect, layer, policy.doc.pointer + s.pointer)
-        if m is Tri.TRUE:
+        if m is _TRUE:
             definite.append(reason)
         else:
             maybe.append(reason)
@@ -943,15 +944,15 @@ def _assemble(policy: Policy, effect: str, layer: str, outcomes: list) -> dict[s
     out: dict[str, _Layer] = {}
     for kind, (definite, maybe, residuals, notes) in found.items():
         # The definite statements decide; the maybes add nothing then.
-        out[kind] = _Layer(Tri.TRUE, definite) if definite else _Layer(Tri.UNKNOWN, maybe, residuals, notes)
-    return out or {"": _Layer(Tri.FALSE)}
+        out[kind] = _Layer(_TRUE, definite) if definite else _Layer(_UNKNOWN, maybe, residuals, notes)
+    return out or {"": _Layer(_FALSE)}
 
 
 def _either(by_kind: dict[str, _Layer]) -> _Layer:
     """One layer: the OR of the layers of every principal kind."""
     if len(by_kind) == 1:
         return next(iter(by_kind.values()))
-    out = _Layer(Tri.FALSE)
+    out = _Layer(_FALSE)
     for part in by_kind.values():
         _merge_or(out, part)
     return out
@@ -964,7 +965,7 @@ def _outcomes_key(outcomes) -> tuple:
 def _statement_outcome(s: Statement, resource: str, who: Tri, ctx: Context | None):
     """How one statement meets a request: None when it does not apply, else (Tri, residual clauses)."""
     m = s.resource_matches(resource, ctx)
-    if m is Tri.FALSE:
+    if m is _FALSE:
         return None
     if s.conditions.clauses:
         c, residual = s.conditions.evaluate(ctx)
@@ -972,7 +973,7 @@ def _statement_outcome(s: Statement, resource: str, who: Tri, ctx: Context | Non
     else:
         residual = ()
         m = m & who
-    return None if m is Tri.FALSE else (m, residual)
+    return None if m is _FALSE else (m, residual)
 
 
 def _outcome_key(outcome):
@@ -1000,7 +1001,7 @@ def _principal_match(s: Statement, caller: Caller, canonical: Mapping[str, str])
     note) or None when it certainly does not. kind: 'everyone', 'account', 'principal', 'session'."""
     if s.not_principal:
         tri, note = _not_principal_applies(s, caller, canonical)
-        return None if tri is Tri.FALSE else ("everyone", tri, note)
+        return None if tri is _FALSE else ("everyone", tri, note)
     hit = None
     maybe = None
     for e in s.principals or ():
@@ -1008,10 +1009,10 @@ def _principal_match(s: Statement, caller: Caller, canonical: Mapping[str, str])
         if k is not None:
             hit = k if hit is None or _RANK[k] > _RANK[hit] else hit
         elif maybe is None and _names_some_session_of(e, caller):
-            maybe = ("session", Tri.UNKNOWN, f"the grant names role session `{e.value}`; whether the caller is "
+            maybe = ("session", _UNKNOWN, f"the grant names role session `{e.value}`; whether the caller is "
                                              "that session depends on the session name")
     if hit is not None:
-        return hit, Tri.TRUE, None
+        return hit, _TRUE, None
     return maybe
 
 
@@ -1041,40 +1042,40 @@ def _not_principal_applies(s: Statement, caller: Caller, canonical: Mapping[str,
     roles that have a permissions boundary (access_policies_boundaries.html)."""
     entries = s.principals or ()
     if any(e.is_everyone for e in entries):
-        return Tri.FALSE, None
+        return _FALSE, None
     if s.effect == "Deny" and caller.entity is not None and getattr(caller.entity, "boundary", None):
-        return Tri.TRUE, None
+        return _TRUE, None
     if caller.is_anonymous:
-        return Tri.TRUE, None
+        return _TRUE, None
     if caller.is_service:
         listed = any(e.kind == "Service" and e.value == caller.service for e in entries)
-        return (Tri.FALSE if listed else Tri.TRUE), None
+        return (_FALSE if listed else _TRUE), None
 
     def listed(arn: str | None) -> bool:
         return arn is not None and any(
-            e.kind == "AWS" and (e.value == arn or (e.pattern is not None and e.pattern.matches(arn) is Tri.TRUE))
+            e.kind == "AWS" and (e.value == arn or (e.pattern is not None and e.pattern.matches(arn) is _TRUE))
             for e in entries)
 
     account_listed = caller.account is not None and any(
         (e.is_account and e.account == caller.account) or
         (e.kind == "CanonicalUser" and canonical.get(e.value) == caller.account) for e in entries)
     if caller.kind == "root":
-        return (Tri.FALSE if account_listed else Tri.TRUE), None
+        return (_FALSE if account_listed else _TRUE), None
     if caller.kind == "role":
         if caller.session_arn is None:
             if any(_names_some_session_of(e, caller) for e in entries):
-                return Tri.UNKNOWN, ("NotPrincipal lists sessions of this role; whether the caller is excluded "
+                return _UNKNOWN, ("NotPrincipal lists sessions of this role; whether the caller is excluded "
                                      "depends on the session name")
-            return Tri.TRUE, None
+            return _TRUE, None
         chain = (caller.session_arn, caller.arn)
     else:
         chain = (caller.arn,)
     if not listed(chain[0]):
-        return Tri.TRUE, None
+        return _TRUE, None
     missing = ([] if account_listed else ["account"]) + [x for x in chain[1:] if not listed(x)]
     if not missing:
-        return Tri.FALSE, None
-    return Tri.UNKNOWN, (f"NotPrincipal lists the caller but not {' or '.join(f'`{m}`' for m in missing)}; AWS "
+        return _FALSE, None
+    return _UNKNOWN, (f"NotPrincipal lists the caller but not {' or '.join(f'`{m}`' for m in missing)}; AWS "
                          "documents that it may validate the account (and role) first, and then deny")
 
 
@@ -1090,7 +1091,7 @@ def _entry_match(e: PrincipalEntry, caller: Caller, canonical: Mapping[str, str]
     if e.kind == "Federated":
         return None
     if e.pattern is not None:
-        return "principal" if caller.arn and e.pattern.matches(caller.arn) is Tri.TRUE else None
+        return "principal" if caller.arn and e.pattern.matches(caller.arn) is _TRUE else None
     if e.is_account:
         return "account" if e.account == caller.account else None
     v = e.value
@@ -1104,15 +1105,15 @@ def _entry_match(e: PrincipalEntry, caller: Caller, canonical: Mapping[str, str]
 def _merge_or(into: _Layer, other: _Layer) -> None:
     if other is None:
         return
-    if other.tri is Tri.FALSE:
+    if other.tri is _FALSE:
         into.assumptions.extend(a for a in other.assumptions if a not in into.assumptions)
         return
-    if other.tri is Tri.TRUE and into.tri is not Tri.TRUE:
+    if other.tri is _TRUE and into.tri is not _TRUE:
         into.reasons = list(other.reasons)
         into.residuals = []
-    elif other.tri is Tri.TRUE:
+    elif other.tri is _TRUE:
         into.reasons.extend(other.reasons)
-    elif into.tri is not Tri.TRUE:
+    elif into.tri is not _TRUE:
         into.reasons.extend(other.reasons)
         into.residuals.extend(other.residuals)
     into.tri = into.tri | other.tri
@@ -1122,10 +1123,10 @@ def _merge_or(into: _Layer, other: _Layer) -> None:
 def _merge_and(into: _Layer, other: _Layer) -> None:
     if other is None:
         return
-    if other.tri is Tri.FALSE and into.tri is not Tri.FALSE:
+    if other.tri is _FALSE and into.tri is not _FALSE:
         into.reasons = list(other.reasons)
         into.residuals = []
-    elif into.tri is Tri.FALSE:
+    elif into.tri is _FALSE:
         pass
     else:
         into.reasons.extend(other.reasons)

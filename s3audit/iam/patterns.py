@@ -23,6 +23,8 @@ from typing import Iterable
 from .context import ABSENT, UNKNOWN_VALUE, Context
 from .logic import Tri
 
+_TRUE, _FALSE, _UNKNOWN = Tri.TRUE, Tri.FALSE, Tri.UNKNOWN
+
 _VAR = re.compile(r"\$\{([^}]*)\}")
 _SPECIAL = {"*": "*", "?": "?", "$": "$"}
 
@@ -157,9 +159,9 @@ class Pattern:
 
     def matches(self, value: str, ctx: Context | None = None) -> Tri:
         if self._exact is not None:
-            return Tri.TRUE if (value if self.case_sensitive else value.lower()) == self._exact else Tri.FALSE
+            return _TRUE if (value if self.case_sensitive else value.lower()) == self._exact else _FALSE
         if self._re is not None:
-            return Tri.TRUE if self._re.fullmatch(value) else Tri.FALSE
+            return _TRUE if self._re.fullmatch(value) else _FALSE
         return self._match_with_variables(value, ctx)
 
     def _match_with_variables(self, value: str, ctx: Context | None) -> Tri:
@@ -179,15 +181,15 @@ class Pattern:
                 break
             if found is ABSENT:
                 if p[2] is None:
-                    return Tri.FALSE  # no value and no default: the element does not match
+                    return _FALSE  # no value and no default: the element does not match
                 found = (p[2],)
             choices = [c + [("lit", v)] for c in choices for v in found]
         if unknown:
-            return Tri.UNKNOWN
+            return _UNKNOWN
         for c in choices:
             if _compiled(_regex(c, arn=self.arn), self.case_sensitive).fullmatch(value):
-                return Tri.TRUE
-        return Tri.FALSE
+                return _TRUE
+        return _FALSE
 
     def substitute(self, ctx: Context | None) -> "tuple[str, ...] | None":
         """The pattern texts after substituting variables (None if a variable is unknown)."""
@@ -213,4 +215,4 @@ class Pattern:
 
 def glob_match(pattern: str, value: str, *, case_sensitive: bool = True) -> bool:
     """Plain wildcard match (no variables, no ARN segments), for callers outside policies."""
-    return Pattern(pattern, case_sensitive=case_sensitive).matches(value) is Tri.TRUE
+    return Pattern(pattern, case_sensitive=case_sensitive).matches(value) is _TRUE

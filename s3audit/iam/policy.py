@@ -19,6 +19,8 @@ from .actions import universe
 from .conditions import ConditionBlock, compile_conditions
 from .context import Context
 from .logic import Tri
+
+_TRUE, _FALSE, _UNKNOWN = Tri.TRUE, Tri.FALSE, Tri.UNKNOWN
 from .patterns import Pattern
 
 VERSIONS = ("2012-10-17", "2008-10-17")
@@ -51,7 +53,7 @@ class ActionMatcher:
 
     def matches(self, action: str) -> bool:
         a = action.lower()
-        hit = a in self.known or any(p.matches(a) is Tri.TRUE for p in self.others)
+        hit = a in self.known or any(p.matches(a) is _TRUE for p in self.others)
         return hit != self.negated
 
     def actions(self, candidates: Iterable[str]) -> frozenset[str]:
@@ -110,11 +112,11 @@ class Statement:
 
     def resource_matches(self, resource: str, ctx: Context | None) -> Tri:
         if self.resources is None:
-            return Tri.TRUE  # trust policies have no Resource element: the role itself is the resource
-        hit = Tri.FALSE
+            return _TRUE  # trust policies have no Resource element: the role itself is the resource
+        hit = _FALSE
         for p in self.resources:
             m = p.matches(resource, ctx)
-            if m is Tri.TRUE:
+            if m is _TRUE:
                 hit = m
                 break
             hit = hit | m
