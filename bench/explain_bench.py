@@ -7,6 +7,9 @@ the bundled demo estate, writes them to a temporary .jsonl file, and times, in-p
 2. the whole command, `s3audit explain ESTATE --requests FILE.jsonl` with JSON output to a null sink
    (file read, parsing and checking of every line, loading the snapshot, deciding, writing).
 
+Rates are per second of this process's CPU time (time.process_time), which on a shared machine is the
+honest measure of one core; wall-clock time is printed alongside.
+
 Run:  PYTHONPATH=. python3 bench/explain_bench.py [--requests 100000] [--profile] [--snapshot FILE]
 Target (issue 2): at least 50,000 decisions per second.
 """
@@ -113,32 +116,40 @@ def run(args) -> None:
         path = Path(tmp) / "requests.jsonl"
         path.write_text("".join(json.dumps(x) + "\n" for x in lines))
 
-        # 1. The decide loop, after loading and compiling.
-        engine = Engine(snapshot)
-        engine.compile_all()
+        # 1. The decide loop, after loading and compiling (a fresh engine each round: nothing memoised).
         requests = [Request(x["principal"], x["action"], x["resource"], x.get("context") or {}) for x in lines]
-        profiler = cProfile.Profile() if args.profile else None
-        t0 = time.perf_counter()
-        if profiler:
-            profiler.enable()
-        counts = collections.Counter(engine.decide(r).decision for r in requests)
-        if profiler:
-            profiler.disable()
-        loop = time.perf_counter() - t0
-        print(f"decide loop:   {len(requests) / loop:>10,.0f} decisions/s  ({loop:.2f} s)  "
-              + ", ".join(f"{k} {v:,}" for k, v in sorted(counts.items())))
+        best = None
+        for _ in range(args.repeat):
+            engine = Engine(snapshot)
+            engine.compile_all()
+            profiler = cProfile.Profile() if args.profile else None
+            wall, cpu = time.perf_counter(), time.process_time()
+            if profiler:
+                profiler.enable()
+            counts = collections.Counter(engine.decide(r).decision for r in requests)
+            if profiler:
+                profiler.disable()
+            wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+            best = min(best or (cpu, wall), (cpu, wall))
+        cpu, wall = best
+        print(f"decide loop:   {len(requests) / cpu:>10,.0f} decisions/s of CPU time ({cpu:.2f} s; wall "
+              f"{wall:.2f} s; best of {args.repeat})  " + ", ".join(f"{k} {v:,}" for k, v in sorted(counts.items())))
 
         # 2. The whole command with JSON output.
-        sink = io.StringIO()
-        t0 = time.perf_counter()
-        with contextlib.redirect_stdout(sink):
-            code = main(["explain", str(snapshot_path), "--requests", str(path)])
-        whole = time.perf_counter() - t0
-        assert code == 0, code
-        written = sink.getvalue().count("\n")
-        assert written == len(lines), (written, len(lines))
-        print(f"whole command: {len(lines) / whole:>10,.0f} decisions/s  ({whole:.2f} s, JSON output "
-              f"{len(sink.getvalue()) / 1e6:.0f} MB)")
+        best = None
+        for _ in range(args.repeat):
+            sink = io.StringIO()
+            wall, cpu = time.perf_counter(), time.process_time()
+            with contextlib.redirect_stdout(sink):
+                code = main(["explain", str(snapshot_path), "--requests", str(path)])
+            wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+            assert code == 0, code
+            written = sink.getvalue().count("\n")
+            assert written == len(lines), (written, len(lines))
+            best = min(best or (cpu, wall), (cpu, wall))
+        cpu, wall = best
+        print(f"whole command: {len(lines) / cpu:>10,.0f} decisions/s of CPU time ({cpu:.2f} s; wall "
+              f"{wall:.2f} s; best of {args.repeat}; JSON output {len(sink.getvalue()) / 1e6:.0f} MB)")
     if profiler:
         pstats.Stats(profiler).sort_stats("tottime").print_stats(args.profile_lines)
 
@@ -147,6 +158,7 @@ def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--requests", type=int, default=100_000)
     p.add_argument("--snapshot", default=str(DEMO))
+    p.add_argument("--repeat", type=int, default=3, help="rounds of each measurement; the best is reported")
     p.add_argument("--profile", action="store_true", help="cProfile the decide loop")
     p.add_argument("--profile-lines", type=int, default=30)
     return p.parse_args(argv)

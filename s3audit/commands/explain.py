@@ -95,9 +95,10 @@ def _bulk(engine: Engine, path: str, fmt: str, out: TextIO) -> int:
     from ..fileio import read_text
     text = read_text(path)
     requests: list[Request] = []
-    raw: list[Any] = []
+    raw: list[str] = []
     for n, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
+        line = line.strip()
+        if not line:
             continue
         try:
             obj = json.loads(line)
@@ -109,14 +110,14 @@ def _bulk(engine: Engine, path: str, fmt: str, out: TextIO) -> int:
         except InputError as exc:
             raise exc.at(Place(path, n)) from None
         requests.append(request)
-        raw.append(obj)
+        raw.append(line)
     write = out.write
-    for obj, req in zip(raw, requests):
-        d = engine.decide(req)
-        if fmt == "json":
-            o = d.to_json()
-            o["request"] = obj
-            write(json.dumps(o) + "\n")
-        else:
-            write(render_text(req, d) + "\n\n")
+    decide = engine.decide
+    if fmt == "json":
+        # The decision's JSON with "request" appended: the input line itself, a JSON object already.
+        for line, req in zip(raw, requests):
+            write(f'{decide(req).json_text[:-1]}, "request": {line}}}\n')
+    else:
+        for req in requests:
+            write(render_text(req, decide(req)) + "\n\n")
     return 0

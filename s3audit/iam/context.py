@@ -62,12 +62,17 @@ class Context:
 
     def lookup(self, key: str):
         """The values of ``key``: a tuple (present), ABSENT (None), or UNKNOWN_VALUE."""
-        k = fold(key)
-        if k in self.values:
-            return self.values[k]
+        k = key.lower()
+        found = self.values.get(k)  # values are non-empty tuples, never None
+        if found is not None:
+            return found
         if k in self.absent or self.closed or (self.absent_prefixes and k.startswith(self.absent_prefixes)):
             return ABSENT
         return UNKNOWN_VALUE
+
+    def under(self, request: "Context") -> "LayeredContext":
+        """This context (facts the snapshot fixes) over ``request`` (what a request says of other keys)."""
+        return LayeredContext(self, request)
 
     def fixes(self, key: str) -> bool:
         """Whether this context already decides ``key`` (present or absent), so a request cannot."""
@@ -93,6 +98,25 @@ class Context:
 
     def key_set(self) -> frozenset[str]:
         return frozenset(self.values) | self.absent
+
+
+class LayeredContext:
+    """A context of fixed facts over a request's context: a key the facts decide (present or absent) is
+    theirs; any other key is what the request says (and unknown when it says nothing). Equivalent to
+    ``facts.with_values({k: v for k, v in request if not facts.fixes(k)})`` without building it."""
+
+    __slots__ = ("facts", "request")
+
+    def __init__(self, facts: Context, request: Context):
+        self.facts = facts
+        self.request = request
+
+    def lookup(self, key: str):
+        found = self.facts.lookup(key)
+        return self.request.lookup(key) if found is UNKNOWN_VALUE else found
+
+    def fixes(self, key: str) -> bool:
+        return self.facts.fixes(key) or self.request.fixes(key)
 
 
 def _text(v: object) -> str:

@@ -22,7 +22,9 @@ reported as an assumption, erring toward "access may be possible".
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from types import MappingProxyType
 from typing import Any, Iterable, Mapping
 
@@ -36,6 +38,7 @@ from .policy import Policy, PrincipalEntry, Statement, compile_policy
 from .principals import Caller, PrincipalIndex, parse_caller
 
 ALLOW, DENY, CONDITIONAL = "allow", "deny", "conditional"
+_ACL_PERMISSIONS = ("READ", "WRITE", "READ_ACP", "WRITE_ACP", "FULL_CONTROL")
 _TRUE, _FALSE, _UNKNOWN = Tri.TRUE, Tri.FALSE, Tri.UNKNOWN  # module constants: enum attribute access is slow
 _TRI_DECISION = {_TRUE: ALLOW, _FALSE: DENY, _UNKNOWN: CONDITIONAL}
 
@@ -105,6 +108,11 @@ class Decision:
         return {"decision": self.decision, "reasons": [r.to_json() for r in self.reasons],
                 "conditions": [c.to_json() for c in self.conditions], "assumptions": list(self.assumptions)}
 
+    @cached_property
+    def json_text(self) -> str:
+        """``json.dumps(self.to_json())``, computed once (memoised decisions are shared by many requests)."""
+        return json.dumps(self.to_json())
+
 
 class _Layer:
     """The outcome of one group of statements: a Tri, the statements that made it, and residuals."""
@@ -142,24 +150,41 @@ class _Target:
 
 
 class _Plan:
-    """What deciding one (principal, action, target scope) consults, found by the first full decision.
+    """What deciding one (principal, target scope, action class) consults, found by a first full decision.
 
     ``entries`` lists every statement the full decision evaluated against the request (after the static
-    action and principal filters), with the resource it was matched against and how its Principal
-    covered the caller. The decision is a function of those statements' outcomes on the request (their
-    resource match, their conditions and the residual clauses left unknown), so decisions are memoised
-    by that signature: the next request of the same plan evaluates only these statements. A full
-    decision that consults a different list marks the plan dynamic, and its requests are always decided
-    in full.
+    action and principal filters), whether it was matched against the bucket's resource (through an access
+    point) or the request's, and how its Principal covered the caller. The decision is a function of
+    those statements' outcomes on the request (resource match, conditions, residual clauses left unknown),
+    so decisions are memoised by that signature: the next request of the plan evaluates only these
+    statements. Outcomes of statements without conditions or policy variables depend on the resource
+    alone and are cached per resource. A full decision that consults a different list marks the plan
+    dynamic: its requests are then always decided in full.
     """
 
-    __slots__ = ("entries", "needs_context", "memo")
+    __slots__ = ("entries", "mask", "static", "dynamic", "by_resource", "memo")
 
     def __init__(self, entries: tuple):
         self.entries = entries
-        self.needs_context = any(s.conditions.clauses or any(p.has_variables for p in s.resources or ())
-                                 for s, _, _ in entries)
+        self.mask = tuple(not (s.conditions.clauses or any(p.has_variables for p in s.resources or ()))
+                          for s, _, _ in entries)
+        self.static = tuple(e for e, fixed in zip(entries, self.mask) if fixed)
+        self.dynamic = tuple(e for e, fixed in zip(entries, self.mask) if not fixed)
+        self.by_resource: dict[str, tuple] = {}
         self.memo: dict[tuple, "Decision"] = {}
+
+    def signature(self, t: "_Target", context, conditions: dict) -> tuple:
+        """The outcomes of the plan's statements on a request: (resource-only part, the rest)."""
+        fixed = self.by_resource.get(t.resource)
+        if fixed is None:
+            fixed = self.by_resource[t.resource] = _signature(self.static, t, None, conditions)
+        return fixed, _signature(self.dynamic, t, context(), conditions) if self.dynamic else ()
+
+    def key_of(self, outcomes: list) -> tuple:
+        """The signature of a full decision's recorded outcomes (in the order of ``entries``)."""
+        keys = [_outcome_key(o) for o in outcomes]
+        return (tuple(k for k, fixed in zip(keys, self.mask) if fixed),
+                tuple(k for k, fixed in zip(keys, self.mask) if not fixed))
 
 
 class Engine:
@@ -200,9 +225,18 @@ class Engine:
         self._target_facts: dict[tuple, Context] = {}
         self._action_absent: dict[str, frozenset[str]] = {}
         self._by_action: dict[tuple, tuple[Statement, ...]] = {}
-        self._principal_hits: dict[tuple[int, str], Any] = {}
+        self._matches: dict[tuple, tuple] = {}
+        self._org_shapes: dict[tuple, tuple] = {}
+        self._shape_numbers: dict[tuple, int] = {}
+        self._supplied: dict[tuple, Context] = {}
         self._org_memo: dict[tuple, tuple[_Layer, _Layer]] = {}
         self._plans: dict[tuple, _Plan | None] = {}
+        self._conditions: dict[tuple, tuple] = {}  # Condition block outcomes by the values they read
+        self._classes: dict[tuple, int] = {}
+        self._action_parts: dict[tuple, tuple] = {}
+        self._class_numbers: dict[tuple, int] = {}
+        self._consulted_cache: dict[tuple, tuple] = {}
+        self._per_action: set[tuple] = set()
         self._recording: list | None = None  # statement outcomes of the decision under way (see _Plan)
 
     # ---- compilation (once per policy document) ----
@@ -335,8 +369,16 @@ class Engine:
         if not supplied:
             return base
         # Facts the snapshot fixes win over what a request claims; the rest comes from the request.
-        extra = {k: v for k, v in supplied.items() if not base.fixes(k)}
-        return base.with_values(extra) if extra else base
+        frozen = tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in supplied.items())
+        try:
+            said = self._supplied.get(frozen)
+        except TypeError:  # a value that cannot be a dictionary key: do without the memo
+            frozen, said = None, None
+        if said is None:
+            said = Context.of(supplied)
+            if frozen is not None:
+                self._supplied[frozen] = said
+        return base.under(said)
 
     def _session_tags_possible(self, role) -> bool:
         """Whether the role's trust policy lets anyone pass session tags (allows sts:TagSession)."""
@@ -353,9 +395,7 @@ class Engine:
         where = self._target_facts.get(t.scope)
         if where is None:
             where = self._target_facts[t.scope] = self._facts_of_target(t)
-        carried = self._action_absent.get(action)
-        if carried is None:
-            carried = self._action_absent[action] = self._keys_absent_for(action)
+        carried = self._absent_keys(action)
         values = {**who.values, **where.values}
         absent = (who.absent | where.absent | carried).difference(values)
         return Context(MappingProxyType(values), absent, False, who.absent_prefixes)
@@ -435,6 +475,12 @@ class Engine:
             absent += list(_ACCESS_POINT_KEYS)
         return Context.of({k: val for k, val in v.items() if val is not None}, absent=absent)
 
+    def _absent_keys(self, action: str) -> frozenset[str]:
+        carried = self._action_absent.get(action)
+        if carried is None:
+            carried = self._action_absent[action] = self._keys_absent_for(action)
+        return carried
+
     @staticmethod
     def _keys_absent_for(action: str) -> frozenset[str]:
         """S3 condition keys that this S3 action never carries (Service Authorization Reference)."""
@@ -459,14 +505,14 @@ class Engine:
 
     def decide(self, request: Request) -> Decision:
         self.check(request)
-        t = self.target(request.resource)
+        t = self._targets[request.resource]
         action_l = request.action.strip().lower()
-        key = (request.principal, action_l, t.scope)
+        caller = self.caller(request.principal)
+        key = (request.principal, t.scope, self._action_class(caller, t, action_l))
         plan = self._plans.get(key)
         if plan is not None:
-            ctx = self._context(self.caller(request.principal), t, action_l, request.context) \
-                if plan.needs_context else None
-            signature = _signature(plan.entries, t, ctx)
+            signature = plan.signature(t, lambda: self._context(caller, t, action_l, request.context),
+                                       self._conditions)
             decision = plan.memo.get(signature)
             if decision is not None:
                 return decision
@@ -475,6 +521,11 @@ class Engine:
             decision = self._decide(request, t, action_l)
         finally:
             self._recording = None
+        if not isinstance(key[2], tuple) and not self._class_covers(caller, t, action_l, recorded):
+            # The full decision evaluated a statement the action class does not account for: actions
+            # cannot be told apart safely here, so this caller and target get plans per action from now on.
+            self._per_action.add((caller.text, t.scope))
+            return decision
         # A statement is matched against the request's resource or, through an access point, against the
         # bucket's: record which, so that other requests of the plan can be matched the same way.
         entries = tuple((s, resource != t.resource, who) for s, resource, who, _ in recorded)
@@ -483,8 +534,66 @@ class Engine:
         elif plan is not None and plan.entries != entries:
             plan = self._plans[key] = None  # this plan's statements vary: decide its requests in full
         if plan is not None:
-            plan.memo[tuple(_outcome_key(o) for _, _, _, o in recorded)] = decision
+            plan.memo[plan.key_of([o for _, _, _, o in recorded])] = decision
         return decision
+
+    def _action_class(self, caller: Caller, t: _Target, action: str):
+        """What a decision for this caller and target depends on in the action: the statements of every
+        consulted policy that it matches, the ACL permissions that grant it, and those of the S3 condition
+        keys it never carries that the statements read. Actions alike in all three get the same decisions,
+        so they share one plan."""
+        key = (caller.text, t.scope, action)
+        number = self._classes.get(key)
+        if number is None:
+            if (caller.text, t.scope) in self._per_action:
+                return ("action", action)
+            parts = [self._action_part(p, action) for p, _ in self._consulted(caller, t)]
+            read = frozenset().union(*(keys for _, keys in parts))
+            shape = (tuple(indexes for indexes, _ in parts),
+                     tuple(p for p in _ACL_PERMISSIONS if action in s3sem.acl_permission_actions(p)),
+                     self._absent_keys(action) & read)
+            number = self._classes[key] = self._class_numbers.setdefault(shape, len(self._class_numbers))
+        return number
+
+    def _action_part(self, policy: Policy, action: str) -> tuple[tuple[int, ...], frozenset[str]]:
+        """(indexes of the policy's statements that match the action, the context keys they read)."""
+        key = (id(policy), action)
+        hit = self._action_parts.get(key)
+        if hit is None:
+            matching = self._statements(policy, action)
+            hit = self._action_parts[key] = (tuple(s.index for s in matching),
+                                             frozenset().union(*(_keys_read(s) for s in matching)))
+        return hit
+
+    def _class_covers(self, caller: Caller, t: _Target, action: str, recorded: list) -> bool:
+        """Whether every statement a full decision evaluated is one its action class accounts for."""
+        known = {id(s) for p, _ in self._consulted(caller, t) for s in self._statements(p, action)}
+        return all(id(s) in known for s, _, _, _ in recorded)
+
+    def _consulted(self, caller: Caller, t: _Target) -> tuple:
+        """(policy, caller its Principal elements are matched against or None) for every policy a decision
+        for this caller and target evaluates, as the layers below evaluate them."""
+        key = (caller.text, t.scope)
+        hit = self._consulted_cache.get(key)
+        if hit is None:
+            out: list = []
+            if self.org is not None:
+                for account, ptype, who in ((caller.account, "SERVICE_CONTROL_POLICY", None),
+                                            (t.owner, "RESOURCE_CONTROL_POLICY", caller)):
+                    levels = self._org_levels(account, ptype) if account else None
+                    for _, attached in levels or ():
+                        out.extend((p, who) for p in attached)
+            for doc in (t.access_point.policy if t.access_point is not None else None,
+                        t.bucket.policy if t.bucket is not None else None):
+                if isinstance(doc, PolicyDocument):
+                    out.append((self.compile(doc), caller))
+            if caller.entity is not None and caller.kind in ("user", "role"):
+                identity, _, boundary = self._identity(caller)
+                out.extend((p, None) for p in identity)
+                if isinstance(boundary, Policy):
+                    out.append((boundary, None))
+            hit = self._consulted_cache[key] = tuple(out)
+        return hit
 
     def _decide(self, request: Request, t: _Target, action_l: str) -> Decision:
         """The full decision (decide() memoises it per plan and statement outcomes)."""
@@ -571,23 +680,31 @@ class Engine:
         policies: 'everyone', 'account', 'principal', 'session'; '' where there is no Principal)."""
         return _assemble(policy, effect, layer, self._outcomes(policy, effect, action, resource, ctx, caller))
 
+    def _matched(self, policy: Policy, effect: str, action: str, caller: Caller | None) -> tuple:
+        """(statement, principal kind, who, note) for the statements of one effect that match the action and
+        whose Principal may cover the caller (computed once per policy, action, effect and caller)."""
+        key = (id(policy), action, effect, caller.text if caller is not None else None)
+        hit = self._matches.get(key)
+        if hit is None:
+            out = []
+            for s in self._statements(policy, action, effect):
+                if caller is not None and s.principals is not None:
+                    m = _principal_match(s, caller, self._canonical)
+                    if m is not None:
+                        out.append((s, *m))
+                else:
+                    out.append((s, "", _TRUE, None))
+            hit = self._matches[key] = tuple(out)
+        return hit
+
     def _outcomes(self, policy: Policy, effect: str, action: str, resource: str, ctx: Context,
                   caller: Caller | None) -> list:
-        """(statement, principal kind, note, outcome) for the statements of one effect that match the action
-        and whose Principal may cover the caller; outcome as _statement_outcome. Recorded for _Plan."""
+        """(statement, principal kind, note, outcome) for the statements of _matched; outcome as
+        _statement_outcome. Recorded for _Plan."""
         out = []
         recording = self._recording
-        for s in self._statements(policy, action, effect):
-            kind, who, note = "", _TRUE, None
-            if caller is not None and s.principals is not None:
-                key = (id(s), caller.text)
-                hit = self._principal_hits.get(key, _MISSING)
-                if hit is _MISSING:
-                    hit = self._principal_hits[key] = _principal_match(s, caller, self._canonical)
-                if hit is None:
-                    continue
-                kind, who, note = hit
-            outcome = _statement_outcome(s, resource, who, ctx)
+        for s, kind, who, note in self._matched(policy, effect, action, caller):
+            outcome = _statement_outcome(s, resource, who, ctx, self._conditions)
             if recording is not None:
                 recording.append((s, resource, who, outcome))
             out.append((s, kind, note, outcome))
@@ -616,37 +733,71 @@ class Engine:
         # RCPFullAWSAccess is attached to every level and cannot be detached, and Allow is supported in no
         # other RCP: an RCP can only deny (reference_policies_evaluation-logic_policy-eval-denyallow.html,
         # "AWS Organizations RCPs"; orgs_manage_policies_rcps_syntax.html).
-        evaluated = tuple(
-            (level, tuple((pol, self._outcomes(pol, "Deny", action, resource, ctx, None if is_scp else caller),
-                           self._outcomes(pol, "Allow", action, resource, ctx, None) if is_scp else ())
-                          for pol in attached))
-            for level, attached in levels)
+        shape_key = (account, ptype, action, None if is_scp else caller.text)
+        shape = self._org_shapes.get(shape_key)
+        if shape is None:
+            shape = self._org_shapes[shape_key] = self._org_shape(levels, ptype, action, caller)
+        layout, items, key = shape
+        conditions = self._conditions
+        outcomes = [_statement_outcome(s, resource, who, ctx, conditions) for s, _, who, _ in items]
+        if self._recording is not None:
+            self._recording.extend((s, resource, who, o) for (s, _, who, _), o in zip(items, outcomes))
         # The layers are a function of these outcomes: accounts share them across principals and requests.
-        key = (account, ptype, action, tuple(tuple((_outcomes_key(d), _outcomes_key(a)) for _, d, a in row)
-                                             for _, row in evaluated))
-        hit = self._org_memo.get(key)
+        memo_key = (key, tuple(_outcome_key(o) for o in outcomes))
+        hit = self._org_memo.get(memo_key)
         if hit is None:
-            hit = self._org_memo[key] = self._assemble_org(evaluated, is_scp)
+            hit = self._org_memo[memo_key] = self._assemble_org(layout, items, outcomes, is_scp)
         return hit
 
-    def _assemble_org(self, evaluated: tuple, is_scp: bool):
+    def _org_shape(self, levels: tuple, ptype: str, action: str, caller: Caller):
+        """(layout, items, key) of the organization policies a request of this action consults: per level
+        the attached policies with how many Deny and Allow statements of each apply, the flat statements
+        (s, kind, who, note) in evaluation order, and a key that callers matching alike share."""
+        is_scp = ptype == "SERVICE_CONTROL_POLICY"
+        layout, items = [], []
+        for level, attached in levels:
+            row = []
+            for pol in attached:
+                # RCPFullAWSAccess is attached to every level and cannot be detached, and Allow is supported
+                # in no other RCP: an RCP can only deny (reference_policies_evaluation-logic_policy-eval-
+                # denyallow.html, "AWS Organizations RCPs"; orgs_manage_policies_rcps_syntax.html).
+                deny = self._matched(pol, "Deny", action, None if is_scp else caller)
+                allow = self._matched(pol, "Allow", action, None) if is_scp else ()
+                items.extend(deny)
+                items.extend(allow)
+                row.append((pol, len(deny), len(allow)))
+            layout.append((level, tuple(row)))
+        # Callers whose Principal matches come out alike share one shape, named by a small number.
+        key = (ptype, action, tuple(id(lv) for lv in levels), tuple((id(s), kind, who, note) for s, kind, who, note in items))
+        number = self._shape_numbers.setdefault(key, len(self._shape_numbers))
+        return tuple(layout), tuple(items), number
+
+    def _assemble_org(self, layout: tuple, items: tuple, outcomes: list, is_scp: bool):
         org = self.org
         kind = "SCP" if is_scp else "RCP"
         deny = _Layer(_FALSE)
         allow = _Layer(_TRUE)
-        for level, row in evaluated:
+        i = 0
+
+        def take(n: int) -> list:
+            nonlocal i
+            part = [(s, k, note, o) for (s, k, _, note), o in zip(items[i:i + n], outcomes[i:i + n])]
+            i += n
+            return part
+
+        for level, row in layout:
             if not is_scp:
-                for pol, d, _ in row:
-                    _merge_or(deny, _either(_assemble(pol, "Deny", "rcp", d)))
+                for pol, n_deny, _ in row:
+                    _merge_or(deny, _either(_assemble(pol, "Deny", "rcp", take(n_deny))))
                 continue
             if not row:
                 allow.assumptions.append(f"no {kind} recorded at {org.names.get(level, level)} ({level}); "
                                          f"assumed the default full-access {kind}")
                 continue
             level_allow = _Layer(_FALSE)
-            for pol, d, a in row:
-                _merge_or(deny, _either(_assemble(pol, "Deny", "scp", d)))
-                _merge_or(level_allow, _either(_assemble(pol, "Allow", "scp", a)))
+            for pol, n_deny, n_allow in row:
+                _merge_or(deny, _either(_assemble(pol, "Deny", "scp", take(n_deny))))
+                _merge_or(level_allow, _either(_assemble(pol, "Allow", "scp", take(n_allow))))
             if level_allow.tri is _FALSE:
                 level_allow.reasons = [Reason(f"{kind}s at {org.names.get(level, level)} ({level})", None,
                                               "ImplicitDeny", kind.lower(),
@@ -919,9 +1070,6 @@ class Engine:
         return out, used
 
 
-_MISSING = object()
-
-
 def _assemble(policy: Policy, effect: str, layer: str, outcomes: list) -> dict[str, _Layer]:
     """Layers by principal kind from the outcomes of a policy's statements of one effect (_outcomes)."""
     found: dict[str, tuple[list, list, list, list]] = {}
@@ -962,13 +1110,20 @@ def _outcomes_key(outcomes) -> tuple:
     return tuple((id(s), kind, note, _outcome_key(o)) for s, kind, note, o in outcomes)
 
 
-def _statement_outcome(s: Statement, resource: str, who: Tri, ctx: Context | None):
-    """How one statement meets a request: None when it does not apply, else (Tri, residual clauses)."""
+def _statement_outcome(s: Statement, resource: str, who: Tri, ctx: Context | None, conditions: dict):
+    """How one statement meets a request: None when it does not apply, else (Tri, residual clauses).
+
+    ``conditions`` memoises Condition blocks by the values of the keys they read (their whole input)."""
     m = s.resource_matches(resource, ctx)
     if m is _FALSE:
         return None
-    if s.conditions.clauses:
-        c, residual = s.conditions.evaluate(ctx)
+    block = s.conditions
+    if block.clauses:
+        key = (id(block), tuple([ctx.lookup(k) for k in block.keys]))
+        hit = conditions.get(key)
+        if hit is None:
+            hit = conditions[key] = block.evaluate(ctx)
+        c, residual = hit
         m = m & c & who
     else:
         residual = ()
@@ -976,16 +1131,30 @@ def _statement_outcome(s: Statement, resource: str, who: Tri, ctx: Context | Non
     return None if m is _FALSE else (m, residual)
 
 
+def _keys_read(s: Statement) -> frozenset[str]:
+    """Folded context keys a statement reads: its condition keys and its resources' policy variables."""
+    keys = s.conditions.keys
+    for p in s.resources or ():
+        if p.has_variables:
+            keys = keys | {fold(part[1]) for part in p.parts if part[0] == "var"}
+    return keys
+
+
 def _outcome_key(outcome):
-    """A statement outcome as a memo key part (residual clauses by identity: they are compiled once)."""
-    if outcome is None or not outcome[1]:
-        return outcome
-    return outcome[0], tuple(map(id, outcome[1]))
+    """A statement outcome as a memo key part: None, 2 (applies), 1 (may apply), or (1, residual clauses by
+    identity: they are compiled once). Plain numbers, because hashing a Tri calls Enum.__hash__."""
+    if outcome is None:
+        return None
+    m, residual = outcome
+    if not residual:
+        return 2 if m is _TRUE else 1
+    return 1, tuple(map(id, residual))
 
 
-def _signature(entries: tuple, t: _Target, ctx: Context | None) -> tuple:
+def _signature(entries: tuple, t: _Target, ctx: Context | None, conditions: dict) -> tuple:
     """The outcomes of a plan's statements on this request."""
-    return tuple(_outcome_key(_statement_outcome(s, t.bucket_resource if on_bucket else t.resource, who, ctx))
+    return tuple(_outcome_key(_statement_outcome(s, t.bucket_resource if on_bucket else t.resource, who, ctx,
+                                                 conditions))
                  for s, on_bucket, who in entries)
 
 
@@ -1136,10 +1305,13 @@ def _merge_and(into: _Layer, other: _Layer) -> None:
 
 
 def _dedupe(items):
+    """Items in order without repeats: equal reasons (hashable), or residuals equal in what they print."""
+    if len(items) < 2:
+        return items
     seen = set()
     out = []
     for x in items:
-        key = repr(x)
+        key = x if isinstance(x, Reason) else (x.effect, x.source, x.statement, repr(x.conditions))
         if key not in seen:
             seen.add(key)
             out.append(x)
