@@ -27,21 +27,33 @@ def parse_context(pairs: Iterable[str]) -> dict[str, Any]:
 
 
 def request_from_json(obj: Any, place: Place) -> Request:
+    try:
+        return _request(obj)
+    except InputError as exc:
+        raise exc.at(place) from None
+
+
+_SCALARS = (str, int, float, bool)
+
+
+def _request(obj: Any) -> Request:
+    """A request from one decoded line (InputError without a place when it is not one)."""
     if not isinstance(obj, dict):
-        raise InputError("each line must be a JSON object", place)
-    for k in ("principal", "action", "resource"):
-        if not isinstance(obj.get(k), str) or not obj.get(k):
-            raise InputError(f"missing or non-string `{k}`", place)
+        raise InputError("each line must be a JSON object")
+    principal, action, resource = obj.get("principal"), obj.get("action"), obj.get("resource")
+    if not (isinstance(principal, str) and principal and isinstance(action, str) and action
+            and isinstance(resource, str) and resource):
+        k = next(k for k in ("principal", "action", "resource") if not isinstance(obj.get(k), str) or not obj.get(k))
+        raise InputError(f"missing or non-string `{k}`")
     ctx = obj.get("context") or {}
-    if not isinstance(ctx, dict):
-        raise InputError("`context` must be an object of key -> value (or list of values, or null for absent)",
-                         place)
-    for k, v in ctx.items():
-        ok = v is None or isinstance(v, (str, int, float, bool)) or (
-            isinstance(v, list) and all(isinstance(x, (str, int, float, bool)) for x in v))
-        if not ok:
-            raise InputError(f"context value of `{k}` must be a string, number, boolean, list or null", place)
-    return Request(obj["principal"], obj["action"], obj["resource"], ctx)
+    if ctx:
+        if not isinstance(ctx, dict):
+            raise InputError("`context` must be an object of key -> value (or list of values, or null for absent)")
+        for k, v in ctx.items():
+            if not (v is None or isinstance(v, _SCALARS) or (
+                    isinstance(v, list) and all(isinstance(x, _SCALARS) for x in v))):
+                raise InputError(f"context value of `{k}` must be a string, number, boolean, list or null")
+    return Request(principal, action, resource, ctx)
 
 
 def render_text(request: Request, d: Decision) -> str:
@@ -96,17 +108,17 @@ def _bulk(engine: Engine, path: str, fmt: str, out: TextIO) -> int:
     text = read_text(path)
     requests: list[Request] = []
     raw: list[str] = []
+    decode = json.JSONDecoder().decode
+    check = engine.check
     for n, line in enumerate(text.splitlines(), 1):
         line = line.strip()
         if not line:
             continue
         try:
-            obj = json.loads(line)
+            request = _request(decode(line))
+            check(request)  # every line is checked before any output is written
         except json.JSONDecodeError as exc:
             raise InputError(f"invalid JSON: {exc.msg.lower()}", Place(path, n, exc.colno)) from None
-        request = request_from_json(obj, Place(path, n))
-        try:
-            engine.check(request)  # every line is checked before any output is written
         except InputError as exc:
             raise exc.at(Place(path, n)) from None
         requests.append(request)

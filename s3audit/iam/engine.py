@@ -233,6 +233,7 @@ class Engine:
         self._plans: dict[tuple, _Plan | None] = {}
         self._conditions: dict[tuple, tuple] = {}  # Condition block outcomes by the values they read
         self._classes: dict[tuple, int] = {}
+        self._routes: dict[tuple, tuple] = {}
         self._action_parts: dict[tuple, tuple] = {}
         self._class_numbers: dict[tuple, int] = {}
         self._consulted_cache: dict[tuple, tuple] = {}
@@ -498,17 +499,21 @@ class Engine:
     # ---- evaluation ----
     def check(self, request: Request) -> None:
         """Raise InputError for a request that cannot be decided (no `service:Action`, no S3 resource)."""
-        action = request.action.strip()
-        if ":" not in action:
-            raise InputError(f"`{action}` is not an action (expected `service:Action`, such as s3:GetObject)")
-        self.target(request.resource)
+        if ":" not in request.action:
+            raise InputError(f"`{request.action.strip()}` is not an action (expected `service:Action`, such as "
+                             "s3:GetObject)")
+        if request.resource not in self._targets:
+            self.target(request.resource)
 
     def decide(self, request: Request) -> Decision:
-        self.check(request)
-        t = self._targets[request.resource]
-        action_l = request.action.strip().lower()
-        caller = self.caller(request.principal)
-        key = (request.principal, t.scope, self._action_class(caller, t, action_l))
+        t = self._targets.get(request.resource)
+        if t is None or ":" not in request.action:
+            self.check(request)
+            t = self._targets[request.resource]
+        route = self._routes.get((request.principal, request.action, t.scope))
+        if route is None:
+            route = self._route(request, t)
+        caller, action_l, key = route
         plan = self._plans.get(key)
         if plan is not None:
             signature = plan.signature(t, lambda: self._context(caller, t, action_l, request.context),
@@ -525,6 +530,7 @@ class Engine:
             # The full decision evaluated a statement the action class does not account for: actions
             # cannot be told apart safely here, so this caller and target get plans per action from now on.
             self._per_action.add((caller.text, t.scope))
+            self._forget(caller, t)
             return decision
         # A statement is matched against the request's resource or, through an access point, against the
         # bucket's: record which, so that other requests of the plan can be matched the same way.
@@ -536,6 +542,24 @@ class Engine:
         if plan is not None:
             plan.memo[plan.key_of([o for _, _, _, o in recorded])] = decision
         return decision
+
+    def _route(self, request: Request, t: _Target) -> tuple:
+        """(caller, folded action, plan key) for a principal, action and target scope (computed once)."""
+        caller = self.caller(request.principal)
+        action = request.action.strip().lower()
+        route = (caller, action, (request.principal, t.scope, self._action_class(caller, t, action)))
+        self._routes[(request.principal, request.action, t.scope)] = route
+        return route
+
+    def _forget(self, caller: Caller, t: _Target) -> None:
+        """Drop the routes, classes and plans of a caller and target scope (see the tripwire in decide)."""
+        for store in (self._routes, self._plans):
+            for k in [k for k in store if k[0] == caller.text or (k[0] in self._callers
+                                                                  and self._callers[k[0]] is caller)]:
+                if t.scope in k:
+                    del store[k]
+        for k in [k for k in self._classes if k[0] == caller.text and k[1] == t.scope]:
+            del self._classes[k]
 
     def _action_class(self, caller: Caller, t: _Target, action: str):
         """What a decision for this caller and target depends on in the action: the statements of every

@@ -272,7 +272,7 @@ _partial_context = st.dictionaries(st.sampled_from(sorted(CONTEXT_KEYS)), st.non
 
 # Few principals, actions and buckets, many keys and contexts: requests that share a plan.
 _plan_mates = st.tuples(st.sampled_from([ALICE, BEA, f"arn:aws:sts::{A}:assumed-role/etl/run1", "anonymous"]),
-                        st.sampled_from(["s3:GetObject", "s3:PutObject"]),
+                        st.sampled_from(["s3:GetObject", "s3:PutObject", "s3:GetObjectVersion"]),
                         st.sampled_from(["arn:aws:s3:::data-a/home/alice/x", "arn:aws:s3:::data-a/reports/q1",
                                          "arn:aws:s3:::data-a/home/bob/y", "arn:aws:s3:::data-b/k"]))
 
@@ -286,3 +286,16 @@ def test_memoised_decisions_equal_fresh_ones(estate, reqs):
         got = shared.decide(Request(p, a, r, ctx)).to_json()
         want = Engine(snapshot).decide(Request(p, a, r, ctx)).to_json()
         assert got == want, (p, a, r, ctx)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(estates(organization=True), st.lists(st.tuples(_plan_mates, _partial_context), min_size=8, max_size=16))
+def test_a_class_that_misses_statements_falls_back_to_plans_per_action(estate, reqs):
+    """If _consulted() ever forgot a policy, actions would be told apart by too little; the tripwire in
+    decide() must notice and keep every answer right (here it forgets every policy)."""
+    snapshot = snapshot_from_dict(build(_clean(estate)))
+    blind = Engine(snapshot)
+    blind._consulted = lambda caller, t: ()
+    for (p, a, r), ctx in reqs * 2:
+        want = Engine(snapshot).decide(Request(p, a, r, ctx)).to_json()
+        assert blind.decide(Request(p, a, r, ctx)).to_json() == want, (p, a, r, ctx)
