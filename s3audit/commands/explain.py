@@ -108,14 +108,20 @@ def _bulk(engine: Engine, path: str, fmt: str, out: TextIO) -> int:
     text = read_text(path)
     requests: list[Request] = []
     raw: list[str] = []
-    decode = json.JSONDecoder().decode
+    scan = json.JSONDecoder().scan_once  # the C scanner: json.loads without its Python wrappers
     check = engine.check
     for n, line in enumerate(text.splitlines(), 1):
         line = line.strip()
         if not line:
             continue
         try:
-            request = _request(decode(line))
+            try:
+                obj, end = scan(line, 0)
+            except StopIteration:
+                end = -1
+            if end != len(line):
+                obj = json.loads(line)  # raises the JSONDecodeError that says what and where
+            request = _request(obj)
             check(request)  # every line is checked before any output is written
         except json.JSONDecodeError as exc:
             raise InputError(f"invalid JSON: {exc.msg.lower()}", Place(path, n, exc.colno)) from None

@@ -142,11 +142,15 @@ class _Target:
     note: str | None = None
     # Everything about the target but the object key: requests with the same principal, action and scope
     # consult the same statements (see _Plan).
-    scope: tuple = field(init=False, repr=False)
+    scope: int = field(init=False, repr=False)
 
     def __post_init__(self):
         point = self.resource.split("/object/", 1)[0] if ":accesspoint/" in self.resource else None
-        self.scope = (self.bucket_name, point, self.owner, self.key is None)
+        # A small number per distinct scope: cheap to hash in the keys of the hot path.
+        self.scope = _SCOPES.setdefault((self.bucket_name, point, self.owner, self.key is None), len(_SCOPES))
+
+
+_SCOPES: dict[tuple, int] = {}  # (bucket, access point, owner, bucket-or-object) -> number, process-wide
 
 
 class _Plan:
