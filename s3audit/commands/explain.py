@@ -1,6 +1,7 @@
 """`s3audit explain`: the engine's command-line face — one request, or many from a JSON-lines file."""
 from __future__ import annotations
 
+import gc
 import json
 import sys
 from typing import Any, Iterable, TextIO
@@ -104,6 +105,18 @@ def run(args) -> int:
 
 
 def _bulk(engine: Engine, path: str, fmt: str, out: TextIO) -> int:
+    # Deciding allocates many small objects and keeps many (the engine's memos) alive, none in reference
+    # cycles: the cyclic collector would only rescan them over and over (~15% of the run).
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _decide_lines(engine, path, fmt, out)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _decide_lines(engine: Engine, path: str, fmt: str, out: TextIO) -> int:
     from ..fileio import read_text
     text = read_text(path)
     requests: list[Request] = []
@@ -133,8 +146,19 @@ def _bulk(engine: Engine, path: str, fmt: str, out: TextIO) -> int:
     decide = engine.decide
     if fmt == "json":
         # The decision's JSON with "request" appended: the input line itself, a JSON object already.
+        # Memoised decisions are shared by many requests, so their JSON is rendered once per decision.
+        heads: dict[int, tuple[Decision, str]] = {}  # holding the decision keeps its id from being reused
+        chunk: list[str] = []
         for line, req in zip(raw, requests):
-            write(f'{decide(req).json_text[:-1]}, "request": {line}}}\n')
+            d = decide(req)
+            held = heads.get(id(d))
+            if held is None:
+                held = heads[id(d)] = (d, d.json_text[:-1] + ', "request": ')
+            chunk.append(f"{held[1]}{line}}}\n")
+            if len(chunk) == 2048:
+                write("".join(chunk))
+                chunk.clear()
+        write("".join(chunk))
     else:
         for req in requests:
             write(render_text(req, decide(req)) + "\n\n")
