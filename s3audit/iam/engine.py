@@ -161,27 +161,28 @@ class _Plan:
     point) or the request's, and how its Principal covered the caller. The decision is a function of
     those statements' outcomes on the request (resource match, conditions, residual clauses left unknown),
     so decisions are memoised by that signature: the next request of the plan evaluates only these
-    statements. Outcomes of statements without conditions or policy variables depend on the resource
-    alone and are cached per resource. A full decision that consults a different list marks the plan
-    dynamic: its requests are then always decided in full.
+    statements. A statement that reads no context key the snapshot leaves open (no conditions or policy
+    variables, or only keys fixed by the caller, target and action, which all requests of the plan share)
+    has an outcome that depends on the resource alone: those are cached per resource. A full decision that
+    consults a different list marks the plan dynamic: its requests are then always decided in full.
     """
 
     __slots__ = ("entries", "mask", "static", "dynamic", "by_resource", "memo")
 
-    def __init__(self, entries: tuple):
+    def __init__(self, entries: tuple, facts: Context):
         self.entries = entries
-        self.mask = tuple(not (s.conditions.clauses or any(p.has_variables for p in s.resources or ()))
-                          for s, _, _ in entries)
+        self.mask = tuple(all(facts.fixes(k) for k in _keys_read(s)) for s, _, _ in entries)
         self.static = tuple(e for e, fixed in zip(entries, self.mask) if fixed)
         self.dynamic = tuple(e for e, fixed in zip(entries, self.mask) if not fixed)
         self.by_resource: dict[str, tuple] = {}
         self.memo: dict[tuple, "Decision"] = {}
 
-    def signature(self, t: "_Target", context, conditions: dict) -> tuple:
-        """The outcomes of the plan's statements on a request: (resource-only part, the rest)."""
+    def signature(self, t: "_Target", facts, context, conditions: dict) -> tuple:
+        """The outcomes of the plan's statements on a request: (resource-only part, the rest). ``facts`` and
+        ``context`` are thunks: the snapshot's facts, and those with the request's context."""
         fixed = self.by_resource.get(t.resource)
         if fixed is None:
-            fixed = self.by_resource[t.resource] = _signature(self.static, t, None, conditions)
+            fixed = self.by_resource[t.resource] = _signature(self.static, t, facts(), conditions)
         return fixed, _signature(self.dynamic, t, context(), conditions) if self.dynamic else ()
 
     def key_of(self, outcomes: list) -> tuple:
@@ -365,12 +366,16 @@ class Engine:
         self._identity_cache[key] = out
         return out
 
-    def _context(self, caller: Caller, t: _Target, action: str, supplied: Mapping[str, Any]) -> Context:
+    def _facts(self, caller: Caller, t: _Target, action: str) -> Context:
+        """What the snapshot fixes of a request's context (computed once per caller, target and action)."""
         key = (caller.text, t.resource if t.access_point else t.bucket_name, action)
         base = self._base_ctx.get(key)
         if base is None:
-            base = self._derive_context(caller, t, action)
-            self._base_ctx[key] = base
+            base = self._base_ctx[key] = self._derive_context(caller, t, action)
+        return base
+
+    def _context(self, caller: Caller, t: _Target, action: str, supplied: Mapping[str, Any]) -> Context:
+        base = self._facts(caller, t, action)
         if not supplied:
             return base
         # Facts the snapshot fixes win over what a request claims; the rest comes from the request.
@@ -520,7 +525,8 @@ class Engine:
         caller, action_l, key = route
         plan = self._plans.get(key)
         if plan is not None:
-            signature = plan.signature(t, lambda: self._context(caller, t, action_l, request.context),
+            signature = plan.signature(t, lambda: self._facts(caller, t, action_l),
+                                       lambda: self._context(caller, t, action_l, request.context),
                                        self._conditions)
             decision = plan.memo.get(signature)
             if decision is not None:
@@ -540,7 +546,7 @@ class Engine:
         # bucket's: record which, so that other requests of the plan can be matched the same way.
         entries = tuple((s, resource != t.resource, who) for s, resource, who, _ in recorded)
         if key not in self._plans:
-            plan = self._plans[key] = _Plan(entries)
+            plan = self._plans[key] = _Plan(entries, self._facts(caller, t, action_l))
         elif plan is not None and plan.entries != entries:
             plan = self._plans[key] = None  # this plan's statements vary: decide its requests in full
         if plan is not None:
