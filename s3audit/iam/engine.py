@@ -244,6 +244,7 @@ class Engine:
         self._consulted_cache: dict[tuple, tuple] = {}
         self._per_action: set[tuple] = set()
         self._recording: list | None = None  # statement outcomes of the decision under way (see _Plan)
+        self._consulting: set | None = None  # ids of the policies the decision under way consults
 
     # ---- compilation (once per policy document) ----
     def compile(self, doc: PolicyDocument) -> Policy:
@@ -532,13 +533,15 @@ class Engine:
             if decision is not None:
                 return decision
         self._recording = recorded = []
+        self._consulting = consulting = set()
         try:
             decision = self._decide(request, t, action_l)
         finally:
-            self._recording = None
-        if not isinstance(key[2], tuple) and not self._class_covers(caller, t, action_l, recorded):
-            # The full decision evaluated a statement the action class does not account for: actions
-            # cannot be told apart safely here, so this caller and target get plans per action from now on.
+            self._recording = self._consulting = None
+        if not isinstance(key[2], tuple) and not self._class_covers(caller, t, action_l, recorded, consulting):
+            # The full decision consulted a policy or evaluated a statement that the action class does not
+            # account for: actions cannot be told apart safely here, so this caller and target get plans per
+            # action from now on.
             self._per_action.add((caller.text, t.scope))
             self._forget(caller, t)
             return decision
@@ -599,9 +602,13 @@ class Engine:
                                              frozenset().union(*(_keys_read(s) for s in matching)))
         return hit
 
-    def _class_covers(self, caller: Caller, t: _Target, action: str, recorded: list) -> bool:
-        """Whether every statement a full decision evaluated is one its action class accounts for."""
-        known = {id(s) for p, _ in self._consulted(caller, t) for s in self._statements(p, action)}
+    def _class_covers(self, caller: Caller, t: _Target, action: str, recorded: list, consulting: set) -> bool:
+        """Whether every policy a full decision consulted, and every statement it evaluated, is one its
+        action class accounts for."""
+        policies = self._consulted(caller, t)
+        if not consulting <= {id(p) for p, _ in policies}:
+            return False
+        known = {id(s) for p, _ in policies for s in self._statements(p, action)}
         return all(id(s) in known for s, _, _, _ in recorded)
 
     def _consulted(self, caller: Caller, t: _Target) -> tuple:
@@ -717,6 +724,8 @@ class Engine:
     def _matched(self, policy: Policy, effect: str, action: str, caller: Caller | None) -> tuple:
         """(statement, principal kind, who, note) for the statements of one effect that match the action and
         whose Principal may cover the caller (computed once per policy, action, effect and caller)."""
+        if self._consulting is not None:
+            self._consulting.add(id(policy))
         key = (id(policy), action, effect, caller.text if caller is not None else None)
         hit = self._matches.get(key)
         if hit is None:
@@ -772,6 +781,8 @@ class Engine:
         if shape is None:
             shape = self._org_shapes[shape_key] = self._org_shape(levels, ptype, action, caller)
         layout, items, key = shape
+        if self._consulting is not None:
+            self._consulting.update(id(pol) for _, row in layout for pol, _, _ in row)
         conditions = self._conditions
         outcomes = [_statement_outcome(s, resource, who, ctx, conditions) for s, _, who, _ in items]
         if self._recording is not None:
