@@ -148,6 +148,18 @@ def test_requests_file_gives_one_line_per_request_in_order(capsys, snapshot, tmp
     assert [o["decision"] for o in got] == ["allow", "deny", "conditional", "allow", "deny"]
 
 
+def test_requests_lines_end_only_at_newlines(capsys, snapshot, tmp_path):
+    # U+2028 may stand unescaped inside a JSON string; it does not end a JSON Lines line. CRLF does.
+    line = {"principal": ALICE, "action": "s3:GetObject", "resource": "arn:aws:s3:::data-a/a\u2028b"}
+    requests = tmp_path / "requests.jsonl"
+    requests.write_text(json.dumps(line, ensure_ascii=False) + "\r\n" + json.dumps(line) + "\r\n", encoding="utf-8")
+    code, out, err = run(capsys, snapshot, "--requests", requests)
+    assert code == 0, err
+    assert out.isascii() and len(out.splitlines()) == 2
+    got = [json.loads(x) for x in out.splitlines()]
+    assert [g["request"] for g in got] == [line, line] and {g["decision"] for g in got} == {"allow"}
+
+
 def test_requests_text_format(capsys, snapshot, tmp_path):
     requests = tmp_path / "requests.jsonl"
     requests.write_text(json.dumps({"principal": ALICE, "action": "s3:GetObject", "resource": "arn:aws:s3:::data-a/x"})

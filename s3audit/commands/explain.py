@@ -123,7 +123,9 @@ def _decide_lines(engine: Engine, path: str, fmt: str, out: TextIO) -> int:
     raw: list[str] = []
     scan = json.JSONDecoder().scan_once  # the C scanner: json.loads without its Python wrappers
     check = engine.check
-    for n, line in enumerate(text.splitlines(), 1):
+    # JSON Lines end at "\n" only: splitlines() would also split at U+2028 and friends, which JSON strings
+    # may hold unescaped.
+    for n, line in enumerate(text.split("\n"), 1):
         line = line.strip()
         if not line:
             continue
@@ -141,7 +143,7 @@ def _decide_lines(engine: Engine, path: str, fmt: str, out: TextIO) -> int:
         except InputError as exc:
             raise exc.at(Place(path, n)) from None
         requests.append(request)
-        raw.append(line)
+        raw.append(line if line.isascii() else json.dumps(obj))  # written back ASCII-escaped, as json.dumps does
     write = out.write
     decide = engine.decide
     if fmt == "json":
