@@ -15,6 +15,7 @@ named in the account's ``errors`` under ``<kind>:<resource address>``.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Iterable
 
@@ -415,6 +416,26 @@ class SnapshotBuilder:
         snap["accounts"] = [account]
         snap["locations"] = resolve_locations(snap, self._locs)
         return snap
+
+
+@dataclass
+class IacPart:
+    """What one IaC input yields: its snapshot (without creation defaults) and the buckets it creates."""
+
+    snapshot: dict
+    created_buckets: set[str]
+
+
+def note_unknown_managed_policies(builder: SnapshotBuilder) -> None:
+    """Policies attached here but defined elsewhere (AWS managed ones, say): their documents are unknown."""
+    for table in (builder.roles, builder.users, builder.groups):
+        for e in table.values():
+            for p in e.get("AttachedManagedPolicies", []):
+                arn = p["PolicyArn"]
+                if arn not in builder.policies:
+                    builder.account_errors.setdefault(
+                        f"iam:Policy/{arn}/Document",
+                        f"Unknown: the document of managed policy `{arn}` is not in this input")
 
 
 def resolve_locations(snap: dict, locs: Iterable[tuple[tuple, Loc]]) -> dict:

@@ -13,7 +13,7 @@ Two entry points, one mapping:
   unknown. Source positions come from the configuration directory (``terraform_dir``, by default the
   plan file's directory) since a plan records none.
 
-Both produce a ``TerraformResult``: the snapshot (with ``locations``) without S3's creation defaults, and
+Both produce an ``IacPart``: the snapshot (with ``locations``) without S3's creation defaults, and
 which buckets the change creates (``iac.load_iac`` decides about the defaults; see builder.py).
 
 Names Terraform leaves to apply time (a bucket with ``bucket_prefix`` or no name, a role without ``name``)
@@ -30,16 +30,11 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from ..errors import InputError, Place
-from .builder import DEFAULT_ACCOUNT_ID, SnapshotBuilder, canned_acl, decode_policy
+from .builder import (DEFAULT_ACCOUNT_ID, IacPart, SnapshotBuilder, canned_acl, decode_policy,
+                      note_unknown_managed_policies)
 from .hcl import (Attr, Block, EvalError, Namespace, Obj, Resolver, Scope, Source, block_value, evaluate,
                   get_attr, read_file, to_string)
 from .values import Loc, PDict, PList, PStr, Unknown, first_unknown
-
-
-@dataclass
-class TerraformResult:
-    snapshot: dict
-    created_buckets: set[str]
 
 
 @dataclass
@@ -1282,7 +1277,7 @@ def _object_lock(ol: dict) -> Any:
 # --- entry points ------------------------------------------------------------------------------------------
 
 def load_terraform_dir(directory: str, *, account_id: str = DEFAULT_ACCOUNT_ID,
-                       var_values: dict | None = None) -> TerraformResult:
+                       var_values: dict | None = None) -> IacPart:
     """Read and evaluate the Terraform configuration in ``directory`` (see the module docstring)."""
     loader = DirLoader(directory, account_id, var_values)
     resources = loader.resources()
@@ -1290,21 +1285,9 @@ def load_terraform_dir(directory: str, *, account_id: str = DEFAULT_ACCOUNT_ID,
     Mapper(builder, loader.region, loader.default_tags).map_all(resources)
     for address, reason in loader.unplaced:
         builder.unplaced(address, reason)
-    _note_unknown_managed_policies(builder)
+    note_unknown_managed_policies(builder)
     snap = builder.finish()
-    return TerraformResult(snap, set(builder.created_buckets))
-
-
-def _note_unknown_managed_policies(builder: SnapshotBuilder) -> None:
-    """Policies attached here but defined elsewhere (AWS managed ones, say): their documents are unknown."""
-    for table in (builder.roles, builder.users, builder.groups):
-        for e in table.values():
-            for p in e.get("AttachedManagedPolicies", []):
-                arn = p["PolicyArn"]
-                if arn not in builder.policies:
-                    builder.account_errors.setdefault(
-                        f"iam:Policy/{arn}/Document",
-                        f"Unknown: the document of managed policy `{arn}` is not in this input")
+    return IacPart(snap, set(builder.created_buckets))
 
 
 # --- plans -------------------------------------------------------------------------------------------------
@@ -1356,7 +1339,7 @@ def _strip_keys(address: str) -> str:
 
 
 def load_terraform_plan(path: str, *, terraform_dir: str | None = None,
-                        account_id: str = DEFAULT_ACCOUNT_ID) -> TerraformResult:
+                        account_id: str = DEFAULT_ACCOUNT_ID) -> IacPart:
     """Read ``terraform show -json`` output (see the module docstring)."""
     from ..fileio import read_json
     plan = read_json(path)
@@ -1467,8 +1450,8 @@ def load_terraform_plan(path: str, *, terraform_dir: str | None = None,
 
     builder = SnapshotBuilder("terraform", f"plan {file}", account_id)
     Mapper(builder, region).map_all(resources)
-    _note_unknown_managed_policies(builder)
-    return TerraformResult(builder.finish(), set(builder.created_buckets))
+    note_unknown_managed_policies(builder)
+    return IacPart(builder.finish(), set(builder.created_buckets))
 
 
 # Attributes that name another resource: when the plan leaves them unknown, references can tell them.
