@@ -193,7 +193,7 @@ class SnapshotBuilder:
             self.locate(self.bucket_path(name), loc)
         if name_unknown:
             b.setdefault("Errors", {})["ListBuckets"] = (
-                f"Unknown: {name_unknown}; `{name}` stands for the name chosen at deploy time")
+                f"Unknown: {name_unknown}; `{name}` stands for that name")
         return b
 
     def set_bucket(self, name: str, key: str, value: Any, loc: Loc | None) -> None:

@@ -201,7 +201,7 @@ class Template:
         value = props.get(prop) if isinstance(props, dict) else props
         if isinstance(value, str) and value:
             return value
-        self.name_unknown[logical] = (f"`{prop}` depends on {value.reason}" if isinstance(value, Unknown)
+        self.name_unknown[logical] = (f"`{prop}` is unknown ({value.reason})" if isinstance(value, Unknown)
                                       else f"CloudFormation generates the name of `{logical}` at deploy time")
         return f"<{logical}>"
 
@@ -414,7 +414,7 @@ def _i_if(t: Template, arg: Any) -> Any:
         a, b = t.resolve(yes), t.resolve(no)
         if first_unknown(a) is None and first_unknown(b) is None and a == b:
             return a
-        return Unknown(f"condition `{name}` depends on {cond.reason}")
+        return Unknown(f"condition `{name}` is undecided ({cond.reason})")
     return t.resolve(yes if cond else no)
 
 

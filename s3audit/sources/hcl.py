@@ -274,7 +274,7 @@ def _conditional(node, scope):
         a, b = _ev(yes, scope), _ev(no, scope)
         if first_unknown(a) is None and first_unknown(b) is None and a == b:
             return a
-        return Unknown(f"the condition `{scope.src.snippet(cond)}` depends on {c.reason}")
+        return Unknown(f"the condition `{scope.src.snippet(cond)}` is undecided ({c.reason})")
     if not isinstance(c, bool):
         raise EvalError("a condition must be true or false")
     return _ev(yes if c else no, scope)
@@ -669,10 +669,9 @@ def _function(node, scope):
         args.extend(last)
     if name in ("file", "templatefile", "fileexists"):
         return fn(scope, *args)
-    if name not in _UNKNOWN_AWARE:
-        for a in args:
-            if isinstance(a, Unknown):
-                return a
+    for a in args:  # an unknown argument makes the result unknown (Terraform's rule for all but try/can)
+        if isinstance(a, Unknown):
+            return a
     try:
         return fn(*args)
     except EvalError:
@@ -1006,9 +1005,6 @@ FUNCTIONS: dict[str, Callable] = {
     "setunion": _setop("union"), "setintersection": _setop("intersection"), "setsubtract": _setop("subtract"),
     "file": _file, "templatefile": _templatefile, "fileexists": _fileexists,
 }
-# Functions that look inside their arguments themselves (an unknown element does not make all unknown).
-_UNKNOWN_AWARE = {"jsonencode", "coalesce", "merge", "concat", "flatten", "lookup", "join", "length", "one",
-                  "tolist", "toset", "compact", "distinct", "element"}
 
 
 _HANDLERS: dict[str, Callable] = {
@@ -1069,7 +1065,7 @@ def _dynamic(b: Block, scope: Scope) -> Any:
         return Unknown(f"dynamic block `{b.labels[0]}` has no for_each")
     coll = evaluate(b.attrs["for_each"].expr, scope.with_src(b.attrs["for_each"].src))
     if isinstance(coll, Unknown):
-        return Unknown(f"the for_each of dynamic block `{b.labels[0]}` depends on {coll.reason}")
+        return Unknown(f"the for_each of dynamic block `{b.labels[0]}` is unknown ({coll.reason})")
     contents = b.children("content")
     if not contents:
         return PList()

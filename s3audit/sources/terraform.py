@@ -73,7 +73,7 @@ def add_computed(rtype: str, obj: dict, address: str, account_id: str, region: A
         name = obj.get("bucket")
         if not isinstance(name, str) or name == "":
             why = ("the name is generated from `bucket_prefix` at apply time" if obj.get("bucket_prefix")
-                   else f"the name depends on {name.reason}" if isinstance(name, Unknown)
+                   else f"the name is unknown ({name.reason})" if isinstance(name, Unknown)
                    else "the name is generated at apply time")
             name = obj["bucket"] = placeholder(address)
         obj.setdefault("id", name)
@@ -85,7 +85,7 @@ def add_computed(rtype: str, obj: dict, address: str, account_id: str, region: A
     elif rtype in NAMED_TYPES:
         name = obj.get("name")
         if not isinstance(name, str) or name == "":
-            why = (f"the name depends on {name.reason}" if isinstance(name, Unknown)
+            why = (f"the name is unknown ({name.reason})" if isinstance(name, Unknown)
                    else "the name is generated at apply time")
             name = obj["name"] = placeholder(address)
         path = obj.get("path") if isinstance(obj.get("path"), str) else "/"
@@ -367,7 +367,7 @@ class ModuleInstance(Resolver):
         if "count" in block.attrs:
             n = evaluate(block.attrs["count"].expr, scope.with_src(block.attrs["count"].src))
             if isinstance(n, Unknown):
-                return Unknown(f"the count of `{self.prefix}{key}` depends on {n.reason}")
+                return Unknown(f"the count of `{self.prefix}{key}` is unknown ({n.reason})")
             if not isinstance(n, int) or isinstance(n, bool):
                 return Unknown(f"the count of `{self.prefix}{key}` is not a whole number")
             return {i: {"count": PDict({"index": i})} for i in range(n)}
@@ -376,7 +376,7 @@ class ModuleInstance(Resolver):
             u = first_unknown(coll) if not isinstance(coll, dict) else (coll if isinstance(coll, Unknown) else
                                                                          first_unknown(list(coll.keys())))
             if u is not None:
-                return Unknown(f"the for_each of `{self.prefix}{key}` depends on {u.reason}")
+                return Unknown(f"the for_each of `{self.prefix}{key}` is unknown ({u.reason})")
             if isinstance(coll, dict):
                 return {k: {"each": PDict({"key": k, "value": v})} for k, v in coll.items()}
             if isinstance(coll, list):
