@@ -197,8 +197,7 @@ class Template:
         prop = self._NAME_PROP.get(rtype)
         if prop is None:
             return Unknown(f"the physical id of `{logical}` is known only after deploy")
-        props = self.properties(logical)
-        value = props.get(prop) if isinstance(props, dict) else props
+        value = self.prop(logical, prop)
         if isinstance(value, str) and value:
             return value
         self.name_unknown[logical] = (f"`{prop}` is unknown ({value.reason})" if isinstance(value, Unknown)
@@ -216,8 +215,8 @@ class Template:
             raise _Bad(f"`Fn::GetAtt` of `{logical}`, which is not a resource")
         rtype = self.type_of(logical)
         name = self.name(logical) if rtype in self._NAME_PROP else None
-        props = self.properties(logical)
-        path = props.get("Path") if isinstance(props, dict) and isinstance(props.get("Path"), str) else "/"
+        path = self.prop(logical, "Path")
+        path = path if isinstance(path, str) else "/"
         region = self.region
         if rtype == "AWS::S3::Bucket":
             values = {"Arn": f"arn:aws:s3:::{name}", "DomainName": f"{name}.s3.amazonaws.com"}
@@ -256,6 +255,26 @@ class Template:
         return value
 
     # -- values
+    def prop(self, logical: str, key: str) -> Any:
+        """One property, resolved alone: a name or path must not depend on the resource's other properties
+        (CloudFormation resolves a reference to ``Ref``/``GetAtt`` from the physical resource, not from
+        all of its properties)."""
+        if logical in self._props:
+            props = self._props[logical]
+            return props.get(key) if isinstance(props, dict) else props
+        raw = self.resources[logical].get("Properties") or PDict()
+        if not isinstance(raw, dict) or key not in raw:
+            return None
+        cache_key = f"prop:{logical}.{key}"
+        if cache_key in self._busy:
+            return Unknown(f"`{logical}.{key}` refers to itself")
+        self._busy.add(cache_key)
+        try:
+            value = self.resolve_at(raw[key], logical)
+        finally:
+            self._busy.discard(cache_key)
+        return None if value is _NOVALUE else value
+
     def properties(self, logical: str) -> Any:
         if logical in self._props:
             return self._props[logical]
