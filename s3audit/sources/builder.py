@@ -255,23 +255,25 @@ class SnapshotBuilder:
         return f"arn:aws:iam::{self.account_id}:{kind}{path or '/'}{name}"
 
     def _entity(self, table: dict, list_key: str, name_key: str, name: str, kind: str, path: str | None,
-                loc: Loc | None) -> dict:
+                loc: Loc | None, arn: str | None = None) -> dict:
         e = table.get(name)
         if e is None:
-            e = table[name] = {name_key: name, "Arn": self.iam_arn(kind, name, path), "Path": path or "/"}
+            e = table[name] = {name_key: name, "Arn": arn or self.iam_arn(kind, name, path), "Path": path or "/"}
         elif path and e.get("Path") != path:
-            e["Path"], e["Arn"] = path, self.iam_arn(kind, name, path)
+            e["Path"], e["Arn"] = path, arn or self.iam_arn(kind, name, path)
+        elif arn:
+            e["Arn"] = arn
         self.locate(self._account() + ("iam", list_key, Sel(name_key, name)), loc)
         return e
 
-    def role(self, name: str, path: str | None = "/", loc: Loc | None = None) -> dict:
-        return self._entity(self.roles, "RoleDetailList", "RoleName", name, "role", path, loc)
+    def role(self, name: str, path: str | None = "/", loc: Loc | None = None, arn: str | None = None) -> dict:
+        return self._entity(self.roles, "RoleDetailList", "RoleName", name, "role", path, loc, arn)
 
-    def user(self, name: str, path: str | None = "/", loc: Loc | None = None) -> dict:
-        return self._entity(self.users, "UserDetailList", "UserName", name, "user", path, loc)
+    def user(self, name: str, path: str | None = "/", loc: Loc | None = None, arn: str | None = None) -> dict:
+        return self._entity(self.users, "UserDetailList", "UserName", name, "user", path, loc, arn)
 
-    def group(self, name: str, path: str | None = "/", loc: Loc | None = None) -> dict:
-        return self._entity(self.groups, "GroupDetailList", "GroupName", name, "group", path, loc)
+    def group(self, name: str, path: str | None = "/", loc: Loc | None = None, arn: str | None = None) -> dict:
+        return self._entity(self.groups, "GroupDetailList", "GroupName", name, "group", path, loc, arn)
 
     _ENTITY = {"role": ("roles", "RoleDetailList", "RoleName", "RolePolicyList", "Role"),
                "user": ("users", "UserDetailList", "UserName", "UserPolicyList", "User"),

@@ -7,7 +7,8 @@ not set). It returns the snapshot and its ``locations`` map (JSON pointer -> fil
 
 Account id: IaC does not say which account it deploys to. With a live snapshot the inputs are taken to
 target its first account (or ``account_id``, which must then be one of the live accounts to overlay on
-it); without one, ``account_id`` or the placeholder ``123456789012``. The id appears in the ARNs the
+it); without one, ``account_id``, else for a plan the account its IAM ARNs show, else the placeholder
+``123456789012``. The id appears in the ARNs the
 readers compute (``aws_iam_role.x.arn``, ``!GetAtt Role.Arn``, ``AWS::AccountId``).
 """
 from __future__ import annotations
@@ -32,18 +33,19 @@ def classify(path: str) -> str:
     return "cloudformation"
 
 
-def load_part(kind: str, path: str, *, account_id: str, terraform_dir: str | None = None,
+def load_part(kind: str, path: str, *, account_id: str | None, terraform_dir: str | None = None,
               region: str | None = None, parameters: dict | None = None) -> IacPart:
     if kind == "terraform":
         from .terraform import load_terraform_dir
         return load_terraform_dir(path if os.path.isdir(path) else os.path.dirname(path) or ".",
-                                  account_id=account_id)
+                                  account_id=account_id or DEFAULT_ACCOUNT_ID)
     if kind == "terraform-plan":
         from .terraform import load_terraform_plan
         return load_terraform_plan(path, terraform_dir=terraform_dir, account_id=account_id)
     if kind == "cloudformation":
         from .cloudformation import load_cloudformation
-        return load_cloudformation(path, account_id=account_id, region=region, parameters=parameters)
+        return load_cloudformation(path, account_id=account_id or DEFAULT_ACCOUNT_ID, region=region,
+                                   parameters=parameters)
     raise InputError(f"unknown kind of IaC input `{kind}`", Place(path))
 
 
@@ -60,7 +62,8 @@ def load_iac(paths: Iterable[str] = (), *, terraform: Iterable[str] = (), terraf
     """
     if account_id is None:
         accounts = (live or {}).get("accounts") or []
-        account_id = accounts[0]["id"] if accounts and isinstance(accounts[0].get("id"), str) else DEFAULT_ACCOUNT_ID
+        if accounts and isinstance(accounts[0].get("id"), str):
+            account_id = accounts[0]["id"]
     inputs: list[tuple[str, str]] = [(classify(p), p) for p in paths]
     inputs += [("terraform", p) for p in terraform]
     inputs += [("terraform-plan", p) for p in terraform_plans]

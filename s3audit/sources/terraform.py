@@ -63,6 +63,12 @@ def placeholder(address: str) -> str:
 NAMED_TYPES = {"aws_iam_role": "role", "aws_iam_user": "user", "aws_iam_group": "group", "aws_iam_policy": "policy"}
 
 
+def _fill(obj: dict, key: str, value: Any) -> None:
+    """Set a computed attribute the configuration (or the plan) leaves absent or unknown."""
+    if obj.get(key) is None or isinstance(obj.get(key), Unknown):
+        obj[key] = value
+
+
 def add_computed(rtype: str, obj: dict, address: str, account_id: str, region: Any) -> str | None:
     """Fill the attributes the provider computes but s3audit can tell (``id``, ``arn``...).
 
@@ -76,12 +82,12 @@ def add_computed(rtype: str, obj: dict, address: str, account_id: str, region: A
                    else f"the name is unknown ({name.reason})" if isinstance(name, Unknown)
                    else "the name is generated at apply time")
             name = obj["bucket"] = placeholder(address)
-        obj.setdefault("id", name)
-        obj.setdefault("arn", f"arn:aws:s3:::{name}")
-        obj.setdefault("bucket_domain_name", f"{name}.s3.amazonaws.com")
+        _fill(obj, "id", name)
+        _fill(obj, "arn", f"arn:aws:s3:::{name}")
+        _fill(obj, "bucket_domain_name", f"{name}.s3.amazonaws.com")
         if isinstance(region, str):
-            obj.setdefault("region", region)
-            obj.setdefault("bucket_regional_domain_name", f"{name}.s3.{region}.amazonaws.com")
+            _fill(obj, "region", region)
+            _fill(obj, "bucket_regional_domain_name", f"{name}.s3.{region}.amazonaws.com")
     elif rtype in NAMED_TYPES:
         name = obj.get("name")
         if not isinstance(name, str) or name == "":
@@ -90,18 +96,18 @@ def add_computed(rtype: str, obj: dict, address: str, account_id: str, region: A
             name = obj["name"] = placeholder(address)
         path = obj.get("path") if isinstance(obj.get("path"), str) else "/"
         arn = f"arn:aws:iam::{account_id}:{NAMED_TYPES[rtype]}{path}{name}"
-        obj.setdefault("arn", arn)
-        obj.setdefault("id", arn if rtype == "aws_iam_policy" else name)
+        _fill(obj, "arn", arn)
+        _fill(obj, "id", arn if rtype == "aws_iam_policy" else name)
     elif rtype == "aws_s3_access_point":
         name = obj.get("name")
         if isinstance(name, str):
-            obj.setdefault("id", f"{account_id}:{name}")
+            _fill(obj, "id", f"{account_id}:{name}")
             if isinstance(region, str):
-                obj.setdefault("arn", f"arn:aws:s3:{region}:{account_id}:accesspoint/{name}")
+                _fill(obj, "arn", f"arn:aws:s3:{region}:{account_id}:accesspoint/{name}")
     elif rtype == "aws_organizations_policy":
-        obj.setdefault("id", placeholder(address))
+        _fill(obj, "id", placeholder(address))
     elif rtype.startswith("aws_s3_bucket_") and isinstance(obj.get("bucket"), str):
-        obj.setdefault("id", obj["bucket"])
+        _fill(obj, "id", obj["bucket"])
     return why
 
 
@@ -1064,7 +1070,7 @@ class Mapper:
     def r_aws_iam_role(self, r: Res) -> None:
         v = r.values
         name = v["name"]
-        self.b.role(name, self._path(r), r.loc)
+        self.b.role(name, self._path(r), r.loc, _arn(v))
         self.b.trust_policy(name, v.get("assume_role_policy"), r.at("assume_role_policy"))
         inline = _blocks(v.get("inline_policy"))
         if isinstance(inline, Unknown):
@@ -1157,13 +1163,13 @@ class Mapper:
 
     def r_aws_iam_user(self, r: Res) -> None:
         v = r.values
-        self.b.user(v["name"], self._path(r), r.loc)
+        self.b.user(v["name"], self._path(r), r.loc, _arn(v))
         self.b.boundary("user", v["name"], v.get("permissions_boundary"), r.at("permissions_boundary"))
         self.b.tags("user", v["name"], v.get("tags_all") if v.get("tags_all") is not None else v.get("tags"))
 
     def r_aws_iam_group(self, r: Res) -> None:
         v = r.values
-        self.b.group(v["name"], self._path(r), r.loc)
+        self.b.group(v["name"], self._path(r), r.loc, _arn(v))
 
     def r_aws_iam_group_membership(self, r: Res) -> None:
         group = self._entity(r, "group", "group")
@@ -1206,6 +1212,11 @@ class Mapper:
             self.b.unplaced(r.address, "the policy or target of this attachment is known only after apply")
             return
         self.b.org_attach(pid, target, r.loc)
+
+
+def _arn(v: dict) -> str | None:
+    arn = v.get("arn")
+    return arn if isinstance(arn, str) and arn.startswith("arn:") else None
 
 
 def _sel_policy(name: str):
@@ -1338,9 +1349,25 @@ def _strip_keys(address: str) -> str:
     return re.sub(r"\[[^\]]*\]", "", address)
 
 
+def _account_in(plan: dict) -> str | None:
+    """The account a plan deploys to, when the plan shows it (the ARN of an IAM resource it already has)."""
+    import re
+    for rc in plan.get("resource_changes") or []:
+        for side in ("after", "before"):
+            vals = (rc.get("change") or {}).get(side)
+            arn = vals.get("arn") if isinstance(vals, dict) else None
+            m = re.match(r"arn:aws:iam::(\d{12}):", arn) if isinstance(arn, str) else None
+            if m:
+                return m.group(1)
+    return None
+
+
 def load_terraform_plan(path: str, *, terraform_dir: str | None = None,
-                        account_id: str = DEFAULT_ACCOUNT_ID) -> IacPart:
-    """Read ``terraform show -json`` output (see the module docstring)."""
+                        account_id: str | None = None) -> IacPart:
+    """Read ``terraform show -json`` output (see the module docstring).
+
+    ``account_id`` defaults to the account the plan's own IAM ARNs show, else the placeholder.
+    """
     from ..fileio import read_json
     plan = read_json(path)
     file = str(path)
@@ -1348,6 +1375,8 @@ def load_terraform_plan(path: str, *, terraform_dir: str | None = None,
     _need("format_version" in plan, "not a Terraform plan: missing `format_version`", file, "")
     _need("planned_values" in plan or "resource_changes" in plan,
           "not a Terraform plan: missing `planned_values` and `resource_changes`", file, "")
+    if account_id is None:
+        account_id = _account_in(plan) or DEFAULT_ACCOUNT_ID
     var_values = {k: v.get("value") for k, v in (plan.get("variables") or {}).items() if isinstance(v, dict)}
 
     # The configuration directory: positions, and values the plan leaves unknown.
@@ -1432,6 +1461,11 @@ def load_terraform_plan(path: str, *, terraform_dir: str | None = None,
         if d is not None and declared is None:
             declared = set(d.values.keys())
         _fill_from_config(vals, d, conf, module, changes, dir_res, account_id, region)
+        if declared is not None:
+            # Unknown computed attributes the configuration does not set (``arn``, a role's
+            # ``inline_policy``): either s3audit computes them below or they are not the change's to decide.
+            for k in [k for k, v in vals.items() if k not in declared and first_unknown(v) is not None]:
+                del vals[k]
         if rtype == "aws_s3_bucket" and declared is not None:
             # computed inline blocks the configuration does not set come from AWS or split-out resources
             for k in ("acl", "grant", "policy", "versioning", "logging", "server_side_encryption_configuration",
