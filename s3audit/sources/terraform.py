@@ -874,7 +874,8 @@ class Mapper:
         return self._name(r, "bucket", "bucket")
 
     def _set(self, r: Res, bucket: str, key: str, value: Any, attr: str) -> None:
-        self.b.set_bucket(bucket, key, value, r.at(attr))
+        # An inline argument of aws_s3_bucket is located at its line; a split-out resource at its block.
+        self.b.set_bucket(bucket, key, value, r.at(attr) if r.type == "aws_s3_bucket" else r.loc)
 
     # -- S3
     def r_aws_s3_bucket(self, r: Res) -> None:
@@ -964,7 +965,6 @@ class Mapper:
         name = self._bucket_of(r)
         if name:
             self._set(r, name, "PublicAccessBlock", _pab(r.values), "bucket")
-            self.b.locate(self.b.bucket_path(name) + ("PublicAccessBlock",), r.loc)
 
     def r_aws_s3_bucket_ownership_controls(self, r: Res) -> None:
         name = self._bucket_of(r)
@@ -1003,7 +1003,6 @@ class Mapper:
             self._set(r, name, "Logging", {"LoggingEnabled": _pick(r.values, (("target_bucket", "TargetBucket"),
                                                                               ("target_prefix", "TargetPrefix")))},
                       "target_bucket")
-            self.b.locate(self.b.bucket_path(name) + ("Logging",), r.loc)
 
     def r_aws_s3_bucket_lifecycle_configuration(self, r: Res) -> None:
         name = self._bucket_of(r)
@@ -1024,7 +1023,6 @@ class Mapper:
         name = self._bucket_of(r)
         if name:
             self._set(r, name, "Website", _website_v4(r.values), "bucket")
-            self.b.locate(self.b.bucket_path(name) + ("Website",), r.loc)
 
     def r_aws_s3_account_public_access_block(self, r: Res) -> None:
         self.b.set_account_public_access_block(_pab(r.values), r.loc)
