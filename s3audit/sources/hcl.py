@@ -66,7 +66,8 @@ def parse(text: str, file: str):
         return parses_to_tree(text)
     except UnexpectedToken as exc:
         tok = str(exc.token).strip().splitlines()[0] if str(exc.token).strip() else exc.token.type
-        what = "end of line" if exc.token.type in ("NL_OR_COMMENT", "$END") or not tok else f"`{tok[:40]}`"
+        what = ("end of file" if exc.token.type == "$END" else "end of line" if exc.token.type == "NL_OR_COMMENT"
+                or not tok else f"`{tok[:40]}`")
         raise InputError(f"invalid HCL: unexpected {what}", Place(file, exc.line, exc.column)) from None
     except UnexpectedCharacters as exc:
         ch = text[exc.pos_in_stream] if 0 <= exc.pos_in_stream < len(text) else "?"

@@ -1475,6 +1475,9 @@ def load_terraform_plan(path: str, *, terraform_dir: str | None = None,
                 if isinstance(vals[k], Unknown) and k != "bucket":
                     vals.pop(k)
         why = add_computed(rtype, vals, address, account_id, region)
+        if why is None and d is not None and d.name_unknown and placeholder(d.address) in (
+                vals.get("bucket"), vals.get("name")):
+            why = d.name_unknown  # the configuration's placeholder stands in for the name
         if d is not None:
             vals = _transplant_positions(vals, d.values)
         resources.append(Res(address, rtype, vals, d.loc if d else None, dict(d.key_pos) if d else {}, created,
