@@ -112,7 +112,7 @@ class Policy:
         self.doc, self.unknown = doc, unknown
 
 
-def decode_policy(value: Any, where: Loc, what: str = "policy") -> Policy | None:
+def decode_policy(value: Any, where: Loc | None, what: str = "policy", fallback_file: str | None = None) -> Policy | None:
     """Turn a policy value (object, JSON text, jsonencode result) into a document; None when absent.
 
     JSON text that is not valid JSON is an InputError at the position of the text (the provider or
@@ -127,24 +127,32 @@ def decode_policy(value: Any, where: Loc, what: str = "policy") -> Policy | None
     if isinstance(value, str):
         at = value.pos if isinstance(value, PStr) and value.pos else where
         text = str(value)
-        try:
-            value = parse_json_with_positions(text, at.file, at.line, at.column)
-        except InputError as exc:
-            if isinstance(value, PStr) and value.pos:
-                raise
-            raise InputError(f"{what} is not valid JSON ({exc.message.removeprefix('invalid JSON: ')})",
-                             Place(where.file, where.line, where.column)) from None
+        if at is None:  # no source position (a plan without its configuration): plain JSON, no positions
+            try:
+                value = json.loads(text)
+            except ValueError as exc:
+                raise InputError(f"{what} is not valid JSON ({exc})", Place(fallback_file)) from None
+        else:
+            try:
+                value = parse_json_with_positions(text, at.file, at.line, at.column)
+            except InputError as exc:
+                if isinstance(value, PStr) and value.pos:
+                    raise
+                raise InputError(f"{what} is not valid JSON ({exc.message.removeprefix('invalid JSON: ')})",
+                                 Place(at.file, at.line, at.column)) from None
     u = first_unknown(value)
     if u is not None:
         return Policy(unknown=u)
     if not isinstance(value, dict):
-        raise InputError(f"{what} must be a JSON object", Place(where.file, where.line, where.column))
+        place = Place(where.file, where.line, where.column) if where else Place(fallback_file)
+        raise InputError(f"{what} must be a JSON object", place)
     return Policy(doc=value)
 
 
 class SnapshotBuilder:
-    def __init__(self, kind: str, detail: str, account_id: str = DEFAULT_ACCOUNT_ID):
+    def __init__(self, kind: str, detail: str, account_id: str = DEFAULT_ACCOUNT_ID, file: str | None = None):
         self.kind, self.detail, self.account_id = kind, detail, account_id
+        self.file = file  # named in errors about values that have no position of their own
         self.buckets: dict[str, dict] = {}
         self.created_buckets: set[str] = set()
         self.access_points: dict[str, dict] = {}
@@ -213,7 +221,7 @@ class SnapshotBuilder:
         self.locate(self.bucket_path(name) + (key,), loc)
 
     def set_bucket_policy(self, name: str, value: Any, loc: Loc) -> None:
-        pol = decode_policy(value, loc, "bucket policy")
+        pol = decode_policy(value, loc, "bucket policy", self.file)
         if pol is None:
             return
         if pol.unknown is not None:
@@ -232,7 +240,7 @@ class SnapshotBuilder:
             u = first_unknown(v)
             if u is not None:
                 ap.setdefault("Errors", {})[ACCESS_POINT_API.get(k, k)] = unknown_text(u)
-        pol = decode_policy(policy, loc, "access point policy")
+        pol = decode_policy(policy, loc, "access point policy", self.file)
         if pol is not None and pol.unknown is not None:
             ap.setdefault("Errors", {})["GetAccessPointPolicy"] = unknown_text(pol.unknown)
         elif pol is not None:
@@ -284,7 +292,7 @@ class SnapshotBuilder:
         return self._account() + ("iam", list_key, Sel(name_key, name))
 
     def trust_policy(self, role_name: str, value: Any, loc: Loc) -> None:
-        pol = decode_policy(value, loc, "trust policy")
+        pol = decode_policy(value, loc, "trust policy", self.file)
         role = self.roles[role_name]
         if pol is None:
             return
@@ -298,7 +306,7 @@ class SnapshotBuilder:
     def inline_policy(self, kind: str, entity: str, policy_name: str, value: Any, loc: Loc) -> None:
         table_name, _, _, list_key, label = self._ENTITY[kind]
         e = getattr(self, table_name)[entity]
-        pol = decode_policy(value, loc, "inline policy")
+        pol = decode_policy(value, loc, "inline policy", self.file)
         if pol is None:
             return
         items = e.setdefault(list_key, [])
@@ -348,7 +356,7 @@ class SnapshotBuilder:
         entry = {"PolicyName": name, "Arn": arn, "Path": path or "/", "DefaultVersionId": "v1",
                  "IsAttachable": True}
         base = self._account() + ("iam", "Policies", Sel("Arn", arn))
-        pol = decode_policy(value, loc, "managed policy")
+        pol = decode_policy(value, loc, "managed policy", self.file)
         if pol is not None and pol.unknown is not None:
             self.account_errors[f"iam:Policy/{arn}/Document"] = unknown_text(pol.unknown)
             entry["PolicyVersionList"] = []
@@ -361,7 +369,7 @@ class SnapshotBuilder:
 
     # -- Organizations ----------------------------------------------------------------------------------
     def org_policy(self, policy_id: str, name: str, ptype: str, value: Any, loc: Loc) -> None:
-        pol = decode_policy(value, loc, "organization policy")
+        pol = decode_policy(value, loc, "organization policy", self.file)
         path = ("organization", "policies", Sel("Id", policy_id))
         entry = self.org_policies.setdefault(policy_id, {"Id": policy_id, "Targets": []})
         entry.update({"Name": name, "Type": ptype})

@@ -779,7 +779,8 @@ def _format(fmt, *args):
         elif verb == "q":
             out.append(json.dumps(to_string(a)))
         elif verb == "d":
-            out.append(str(int(to_number(a))))
+            spec = "%" + m.group(1) + m.group(2) + "d"
+            out.append(spec % int(to_number(a)))
         elif verb == "t":
             out.append("true" if a else "false")
         else:

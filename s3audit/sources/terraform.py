@@ -609,7 +609,7 @@ def _merge_documents(others: Any, current: PList, address: str, *, override: boo
     for text in others:
         if isinstance(text, Unknown):
             return text
-        pol = decode_policy(text, Loc(address, 1, 1))
+        pol = decode_policy(text, None, "source or override policy document")
         if pol is None:
             continue
         if pol.unknown is not None:
@@ -1483,7 +1483,7 @@ def load_terraform_plan(path: str, *, terraform_dir: str | None = None,
         resources.append(Res(address, rtype, vals, d.loc if d else None, dict(d.key_pos) if d else {}, created,
                              module, why))
 
-    builder = SnapshotBuilder("terraform", f"plan {file}", account_id)
+    builder = SnapshotBuilder("terraform", f"plan {file}", account_id, file)
     Mapper(builder, region).map_all(resources)
     note_unknown_managed_policies(builder)
     return IacPart(builder.finish(), set(builder.created_buckets))
@@ -1534,7 +1534,7 @@ def _transplant_positions(plan_vals: dict, dir_vals: dict) -> dict:
             continue
         try:
             pdoc = json.loads(str(pv))
-            ddoc = decode_policy(dv, Loc("?", 1, 1))
+            ddoc = decode_policy(dv, None)
         except (ValueError, InputError):
             continue
         if ddoc is None or ddoc.doc is None or not isinstance(pdoc, dict):

@@ -182,3 +182,21 @@ def test_load_iac_reads_a_plan_by_content():
     assert snap["source"] == {"kind": "terraform", "detail": f"plan {P}/v3-inline-update.json"}
     assert locations and all(v["file"].endswith("main.tf") for v in locations.values())
     json.dumps(snap)
+
+
+def test_policies_in_a_plan_without_its_configuration(tmp_path):
+    shutil.copy(f"{P}/new-role-attach-live-policy.json", tmp_path / "plan.json")
+    s = load_terraform_plan(str(tmp_path / "plan.json")).snapshot
+    assert role(s, "vendor-access")["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {
+        "AWS": "arn:aws:iam::999999999999:root"}
+    assert s["locations"] == {}
+
+
+def test_invalid_policy_json_in_a_plan_names_the_plan(tmp_path):
+    doc = json.loads(open(f"{P}/new-role-attach-live-policy.json").read())
+    doc["resource_changes"][0]["change"]["after"]["assume_role_policy"] = "{not json"
+    (tmp_path / "plan.json").write_text(json.dumps(doc))
+    with pytest.raises(InputError) as exc:
+        load_terraform_plan(str(tmp_path / "plan.json"))
+    assert "trust policy is not valid JSON" in exc.value.message
+    assert exc.value.place.file == str(tmp_path / "plan.json")
