@@ -21,8 +21,8 @@ from .builder import DEFAULT_ACCOUNT_ID, IacPart, apply_creation_defaults
 
 
 def classify(path: str) -> str:
-    """``terraform`` (a directory or a .tf file), ``terraform-plan`` or ``cloudformation``, by content."""
-    if os.path.isdir(path) or path.endswith(".tf"):
+    """``terraform`` (a directory, .tf or .tfvars file), ``terraform-plan`` or ``cloudformation``, by content."""
+    if os.path.isdir(path) or path.endswith((".tf", ".tfvars")):
         return "terraform"
     from ..fileio import read_text
     text = read_text(path)
@@ -31,6 +31,27 @@ def classify(path: str) -> str:
             '"planned_values"' in text or '"resource_changes"' in text):
         return "terraform-plan"
     return "cloudformation"
+
+
+def looks_like_iac(path: str) -> bool:
+    """Whether a file the pre-commit hook passes is Terraform, a plan or a CloudFormation template.
+
+    JSON and YAML files are common in a repository; only templates (a ``Resources`` mapping, or
+    ``AWSTemplateFormatVersion``) and plans are read, the rest are not s3audit's business.
+    """
+    if path.endswith((".tf", ".tfvars")) or os.path.isdir(path):
+        return True
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            head = fh.read(65536)
+    except OSError:
+        return False
+    if head.lstrip().startswith("{"):
+        return ('"format_version"' in head and ('"planned_values"' in head or '"resource_changes"' in head)) or (
+            '"Resources"' in head and '"AWS::' in head) or '"AWSTemplateFormatVersion"' in head
+    import re
+    return bool(re.search(r"^AWSTemplateFormatVersion\s*:", head, re.M) or (
+        re.search(r"^Resources\s*:", head, re.M) and "AWS::" in head))
 
 
 def load_part(kind: str, path: str, *, account_id: str | None, terraform_dir: str | None = None,
