@@ -529,8 +529,7 @@ def _keep(d: Any, keys: tuple) -> dict:
 
 class _Mapper:
     ORDER = ("AWS::S3::Bucket", "AWS::IAM::Role", "AWS::IAM::User", "AWS::IAM::Group", "AWS::IAM::ManagedPolicy",
-             "AWS::S3::AccessPoint", "AWS::S3::BucketPolicy", "AWS::IAM::Policy", "AWS::IAM::UserToGroupAddition",
-             "AWS::S3::AccessPointPolicy")
+             "AWS::S3::AccessPoint", "AWS::S3::BucketPolicy", "AWS::IAM::Policy", "AWS::IAM::UserToGroupAddition")
 
     def __init__(self, t: Template, b: SnapshotBuilder):
         self.t, self.b = t, b
@@ -656,9 +655,6 @@ class _Mapper:
         if isinstance(p.get("BucketAccountId"), str):
             entry["BucketAccountId"] = p["BucketAccountId"]
         self.b.access_point(name, entry, p.get("Policy"), self.t.loc_of(logical))
-
-    def m_AWS_S3_AccessPointPolicy(self, logical: str, p: PDict) -> None:  # pragma: no cover - not a real type
-        pass
 
     def _entity_common(self, kind: str, name: str, logical: str, p: PDict) -> None:
         b = self.b

@@ -32,8 +32,8 @@ from typing import Any, Iterable
 from ..errors import InputError, Place
 from .builder import (DEFAULT_ACCOUNT_ID, IacPart, SnapshotBuilder, canned_acl, decode_policy,
                       note_unknown_managed_policies)
-from .hcl import (Attr, Block, EvalError, Namespace, Obj, Resolver, Scope, Source, block_value, evaluate,
-                  get_attr, read_file, to_string)
+from .hcl import (Attr, Block, EvalError, Namespace, Obj, Resolver, Scope, block_value, evaluate, read_file,
+                  to_string)
 from .values import Loc, PDict, PList, PStr, Unknown, first_unknown
 
 
@@ -1101,7 +1101,8 @@ class Mapper:
             return None
         if name.startswith("arn:aws:iam::"):
             name = name.rsplit("/", 1)[-1]
-        getattr(self.b, kind)(name) if name not in getattr(self.b, kind + "s") else None
+        if name not in getattr(self.b, kind + "s"):  # managed elsewhere: a partial entry to merge with live
+            getattr(self.b, kind)(name)
         return name
 
     def _inline(self, r: Res, kind: str) -> None:
