@@ -35,6 +35,8 @@ JOURNAL_SUFFIX = ".partial"
 
 IAM_FILTERS = ("User", "Role", "Group", "LocalManagedPolicy", "AWSManagedPolicy")
 IAM_LISTS = ("UserDetailList", "GroupDetailList", "RoleDetailList", "Policies")
+UNREACHED_READS = ("iam:GetAccountAuthorizationDetails", "s3:ListBuckets", "s3control:GetPublicAccessBlock",
+                   "s3control:ListAccessPoints")
 ORG_POLICY_TYPES = ("SERVICE_CONTROL_POLICY", "RESOURCE_CONTROL_POLICY")
 ROLE_ARN = re.compile(r"^arn:[a-z-]+:iam::(\d{12}):role/[\w+=,.@/-]+$")
 ACCOUNT_ID = re.compile(r"^\d{12}$")
@@ -541,7 +543,10 @@ class Collector:
         try:
             session = self._session_for(target)
         except self._api_errors as exc:
-            account["errors"] = {"sts:AssumeRole": self.error_code(exc)}
+            # Nothing of the account could be read: every account-level read is marked as failed with the
+            # same code, so that consumers see its IAM, buckets and Block Public Access as unknown, not empty.
+            code = self.error_code(exc)
+            account["errors"] = {"sts:AssumeRole": code, **{read: code for read in UNREACHED_READS}}
             self.progress.add(errors=1)
             return account
         ctx = _Account(self, target.account_id, session)
@@ -570,7 +575,8 @@ class Collector:
             account["s3"]["buckets"] = [f.result() for f in bucket_futures]
 
         # Access points live in a region; look in every region this account has a bucket in, and the home one.
-        regions = sorted({self.home_region} | {b["Region"] for b in account["s3"].get("buckets", [])})
+        regions = sorted({self.home_region} | {b["Region"] for b in account["s3"].get("buckets", [])
+                                               if b.get("Region")})
         ap_futures = [pool.submit(self.collect_access_points, ctx, region) for region in regions]
         access_points: dict[str, dict] = {}
         for future in ap_futures:
@@ -620,11 +626,12 @@ class Collector:
             bucket["Region"] = bucket_region(location)
         except self._api_errors as exc:
             code = errors["GetBucketLocation"] = self.error_code(exc)
-            # ListBuckets names the region too (BucketRegion); otherwise botocore follows S3's redirects.
-            bucket["Region"] = listed.get("BucketRegion") or self.home_region
+            if listed.get("BucketRegion"):  # ListBuckets names the region too (in newer API versions)
+                bucket["Region"] = listed["BucketRegion"]
             if code == "NoSuchBucket":  # deleted since ListBuckets: nothing else can be read
                 errors.update({call.operation: code for call in BUCKET_CALLS})
-        client = ctx.client("s3", bucket["Region"])
+        # Without a known region, the home region's client: botocore follows S3's redirects to the right one.
+        client = ctx.client("s3", bucket.get("Region"))
         for call in BUCKET_CALLS:
             if call.operation in errors:
                 continue
