@@ -127,7 +127,7 @@ class CollectOptions:
     endpoint_url: str | None = None
     workers: int = 8
     resume: bool = False
-    max_attempts: int = 10     # botocore adaptive retries per call, throttling included
+    max_attempts: int = 10     # attempts per call, the first included (botocore adaptive retries)
 
     def __post_init__(self) -> None:
         if self.workers < 1:
@@ -254,14 +254,16 @@ class Journal:
         except OSError as exc:
             raise InputError(f"cannot read the partial collection: {exc.strerror or exc}", Place(path)) from None
         records = []
+        last = max((n for n, line in enumerate(lines, 1) if line.strip()), default=0)
         for number, line in enumerate(lines, 1):
             if not line.strip():
                 continue
             try:
                 records.append(json.loads(line))
             except ValueError:
-                if number < len(lines) - 1:   # only the last line may be torn by a kill
-                    raise InputError("corrupt partial collection; delete it to start afresh", Place(path, number)) from None
+                if number != last:   # only the last line may be torn by a kill
+                    raise InputError("corrupt partial collection; delete it to start afresh",
+                                     Place(path, number)) from None
         if not records or not isinstance(records[0], dict) or records[0].get("format") != JOURNAL_FORMAT:
             raise InputError(f"not a partial collection (expected a first line with format `{JOURNAL_FORMAT}`)",
                              Place(path, 1))
@@ -339,7 +341,7 @@ class Collector:
         self._api_errors = (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError)
         self._client_error = botocore.exceptions.ClientError
         self._config = botocore.config.Config(
-            retries={"mode": "adaptive", "max_attempts": options.max_attempts},
+            retries={"mode": "adaptive", "total_max_attempts": options.max_attempts},
             max_pool_connections=max(10, options.workers * 2),
             user_agent_extra="s3audit-collect",
             # An S3-compatible endpoint (moto, a proxy) is one host: no per-account host prefix for s3control.
@@ -724,11 +726,12 @@ def _keep_policy(policy: dict, in_use: set[str]) -> bool:
 
 def collect(options: CollectOptions, progress: Progress | None = None,
             on_new_client: Callable[[Any], None] | None = None) -> dict:
-    """Collect the snapshot, write it atomically to ``options.output``, remove the journal; return the snapshot."""
-    snapshot = Collector(options, progress, on_new_client).run()
-    write_atomic(options.output, to_json(snapshot, indent=1) + "\n")
+    """Collect the snapshot, write it atomically to ``options.output``, remove the journal; return the snapshot
+    as written (plain JSON values)."""
+    text = to_json(Collector(options, progress, on_new_client).run(), indent=1) + "\n"
+    write_atomic(options.output, text)
     try:
         os.unlink(options.journal_path)
     except FileNotFoundError:
         pass
-    return snapshot
+    return json.loads(text)
