@@ -533,6 +533,8 @@ class Collector:
             metadata=fetch(), refresh_using=fetch, method="sts-assume-role")
         core = botocore.session.Session()
         core._credentials = credentials
+        # Share the loaded service models: loading them again for every account costs a second per account.
+        core.register_component("data_loader", self.base_session._session.get_component("data_loader"))
         return self._boto3.Session(botocore_session=core, region_name=self.home_region)
 
     def collect_account(self, target: Target, pool: ThreadPoolExecutor) -> dict:

@@ -234,6 +234,16 @@ def build_estate(endpoint_url: str | None = None, aws_managed: bool = True) -> E
 MOTO_CONFIG = {"iam": {"load_aws_managed_policies": True}}
 
 
+def few_aws_managed_policies(monkeypatch, count: int = 40) -> None:
+    """Give moto a sample of AWS managed policies (AmazonS3ReadOnlyAccess and ``count`` others) instead of all
+    ~1,400: loading and listing them all costs seconds per account, and a sample exercises the same paths."""
+    import moto.iam.models as iam_models
+    every = json.loads(iam_models.aws_managed_policies_data)
+    sample = dict(list(every.items())[:count])
+    sample["AmazonS3ReadOnlyAccess"] = every["AmazonS3ReadOnlyAccess"]
+    monkeypatch.setattr(iam_models, "aws_managed_policies_data", json.dumps(sample))
+
+
 def fixed_account_ids(monkeypatch) -> None:
     """Make moto's CreateAccount hand out 222222222222, then 333333333333 (it draws random ids otherwise)."""
     import moto.organizations.utils as org_utils

@@ -26,7 +26,7 @@ import jsonschema
 import pytest
 
 from aws_estate import (ANALYTICS, CREDENTIALS, MANAGEMENT, MOTO_CONFIG, PAYMENTS, S3_READ_ONLY, SCANNER_ROLE, Fault,
-                        Recorder, build_estate, fixed_account_ids)
+                        Recorder, build_estate, few_aws_managed_policies, fixed_account_ids)
 from conftest import fake_aws_environment
 from s3audit.snapshot.load import load_snapshot, schema
 from s3audit.snapshot.model import UNKNOWN
@@ -91,6 +91,7 @@ def run(tmp_path_factory) -> Run:
     with pytest.MonkeyPatch.context() as mp:
         fake_aws_environment(mp, tmp)
         fixed_account_ids(mp)
+        few_aws_managed_policies(mp)
         with mock_aws(config=MOTO_CONFIG):
             build_estate()
             # The scanner may not read this bucket's policy (its own policy denies it, which moto does not enforce).
@@ -171,7 +172,7 @@ def test_organization_tree_and_guard_rails(run):
 
 def test_iam_with_only_the_aws_managed_policies_in_use(run):
     iam = _account(run.snapshot, MANAGEMENT)["iam"]
-    # moto answers with all ~1,400 AWS managed policies; only the attached one is kept, with its document
+    # moto answers with 41 AWS managed policies; only the attached one is kept, with its document
     assert {p["Arn"] for p in iam["Policies"]} == {
         f"arn:aws:iam::{MANAGEMENT}:policy/ReadReports", f"arn:aws:iam::{MANAGEMENT}:policy/BoundaryS3Only",
         S3_READ_ONLY}
