@@ -344,8 +344,6 @@ class Collector:
             retries={"mode": "adaptive", "total_max_attempts": options.max_attempts},
             max_pool_connections=max(10, options.workers * 2),
             user_agent_extra="s3audit-collect",
-            # An S3-compatible endpoint (moto, a proxy) is one host: no per-account host prefix for s3control.
-            inject_host_prefix=options.endpoint_url is None,
         )
         try:
             self.base_session = boto3.Session(profile_name=options.profile, region_name=options.region)
