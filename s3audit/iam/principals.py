@@ -1,0 +1,109 @@
+"""Who is asking: a request's principal string resolved against the snapshot.
+
+A principal is given as an ARN (user, role — meaning a session of that role —, assumed-role session,
+account root), a bare account id (its root), ``anonymous``, or an AWS service principal
+(``glue.amazonaws.com``). Principals of accounts outside the snapshot are *external*: their own
+identity policies are unknown, so the engine assumes they allow, and says so.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..snapshot.model import Account, Role, Snapshot, User
+
+ANONYMOUS = "anonymous"
+_ACCOUNT = re.compile(r"^\d{12}$")
+
+
+@dataclass(frozen=True)
+class Caller:
+    text: str  # as given
+    kind: str  # user | role | root | service | anonymous | federated | unknown
+    account: str | None
+    arn: str | None  # the principal ARN (role ARN for a session); None for anonymous and services
+    session_arn: str | None = None  # arn:aws:sts::A:assumed-role/R/S when a session was named
+    entity: User | Role | None = None  # the snapshot's object, when found
+    service: str | None = None
+    known: bool = True  # False: not in the snapshot, identity policies unknown
+    note: str | None = None  # why it is unknown
+
+    @property
+    def is_anonymous(self) -> bool:
+        return self.kind == "anonymous"
+
+    @property
+    def is_service(self) -> bool:
+        return self.kind == "service"
+
+    @property
+    def label(self) -> str:
+        return self.session_arn or self.arn or self.service or self.text
+
+
+def parse_caller(text: str, snapshot: Snapshot, index: "PrincipalIndex") -> Caller:
+    t = text.strip()
+    if t in (ANONYMOUS, "*"):
+        return Caller(t, "anonymous", None, None)
+    if _ACCOUNT.match(t):
+        t = f"arn:aws:iam::{t}:root"
+    if not t.startswith("arn:"):
+        if t.endswith(".amazonaws.com") or t.endswith(".amazonaws.com.cn"):
+            return Caller(t, "service", None, None, service=t)
+        return Caller(t, "unknown", None, None, known=False, note=f"`{t}` is not an ARN, account id, service or "
+                                                                   "`anonymous`")
+    parts = t.split(":", 5)
+    if len(parts) < 6:
+        return Caller(t, "unknown", None, t, known=False, note=f"`{t}` is not a well-formed ARN")
+    _, partition, service, _region, account, resource = parts
+    if service == "iam" and resource == "root":
+        if account in index.accounts:
+            return Caller(t, "root", account, t)
+        return Caller(t, "root", account, t, known=False,
+                      note=f"account {account} is outside the snapshot; its identity policies are unknown")
+    if service == "sts" and resource.startswith("assumed-role/"):
+        pieces = resource.split("/")
+        role_name = pieces[1] if len(pieces) > 1 else ""
+        role = index.role_by_name(account, role_name)
+        role_arn = role.arn if role else f"arn:{partition}:iam::{account}:role/{role_name}"
+        return _found(t, "role", account, role_arn, role, index, session_arn=t)
+    if service == "sts" and resource.startswith("federated-user/"):
+        return Caller(t, "federated", account, t, known=False,
+                      note="federated user sessions carry the policies passed at sign-in, which a snapshot does not record")
+    if service == "iam" and resource.startswith("user/"):
+        return _found(t, "user", account, t, index.users.get(t), index)
+    if service == "iam" and resource.startswith("role/"):
+        return _found(t, "role", account, t, index.roles.get(t), index)
+    return Caller(t, "unknown", account, t, known=False, note=f"`{t}` is not a user, role or account ARN")
+
+
+def _found(text, kind, account, arn, entity, index, session_arn=None) -> Caller:
+    if entity is not None:
+        return Caller(text, kind, account, entity.arn, session_arn, entity)
+    if account in index.accounts and index.accounts[account].iam_known:
+        note = f"{kind} `{arn}` is not in account {account}'s IAM data; its permissions are unknown"
+    else:
+        note = f"account {account} is outside the snapshot; its identity policies are unknown"
+    return Caller(text, kind, account, arn, session_arn, None, known=False, note=note)
+
+
+class PrincipalIndex:
+    """Lookups by ARN over every user, role and group of the snapshot (built once)."""
+
+    def __init__(self, snapshot: Snapshot):
+        self.accounts: dict[str, Account] = {a.id: a for a in snapshot.accounts}
+        self.users: dict[str, User] = {}
+        self.roles: dict[str, Role] = {}
+        self._roles_by_name: dict[tuple[str, str], Role] = {}
+        self.groups = {}
+        for a in snapshot.accounts:
+            for u in a.users:
+                self.users[u.arn] = u
+            for r in a.roles:
+                self.roles[r.arn] = r
+                self._roles_by_name[(a.id, r.name)] = r
+            for g in a.groups:
+                self.groups[(a.id, g.name)] = g
+
+    def role_by_name(self, account: str, name: str) -> Role | None:
+        return self._roles_by_name.get((account, name))
