@@ -24,11 +24,11 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import boto3
 import pytest
-import requests
 
 from aws_estate import (ANALYTICS, CREDENTIALS, MANAGEMENT, PAYMENTS, SCANNER_ROLE, build_estate, doc,
                         fixed_account_ids, session_for)
@@ -44,6 +44,11 @@ LOOPBACK_DNS = Path(__file__).with_name("loopback_dns")   # resolves <account>.1
 TEMPORARY_KEY = re.compile(r"\bASIA[A-Z0-9]{16}\b")
 
 
+def _post(url: str, data: bytes = b"") -> None:
+    request = urllib.request.Request(url, data=data, method="POST", headers={"Content-Type": "text/plain"})
+    urllib.request.build_opener(urllib.request.ProxyHandler({})).open(request, timeout=10).read()  # no proxy
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     from moto.server import ThreadedMotoServer
@@ -53,7 +58,7 @@ def server(tmp_path_factory):
     moto.start()
     host, port = moto.get_host_and_port()
     url = f"http://{host}:{port}"
-    requests.post(f"{url}/moto-api/reset", timeout=10)
+    _post(f"{url}/moto-api/reset")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("NO_PROXY", "127.0.0.1")
         mp.setattr(socket, "getaddrinfo", loopback_dns.sitecustomize._loopback_getaddrinfo)
@@ -72,7 +77,7 @@ def server(tmp_path_factory):
         for i in range(EXTRA_UNITS):
             org.create_organizational_unit(ParentId=sandbox, Name=f"team-{i:02d}")
         yield url
-    requests.post(f"{url}/moto-api/reset", timeout=10)
+    _post(f"{url}/moto-api/reset")
     moto.stop()
 
 
@@ -179,13 +184,13 @@ def test_the_scanner_policy_suffices_when_iam_is_enforced(server, tmp_path):
         member_iam.put_role_policy(RoleName=SCANNER_ROLE, PolicyName="moto", PolicyDocument=json.dumps(MOTO_ACTION_NAMES))
 
     output = tmp_path / "enforced.json"
-    requests.post(f"{server}/moto-api/reset-auth", data=b"0", timeout=10)
+    _post(f"{server}/moto-api/reset-auth", b"0")       # from now on moto checks IAM
     try:
         done = subprocess.run(_command(server, output, "--organization", "--role-name", SCANNER_ROLE),
                               env=_env(tmp_path, key=key["AccessKeyId"], secret=key["SecretAccessKey"]),
                               capture_output=True, text=True, timeout=120)
     finally:
-        requests.post(f"{server}/moto-api/reset-auth", data=b"inf", timeout=10)
+        _post(f"{server}/moto-api/reset-auth", b"inf")
     assert done.returncode == 0, done.stderr
     document = json.loads(output.read_text())
     assert [a["id"] for a in document["accounts"]] == [MANAGEMENT, PAYMENTS, ANALYTICS]
