@@ -220,6 +220,13 @@ def to_json(value: Any, **kw: Any) -> str:
     return json.dumps(value, default=_json_default, ensure_ascii=False, **kw)
 
 
+def _write(path: str, text: str) -> None:
+    try:
+        write_atomic(path, text)
+    except OSError as exc:
+        raise InputError(f"cannot write: {exc.strerror or exc}", Place(path)) from None
+
+
 def _now() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -240,7 +247,7 @@ class Journal:
     @classmethod
     def start(cls, path: str, scope: dict) -> "Journal":
         journal = cls(path=path, taken_at=_now())
-        write_atomic(path, to_json({"format": JOURNAL_FORMAT, "scope": scope, "taken_at": journal.taken_at}) + "\n")
+        _write(path, to_json({"format": JOURNAL_FORMAT, "scope": scope, "taken_at": journal.taken_at}) + "\n")
         return journal
 
     @classmethod
@@ -278,7 +285,7 @@ class Journal:
                 journal.organization_errors = record.get("errors", {})
             elif "account" in record:
                 journal.accounts[record["account"]["id"]] = record["account"]
-        write_atomic(path, "".join(to_json(r) + "\n" for r in records))
+        _write(path, "".join(to_json(r) + "\n" for r in records))
         return journal
 
     def _append(self, record: dict) -> None:
@@ -384,23 +391,19 @@ class Collector:
 
     def run(self) -> dict:
         options = self.options
+        if os.path.isdir(options.output):
+            raise InputError("is a directory, expected the snapshot file to write", Place(options.output))
         caller_account, partition = self.caller()
         journal = (Journal.resume if options.resume else Journal.start)(options.journal_path, options.scope())
 
         if not journal.organization_done:
             organization, org_errors = self.collect_organization()
+            self.progress.add(errors=len(org_errors))
             journal.record_organization(organization, org_errors)
         targets = self.targets(caller_account, partition, journal.organization)
-        self.progress.add(accounts_total=len(targets))
-
-        with ThreadPoolExecutor(max_workers=options.workers, thread_name_prefix="s3audit-collect") as pool:
-            for target in targets:
-                if target.account_id in journal.accounts:
-                    self.progress.add(accounts_done=1)
-                    continue
-                account = self.collect_account(target, pool)
-                journal.record_account(account)
-                self.progress.add(accounts_done=1)
+        pending = [t for t in targets if t.account_id not in journal.accounts]
+        self.progress.add(accounts_total=len(targets), accounts_done=len(targets) - len(pending))
+        self.collect_accounts(pending, journal)
         self.progress.finish()
 
         accounts = [journal.accounts[t.account_id] for t in targets]
@@ -416,6 +419,33 @@ class Collector:
             snapshot["organization"] = organization
         snapshot["accounts"] = accounts
         return snapshot
+
+    def collect_accounts(self, targets: list[Target], journal: Journal) -> None:
+        """Collect accounts, several at once (a quarter as many as workers), each journaled when done.
+
+        The API calls run in one pool of ``workers`` threads; the accounts' own threads only list buckets,
+        assume roles and wait. On any exception (a crash, Ctrl-C) the queued work is cancelled at once.
+        """
+        pool = ThreadPoolExecutor(max_workers=self.options.workers, thread_name_prefix="s3audit-collect")
+        accounts = ThreadPoolExecutor(max_workers=max(1, min(len(targets), self.options.workers // 4)),
+                                      thread_name_prefix="s3audit-account")
+
+        def one(target: Target) -> None:
+            journal.record_account(self.collect_account(target, pool))
+            self.progress.add(accounts_done=1)
+
+        futures = [accounts.submit(one, target) for target in targets]
+        try:
+            for future in futures:
+                future.result()
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        finally:
+            accounts.shutdown(wait=True)
+            pool.shutdown(wait=True)
 
     def targets(self, caller_account: str, partition: str, organization: dict | None) -> list[Target]:
         options = self.options
@@ -729,7 +759,7 @@ def collect(options: CollectOptions, progress: Progress | None = None,
     """Collect the snapshot, write it atomically to ``options.output``, remove the journal; return the snapshot
     as written (plain JSON values)."""
     text = to_json(Collector(options, progress, on_new_client).run(), indent=1) + "\n"
-    write_atomic(options.output, text)
+    _write(options.output, text)
     try:
         os.unlink(options.journal_path)
     except FileNotFoundError:

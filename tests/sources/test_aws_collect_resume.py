@@ -115,3 +115,26 @@ def test_outside_an_organization_and_with_guard_rails_disabled(aws_env, tmp_path
         boto3.client("organizations").create_organization(FeatureSet="ALL")
         org = aws.collect(_options(tmp_path, organization=False, role_name=None))
         assert org["organization"]["policies"] == [] and "errors" not in org["organization"]
+
+
+def test_a_crash_cancels_the_queued_work(aws_env, tmp_path):
+    from moto import mock_aws
+
+    with mock_aws():
+        s3 = boto3.client("s3")
+        for i in range(30):
+            s3.create_bucket(Bucket=f"queued-{i:02d}")
+        crash = Recorder(Fault("s3", "GetBucketLocation", "-", crash=True, when=lambda p: p["Bucket"] == "queued-00"))
+        with pytest.raises(RuntimeError):
+            aws.collect(_options(tmp_path, organization=False, role_name=None, workers=1),
+                        on_new_client=crash.on_new_client)
+    located = [p["Bucket"] for _, op, p in crash.calls if op == "GetBucketLocation"]
+    assert located[0] == "queued-00" and len(located) < 10, located
+
+
+def test_an_output_that_is_a_directory_is_refused_before_any_call(aws_env, tmp_path, capsys, monkeypatch):
+    from s3audit.cli import main
+
+    monkeypatch.setattr(aws.Collector, "caller", lambda self: pytest.fail("AWS was called"))
+    assert main(["collect", "-o", str(tmp_path)]) == 2
+    assert "is a directory" in capsys.readouterr().err
