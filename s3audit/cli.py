@@ -75,11 +75,23 @@ def _demo(p: argparse.ArgumentParser) -> None:
     p.add_argument("--snapshot", help="use this snapshot instead of the bundled demo estate")
 
 
+def _rules(p: argparse.ArgumentParser) -> None:
+    actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    check = actions.add_parser("check", help="parse and check rule files without running them",
+                               description="Parse and check rule files (and what they import) without running "
+                                           "them; exit status 2 if any has an error.")
+    check.add_argument("paths", nargs="+", metavar="PATH", help="a rule file (.s3r) or a directory of them")
+    check.add_argument("--root", metavar="DIR",
+                       help="the rules tree that imports must stay inside (default: the directory given, or "
+                            "the nearest enclosing `rules` directory of a file)")
+
+
 # name -> (help, argument builder). The module s3audit.commands.<name> holds run(args).
 COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
     "collect": ("read IAM, S3 and the organization from AWS into a snapshot (read-only)", _collect),
     "demo": ("tour the bundled demo estate", _demo),
     "explain": ("decide whether a principal can perform an S3 action, and why", _explain),
+    "rules": ("work on rule files: check them", _rules),
 }
 
 

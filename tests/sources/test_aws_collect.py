@@ -25,9 +25,9 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from aws_estate import (ANALYTICS, CREDENTIALS, MANAGEMENT, MOTO_CONFIG, PAYMENTS, S3_READ_ONLY, SCANNER_ROLE, Fault,
-                        Recorder, build_estate, fake_aws_environment, few_aws_managed_policies,
-                        fixed_account_ids)
+from .aws_estate import (ANALYTICS, CREDENTIALS, MANAGEMENT, MOTO_CONFIG, PAYMENTS, S3_READ_ONLY, SCANNER_ROLE,
+                         Fault, Recorder, build_estate, fake_aws_environment, few_aws_managed_policies,
+                         fixed_account_ids)
 from s3audit.snapshot.load import load_snapshot, schema
 from s3audit.snapshot.model import UNKNOWN
 from s3audit.sources import aws

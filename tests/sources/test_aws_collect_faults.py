@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from aws_estate import (ANALYTICS, MANAGEMENT, PAYMENTS, SCANNER_ROLE, Fault, Recorder, build_estate,
-                        fake_aws_environment, fixed_account_ids)
+from .aws_estate import (ANALYTICS, MANAGEMENT, PAYMENTS, SCANNER_ROLE, Fault, Recorder, build_estate,
+                         fake_aws_environment, fixed_account_ids)
 from s3audit.cli import main
 from s3audit.snapshot.load import load_snapshot, validate
 from s3audit.snapshot.model import UNKNOWN

@@ -15,7 +15,7 @@ from pathlib import Path
 import boto3
 import pytest
 
-from aws_estate import ANALYTICS, MANAGEMENT, PAYMENTS, SCANNER_ROLE, Fault, Recorder
+from .aws_estate import ANALYTICS, MANAGEMENT, PAYMENTS, SCANNER_ROLE, Fault, Recorder
 from s3audit.errors import InputError, UsageError
 from s3audit.snapshot.load import validate
 from s3audit.sources import aws

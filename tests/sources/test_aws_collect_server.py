@@ -30,11 +30,11 @@ from pathlib import Path
 import boto3
 import pytest
 
-from aws_estate import (ANALYTICS, CREDENTIALS, MANAGEMENT, PAYMENTS, SCANNER_ROLE, build_estate, doc,
-                        fixed_account_ids, session_for)
+from .aws_estate import (ANALYTICS, CREDENTIALS, MANAGEMENT, PAYMENTS, SCANNER_ROLE, build_estate, doc,
+                         fixed_account_ids, session_for)
 from s3audit.snapshot.load import load_snapshot
 
-import loopback_dns.sitecustomize  # noqa: E402  (the file, not the interpreter hook)
+from .loopback_dns import sitecustomize as loopback_dns  # the file, not the interpreter hook
 
 ROOT = Path(__file__).resolve().parents[2]
 EXTRA_SCPS = 22      # more than one page of ListPolicies (moto: 20)
@@ -61,7 +61,7 @@ def server(tmp_path_factory):
     _post(f"{url}/moto-api/reset")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("NO_PROXY", "127.0.0.1")
-        mp.setattr(socket, "getaddrinfo", loopback_dns.sitecustomize._loopback_getaddrinfo)
+        mp.setattr(socket, "getaddrinfo", loopback_dns._loopback_getaddrinfo)
         fixed_account_ids(mp)
         build_estate(endpoint_url=url, aws_managed=False)
         mgmt = boto3.Session(region_name="us-east-1", **CREDENTIALS)
