@@ -15,6 +15,7 @@ dropped. The snapshot itself is written atomically at the end, and then the jour
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -760,8 +761,6 @@ def collect(options: CollectOptions, progress: Progress | None = None,
     as written (plain JSON values)."""
     text = to_json(Collector(options, progress, on_new_client).run(), indent=1) + "\n"
     _write(options.output, text)
-    try:
+    with contextlib.suppress(FileNotFoundError):
         os.unlink(options.journal_path)
-    except FileNotFoundError:
-        pass
     return json.loads(text)
