@@ -4,6 +4,7 @@ The public API (imported lazily so that ``import s3audit`` stays cheap):
 
 - ``load_snapshot(path)`` -> ``Snapshot``
 - ``Engine(snapshot)`` -> ``engine.decide(Request(...))`` -> ``Decision``
+- ``load_rules(paths)`` -> ``Program``; ``check(program)`` -> diagnostics (``s3audit.lang``)
 """
 from __future__ import annotations
 
@@ -15,6 +16,9 @@ _LAZY = {
     "Engine": ("s3audit.iam.engine", "Engine"),
     "Request": ("s3audit.iam.engine", "Request"),
     "Decision": ("s3audit.iam.engine", "Decision"),
+    "load_rules": ("s3audit.lang.load", "load_rules"),
+    "parse_rules": ("s3audit.lang.parse", "parse_rules"),
+    "check": ("s3audit.lang.check", "check"),
 }
 
 

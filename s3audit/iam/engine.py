@@ -470,8 +470,6 @@ class Engine:
         residuals: list[Residual] = []
         for layer in (*denies, *required):
             assumptions.extend(a for a in layer.assumptions if a not in assumptions)
-        if restricted:
-            assumptions.extend(a for a in restricted if a not in assumptions)
         if final is Tri.FALSE:
             if deny_tri is Tri.TRUE:
                 for d in denies:
@@ -490,6 +488,7 @@ class Engine:
                 if d.tri is Tri.UNKNOWN:
                     reasons.extend(d.reasons)
                     residuals.extend(d.residuals)
+        reasons.extend(restricted)
         return Decision(_TRI_DECISION[final], tuple(_dedupe(reasons)), tuple(_dedupe(residuals)),
                         tuple(assumptions), frozenset(grants) if final is not Tri.FALSE else frozenset())
 
@@ -608,7 +607,7 @@ class Engine:
         """Grants of the resource side by kind ('principal' | 'account' | 'everyone' | 'session') as layers."""
         grants: dict[str, _Layer] = {}
         denies: list[_Layer] = []
-        restricted_notes: list[str] = []
+        blocked_reasons: list[Reason] = []
         owner = t.owner
         b = t.bucket
 
@@ -623,7 +622,7 @@ class Engine:
 
         if t.other is not None:
             self._trust_side(caller, t, action, ctx, add, denies)
-            return grants, denies, restricted_notes
+            return grants, denies, blocked_reasons
 
         # Block Public Access in force for this bucket (and access point).
         account = self.index.accounts.get(owner) if owner else None
@@ -656,9 +655,10 @@ class Engine:
                 public = Tri.TRUE if verdict.public else (Tri.UNKNOWN if verdict.public is None else Tri.FALSE)
                 blocked = public & restrict
                 if blocked is Tri.TRUE:
-                    restricted_notes.append(
-                        f"RestrictPublicBuckets is on and the {layer_name} policy is public, so it grants nothing "
-                        f"to principals outside account {owner}")
+                    blocked_reasons.append(Reason(
+                        "Block Public Access", None, "Block", "block-public-access",
+                        note=f"RestrictPublicBuckets is on and the {layer_name} policy is public, so it grants "
+                             f"nothing to principals outside account {owner}"))
                     return
                 if blocked is Tri.UNKNOWN:
                     for layer in by_kind.values():
@@ -680,8 +680,8 @@ class Engine:
             # policy (which usually delegates to access points of the owner's account).
         if b is not None:
             policy_grants(b.policy, "bucket", t.bucket_resource, restrict)
-            self._acl_grants(caller, b, action, block, add)
-        return grants, denies, restricted_notes
+            self._acl_grants(caller, b, action, block, add, blocked_reasons)
+        return grants, denies, blocked_reasons
 
     def _trust_side(self, caller: Caller, t: _Target, action: str, ctx: Context, add, denies: list) -> None:
         """The resource side of a non-S3 target: a role's trust policy for STS actions, else nothing."""
@@ -703,7 +703,7 @@ class Engine:
             if kind:
                 add(kind, layer)
 
-    def _acl_grants(self, caller: Caller, b: Bucket, action: str, block: dict, add) -> None:
+    def _acl_grants(self, caller: Caller, b: Bucket, action: str, block: dict, add, blocked: list) -> None:
         if b.acl is None:
             return
         enabled = b.acls_enabled
@@ -728,6 +728,9 @@ class Engine:
                 if kind == "everyone":
                     ignore = block["ignore_public_acls"]
                     if ignore is Tri.TRUE:
+                        blocked.append(Reason("Block Public Access", None, "Block", "block-public-access", g.pointer,
+                                              note=f"the ACL of {b.name} grants {g.permission} to "
+                                                   f"{g.grantee.rsplit('/', 1)[-1]}, but IgnorePublicAcls is on"))
                         continue
             elif g.grantee_type == "CanonicalUser":
                 acct = self._canonical.get(g.grantee)
@@ -737,11 +740,11 @@ class Engine:
                     kind = None  # an unknown canonical id might be this external account: say so below
                     note = (f"ACL of {b.name} grants {g.permission} to canonical user {g.grantee[:12]}…, whose "
                             "account is not in the snapshot")
-                    add("account", _Layer(Tri.UNKNOWN, [Reason(f"ACL of {b.name}", g.pointer, "Grant", "acl",
+                    add("account", _Layer(Tri.UNKNOWN, [Reason(f"ACL of {b.name}", _grant_label(g), "Grant", "acl", g.pointer,
                                                                note=note)], [], [note]))
             elif g.grantee_type == "AmazonCustomerByEmail" and not caller.is_anonymous:
                 note = f"ACL of {b.name} grants {g.permission} to an e-mail grantee whose account is unknown"
-                add("account", _Layer(Tri.UNKNOWN, [Reason(f"ACL of {b.name}", g.pointer, "Grant", "acl", note=note)],
+                add("account", _Layer(Tri.UNKNOWN, [Reason(f"ACL of {b.name}", _grant_label(g), "Grant", "acl", g.pointer, note=note)],
                                       [], [note]))
             if kind is None:
                 continue
@@ -754,7 +757,7 @@ class Engine:
                 tri = tri & Tri.UNKNOWN
                 notes.append("whether IgnorePublicAcls neutralises this public ACL grant is unknown")
             grantee = g.grantee.rsplit("/", 1)[-1] if g.grantee_type == "Group" else g.grantee[:12] + "…"
-            add(kind, _Layer(tri, [Reason(f"ACL of {b.name}", g.pointer, "Grant", "acl",
+            add(kind, _Layer(tri, [Reason(f"ACL of {b.name}", _grant_label(g), "Grant", "acl", g.pointer,
                                           note=f"{g.permission} to {grantee}")], [], notes))
 
     def _identity_side(self, caller: Caller, t: _Target, action: str, ctx: Context):
@@ -986,3 +989,7 @@ def _dedupe(items):
             seen.add(key)
             out.append(x)
     return out
+
+
+def _grant_label(g) -> str:
+    return f"grant #{g.pointer.rsplit('/', 1)[-1]}"

@@ -30,8 +30,11 @@ _SPECIAL = {"*": "*", "?": "?", "$": "$"}
 Part = tuple
 
 
-def parse(text: str, *, variables: bool) -> tuple[Part, ...]:
-    """Split pattern text into literal runs, wildcards and (when enabled) policy variables."""
+def parse(text: str, *, variables: bool, wildcards: bool = True) -> tuple[Part, ...]:
+    """Split pattern text into literal runs, wildcards and (when enabled) policy variables.
+
+    With ``wildcards=False`` (StringEquals, Bool, ... in conditions) ``*`` and ``?`` are ordinary characters.
+    """
     parts: list[Part] = []
     lit: list[str] = []
 
@@ -58,7 +61,9 @@ def parse(text: str, *, variables: bool) -> tuple[Part, ...]:
                 flush()
                 parts.append(("var", key.strip(), default))
                 continue
-        if c == "*":
+        if not wildcards:
+            lit.append(c)
+        elif c == "*":
             flush()
             parts.append(("star",))
         elif c == "?":
@@ -94,24 +99,27 @@ def _regex(parts: Iterable[Part], *, arn: bool) -> str:
 
 @lru_cache(maxsize=65536)
 def _compiled(source: str, case_sensitive: bool) -> re.Pattern:
-    return re.compile(source, 0 if case_sensitive else re.IGNORECASE | re.DOTALL)
+    # DOTALL either way: ``*`` spans any character, newlines included.
+    return re.compile(source, re.DOTALL if case_sensitive else re.IGNORECASE | re.DOTALL)
 
 
 @dataclass(frozen=True)
 class Pattern:
-    """A compiled wildcard pattern. ``arn`` selects segment-wise ARN matching."""
+    """A compiled wildcard pattern. ``arn`` selects segment-wise ARN matching; ``wildcards=False`` makes
+    ``*`` and ``?`` literal (variables are still substituted), as condition operators other than *Like need."""
 
     text: str
     case_sensitive: bool = True
     arn: bool = False
     variables: bool = False
+    wildcards: bool = True
     parts: tuple[Part, ...] = field(init=False, compare=False, repr=False)
     _exact: str | None = field(init=False, compare=False, repr=False)
     _re: re.Pattern | None = field(init=False, compare=False, repr=False)
     has_variables: bool = field(init=False, compare=False, repr=False)
 
     def __post_init__(self):
-        parts = parse(self.text, variables=self.variables)
+        parts = parse(self.text, variables=self.variables, wildcards=self.wildcards)
         object.__setattr__(self, "parts", parts)
         has_vars = any(p[0] == "var" for p in parts)
         object.__setattr__(self, "has_variables", has_vars)
@@ -126,6 +134,12 @@ class Pattern:
                 regex = _compiled(_regex(parts, arn=self.arn), self.case_sensitive)
         object.__setattr__(self, "_exact", exact)
         object.__setattr__(self, "_re", regex)
+
+    @property
+    def exact(self) -> str | None:
+        """The one text this pattern matches (lower-cased when case-insensitive), or None when it has wildcards
+        or variables; lets callers turn many literal patterns into one set lookup."""
+        return self._exact
 
     @property
     def is_wildcard(self) -> bool:

@@ -1,0 +1,103 @@
+"""Findings: what a rule found, about which subject, with its evidence and a stable identity.
+
+A fingerprint comes from logical facts only (rule, subject, the finding's key facts), never from line
+numbers or message wording, so the same problem on tomorrow's snapshot — or in a reformatted file — keeps
+its identity for baselines, diffs and SARIF ``partialFingerprints``.
+"""
+from __future__ import annotations
+
+import enum
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+FINDINGS_FORMAT = "s3audit.findings/v1"
+
+
+class Severity(enum.IntEnum):
+    INFO = 0
+    LOW = 1
+    MEDIUM = 2
+    HIGH = 3
+    CRITICAL = 4
+
+    @classmethod
+    def parse(cls, text: str) -> "Severity":
+        try:
+            return cls[text.strip().upper()]
+        except KeyError:
+            raise ValueError(f"unknown severity `{text}` (expected info, low, medium, high or critical)") from None
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+
+class Status(str, enum.Enum):
+    OPEN = "open"
+    WAIVED = "waived"
+    UNKNOWN = "unknown"  # the rule could not be decided: something it needs was not collected
+
+
+@dataclass(frozen=True)
+class Location:
+    file: str
+    line: int | None = None
+    column: int | None = None
+
+    def to_json(self) -> dict:
+        return {"file": self.file, "line": self.line, "column": self.column}
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    severity: Severity
+    controls: tuple[str, ...]
+    subject: str  # an ARN (or account id / principal ARN / path description)
+    message: str
+    status: Status = Status.OPEN
+    evidence: tuple[Any, ...] = ()
+    location: Location | None = None
+    pointer: str | None = None  # JSON pointer in the snapshot of what the finding is about
+    key: tuple[str, ...] = ()  # extra logical facts that distinguish findings of one rule on one subject
+    waiver: dict | None = field(default=None, compare=False)
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint(self.rule, self.subject, self.key)
+
+    def to_json(self) -> dict:
+        out = {
+            "rule": self.rule,
+            "severity": self.severity.label,
+            "controls": list(self.controls),
+            "subject": self.subject,
+            "message": self.message,
+            "status": self.status.value,
+            "evidence": list(self.evidence),
+            "location": self.location.to_json() if self.location else None,
+            "fingerprint": self.fingerprint,
+        }
+        if self.waiver is not None:
+            out["waiver"] = self.waiver
+        return out
+
+
+def fingerprint(rule: str, subject: str, key: Iterable[str] = ()) -> str:
+    """A short stable hash of the logical identity of a finding."""
+    material = json.dumps([rule, subject, list(key)], separators=(",", ":"))
+    return hashlib.sha256(material.encode()).hexdigest()[:32]
+
+
+def summarize(findings: Iterable[Finding]) -> dict:
+    by_sev = {s.label: 0 for s in Severity}
+    by_status = {s.value: 0 for s in Status}
+    total = 0
+    for f in findings:
+        total += 1
+        by_status[f.status.value] += 1
+        if f.status is not Status.WAIVED:
+            by_sev[f.severity.label] += 1
+    return {"total": total, "by_severity": by_sev, "by_status": by_status}

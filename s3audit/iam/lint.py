@@ -1,0 +1,221 @@
+"""Policy hygiene: statements that cannot do what they seem to, or say more than they should.
+
+The linter's classic findings, each pointing at the statement (JSON pointer inside the policy):
+- ``unknown-action`` — an action that matches nothing AWS documents (kept by the compiler);
+- ``resource-type-mismatch`` — an action named explicitly whose resource types none of the statement's
+  resources can match (``s3:GetObject`` on a bucket ARN without ``/*``, ``s3:ListBucket`` on object ARNs),
+  per the Service Authorization Reference's resource types for each action;
+- ``allow-not-principal`` — ``Allow`` with ``NotPrincipal`` (kept by the compiler);
+- ``allow-not-action-all`` — ``Allow`` with ``NotAction`` on every resource;
+- ``public-principal`` — a resource policy that allows ``*`` with no condition at all;
+- ``condition-key-never-present`` — an S3 condition key that none of the statement's S3 actions carries;
+- ``redundant-statement`` — a statement whose every grant another statement of the policy already makes.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .actions import universe
+from .policy import Policy, Problem, Statement
+
+_ANY, _NOSEP = ("any",), ("nosep",)
+# Keys that come from the resource (an access point) rather than the action.
+_RESOURCE_KEYS = frozenset({"s3:dataaccesspointarn", "s3:dataaccesspointaccount", "s3:accesspointnetworkorigin",
+                            "s3:resourceaccount"})
+
+
+def _tokens_of_glob(text: str) -> tuple:
+    """A policy pattern as tokens: (charset, many?) with * many-any and ? one-any."""
+    out = []
+    text = re.sub(r"\$\{[^}]*\}", "*", text)  # a policy variable may stand for anything
+    for ch in text:
+        if ch == "*":
+            out.append((_ANY, True))
+        elif ch == "?":
+            out.append((_ANY, False))
+        else:
+            out.append((("lit", ch), False))
+    return tuple(out)
+
+
+def _tokens_of_template(template: str) -> tuple:
+    """An ARN template of the Service Authorization Reference (``${BucketName}``) as tokens."""
+    out = []
+    for part in re.split(r"(\$\{[^}]+\})", template):
+        if not part:
+            continue
+        if part.startswith("${"):
+            # Object names and tokens may hold slashes; other names are one path segment.
+            wide = part in ("${ObjectName}", "${Token}")
+            out.append((_ANY if wide else _NOSEP, True))
+        else:
+            out.extend((("lit", ch), False) for ch in part)
+    return tuple(out)
+
+
+def _meet(a, b) -> bool:
+    if a is _ANY or b is _ANY:
+        return True
+    if a is _NOSEP and b is _NOSEP:
+        return True
+    if a is _NOSEP:
+        return b[1] not in "/:"
+    if b is _NOSEP:
+        return a[1] not in "/:"
+    return a[1] == b[1]
+
+
+def overlaps(p: tuple, q: tuple) -> bool:
+    """Whether two token patterns can match a common string (intersection of two simple languages)."""
+    seen = set()
+    stack = [(0, 0)]
+    while stack:
+        i, j = stack.pop()
+        if (i, j) in seen:
+            continue
+        seen.add((i, j))
+        if i == len(p) and j == len(q):
+            return True
+        if i < len(p) and p[i][1]:
+            stack.append((i + 1, j))
+        if j < len(q) and q[j][1]:
+            stack.append((i, j + 1))
+        if i < len(p) and j < len(q) and _meet(p[i][0], q[j][0]):
+            pi, qj = p[i][1], q[j][1]
+            if not pi and not qj:
+                stack.append((i + 1, j + 1))
+            elif pi and not qj:
+                stack.append((i, j + 1))
+            elif qj and not pi:
+                stack.append((i + 1, j))
+    return False
+
+
+@lru_cache(maxsize=None)
+def _type_tokens(service: str, rtype: str) -> tuple | None:
+    template = universe().resource_arns.get(service, {}).get(rtype)
+    return _tokens_of_template(template) if template else None
+
+
+def _resource_can_be(pattern_text: str, service: str, types: tuple[str, ...]) -> bool:
+    if pattern_text == "*":
+        return True
+    p = _tokens_of_glob(pattern_text)
+    for t in types:
+        tokens = _type_tokens(service, t)
+        if tokens is None or overlaps(p, tokens):
+            return True
+    return False
+
+
+@dataclass(frozen=True)
+class LintFinding:
+    code: str
+    message: str
+    pointer: str  # inside the policy document
+    statement: str
+
+
+def lint_policy(policy: Policy) -> list[LintFinding]:
+    """Every hygiene problem of one compiled policy, in statement order."""
+    out: list[LintFinding] = []
+    for s in policy.statements:
+        for prob in policy.problems:
+            if prob.pointer == s.pointer or prob.pointer.startswith(s.pointer + "/"):
+                out.append(LintFinding(prob.code, prob.message, prob.pointer, s.label))
+        out.extend(_statement_checks(policy, s))
+    out.extend(_redundant(policy))
+    return out
+
+
+def _statement_checks(policy: Policy, s: Statement) -> list[LintFinding]:
+    u = universe()
+    out = []
+    negated = s.actions.negated
+    if not negated and s.resources is not None and not s.not_resource:
+        for j, entry in enumerate(s.actions.entries):
+            if not isinstance(entry, str) or "*" in entry or "?" in entry:
+                continue
+            info = u.get(entry)
+            if info is None or not info.resources:
+                continue
+            service = entry.split(":", 1)[0].lower()
+            if service != "s3":  # the ARN templates we model precisely are S3's
+                continue
+            if not any(_resource_can_be(p.text, service, info.resources) for p in s.resources):
+                hint = ""
+                if set(info.resources) & {"object", "accesspointobject"} and all("/" not in p.text.split(":::", 1)[-1]
+                                                                                    for p in s.resources):
+                    hint = "; object actions need an object ARN such as `arn:aws:s3:::BUCKET/*`"
+                elif "bucket" in info.resources:
+                    hint = "; bucket actions need the bucket ARN itself, such as `arn:aws:s3:::BUCKET`"
+                where = s.pointer + "/Action" + (f"/{j}" if len(s.actions.entries) > 1 else "")
+                out.append(LintFinding("resource-type-mismatch",
+                                       f"`{entry}` applies to {', '.join(info.resources)} resources, and no resource of "
+                                       f"this statement can be one{hint}", where, s.label))
+    if s.effect == "Allow" and negated and s.resources is not None and not s.not_resource and \
+            any(p.text == "*" for p in s.resources):
+        out.append(LintFinding("allow-not-action-all", "`Allow` with `NotAction` on `*` grants every other action of "
+                               "every AWS service, including ones added later", s.pointer + "/NotAction", s.label))
+    if s.effect == "Allow" and s.principals is not None and not s.not_principal and \
+            any(p.is_everyone for p in s.principals) and not s.conditions.clauses and \
+            policy.doc.kind in ("bucket", "access-point", "trust"):
+        out.append(LintFinding("public-principal", "allows `*` (everyone, anonymous callers included) with no "
+                               "condition", s.pointer + "/Principal", s.label))
+    # Condition keys the statement's S3 actions never carry.
+    if not negated and s.conditions.clauses and s.actions.known and not s.actions.others:
+        actions = [u.get(a) for a in s.actions.known]
+        if all(a is not None and a.name.lower().startswith("s3:") for a in actions):
+            s3keys = u.service_condition_keys.get("s3", frozenset())
+            for c in s.conditions.clauses:
+                k = c.key.lower()
+                if not k.startswith("s3:") or k not in s3keys or "/" in k or k in _RESOURCE_KEYS:
+                    continue
+                if not any(k in a.condition_keys for a in actions):
+                    names = sorted(a.name for a in actions)
+                    shown = ", ".join(names[:3]) + (" …" if len(names) > 3 else "")
+                    out.append(LintFinding("condition-key-never-present",
+                                           f"condition key `{c.key}` is never present on {shown}; "
+                                           f"`{c.operator}` on a missing key decides the statement regardless of "
+                                           "the request", s.pointer + "/Condition", s.label))
+    return out
+
+
+def _covers(big: Statement, small: Statement) -> bool:
+    if big is small or big.effect != small.effect:
+        return False
+    if big.actions.negated or small.actions.negated or big.not_resource or small.not_resource:
+        return False
+    if big.not_principal or small.not_principal or big.actions.others or small.actions.others:
+        return False
+    if big.conditions.clauses and big.conditions.clauses != small.conditions.clauses:
+        return False
+    if not small.actions.known <= big.actions.known:
+        return False
+    if (big.resources is None) != (small.resources is None):
+        return False
+    if small.resources is not None:
+        for r in small.resources:
+            if not any(b.text == "*" or b.text == r.text or (b.text.endswith("*") and "?" not in b.text and
+                                                            r.text.startswith(b.text[:-1]))
+                       for b in big.resources):
+                return False
+    if small.principals != big.principals:
+        if big.principals is None or not any(p.is_everyone for p in big.principals):
+            return False
+    return True
+
+
+def _redundant(policy: Policy) -> list[LintFinding]:
+    out = []
+    stmts = policy.statements
+    for s in stmts:
+        for other in stmts:
+            # For two identical statements, report only the later one.
+            if _covers(other, s) and not (_covers(s, other) and other.index > s.index):
+                out.append(LintFinding("redundant-statement", f"every grant of this statement is already made by "
+                                       f"statement {other.label}", s.pointer, s.label))
+                break
+    return out

@@ -1,0 +1,87 @@
+"""Policy hygiene checks, each with a case that fires and one that must not.
+
+Resource types per action: https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html
+NotPrincipal with Allow: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html
+NotAction with Allow: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notaction.html
+"""
+import gzip
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from s3audit.iam.lint import lint_policy
+from s3audit.iam.policy import compile_policy
+from s3audit.snapshot.model import PolicyDocument
+
+CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpora" / "aws-managed-policies.json.gz"
+ROOT_111 = {"AWS": "arn:aws:iam::111111111111:root"}
+
+
+def lint(statements, kind="bucket"):
+    doc = PolicyDocument({"Version": "2012-10-17", "Statement": statements}, "", kind, "arn:aws:s3:::b", "b")
+    return [(f.code, f.pointer) for f in lint_policy(compile_policy(doc))]
+
+
+def allow(action, resource, **extra):
+    s = {"Effect": "Allow", "Principal": ROOT_111, "Action": action, "Resource": resource}
+    s.update(extra)
+    return s
+
+
+@pytest.mark.parametrize("statements, expected", [
+    # s3:GetObject applies to objects only: on the bucket ARN it matches nothing.
+    ([allow(["s3:GetObject", "s3:ListBucket"], "arn:aws:s3:::b")], [("resource-type-mismatch", "/Statement/0/Action/0")]),
+    ([allow("s3:GetObject", ["arn:aws:s3:::b", "arn:aws:s3:::b/*"])], []),
+    # s3:ListBucket applies to the bucket: on object ARNs it matches nothing.
+    ([allow("s3:ListBucket", "arn:aws:s3:::b/*")], [("resource-type-mismatch", "/Statement/0/Action")]),
+    ([allow("s3:ListBucket", "arn:aws:s3:::b*")], []),  # `b*` can name a bucket
+    # A policy variable may stand for anything, including a slash.
+    ([allow("s3:GetObject", "arn:aws:s3:::b${aws:username}")], []),
+    ([{"Effect": "Allow", "NotPrincipal": ROOT_111, "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}],
+     [("allow-not-principal", "/Statement/0/NotPrincipal")]),
+    ([{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}],
+     [("public-principal", "/Statement/0/Principal")]),
+    ([{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*",
+       "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-abc"}}}], []),
+    ([allow("s3:GetObject", "arn:aws:s3:::b/*"), allow("s3:GetObject", "arn:aws:s3:::b/reports/*")],
+     [("redundant-statement", "/Statement/1")]),
+    ([allow("s3:GetObject", "arn:aws:s3:::b/*"), allow("s3:GetObject", "arn:aws:s3:::b/*")],
+     [("redundant-statement", "/Statement/1")]),
+    ([allow("s3:GetObject", "arn:aws:s3:::b/reports/*"), allow("s3:PutObject", "arn:aws:s3:::b/*")], []),
+])
+def test_bucket_policy_hygiene(statements, expected):
+    assert lint(statements) == expected
+
+
+def test_allow_not_action_on_everything():
+    found = lint([{"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}], kind="identity")
+    assert found == [("allow-not-action-all", "/Statement/0/NotAction")]
+
+
+def test_condition_key_the_action_never_carries():
+    # s3:prefix is a condition key of s3:ListBucket, never of s3:GetObject (Service Authorization Reference).
+    found = lint([{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*",
+                   "Condition": {"StringLike": {"s3:prefix": "home/*"}}}], kind="identity")
+    assert found == [("condition-key-never-present", "/Statement/0/Condition")]
+    assert lint([{"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::b",
+                  "Condition": {"StringLike": {"s3:prefix": "home/*"}}}], kind="identity") == []
+
+
+def test_unknown_action_points_at_the_entry():
+    assert lint([{"Effect": "Allow", "Action": ["s3:GetObjects"], "Resource": "*"}], kind="identity") == [
+        ("unknown-action", "/Statement/0/Action/0")]
+
+
+@pytest.mark.skipif(not CORPUS.exists(), reason="shared corpus not beside the clone")
+def test_aws_managed_policies_raise_few_hygiene_findings():
+    """AWS's own policies are the false-alarm benchmark: resource-type findings must stay rare and real."""
+    policies = json.loads(gzip.decompress(CORPUS.read_bytes()))["policies"]
+    counts = Counter()
+    for name, p in policies.items():
+        doc = PolicyDocument(p["Document"], "", "identity", f"arn:aws:iam::aws:policy/{name}", name)
+        counts.update(f.code for f in lint_policy(compile_policy(doc)))
+    # Two AWS policies really grant s3:ListBucket on object ARNs only (for example "arn:aws:s3:::*/CodeDeploy/*").
+    assert counts["resource-type-mismatch"] == 2
+    assert counts["allow-not-action-all"] == 1  # PowerUserAccess
