@@ -42,7 +42,7 @@ PASS_ROLE_SERVICES: dict[str, tuple[tuple[tuple[str, ...], bool], ...]] = {
     "lambda.amazonaws.com": (
         (("lambda:CreateFunction", "lambda:InvokeFunction"), False),
         (("lambda:CreateFunction", "lambda:CreateEventSourceMapping"), False),
-        (("lambda:UpdateFunctionConfiguration",), False),
+        (("lambda:UpdateFunctionConfiguration", "lambda:UpdateFunctionCode", "lambda:InvokeFunction"), False),
     ),
     "ec2.amazonaws.com": (
         (("ec2:RunInstances",), True),
