@@ -150,10 +150,13 @@ class EdgeFacts:
     reasons: list = field(default_factory=list)
     conditions: list = field(default_factory=list)
     assumptions: list = field(default_factory=list)
+    requests: list = field(default_factory=list)  # (action, resource, context items) the engine decided
 
-    def add(self, action: str | None, d: Decision) -> None:
+    def add(self, action: str | None, d: Decision, resource: str | None = None, context: dict | None = None) -> None:
         if action is not None:
             self.actions.add(action)
+            if resource is not None:
+                self.requests.append((_canonical(action), resource, tuple(sorted((context or {}).items()))))
         self.reasons.extend(d.reasons)
         self.conditions.extend(d.conditions)
         self.assumptions.extend(d.assumptions)
@@ -161,9 +164,12 @@ class EdgeFacts:
             self.decision = CONDITIONAL
 
     def attrs(self, kind: str, **extra) -> dict:
-        return {"kind": kind, "decision": self.decision, "actions": tuple(sorted(_canonical(a) for a in self.actions)),
-                "conditions": _dedupe(self.conditions), "reasons": _dedupe(self.reasons),
-                "assumptions": tuple(dict.fromkeys(self.assumptions)), **extra}
+        out = {"kind": kind, "decision": self.decision, "actions": tuple(sorted(_canonical(a) for a in self.actions)),
+               "conditions": _dedupe(self.conditions), "reasons": _dedupe(self.reasons),
+               "assumptions": tuple(dict.fromkeys(self.assumptions)), **extra}
+        if self.requests:
+            out["requests"] = tuple(dict.fromkeys(self.requests))
+        return out
 
 
 def _canonical(action: str) -> str:
@@ -171,25 +177,15 @@ def _canonical(action: str) -> str:
     return info.name if info else action
 
 
-def combine_all(decisions: Iterable[tuple[str, Decision]]) -> EdgeFacts | None:
-    """Several requests that must all succeed (an escalation needing two actions): None if one is denied."""
+def combine_all(decisions: Iterable[tuple[str, Decision, str, dict | None]]) -> EdgeFacts | None:
+    """Several requests (action, decision, resource, context) that must all succeed, such as an escalation
+    needing two actions: None if one is denied."""
     facts = EdgeFacts()
-    for action, d in decisions:
+    for action, d, resource, context in decisions:
         if not d.possible:
             return None
-        facts.add(action, d)
+        facts.add(action, d, resource, context)
     return facts
-
-
-def best_of(decisions: Iterable[Decision]) -> Decision | None:
-    """The most permissive of alternative decisions (allow over conditional); None if all deny."""
-    best = None
-    for d in decisions:
-        if d.decision == ALLOW:
-            return d
-        if d.possible and best is None:
-            best = d
-    return best
 
 
 # ---- the builder ----
@@ -497,15 +493,15 @@ class _Builder:
                     continue
                 d = self.engine.decide(Request(self.g.nodes[c]["caller"], "sts:AssumeRole", arn))
                 if d.possible:
-                    self.add_decided_edge(c, arn, CAN_ASSUME, "sts:AssumeRole", [("sts:assumerole", d)],
+                    self.add_decided_edge(c, arn, CAN_ASSUME, "sts:AssumeRole", [("sts:assumerole", d, arn, None)],
                                           method="sts:AssumeRole")
             for p in sorted(gr.providers):
                 action = "sts:AssumeRoleWithSAML" if ":saml-provider/" in p else "sts:AssumeRoleWithWebIdentity"
                 d = self.engine.decide(Request(self.g.nodes[p]["caller"], action, arn))
                 if d.possible:
-                    self.add_decided_edge(p, arn, CAN_ASSUME, action, [(action.lower(), d)], method=action)
+                    self.add_decided_edge(p, arn, CAN_ASSUME, action, [(action.lower(), d, arn, None)], method=action)
 
-    def add_decided_edge(self, u: str, v: str, kind: str, key: str, decisions: list[tuple[str, Decision]],
+    def add_decided_edge(self, u: str, v: str, kind: str, key: str, decisions: list[tuple],
                          **extra) -> dict | None:
         facts = combine_all(decisions)
         if facts is None:

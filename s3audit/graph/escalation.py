@@ -29,7 +29,7 @@ import re
 from typing import TYPE_CHECKING
 
 from ..iam.engine import ALLOW, CONDITIONAL, Decision, Request, Residual
-from .build import CAN_ACT_AS, CAN_ASSUME, GROUP, MEMBER_OF, ROLE, USER, EdgeFacts, best_of, combine_all
+from .build import CAN_ACT_AS, CAN_ASSUME, GROUP, MEMBER_OF, ROLE, USER, EdgeFacts, combine_all
 
 if TYPE_CHECKING:
     from .build import _Builder
@@ -173,8 +173,9 @@ class _Escalations:
     def decide(self, n: str, action: str, resource: str, context=None) -> Decision:
         return self.engine.decide(Request(self.caller(n), _CANONICAL.get(action, action), resource, context or {}))
 
-    def anywhere(self, n: str, action: str) -> Decision | None:
-        """The best decision for an action on a resource the caller chooses (a new function, instance ...)."""
+    def anywhere(self, n: str, action: str) -> tuple[Decision, str] | None:
+        """The best (decision, resource) for an action on a resource the caller chooses (a new function,
+        an instance ...)."""
         key = (n, action.lower())
         if key in self._anywhere:
             return self._anywhere[key]
@@ -189,7 +190,14 @@ class _Escalations:
                             w = fill(pat.text, account)
                             if w and w not in witnesses:
                                 witnesses.append(w)
-        best = best_of(self.engine.decide(Request(self.caller(n), action, w)) for w in witnesses[:6])
+        best = None
+        for w in witnesses[:6]:
+            d = self.engine.decide(Request(self.caller(n), action, w))
+            if d.decision == ALLOW:
+                best = (d, w)
+                break
+            if d.possible and best is None:
+                best = (d, w)
         self._anywhere[key] = best
         return best
 
@@ -197,7 +205,7 @@ class _Escalations:
     def add(self, u: str, v: str, technique: str, facts: EdgeFacts, **extra) -> None:
         self.g.add_edge(u, v, key=f"{CAN_ACT_AS}:{technique}", **facts.attrs(CAN_ACT_AS, technique=technique, **extra))
 
-    def try_actions(self, n: str, pairs) -> tuple[str, Decision] | None:
+    def try_actions(self, n: str, pairs) -> tuple[str, Decision, str] | None:
         """The first allowed (else first possible) of alternative (action, resource) requests."""
         best = None
         for action, target in pairs:
@@ -205,9 +213,9 @@ class _Escalations:
                 continue
             d = self.decide(n, action, target)
             if d.decision == ALLOW:
-                return action, d
+                return action, d, target
             if d.possible and best is None:
-                best = (action, d)
+                best = (action, d, target)
         return best
 
     # -- techniques --
@@ -233,9 +241,9 @@ class _Escalations:
             hit = self.try_actions(n, pairs)
             if hit is None:
                 continue
-            action, d = hit
+            action, d, target = hit
             facts = EdgeFacts()
-            facts.add(action, d)
+            facts.add(action, d, target)
             boundary = getattr(entity, "boundary", None)
             if boundary:
                 facts.decision = CONDITIONAL
@@ -254,7 +262,7 @@ class _Escalations:
                 d = self.decide(n, ADD_TO_GROUP, g)
                 if d.possible:
                     facts = EdgeFacts()
-                    facts.add(ADD_TO_GROUP, d)
+                    facts.add(ADD_TO_GROUP, d, g)
                     self.add(n, g, "join-group", facts)
 
     def pass_role(self) -> None:
@@ -274,24 +282,25 @@ class _Escalations:
                     run = self.compute(n, svc, bool(r.instance_profiles))
                     if run is None:
                         continue
-                    facts = combine_all([("iam:PassRole", d), *run])
+                    facts = combine_all([("iam:PassRole", d, r_arn, {"iam:PassedToService": svc}), *run])
                     if facts is not None:
                         self.add(n, r_arn, f"pass-role:{svc}", facts, service=svc)
 
     def compute(self, n: str, service: str, has_profile: bool):
-        """The best alternative of actions that run code as a passed role: [(action, Decision)] or None."""
+        """The best alternative of actions that run code as a passed role, as [(action, decision, resource,
+        None)], or None."""
         best = None
         for actions, needs_profile in PASS_ROLE_SERVICES[service]:
             if needs_profile and not has_profile:
                 continue
             decided = []
             for a in actions:
-                d = self.anywhere(n, a)
-                if d is None:
+                hit = self.anywhere(n, a)
+                if hit is None:
                     break
-                decided.append((a, d))
+                decided.append((a, hit[0], hit[1], None))
             else:
-                if all(d.decision == ALLOW for _, d in decided):
+                if all(d.decision == ALLOW for _, d, _, _ in decided):
                     return decided
                 if best is None:
                     best = decided
@@ -309,7 +318,7 @@ class _Escalations:
                 hit = self.try_actions(n, [(a, u_arn) for a in CREDENTIALS])
                 if hit:
                     facts = EdgeFacts()
-                    facts.add(hit[0], hit[1])
+                    facts.add(*hit)
                     self.add(n, u_arn, "credentials", facts)
 
     def trust_rewrites(self) -> None:
@@ -323,7 +332,7 @@ class _Escalations:
                 d = self.decide(n, TRUST_REWRITE, r_arn)
                 if d.possible:
                     facts = EdgeFacts()
-                    facts.add(TRUST_REWRITE, d)
+                    facts.add(TRUST_REWRITE, d, r_arn)
                     self.add(n, r_arn, "trust-policy", facts)
 
     def modify_and_become(self) -> None:
@@ -346,8 +355,9 @@ class _Escalations:
                 if hit is None:
                     continue
                 facts = EdgeFacts()
-                facts.add(hit[0], hit[1])
+                facts.add(*hit)
                 facts.actions |= {a.lower() for a in attrs["actions"]}
+                facts.requests.extend(attrs.get("requests", ()))
                 facts.reasons.extend(attrs["reasons"])
                 facts.conditions.extend(attrs["conditions"])
                 if attrs["decision"] == CONDITIONAL:
