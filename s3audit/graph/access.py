@@ -54,9 +54,12 @@ class AccessPlanner:
         self.carried = {a: u.get(a).condition_keys & self.s3_keys for a in self.levels}
         self.acl_sig = {a: tuple(p for p in _ACL_PERMISSIONS if a in s3sem.acl_permission_actions(p))
                         for a in self.levels}
-        self._masks: dict[tuple[int, str], tuple[dict, bool, frozenset, frozenset]] = {}
+        self._masks: dict[tuple[int, str], tuple[tuple, bool, frozenset, frozenset]] = {}
+        self._static: dict[tuple, list[frozenset]] = {}
+        self._resource_scopes: dict[str, list | None] = {}
         self._resource_actions: dict[tuple, frozenset] = {}
         self._shapes: dict[str, Any] = {}
+        self._data_info: dict[str, tuple] = {}
         self._rcp_statements: dict[str | None, list] = {}
         self.buckets = {bk.arn: bk for bk in b.snapshot.buckets}
         self.access_points = {ap.arn: ap for a in b.snapshot.accounts for ap in a.access_points}
@@ -70,6 +73,22 @@ class AccessPlanner:
         self._cache: dict[tuple, tuple[str, list[dict]]] = {}
         self._statements: dict[str, list] = {}
         self._ctx = self.variables(n) if n is not None else None
+        self._identity_scopes = None
+        self._identity: list[Policy] = []
+        self._boundary = None
+        self._identity_actions: dict[str, frozenset] = {}
+        self._all_actions = False
+        if n is None:
+            return
+        node = self._node = self.b.g.nodes[n]
+        kind = node["kind"]
+        if kind in (USER, ROLE, GROUP) and node["known"]:
+            found = self.engine.identity_policies(n)
+            if found is not None:
+                self._identity, _missing, self._boundary = found
+            self._identity_actions = self.b.identity_actions.get(n, {})
+        elif kind == ROOT or (kind in (USER, ROLE, SESSION) and not node["known"]):
+            self._all_actions = True
         self._owner_bound: dict[str, bool] = {}
         self.engine.clear_request_cache()
 
@@ -85,7 +104,8 @@ class AccessPlanner:
             policies.append(boundary)
         if node["kind"] not in (ANONYMOUS_KIND, SERVICE, PROVIDER):
             policies += self.b.org_policies_of(node["account"], "SERVICE_CONTROL_POLICY")
-        out = [s for p in policies for s in p.statements if _discriminates(s) and self.statement_actions(s, domain)]
+        out = [(s, _heads(s, self._ctx)) for p in policies for s in p.statements
+               if _discriminates(s) and self.statement_actions(s, domain)]
         self._statements[domain] = out
         return out
 
@@ -106,8 +126,8 @@ class AccessPlanner:
 
     # ---- per policy and per bucket ----
     def masks(self, policy: Policy, domain: str):
-        """(action -> bitmask of matching statements, whether the mask is the same for every action,
-        s3 condition keys the policy reads, every condition key it reads)."""
+        """(the policy's classes of actions: sets of actions that the same statements match, whether there is
+        only one class, s3 condition keys the policy reads, every condition key it reads)."""
         key = (id(policy), domain)
         hit = self._masks.get(key)
         if hit is None:
@@ -115,12 +135,29 @@ class AccessPlanner:
             m: dict[str, int] = {}
             keys: set[str] = set()
             for i, s in enumerate(policy.statements):
-                for a in matcher_actions(s.actions, acts):
+                for a in self.statement_actions(s, domain):
                     m[a] = m.get(a, 0) | (1 << i)
                 keys |= set(s.conditions.keys)
-            constant = not m or (len(m) == len(acts) and len(set(m.values())) == 1)
-            hit = (m, constant, frozenset(k for k in keys if k in self.s3_keys), frozenset(keys))
+            by_mask: dict[int, set[str]] = {}
+            for a in acts:
+                by_mask.setdefault(m.get(a, 0), set()).add(a)
+            classes = tuple(frozenset(c) for c in by_mask.values())
+            hit = (classes, len(classes) == 1, frozenset(k for k in keys if k in self.s3_keys), frozenset(keys))
             self._masks[key] = hit
+        return hit
+
+    def static_blocks(self, domain: str, use_acl: bool, keys: frozenset) -> list[frozenset]:
+        """Actions split by what depends on the action alone: resource kind, ACL mapping (when an ACL is in
+        force), and which of the condition keys the policies read each action carries."""
+        key = (domain, use_acl, keys)
+        hit = self._static.get(key)
+        if hit is None:
+            acts = self.domains[domain]
+            groups: dict[tuple, set[str]] = {}
+            for a in acts:
+                sig = (acts[a], self.acl_sig[a] if use_acl else None, self.carried[a] & keys if keys else None)
+                groups.setdefault(sig, set()).add(a)
+            hit = self._static[key] = [frozenset(g) for g in groups.values()]
         return hit
 
     def resource_side(self, data: str):
@@ -137,24 +174,30 @@ class AccessPlanner:
         policies = [self.engine.compile(bk.policy)] if isinstance(bk.policy, PolicyDocument) else []
         return policies, acl, False
 
-    def resource_actions(self, caller: str, data: str, domain: str, policies: list[Policy], acl: Any,
+    def resource_actions(self, data: str, domain: str, policies: list[Policy], acl: Any,
                          matches: tuple) -> frozenset:
-        """S3 actions that the resource side may grant to this caller (``matches``: how each statement's
+        """S3 actions that the resource side may grant to a caller (``matches``: how each statement's
         Principal covers it)."""
+        key = (data, matches)
+        hit = self._resource_actions.get(key)
+        if hit is not None:
+            return hit
         acts = frozenset(self.domains[domain])
         if self.b.data_grantees[data].unknown:
-            return acts
-        out: set[str] = set()
-        i = 0
-        for p in policies:
-            for s in p.statements:
-                if s.effect == "Allow" and matches[i] is not None:
-                    out |= self.statement_actions(s, domain)
-                i += 1
-        if acl is not None and acl is not UNKNOWN:
-            for g in acl.grants:
-                out |= s3sem.acl_permission_actions(g.permission) & acts
-        return frozenset(out)
+            out = set(acts)
+        else:
+            out = set()
+            i = 0
+            for p in policies:
+                for s in p.statements:
+                    if s.effect == "Allow" and matches[i] is not None:
+                        out |= self.statement_actions(s, domain)
+                    i += 1
+            if acl is not None and acl is not UNKNOWN:
+                for g in acl.grants:
+                    out |= s3sem.acl_permission_actions(g.permission) & acts
+        hit = self._resource_actions[key] = frozenset(out)
+        return hit
 
     def statement_actions(self, s, domain: str) -> frozenset:
         key = (id(s), domain)
@@ -195,34 +238,27 @@ class AccessPlanner:
     def rcp_statements(self, owner: str | None) -> list:
         hit = self._rcp_statements.get(owner)
         if hit is None:
-            hit = [s for p in self.b.org_policies_of(owner, "RESOURCE_CONTROL_POLICY") for s in p.statements
-                   if _discriminates(s)]
+            hit = [(s, _heads(s, None)) for p in self.b.org_policies_of(owner, "RESOURCE_CONTROL_POLICY")
+                   for s in p.statements if _discriminates(s)]
             self._rcp_statements[owner] = hit
         return hit
 
     # ---- one pair ----
     def edges(self, n: str, data: str) -> None:
-        b = self.b
-        node, dnode = b.g.nodes[n], b.g.nodes[data]
-        domain = "ap" if dnode["kind"] == ACCESS_POINT else "s3"
-        res_policies, acl, is_ap = self.resource_side(data)
+        dnode, domain, res_policies, acl, is_ap, statements = self.data_info(data)
+        node = self._node
         principal_match = self.engine.principal_match
-        matches = tuple(principal_match(s, node["caller"]) for p in res_policies for s in p.statements)
-        candidate = set(self.resource_actions(node["caller"], data, domain, res_policies, acl, matches))
-        kind = node["kind"]
-        identity: list[Policy] = []
-        boundary = None
-        if kind in (USER, ROLE, GROUP) and node["known"]:
-            found = self.engine.identity_policies(n)
-            if found is not None:
-                identity, _missing, boundary = found
-            candidate |= b.identity_actions.get(n, {}).get(domain, frozenset())
-        elif kind == ROOT or (kind in (USER, ROLE, SESSION) and not node["known"]):
-            if node["account"] == dnode["account"]:
-                candidate = set(self.domains[domain])  # the root user, or a principal whose policies are unknown
+        caller = node["caller"]
+        matches = tuple(principal_match(st, caller) for st in statements) if statements else ()
+        candidate = self.resource_actions(data, domain, res_policies, acl, matches)
+        if self._all_actions and node["account"] == dnode["account"]:
+            candidate = frozenset(self.domains[domain])  # the root user, or a principal whose policies are unknown
+        elif self._identity_actions:
+            candidate = candidate | self._identity_actions.get(domain, frozenset())
         if not candidate:
             return
-        witnesses = self.object_witnesses(n, data, dnode, is_ap, identity + res_policies)
+        identity, boundary = self._identity, self._boundary
+        witnesses = self.object_witnesses(n, data, dnode, is_ap, identity, res_policies)
         key = self.share_key(n, data, node, dnode, domain, identity, boundary, res_policies, witnesses, candidate,
                              matches)
         if key is not None:
@@ -240,6 +276,18 @@ class AccessPlanner:
         for attrs in attrs_list:
             self._add(n, data, attrs)
 
+    def data_info(self, data: str):
+        """(node attributes, action domain, resource-side policies, ACL in force, is access point, the
+        statements of those policies in order) of a data node, computed once."""
+        hit = self._data_info.get(data)
+        if hit is None:
+            dnode = self.b.g.nodes[data]
+            domain = "ap" if dnode["kind"] == ACCESS_POINT else "s3"
+            res_policies, acl, is_ap = self.resource_side(data)
+            statements = tuple(st for p in res_policies for st in p.statements)
+            hit = self._data_info[data] = (dnode, domain, res_policies, acl, is_ap, statements)
+        return hit
+
     def _add(self, n: str, data: str, attrs: dict) -> None:
         self.b.g.add_edge(n, data, key=f"{CAN_ACCESS}:{attrs['decision']}", **attrs)
 
@@ -251,9 +299,18 @@ class AccessPlanner:
         owner = dnode["account"]
         statements = self.principal_statements(n, domain, identity, boundary) + self.rcp_statements(owner)
         resources = [data] + [w for _, w in witnesses]
-        vector = tuple(s.resource_matches(r, self._ctx) for s in statements for r in resources)
-        if Tri.UNKNOWN in vector:
-            return None  # a policy variable this module cannot resolve: decide the bucket on its own
+        name = dnode["name"]
+        vector = []  # (statement, resource) positions that match; every other position does not
+        for i, (s, heads) in enumerate(statements):
+            if heads is not None and name not in heads:
+                continue  # the statement names other buckets only
+            for j, r in enumerate(resources):
+                m = s.resource_matches(r, self._ctx)
+                if m is Tri.UNKNOWN:
+                    return None  # a policy variable this module cannot resolve: decide the bucket on its own
+                if m is Tri.TRUE:
+                    vector.append((i, j))
+        vector = tuple(vector)
         same = node["account"] == owner
         # Only the bucket policy's statements that cover this principal take part in its decisions.
         base, texts = shape
@@ -283,24 +340,22 @@ class AccessPlanner:
         if node["kind"] not in (ANONYMOUS_KIND, SERVICE, PROVIDER):
             relevant += b.org_policies_of(node["account"], "SERVICE_CONTROL_POLICY")
         relevant += b.org_policies_of(dnode["account"], "RESOURCE_CONTROL_POLICY")
-        masks = []
+        splits = []
         keys: set[str] = set()
         for p in relevant:
-            m, constant, k, _ = self.masks(p, domain)
+            classes, constant, k, _ = self.masks(p, domain)
             if not constant:
-                masks.append(m)
+                splits.append(classes)
             keys |= k
-        use_acl = acl is not None
-        classes: dict[tuple, list[str]] = {}
-        for a in sorted(candidate):
-            sig = (tuple(m.get(a, 0) for m in masks), acts[a], self.acl_sig[a] if use_acl else None,
-                   self.carried[a] & keys if keys else None)
-            classes.setdefault(sig, []).append(a)
+        cand = frozenset(candidate)
+        blocks = [x for blk in self.static_blocks(domain, acl is not None, frozenset(keys)) for x in (blk & cand,) if x]
+        for classes in splits:
+            blocks = [x for blk in blocks for c in classes for x in (blk & c,) if x]
         caller = node["caller"]
         results: dict[str, dict] = {}
-        for sig, members in classes.items():
-            targets = [(None, data)] if sig[1] == "bucket" else witnesses
-            rep = members[0]
+        for members in sorted(blocks, key=min):
+            rep = min(members)
+            targets = [(None, data)] if acts[rep] == "bucket" else witnesses
             for scope, resource in targets:
                 d = engine.decide(Request(caller, rep, resource))
                 self.decided += 1
@@ -332,36 +387,113 @@ class AccessPlanner:
             out.append(attrs)
         return out
 
-    def object_witnesses(self, n: str, data: str, dnode: dict, is_ap: bool,
-                         policies: list[Policy]) -> list[tuple[str, str]]:
+    def object_witnesses(self, n: str, data: str, dnode: dict, is_ap: bool, identity: list[Policy],
+                         res_policies: list[Policy]) -> list[tuple[str, str]]:
         """(scope, object ARN) pairs to decide object-level actions on: any key of the bucket, and one key
         under each prefix that an Allow statement names for this bucket."""
         base = f"{data}/object/" if is_ap else f"{data}/"
         out: dict[str, str] = {"*": base + _WITNESS}
-        ctx = None
-        for p in policies:
-            for s in p.statements:
-                if s.effect != "Allow" or s.resources is None or s.not_resource:
-                    continue
-                for pat in s.resources:
-                    if pat.has_variables:
-                        ctx = ctx or self.variables(n)
-                        texts = pat.substitute(ctx)
-                        if texts is None:
-                            texts = (re.sub(r"\$\{[^}]*\}", "*", pat.text),)
-                    else:
-                        texts = (pat.text,)
-                    for text in texts:
-                        scope = _scope_of(text, dnode, is_ap)
-                        if scope is None or scope in out:
-                            continue
-                        resource = base + scope.replace("*", _WITNESS).replace("?", "x")
-                        if not is_ap and Pattern(text, arn=True).matches(resource) is not Tri.TRUE:
-                            continue
-                        out[scope] = resource
-                        if len(out) >= _MAX_WITNESSES:
-                            return list(out.items())
+        if is_ap:
+            texts = self.allow_texts(identity + res_policies, self._ctx)
+            candidates = [(scope, text) for text in texts for scope in (_scope_of(text, dnode, True),) if scope]
+        else:
+            by_head, wild = self.identity_scopes(identity)
+            name = dnode["name"]
+            candidates = [*by_head.get(name, ()), *wild]
+            found = self._resource_scopes.get(data, 0)
+            if found == 0:
+                found = self._resource_scopes[data] = None if any(
+                    pat.has_variables for p in res_policies for st in p.statements for pat in st.resources or ()) \
+                    else _index_scopes(self.allow_texts(res_policies, None))
+            by_head_r, wild_r = found if found is not None else _index_scopes(self.allow_texts(res_policies, self._ctx))
+            candidates += [*by_head_r.get(name, ()), *wild_r]
+        for scope, text in candidates:
+            if scope in out:
+                continue
+            resource = base + scope.replace("*", _WITNESS).replace("?", "x")
+            if not is_ap and _pattern(text).matches(resource) is not Tri.TRUE:
+                continue
+            out[scope] = resource
+            if len(out) >= _MAX_WITNESSES:
+                break
         return list(out.items())
+
+    def identity_scopes(self, identity: list[Policy]):
+        hit = self._identity_scopes
+        if hit is None:
+            hit = self._identity_scopes = _index_scopes(self.allow_texts(identity, self._ctx))
+        return hit
+
+    @staticmethod
+    def allow_texts(policies: list[Policy], ctx) -> list[str]:
+        """The Resource patterns of Allow statements, with the principal's policy variables substituted
+        (an unresolved variable becomes a wildcard)."""
+        out = []
+        for p in policies:
+            for st in p.statements:
+                if st.effect != "Allow" or st.resources is None or st.not_resource:
+                    continue
+                for pat in st.resources:
+                    if pat.has_variables:
+                        texts = pat.substitute(ctx) if ctx is not None else None
+                        out.extend(texts if texts is not None else (re.sub(r"\$\{[^}]*\}", "*", pat.text),))
+                    else:
+                        out.append(pat.text)
+        return out
+
+
+def _index_scopes(texts: list[str]):
+    """Object-key scopes of Resource patterns, by the bucket they name: ({bucket: [(scope, text)]},
+    [(scope, text)] for patterns whose bucket part has a wildcard)."""
+    by_head: dict[str, list] = {}
+    wild: list = []
+    for text in texts:
+        parts = text.split(":", 5)
+        if text == "*" or len(parts) != 6 or "/" not in parts[5]:
+            continue
+        head, tail = parts[5].split("/", 1)
+        if not tail:
+            continue
+        if "*" in head or "?" in head:
+            wild.append((tail, text))
+        else:
+            by_head.setdefault(head, []).append((tail, text))
+    return by_head, wild
+
+
+_PATTERNS: dict[str, Pattern] = {}
+
+
+def _pattern(text: str) -> Pattern:
+    p = _PATTERNS.get(text)
+    if p is None:
+        if len(_PATTERNS) > 100_000:
+            _PATTERNS.clear()
+        p = _PATTERNS[text] = Pattern(text, arn=True)
+    return p
+
+
+def _heads(s, ctx) -> frozenset | None:
+    """The bucket names a statement's Resource can match, when every pattern names its bucket literally
+    (`arn:aws:s3:::name` or `arn:aws:s3:::name/...`); None when some pattern may match any bucket."""
+    if s.not_resource:
+        return None
+    out = set()
+    for pat in s.resources:
+        texts = pat.substitute(ctx) if pat.has_variables else (pat.text,)
+        if texts is None:
+            return None
+        for text in texts:
+            parts = text.split(":", 5)
+            if len(parts) != 6 or any(c in "".join(parts[:5]) for c in "*?"):
+                return None
+            if parts[2] != "s3" or parts[3] or parts[4]:
+                continue  # not a bucket or object ARN: it matches no bucket
+            head = parts[5].split("/", 1)[0]
+            if "*" in head or "?" in head:
+                return None
+            out.add(head)
+    return frozenset(out)
 
 
 def _discriminates(s) -> bool:

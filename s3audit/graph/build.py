@@ -119,10 +119,15 @@ def build_graph(snapshot: Snapshot, engine: Engine | None = None) -> AccessGraph
 # ---- edge attributes from decisions ----
 
 def _dedupe(items: Iterable) -> tuple:
+    """Items in first-seen order without repeats (hashable ones by value, others by their text)."""
     seen: set = set()
     out = []
     for x in items:
-        key = repr(x)
+        try:
+            key = (0, x)
+            hash(key)
+        except TypeError:
+            key = (1, repr(x))
         if key not in seen:
             seen.add(key)
             out.append(x)

@@ -130,11 +130,17 @@ def _access_hop(graph: AccessGraph, a: str, data: str, access: str) -> Hop | Non
 
 
 def _dedupe(items: Iterable) -> tuple:
-    seen, out = set(), []
+    """Items in first-seen order without repeats (hashable ones by value, others by their text)."""
+    seen: set = set()
+    out = []
     for x in items:
-        k = repr(x)
-        if k not in seen:
-            seen.add(k)
+        try:
+            key = (0, x)
+            hash(key)
+        except TypeError:
+            key = (1, repr(x))
+        if key not in seen:
+            seen.add(key)
             out.append(x)
     return tuple(out)
 

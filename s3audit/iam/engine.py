@@ -175,8 +175,9 @@ class Engine:
         self._targets: dict[str, _Target] = {}
         self._identity_cache: dict[str, tuple[list[Policy], list[str], Any]] = {}
         self._base_ctx: dict[tuple, Context] = {}
-        self._by_action: dict[tuple[int, str], tuple[Statement, ...]] = {}
+        self._by_action: dict[tuple, tuple[Statement, ...]] = {}
         self._org_cache: dict[tuple, tuple] = {}
+        self._blocks: dict[tuple, dict] = {}
         self._free: dict[tuple[int, str], bool] = {}
 
     # ---- compilation (once per policy document) ----
@@ -214,12 +215,14 @@ class Engine:
         self.compile_all()
         return list(self._policies.values())
 
-    def _statements(self, policy: Policy, action: str) -> tuple[Statement, ...]:
-        """Statements of a policy that can match an action (indexed once per policy and action)."""
-        key = (id(policy), action)
+    def _statements(self, policy: Policy, action: str, effect: str | None = None) -> tuple[Statement, ...]:
+        """Statements of a policy (of one effect, if given) that can match an action (indexed once per policy,
+        action and effect)."""
+        key = (id(policy), action, effect)
         hit = self._by_action.get(key)
         if hit is None:
-            hit = tuple(s for s in policy.statements if s.actions.matches(action))
+            hit = tuple(s for s in policy.statements if s.actions.matches(action)
+                        and (effect is None or s.effect == effect))
             self._by_action[key] = hit
         return hit
 
@@ -239,10 +242,11 @@ class Engine:
         return t
 
     def clear_request_cache(self) -> None:
-        """Forget the per-request contexts and resolved targets (compiled policies stay), so that a caller
-        deciding millions of requests, such as the access graph, keeps memory bounded."""
+        """Forget the per-request contexts (and the resolved targets once they are many; compiled policies
+        stay), so that a caller deciding millions of requests, such as the access graph, keeps memory bounded."""
         self._base_ctx.clear()
-        self._targets.clear()
+        if len(self._targets) > 200_000:
+            self._targets.clear()
 
     def _resolve_target(self, resource: str) -> _Target:
         if resource.startswith("arn:aws:s3:::") or resource.startswith("arn:aws-us-gov:s3:::") \
@@ -496,6 +500,8 @@ class Engine:
     def _evaluate(self, policy: Policy, effect: str, action: str, resource: str, ctx: Context, layer: str,
                   caller: Caller | None = None) -> _Layer:
         """OR over the policy's statements of one effect that match action, resource, principal, conditions."""
+        if not self._statements(policy, action, effect):
+            return _Layer(Tri.FALSE)  # the common case: nothing of this effect even names the action
         by_kind = self._evaluate_by_kind(policy, effect, action, resource, ctx, layer, caller)
         if len(by_kind) == 1:
             return next(iter(by_kind.values()))
@@ -509,9 +515,7 @@ class Engine:
         """Like _evaluate, split by how each statement's Principal covers the caller (for resource
         policies: 'everyone', 'account', 'principal', 'session'; '' where there is no Principal)."""
         found: dict[str, tuple[list, list, list]] = {}
-        for s in self._statements(policy, action):
-            if s.effect != effect:
-                continue
+        for s in self._statements(policy, action, effect):
             m = s.resource_matches(resource, ctx)
             if m is Tri.FALSE:
                 continue
@@ -624,14 +628,17 @@ class Engine:
             self._trust_side(caller, t, action, ctx, add, denies)
             return grants, denies, blocked_reasons
 
-        # Block Public Access in force for this bucket (and access point).
-        account = self.index.accounts.get(owner) if owner else None
-        levels = [account.public_access_block if account else UNKNOWN]
-        if b is not None:
-            levels.append(b.public_access_block)
-        if t.access_point is not None:
-            levels.append(t.access_point.public_access_block)
-        block = s3sem.effective_block(*levels)
+        # Block Public Access in force for this bucket (and access point), merged once per bucket.
+        block_key = (owner, t.bucket_name, id(t.access_point))
+        block = self._blocks.get(block_key)
+        if block is None:
+            account = self.index.accounts.get(owner) if owner else None
+            levels = [account.public_access_block if account else UNKNOWN]
+            if b is not None:
+                levels.append(b.public_access_block)
+            if t.access_point is not None:
+                levels.append(t.access_point.public_access_block)
+            block = self._blocks[block_key] = s3sem.effective_block(*levels)
 
         def policy_grants(doc, layer_name: str, resource: str, restrict: Tri):
             if doc is None:
@@ -984,7 +991,11 @@ def _dedupe(items):
     seen = set()
     out = []
     for x in items:
-        key = repr(x)
+        try:
+            key = (0, x)
+            hash(key)
+        except TypeError:  # a Residual holds dicts: compare those by their text
+            key = (1, repr(x))
         if key not in seen:
             seen.add(key)
             out.append(x)
