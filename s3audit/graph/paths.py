@@ -1,7 +1,10 @@
 """Reachable-data paths: who can reach a bucket, by which route, and what each hop rests on.
 
-A path is a chain of principal hops (``member-of``, ``assume``, ``act-as``) ending in one ``access`` hop
-to a bucket or one of its access points. Each start principal gets its shortest path, preferring a path
+A path is a chain of principal hops (``assume``, ``act-as``) ending in one ``access`` hop to a bucket or
+one of its access points. ``member-of`` edges are facts of the graph but not steps of a path: a user's own
+edges are decided with its groups' policies and its own boundary and denies, whereas a group node stands
+for "some member of the group" (a group is itself a start principal, and the end of a ``join-group``
+escalation). Each start principal gets its shortest path, preferring a path
 whose every hop is ``allow`` over any path with a ``conditional`` hop; the path's decision is ``allow``
 only when every hop is. The final hop merges the principal's access edges of the requested level.
 
@@ -98,7 +101,9 @@ def _rank(attrs: dict) -> tuple:
 def _best_edge(graph: AccessGraph, u: str, v: str, allow_only: bool) -> tuple[str, dict] | None:
     best = None
     for key, attrs in graph.g[u][v].items():
-        if attrs["kind"] == CAN_ACCESS or (allow_only and attrs["decision"] != ALLOW):
+        # A member's own edges are decided with its groups' policies (and its own boundary and denies);
+        # a group node stands for "some member", so a path never continues from a group through membership.
+        if attrs["kind"] in (CAN_ACCESS, MEMBER_OF) or (allow_only and attrs["decision"] != ALLOW):
             continue
         if best is None or (_rank(attrs), key) < (_rank(best[1]), best[0]):
             best = (key, attrs)

@@ -21,7 +21,8 @@ from s3audit.graph.build import ANONYMOUS, AUTHENTICATED, build_graph
 from s3audit.graph.paths import (paths_from, paths_to, render_dot, render_json, render_mermaid, render_text,
                                  select_principals)
 
-from .estates import (account, allow, bucket, deny, grant, organization, role, scp, snapshot, trust, user)
+from .estates import (account, allow, bucket, deny, grant, group, managed, organization, role, scp, snapshot, trust,
+                      user)
 
 M, A, B, C, X = "111111111111", "222222222222", "333333333333", "444444444444", "999999999999"
 READ = ["s3:GetObject", "s3:ListBucket"]
@@ -251,3 +252,19 @@ def test_drawings_of_no_paths_are_still_well_formed():
     g = build_graph(snapshot(account(A, buckets=[bucket("b")])))
     _dot_ok(render_dot(g, []))
     _mermaid_ok(render_mermaid(g, []))
+
+
+def test_paths_do_not_continue_from_a_group_through_membership():
+    """A group node stands for some member; a member's own edges (its boundary included) decide for it
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html)."""
+    boundary = arn(A, "policy/no-s3")
+    s = snapshot(account(A, users=[user(A, "capped", groups=["readers"], boundary=boundary),
+                                   user(A, "plain", groups=["readers"])],
+                         groups=[group(A, "readers", allow(READ, ["arn:aws:s3:::vault", "arn:aws:s3:::vault/*"]))],
+                         policies=[managed(A, "no-s3", allow("iam:*"))], buckets=[bucket("vault")]))
+    g = build_graph(s)
+    assert g.g.has_edge(arn(A, "user/capped"), arn(A, "group/readers"))  # the membership is a fact of the graph
+    reach = {p.principal: p for p in paths_to(g, "vault", "read")}
+    assert arn(A, "user/capped") not in reach
+    assert [h.kind for h in reach[arn(A, "user/plain")].hops] == ["access"]
+    assert [h.kind for h in reach[arn(A, "group/readers")].hops] == ["access"]
