@@ -223,3 +223,25 @@ def test_equivalent_buckets_share_decisions_with_their_own_reasons():
         [r] = [r for r in e["reasons"] if r.layer == "bucket"]
         assert r.pointer == f"/accounts/0/s3/buckets/{i}/Policy/Statement/0"
         assert all(res.startswith(f"arn:aws:s3:::{n}/") or res == f"arn:aws:s3:::{n}" for res in e["resources"])
+
+
+def test_access_point_is_a_data_node_and_ends_paths_to_its_bucket():
+    """A request through an access point needs the access point policy and the bucket policy (here the
+    bucket delegates to access points of its account)
+    (https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-points-policies.html)."""
+    from s3audit.graph.paths import paths_to
+    ap_arn = f"arn:aws:s3:us-east-1:{A}:accesspoint/etl"
+    delegate = grant("*", "s3:*", ["arn:aws:s3:::lake", "arn:aws:s3:::lake/*"],
+                     condition={"StringEquals": {"s3:DataAccessPointAccount": A}})
+    ap = {"Name": "etl", "Bucket": "lake", "NetworkOrigin": "Internet", "Region": "us-east-1",
+          "Policy": {"Version": "2012-10-17", "Statement": [grant({"AWS": arn(A, "role/etl")}, "s3:GetObject",
+                                                                  f"{ap_arn}/object/*")]}}
+    s = snapshot(account(A, roles=[role(A, "etl", [], allow("s3:GetObject", f"{ap_arn}/object/*"))],
+                         buckets=[bucket("lake", delegate)], access_points=[ap]))
+    g = build_graph(s)
+    assert g.node(ap_arn)["kind"] == "access-point" and g.node(ap_arn)["bucket"] == "lake"
+    assert g.data_nodes_of("lake") == ["arn:aws:s3:::lake", ap_arn]
+    [e] = edges(g, arn(A, "role/etl"), ap_arn, CAN_ACCESS)
+    assert "s3:GetObject" in e["levels"]["read"] and "access-point-policy" in e["via"]
+    [p] = paths_to(g, "lake", "read", {arn(A, "role/etl")})
+    assert p.bucket == "lake" and p.hops[-1].target == ap_arn
