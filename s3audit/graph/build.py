@@ -1,23 +1,38 @@
 """The access graph: principals and data as nodes, and every way one reaches the other as edges.
 
-``build_graph(snapshot)`` returns an ``AccessGraph`` around a ``networkx.MultiDiGraph``:
+``build_graph(snapshot)`` returns an ``AccessGraph`` around a ``networkx.MultiDiGraph`` (``graph.g``).
 
-- principal nodes: users, groups, roles, account roots, AWS service principals and federated identity
-  providers named in trust or resource policies, the anonymous caller, any authenticated AWS principal,
-  and one node per external account or external principal ARN named in any policy;
-- data nodes: buckets and access points, with their tags;
-- edges ``member-of`` (user to group), ``can-assume`` (to a role, by its trust policy and the caller's
-  identity policies), ``can-act-as`` (privilege escalation, see ``escalation.py``) and ``can-access``
-  (principal to bucket or access point, one edge per access level and decision).
+Nodes (id: an ARN, a service or provider name, ``anonymous`` or ``authenticated``):
+
+- principals — ``kind`` user | group | role | root | service | provider | session | anonymous |
+  authenticated; ``name``, ``account``, ``in_organization`` (the organization's accounts, or the
+  snapshot's when there is none; None for AWS services), ``external`` (outside it; services are not),
+  ``in_snapshot``, ``known`` (described by the snapshot), ``tags``, ``caller`` (what the engine is asked
+  as). Users, groups, roles and roots of the snapshot; AWS services and federated providers named in trust
+  or resource policies; one node per external account (its root) or external principal ARN named in any
+  policy; the anonymous caller; any authenticated AWS principal. A group stands for "any member".
+- data — ``kind`` bucket | access-point; ``name``, ``bucket``, ``account``, ``tags`` (a bucket's, for
+  ``data-class`` and the like), ``region``.
+
+Edges, each with ``kind``, ``decision`` (allow | conditional), ``actions``, ``conditions`` (the engine's
+residuals), ``reasons`` and ``assumptions``:
+
+- ``member-of`` user -> group;
+- ``can-assume`` principal -> role (``method``: sts:AssumeRole, AssumeRoleWithWebIdentity or
+  AssumeRoleWithSAML; ``requests``: what the engine decided);
+- ``can-act-as`` principal -> principal (privilege escalation, ``escalation.py``; ``technique`` and
+  ``requests``);
+- ``can-access`` principal -> bucket or access point, one edge per decision: ``levels`` (access level ->
+  actions), ``scope`` (object-key patterns the object actions were decided on; ``*`` is any key), ``via``
+  (identity-policy, bucket-policy, access-point-policy, acl, account-root), ``resources`` (the ARNs
+  decided). ``access.py`` explains how few decisions this takes.
 
 Every edge is decided by the engine, so SCPs, RCPs, permissions boundaries, Block Public Access and
-explicit denies apply on every hop; an edge carries ``decision`` (allow | conditional), ``actions``,
-``conditions`` (the engine's residuals), ``reasons`` and ``assumptions``.
+explicit denies apply on every hop.
 
 Cost grows with the grants that exist, not with principals times buckets: a (principal, bucket) pair is
 considered only when some identity statement of the principal can name the bucket (``index.GrantIndex``)
-or the bucket's own policy, ACL or access point names the principal, its account or everyone; S3 actions
-that no policy tells apart are decided once per class; and the engine confirms every candidate.
+or the bucket's own policy, ACL or access point names the principal, its account or everyone.
 """
 from __future__ import annotations
 
