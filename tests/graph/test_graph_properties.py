@@ -6,8 +6,9 @@
    ``paths_to`` that bucket.
 
 The estates mix what makes the graph's shortcuts risky: wildcard and prefix resources, NotAction,
-bucket policies naming accounts, principals and everyone, conditions, ACLs, explicit denies, SCPs,
-cross-account trusts with external ids, and policies that differ only by the bucket they name.
+bucket policies naming accounts, principals and everyone (and NotPrincipal), conditions, ACLs, explicit
+denies, SCPs, cross-account trusts with external ids, unreadable bucket policies, managed policies missing
+from the snapshot, and policies that differ only by the bucket they name.
 """
 from __future__ import annotations
 
@@ -107,7 +108,8 @@ def bucket_policy(draw, name):
     out = []
     for _ in range(draw(st.integers(0, 2))):
         effect = draw(st.sampled_from(["Allow", "Allow", "Deny"]))
-        s = {"Effect": effect, "Principal": draw(principal_element()), "Action": draw(st.sampled_from(S3_ACTIONS)),
+        who = "NotPrincipal" if draw(st.integers(0, 7)) == 0 else "Principal"
+        s = {"Effect": effect, who: draw(principal_element()), "Action": draw(st.sampled_from(S3_ACTIONS)),
              "Resource": draw(st.lists(st.sampled_from([f"arn:aws:s3:::{name}", f"arn:aws:s3:::{name}/*",
                                                         f"arn:aws:s3:::{name}/pfx/*"]), min_size=1, max_size=2,
                                        unique=True))}
@@ -129,7 +131,10 @@ def estates(draw):
                           "Path": "/", "GroupList": ["g"] if draw(st.booleans()) else [],
                           "UserPolicyList": [{"PolicyName": f"p{j}", "PolicyDocument": doc(s)}
                                              for j, s in enumerate(statements)],
-                          "AttachedManagedPolicies": []})
+                          # now and then a managed policy the snapshot lacks: its grants are unknown
+                          "AttachedManagedPolicies": [{"PolicyArn": f"arn:aws:iam::{a}:policy/missing",
+                                                       "PolicyName": "missing"}]
+                          if draw(st.integers(0, 9)) == 0 else []})
             statements = draw(st.lists(identity_statement(), max_size=3))
             roles.append({"RoleName": f"r{i}", "Arn": f"arn:aws:iam::{a}:role/r{i}", "RoleId": f"AROA{a}{i}",
                           "Path": "/", "AssumeRolePolicyDocument": draw(trust_policy()),
@@ -147,7 +152,11 @@ def estates(draw):
             if draw(st.integers(0, 5)) == 0:
                 acl = [{"Grantee": {"Type": "Group", "URI": ALL_USERS}, "Permission": "READ"}]
                 ownership = "ObjectWriter"
-            buckets.append(bucket(name, *draw(bucket_policy(name)), acl=acl, ownership=ownership))
+            b = bucket(name, *draw(bucket_policy(name)), acl=acl, ownership=ownership)
+            if draw(st.integers(0, 9)) == 0:  # the policy could not be read: it may grant anyone
+                b.pop("Policy", None)
+                b["Errors"] = {"GetBucketPolicy": "AccessDenied"}
+            buckets.append(b)
         accounts.append(account(a, users=users, roles=roles, groups=groups, buckets=buckets))
     org = None
     if draw(st.booleans()):
