@@ -60,6 +60,8 @@ class AccessPlanner:
         self._resource_actions: dict[tuple, frozenset] = {}
         self._shapes: dict[str, Any] = {}
         self._data_info: dict[str, tuple] = {}
+        self._owner_bound_data: dict[str, bool] = {}
+        self._remaps: dict[str, tuple] = {}
         self._rcp_statements: dict[str | None, list] = {}
         self.buckets = {bk.arn: bk for bk in b.snapshot.buckets}
         self.access_points = {ap.arn: ap for a in b.snapshot.accounts for ap in a.access_points}
@@ -266,8 +268,13 @@ class AccessPlanner:
             if hit is not None:
                 rep, attrs_list = hit
                 self.shared += 1
+                if rep == data:
+                    for attrs in attrs_list:
+                        self._add(n, data, attrs)
+                    return
+                a, b_ = self.remap_facts(rep), self.remap_facts(data)
                 for attrs in attrs_list:
-                    self._add(n, data, _remap(attrs, self.buckets[rep], self.buckets[data]))
+                    self._add(n, data, _remap(attrs, a, b_))
                 return
         attrs_list = self.decide_pair(n, data, node, dnode, domain, identity, boundary, res_policies, acl,
                                       witnesses, candidate)
@@ -286,6 +293,17 @@ class AccessPlanner:
             res_policies, acl, is_ap = self.resource_side(data)
             statements = tuple(st for p in res_policies for st in p.statements)
             hit = self._data_info[data] = (dnode, domain, res_policies, acl, is_ap, statements)
+        return hit
+
+    def remap_facts(self, data: str) -> tuple:
+        """(ARN, pointer, account, source names in reasons, whether reasons can name it) of a bucket, for
+        restating an edge decided on an equivalent bucket."""
+        hit = self._remaps.get(data)
+        if hit is None:
+            bk = self.buckets[data]
+            names_it = bk.policy is not None or (bk.acl is not None and bk.acls_enabled is not False)
+            hit = self._remaps[data] = (data, bk.pointer, bk.account,
+                                        (f"bucket policy of {data}", f"ACL of {bk.name}"), names_it)
         return hit
 
     def _add(self, n: str, data: str, attrs: dict) -> None:
@@ -316,10 +334,10 @@ class AccessPlanner:
         base, texts = shape
         statements_key = tuple((t, m) for t, m in zip(texts, matches) if m is not None)
         return (base, statements_key, same,
-                owner if same or self.owner_bound(node, owner, domain, identity, res_policies) else None,
+                owner if same or self.owner_bound(node, data, owner, domain, identity, res_policies) else None,
                 tuple(s for s, _ in witnesses), vector, frozenset(candidate))
 
-    def owner_bound(self, node, owner, domain, identity, res_policies) -> bool:
+    def owner_bound(self, node, data, owner, domain, identity, res_policies) -> bool:
         """Whether a relevant statement reads a key whose value is the resource's account."""
         mine = self._owner_bound.get(domain)
         if mine is None:
@@ -327,8 +345,12 @@ class AccessPlanner:
             mine = self._owner_bound[domain] = any(self.masks(p, domain)[3] & _OWNER_KEYS for p in [*identity, *scps])
         if mine:
             return True
-        rcps = self.b.org_policies_of(owner, "RESOURCE_CONTROL_POLICY")
-        return any(self.masks(p, domain)[3] & _OWNER_KEYS for p in [*res_policies, *rcps])
+        theirs = self._owner_bound_data.get(data)
+        if theirs is None:
+            rcps = self.b.org_policies_of(owner, "RESOURCE_CONTROL_POLICY")
+            theirs = self._owner_bound_data[data] = any(self.masks(p, domain)[3] & _OWNER_KEYS
+                                                        for p in [*res_policies, *rcps])
+        return theirs
 
     def decide_pair(self, n, data, node, dnode, domain, identity, boundary, res_policies, acl, witnesses,
                     candidate) -> list[dict]:
@@ -555,26 +577,30 @@ def _normalised(document: Any, arn: str) -> tuple[str, ...] | None:
     return tuple(out)
 
 
-def _remap(attrs: dict, rep, target) -> dict:
-    """An edge decided for bucket ``rep``, restated for the equivalent bucket ``target``."""
-    if rep.arn == target.arn:
-        return attrs
+def _remap(attrs: dict, rep: tuple, target: tuple) -> dict:
+    """An edge decided for bucket ``rep``, restated for the equivalent bucket ``target`` (both given as
+    ``AccessPlanner.remap_facts``)."""
+    rep_arn, rep_ptr, rep_account, rep_sources, names_it = rep
+    arn, ptr, account, sources, _ = target
     out = dict(attrs)
-    out["resources"] = tuple(target.arn + r[len(rep.arn):] for r in attrs["resources"])
-    if rep.policy is None and (rep.acl is None or not rep.acls_enabled) and rep.account == target.account:
+    cut = len(rep_arn)
+    out["resources"] = tuple(arn + r[cut:] for r in attrs["resources"])
+    if not names_it and rep_account == account:
         return out  # nothing in the reasons names the bucket
-    sources = {f"bucket policy of {rep.arn}": f"bucket policy of {target.arn}",
-               f"ACL of {rep.name}": f"ACL of {target.name}"}
+    to = dict(zip(rep_sources, sources))
+    below = rep_ptr + "/"
 
-    def ptr(p):
-        if p and (p == rep.pointer or p.startswith(rep.pointer + "/")):
-            return target.pointer + p[len(rep.pointer):]
-        return p
+    def moved(p):
+        return ptr + p[len(rep_ptr):] if p and (p == rep_ptr or p.startswith(below)) else p
 
-    out["reasons"] = tuple(Reason(sources[r.source], r.statement, r.effect, r.layer, ptr(r.pointer), r.note)
-                           if r.source in sources else r for r in attrs["reasons"])
-    out["conditions"] = tuple(Residual(c.effect, sources[c.source], c.statement, c.conditions)
-                              if c.source in sources else c for c in attrs["conditions"])
-    if rep.account != target.account:
-        out["assumptions"] = tuple(a.replace(rep.account, target.account) for a in attrs["assumptions"])
+    reasons = attrs["reasons"]
+    if any(r.source in to for r in reasons):
+        out["reasons"] = tuple(Reason(to[r.source], r.statement, r.effect, r.layer, moved(r.pointer), r.note)
+                               if r.source in to else r for r in reasons)
+    conditions = attrs["conditions"]
+    if any(c.source in to for c in conditions):
+        out["conditions"] = tuple(Residual(c.effect, to[c.source], c.statement, c.conditions)
+                                  if c.source in to else c for c in conditions)
+    if rep_account != account:
+        out["assumptions"] = tuple(a.replace(rep_account, account) for a in attrs["assumptions"])
     return out

@@ -955,7 +955,7 @@ def _entry_match(e: PrincipalEntry, caller: Caller, canonical: Mapping[str, str]
 
 
 def _merge_or(into: _Layer, other: _Layer) -> None:
-    if other is None:
+    if other is None or (other.tri is Tri.FALSE and not other.assumptions):
         return
     if other.tri is Tri.FALSE:
         into.assumptions.extend(a for a in other.assumptions if a not in into.assumptions)
