@@ -78,7 +78,7 @@ class AccessPlanner:
         self._identity_scopes = None
         self._identity: list[Policy] = []
         self._boundary = None
-        self._identity_actions: dict[str, frozenset] = {}
+        self._identity_actions: dict[str, frozenset] | None = None  # None: no identity policies of its own
         self._all_actions = False
         if n is None:
             return
@@ -89,6 +89,9 @@ class AccessPlanner:
             if found is not None:
                 self._identity, _missing, self._boundary = found
             self._identity_actions = self.b.identity_actions.get(n, {})
+            if n in self.b.unknown_identity:
+                self._identity_actions = None
+                self._all_actions = True
         elif kind == ROOT or (kind in (USER, ROLE, SESSION) and not node["known"]):
             self._all_actions = True
         self._owner_bound: dict[str, bool] = {}
@@ -253,10 +256,14 @@ class AccessPlanner:
         caller = node["caller"]
         matches = tuple(principal_match(st, caller) for st in statements) if statements else ()
         candidate = self.resource_actions(data, domain, res_policies, acl, matches)
-        if self._all_actions and node["account"] == dnode["account"]:
+        same = node["account"] == dnode["account"]
+        if self._all_actions and same:
             candidate = frozenset(self.domains[domain])  # the root user, or a principal whose policies are unknown
-        elif self._identity_actions:
-            candidate = candidate | self._identity_actions.get(domain, frozenset())
+        elif self._identity_actions is not None:
+            # Within an account either side may grant; across accounts both must
+            # (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html).
+            mine = self._identity_actions.get(domain, frozenset())
+            candidate = candidate | mine if same else candidate & mine
         if not candidate:
             return
         identity, boundary = self._identity, self._boundary
