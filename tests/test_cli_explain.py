@@ -222,7 +222,8 @@ def test_missing_requests_file(capsys, snapshot, tmp_path):
     ('{"principal": "anonymous", "resource": "arn:aws:s3:::data-a/x"}', ":2", "`action`"),
     ('{"principal": "anonymous", "action": "s3:GetObject", "resource": "arn:aws:s3:::data-a/x", "context": [1]}',
      ":2", "`context`"),
-    ('{"principal": "anonymous", "action": "s3:GetObject", "resource": "arn:aws:sqs:us-east-1:111111111111:q"}',
+    ('{"principal": "anonymous", "action": "s3:GetObject", "resource": "data-a/x"}', ":2", "not an S3"),
+    ('{"principal": "anonymous", "action": "s3:GetObject", "resource": "arn:aws:s3:us-east-1:111111111111:job/1"}',
      ":2", "not an S3"),
     ('{"principal": "anonymous", "action": "GetObject", "resource": "arn:aws:s3:::data-a/x"}', ":2", "not an action"),
 ])
@@ -234,10 +235,19 @@ def test_bad_requests_line_is_placed(capsys, snapshot, tmp_path, bad, where, wha
     assert f"{requests}{where}" in err and what in err
 
 
-def test_non_s3_resource(capsys, snapshot):
+def test_resource_that_is_no_s3_resource_nor_another_services_arn(capsys, snapshot):
     err = _fails(capsys, snapshot, "--principal", ALICE, "--action", "s3:GetObject",
-                 "--resource", "arn:aws:dynamodb:us-east-1:111111111111:table/t")
-    assert "`arn:aws:dynamodb:us-east-1:111111111111:table/t` is not an S3" in err
+                 "--resource", "arn:aws:s3:us-east-1:111111111111:job/1")
+    assert "`arn:aws:s3:us-east-1:111111111111:job/1` is not an S3 bucket, object or access point ARN" in err
+    err = _fails(capsys, snapshot, "--principal", ALICE, "--action", "s3:GetObject", "--resource", "data-a/x")
+    assert "`data-a/x` is not an S3" in err
+
+
+def test_another_services_resource_is_decided_by_identity_policies(capsys, snapshot):
+    # Since the access graph, the engine also decides IAM/STS and other services' resources (no resource
+    # policy recorded: identity policies, boundaries and SCPs decide).
+    d = one(capsys, snapshot, ALICE, "dynamodb:GetItem", "arn:aws:dynamodb:us-east-1:111111111111:table/t")
+    assert d["decision"] == "deny"
 
 
 def test_context_without_equals_sign(capsys, snapshot):

@@ -19,6 +19,10 @@ https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-auth-workfl
 Every layer is three-valued: what the snapshot fixes is evaluated, what depends on the request stays as
 residual conditions, and what is unknown (an API call that failed, a principal outside the snapshot) is
 reported as an assumption, erring toward "access may be possible".
+
+Besides S3 resources the engine decides STS and IAM requests for the access graph (can this principal
+assume that role, pass it to a service, create an access key for that user): ``iam_targets.py`` resolves
+those resources, and a role's trust policy takes the place of the bucket policy.
 """
 from __future__ import annotations
 
@@ -30,6 +34,7 @@ from typing import Any, Iterable, Mapping
 
 from ..errors import InputError
 from ..snapshot.model import UNKNOWN, AccessPoint, Account, Bucket, PolicyDocument, Snapshot
+from . import iam_targets
 from . import s3 as s3sem
 from .actions import universe
 from .context import Context, fold
@@ -140,6 +145,7 @@ class _Target:
     owner: str | None  # account id of the bucket
     bucket_resource: str  # the resource as the bucket policy sees it (access point ARNs translated)
     note: str | None = None
+    other: iam_targets.OtherTarget | None = None  # set for resources that are not S3 (IAM, STS, other services)
     # Everything about the target but the object key: requests with the same principal, action and scope
     # consult the same statements (see _Plan).
     scope: int = field(init=False, repr=False)
@@ -147,7 +153,12 @@ class _Target:
     def __post_init__(self):
         point = self.resource.split("/object/", 1)[0] if ":accesspoint/" in self.resource else None
         # A small number per distinct scope: cheap to hash in the keys of the hot path.
-        self.scope = _SCOPES.setdefault((self.bucket_name, point, self.owner, self.key is None), len(_SCOPES))
+        self.scope = _SCOPES.setdefault((self.bucket_name, point, self.owner, self.key is None,
+                                         self.resource if self.other is not None else None), len(_SCOPES))
+
+    @property
+    def label(self) -> str:
+        return self.bucket_name or self.resource
 
 
 _SCOPES: dict[tuple, int] = {}  # (bucket, access point, owner, bucket-or-object) -> number, process-wide
@@ -307,6 +318,19 @@ class Engine:
             self._targets[resource] = t
         return t
 
+    def clear_request_cache(self) -> None:
+        """Forget the per-request contexts (and the resolved targets and memoised plans once they are many;
+        compiled policies stay), so that a caller deciding millions of requests, such as the access graph,
+        keeps memory bounded."""
+        self._base_ctx.clear()
+        self._supplied.clear()
+        if len(self._targets) > 200_000:
+            self._targets.clear()
+        if len(self._routes) > 200_000 or len(self._conditions) > 200_000 or len(self._org_memo) > 200_000:
+            for memo in (self._routes, self._plans, self._classes, self._conditions, self._org_memo,
+                         self._consulted_cache):
+                memo.clear()
+
     def _resolve_target(self, resource: str) -> _Target:
         if resource.startswith("arn:aws:s3:::") or resource.startswith("arn:aws-us-gov:s3:::") \
                 or resource.startswith("arn:aws-cn:s3:::"):
@@ -331,7 +355,27 @@ class Engine:
             return _Target(resource, bucket, ap.bucket, key, ap, bucket.account if bucket else ap.bucket_account,
                            bres, None if bucket else f"bucket `{ap.bucket}` behind the access point is not in the "
                                                      "snapshot")
-        raise InputError(f"`{resource}` is not an S3 bucket, object or access point ARN")
+        if not resource.startswith("arn:") or parts[2] == "s3":
+            raise InputError(f"`{resource}` is not an S3 bucket, object or access point ARN, nor an ARN of "
+                             "another service")
+        other = iam_targets.resolve(resource, self.index)
+        return _Target(resource, None, None, None, None, other.account, resource, other.note, other)
+
+    def principal_match(self, statement: Statement, principal: str) -> str | None:
+        """How a resource-policy statement's Principal covers the principal ('everyone', 'account',
+        'principal', 'session'), or None when it does not; exactly the test decide() applies (a statement
+        that may cover the caller, depending on what the snapshot cannot tell, counts)."""
+        hit = _principal_match(statement, self.caller(principal), self._canonical)
+        return None if hit is None else hit[0]
+
+    def identity_policies(self, principal: str) -> tuple[list[Policy], list[str], Any] | None:
+        """The compiled identity policies of a user (with its groups'), role or group in the snapshot, the
+        attached managed policy ARNs the snapshot lacks, and the permissions boundary (a Policy, None, or
+        UNKNOWN); None for principals the snapshot does not describe."""
+        caller = self.caller(principal)
+        if caller.entity is None:
+            return None
+        return self._identity(caller)
 
     def _identity(self, caller: Caller) -> tuple[list[Policy], list[str], Any]:
         """(identity policies, notes on missing managed policies, boundary Policy | None | UNKNOWN)."""
@@ -356,7 +400,7 @@ class Engine:
             else:
                 docs.append(d)
         boundary: Any = None
-        if e.boundary:
+        if getattr(e, "boundary", None):
             d = self._managed.get(e.boundary)
             if d is None:
                 boundary = UNKNOWN
@@ -369,7 +413,9 @@ class Engine:
 
     def _facts(self, caller: Caller, t: _Target, action: str) -> Context:
         """What the snapshot fixes of a request's context (computed once per caller, target and action)."""
-        key = (caller.text, t.resource if t.access_point else t.bucket_name, action)
+        # What the snapshot fixes depends on the caller, the resource's account, the access point and the
+        # action, not on the bucket or key: one context serves every bucket of an account.
+        key = (caller.text, t.owner, t.resource.split("/object/")[0] if t.access_point else None, action)
         base = self._base_ctx.get(key)
         if base is None:
             base = self._base_ctx[key] = self._derive_context(caller, t, action)
@@ -425,6 +471,11 @@ class Engine:
             v["aws:PrincipalIsAWSService"] = "true"
             v["aws:PrincipalServiceName"] = caller.service
             absent += ["aws:PrincipalArn", "aws:PrincipalAccount", "aws:PrincipalOrgID", "aws:username"]
+        elif caller.is_provider:
+            # A web identity or SAML user before it assumes a role: only the provider is known.
+            v["aws:PrincipalIsAWSService"] = "false"
+            v["aws:FederatedProvider"] = caller.provider
+            absent += ["aws:PrincipalServiceName"]
         else:
             v["aws:PrincipalIsAWSService"] = "false"
             absent += ["aws:PrincipalServiceName", "aws:SourceArn", "aws:SourceAccount", "aws:SourceOrgID",
@@ -437,9 +488,11 @@ class Engine:
                     v["aws:PrincipalOrgPaths"] = self._org_path_text(caller.account)
                 elif self.org is not None and caller.account in self.snapshot.account_ids:
                     absent += ["aws:PrincipalOrgID", "aws:PrincipalOrgPaths"]
-            if caller.arn:
+            if caller.arn and caller.kind != "group":
                 v["aws:PrincipalArn"] = caller.arn
-            if caller.kind == "user":
+            if caller.kind == "group":
+                v["aws:PrincipalType"] = "User"  # some member of the group: its name and tags are unknown
+            elif caller.kind == "user":
                 v["aws:PrincipalType"] = "User"
                 v["aws:username"] = caller.arn.rsplit("/", 1)[-1]
                 if caller.entity is not None:
@@ -586,9 +639,14 @@ class Engine:
                 return ("action", action)
             parts = [self._action_part(p, action) for p, _ in self._consulted(caller, t)]
             read = frozenset().union(*(keys for _, keys in parts))
+            other = t.other
             shape = (tuple(indexes for indexes, _ in parts),
                      tuple(p for p in _ACL_PERMISSIONS if action in s3sem.acl_permission_actions(p)),
-                     self._absent_keys(action) & read)
+                     self._absent_keys(action) & read,
+                     # For IAM and other services: whether RCPs govern the action, whether the trust policy
+                     # is the resource policy.
+                     other is None or iam_targets.rcp_applies(action),
+                     other is not None and iam_targets.uses_trust_policy(other, action))
             number = self._classes[key] = self._class_numbers.setdefault(shape, len(self._class_numbers))
         return number
 
@@ -625,7 +683,8 @@ class Engine:
                     for _, attached in levels or ():
                         out.extend((p, who) for p in attached)
             for doc in (t.access_point.policy if t.access_point is not None else None,
-                        t.bucket.policy if t.bucket is not None else None):
+                        t.bucket.policy if t.bucket is not None else None,
+                        t.other.trust if t.other is not None else None):
                 if isinstance(doc, PolicyDocument):
                     out.append((self.compile(doc), caller))
             if caller.entity is not None and caller.kind in ("user", "role"):
@@ -658,8 +717,10 @@ class Engine:
             deny, allow = scp
             denies.append(deny)
             required.append(allow)
-        # 3. RCPs of the resource's account.
-        rcp = self._org_layer(t.owner, "RESOURCE_CONTROL_POLICY", action_l, t, ctx, caller)
+        # 3. RCPs of the resource's account (only for the services RCPs govern).
+        rcp = None
+        if t.other is None or iam_targets.rcp_applies(action_l):
+            rcp = self._org_layer(t.owner, "RESOURCE_CONTROL_POLICY", action_l, t, ctx, caller)
         if rcp is not None:
             deny, allow = rcp
             denies.append(deny)
@@ -672,7 +733,8 @@ class Engine:
         denies.extend(x for x in (identity_deny, boundary_deny) if x is not None)
 
         same_account = caller.account is not None and caller.account == t.owner
-        combined, grants = self._combine(caller, same_account, t, identity, boundary, grants_by_kind)
+        explicit = t.other is not None and iam_targets.uses_trust_policy(t.other, action_l)
+        combined, grants = self._combine(caller, same_account, t, identity, boundary, grants_by_kind, explicit)
         required.append(combined)
 
         deny_tri = _FALSE
@@ -767,7 +829,7 @@ class Engine:
         # RCPs apply to every caller on a member account's resources, AWS service principals included
         # (only service-linked roles are exempt: orgs_manage_policies_rcps.html, "Resources and entities
         # not restricted by RCPs"); SCPs only to the member account's own IAM principals.
-        if is_scp and (caller.is_anonymous or caller.is_service):
+        if is_scp and not caller.has_identity:
             return None
         levels = self._org_levels(account, ptype)
         if levels is None:
@@ -881,6 +943,10 @@ class Engine:
             else:
                 _merge_or(cur, layer)
 
+        if t.other is not None:
+            self._trust_side(caller, t, action, ctx, add, denies)
+            return grants, denies, blocked_reasons
+
         # Block Public Access in force for this bucket (and access point), merged once per target scope.
         block = self._blocks.get(t.scope)
         if block is None:
@@ -942,6 +1008,26 @@ class Engine:
             self._acl_grants(caller, b, action, block, add, blocked_reasons)
         return grants, denies, blocked_reasons
 
+    def _trust_side(self, caller: Caller, t: _Target, action: str, ctx: Context, add, denies: list) -> None:
+        """The resource side of a non-S3 target: a role's trust policy for STS actions, else nothing."""
+        other = t.other
+        if not iam_targets.uses_trust_policy(other, action):
+            return
+        if other.trust is UNKNOWN:
+            note = other.note or f"the trust policy of {other.role_arn} is unknown"
+            u = _Layer(_UNKNOWN, [Reason(f"trust policy of {other.role_arn}", None, "Unknown", "trust", note=note)],
+                       [], [note])
+            add("principal", u)
+            denies.append(_Layer(_UNKNOWN, u.reasons, [], [note]))
+            return
+        if other.trust is None:
+            return
+        pol = self.compile(other.trust)
+        denies.append(self._evaluate(pol, "Deny", action, t.resource, ctx, "trust", caller))
+        for kind, layer in self._evaluate_by_kind(pol, "Allow", action, t.resource, ctx, "trust", caller).items():
+            if kind:
+                add(kind, layer)
+
     def _acl_grants(self, caller: Caller, b: Bucket, action: str, block: dict, add, blocked: list) -> None:
         if b.acl is None:
             return
@@ -1002,7 +1088,7 @@ class Engine:
     def _identity_side(self, caller: Caller, t: _Target, action: str, ctx: Context):
         """(identity allow, identity deny, boundary allow, boundary deny) layers for the caller."""
         resource = t.resource
-        if caller.is_anonymous or caller.is_service:
+        if not caller.has_identity:
             return None, None, None, None
         if caller.kind == "root":
             if not caller.known:
@@ -1043,8 +1129,12 @@ class Engine:
                                           note="the permissions boundary does not allow the action")]
         return allow, deny, b_allow, b_deny
 
-    def _combine(self, caller: Caller, same_account: bool, t: _Target, identity, boundary, grants):
-        """Identity and resource sides together, by AWS's same-account and cross-account rules."""
+    def _combine(self, caller: Caller, same_account: bool, t: _Target, identity, boundary, grants,
+                 explicit: bool = False):
+        """Identity and resource sides together, by AWS's same-account and cross-account rules.
+
+        ``explicit``: the resource policy must allow the caller even within its account (a role's trust
+        policy); naming the account then delegates to the identity policies."""
         used: set[str] = set()
         none = _Layer(_FALSE)
         # A grant naming the principal itself (or everyone) needs no identity policy within the account;
@@ -1058,10 +1148,10 @@ class Engine:
         _merge_or(resource_any, specific)
         _merge_or(resource_any, delegated)
 
-        if caller.is_anonymous or caller.is_service:
+        if not caller.has_identity:
             out = resource_any
             if out.tri is _FALSE:
-                out.reasons = [Reason(f"resource policies of {t.bucket_name}", None, "ImplicitDeny", "resource",
+                out.reasons = [Reason(f"resource policies of {t.label}", None, "ImplicitDeny", "resource",
                                       note="nothing on the resource side grants this caller the action")]
             else:
                 used.add("resource")
@@ -1079,9 +1169,17 @@ class Engine:
             # is a session of the role (reference_policies_evaluation-logic.html, "IAM role";
             # reference_policies_elements_principal.html, "IAM role principals").
             out = _Layer(_FALSE)
-            _merge_or(out, gated)
-            if gated.tri is not _FALSE:
-                used.add("identity")
+            if explicit:
+                # The identity side counts only where the trust policy names the account.
+                via_account = _Layer(gated.tri, gated.reasons, gated.residuals, gated.assumptions)
+                _merge_and(via_account, delegated if delegated is not none else _Layer(_FALSE))
+                _merge_or(out, via_account)
+                if via_account.tri is not _FALSE:
+                    used |= {"identity", "resource"}
+            else:
+                _merge_or(out, gated)
+                if gated.tri is not _FALSE:
+                    used.add("identity")
             direct = _Layer(_FALSE)
             cut: list[Reason] = []
             for k in ("principal", "everyone", "session"):
@@ -1099,14 +1197,17 @@ class Engine:
                 used.add("resource")
             _merge_or(out, direct)
             if out.tri is _FALSE:
-                out.reasons = gated.reasons + (cut or [Reason(
-                    f"resource policies of {t.bucket_name}", None, "ImplicitDeny", "resource",
-                    note="no resource policy grants this principal")])
+                out.reasons = list(gated.reasons)
+                if cut:
+                    out.reasons.extend(cut)
+                elif t.other is None or explicit:  # a resource that has a resource policy
+                    out.reasons.append(Reason(f"resource policies of {t.label}", None, "ImplicitDeny", "resource",
+                                              note="no resource policy grants this principal"))
             return out, used
         # Cross-account: both sides must allow.
         out = _Layer(gated.tri, gated.reasons, gated.residuals, gated.assumptions)
         if resource_any.tri is _FALSE:
-            resource_any.reasons = [Reason(f"resource policies of {t.bucket_name}", None, "ImplicitDeny", "resource",
+            resource_any.reasons = [Reason(f"resource policies of {t.label}", None, "ImplicitDeny", "resource",
                                            note=f"cross-account access needs the resource side to grant account "
                                                 f"{caller.account} or the principal, and nothing does")]
         _merge_and(out, resource_any)
@@ -1261,6 +1362,15 @@ def _not_principal_applies(s: Statement, caller: Caller, canonical: Mapping[str,
         return _TRUE, None
     if caller.is_anonymous:
         return _TRUE, None
+    if caller.is_provider:
+        listed = any(e.kind == "Federated" and e.value == caller.provider for e in entries)
+        return (_FALSE if listed else _TRUE), None
+    if caller.kind == "group":
+        # Some member of the group: excluded only if that member (and its account) is listed.
+        if caller.account and any(e.kind == "AWS" and e.value.startswith(f"arn:aws:iam::{caller.account}:user/")
+                                  for e in entries):
+            return _UNKNOWN, "NotPrincipal lists users of the group's account; whether this member is one is unknown"
+        return _TRUE, None
     if caller.is_service:
         listed = any(e.kind == "Service" and e.value == caller.service for e in entries)
         return (_FALSE if listed else _TRUE), None
@@ -1294,6 +1404,9 @@ def _not_principal_applies(s: Statement, caller: Caller, canonical: Mapping[str,
 
 
 def _entry_match(e: PrincipalEntry, caller: Caller, canonical: Mapping[str, str]) -> str | None:
+    if caller.is_provider:
+        # An identity provider is named only as Federated; "*" means every AWS principal, not its users.
+        return "principal" if e.kind == "Federated" and e.value == caller.provider else None
     if e.is_everyone:
         return "everyone"
     if e.kind == "Service":
@@ -1317,7 +1430,7 @@ def _entry_match(e: PrincipalEntry, caller: Caller, canonical: Mapping[str, str]
 
 
 def _merge_or(into: _Layer, other: _Layer) -> None:
-    if other is None:
+    if other is None or (other.tri is _FALSE and not other.assumptions):
         return
     if other.tri is _FALSE:
         into.assumptions.extend(a for a in other.assumptions if a not in into.assumptions)

@@ -1,0 +1,470 @@
+"""Assembling a format-v1 snapshot from IaC resources, with the source position of every object.
+
+The Terraform and CloudFormation readers evaluate their own languages and then describe what they found
+to a ``SnapshotBuilder`` in AWS's API shapes (a bucket's ``Encryption``, a role's ``RolePolicyList``).
+The builder owns what both share: buckets and IAM entities keyed by name, policy documents decoded into
+objects, values unknown until apply turned into the snapshot's "unknown" marks, and the ``locations`` map.
+
+Unknown values (see SNAPSHOT.md): a bucket value that is unknown is left out and its API is named in the
+bucket's ``Errors`` (``{"GetBucketPolicy": "Unknown: ..."}``); an access point's likewise. IAM has no
+per-entity errors, so an unknown IAM value is named in the account's ``errors`` under a key starting with
+``iam:`` (``iam:Role/deployer/AssumeRolePolicyDocument``), which tells consumers that the account's IAM is
+not completely known. Anything that cannot be placed at all (a bucket policy whose bucket is unknown) is
+named in the account's ``errors`` under ``<kind>:<resource address>``.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Iterable
+
+from ..errors import InputError, Place
+from .locations import Sel, to_pointer
+from .values import Loc, PDict, PList, PStr, Unknown, first_unknown, parse_json_with_positions, plain
+
+DEFAULT_ACCOUNT_ID = "123456789012"
+FORMAT = "s3audit.snapshot/v1"
+
+# The API whose response each bucket key holds: an unknown key is reported under its API's name.
+BUCKET_API = {
+    "Region": "GetBucketLocation", "Policy": "GetBucketPolicy", "Acl": "GetBucketAcl",
+    "PublicAccessBlock": "GetPublicAccessBlock", "OwnershipControls": "GetBucketOwnershipControls",
+    "Encryption": "GetBucketEncryption", "Versioning": "GetBucketVersioning", "Logging": "GetBucketLogging",
+    "Tags": "GetBucketTagging", "Lifecycle": "GetBucketLifecycleConfiguration",
+    "ObjectLock": "GetObjectLockConfiguration", "Replication": "GetBucketReplication",
+    "Website": "GetBucketWebsite",
+}
+ACCESS_POINT_API = {"Policy": "GetAccessPointPolicy", "PublicAccessBlock": "GetAccessPoint"}
+
+
+def creation_defaults() -> dict:
+    """What S3 sets on every bucket it creates today when the request does not say otherwise.
+
+    https://docs.aws.amazon.com/AmazonS3/latest/userguide/create-bucket-overview.html (since April 2023 new
+    buckets have all four Block Public Access settings on and Object Ownership BucketOwnerEnforced) and
+    https://docs.aws.amazon.com/AmazonS3/latest/userguide/default-bucket-encryption.html (since January 2023
+    every bucket has SSE-S3 as its base level of encryption).
+    """
+    return {
+        "PublicAccessBlock": {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True,
+                              "RestrictPublicBuckets": True},
+        "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
+        "Encryption": {"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"},
+                                  "BucketKeyEnabled": False}]},
+    }
+
+
+def apply_creation_defaults(bucket: dict) -> None:
+    """Fill what a newly created bucket gets by default, where the change neither sets it nor leaves it unknown."""
+    unknown = set(bucket.get("Errors") or {})
+    for key, value in creation_defaults().items():
+        if key not in bucket and BUCKET_API[key] not in unknown:
+            bucket[key] = value
+
+
+def unknown_text(u: Unknown) -> str:
+    return f"Unknown: {u.reason}"
+
+
+def owner_placeholder(account_id: str) -> str:
+    """The canonical user id of the bucket owner is not in IaC; this stands for it (never a real id)."""
+    return f"<canonical-user-of-{account_id}>"
+
+
+# Canned ACLs as the grants S3 writes for them.
+# https://docs.aws.amazon.com/AmazonS3/latest/userguide/acl-overview.html#canned-acl
+_ALL_USERS = {"Type": "Group", "URI": "http://acs.amazonaws.com/groups/global/AllUsers"}
+_AUTH_USERS = {"Type": "Group", "URI": "http://acs.amazonaws.com/groups/global/AuthenticatedUsers"}
+_LOG_DELIVERY = {"Type": "Group", "URI": "http://acs.amazonaws.com/groups/s3/LogDelivery"}
+# aws-exec-read grants READ to Amazon EC2 (to GET AMI bundles); the canonical id is AWS's, not in IaC.
+_EC2 = {"Type": "CanonicalUser", "ID": "<amazon-ec2-aws-exec-read>"}
+CANNED_ACL_GRANTS: dict[str, list[tuple[dict, str]]] = {
+    "private": [],
+    "public-read": [(_ALL_USERS, "READ")],
+    "public-read-write": [(_ALL_USERS, "READ"), (_ALL_USERS, "WRITE")],
+    "aws-exec-read": [(_EC2, "READ")],
+    "authenticated-read": [(_AUTH_USERS, "READ")],
+    # Object-only canned ACLs: "If you specify this canned ACL when creating a bucket, Amazon S3 ignores it."
+    "bucket-owner-read": [],
+    "bucket-owner-full-control": [],
+    "log-delivery-write": [(_LOG_DELIVERY, "WRITE"), (_LOG_DELIVERY, "READ_ACP")],
+}
+
+
+def canned_acl(name: str, account_id: str) -> dict | None:
+    """The ``GetBucketAcl`` body S3 returns for a bucket given canned ACL ``name``; None if not a canned ACL."""
+    extra = CANNED_ACL_GRANTS.get(name)
+    if extra is None:
+        return None
+    owner = {"ID": owner_placeholder(account_id)}
+    grants = [{"Grantee": {"Type": "CanonicalUser", **owner}, "Permission": "FULL_CONTROL"}]
+    grants += [{"Grantee": dict(g), "Permission": p} for g, p in extra]
+    return {"Owner": owner, "Grants": grants}
+
+
+class Policy:
+    """A decoded policy document, or the reason it is unknown."""
+
+    __slots__ = ("doc", "unknown")
+
+    def __init__(self, doc: Any = None, unknown: Unknown | None = None):
+        self.doc, self.unknown = doc, unknown
+
+
+def decode_policy(value: Any, where: Loc | None, what: str = "policy", fallback_file: str | None = None) -> Policy | None:
+    """Turn a policy value (object, JSON text, jsonencode result) into a document; None when absent.
+
+    JSON text that is not valid JSON is an InputError at the position of the text (the provider or
+    CloudFormation would reject it at plan/deploy time).
+    """
+    if value is None or value == "":
+        return None
+    if isinstance(value, Unknown):
+        return Policy(unknown=value)
+    if isinstance(value, PStr) and value.encoded is not None:
+        value = value.encoded
+    if isinstance(value, str):
+        at = value.pos if isinstance(value, PStr) and value.pos else where
+        text = str(value)
+        if at is None:  # no source position (a plan without its configuration): plain JSON, no positions
+            try:
+                value = json.loads(text)
+            except ValueError as exc:
+                raise InputError(f"{what} is not valid JSON ({exc})", Place(fallback_file)) from None
+        else:
+            try:
+                value = parse_json_with_positions(text, at.file, at.line, at.column)
+            except InputError as exc:
+                if isinstance(value, PStr) and value.pos:
+                    raise
+                raise InputError(f"{what} is not valid JSON ({exc.message.removeprefix('invalid JSON: ')})",
+                                 Place(at.file, at.line, at.column)) from None
+    u = first_unknown(value)
+    if u is not None:
+        return Policy(unknown=u)
+    if not isinstance(value, dict):
+        place = Place(where.file, where.line, where.column) if where else Place(fallback_file)
+        raise InputError(f"{what} must be a JSON object", place)
+    return Policy(doc=value)
+
+
+class SnapshotBuilder:
+    def __init__(self, kind: str, detail: str, account_id: str = DEFAULT_ACCOUNT_ID, file: str | None = None):
+        self.kind, self.detail, self.account_id = kind, detail, account_id
+        self.file = file  # named in errors about values that have no position of their own
+        self.buckets: dict[str, dict] = {}
+        self.created_buckets: set[str] = set()
+        self.access_points: dict[str, dict] = {}
+        self.account_pab: Any = None
+        self.account_pab_set = False
+        self.roles: dict[str, dict] = {}
+        self.users: dict[str, dict] = {}
+        self.groups: dict[str, dict] = {}
+        self.policies: dict[str, dict] = {}  # by ARN
+        self.org_policies: dict[str, dict] = {}  # by Id
+        self.account_errors: dict[str, str] = {}
+        self.org_errors: dict[str, str] = {}
+        self._locs: list[tuple[tuple, Loc]] = []
+
+    # -- locations --------------------------------------------------------------------------------------
+    def _account(self) -> tuple:
+        return ("accounts", Sel("id", self.account_id))
+
+    def locate(self, path: tuple, loc: Loc | None) -> None:
+        if loc is not None:
+            self._locs.append((path, loc))
+
+    def locate_policy(self, path: tuple, policy: Policy, loc: Loc | None) -> None:
+        """The document's own position (or the attribute's) and each statement's."""
+        doc = policy.doc
+        self.locate(path, getattr(doc, "pos", None) or loc)
+        statements = doc.get("Statement") if isinstance(doc, dict) else None
+        if isinstance(statements, list):
+            for i, s in enumerate(statements):
+                self.locate(path + ("Statement", i), getattr(s, "pos", None) or loc)
+        elif isinstance(statements, dict):
+            self.locate(path + ("Statement",), getattr(statements, "pos", None) or loc)
+
+    # -- S3 ---------------------------------------------------------------------------------------------
+    def bucket_path(self, name: str) -> tuple:
+        return self._account() + ("s3", "buckets", Sel("Name", name))
+
+    def bucket(self, name: str, loc: Loc | None = None, *, created: bool = False,
+               name_unknown: str | None = None) -> dict:
+        """The bucket called ``name``, made on first mention. ``name_unknown`` says why ``name`` is a placeholder."""
+        b = self.buckets.get(name)
+        if b is None:
+            b = self.buckets[name] = {"Name": name}
+        if created:
+            self.created_buckets.add(name)
+            self.locate(self.bucket_path(name), loc)
+        if name_unknown:
+            b.setdefault("Errors", {})["ListBuckets"] = (
+                f"Unknown: {name_unknown}; `{name}` stands for that name")
+        return b
+
+    def set_bucket(self, name: str, key: str, value: Any, loc: Loc | None) -> None:
+        """Set one bucket value; an Unknown anywhere inside makes the whole value unknown."""
+        b = self.bucket(name)
+        api = BUCKET_API.get(key, key)
+        u = first_unknown(value)
+        if u is not None:
+            b.pop(key, None)
+            b.setdefault("Errors", {})[api] = unknown_text(u)
+        else:
+            b[key] = plain(value)
+            if b.get("Errors"):
+                b["Errors"].pop(api, None)
+                if not b["Errors"]:
+                    del b["Errors"]
+        self.locate(self.bucket_path(name) + (key,), loc)
+
+    def set_bucket_policy(self, name: str, value: Any, loc: Loc) -> None:
+        pol = decode_policy(value, loc, "bucket policy", self.file)
+        if pol is None:
+            return
+        if pol.unknown is not None:
+            self.set_bucket(name, "Policy", pol.unknown, loc)
+            return
+        self.set_bucket(name, "Policy", pol.doc, loc)
+        self.locate_policy(self.bucket_path(name) + ("Policy",), pol, loc)
+
+    def unplaced(self, address: str, reason: str) -> None:
+        self.account_errors[f"{self.kind}:{address}"] = f"Unknown: {reason}"
+
+    def access_point(self, name: str, entry: dict, policy: Any, loc: Loc) -> None:
+        ap = {"Name": name, **{k: plain(v) for k, v in entry.items() if first_unknown(v) is None}}
+        path = self._account() + ("s3", "access_points", Sel("Name", name))
+        for k, v in entry.items():
+            u = first_unknown(v)
+            if u is not None:
+                ap.setdefault("Errors", {})[ACCESS_POINT_API.get(k, k)] = unknown_text(u)
+        pol = decode_policy(policy, loc, "access point policy", self.file)
+        if pol is not None and pol.unknown is not None:
+            ap.setdefault("Errors", {})["GetAccessPointPolicy"] = unknown_text(pol.unknown)
+        elif pol is not None:
+            ap["Policy"] = plain(pol.doc)
+            self.locate_policy(path + ("Policy",), pol, loc)
+        self.access_points[name] = ap
+        self.locate(path, loc)
+
+    def set_account_public_access_block(self, value: Any, loc: Loc) -> None:
+        u = first_unknown(value)
+        if u is not None:
+            self.account_errors["s3control:GetPublicAccessBlock"] = unknown_text(u)
+        else:
+            self.account_pab = plain(value)
+            self.account_pab_set = True
+            self.locate(self._account() + ("s3", "public_access_block"), loc)
+
+    # -- IAM --------------------------------------------------------------------------------------------
+    def iam_arn(self, kind: str, name: str, path: str | None = "/") -> str:
+        return f"arn:aws:iam::{self.account_id}:{kind}{path or '/'}{name}"
+
+    def _entity(self, table: dict, list_key: str, name_key: str, name: str, kind: str, path: str | None,
+                loc: Loc | None, arn: str | None = None) -> dict:
+        e = table.get(name)
+        if e is None:
+            e = table[name] = {name_key: name, "Arn": arn or self.iam_arn(kind, name, path), "Path": path or "/"}
+        elif path and e.get("Path") != path:
+            e["Path"], e["Arn"] = path, arn or self.iam_arn(kind, name, path)
+        elif arn:
+            e["Arn"] = arn
+        self.locate(self._account() + ("iam", list_key, Sel(name_key, name)), loc)
+        return e
+
+    def role(self, name: str, path: str | None = "/", loc: Loc | None = None, arn: str | None = None) -> dict:
+        return self._entity(self.roles, "RoleDetailList", "RoleName", name, "role", path, loc, arn)
+
+    def user(self, name: str, path: str | None = "/", loc: Loc | None = None, arn: str | None = None) -> dict:
+        return self._entity(self.users, "UserDetailList", "UserName", name, "user", path, loc, arn)
+
+    def group(self, name: str, path: str | None = "/", loc: Loc | None = None, arn: str | None = None) -> dict:
+        return self._entity(self.groups, "GroupDetailList", "GroupName", name, "group", path, loc, arn)
+
+    _ENTITY = {"role": ("roles", "RoleDetailList", "RoleName", "RolePolicyList", "Role"),
+               "user": ("users", "UserDetailList", "UserName", "UserPolicyList", "User"),
+               "group": ("groups", "GroupDetailList", "GroupName", "GroupPolicyList", "Group")}
+
+    def _entity_path(self, kind: str, name: str) -> tuple:
+        _, list_key, name_key, _, _ = self._ENTITY[kind]
+        return self._account() + ("iam", list_key, Sel(name_key, name))
+
+    def trust_policy(self, role_name: str, value: Any, loc: Loc) -> None:
+        pol = decode_policy(value, loc, "trust policy", self.file)
+        role = self.roles[role_name]
+        if pol is None:
+            return
+        if pol.unknown is not None:
+            role.pop("AssumeRolePolicyDocument", None)
+            self.account_errors[f"iam:Role/{role_name}/AssumeRolePolicyDocument"] = unknown_text(pol.unknown)
+            return
+        role["AssumeRolePolicyDocument"] = plain(pol.doc)
+        self.locate_policy(self._entity_path("role", role_name) + ("AssumeRolePolicyDocument",), pol, loc)
+
+    def inline_policy(self, kind: str, entity: str, policy_name: str, value: Any, loc: Loc) -> None:
+        table_name, _, _, list_key, label = self._ENTITY[kind]
+        e = getattr(self, table_name)[entity]
+        pol = decode_policy(value, loc, "inline policy", self.file)
+        if pol is None:
+            return
+        items = e.setdefault(list_key, [])
+        items[:] = [p for p in items if p.get("PolicyName") != policy_name]
+        if pol.unknown is not None:
+            self.account_errors[f"iam:{label}/{entity}/{list_key}/{policy_name}"] = unknown_text(pol.unknown)
+            return
+        items.append({"PolicyName": policy_name, "PolicyDocument": plain(pol.doc)})
+        self.locate_policy(self._entity_path(kind, entity) + (list_key, Sel("PolicyName", policy_name),
+                                                              "PolicyDocument"), pol, loc)
+        self.locate(self._entity_path(kind, entity) + (list_key, Sel("PolicyName", policy_name)), loc)
+
+    def attach(self, kind: str, entity: str, policy_arn: str, loc: Loc | None) -> None:
+        table_name = self._ENTITY[kind][0]
+        e = getattr(self, table_name)[entity]
+        items = e.setdefault("AttachedManagedPolicies", [])
+        if not any(p.get("PolicyArn") == policy_arn for p in items):
+            items.append({"PolicyName": policy_arn.rsplit("/", 1)[-1], "PolicyArn": policy_arn})
+        self.locate(self._entity_path(kind, entity) + ("AttachedManagedPolicies", Sel("PolicyArn", policy_arn)),
+                    loc)
+
+    def boundary(self, kind: str, entity: str, arn: Any, loc: Loc | None) -> None:
+        if arn is None or arn == "":
+            return
+        table_name, _, _, _, label = self._ENTITY[kind]
+        e = getattr(self, table_name)[entity]
+        if isinstance(arn, Unknown):
+            self.account_errors[f"iam:{label}/{entity}/PermissionsBoundary"] = unknown_text(arn)
+            return
+        e["PermissionsBoundary"] = {"PermissionsBoundaryType": "Policy", "PermissionsBoundaryArn": str(arn)}
+        self.locate(self._entity_path(kind, entity) + ("PermissionsBoundary",), loc)
+
+    def tags(self, kind: str, entity: str, tags: Any) -> None:
+        if not tags or first_unknown(tags) is not None or not isinstance(tags, dict):
+            return
+        e = getattr(self, self._ENTITY[kind][0])[entity]
+        e["Tags"] = [{"Key": str(k), "Value": str(v)} for k, v in tags.items()]
+
+    def add_to_group(self, user: str, group: str, loc: Loc | None) -> None:
+        u = self.users.get(user) or self.user(user)
+        groups = u.setdefault("GroupList", [])
+        if group not in groups:
+            groups.append(group)
+        self.locate(self._entity_path("user", user) + ("GroupList",), loc)
+
+    def managed_policy(self, arn: str, name: str, path: str | None, value: Any, loc: Loc) -> None:
+        entry = {"PolicyName": name, "Arn": arn, "Path": path or "/", "DefaultVersionId": "v1",
+                 "IsAttachable": True}
+        base = self._account() + ("iam", "Policies", Sel("Arn", arn))
+        pol = decode_policy(value, loc, "managed policy", self.file)
+        if pol is not None and pol.unknown is not None:
+            self.account_errors[f"iam:Policy/{arn}/Document"] = unknown_text(pol.unknown)
+            entry["PolicyVersionList"] = []
+        elif pol is not None:
+            entry["PolicyVersionList"] = [{"Document": plain(pol.doc), "VersionId": "v1",
+                                           "IsDefaultVersion": True}]
+            self.locate_policy(base + ("PolicyVersionList", Sel("VersionId", "v1"), "Document"), pol, loc)
+        self.policies[arn] = entry
+        self.locate(base, loc)
+
+    # -- Organizations ----------------------------------------------------------------------------------
+    def org_policy(self, policy_id: str, name: str, ptype: str, value: Any, loc: Loc) -> None:
+        pol = decode_policy(value, loc, "organization policy", self.file)
+        path = ("organization", "policies", Sel("Id", policy_id))
+        entry = self.org_policies.setdefault(policy_id, {"Id": policy_id, "Targets": []})
+        entry.update({"Name": name, "Type": ptype})
+        if pol is None or pol.unknown is not None:
+            reason = pol.unknown.reason if pol is not None else "the policy has no content"
+            self.org_errors[f"organizations:DescribePolicy/{policy_id}"] = f"Unknown: {reason}"
+            entry["Document"] = {}
+        else:
+            entry["Document"] = plain(pol.doc)
+            self.locate_policy(path + ("Document",), pol, loc)
+        self.locate(path, loc)
+
+    def org_attach(self, policy_id: str, target: str, loc: Loc | None) -> None:
+        entry = self.org_policies.setdefault(policy_id, {"Id": policy_id, "Targets": []})
+        if target not in entry["Targets"]:
+            entry["Targets"].append(target)
+        self.locate(("organization", "policies", Sel("Id", policy_id), "Targets"), loc)
+
+    # -- result -----------------------------------------------------------------------------------------
+    def finish(self, *, taken_at: str | None = None) -> dict:
+        """The snapshot (with ``locations``), without creation defaults (see ``apply_creation_defaults``)."""
+        iam: dict[str, Any] = {}
+        if self.users:
+            iam["UserDetailList"] = list(self.users.values())
+        if self.groups:
+            iam["GroupDetailList"] = list(self.groups.values())
+        if self.roles:
+            iam["RoleDetailList"] = list(self.roles.values())
+        if self.policies:
+            iam["Policies"] = list(self.policies.values())
+        s3: dict[str, Any] = {}
+        if self.account_pab_set:
+            s3["public_access_block"] = self.account_pab
+        s3["buckets"] = list(self.buckets.values())
+        if self.access_points:
+            s3["access_points"] = list(self.access_points.values())
+        account: dict[str, Any] = {"id": self.account_id, "iam": iam, "s3": s3}
+        if self.account_errors:
+            account["errors"] = dict(sorted(self.account_errors.items()))
+        snap: dict[str, Any] = {
+            "format": FORMAT,
+            "taken_at": taken_at or datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "source": {"kind": self.kind, "detail": self.detail},
+        }
+        if self.org_policies or self.org_errors:
+            org: dict[str, Any] = {"policies": [p for p in self.org_policies.values() if "Document" in p]}
+            dangling = [p for p in self.org_policies.values() if "Document" not in p]
+            for p in dangling:  # attached here, defined elsewhere: not ours to describe
+                self.org_errors.setdefault(f"organizations:DescribePolicy/{p['Id']}",
+                                           "Unknown: the policy is attached here but defined elsewhere")
+            if self.org_errors:
+                org["errors"] = dict(sorted(self.org_errors.items()))
+            snap["organization"] = org
+        snap["accounts"] = [account]
+        snap["locations"] = resolve_locations(snap, self._locs)
+        return snap
+
+
+@dataclass
+class IacPart:
+    """What one IaC input yields: its snapshot (without creation defaults) and the buckets it creates."""
+
+    snapshot: dict
+    created_buckets: set[str]
+
+
+def note_unknown_managed_policies(builder: SnapshotBuilder) -> None:
+    """Policies attached here but defined elsewhere (AWS managed ones, say): their documents are unknown."""
+    for table in (builder.roles, builder.users, builder.groups):
+        for e in table.values():
+            for p in e.get("AttachedManagedPolicies", []):
+                arn = p["PolicyArn"]
+                if arn not in builder.policies:
+                    builder.account_errors.setdefault(
+                        f"iam:Policy/{arn}/Document",
+                        f"Unknown: the document of managed policy `{arn}` is not in this input")
+
+
+def resolve_locations(snap: dict, locs: Iterable[tuple[tuple, Loc]]) -> dict:
+    """Logical paths -> JSON pointers of ``snap``; the first position given for a pointer wins."""
+    out: dict[str, dict] = {}
+    for path, loc in locs:
+        pointer = to_pointer(snap, path)
+        if pointer is not None and pointer not in out:
+            out[pointer] = loc.as_json()
+    return dict(sorted(out.items(), key=lambda kv: _pointer_key(kv[0])))
+
+
+def _pointer_key(pointer: str) -> list:
+    return [(0, int(t), "") if t.isdigit() else (1, 0, t) for t in pointer.split("/")]
+
+
+def dumps(snapshot: dict) -> str:
+    return json.dumps(snapshot, indent=2, sort_keys=False) + "\n"
+
+
+__all__ = ["SnapshotBuilder", "decode_policy", "apply_creation_defaults", "creation_defaults", "canned_acl",
+           "DEFAULT_ACCOUNT_ID", "Policy", "PDict", "PList"]

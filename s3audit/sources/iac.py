@@ -1,0 +1,119 @@
+"""One entry point for the pre-merge check: IaC inputs (and optionally the live estate) -> one snapshot.
+
+``load_iac`` reads Terraform configuration directories, Terraform plan JSON files and CloudFormation
+templates, combines what they propose, and either overlays it on the live snapshot (``overlay.overlay``)
+or, without one, treats every bucket the inputs create as new (S3's creation defaults fill what they do
+not set). It returns the snapshot and its ``locations`` map (JSON pointer -> file, line, column).
+
+Account id: IaC does not say which account it deploys to. With a live snapshot the inputs are taken to
+target its first account (or ``account_id``, which must then be one of the live accounts to overlay on
+it); without one, ``account_id``, else for a plan the account its IAM ARNs show, else the placeholder
+``123456789012``. The id appears in the ARNs the
+readers compute (``aws_iam_role.x.arn``, ``!GetAtt Role.Arn``, ``AWS::AccountId``).
+"""
+from __future__ import annotations
+
+import os
+from typing import Iterable
+
+from ..errors import InputError, Place
+from .builder import DEFAULT_ACCOUNT_ID, IacPart, apply_creation_defaults
+
+
+def classify(path: str) -> str:
+    """``terraform`` (a directory, .tf or .tfvars file), ``terraform-plan`` or ``cloudformation``, by content."""
+    if os.path.isdir(path) or path.endswith((".tf", ".tfvars")):
+        return "terraform"
+    from ..fileio import read_text
+    text = read_text(path)
+    head = text.lstrip()[:4096]
+    if head.startswith("{") and '"format_version"' in head and (
+            '"planned_values"' in text or '"resource_changes"' in text):
+        return "terraform-plan"
+    return "cloudformation"
+
+
+def looks_like_iac(path: str) -> bool:
+    """Whether a file the pre-commit hook passes is Terraform, a plan or a CloudFormation template.
+
+    JSON and YAML files are common in a repository; only templates (a ``Resources`` mapping, or
+    ``AWSTemplateFormatVersion``) and plans are read, the rest are not s3audit's business.
+    """
+    if path.endswith((".tf", ".tfvars")) or os.path.isdir(path):
+        return True
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            head = fh.read(65536)
+    except OSError:
+        return False
+    if head.lstrip().startswith("{"):
+        return ('"format_version"' in head and ('"planned_values"' in head or '"resource_changes"' in head)) or (
+            '"Resources"' in head and '"AWS::' in head) or '"AWSTemplateFormatVersion"' in head
+    import re
+    return bool(re.search(r"^AWSTemplateFormatVersion\s*:", head, re.M) or (
+        re.search(r"^Resources\s*:", head, re.M) and "AWS::" in head))
+
+
+def load_part(kind: str, path: str, *, account_id: str | None, terraform_dir: str | None = None,
+              region: str | None = None, parameters: dict | None = None) -> IacPart:
+    if kind == "terraform":
+        from .terraform import load_terraform_dir
+        return load_terraform_dir(path if os.path.isdir(path) else os.path.dirname(path) or ".",
+                                  account_id=account_id or DEFAULT_ACCOUNT_ID)
+    if kind == "terraform-plan":
+        from .terraform import load_terraform_plan
+        return load_terraform_plan(path, terraform_dir=terraform_dir, account_id=account_id)
+    if kind == "cloudformation":
+        from .cloudformation import load_cloudformation
+        return load_cloudformation(path, account_id=account_id or DEFAULT_ACCOUNT_ID, region=region,
+                                   parameters=parameters)
+    raise InputError(f"unknown kind of IaC input `{kind}`", Place(path))
+
+
+def load_iac(paths: Iterable[str] = (), *, terraform: Iterable[str] = (), terraform_plans: Iterable[str] = (),
+             cloudformation: Iterable[str] = (), live: dict | None = None, account_id: str | None = None,
+             terraform_dir: str | None = None, region: str | None = None,
+             parameters: dict | None = None) -> tuple[dict, dict]:
+    """Read IaC inputs into one snapshot (overlaid on ``live`` when given); returns (snapshot, locations).
+
+    ``paths`` are classified by ``classify``; ``terraform``/``terraform_plans``/``cloudformation`` name
+    the kind explicitly. Several .tf files of one directory count once. ``terraform_dir`` is where plans'
+    configuration lives (default: each plan's own directory); ``region`` and ``parameters`` apply to
+    CloudFormation templates (a template does not say its region).
+    """
+    if account_id is None:
+        accounts = (live or {}).get("accounts") or []
+        if accounts and isinstance(accounts[0].get("id"), str):
+            account_id = accounts[0]["id"]
+    inputs: list[tuple[str, str]] = [(classify(p), p) for p in paths]
+    inputs += [("terraform", p) for p in terraform]
+    inputs += [("terraform-plan", p) for p in terraform_plans]
+    inputs += [("cloudformation", p) for p in cloudformation]
+    seen_dirs: set[str] = set()
+    parts: list[IacPart] = []
+    for kind, path in inputs:
+        if kind == "terraform":
+            d = os.path.normpath(path if os.path.isdir(path) else os.path.dirname(path) or ".")
+            if d in seen_dirs:
+                continue
+            seen_dirs.add(d)
+            path = d
+        parts.append(load_part(kind, path, account_id=account_id, terraform_dir=terraform_dir, region=region,
+                               parameters=parameters))
+    if not parts:
+        raise InputError("no Terraform configuration, plan or CloudFormation template was given")
+    from .overlay import merge
+    proposed = parts[0].snapshot
+    created = set(parts[0].created_buckets)
+    for part in parts[1:]:
+        proposed = merge(proposed, part.snapshot, new_bucket_defaults=False)
+        created |= part.created_buckets
+    if live is not None:
+        result = merge(live, proposed, new_bucket_defaults=True)
+    else:
+        result = proposed
+        for acct in result.get("accounts") or []:
+            for bucket in (acct.get("s3") or {}).get("buckets") or []:
+                if bucket.get("Name") in created:
+                    apply_creation_defaults(bucket)
+    return result, result.get("locations") or {}

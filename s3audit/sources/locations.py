@@ -1,0 +1,85 @@
+"""Pointers into a snapshot that survive reordering: logical paths.
+
+The ``locations`` map of an IaC snapshot is keyed by JSON pointers (``/accounts/0/s3/buckets/2``). A pointer
+is only meaningful for one arrangement of the lists; a *logical path* names list elements by their
+identity instead (``("accounts", Sel("id", "1234..."), "s3", "buckets", Sel("Name", "logs"))``), so it can
+be carried from one snapshot to another (the producer's own build, or the overlay on a live estate) and
+turned back into a pointer there.
+"""
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+from ..errors import pointer_join
+
+
+class Sel(NamedTuple):
+    """Select the element of a list whose ``field`` equals ``value``."""
+
+    field: str
+    value: Any
+
+
+# Which field identifies an element of a snapshot list, tried in this order; lists of elements with
+# none of them (statements, grants, rules) are addressed by index.
+IDENTITY_FIELDS = ("id", "Name", "RoleName", "UserName", "GroupName", "Arn", "PolicyArn", "PolicyName", "Id",
+                   "VersionId")
+
+
+def identity(element: Any) -> Sel | None:
+    if isinstance(element, dict):
+        for field in IDENTITY_FIELDS:
+            value = element.get(field)
+            if isinstance(value, str):
+                return Sel(field, value)
+    return None
+
+
+def to_pointer(doc: Any, path: tuple) -> str | None:
+    """The JSON pointer of ``path`` in ``doc``, or None when some step does not exist there."""
+    pointer, node = "", doc
+    for step in path:
+        if isinstance(step, Sel):
+            if not isinstance(node, list):
+                return None
+            for i, element in enumerate(node):
+                if isinstance(element, dict) and element.get(step.field) == step.value:
+                    pointer, node = pointer_join(pointer, i), element
+                    break
+            else:
+                return None
+        elif isinstance(step, int):
+            if not isinstance(node, list) or not 0 <= step < len(node):
+                return None
+            pointer, node = pointer_join(pointer, step), node[step]
+        else:
+            if not isinstance(node, dict) or step not in node:
+                return None
+            pointer, node = pointer_join(pointer, step), node[step]
+    return pointer
+
+
+def to_logical(doc: Any, pointer: str) -> tuple | None:
+    """The logical path of a JSON pointer in ``doc`` (list elements by identity), or None if it dangles."""
+    if pointer == "":
+        return ()
+    if not pointer.startswith("/"):
+        return None
+    path: list = []
+    node = doc
+    for raw in pointer[1:].split("/"):
+        token = raw.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, list):
+            if not token.isdigit() or int(token) >= len(node):
+                return None
+            element = node[int(token)]
+            path.append(identity(element) or int(token))
+            node = element
+        elif isinstance(node, dict):
+            if token not in node:
+                return None
+            path.append(token)
+            node = node[token]
+        else:
+            return None
+    return tuple(path)

@@ -1,0 +1,218 @@
+"""Overlay a proposed change (an IaC snapshot) on the live estate (a snapshot): pure, dicts in, dict out.
+
+What the proposed snapshot declares replaces the live value; what it does not mention stays as it is
+live; what is new is added. That is how Terraform and CloudFormation changes behave: a role's
+``aws_iam_role_policy`` adds or replaces one inline policy and leaves the others, a bucket's split-out
+``aws_s3_bucket_policy`` replaces the policy and nothing else. In detail:
+
+* accounts match by ``id``; an account only in the proposal is added.
+* buckets match by ``Name``: each key the proposal sets replaces the live key (and clears the live
+  ``Errors`` entry of its API); the proposal's ``Errors`` entries (values unknown until apply) replace
+  the live value with "unknown". A bucket not live is created, so S3's creation defaults fill what the
+  proposal does not set (builder.creation_defaults). A canned ACL's placeholder owner takes the live
+  bucket's owner.
+* access points match by ``Name`` and are replaced whole; the account's Block Public Access is replaced
+  when the proposal sets it.
+* roles, users and groups match by name: scalar keys (trust policy, path, boundary, tags) are replaced,
+  inline policies merge by ``PolicyName``, attached policies and group memberships are added.
+  A proposal's unknown trust or inline policy (named in the account's ``errors``) removes the live one.
+* managed policies match by ``Arn`` and are replaced; organization policies match by ``Id``.
+* ``locations``: the proposal's pointers are re-pointed to where the same objects are in the result;
+  live locations (if any) are kept and re-pointed too; the proposal's win where both have one.
+
+Deletions (a resource the change destroys) are not represented in a snapshot and so not applied.
+"""
+from __future__ import annotations
+
+import copy
+import re
+
+from .builder import BUCKET_API, apply_creation_defaults, owner_placeholder
+from .locations import to_logical, to_pointer
+
+_ENTITIES = (("RoleDetailList", "RoleName", "RolePolicyList", "Role"),
+             ("UserDetailList", "UserName", "UserPolicyList", "User"),
+             ("GroupDetailList", "GroupName", "GroupPolicyList", "Group"))
+_ENTITY_SCALARS = ("Arn", "Path", "AssumeRolePolicyDocument", "PermissionsBoundary", "Tags", "RoleId", "UserId",
+                   "GroupId", "CreateDate")
+
+
+def overlay(live: dict, proposed: dict) -> dict:
+    """The live snapshot with the proposed resources applied (see the module docstring)."""
+    return merge(live, proposed, new_bucket_defaults=True)
+
+
+def merge(base: dict, top: dict, *, new_bucket_defaults: bool) -> dict:
+    """``top`` applied on ``base``; with ``new_bucket_defaults`` a bucket not in ``base`` gets S3's creation
+    defaults (it is being created); without, buckets are merged as they are (combining two proposals)."""
+    result = copy.deepcopy(base)
+    base_locs = [(to_logical(base, p), loc) for p, loc in (base.get("locations") or {}).items()]
+    top_locs = [(to_logical(top, p), loc) for p, loc in (top.get("locations") or {}).items()]
+    accounts = result.setdefault("accounts", [])
+    for acct in top.get("accounts") or []:
+        target = next((a for a in accounts if a.get("id") == acct.get("id")), None)
+        if target is None:
+            target = {"id": acct["id"], "iam": {}, "s3": {}}
+            accounts.append(target)
+        _merge_account(target, acct, new_bucket_defaults)
+    if top.get("organization"):
+        _merge_org(result, top["organization"])
+    source_top, source_base = top.get("source") or {}, base.get("source") or {}
+    if source_top:
+        detail = source_top.get("detail") or source_top.get("kind", "")
+        under = source_base.get("detail") or source_base.get("kind")
+        result["source"] = {"kind": source_top.get("kind", "manual"),
+                            "detail": f"{detail} over {under}" if under else detail}
+    locations: dict[str, dict] = {}
+    for path, loc in top_locs + base_locs:
+        if path is None:
+            continue
+        pointer = to_pointer(result, path)
+        if pointer is not None and pointer not in locations:
+            locations[pointer] = dict(loc)
+    if locations:
+        result["locations"] = dict(sorted(locations.items()))
+    else:
+        result.pop("locations", None)
+    return result
+
+
+def _merge_account(target: dict, acct: dict, new_bucket_defaults: bool) -> None:
+    s3_t = target.setdefault("s3", {})
+    s3_p = acct.get("s3") or {}
+    if "public_access_block" in s3_p:
+        s3_t["public_access_block"] = copy.deepcopy(s3_p["public_access_block"])
+    buckets = s3_t.setdefault("buckets", [])
+    for pb in s3_p.get("buckets") or []:
+        lb = next((b for b in buckets if b.get("Name") == pb.get("Name")), None)
+        if lb is None:
+            nb = copy.deepcopy(pb)
+            if new_bucket_defaults:
+                apply_creation_defaults(nb)
+            buckets.append(nb)
+        else:
+            _merge_bucket(lb, pb, acct.get("id", ""))
+    if s3_p.get("access_points"):
+        aps = s3_t.setdefault("access_points", [])
+        for ap in s3_p["access_points"]:
+            aps[:] = [x for x in aps if x.get("Name") != ap.get("Name")]
+            aps.append(copy.deepcopy(ap))
+
+    iam_t = target.setdefault("iam", {})
+    iam_p = acct.get("iam") or {}
+    for list_key, name_key, inline_key, _ in _ENTITIES:
+        for pe in iam_p.get(list_key) or []:
+            entities = iam_t.setdefault(list_key, [])
+            le = next((e for e in entities if e.get(name_key) == pe.get(name_key)), None)
+            if le is None:
+                entities.append(copy.deepcopy(pe))
+                continue
+            for k in _ENTITY_SCALARS:
+                if k in pe:
+                    le[k] = copy.deepcopy(pe[k])
+            for pol in pe.get(inline_key) or []:
+                items = le.setdefault(inline_key, [])
+                items[:] = [x for x in items if x.get("PolicyName") != pol.get("PolicyName")]
+                items.append(copy.deepcopy(pol))
+            for att in pe.get("AttachedManagedPolicies") or []:
+                items = le.setdefault("AttachedManagedPolicies", [])
+                if not any(x.get("PolicyArn") == att.get("PolicyArn") for x in items):
+                    items.append(copy.deepcopy(att))
+            for g in pe.get("GroupList") or []:
+                groups = le.setdefault("GroupList", [])
+                if g not in groups:
+                    groups.append(g)
+    for pol in iam_p.get("Policies") or []:
+        policies = iam_t.setdefault("Policies", [])
+        policies[:] = [x for x in policies if x.get("Arn") != pol.get("Arn")]
+        policies.append(copy.deepcopy(pol))
+
+    errors = dict(target.get("errors") or {})
+    for key, message in (acct.get("errors") or {}).items():
+        errors[key] = message
+        _forget_unknown(iam_t, key)
+    known_policies = {p.get("Arn") for p in iam_t.get("Policies") or [] if p.get("PolicyVersionList")}
+    for key in list(errors):
+        m = re.fullmatch(r"iam:Policy/(.+)/Document", key)
+        if m and m.group(1) in known_policies and _defined_elsewhere(errors[key]):
+            del errors[key]  # attached here, defined in the live estate
+    if errors:
+        target["errors"] = errors
+
+
+def _defined_elsewhere(message: str) -> bool:
+    return "is not in this input" in message
+
+
+def _forget_unknown(iam: dict, key: str) -> None:
+    """A value the proposal leaves unknown must not keep its live value."""
+    m = re.fullmatch(r"iam:(Role|User|Group)/([^/]+)/(.+)", key)
+    if not m:
+        return
+    kind, name, rest = m.groups()
+    list_key, name_key, inline_key, _ = next(e for e in _ENTITIES if e[3] == kind)
+    entity = next((e for e in iam.get(list_key) or [] if e.get(name_key) == name), None)
+    if entity is None:
+        return
+    if rest == "AssumeRolePolicyDocument":
+        entity.pop("AssumeRolePolicyDocument", None)
+    elif rest.startswith(inline_key + "/"):
+        pname = rest[len(inline_key) + 1:]
+        entity[inline_key] = [p for p in entity.get(inline_key) or [] if p.get("PolicyName") != pname]
+
+
+def _merge_bucket(live: dict, proposed: dict, account_id: str) -> None:
+    errors = dict(live.get("Errors") or {})
+    for key, value in proposed.items():
+        if key in ("Name", "Errors"):
+            continue
+        value = copy.deepcopy(value)
+        if key == "Acl" and isinstance(value, dict) and isinstance(live.get("Acl"), dict):
+            _adopt_owner(value, live["Acl"], account_id)
+        live[key] = value
+        errors.pop(BUCKET_API.get(key, key), None)
+    for api, message in (proposed.get("Errors") or {}).items():
+        errors[api] = message
+        field = next((k for k, a in BUCKET_API.items() if a == api), None)
+        if field is not None:
+            live.pop(field, None)
+    if errors:
+        live["Errors"] = errors
+    else:
+        live.pop("Errors", None)
+
+
+def _adopt_owner(acl: dict, live_acl: dict, account_id: str) -> None:
+    placeholder = owner_placeholder(account_id)
+    owner = live_acl.get("Owner")
+    if not isinstance(owner, dict) or "ID" not in owner:
+        return
+    if (acl.get("Owner") or {}).get("ID") == placeholder:
+        acl["Owner"] = dict(owner)
+    for g in acl.get("Grants") or []:
+        grantee = g.get("Grantee") or {}
+        if grantee.get("ID") == placeholder:
+            grantee["ID"] = owner["ID"]
+            if "DisplayName" in owner:
+                grantee["DisplayName"] = owner["DisplayName"]
+
+
+def _merge_org(result: dict, org: dict) -> None:
+    target = result.setdefault("organization", {})
+    policies = target.setdefault("policies", [])
+    for pol in org.get("policies") or []:
+        live = next((p for p in policies if p.get("Id") == pol.get("Id")), None)
+        if live is None:
+            policies.append(copy.deepcopy(pol))
+        else:
+            targets = list(dict.fromkeys(list(live.get("Targets") or []) + list(pol.get("Targets") or [])))
+            live.update(copy.deepcopy(pol))
+            live["Targets"] = targets
+    if org.get("errors"):
+        target.setdefault("errors", {}).update(org["errors"])
+    for k in ("id", "management_account", "roots", "units", "accounts"):
+        if k in org and k not in target:
+            target[k] = copy.deepcopy(org[k])
+
+
+__all__ = ["overlay", "merge"]
