@@ -130,9 +130,15 @@ EFFECT = EnumT("effect", ("Allow", "Deny"))
 POLICY_KIND = EnumT("policy kind", ("identity", "boundary", "trust", "bucket", "access-point", "scp", "rcp"))
 PRINCIPAL_KIND = EnumT("principal kind", ("user", "role", "root", "service", "federated", "anonymous"))
 NETWORK_ORIGIN = EnumT("network origin", ("Internet", "VPC"))
+# The codes of the policy linter (s3audit/iam/lint.py) and of the policy compiler's softer problems.
+LINT_CODE = EnumT("lint code", ("unknown-action", "resource-type-mismatch", "allow-not-principal",
+                                "allow-not-action-all", "public-principal", "condition-key-never-present",
+                                "redundant-statement", "principal-wildcard", "condition"))
 
 SEVERITIES = tuple(s.label for s in Severity)  # info, low, medium, high, critical
-SUBJECT_KINDS = ("bucket", "account", "principal", "access_point", "path")
+# `statement`: every statement of every policy in the snapshot (identity, boundary, trust, bucket, access
+# point, SCP, RCP), so that a hygiene finding points at the statement itself.
+SUBJECT_KINDS = ("bucket", "account", "principal", "access_point", "statement", "path")
 
 
 # --------------------------------------------------------------------------------------------- records
@@ -264,10 +270,13 @@ RECORDS: Mapping[str, Mapping[str, FieldSpec]] = {
         "owner": _f(STRING, "the ARN of what the policy is attached to", "PolicyDocument.owner"),
         "version": _f(STRING, "the policy language version, `2012-10-17`", "document.Version"),
         "statements": _f(ListT(R("statement")), "the statements, in order", "document.Statement"),
+        "label": _f(STRING, "how messages name the policy, such as `bucket policy of arn:aws:s3:::b`",
+                    "Policy.source_label"),
     },
     "statement": {
         "index": _f(NUMBER, "the statement's position in the policy, from 0", "document.Statement[i]"),
         "sid": _f(STRING, "the Sid; absent if none", "Sid"),
+        "label": _f(STRING, "the Sid, or `#` and the position when there is none", "Statement.label"),
         "effect": _f(EFFECT, "`Allow` or `Deny`", "Effect"),
         "principals": _f(ListT(STRING), "Principal values as written (`*` for any, ARNs, account ids, "
                          "service names); empty without Principal", "Principal"),
@@ -277,6 +286,19 @@ RECORDS: Mapping[str, Mapping[str, FieldSpec]] = {
         "resources": _f(ListT(STRING), "Resource values; empty with NotResource", "Resource"),
         "not_resources": _f(ListT(STRING), "NotResource values", "NotResource"),
         "conditions": _f(ListT(R("condition")), "one per operator and key", "Condition"),
+        "policy": _f(_POLICY, "the policy the statement belongs to", "the enclosing PolicyDocument"),
+        "problems": _f(ListT(R("problem")), "what the policy linter finds in this statement: unknown actions, "
+                       "resources that cannot match the actions, `NotPrincipal` or `NotAction` with `Allow`, "
+                       "public principals without conditions, condition keys never present, redundancy",
+                       "s3audit.iam.lint.lint_policy"),
+    },
+    "problem": {
+        "code": _f(LINT_CODE, "what kind of problem: `unknown-action`, `resource-type-mismatch`, "
+                   "`allow-not-principal`, `allow-not-action-all`, `public-principal`, "
+                   "`condition-key-never-present`, `redundant-statement`, `principal-wildcard`, `condition`",
+                   "LintFinding.code"),
+        "message": _f(STRING, "the problem in one sentence", "LintFinding.message"),
+        "pointer": _f(STRING, "the JSON pointer of the culprit inside the policy document", "LintFinding.pointer"),
     },
     "condition": {
         "operator": _f(STRING, "as written, such as `StringEquals` or `ForAnyValue:StringLike`", "Condition key"),
@@ -330,6 +352,8 @@ RECORDS: Mapping[str, Mapping[str, FieldSpec]] = {
         "access": _f(ACCESS_LEVEL, "the access level it grants", "graph path"),
         "hops": _f(ListT(R("hop")), "the steps, in order", "graph path edges"),
         "length": _f(NUMBER, "the number of hops", "len(hops)"),
+        "conditional": _f(BOOL, "some hop works only under request conditions (MFA, an external ID, a source "
+                          "network ...) or values the snapshot lacks", "Path.decision == 'conditional'"),
     },
     "hop": {
         "from": _f(STRING, "the ARN the step starts from", "edge source"),
@@ -337,6 +361,8 @@ RECORDS: Mapping[str, Mapping[str, FieldSpec]] = {
         "kind": _f(STRING, "how: `assume-role`, `identity-policy`, `bucket-policy`, `acl`, `access-point` ...",
                    "edge kind"),
         "reason": _f(STRING, "why the step is possible, in one line", "edge evidence"),
+        "actions": _f(ListT(STRING), "the actions that make the step possible", "edge actions"),
+        "conditional": _f(BOOL, "the step works only under request conditions or unknown values", "edge decision"),
     },
     "decision": {
         "allowed": _f(BOOL, "the request is allowed", "Decision.decision == 'allow'"),
