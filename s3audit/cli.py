@@ -84,6 +84,25 @@ def _rules(p: argparse.ArgumentParser) -> None:
     check.add_argument("--root", metavar="DIR",
                        help="the rules tree that imports must stay inside (default: the directory given, or "
                             "the nearest enclosing `rules` directory of a file)")
+    test = actions.add_parser("test", help="run the rules' test cases (NAME.tests.yaml beside NAME.s3r)",
+                              description="Run the test cases of rule files: each case is a snapshot (or a "
+                                          "fragment, or a fixture) and the findings a rule must and must not "
+                                          "produce. Exit status 1 if a case fails, 2 for bad input.")
+    test.add_argument("paths", nargs="+", metavar="PATH",
+                      help="a rule file, a tests file or a directory of them")
+    test.add_argument("--root", metavar="DIR", help="the rules tree that imports must stay inside")
+    test.add_argument("-v", "--verbose", action="store_true", help="list every case, not only the failed ones")
+    listing = actions.add_parser("list", help="print the catalogue of rules: id, severity, controls, title",
+                                 description="Print the catalogue of rules from their own metadata: the built-in "
+                                             "packs, or the rule files given.")
+    listing.add_argument("paths", nargs="*", metavar="PATH", help="rule files or directories (default: built-in)")
+    listing.add_argument("--format", choices=("text", "json"), default="text", help="output format")
+    doc = actions.add_parser("doc", help="write the catalogue of rules as Markdown",
+                             description="Write a Markdown catalogue of the rules (id, severity, controls, title, "
+                                         "rationale, remediation), generated from the rules themselves.")
+    doc.add_argument("out", metavar="OUT", help="the Markdown file to write ('-' for standard output)")
+    doc.add_argument("--rules", dest="paths", action="append", default=[], metavar="PATH",
+                     help="rule files or directories to document (repeatable; default: the built-in packs)")
 
 
 # name -> (help, argument builder). The module s3audit.commands.<name> holds run(args).
@@ -91,7 +110,7 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
     "collect": ("read IAM, S3 and the organization from AWS into a snapshot (read-only)", _collect),
     "demo": ("tour the bundled demo estate", _demo),
     "explain": ("decide whether a principal can perform an S3 action, and why", _explain),
-    "rules": ("work on rule files: check them", _rules),
+    "rules": ("work on rule files: check, test, list and document them", _rules),
 }
 
 

@@ -255,8 +255,24 @@ class _Compiler:
         for name, value in params.items():
             if name in declared:
                 self.param_values[("name", name)] = _param_value(value, declared[name].type, name)
+        self.def_graph: dict[int, bool] = {}
         for info in checked.defs:
+            self.def_graph[id(info.decl)] = self._uses_graph([info.decl.body])
             self._def(info)
+
+    def _uses_graph(self, exprs: Iterable[A.Expr]) -> bool:
+        """Whether evaluating these expressions asks the access graph (directly or through a `def`)."""
+        for top in exprs:
+            for x in A.walk(top):
+                if isinstance(x, A.Call):
+                    t = self.r.calls.get(x)
+                    if t is None:
+                        continue
+                    if t.kind == "builtin" and t.name in B.GRAPH_FUNCTIONS:
+                        return True
+                    if t.kind == "def" and self.def_graph.get(id(t.definition)):
+                        return True
+        return False
 
     # ---- parameters: the profile's value, else the declaring file's own default
     def _param(self, decl: A.ParamDecl) -> Any:
@@ -546,7 +562,7 @@ class _Compiler:
         meta = RuleMeta(
             id=rule.id.text, title=rule.title.value, severity=Severity.parse(rule.severity.text),
             controls=tuple(c.value for c in rule.controls), rationale=rule.rationale.value if rule.rationale else "",
-            remediation=rule.remediation.value if rule.remediation else "", pack=pack, file=info.file,
+            remediation=rule.remediation.value if rule.remediation else "", pack=pack, file=_display_file(info.file),
             line=rule.id.span.line if rule.id.span else 0, subject=kind)
         cr = CompiledRule(meta, kind, subject_slot)
         if kind == "path":
@@ -574,12 +590,24 @@ class _Compiler:
             cr.mode = "require" if isinstance(req, A.Require) else "forbid"
             cr.test = self.expr(req.expr, unit)
             cr.facts = [(text, self.expr(x, unit)) for text, x in _facts(req.expr, s.var.text, self.r)]
+            if kind == "statement":
+                # the linter's problems a hygiene rule asks about are its evidence
+                cr.lint_codes = frozenset(x.value for x in A.walk(req.expr)
+                                          if isinstance(x, A.StringLit) and x.value in T.LINT_CODE.values)
         cr.message = self.template(rule.message, unit)
         cr.size = unit.size
+        cr.needs_graph = kind == "path" or isinstance(req, A.ForbidPath) or self._uses_graph(A.rule_exprs(rule))
         return cr
 
 
 _NONE = object()
+
+
+def _display_file(path: str) -> str:
+    """Built-in packs are shown by their place in the package, wherever it is installed."""
+    base = builtin_rules_dir().replace("\\", "/").rstrip("/") + "/"
+    p = path.replace("\\", "/")
+    return "s3audit/rules/" + p[len(base):] if p.startswith(base) else path
 
 
 def _default_value(spec: T.ParamSpec | None) -> Any:
@@ -764,6 +792,8 @@ class CompiledRule:
         self.path_slot = 0
         self.message: Callable[[list], str] = lambda fr: ""
         self.size = 2
+        self.needs_graph = False
+        self.lint_codes: frozenset[str] = frozenset()
 
     # ---- subjects
     def _subjects(self, rt: B.Runtime) -> Iterable[Any]:
@@ -821,13 +851,13 @@ class CompiledRule:
             rt.evidence = []
             v = self.test(fr)
             if type(v) is Unknown:
-                status, missing = Status.UNKNOWN, v.reasons + (w_unknown.reasons if w_unknown else ())
+                status, missing = Status.UNKNOWN, v.reasons + (w_unknown.reasons if w_unknown is not None else ())
             else:
                 failed = (not v) if self.mode == "require" else bool(v)
                 if not failed:
                     rt.clear()
                     continue
-                status, missing = (Status.UNKNOWN, w_unknown.reasons) if w_unknown else (Status.OPEN, ())
+                status, missing = (Status.UNKNOWN, w_unknown.reasons) if w_unknown is not None else (Status.OPEN, ())
             out.append(self._finding(rt, fr, subject, status, missing, w_evidence + rt.evidence))
             rt.clear()
         return out
@@ -842,7 +872,7 @@ class CompiledRule:
         out = []
         for p in found:
             fr[self.path_slot] = p
-            missing = p.unknown_reasons + (w_unknown.reasons if w_unknown else ())
+            missing = p.unknown_reasons + (w_unknown.reasons if w_unknown is not None else ())
             status = Status.UNKNOWN if missing else Status.OPEN
             evidence = [h.to_json() for h in p.hops]
             out.append(self._finding(rt, fr, subject, status, missing, evidence,
@@ -859,6 +889,11 @@ class CompiledRule:
                 ev.append({"kind": "fact", "expression": text, "value": to_json(fn(fr))})
             except Exception:  # evidence must never lose a finding
                 continue
+        if self.lint_codes and isinstance(subject, StatementView):
+            for prob in subject.problems:
+                if prob.code in self.lint_codes:
+                    ev.append({"kind": "lint", "code": prob.code, "message": prob.message,
+                               "pointer": subject.policy.doc.pointer + prob.pointer})
         ev.extend(_dedupe(evidence))
         if missing:
             ev.append({"kind": "unknown", "missing": list(dict.fromkeys(missing))})
