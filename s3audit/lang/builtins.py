@@ -636,8 +636,7 @@ def principal_of_node(rt: Runtime, graph: Any, node: str) -> PrincipalView:
 
 
 def _graph_kind(kind: str | None) -> str:
-    return {"provider": "federated", "session": "role", "authenticated": "root", "group": "user"}.get(kind or "",
-                                                                                                    kind or "root")
+    return {"provider": "federated", "session": "role"}.get(kind or "", kind or "root")
 
 
 def path_view(rt: Runtime, graph: Any, p: Any, bucket: BucketView, access: str) -> PathView:

@@ -752,6 +752,8 @@ def _kind_of(arn: str) -> str:
             return "user"
         if res.startswith(("role/", "assumed-role/")):
             return "role"
+        if res.startswith("group/"):
+            return "group"
         if res.startswith(("saml-provider/", "oidc-provider/", "federated-user/")):
             return "federated"
     if arn.isdigit():

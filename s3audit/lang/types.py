@@ -128,7 +128,10 @@ GRANTEE_TYPE = EnumT("grantee type", ("CanonicalUser", "Group", "AmazonCustomerB
 ACL_PERMISSION = EnumT("acl permission", ("FULL_CONTROL", "WRITE", "WRITE_ACP", "READ", "READ_ACP"))
 EFFECT = EnumT("effect", ("Allow", "Deny"))
 POLICY_KIND = EnumT("policy kind", ("identity", "boundary", "trust", "bucket", "access-point", "scp", "rcp"))
-PRINCIPAL_KIND = EnumT("principal kind", ("user", "role", "root", "service", "federated", "anonymous"))
+# `group` and `authenticated` only start paths of the access graph: a path through a group stands for its
+# members, and `authenticated` for any authenticated AWS principal (reached by grants to everyone).
+PRINCIPAL_KIND = EnumT("principal kind", ("user", "role", "root", "service", "federated", "anonymous", "group",
+                                          "authenticated"))
 NETWORK_ORIGIN = EnumT("network origin", ("Internet", "VPC"))
 # The codes of the policy linter (s3audit/iam/lint.py) and of the policy compiler's softer problems.
 LINT_CODE = EnumT("lint code", ("unknown-action", "resource-type-mismatch", "allow-not-principal",
@@ -322,7 +325,8 @@ RECORDS: Mapping[str, Mapping[str, FieldSpec]] = {
     "principal": {
         "arn": _f(STRING, "the principal's ARN (`*` for the anonymous caller)", "User.arn / Role.arn"),
         "name": _f(STRING, "the user or role name", "User.name / Role.name"),
-        "kind": _f(PRINCIPAL_KIND, "user, role, root, service, federated or anonymous", "User.kind / Role.kind"),
+        "kind": _f(PRINCIPAL_KIND, "user, role, root, service, federated or anonymous; on paths also group and "
+                   "authenticated (any authenticated AWS principal)", "User.kind / Role.kind / graph node kind"),
         "account": _f(STRING, "the account id; absent for services and the anonymous caller", "User.account"),
         "tags": _f(MapT(STRING), "the principal's tags", "User.tags / Role.tags"),
         "path": _f(STRING, "the IAM path, such as `/`", "User.path / Role.path"),
