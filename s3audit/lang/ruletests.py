@@ -47,6 +47,7 @@ class CaseResult:
     rule: str
     passed: bool
     problems: list[str] = field(default_factory=list)
+    skipped: str | None = None  # why the case could not run
     expects_findings: bool | None = None  # True: a failing case; False: a passing case
 
 
@@ -59,16 +60,22 @@ class TestReport:
 
     @property
     def passed(self) -> int:
-        return sum(1 for r in self.results if r.passed)
+        return sum(1 for r in self.results if r.passed and not r.skipped)
 
     @property
     def failed(self) -> int:
         return sum(1 for r in self.results if not r.passed)
 
+    @property
+    def skipped(self) -> int:
+        return sum(1 for r in self.results if r.skipped)
+
     def summary(self) -> str:
         parts = [f"{self.passed} passed"]
         if self.failed:
             parts.append(f"{self.failed} failed")
+        if self.skipped:
+            parts.append(f"{self.skipped} skipped")
         return ", ".join(parts) + f" in {self.seconds:.2f}s"
 
 
@@ -304,6 +311,10 @@ def _run_case(tf: Path, case: Any, place: Place, fixtures: Mapping[str, Any], ba
             raise InputError(f"cannot apply `set`: {exc}", place) from None
     snap = snapshots.get(doc, place)
     engine = snapshots.engine(snap)
+    if compiled.needs_graph and not _graph_available():
+        result.skipped = "the access graph is not available"
+        result.expects_findings = bool(case.get("expect")) if case.get("expect") is not None else None
+        return result
     graph = snapshots.graph(snap) if compiled.needs_graph else None
     findings = run_rules(program, snap, engine=engine, graph=graph, select=lambda m: m.id == rule).findings
     expect = case.get("expect")
@@ -325,6 +336,11 @@ def _run_case(tf: Path, case: Any, place: Place, fixtures: Mapping[str, Any], ba
     return result
 
 
+def _graph_available() -> bool:
+    import importlib.util
+    return importlib.util.find_spec("s3audit.graph.build") is not None
+
+
 def _show(f: Any) -> str:
     return f"[{f.status.value}] {f.subject}: {f.message}"
 
@@ -332,8 +348,9 @@ def _show(f: Any) -> str:
 def render(report: TestReport, *, verbose: bool = False) -> str:
     lines: list[str] = []
     for r in report.results:
-        if verbose or not r.passed:
-            lines.append(f"{'PASSED' if r.passed else 'FAILED'} {r.file}::{r.rule}::{r.name}")
+        if verbose or not r.passed or r.skipped:
+            word = "SKIPPED" if r.skipped else "PASSED" if r.passed else "FAILED"
+            lines.append(f"{word} {r.file}::{r.rule}::{r.name}" + (f" ({r.skipped})" if r.skipped else ""))
         for p in r.problems:
             lines.append(f"  {p}")
     if report.untested:
