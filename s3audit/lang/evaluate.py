@@ -175,9 +175,12 @@ def render_value(v: Any, t: T.Type | None = None) -> str:
 
 
 # ---------------------------------------------------------------------------------------- parameters
-def _param_value(value: Any, t: T.Type, name: str) -> Any:
+def _param_value(value: Any, t: T.Type, name: str, top: T.Type | None = None, where: str = "") -> Any:
+    """A profile's value for a parameter, as the language's value of its declared type."""
+    top = top or t
+
     def bad(what: str) -> RuleError:
-        return RuleError(f"parameter `{name}` is declared as `{t}` but the profile gives {what}")
+        return RuleError(f"parameter `{name}` is declared as `{top}` but the profile gives {what}{where}")
 
     if isinstance(t, T.EnumT) or t == T.STRING:
         if isinstance(value, bool) or not isinstance(value, (str, int)):
@@ -194,16 +197,16 @@ def _param_value(value: Any, t: T.Type, name: str) -> Any:
     if t == T.DURATION:
         if isinstance(value, str) and parse_duration(value) is not None:
             return parse_duration(value)
-        raise bad(f"`{value}` (write durations as `30d`, `12h`, `2w` or `1y`)")
+        raise bad(f"`{value}`" + (" (write durations as `30d`, `12h`, `2w` or `1y`)" if not where else ""))
     if isinstance(t, (T.ListT, T.SetT)):
         if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple, set, frozenset)):
             raise bad(_describe_py(value))
-        items = [_param_value(x, t.elem, name) for x in value]
+        items = [_param_value(x, t.elem, name, top, f" at position {i}") for i, x in enumerate(value)]
         return tuple(items) if isinstance(t, T.ListT) else frozenset(items)
     if isinstance(t, T.MapT):
         if not isinstance(value, Mapping):
             raise bad(_describe_py(value))
-        return {str(k): _param_value(x, t.value, name) for k, x in value.items()}
+        return {str(k): _param_value(x, t.value, name, top, f" for key `{k}`") for k, x in value.items()}
     raise bad(_describe_py(value))
 
 
