@@ -99,9 +99,22 @@ def _type_tokens(service: str, rtype: str) -> tuple | None:
     return _tokens_of_template(template) if template else None
 
 
+_PLAIN_BUCKET = re.compile(r"^(arn:[^:]*:s3:::)([^/:*?$\[]+)(/.*)?$")
+
+
 def _resource_can_be(pattern_text: str, service: str, types: tuple[str, ...]) -> bool:
     if pattern_text == "*":
         return True
+    # Every literal bucket name (no `/`, `:`, wildcard or variable) stands where the templates have
+    # ${BucketName}, which matches any such name: one answer serves every bucket.
+    m = _PLAIN_BUCKET.match(pattern_text)
+    if m is not None:
+        pattern_text = m.group(1) + "b" + (m.group(3) or "")
+    return _can_be(pattern_text, service, types)
+
+
+@lru_cache(maxsize=65536)
+def _can_be(pattern_text: str, service: str, types: tuple[str, ...]) -> bool:
     p = _tokens_of_glob(pattern_text)
     for t in types:
         tokens = _type_tokens(service, t)

@@ -60,6 +60,18 @@ class Ref:
 
 
 def ref_of_text(text: str, world: World) -> Ref:
+    hit = _REFS.get(text)
+    if hit is None:
+        hit = _REFS[text] = _ref_of_text(text)
+        if len(_REFS) > 200000:
+            _REFS.clear()
+    return hit
+
+
+_REFS: dict[str, Ref] = {}
+
+
+def _ref_of_text(text: str) -> Ref:
     t = text.strip()
     if t in ("*", "anonymous"):
         return Ref("anonymous", None, "anonymous")
@@ -89,6 +101,10 @@ class Selector:
         self.op = op  # anonymous | external | anyone | none | literal | principal | union | diff
         self.arg = arg
         self.description = description
+        if op in ("union", "diff"):
+            self.key = (op,) + tuple(s.key for s in arg)
+        else:
+            self.key = (op, arg)
 
     def __repr__(self) -> str:
         return f"Selector({self.describe()})"
@@ -135,6 +151,13 @@ class Selector:
 
     # -- representatives for the engine
     def candidates(self, rt: "Runtime", scope: "Scope") -> list[str]:
+        key = (self.key, scope.bucket.name if scope.bucket is not None else None)
+        hit = rt._candidates.get(key)
+        if hit is None:
+            hit = rt._candidates[key] = self._candidates(rt, scope)
+        return hit
+
+    def _candidates(self, rt: "Runtime", scope: "Scope") -> list[str]:
         raw = self._raw_candidates(rt, scope)
         out, seen = [], set()
         for c in raw:
@@ -323,6 +346,12 @@ class Runtime:
         self._expand: dict[str, tuple[str, ...]] = {}
         self._canonical: dict[str, str] = dict(getattr(world.engine, "_canonical", {}))
         self._other_root: str | None | bool = False
+        self._no_grant: dict[tuple, bool] = {}
+        self._candidates: dict[tuple, list[str]] = {}
+        self._answers: dict[tuple, tuple[Any, list]] = {}
+        self._folded: dict[tuple, frozenset] = {}
+        self._public: dict[tuple, Any] = {}
+        self._contexts: dict[tuple, Any] = {}
 
     # -- resources
     def scope(self, bucket_name: str | None) -> Scope:
@@ -385,8 +414,13 @@ class Runtime:
 
     def clear(self) -> None:
         """Forget per-request caches between subjects, so memory stays bounded on large estates."""
+        for cache in (self._answers, self._candidates, self._no_grant, self._scopes):
+            if len(cache) > 200000:
+                cache.clear()
         if len(self._decisions) > 50000:
+            keep = {k: v for k, v in self._decisions.items() if k[0] in ("starts", "forward")}
             self._decisions.clear()
+            self._decisions.update(keep)
             clear = getattr(self.engine, "clear_request_cache", None)
             if clear is not None:
                 clear()
@@ -437,14 +471,74 @@ def _resources(arn: str, scope: Scope) -> list[str]:
 
 
 def _requests(rt: Runtime, principal: Any, action: Any, resource: Any):
-    """The (principal, action, resource) triples a call stands for, or an Unknown."""
+    """The (principal, action, resource) triples a call stands for (lazily: callers answer early), or an
+    Unknown."""
     sel = to_selector(principal)
     if is_unknown(sel) or is_unknown(action) or is_unknown(resource):
         return unknown(sel, action, resource)
     arn, bucket = _resource_arn(resource)
     scope = rt.scope(bucket)
     callers = sel.candidates(rt, scope)
-    return [(c, a, r) for c in callers for a in rt.actions(str(action)) for r in _resources(arn, scope)], arn, sel
+    actions = rt.actions(str(action))
+    resources = _resources(arn, scope)
+    triples = ((c, a, r) for c in callers if not _cannot_reach(rt, c, scope)
+               for a in actions if not _no_grant(rt, c, a, arn, scope)
+               for r in resources)
+    return triples, arn, sel
+
+
+def _no_grant(rt: Runtime, caller: str, action: str, arn: str, scope: Scope) -> bool:
+    """Whether a caller from another account certainly gets nothing from the bucket's side for this action:
+    no Allow statement of the bucket policy names it (or everyone) for the action, and the ACL grants its
+    account and the public nothing. Across accounts the resource side must grant (IAM's cross-account
+    rule), so the engine need not be asked. Requests through access points are always asked."""
+    b = scope.bucket
+    if b is None or ":::" not in arn:
+        return False
+    ref = ref_of_text(caller, rt.world)
+    if ref.account == b.account or ref.kind in ("service",):
+        return False
+    if b.policy is UNKNOWN or b.acl is UNKNOWN or b.ownership is UNKNOWN:
+        return False
+    key = (caller, action, b.name)
+    hit = rt._no_grant.get(key)
+    if hit is not None:
+        return hit
+    from ..iam.engine import _principal_match
+    answer = True
+    if isinstance(b.policy, PolicyDocument):
+        caller_obj = rt.engine.caller(caller)
+        for st in rt.engine.compile(b.policy).statements:
+            if st.effect == "Allow" and st.actions.matches(action) and \
+                    _principal_match(st, caller_obj, rt._canonical) is not None:
+                answer = False
+                break
+    if answer and b.acl is not None and b.acls_enabled is not False:
+        owner = b.acl.owner_id
+        answer = all(g.grantee_type == "CanonicalUser" and g.grantee == owner for g in b.acl.grants)
+    rt._no_grant[key] = answer
+    return answer
+
+
+def _cannot_reach(rt: Runtime, caller: str, scope: Scope) -> bool:
+    """A caller from another account (or the anonymous caller) reaches a bucket only if the bucket's side
+    grants it something (IAM cross-account rule; a public grant for the anonymous caller): a bucket with no
+    policy, no access point and no ACL grant beyond its owner's grants such a caller nothing, so the engine
+    need not be asked."""
+    b = scope.bucket
+    if b is None:
+        return False
+    ref = ref_of_text(caller, rt.world)
+    if ref.account == b.account:
+        return False
+    if b.policy is not None or rt.world.aps_by_bucket.get(b.name):
+        return False
+    if b.acl is UNKNOWN or b.ownership is UNKNOWN:
+        return False
+    if b.acl is None or b.acls_enabled is False:
+        return True
+    owner = b.acl.owner_id
+    return all(g.grantee_type == "CanonicalUser" and g.grantee == owner for g in b.acl.grants)
 
 
 def _record(rt: Runtime, d: Any, principal: str, action: str, resource: str, context: Mapping[str, Any]) -> None:
@@ -455,6 +549,31 @@ def _record(rt: Runtime, d: Any, principal: str, action: str, resource: str, con
                         "assumptions": list(d.assumptions)})
 
 
+def _memo(fn: Callable) -> Callable:
+    """The same engine question within one run gets the same answer and the same evidence, asked once
+    (the TLS rules of several packs ask it for every bucket)."""
+    name = fn.__name__
+
+    def call(rt: Runtime, principal: Any, action: Any, resource: Any, context: Any = None) -> Any:
+        sel = to_selector(principal)
+        if is_unknown(sel) or is_unknown(action) or is_unknown(resource) or is_unknown(context):
+            return unknown(sel, action, resource, context)
+        arn, _ = _resource_arn(resource)
+        ctx = engine_context(context)
+        key = (name, sel.key, action, arn, tuple(sorted((k, _ctx_key(v)) for k, v in ctx.items())))
+        hit = rt._answers.get(key)
+        if hit is None:
+            before = len(rt.evidence)
+            value = fn(rt, sel, action, resource, context)
+            hit = rt._answers[key] = (value, rt.evidence[before:])
+            return value
+        rt.evidence.extend(hit[1])
+        return hit[0]
+    call.__name__ = name
+    return call
+
+
+@_memo
 def allowed(rt: Runtime, principal: Any, action: Any, resource: Any, context: Any = None) -> Any:
     got = _requests(rt, principal, action, resource)
     if is_unknown(got):
@@ -478,13 +597,14 @@ def allowed(rt: Runtime, principal: Any, action: Any, resource: Any, context: An
     return False
 
 
+@_memo
 def denied(rt: Runtime, principal: Any, action: Any, resource: Any, context: Any = None) -> Any:
     got = _requests(rt, principal, action, resource)
     if is_unknown(got):
         return got
     requests, arn, _ = got
     ctx = engine_context(context)
-    universal = _universal_deny(rt, arn, tuple(a for a in rt.actions(str(action))), ctx)
+    universal = _universal_deny(rt, arn, rt.actions(str(action)), ctx)
     if universal is not None:
         rt.evidence.append(universal)
         return True
@@ -539,13 +659,20 @@ def _universal_deny(rt: Runtime, arn: str, actions: tuple[str, ...], ctx: Mappin
     from ..iam.context import Context
     from ..iam.logic import Tri
     policy = rt.engine.compile(b.policy)
-    request_ctx = Context.of(ctx)
+    ctx_key = tuple(sorted((k, _ctx_key(v)) for k, v in ctx.items()))
+    request_ctx = rt._contexts.get(ctx_key)
+    if request_ctx is None:
+        request_ctx = rt._contexts[ctx_key] = Context.of(ctx)
+    folded = rt._folded.get(actions)
+    if folded is None:
+        folded = rt._folded[actions] = frozenset(a.lower() for a in actions)
     for st in policy.statements:
         if st.effect != "Deny" or st.not_principal or not st.principals:
             continue
         if not any(p.is_everyone for p in st.principals):
             continue
-        if not all(st.actions.matches(a) for a in actions):
+        m = st.actions
+        if not (not m.negated and folded <= m.known) and not all(m.matches(a) for a in actions):
             continue
         if st.resource_matches(arn, request_ctx) is not Tri.TRUE:
             continue
@@ -572,8 +699,11 @@ def public(rt: Runtime, resource: Any, access: Any = "any") -> Any:
         b = resource.b
         account = world.accounts.get(b.account)
         account_block = account.public_access_block if account is not None else UNKNOWN
-        compiled = rt.engine.compile(b.policy) if isinstance(b.policy, PolicyDocument) else None
-        verdict = s3sem.bucket_public(b, account_block, compiled)[level]
+        verdicts = rt._public.get(("bucket", b.account, b.name))
+        if verdicts is None:
+            compiled = rt.engine.compile(b.policy) if isinstance(b.policy, PolicyDocument) else None
+            verdicts = rt._public[("bucket", b.account, b.name)] = s3sem.bucket_public(b, account_block, compiled)
+        verdict = verdicts[level]
         name = resource.arn
     elif isinstance(resource, AccessPointView):
         ap = resource.ap
@@ -655,14 +785,46 @@ def path_view(rt: Runtime, graph: Any, p: Any, bucket: BucketView, access: str) 
                     tuple(dict.fromkeys(unknown_notes)))
 
 
+# When a selector covers at most this many of the graph's principals, their paths are found forward, from
+# them, once for every bucket; otherwise backward from each bucket asked about.
+FORWARD_LIMIT = 200
+
+
+def selected_paths(rt: Runtime, sel: Selector, bucket: BucketView, access: str, via: str) -> list[PathView]:
+    """The paths from the principals a selector covers to a bucket."""
+    graph = rt.world.graph
+    key = ("starts", sel.describe())
+    starts = rt._decisions.get(key)
+    if starts is None:
+        starts = [n for n in graph.principals()
+                  if sel.contains(ref_of_view(principal_of_node(rt, graph, n)), rt.world)]
+        rt._decisions[key] = starts
+    if len(starts) > FORWARD_LIMIT:
+        return [p for p in graph_paths(rt, bucket, access, via) if sel.contains(ref_of_view(p.start), rt.world)]
+    fkey = ("forward", sel.describe(), access)
+    by_bucket = rt._decisions.get(fkey)
+    if by_bucket is None:
+        from ..graph import paths as gp
+        level = access if access in GRAPH_LEVELS else "any"
+        by_bucket = {}
+        for p in gp.paths_from(graph, starts, level):
+            by_bucket.setdefault(p.bucket, []).append(p)
+        rt._decisions[fkey] = by_bucket
+    out = []
+    for p in by_bucket.get(bucket.name, ()):
+        if via == "direct" and len(p.hops) > 1:
+            continue
+        out.append(path_view(rt, graph, p, bucket, access))
+    return out
+
+
 def paths(rt: Runtime, source: Any, to: Any, access: Any = "any", via: Any = "any") -> Any:
     sel = to_selector(source)
     if is_unknown(sel) or is_unknown(to):
         return unknown(sel, to)
     if to is None:
         return ()
-    found = [p for p in graph_paths(rt, to, access or "any", via or "any")
-             if sel.contains(ref_of_view(p.start), rt.world)]
+    found = selected_paths(rt, sel, to, access or "any", via or "any")
     for p in found:
         rt.evidence.append({"kind": "path", "principal": p.start.arn, "bucket": p.target.name, "access": p.access,
                             "hops": p.to_json()})

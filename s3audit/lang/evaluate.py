@@ -17,8 +17,8 @@ requirement. Nothing unknown ever passes silently.
 """
 from __future__ import annotations
 
+import gc
 import operator
-import os
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any, Callable, Iterable, Mapping, Sequence
@@ -140,8 +140,14 @@ def run_rules(program: CompiledProgram, snapshot: Any, *, engine: Any = None, gr
         world._graph = graph
     rt = B.Runtime(world)
     findings: list[Finding] = []
-    for r in rules:
-        findings.extend(r.run(rt))
+    # The snapshot, the engine's compiled policies and the graph are long-lived and large: keep the cyclic
+    # garbage collector from scanning them again and again while rules make many small objects.
+    gc.freeze()
+    try:
+        for r in rules:
+            findings.extend(r.run(rt))
+    finally:
+        gc.unfreeze()
     findings.sort(key=lambda f: (-int(f.severity), f.rule, f.subject, f.key))
     return RunResult(findings, [r.meta for r in rules], list(program.packs))
 
@@ -308,7 +314,34 @@ class _Compiler:
     # ---- expressions
     def expr(self, e: A.Expr, unit: _Unit) -> Closure:
         method = getattr(self, "_" + type(e).__name__)
-        return method(e, unit)
+        fn = method(e, unit)
+        if not isinstance(e, (A.StringLit, A.NumberLit, A.BoolLit, A.DurationLit, A.Name)) and self._constant(e):
+            # folded once: parameters are bound, so `external - trusted_accounts` is a constant
+            try:
+                value = fn([None] * unit.size)
+            except Exception:  # leave anything surprising to run time, where it is reported in context
+                return fn
+            if not is_unknown(value):
+                return lambda fr: value
+        return fn
+
+    def _constant(self, e: A.Expr) -> bool:
+        """No local names, no engine or graph question, no membership in a selector (which needs the
+        snapshot): the value is the same for every subject."""
+        for x in A.walk(e):
+            if isinstance(x, A.Name):
+                b = self.r.names.get(x)
+                if b is None or b.kind == "local":
+                    return False
+            elif isinstance(x, A.Call):
+                t = self.r.calls.get(x)
+                if t is None or t.kind != "builtin" or (t.signature and t.signature.backed_by != "pure"):
+                    return False
+            elif isinstance(x, A.BinOp) and str(self.r.ops.get(x, "")).endswith("-selector"):
+                return False
+            elif isinstance(x, A.Quant):
+                return False
+        return True
 
     def _StringLit(self, e, unit):
         v = e.value
@@ -822,11 +855,11 @@ class CompiledRule:
                 verdicts = [f(fr) for f in self.prefilter]
                 if any(v is not True and not is_unknown(v) for v in verdicts):
                     continue
-            sel = self.source(fr) if self.source is not None else B.CONSTANT_SELECTORS["anyone"]
-            sel = B.to_selector(sel)
-            for p in B.graph_paths(rt, b, self.access, self.via):
-                if is_unknown(sel) or sel.contains(B.ref_of_view(p.start), rt.world):
-                    yield p
+            sel = B.to_selector(self.source(fr)) if self.source is not None else None
+            if sel is None or is_unknown(sel):
+                yield from B.graph_paths(rt, b, self.access, self.via)
+            else:
+                yield from B.selected_paths(rt, sel, b, self.access, self.via)
 
     # ---- running
     def run(self, rt: B.Runtime) -> list[Finding]:
@@ -920,6 +953,9 @@ class _TargetOnly:
 
 def _dedupe(items: Iterable[Any]) -> list:
     import json
+    items = list(items)
+    if len(items) < 2:
+        return items
     seen, out = set(), []
     for x in items:
         k = json.dumps(x, sort_keys=True, default=str)

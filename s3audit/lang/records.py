@@ -72,9 +72,8 @@ class Plain(Record):
     """A record made of plain attributes (encryption, versioning, a grant ...)."""
 
     def __init__(self, record: str, **fields: Any):
+        self.__dict__.update(fields)
         self.record = record
-        for k, v in fields.items():
-            setattr(self, k, v)
         self._fields = tuple(fields)
 
     @property
