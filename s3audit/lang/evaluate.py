@@ -598,7 +598,7 @@ class _Compiler:
         meta = RuleMeta(
             id=rule.id.text, title=rule.title.value, severity=Severity.parse(rule.severity.text),
             controls=tuple(c.value for c in rule.controls), rationale=rule.rationale.value if rule.rationale else "",
-            remediation=rule.remediation.value if rule.remediation else "", pack=pack, file=_display_file(info.file),
+            remediation=rule.remediation.value if rule.remediation else "", pack=pack, file=info.file,
             line=rule.id.span.line if rule.id.span else 0, subject=kind)
         cr = CompiledRule(meta, kind, subject_slot)
         if kind == "path":
@@ -639,7 +639,7 @@ class _Compiler:
 _NONE = object()
 
 
-def _display_file(path: str) -> str:
+def display_file(path: str) -> str:
     """Built-in packs are shown by their place in the package, wherever it is installed."""
     base = builtin_rules_dir().replace("\\", "/").rstrip("/") + "/"
     p = path.replace("\\", "/")
@@ -933,15 +933,56 @@ class CompiledRule:
         ev.extend(_dedupe(evidence))
         if missing:
             ev.append({"kind": "unknown", "missing": list(dict.fromkeys(missing))})
-        location = None
-        snap = rt.world.snapshot
-        if pointer is not None and snap.locations:
-            loc = snap.location_of(pointer)
-            if loc:
-                location = Location(loc.get("file"), loc.get("line"), loc.get("column"))
+        location = _location(rt.world, pointer, ev)
         m = self.meta
         return Finding(m.id, m.severity, m.controls, arn, message, status, tuple(ev), location, pointer,
                        tuple(own_key) + tuple(key))
+
+
+def _exact(world: World, pointer: str | None) -> Mapping | None:
+    """The file position of a pointer or of an object enclosing it, but never of a whole account or the root
+    (an account's position says nothing about one of its buckets)."""
+    locations = world.snapshot.locations
+    p = pointer or ""
+    while p.count("/") > 2:
+        if p in locations:
+            return locations[p]
+        p = p.rsplit("/", 1)[0]
+    return None
+
+
+def _evidence_pointers(world: World, evidence: Any) -> Iterable[str]:
+    """Pointers named by evidence, in order; for a path, hop by hop: what decided the hop, then the
+    principals it joins, so the first one with a position is what opened the path."""
+    if isinstance(evidence, Mapping):
+        if isinstance(evidence.get("pointer"), str):
+            yield evidence["pointer"]
+        for value in evidence.values():
+            if isinstance(value, (Mapping, list, tuple)):
+                yield from _evidence_pointers(world, value)
+        for end in ("to", "from"):
+            e = world.entity(evidence[end]) if isinstance(evidence.get(end), str) else None
+            if e is not None:
+                yield e.pointer
+    elif isinstance(evidence, (list, tuple)):
+        for item in evidence:
+            yield from _evidence_pointers(world, item)
+
+
+def _location(world: World, pointer: str | None, evidence: list) -> Location | None:
+    """Where a finding is in the files the snapshot came from (IaC inputs record positions): what it is
+    about, else the first thing its evidence names that has a position."""
+    if not world.snapshot.locations:
+        return None
+    hit = _exact(world, pointer)
+    if hit is None:
+        for p in _evidence_pointers(world, evidence):
+            hit = _exact(world, p)
+            if hit is not None:
+                break
+    if hit is None:
+        return None
+    return Location(hit.get("file"), hit.get("line"), hit.get("column"))
 
 
 class _TargetOnly:
