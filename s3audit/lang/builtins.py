@@ -347,6 +347,7 @@ class Runtime:
         self._canonical: dict[str, str] = dict(getattr(world.engine, "_canonical", {}))
         self._other_root: str | None | bool = False
         self._no_grant: dict[tuple, bool] = {}
+        self._clears = 0
         self._candidates: dict[tuple, list[str]] = {}
         self._answers: dict[tuple, tuple[Any, list]] = {}
         self._folded: dict[tuple, frozenset] = {}
@@ -388,7 +389,15 @@ class Runtime:
                 return a.root_arn
         return None
 
-    def actions(self, pattern: str) -> tuple[str, ...]:
+    def actions(self, pattern: Any) -> tuple[str, ...]:
+        """The actions an action argument names: one action, a pattern, or a list or set of them."""
+        if isinstance(pattern, (tuple, list, frozenset, set)):
+            key = tuple(sorted(pattern)) if isinstance(pattern, (frozenset, set)) else tuple(pattern)
+            hit = self._expand.get(key)
+            if hit is None:
+                hit = self._expand[key] = tuple(dict.fromkeys(a for p in key for a in self.actions(str(p))))
+            return hit
+        pattern = str(pattern)
         hit = self._expand.get(pattern)
         if hit is None:
             from ..iam.actions import universe
@@ -414,6 +423,9 @@ class Runtime:
 
     def clear(self) -> None:
         """Forget per-request caches between subjects, so memory stays bounded on large estates."""
+        self._clears += 1
+        if self._clears % 512:
+            return
         for cache in (self._answers, self._candidates, self._no_grant, self._scopes):
             if len(cache) > 200000:
                 cache.clear()
@@ -479,7 +491,7 @@ def _requests(rt: Runtime, principal: Any, action: Any, resource: Any):
     arn, bucket = _resource_arn(resource)
     scope = rt.scope(bucket)
     callers = sel.candidates(rt, scope)
-    actions = rt.actions(str(action))
+    actions = rt.actions(action)
     resources = _resources(arn, scope)
     triples = ((c, a, r) for c in callers if not _cannot_reach(rt, c, scope)
                for a in actions if not _no_grant(rt, c, a, arn, scope)
@@ -560,7 +572,8 @@ def _memo(fn: Callable) -> Callable:
             return unknown(sel, action, resource, context)
         arn, _ = _resource_arn(resource)
         ctx = engine_context(context)
-        key = (name, sel.key, action, arn, tuple(sorted((k, _ctx_key(v)) for k, v in ctx.items())))
+        act = tuple(sorted(action)) if isinstance(action, (frozenset, set)) else action
+        key = (name, sel.key, act, arn, tuple(sorted((k, _ctx_key(v)) for k, v in ctx.items())))
         hit = rt._answers.get(key)
         if hit is None:
             before = len(rt.evidence)
@@ -604,7 +617,7 @@ def denied(rt: Runtime, principal: Any, action: Any, resource: Any, context: Any
         return got
     requests, arn, _ = got
     ctx = engine_context(context)
-    universal = _universal_deny(rt, arn, rt.actions(str(action)), ctx)
+    universal = _universal_deny(rt, arn, rt.actions(action), ctx)
     if universal is not None:
         rt.evidence.append(universal)
         return True

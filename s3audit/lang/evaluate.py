@@ -141,13 +141,16 @@ def run_rules(program: CompiledProgram, snapshot: Any, *, engine: Any = None, gr
     rt = B.Runtime(world)
     findings: list[Finding] = []
     # The snapshot, the engine's compiled policies and the graph are long-lived and large: keep the cyclic
-    # garbage collector from scanning them again and again while rules make many small objects.
-    gc.freeze()
+    # garbage collector from scanning them again and again while rules make many small objects (which
+    # reference counting frees).
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         for r in rules:
             findings.extend(r.run(rt))
     finally:
-        gc.unfreeze()
+        if collecting:
+            gc.enable()
     findings.sort(key=lambda f: (-int(f.severity), f.rule, f.subject, f.key))
     return RunResult(findings, [r.meta for r in rules], list(program.packs))
 

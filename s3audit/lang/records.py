@@ -10,13 +10,31 @@ policy, the access graph (built on first use) and the views already made.
 """
 from __future__ import annotations
 
-from functools import cached_property
 from types import MappingProxyType
 from typing import Any, Callable, Mapping
 
 from ..snapshot.model import (UNKNOWN, AccessPoint, Account, Bucket, PolicyDocument, PublicAccessBlock, Role,
                               Snapshot, User)
 from .values import Duration, Unknown, days
+
+
+class cached_property:
+    """A field computed on first read and kept (functools.cached_property without its lock, which costs
+    on every first read and buys nothing here: a run is single-threaded)."""
+
+    def __init__(self, fn):
+        self.fn = fn
+        self.name = fn.__name__
+        self.__doc__ = fn.__doc__
+
+    def __set_name__(self, owner, name):
+        self.name = name
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            return self
+        value = obj.__dict__[self.name] = self.fn(obj)
+        return value
 
 # Which API call an ``Errors`` entry names for each raw bucket key (the inverse of the loader's table).
 _API_OF_FIELD = {

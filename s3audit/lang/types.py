@@ -441,19 +441,22 @@ RESOURCE = OneOf((STRING, R("bucket"), R("access_point")), "string|bucket|access
 COLLECTION = OneOf((STRING, ListT(ANY), SetT(ANY), MapT(ANY)), "string|list|set|map",
                    "a string, a list, a set or a map")
 _CONTEXT = ParamSpec("context", MapT(ANY), False, "{}")
-_REQUEST = (ParamSpec("principal", PRINCIPALS), ParamSpec("action", STRING), ParamSpec("resource", RESOURCE),
+ACTIONS = OneOf((STRING, ListT(STRING), SetT(STRING)), "string|list<string>",
+                "an action, an action pattern such as `s3:Put*`, or a list of them")
+_REQUEST = (ParamSpec("principal", PRINCIPALS), ParamSpec("action", ACTIONS), ParamSpec("resource", RESOURCE),
             _CONTEXT)
 
 FUNCTIONS: Mapping[str, Signature] = {s.name: s for s in (
     Signature("decision", _REQUEST, R("decision"),
-              "the engine's decision for the request; for a selector that covers several principals, the "
-              "decision of the most permissive of them", "engine", explains=True),
+              "the engine's decision for the request; for a selector that covers several principals (or "
+              "several actions), the decision of the most permissive of them", "engine", explains=True),
     Signature("allowed", _REQUEST, BOOL,
-              "some principal the selector covers may perform the action (allowed, or allowed under "
-              "conditions the rule left open: access that may be possible counts)", "engine", explains=True),
+              "some principal the selector covers may perform the action, or one of the actions (allowed, or "
+              "allowed under conditions the rule left open: access that may be possible counts)", "engine",
+              explains=True),
     Signature("denied", _REQUEST, BOOL,
-              "every principal the selector covers is denied, whatever the request values the rule left "
-              "open (the exact opposite of `allowed`)", "engine", explains=True),
+              "every principal the selector covers is denied every action named, whatever the request values "
+              "the rule left open (the exact opposite of `allowed`)", "engine", explains=True),
     Signature("public", (ParamSpec("resource", OneOf((R("bucket"), R("access_point")), "bucket|access_point",
                                                      "a bucket or an access point")),
                          ParamSpec("access", ACCESS_LEVEL, False, '"any"')), BOOL,
