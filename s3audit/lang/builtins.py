@@ -622,9 +622,12 @@ def denied(rt: Runtime, principal: Any, action: Any, resource: Any, context: Any
         rt.evidence.append(universal)
         return True
     unknowns: list = []
+    first_deny = None
     for c, a, r in requests:
         d = rt.decide(c, a, r, ctx)
         if not d.possible:
+            if first_deny is None:
+                first_deny = (d, c, a, r)
             continue
         if decision_depends_on_unknown(d):
             unknowns.append((d, c, a, r))
@@ -635,6 +638,8 @@ def denied(rt: Runtime, principal: Any, action: Any, resource: Any, context: Any
         d, c, a, r = unknowns[0]
         _record(rt, d, c, a, r, ctx)
         return Unknown(unknown_reasons_of(d))
+    if first_deny is not None:
+        _record(rt, *first_deny, ctx)
     return True
 
 

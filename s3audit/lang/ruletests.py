@@ -251,8 +251,15 @@ def _load_snapshot_doc(spec: Any, tf: Path, fixtures: Mapping[str, Any], place: 
     path = (tf.parent / spec)
     if not path.is_file():
         raise InputError(f"cannot find the snapshot `{spec}` (looked for `{path}`)", place)
-    text = path.read_text(encoding="utf-8")
-    data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+    try:
+        text = path.read_text(encoding="utf-8")
+        data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read `{spec}`: {getattr(exc, 'strerror', None) or exc}", place) from None
+    except json.JSONDecodeError as exc:
+        raise InputError(f"`{spec}` is not valid JSON: {exc.msg.lower()} at line {exc.lineno}", place) from None
+    except yaml.YAMLError as exc:
+        raise InputError(f"`{spec}` is not valid YAML: {getattr(exc, 'problem', None) or exc}", place) from None
     if not isinstance(data, Mapping):
         raise InputError(f"`{spec}` is not a snapshot or a fragment", place)
     try:

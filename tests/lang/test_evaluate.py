@@ -240,6 +240,18 @@ def test_membership_in_external(value, expected):
     assert bool(fs) is expected
 
 
+def test_a_list_of_actions_is_allowed_if_any_is_and_denied_only_if_all_are():
+    grant = {"Sid": "Acl", "Effect": "Allow", "Principal": {"AWS": "999999999999"}, "Action": "s3:PutBucketAcl",
+             "Resource": "arn:aws:s3:::a"}
+    frag = {"buckets": [{"Name": "a", "Policy": {"Version": "2012-10-17", "Statement": [grant]}}]}
+    actions = '["s3:PutBucketPolicy", "s3:PutBucketAcl"]'
+    (f,) = run(rule(f'forbid allowed(principal: external, action: {actions}, resource: b.arn)'), frag)
+    assert '"action": "s3:PutBucketAcl"' in json.dumps(f.evidence)
+    assert run(rule(f'require denied(principal: external, action: {actions}, resource: b.arn)'), frag) != []
+    assert run(rule('require denied(principal: external, action: ["s3:PutBucketPolicy"], resource: b.arn)'),
+               frag) == []
+
+
 def test_denied_for_anyone_is_answered_by_a_universal_deny_or_by_representatives():
     text = rule('require denied(principal: anyone, action: "s3:*", resource: b.objects, '
                 'context: {"aws:SecureTransport": false})')
@@ -259,6 +271,28 @@ def test_public_reports_the_reasons():
     (p,) = [e for e in f.evidence if e.get("kind") == "public"]
     assert p["public"] is True and "statement `Web` grants s3:GetObject" in p["reasons"][0]
     assert run(text, {"public_access_block": ALL_ON, "buckets": [{"Name": "a", "Policy": policy}]}) == []
+
+
+def test_principal_and_access_point_subjects():
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "999999999999"},
+                                                     "Action": "sts:AssumeRole"}]}
+    iam = {"RoleDetailList": [{"RoleName": "x", "Arn": "arn:aws:iam::111122223333:role/x",
+                               "AssumeRolePolicyDocument": trust, "Tags": [{"Key": "team", "Value": "a"}]}],
+           "UserDetailList": [{"UserName": "u", "Arn": "arn:aws:iam::111122223333:user/u"}]}
+    text = rule('forbid p.kind == "role" and any s in p.trust.statements: any x in s.principals: x in external',
+                kind="principal p", message="{p.name} ({p.tags[\"team\"]})")
+    (f,) = run(text, {"iam": iam})
+    assert (f.subject, f.message, f.pointer) == ("arn:aws:iam::111122223333:role/x", "x (a)",
+                                                 "/accounts/0/iam/RoleDetailList/0")
+    ap_policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+                                                         "Resource": "arn:aws:s3:eu-west-1:111122223333:accesspoint/web/object/*"}]}
+    aps = [{"Name": "web", "Bucket": "a", "NetworkOrigin": "Internet", "Region": "eu-west-1", "Policy": ap_policy},
+           {"Name": "vpc", "Bucket": "a", "NetworkOrigin": "VPC", "Region": "eu-west-1", "Policy": ap_policy,
+            "VpcConfiguration": {"VpcId": "vpc-1"}}]
+    text = rule("forbid public(ap)", kind="access_point ap", message="{ap.name}")
+    fs = run(text, {"buckets": [{"Name": "a"}], "access_points": aps})
+    assert [f.subject for f in fs] == ["arn:aws:s3:eu-west-1:111122223333:accesspoint/web"]
+    assert run(text, {"public_access_block": ALL_ON, "buckets": [{"Name": "a"}], "access_points": aps}) == []
 
 
 def test_definitions_and_nested_quantifiers():

@@ -120,6 +120,13 @@ def test_runner_rejects_bad_input(tmp_path):
     assert e.value.place.line == 1
 
 
+def test_a_broken_fixture_is_bad_input(tmp_path):
+    d = _write(tmp_path, RULE, "cases: [{name: x, rule: T-1, snapshot: broken.json, expect: []}]\n")
+    (tmp_path / "broken.json").write_text('{"format": ')
+    with pytest.raises(InputError, match="`broken.json` is not valid JSON"):
+        run_tests([str(d)])
+
+
 def test_an_unknown_rule_fails_the_case(tmp_path):
     d = _write(tmp_path, RULE, "cases: [{name: x, rule: T-9, snapshot: {buckets: []}, expect: []}]\n")
     r = run_tests([str(d)])
