@@ -612,15 +612,16 @@ def allowed(rt: Runtime, principal: Any, action: Any, resource: Any, context: An
 
 @_memo
 def denied(rt: Runtime, principal: Any, action: Any, resource: Any, context: Any = None) -> Any:
-    got = _requests(rt, principal, action, resource)
-    if is_unknown(got):
-        return got
-    requests, arn, _ = got
     ctx = engine_context(context)
+    arn, _ = _resource_arn(resource)
     universal = _universal_deny(rt, arn, rt.actions(action), ctx)
     if universal is not None:
         rt.evidence.append(universal)
         return True
+    got = _requests(rt, principal, action, resource)
+    if is_unknown(got):
+        return got
+    requests, arn, _ = got
     unknowns: list = []
     first_deny = None
     for c, a, r in requests:

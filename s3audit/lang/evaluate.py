@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import gc
 import operator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import resources
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
@@ -405,6 +405,46 @@ class _Compiler:
         return lambda fr: fr[s]
 
     def _Field(self, e, unit):
+        # A chain of fields on a local (`b.versioning.mfa_delete`) is one closure: the hot path of most rules.
+        names: list[str] = []
+        x: A.Expr = e
+        while isinstance(x, A.Field):
+            names.append(x.name.text)
+            x = x.target
+        names.reverse()
+        binding = self.r.names.get(x) if isinstance(x, A.Name) else None
+        if binding is not None and binding.kind == "local" and id(binding.binder) in self.slots:
+            slot = self.slots[id(binding.binder)]
+            if len(names) == 1:
+                (n1,) = names
+
+                def f1(fr):
+                    v = fr[slot]
+                    if v is None or type(v) is Unknown:
+                        return v
+                    return getattr(v, n1)
+                return f1
+            if len(names) == 2:
+                n1, n2 = names
+
+                def f2(fr):
+                    v = fr[slot]
+                    if v is None or type(v) is Unknown:
+                        return v
+                    v = getattr(v, n1)
+                    if v is None or type(v) is Unknown:
+                        return v
+                    return getattr(v, n2)
+                return f2
+
+            def fn(fr):
+                v = fr[slot]
+                for n in names:
+                    if v is None or type(v) is Unknown:
+                        return v
+                    v = getattr(v, n)
+                return v
+            return fn
         target = self.expr(e.target, unit)
         name = e.name.text
         get = operator.attrgetter(name)
@@ -867,12 +907,16 @@ class CompiledRule:
     # ---- running
     def run(self, rt: B.Runtime) -> list[Finding]:
         out: list[Finding] = []
-        size = self.size
+        template = [None] * self.size
+        template[0] = rt
         slot = self.subject_slot
         where = self.where
+        test = self.test
+        require = self.mode == "require"
+        forbid_path = self.mode == "forbid-path"
+        clear = rt.clear
         for subject in self._subjects(rt):
-            fr = [None] * size
-            fr[0] = rt
+            fr = template.copy()
             fr[slot] = subject
             rt.evidence = []
             w_unknown: Unknown | None = None
@@ -882,23 +926,22 @@ class CompiledRule:
                     w_unknown = w
                 elif not w:
                     continue
-            w_evidence = list(rt.evidence)
-            if self.mode == "forbid-path":
+            if forbid_path:
                 out.extend(self._forbid_path(rt, fr, subject, w_unknown))
-                rt.clear()
+                clear()
                 continue
-            rt.evidence = []
-            v = self.test(fr)
+            v = test(fr)
             if type(v) is Unknown:
                 status, missing = Status.UNKNOWN, v.reasons + (w_unknown.reasons if w_unknown is not None else ())
             else:
-                failed = (not v) if self.mode == "require" else bool(v)
-                if not failed:
-                    rt.clear()
+                if (not v) if require else bool(v):
+                    status, missing = (Status.UNKNOWN, w_unknown.reasons) if w_unknown is not None else \
+                        (Status.OPEN, ())
+                else:
+                    clear()
                     continue
-                status, missing = (Status.UNKNOWN, w_unknown.reasons) if w_unknown is not None else (Status.OPEN, ())
-            out.append(self._finding(rt, fr, subject, status, missing, w_evidence + rt.evidence))
-            rt.clear()
+            out.append(self._finding(rt, fr, subject, status, missing, rt.evidence))
+            clear()
         return out
 
     def _forbid_path(self, rt: B.Runtime, fr: list, subject: Any, w_unknown: Unknown | None) -> list[Finding]:
@@ -921,6 +964,7 @@ class CompiledRule:
     def _finding(self, rt: B.Runtime, fr: list, subject: Any, status: Status, missing: Sequence[str],
                  evidence: list, key: tuple = ()) -> Finding:
         arn, pointer, own_key = _identity(subject, rt.world)
+        evidence = list(evidence)  # the message may ask the engine too; its answers are not the evidence
         message = self.message(fr)
         ev: list = []
         for text, fn in self.facts:

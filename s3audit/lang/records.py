@@ -658,6 +658,10 @@ class StatementView(Record):
         return tuple(out)
 
     @cached_property
+    def problem_codes(self) -> Any:
+        return frozenset(p.code for p in self.problems)
+
+    @cached_property
     def problems(self) -> Any:
         found = self.policy.world.lint(self.policy.doc)
         own = self.local_pointer

@@ -294,6 +294,8 @@ RECORDS: Mapping[str, Mapping[str, FieldSpec]] = {
                        "resources that cannot match the actions, `NotPrincipal` or `NotAction` with `Allow`, "
                        "public principals without conditions, condition keys never present, redundancy",
                        "s3audit.iam.lint.lint_policy"),
+        "problem_codes": _f(SetT(LINT_CODE), "the codes of `problems`: `\"unknown-action\" in s.problem_codes`",
+                            "{p.code for p in problems}"),
     },
     "problem": {
         "code": _f(LINT_CODE, "what kind of problem: `unknown-action`, `resource-type-mismatch`, "
