@@ -4,7 +4,6 @@ runner itself reports failures, skips and bad input as it should."""
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
