@@ -421,6 +421,14 @@ class Runtime:
             self._decisions[key] = hit
         return hit
 
+    def close(self) -> None:
+        """Drop everything the run made (views, caches), so nothing of it outlives the findings."""
+        self.world.close()
+        for name in ("_decisions", "_scopes", "_expand", "_no_grant", "_candidates", "_answers", "_folded",
+                     "_public", "_contexts"):
+            getattr(self, name).clear()
+        self.evidence = []
+
     def clear(self) -> None:
         """Forget per-request caches between subjects, so memory stays bounded on large estates."""
         self._clears += 1

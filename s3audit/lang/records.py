@@ -184,6 +184,12 @@ class World:
     def has_graph(self) -> bool:
         return self._graph is not None
 
+    def close(self) -> None:
+        """Forget the views made (they refer back to the world): nothing of the run is left in cycles."""
+        self._views.clear()
+        self._lint.clear()
+        self._graph = None
+
     # ---- facts
     def in_organization(self, account: str | None) -> bool:
         return bool(account) and self.snapshot.in_organization(account)
