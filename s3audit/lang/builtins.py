@@ -31,7 +31,7 @@ from __future__ import annotations
 import fnmatch
 import re
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Mapping
 
 from ..snapshot.model import UNKNOWN, Bucket, PolicyDocument
 from .records import (AccessPointView, AccountView, BucketView, DecisionView, HopView, PathView, PrincipalView,
@@ -919,6 +919,3 @@ FUNCTIONS: dict[str, Callable] = {
 # Functions whose calls need the access graph (so a run builds it only when a rule calls them).
 GRAPH_FUNCTIONS = frozenset({"reachers", "paths"})
 
-
-def iter_unknown(values: Iterable[Any]) -> list[Unknown]:
-    return [v for v in values if is_unknown(v)]

@@ -723,12 +723,12 @@ def _matches(a, b):
     return any(B.glob_match(a, p) for p in b if p is not None)
 
 
-def _set_union(a, b):
-    return frozenset(a) | frozenset(b)
+def _set_union(a, b):  # an absent side is empty
+    return frozenset(a or ()) | frozenset(b or ())
 
 
 def _set_difference(a, b):
-    return frozenset(a) - frozenset(b)
+    return frozenset(a or ()) - frozenset(b or ())
 
 
 def _duration(fn):
@@ -763,15 +763,6 @@ _ABSENT: dict[str, Any] = {
 def _not3(v):
     return v if is_unknown(v) else not v
 
-
-def _patch_absent_collections():
-    """Set operations treat an absent side as empty."""
-    for name in ("set-union", "set-difference"):
-        fn = _BINARY[name]
-        _BINARY[name] = (lambda f: (lambda a, b: f(a or (), b or ())))(fn)
-
-
-_patch_absent_collections()
 
 
 def _conjuncts(e: A.Expr) -> list[A.Expr]:
