@@ -74,3 +74,22 @@ def test_start_principals_know_whether_they_are_outside(chain):
     text = bucket_rule('forbid any p in paths(from: anyone, to: b, access: "read"): '
                        'not p.start.in_organization and p.start.kind == "root"')
     assert [f.subject for f in run(text, chain)] == ["arn:aws:s3:::cards"]
+
+
+def test_a_path_opened_by_a_proposed_change_is_located_on_that_change():
+    """Issue 7's overlay: a Terraform plan adds a trust policy naming 999999999999 to the live estate; the
+    cardholder-data finding points at the trust policy's statement in main.tf, not at the (live) bucket."""
+    import json as _json
+
+    from s3audit.lang.evaluate import load_program
+    from s3audit.sources.iac import load_iac
+
+    root = Path(__file__).resolve().parents[2]
+    plan_dir = root / "fixtures/terraform-plans/external-trust-role"
+    live = _json.loads((root / "fixtures/overlay/live-pci.json").read_text())
+    doc, _ = load_iac(terraform_plans=[str(plan_dir) + ".json"], live=live, terraform_dir=str(plan_dir))
+    findings = run_rules(load_program(), snapshot_from_dict(doc), select=lambda m: m.id == "PCI-7.2.1").findings
+    (f,) = findings
+    line = next(i for i, text in enumerate((plan_dir / "main.tf").read_text().splitlines(), 1) if "999999999999" in text)
+    assert f.subject == "arn:aws:s3:::payments-cardholder-data" and f.key[0] == "arn:aws:iam::999999999999:root"
+    assert f.location.file.endswith("external-trust-role/main.tf") and f.location.line == line - 2
