@@ -97,12 +97,11 @@ def _rules(p: argparse.ArgumentParser) -> None:
                                              "packs, or the rule files given.")
     listing.add_argument("paths", nargs="*", metavar="PATH", help="rule files or directories (default: built-in)")
     listing.add_argument("--format", choices=("text", "json"), default="text", help="output format")
-    doc = actions.add_parser("doc", help="write the catalogue of rules as Markdown",
-                             description="Write a Markdown catalogue of the rules (id, severity, controls, title, "
+    doc = actions.add_parser("doc", help="print the catalogue of rules as Markdown",
+                             description="Print a Markdown catalogue of the rules (id, severity, controls, title, "
                                          "rationale, remediation), generated from the rules themselves.")
-    doc.add_argument("out", metavar="OUT", help="the Markdown file to write ('-' for standard output)")
-    doc.add_argument("--rules", dest="paths", action="append", default=[], metavar="PATH",
-                     help="rule files or directories to document (repeatable; default: the built-in packs)")
+    doc.add_argument("paths", nargs="*", metavar="PATH", help="rule files or directories (default: built-in)")
+    doc.add_argument("-o", "--output", metavar="FILE", help="write the catalogue to FILE instead of printing it")
 
 
 # name -> (help, argument builder). The module s3audit.commands.<name> holds run(args).

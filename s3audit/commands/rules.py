@@ -5,7 +5,7 @@
 - `test PATH...` runs their test cases (`NAME.tests.yaml`): failures in detail, then a pytest-style summary
   line; exit 1 if a case fails.
 - `list [PATH...]` prints the catalogue (id, severity, controls, title) from the rules' own metadata.
-- `doc OUT [--rules PATH]` writes the catalogue as Markdown.
+- `doc [PATH...] [-o FILE]` prints (or writes) the catalogue as Markdown.
 """
 from __future__ import annotations
 
@@ -136,11 +136,11 @@ def _cell(text: str) -> str:
 def doc(args) -> int:
     from ..fileio import write_atomic
     text = catalogue_markdown(_program(args.paths))
-    if args.out == "-":
-        sys.stdout.write(text)
+    if args.output:
+        write_atomic(args.output, text)
+        print(f"wrote {args.output}")
     else:
-        write_atomic(args.out, text)
-        print(f"wrote {args.out}")
+        sys.stdout.write(text)
     return EXIT_OK
 
 

@@ -166,11 +166,11 @@ def test_cli_rules_list_and_doc(tmp_path, capsys):
     text = capsys.readouterr().out
     assert text.index("FSBP-S3.2 ") < text.index("FSBP-S3.10 ")  # natural order
     out = tmp_path / "catalogue.md"
-    assert main(["rules", "doc", str(out)]) == 0
+    assert main(["rules", "doc", "-o", str(out)]) == 0
     md = out.read_text()
     assert "| [`FSBP-S3.5`](#fsbp-s35) | medium | bucket | `AWS-FSBP:S3.5` |" in md
     assert "*Fix:* Add a bucket policy statement: Effect Deny" in md
-    assert main(["rules", "doc", "-", "--rules", str(RULES / "examples.s3r")]) == 0
+    assert main(["rules", "doc", str(RULES / "examples.s3r")]) == 0
     assert "EX-TLS" in capsys.readouterr().out
 
 
