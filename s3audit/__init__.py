@@ -5,6 +5,8 @@ The public API (imported lazily so that ``import s3audit`` stays cheap):
 - ``load_snapshot(path)`` -> ``Snapshot``
 - ``Engine(snapshot)`` -> ``engine.decide(Request(...))`` -> ``Decision``
 - ``load_rules(paths)`` -> ``Program``; ``check(program)`` -> diagnostics (``s3audit.lang``)
+- ``build_graph(snapshot)`` -> ``AccessGraph``; ``paths_to(graph, bucket, ...)`` / ``paths_from(graph, principals,
+  ...)`` -> ``Path`` lists (``s3audit.graph``)
 """
 from __future__ import annotations
 
@@ -19,6 +21,10 @@ _LAZY = {
     "load_rules": ("s3audit.lang.load", "load_rules"),
     "parse_rules": ("s3audit.lang.parse", "parse_rules"),
     "check": ("s3audit.lang.check", "check"),
+    "build_graph": ("s3audit.graph.build", "build_graph"),
+    "AccessGraph": ("s3audit.graph.build", "AccessGraph"),
+    "paths_to": ("s3audit.graph.paths", "paths_to"),
+    "paths_from": ("s3audit.graph.paths", "paths_from"),
 }
 
 

@@ -38,6 +38,20 @@ def _explain(p: argparse.ArgumentParser) -> None:
                    help="output format (default: text; json lines with --requests)")
 
 
+def _paths(p: argparse.ArgumentParser) -> None:
+    p.add_argument("snapshot", help="snapshot file (.json or .json.gz)")
+    p.add_argument("--to", metavar="BUCKET", help="list every principal that can reach this bucket")
+    p.add_argument("--access", choices=("list", "read", "write", "permissions", "any"), default="any",
+                   help="the access the path must end in (default: any)")
+    p.add_argument("--from", dest="from_", metavar="PRINCIPAL",
+                   help="start principals: a principal ARN, 'anonymous', 'external' (outside the organization, "
+                        "or outside the snapshot's accounts without one) or a glob pattern such as "
+                        "'arn:aws:iam::111111111111:role/*'; without --to, list the buckets they can reach")
+    p.add_argument("--max-hops", type=int, metavar="N", help="longest path to report, the access hop included")
+    p.add_argument("--format", choices=("text", "json", "dot", "mermaid"), default="text",
+                   help="output format (default: text)")
+
+
 def _positive_int(text: str) -> int:
     try:
         value = int(text)
@@ -109,6 +123,7 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
     "collect": ("read IAM, S3 and the organization from AWS into a snapshot (read-only)", _collect),
     "demo": ("tour the bundled demo estate", _demo),
     "explain": ("decide whether a principal can perform an S3 action, and why", _explain),
+    "paths": ("list who can reach a bucket, or what a principal can reach, by any path", _paths),
     "rules": ("work on rule files: check, test, list and document them", _rules),
 }
 

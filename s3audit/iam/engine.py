@@ -19,14 +19,20 @@ https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-auth-workfl
 Every layer is three-valued: what the snapshot fixes is evaluated, what depends on the request stays as
 residual conditions, and what is unknown (an API call that failed, a principal outside the snapshot) is
 reported as an assumption, erring toward "access may be possible".
+
+Besides S3 resources the engine decides STS and IAM requests for the access graph (can this principal
+assume that role, pass it to a service, create an access key for that user): ``iam_targets.py`` resolves
+those resources, and a role's trust policy takes the place of the bucket policy.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Iterable, Mapping
 
 from ..errors import InputError
 from ..snapshot.model import UNKNOWN, AccessPoint, Account, Bucket, PolicyDocument, Snapshot
+from . import iam_targets
 from . import s3 as s3sem
 from .actions import universe
 from .context import Context, fold
@@ -130,6 +136,11 @@ class _Target:
     owner: str | None  # account id of the bucket
     bucket_resource: str  # the resource as the bucket policy sees it (access point ARNs translated)
     note: str | None = None
+    other: iam_targets.OtherTarget | None = None  # set for resources that are not S3 (IAM, STS, other services)
+
+    @property
+    def label(self) -> str:
+        return self.bucket_name or self.resource
 
 
 class Engine:
@@ -164,7 +175,10 @@ class Engine:
         self._targets: dict[str, _Target] = {}
         self._identity_cache: dict[str, tuple[list[Policy], list[str], Any]] = {}
         self._base_ctx: dict[tuple, Context] = {}
-        self._by_action: dict[tuple[int, str], tuple[Statement, ...]] = {}
+        self._by_action: dict[tuple, tuple[Statement, ...]] = {}
+        self._org_cache: dict[tuple, tuple] = {}
+        self._blocks: dict[tuple, dict] = {}
+        self._free: dict[tuple[int, str], bool] = {}
 
     # ---- compilation (once per policy document) ----
     def compile(self, doc: PolicyDocument) -> Policy:
@@ -201,12 +215,14 @@ class Engine:
         self.compile_all()
         return list(self._policies.values())
 
-    def _statements(self, policy: Policy, action: str) -> tuple[Statement, ...]:
-        """Statements of a policy that can match an action (indexed once per policy and action)."""
-        key = (id(policy), action)
+    def _statements(self, policy: Policy, action: str, effect: str | None = None) -> tuple[Statement, ...]:
+        """Statements of a policy (of one effect, if given) that can match an action (indexed once per policy,
+        action and effect)."""
+        key = (id(policy), action, effect)
         hit = self._by_action.get(key)
         if hit is None:
-            hit = tuple(s for s in policy.statements if s.actions.matches(action))
+            hit = tuple(s for s in policy.statements if s.actions.matches(action)
+                        and (effect is None or s.effect == effect))
             self._by_action[key] = hit
         return hit
 
@@ -224,6 +240,13 @@ class Engine:
             t = self._resolve_target(resource)
             self._targets[resource] = t
         return t
+
+    def clear_request_cache(self) -> None:
+        """Forget the per-request contexts (and the resolved targets once they are many; compiled policies
+        stay), so that a caller deciding millions of requests, such as the access graph, keeps memory bounded."""
+        self._base_ctx.clear()
+        if len(self._targets) > 200_000:
+            self._targets.clear()
 
     def _resolve_target(self, resource: str) -> _Target:
         if resource.startswith("arn:aws:s3:::") or resource.startswith("arn:aws-us-gov:s3:::") \
@@ -249,7 +272,25 @@ class Engine:
             return _Target(resource, bucket, ap.bucket, key, ap, bucket.account if bucket else ap.bucket_account,
                            bres, None if bucket else f"bucket `{ap.bucket}` behind the access point is not in the "
                                                      "snapshot")
-        raise InputError(f"`{resource}` is not an S3 bucket, object or access point ARN")
+        if not resource.startswith("arn:") or parts[2] == "s3":
+            raise InputError(f"`{resource}` is not an S3 bucket, object or access point ARN, nor an ARN of "
+                             "another service")
+        other = iam_targets.resolve(resource, self.index)
+        return _Target(resource, None, None, None, None, other.account, resource, other.note, other)
+
+    def principal_match(self, statement: Statement, principal: str) -> str | None:
+        """How a resource-policy statement's Principal covers the principal ('everyone', 'account',
+        'principal', 'session'), or None when it does not; exactly the test decide() applies."""
+        return _principal_match(statement, self.caller(principal), self._canonical)
+
+    def identity_policies(self, principal: str) -> tuple[list[Policy], list[str], Any] | None:
+        """The compiled identity policies of a user (with its groups'), role or group in the snapshot, the
+        attached managed policy ARNs the snapshot lacks, and the permissions boundary (a Policy, None, or
+        UNKNOWN); None for principals the snapshot does not describe."""
+        caller = self.caller(principal)
+        if caller.entity is None:
+            return None
+        return self._identity(caller)
 
     def _identity(self, caller: Caller) -> tuple[list[Policy], list[str], Any]:
         """(identity policies, notes on missing managed policies, boundary Policy | None | UNKNOWN)."""
@@ -274,7 +315,7 @@ class Engine:
             else:
                 docs.append(d)
         boundary: Any = None
-        if e.boundary:
+        if getattr(e, "boundary", None):
             d = self._managed.get(e.boundary)
             if d is None:
                 boundary = UNKNOWN
@@ -286,7 +327,9 @@ class Engine:
         return out
 
     def _context(self, caller: Caller, t: _Target, action: str, supplied: Mapping[str, Any]) -> Context:
-        key = (caller.text, t.resource if t.access_point else t.bucket_name, action)
+        # What the snapshot fixes depends on the caller, the resource's account, the access point and the
+        # action, not on the bucket or key: one context serves every bucket of an account.
+        key = (caller.text, t.owner, t.resource.split("/object/")[0] if t.access_point else None, action)
         base = self._base_ctx.get(key)
         if base is None:
             base = self._derive_context(caller, t, action)
@@ -311,6 +354,11 @@ class Engine:
             v["aws:PrincipalIsAWSService"] = "true"
             v["aws:PrincipalServiceName"] = caller.service
             absent += ["aws:PrincipalArn", "aws:PrincipalAccount", "aws:PrincipalOrgID", "aws:username"]
+        elif caller.is_provider:
+            # A web identity or SAML user before it assumes a role: only the provider is known.
+            v["aws:PrincipalIsAWSService"] = "false"
+            v["aws:FederatedProvider"] = caller.provider
+            absent += ["aws:PrincipalServiceName"]
         else:
             v["aws:PrincipalIsAWSService"] = "false"
             absent += ["aws:PrincipalServiceName", "aws:SourceArn", "aws:SourceAccount", "aws:SourceOrgID",
@@ -323,9 +371,11 @@ class Engine:
                     v["aws:PrincipalOrgPaths"] = self._org_path_text(caller.account)
                 elif self.org is not None and caller.account in self.snapshot.account_ids:
                     absent += ["aws:PrincipalOrgID", "aws:PrincipalOrgPaths"]
-            if caller.arn:
+            if caller.arn and caller.kind != "group":
                 v["aws:PrincipalArn"] = caller.arn
-            if caller.kind == "user":
+            if caller.kind == "group":
+                v["aws:PrincipalType"] = "User"  # some member of the group: its name and tags are unknown
+            elif caller.kind == "user":
                 v["aws:PrincipalType"] = "User"
                 v["aws:username"] = caller.arn.rsplit("/", 1)[-1]
                 if caller.entity is not None:
@@ -358,16 +408,7 @@ class Engine:
                 v["s3:AccessPointNetworkOrigin"] = ap.network_origin
         else:
             absent += list(_ACCESS_POINT_KEYS)
-        info = universe().get(action)
-        s3keys = universe().service_condition_keys.get("s3", frozenset())
-        if info is not None and action.lower().startswith("s3:"):
-            carried = info.condition_keys
-            for k in s3keys:
-                if "<" in k or "${" in k or k in carried or k in {fold(x) for x in _ACCESS_POINT_KEYS}:
-                    continue
-                if k == "s3:resourceaccount":
-                    continue
-                absent.append(k)
+        absent.extend(_absent_s3_keys(action))
         return Context.of({k: val for k, val in v.items() if val is not None}, absent=absent)
 
     def _org_path_text(self, account: str) -> str:
@@ -401,8 +442,10 @@ class Engine:
             deny, allow = scp
             denies.append(deny)
             required.append(allow)
-        # 3. RCPs of the resource's account.
-        rcp = self._org_layer(t.owner, "RESOURCE_CONTROL_POLICY", action_l, t, ctx, caller)
+        # 3. RCPs of the resource's account (only for the services RCPs govern).
+        rcp = None
+        if t.other is None or iam_targets.rcp_applies(action_l):
+            rcp = self._org_layer(t.owner, "RESOURCE_CONTROL_POLICY", action_l, t, ctx, caller)
         if rcp is not None:
             deny, allow = rcp
             denies.append(deny)
@@ -415,7 +458,8 @@ class Engine:
         denies.extend(x for x in (identity_deny, boundary_deny) if x is not None)
 
         same_account = caller.account is not None and caller.account == t.owner
-        combined, grants = self._combine(caller, same_account, t, identity, boundary, grants_by_kind)
+        explicit = t.other is not None and iam_targets.uses_trust_policy(t.other, action_l)
+        combined, grants = self._combine(caller, same_account, t, identity, boundary, grants_by_kind, explicit)
         required.append(combined)
 
         deny_tri = Tri.FALSE
@@ -456,6 +500,8 @@ class Engine:
     def _evaluate(self, policy: Policy, effect: str, action: str, resource: str, ctx: Context, layer: str,
                   caller: Caller | None = None) -> _Layer:
         """OR over the policy's statements of one effect that match action, resource, principal, conditions."""
+        if not self._statements(policy, action, effect):
+            return _Layer(Tri.FALSE)  # the common case: nothing of this effect even names the action
         by_kind = self._evaluate_by_kind(policy, effect, action, resource, ctx, layer, caller)
         if len(by_kind) == 1:
             return next(iter(by_kind.values()))
@@ -469,9 +515,7 @@ class Engine:
         """Like _evaluate, split by how each statement's Principal covers the caller (for resource
         policies: 'everyone', 'account', 'principal', 'session'; '' where there is no Principal)."""
         found: dict[str, tuple[list, list, list]] = {}
-        for s in self._statements(policy, action):
-            if s.effect != effect:
-                continue
+        for s in self._statements(policy, action, effect):
             m = s.resource_matches(resource, ctx)
             if m is Tri.FALSE:
                 continue
@@ -512,11 +556,16 @@ class Engine:
             return None
         if not is_scp and caller.is_service:
             return None
-        if is_scp and (caller.is_anonymous or caller.is_service):
+        if is_scp and not caller.has_identity:
             return None
         policies_exist = any(p.type == ptype for p in org.policies)
         if not policies_exist:
             return None
+        cache_key = (account, ptype, action)
+        hit = self._org_cache.get(cache_key)
+        if hit is not None:
+            return hit
+        request_free = True  # whether the answer depends only on the account and the action
         kind = "SCP" if is_scp else "RCP"
         resource = t.bucket_resource if is_scp or t.access_point is None else t.resource
         deny = _Layer(Tri.FALSE)
@@ -530,6 +579,7 @@ class Engine:
             level_allow = _Layer(Tri.FALSE)
             for p in attached:
                 pol = self.compile(p.document)
+                request_free = request_free and self._request_free(pol, action)
                 d = self._evaluate(pol, "Deny", action, resource, ctx, kind.lower(),
                                    caller if not is_scp else None)
                 _merge_or(deny, d)
@@ -541,7 +591,21 @@ class Engine:
                                               "ImplicitDeny", kind.lower(),
                                               note=f"no {kind} attached at this level allows the action")]
             _merge_and(allow, level_allow)
+        if request_free:
+            self._org_cache[cache_key] = (deny, allow)
         return deny, allow
+
+    def _request_free(self, policy: Policy, action: str) -> bool:
+        """Whether the policy's statements for this action ignore the resource, the principal and the
+        request context (Resource "*", no Principal, no Condition), as most SCPs do."""
+        key = (id(policy), action)
+        hit = self._free.get(key)
+        if hit is None:
+            hit = all(s.resources is not None and not s.not_resource and all(p.text == "*" for p in s.resources)
+                      and s.principals is None and not s.conditions.clauses
+                      for s in self._statements(policy, action))
+            self._free[key] = hit
+        return hit
 
     def _resource_side(self, caller: Caller, t: _Target, action: str, ctx: Context):
         """Grants of the resource side by kind ('principal' | 'account' | 'everyone' | 'session') as layers."""
@@ -560,14 +624,21 @@ class Engine:
             else:
                 _merge_or(cur, layer)
 
-        # Block Public Access in force for this bucket (and access point).
-        account = self.index.accounts.get(owner) if owner else None
-        levels = [account.public_access_block if account else UNKNOWN]
-        if b is not None:
-            levels.append(b.public_access_block)
-        if t.access_point is not None:
-            levels.append(t.access_point.public_access_block)
-        block = s3sem.effective_block(*levels)
+        if t.other is not None:
+            self._trust_side(caller, t, action, ctx, add, denies)
+            return grants, denies, blocked_reasons
+
+        # Block Public Access in force for this bucket (and access point), merged once per bucket.
+        block_key = (owner, t.bucket_name, id(t.access_point))
+        block = self._blocks.get(block_key)
+        if block is None:
+            account = self.index.accounts.get(owner) if owner else None
+            levels = [account.public_access_block if account else UNKNOWN]
+            if b is not None:
+                levels.append(b.public_access_block)
+            if t.access_point is not None:
+                levels.append(t.access_point.public_access_block)
+            block = self._blocks[block_key] = s3sem.effective_block(*levels)
 
         def policy_grants(doc, layer_name: str, resource: str, restrict: Tri):
             if doc is None:
@@ -618,6 +689,26 @@ class Engine:
             policy_grants(b.policy, "bucket", t.bucket_resource, restrict)
             self._acl_grants(caller, b, action, block, add, blocked_reasons)
         return grants, denies, blocked_reasons
+
+    def _trust_side(self, caller: Caller, t: _Target, action: str, ctx: Context, add, denies: list) -> None:
+        """The resource side of a non-S3 target: a role's trust policy for STS actions, else nothing."""
+        other = t.other
+        if not iam_targets.uses_trust_policy(other, action):
+            return
+        if other.trust is UNKNOWN:
+            note = other.note or f"the trust policy of {other.role_arn} is unknown"
+            u = _Layer(Tri.UNKNOWN, [Reason(f"trust policy of {other.role_arn}", None, "Unknown", "trust", note=note)],
+                       [], [note])
+            add("principal", u)
+            denies.append(_Layer(Tri.UNKNOWN, u.reasons, [], [note]))
+            return
+        if other.trust is None:
+            return
+        pol = self.compile(other.trust)
+        denies.append(self._evaluate(pol, "Deny", action, t.resource, ctx, "trust", caller))
+        for kind, layer in self._evaluate_by_kind(pol, "Allow", action, t.resource, ctx, "trust", caller).items():
+            if kind:
+                add(kind, layer)
 
     def _acl_grants(self, caller: Caller, b: Bucket, action: str, block: dict, add, blocked: list) -> None:
         if b.acl is None:
@@ -679,7 +770,7 @@ class Engine:
     def _identity_side(self, caller: Caller, t: _Target, action: str, ctx: Context):
         """(identity allow, identity deny, boundary allow, boundary deny) layers for the caller."""
         resource = t.resource
-        if caller.is_anonymous or caller.is_service:
+        if not caller.has_identity:
             return None, None, None, None
         if caller.kind == "root":
             if not caller.known:
@@ -720,8 +811,12 @@ class Engine:
                                           note="the permissions boundary does not allow the action")]
         return allow, deny, b_allow, b_deny
 
-    def _combine(self, caller: Caller, same_account: bool, t: _Target, identity, boundary, grants):
-        """Identity and resource sides together, by AWS's same-account and cross-account rules."""
+    def _combine(self, caller: Caller, same_account: bool, t: _Target, identity, boundary, grants,
+                 explicit: bool = False):
+        """Identity and resource sides together, by AWS's same-account and cross-account rules.
+
+        ``explicit``: the resource policy must allow the caller even within its account (a role's trust
+        policy); naming the account then delegates to the identity policies."""
         used: set[str] = set()
         none = _Layer(Tri.FALSE)
         # A grant naming the principal itself (or everyone) needs no identity policy within the account;
@@ -735,10 +830,10 @@ class Engine:
         _merge_or(resource_any, specific)
         _merge_or(resource_any, delegated)
 
-        if caller.is_anonymous or caller.is_service:
+        if not caller.has_identity:
             out = resource_any
             if out.tri is Tri.FALSE:
-                out.reasons = [Reason(f"resource policies of {t.bucket_name}", None, "ImplicitDeny", "resource",
+                out.reasons = [Reason(f"resource policies of {t.label}", None, "ImplicitDeny", "resource",
                                       note="nothing on the resource side grants this caller the action")]
             else:
                 used.add("resource")
@@ -755,9 +850,17 @@ class Engine:
             # they do limit one that names the role (IAM permissions boundaries, "Evaluating effective
             # permissions with boundaries").
             out = _Layer(Tri.FALSE)
-            _merge_or(out, gated)
-            if gated.tri is not Tri.FALSE:
-                used.add("identity")
+            if explicit:
+                # The identity side counts only where the trust policy names the account.
+                via_account = _Layer(gated.tri, gated.reasons, gated.residuals, gated.assumptions)
+                _merge_and(via_account, delegated if delegated is not none else _Layer(Tri.FALSE))
+                _merge_or(out, via_account)
+                if via_account.tri is not Tri.FALSE:
+                    used |= {"identity", "resource"}
+            else:
+                _merge_or(out, gated)
+                if gated.tri is not Tri.FALSE:
+                    used.add("identity")
             direct = _Layer(Tri.FALSE)
             for k in ("principal", "everyone", "session"):
                 if k not in grants:
@@ -772,19 +875,33 @@ class Engine:
                 used.add("resource")
             _merge_or(out, direct)
             if out.tri is Tri.FALSE:
-                out.reasons = gated.reasons + [Reason(f"resource policies of {t.bucket_name}", None, "ImplicitDeny",
-                                                      "resource", note="no resource policy grants this principal")]
+                out.reasons = list(gated.reasons)
+                if t.other is None or explicit:  # a resource that has a resource policy
+                    out.reasons.append(Reason(f"resource policies of {t.label}", None, "ImplicitDeny", "resource",
+                                              note="no resource policy grants this principal"))
             return out, used
         # Cross-account: both sides must allow.
         out = _Layer(gated.tri, gated.reasons, gated.residuals, gated.assumptions)
         if resource_any.tri is Tri.FALSE:
-            resource_any.reasons = [Reason(f"resource policies of {t.bucket_name}", None, "ImplicitDeny", "resource",
+            resource_any.reasons = [Reason(f"resource policies of {t.label}", None, "ImplicitDeny", "resource",
                                            note=f"cross-account access needs the resource side to grant account "
                                                 f"{caller.account} or the principal, and nothing does")]
         _merge_and(out, resource_any)
         if out.tri is not Tri.FALSE:
             used |= {"identity", "resource"}
         return out, used
+
+
+@lru_cache(maxsize=4096)
+def _absent_s3_keys(action: str) -> tuple[str, ...]:
+    """S3 condition keys that a request for this S3 action never carries."""
+    info = universe().get(action)
+    if info is None or not action.lower().startswith("s3:"):
+        return ()
+    s3keys = universe().service_condition_keys.get("s3", frozenset())
+    ap_keys = {fold(x) for x in _ACCESS_POINT_KEYS}
+    return tuple(sorted(k for k in s3keys if not ("<" in k or "${" in k or k in info.condition_keys or k in ap_keys
+                                                  or k == "s3:resourceaccount")))
 
 
 def _err(b: Bucket | None, t: _Target) -> str:
@@ -812,6 +929,9 @@ _RANK = {"account": 0, "everyone": 1, "principal": 2, "session": 3}
 
 
 def _entry_match(e: PrincipalEntry, caller: Caller, canonical: Mapping[str, str]) -> str | None:
+    if caller.is_provider:
+        # An identity provider is named only as Federated; "*" means every AWS principal, not its users.
+        return "principal" if e.kind == "Federated" and e.value == caller.provider else None
     if e.is_everyone:
         return "everyone"
     if e.kind == "Service":
@@ -835,7 +955,7 @@ def _entry_match(e: PrincipalEntry, caller: Caller, canonical: Mapping[str, str]
 
 
 def _merge_or(into: _Layer, other: _Layer) -> None:
-    if other is None:
+    if other is None or (other.tri is Tri.FALSE and not other.assumptions):
         return
     if other.tri is Tri.FALSE:
         into.assumptions.extend(a for a in other.assumptions if a not in into.assumptions)
@@ -871,7 +991,11 @@ def _dedupe(items):
     seen = set()
     out = []
     for x in items:
-        key = repr(x)
+        try:
+            key = (0, x)
+            hash(key)
+        except TypeError:  # a Residual holds dicts: compare those by their text
+            key = (1, repr(x))
         if key not in seen:
             seen.add(key)
             out.append(x)

@@ -115,6 +115,7 @@ class Pattern:
     wildcards: bool = True
     parts: tuple[Part, ...] = field(init=False, compare=False, repr=False)
     _exact: str | None = field(init=False, compare=False, repr=False)
+    _prefix: str | None = field(init=False, compare=False, repr=False)
     _re: re.Pattern | None = field(init=False, compare=False, repr=False)
     has_variables: bool = field(init=False, compare=False, repr=False)
 
@@ -124,15 +125,24 @@ class Pattern:
         has_vars = any(p[0] == "var" for p in parts)
         object.__setattr__(self, "has_variables", has_vars)
         exact = None
+        prefix = None
         regex = None
         if not has_vars:
             if all(p[0] == "lit" for p in parts):
                 exact = "".join(p[1] for p in parts)
                 if not self.case_sensitive:
                     exact = exact.lower()
+            elif parts[-1] == ("star",) and all(p[0] == "lit" for p in parts[:-1]):
+                # `literal*`: the trailing star matches anything, in ARN mode too (it falls in the resource
+                # segment, or the pattern has too few segments to be matched segment-wise), so a prefix test
+                # does what the regex would, without compiling one per pattern.
+                prefix = "".join(p[1] for p in parts[:-1])
+                if not self.case_sensitive:
+                    prefix = prefix.lower()
             else:
                 regex = _compiled(_regex(parts, arn=self.arn), self.case_sensitive)
         object.__setattr__(self, "_exact", exact)
+        object.__setattr__(self, "_prefix", prefix)
         object.__setattr__(self, "_re", regex)
 
     @property
@@ -158,6 +168,8 @@ class Pattern:
     def matches(self, value: str, ctx: Context | None = None) -> Tri:
         if self._exact is not None:
             return Tri.TRUE if (value if self.case_sensitive else value.lower()) == self._exact else Tri.FALSE
+        if self._prefix is not None:
+            return Tri.TRUE if (value if self.case_sensitive else value.lower()).startswith(self._prefix) else Tri.FALSE
         if self._re is not None:
             return Tri.TRUE if self._re.fullmatch(value) else Tri.FALSE
         return self._match_with_variables(value, ctx)

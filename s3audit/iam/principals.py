@@ -4,29 +4,41 @@ A principal is given as an ARN (user, role â€” meaning a session of that role â€
 account root), a bare account id (its root), ``anonymous``, or an AWS service principal
 (``glue.amazonaws.com``). Principals of accounts outside the snapshot are *external*: their own
 identity policies are unknown, so the engine assumes they allow, and says so.
+
+Two callers exist for the access graph: a group ARN stands for "a member of this group" (the group's
+policies only), and a federated identity provider (an ``oidc-provider/`` or ``saml-provider/`` ARN, a
+public web identity provider such as ``accounts.google.com``, or ``federated:NAME``) stands for an
+identity it vouches for, which has no AWS identity policies and can only call
+``sts:AssumeRoleWithWebIdentity`` / ``sts:AssumeRoleWithSAML``.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
-from ..snapshot.model import Account, Role, Snapshot, User
+from ..snapshot.model import Account, Group, Role, Snapshot, User
 
 ANONYMOUS = "anonymous"
 _ACCOUNT = re.compile(r"^\d{12}$")
+# Web identity providers that trust policies name by domain rather than by provider ARN
+# (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_oidc.html).
+WEB_IDENTITY_PROVIDERS = frozenset({"cognito-identity.amazonaws.com", "accounts.google.com", "graph.facebook.com",
+                                    "www.amazon.com"})
+FEDERATED_PREFIX = "federated:"
 
 
 @dataclass(frozen=True)
 class Caller:
     text: str  # as given
-    kind: str  # user | role | root | service | anonymous | federated | unknown
+    kind: str  # user | role | group | root | service | provider | anonymous | federated | unknown
     account: str | None
     arn: str | None  # the principal ARN (role ARN for a session); None for anonymous and services
     session_arn: str | None = None  # arn:aws:sts::A:assumed-role/R/S when a session was named
-    entity: User | Role | None = None  # the snapshot's object, when found
+    entity: User | Role | Group | None = None  # the snapshot's object, when found (a group: any member)
     service: str | None = None
     known: bool = True  # False: not in the snapshot, identity policies unknown
     note: str | None = None  # why it is unknown
+    provider: str | None = None  # the Federated principal value of an identity provider caller
 
     @property
     def is_anonymous(self) -> bool:
@@ -37,8 +49,17 @@ class Caller:
         return self.kind == "service"
 
     @property
+    def is_provider(self) -> bool:
+        return self.kind == "provider"
+
+    @property
+    def has_identity(self) -> bool:
+        """Whether the caller is an AWS identity with identity policies (and so is subject to SCPs)."""
+        return self.kind not in ("anonymous", "service", "provider")
+
+    @property
     def label(self) -> str:
-        return self.session_arn or self.arn or self.service or self.text
+        return self.session_arn or self.arn or self.service or self.provider or self.text
 
 
 def parse_caller(text: str, snapshot: Snapshot, index: "PrincipalIndex") -> Caller:
@@ -47,6 +68,9 @@ def parse_caller(text: str, snapshot: Snapshot, index: "PrincipalIndex") -> Call
         return Caller(t, "anonymous", None, None)
     if _ACCOUNT.match(t):
         t = f"arn:aws:iam::{t}:root"
+    if t.startswith(FEDERATED_PREFIX) or t in WEB_IDENTITY_PROVIDERS:
+        name = t[len(FEDERATED_PREFIX):] if t.startswith(FEDERATED_PREFIX) else t
+        return Caller(t, "provider", None, None, provider=name)
     if not t.startswith("arn:"):
         if t.endswith(".amazonaws.com") or t.endswith(".amazonaws.com.cn"):
             return Caller(t, "service", None, None, service=t)
@@ -74,6 +98,13 @@ def parse_caller(text: str, snapshot: Snapshot, index: "PrincipalIndex") -> Call
         return _found(t, "user", account, t, index.users.get(t), index)
     if service == "iam" and resource.startswith("role/"):
         return _found(t, "role", account, t, index.roles.get(t), index)
+    if service == "iam" and resource.startswith(("oidc-provider/", "saml-provider/")):
+        return Caller(t, "provider", account, None, provider=t)
+    if service == "iam" and resource.startswith("group/"):
+        group = index.groups_by_arn.get(t)
+        if group is None:
+            return Caller(t, "unknown", account, t, known=False, note=f"group `{t}` is not in the snapshot")
+        return Caller(t, "group", account, t, entity=group)
     return Caller(t, "unknown", account, t, known=False, note=f"`{t}` is not a user, role or account ARN")
 
 
@@ -96,6 +127,7 @@ class PrincipalIndex:
         self.roles: dict[str, Role] = {}
         self._roles_by_name: dict[tuple[str, str], Role] = {}
         self.groups = {}
+        self.groups_by_arn = {}
         for a in snapshot.accounts:
             for u in a.users:
                 self.users[u.arn] = u
@@ -104,6 +136,7 @@ class PrincipalIndex:
                 self._roles_by_name[(a.id, r.name)] = r
             for g in a.groups:
                 self.groups[(a.id, g.name)] = g
+                self.groups_by_arn[g.arn] = g
 
     def role_by_name(self, account: str, name: str) -> Role | None:
         return self._roles_by_name.get((account, name))

@@ -1,0 +1,84 @@
+"""Benchmark: build the access graph of a synthetic estate and answer "who can read each bucket tagged
+data-class=pci".
+
+    python3 bench/graph_bench.py                 # 1/10 size, then full size (100 accounts, 5,000 roles,
+                                                 # 2,000 users, 20,000 buckets), each in its own process
+    python3 bench/graph_bench.py --scale 0.5     # one size only
+
+Reports, per size: snapshot load time, graph build time (wall and CPU), query time, peak resident memory
+(``resource.getrusage``), and the graph's size. Target at full size: under 60 s and under 4 GiB.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+FULL = {"accounts": 100, "roles": 5000, "users": 2000, "buckets": 20000}
+
+
+def run_one(scale: float, seed: int) -> dict:
+    from bench.synthetic import generate, write
+    from s3audit.graph.build import build_graph
+    from s3audit.graph.paths import paths_to
+    from s3audit.snapshot.load import load_snapshot
+
+    size = {k: max(1, int(v * scale)) for k, v in FULL.items()}
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "estate.json")
+        write(generate(**size, seed=seed), path)
+        t0, c0 = time.perf_counter(), time.process_time()
+        snapshot = load_snapshot(path)
+    t1, c1 = time.perf_counter(), time.process_time()
+    graph = build_graph(snapshot)
+    t2, c2 = time.perf_counter(), time.process_time()
+    pci = sorted(b.name for b in snapshot.buckets if b.tags is not None and b.tags.get("data-class") == "pci")
+    readers = {name: paths_to(graph, name, "read") for name in pci}
+    t3, c3 = time.perf_counter(), time.process_time()
+    paths = sum(len(v) for v in readers.values())
+    external = sum(1 for v in readers.values() for p in v if graph.node(p.principal)["external"])
+    return {
+        "scale": scale, **size,
+        "load_s": round(t1 - t0, 2), "build_s": round(t2 - t1, 2), "build_cpu_s": round(c2 - c1, 2),
+        "query_s": round(t3 - t2, 2), "total_s": round(t3 - t0, 2), "total_cpu_s": round(c3 - c0, 2),
+        "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "nodes": graph.g.number_of_nodes(), "edges": graph.g.number_of_edges(),
+        "pci_buckets": len(pci), "reader_paths": paths, "external_reader_paths": external,
+    }
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--scale", type=float, action="append", help="size relative to the full estate (repeatable)")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    a = ap.parse_args(argv)
+    if a.child:
+        print(json.dumps(run_one(a.scale[0], a.seed)))
+        return 0
+    rows = []
+    for scale in a.scale or [0.1, 1.0]:
+        # One process per size, so that peak memory is that size's own.
+        out = subprocess.run([sys.executable, __file__, "--child", "--scale", str(scale), "--seed", str(a.seed)],
+                             check=True, capture_output=True, text=True, cwd=ROOT)
+        rows.append(json.loads(out.stdout))
+        print(json.dumps(rows[-1]), file=sys.stderr)
+    cols = ["scale", "accounts", "roles", "users", "buckets", "load_s", "build_s", "build_cpu_s", "query_s",
+            "total_s", "total_cpu_s", "peak_rss_mib", "nodes", "edges", "pci_buckets", "reader_paths"]
+    print("| " + " | ".join(cols) + " |")
+    print("|" + "---|" * len(cols))
+    for r in rows:
+        print("| " + " | ".join(str(r[c]) for c in cols) + " |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
