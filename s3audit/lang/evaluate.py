@@ -24,7 +24,7 @@ from importlib import resources
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from ..errors import RuleError
-from ..findings import Finding, Location, Severity, Status
+from ..findings import Finding, Location, Severity, Status, make_finding
 from . import ast as A
 from . import builtins as B
 from . import types as T
@@ -677,6 +677,10 @@ class _Compiler:
                 cr.lint_codes = frozenset(x.value for x in A.walk(req.expr)
                                           if isinstance(x, A.StringLit) and x.value in T.LINT_CODE.values)
         cr.message = self.template(rule.message, unit)
+        cr.message_asks = any(isinstance(x, A.Call) and getattr(self.r.calls.get(x), "signature", None) is not None
+                              and self.r.calls[x].signature.explains
+                              or isinstance(x, A.Call) and getattr(self.r.calls.get(x), "kind", "") == "def"
+                              for e in rule.message.exprs for x in A.walk(e))
         cr.size = unit.size
         cr.needs_graph = kind == "path" or isinstance(req, A.ForbidPath) or self._uses_graph(A.rule_exprs(rule))
         return cr
@@ -867,6 +871,7 @@ class CompiledRule:
         self.size = 2
         self.needs_graph = False
         self.lint_codes: frozenset[str] = frozenset()
+        self.message_asks = True  # whether the message calls built-ins that record evidence
 
     # ---- subjects
     def _subjects(self, rt: B.Runtime) -> Iterable[Any]:
@@ -958,7 +963,8 @@ class CompiledRule:
     def _finding(self, rt: B.Runtime, fr: list, subject: Any, status: Status, missing: Sequence[str],
                  evidence: list, key: tuple = ()) -> Finding:
         arn, pointer, own_key = _identity(subject, rt.world)
-        evidence = list(evidence)  # the message may ask the engine too; its answers are not the evidence
+        if self.message_asks:
+            evidence = list(evidence)  # the message asks the engine too; its answers are not the evidence
         message = self.message(fr)
         ev: list = []
         for text, fn in self.facts:
@@ -976,8 +982,8 @@ class CompiledRule:
             ev.append({"kind": "unknown", "missing": list(dict.fromkeys(missing))})
         location = _location(rt.world, pointer, ev)
         m = self.meta
-        return Finding(m.id, m.severity, m.controls, arn, message, status, tuple(ev), location, pointer,
-                       tuple(own_key) + tuple(key))
+        return make_finding(m.id, m.severity, m.controls, arn, message, status, tuple(ev), location, pointer,
+                            tuple(own_key) + tuple(key))
 
 
 def _exact(world: World, pointer: str | None) -> Mapping | None:

@@ -181,6 +181,19 @@ def test_finding_json_follows_the_contract_and_fingerprints_ignore_wording_and_p
     assert FINDINGS_FORMAT == "s3audit.findings/v1"
 
 
+def test_make_finding_is_the_same_frozen_finding():
+    from dataclasses import FrozenInstanceError, fields
+
+    from s3audit.findings import Finding, Location, Severity, Status, make_finding
+    args = ("R", Severity.HIGH, ("t:1",), "arn:aws:s3:::a", "m", Status.UNKNOWN, ({"kind": "fact"},),
+            Location("f.tf", 3, 1), "/accounts/0", ("k",))
+    fast, slow = make_finding(*args), Finding(*args)
+    assert fast == slow and fast.fingerprint == slow.fingerprint and fast.to_json() == slow.to_json()
+    assert all(getattr(fast, f.name) == getattr(slow, f.name) for f in fields(Finding))
+    with pytest.raises(FrozenInstanceError):
+        fast.message = "x"
+
+
 def test_locations_come_from_the_snapshot_when_it_has_them():
     doc = expand_fragment({"buckets": [{"Name": "a"}]})
     doc["locations"] = {"/accounts/0/s3/buckets/0": {"file": "main.tf", "line": 12, "column": 1}}
