@@ -177,14 +177,15 @@ def _statement_checks(policy: Policy, s: Statement) -> list[LintFinding]:
             policy.doc.kind in ("bucket", "access-point", "trust"):
         out.append(LintFinding("public-principal", "allows `*` (everyone, anonymous callers included) with no "
                                "condition", s.pointer + "/Principal", s.label))
-    # Condition keys the statement's S3 actions never carry.
-    if not negated and s.conditions.clauses and s.actions.known and not s.actions.others:
+    # Condition keys the statement's S3 actions never carry (asked only when some clause tests an S3 key).
+    s3_clauses = [c for c in s.conditions.clauses if c.key.lower().startswith("s3:")]
+    if not negated and s3_clauses and s.actions.known and not s.actions.others:
         actions = [u.get(a) for a in s.actions.known]
         if all(a is not None and a.name.lower().startswith("s3:") for a in actions):
             s3keys = u.service_condition_keys.get("s3", frozenset())
-            for c in s.conditions.clauses:
+            for c in s3_clauses:
                 k = c.key.lower()
-                if not k.startswith("s3:") or k not in s3keys or "/" in k or k in _RESOURCE_KEYS:
+                if k not in s3keys or "/" in k or k in _RESOURCE_KEYS:
                     continue
                 if not any(k in a.condition_keys for a in actions):
                     names = sorted(a.name for a in actions)
