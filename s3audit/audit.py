@@ -185,11 +185,17 @@ def introduced_and_fixed(before: Iterable[Finding], after: Iterable[Finding]) ->
 
 
 def compare(old: Iterable[Finding], new: Iterable[Finding]) -> tuple[list[Finding], list[Finding], list[Finding]]:
-    """(new, resolved, unchanged) between two sets of findings, by fingerprint."""
+    """(new, resolved, unchanged) between two runs, by fingerprint. A finding that was waived before and
+    counts now (its waiver expired or was removed) is new too: it needs someone's attention again."""
     old, new = list(old), list(new)
-    introduced, resolved = introduced_and_fixed(old, new)
-    gone = {f.fingerprint for f in introduced}
-    unchanged = [f for f in new if f.fingerprint not in gone]
+    seen = {f.fingerprint for f in old}
+    counted_before = {f.fingerprint for f in old if f.status is not Status.WAIVED}
+    now = {f.fingerprint for f in new}
+    introduced = [f for f in new if f.fingerprint not in seen
+                  or (f.status is not Status.WAIVED and f.fingerprint not in counted_before)]
+    fresh = {f.fingerprint for f in introduced}
+    unchanged = [f for f in new if f.fingerprint not in fresh]
+    resolved = [f for f in old if f.fingerprint not in now]
     return introduced, resolved, unchanged
 
 

@@ -95,6 +95,7 @@ class Profile:
     severity_overrides: tuple[tuple[str, Severity], ...] = ()
     fail_on: str | None = None  # a severity label, "never", or None (the caller's default)
     waivers: tuple[Waiver, ...] = ()
+    sensitive: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # tag -> value globs (reports)
     places: Mapping[str, Place] = field(default_factory=dict, compare=False)  # pointer -> place, for errors
 
     def place(self, pointer: str) -> Place:
@@ -241,7 +242,8 @@ def parse_profile(text: str, file: str) -> Profile:
         scope=Scope(tuple(scope.get("accounts") or ()), tuple(scope.get("buckets") or ()), tags),
         params=dict(data.get("params") or {}),
         severity_overrides=tuple((k, Severity.parse(v)) for k, v in (data.get("severity_overrides") or {}).items()),
-        fail_on=data.get("fail_on"), waivers=tuple(waivers), places=places)
+        fail_on=data.get("fail_on"), waivers=tuple(waivers),
+        sensitive={k: tuple(v) for k, v in (data.get("sensitive") or {}).items()}, places=places)
 
 
 def _parse_date(text: str, place: Place) -> _dt.date:

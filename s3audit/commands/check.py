@@ -97,7 +97,7 @@ def run(args) -> int:
         from ..report.access import pictures_from_findings, sensitive_paths
         report.paths = pictures_from_findings(report.findings, snap)
         if graph is not None:
-            report.paths += sensitive_paths(graph, snap)
+            report.paths += sensitive_paths(graph, snap, profile.sensitive or None)
     if any(fmt == "sarif" for fmt, _ in pairs) and mode == "snapshot":
         _audit.sarif_lines(report, snap, subjects)
     _audit.write_outputs(report, pairs, args.color)
