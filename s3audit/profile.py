@@ -116,8 +116,8 @@ class Profile:
         known = sorted(set(known))
         for i, pack in enumerate(self.packs or ()):
             if pack not in known:
-                hint = difflib.get_close_matches(pack, known, n=1)
-                more = f"; did you mean `{hint[0]}`?" if hint else f" (known packs: {', '.join(known) or 'none'})"
+                hint = suggest(pack, known)
+                more = f"; did you mean `{hint}`?" if hint else f" (known packs: {', '.join(known) or 'none'})"
                 raise ProfileError(f"unknown rule pack `{pack}`{more}", self.place(f"/packs/{i}"))
 
     # ---- 2. severity ----
@@ -151,6 +151,17 @@ class Profile:
         """The severity at or above which open findings fail the run; None means never."""
         label = override or self.fail_on or default
         return None if label == NEVER else Severity.parse(label)
+
+
+def suggest(word: str, options: Iterable[str]) -> str | None:
+    """The option the user most likely meant: one it starts (or ends) like, else the closest spelling."""
+    options = sorted(options)
+    lower = word.lower()
+    for o in options:
+        if o.lower().startswith(lower) or lower.startswith(o.lower()):
+            return o
+    close = difflib.get_close_matches(word, options, n=1)
+    return close[0] if close else None
 
 
 def apply_waivers(findings: Iterable[Finding], waivers: Iterable[Waiver], today: _dt.date,
@@ -204,8 +215,8 @@ def resolve_profile_path(spec: str) -> str:
     if os.path.exists(path):
         return path
     names = sorted(n[:-5] for n in os.listdir(builtin_profiles_dir()) if n.endswith(".yaml"))
-    hint = difflib.get_close_matches(spec, names, n=1)
-    more = f"; did you mean `{hint[0]}`?" if hint else f" (built-in profiles: {', '.join(names)})"
+    hint = suggest(spec, names)
+    more = f"; did you mean `{hint}`?" if hint else f" (built-in profiles: {', '.join(names)})"
     raise ProfileError(f"no profile file or built-in profile named `{spec}`{more}")
 
 
@@ -284,8 +295,8 @@ def _describe(e, pointer: str) -> tuple[str, str | None]:
         allowed = sorted(e.schema.get("properties", {}))
         extra = [k for k in e.instance if k not in allowed]
         if extra and allowed:
-            hint = difflib.get_close_matches(extra[0], allowed, n=1)
-            more = f"; did you mean `{hint[0]}`?" if hint else f" (expected {', '.join(allowed)})"
+            hint = suggest(extra[0], allowed)
+            more = f"; did you mean `{hint}`?" if hint else f" (expected {', '.join(allowed)})"
             return f"unknown key `{extra[0]}` at {_where(pointer)}{more}", pointer_join(pointer, extra[0]) + "#key"
         if extra:
             return f"unexpected value for `{extra[0]}`", pointer_join(pointer, extra[0])

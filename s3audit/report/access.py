@@ -106,7 +106,9 @@ def pictures_from_findings(findings: Iterable[Finding], snapshot: Snapshot | Non
                                  str(h.get("decision", "allow")), tuple(h.get("actions") or ()),
                                  str(h.get("detail", ""))) for h in e["hops"])
             names = [h.source for h in hops] + [hops[-1].target]
-            external = tuple(sorted({n for n in names if _outside(n, snapshot)}))
+            given = e.get("external")
+            external = tuple(sorted(set(given) if isinstance(given, list) else
+                                    {n for n in names if _outside(n, snapshot)}))
             out.append(PathPicture(str(e.get("principal", hops[0].source)), str(e.get("bucket", hops[-1].target)),
                                    tuple(e.get("access") or hops[-1].actions), str(e.get("decision", "allow")),
                                    hops, external, "", f.fingerprint))

@@ -36,6 +36,9 @@ def pointer_positions(text: str, pointers: Iterable[str]) -> dict[str, tuple[int
     while i < n:
         m = _TOKEN.search(text, i)
         if m is None:
+            rest = text[i:]
+            if pending_value and rest.strip():  # a scalar at the very end (the whole document is one)
+                start_value(i + len(rest) - len(rest.lstrip()))
             break
         tok, pos = m.group(), m.start()
         # a value that is not a string or container (number, true, false, null) starts before this token

@@ -23,9 +23,20 @@ RULES = [
     RuleInfo("FAKE-POLICY-KNOWN", "Bucket policies can be read", Severity.HIGH, ("AWS-FSBP:S3.5",),
              "Unknown policies cannot be judged.", "Grant s3:GetBucketPolicy to the scanner.", "fsbp",
              "rules/fake.s3r", 30),
+    RuleInfo("FAKE-TLS", "Buckets deny requests without TLS", Severity.HIGH, ("AWS-FSBP:S3.5", "CIS-AWS-3.0:2.1.1"),
+             "Plain HTTP exposes data in transit.", "Deny aws:SecureTransport false.", "cis", "rules/fake.s3r", 35),
     RuleInfo("FAKE-CLEAN", "A rule that never fires", Severity.INFO, (), "", "", "hygiene", "rules/fake.s3r", 40),
 ]
-PACKS = [("fsbp", "1.0.0"), ("governance", "1.0.0"), ("hygiene", "1.0.0")]
+PACKS = [("fsbp", "1.0.0"), ("cis", "1.0.0"), ("governance", "1.0.0"), ("hygiene", "1.0.0")]
+
+
+def _denies_plain_http(bucket) -> bool:
+    doc = bucket.policy.document if bucket.policy not in (None, UNKNOWN) else None
+    for st in (doc or {}).get("Statement", []) if isinstance(doc, dict) else []:
+        cond = st.get("Condition", {})
+        if st.get("Effect") == "Deny" and str(cond.get("Bool", {}).get("aws:SecureTransport")).lower() == "false":
+            return True
+    return False
 
 
 def _public_statement(bucket):
@@ -64,6 +75,10 @@ def fake_evaluator(snapshot, rule_files, params, *, engine=None, graph=None) -> 
             out.append(Finding(r.id, r.severity, r.controls, b.arn, f"anyone can read {b.name}",
                                evidence=({"principal": "anonymous", "bucket": b.name, "access": ["s3:GetObject"],
                                           "decision": "allow", "hops": hops},)))
+        if b.policy is not UNKNOWN and not _denies_plain_http(b):
+            r = by["FAKE-TLS"]
+            out.append(Finding(r.id, r.severity, r.controls, b.arn, f"{b.name} accepts plain-HTTP requests",
+                               pointer=b.pointer))
         if b.policy is UNKNOWN:
             r = by["FAKE-POLICY-KNOWN"]
             out.append(Finding(r.id, r.severity, r.controls, b.arn, f"the policy of {b.name} could not be read",
