@@ -4,8 +4,9 @@ Output selection (``--format`` and ``-o``), documented in docs/reports.md:
 
 - ``--format F`` (repeatable, or comma-separated) picks formats; ``-o PATH`` (repeatable) gives files;
 - ``-o FORMAT=PATH`` names the format of one file explicitly (``-o sarif=out.sarif -o junit=out.xml``);
-- a plain ``-o PATH`` goes to the first ``--format`` that has no file yet, else its format comes from the
-  file's ending (``.sarif``, ``.json``, ``.xml`` -> junit, ``.md``, ``.html``, ``.txt``);
+- ``--format F -o PATH`` (one of each) writes F to PATH whatever it is called;
+- otherwise a plain ``-o PATH`` takes its format from the file's ending (``.sarif``, ``.json``, ``.xml`` ->
+  junit, ``.md``, ``.html``, ``.txt``), or, when the ending says nothing, the next ``--format`` without a file;
 - a format without a file goes to standard output (at most one); ``-`` as a path is standard output;
 - nothing given: text on standard output. When every output goes to a file, the summary line goes to
   standard error so that CI logs still show the verdict.
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
+import re
 import sys
 from typing import Iterable
 
@@ -22,6 +24,7 @@ from ..fileio import write_atomic
 from ..report import FORMATS, format_for_path, render
 
 STDOUT = "-"
+_FORMAT = re.compile(r'"format"\s*:\s*"s3audit\.(snapshot|findings)/')
 
 
 def parse_today(text: str | None) -> _dt.date:
@@ -51,24 +54,34 @@ def resolve_outputs(formats: Iterable[str] | None, outputs: Iterable[str] | None
                     default: str = "text") -> list[tuple[str, str]]:
     """[(format, path or "-")] from ``--format`` and ``-o`` values (see the module's docstring)."""
     wanted = split_formats(formats)
+    outputs = list(outputs or ())
     pairs: list[tuple[str, str]] = []
     open_formats = list(wanted)
-    for value in outputs or ():
+
+    def named(value: str) -> tuple[str, str] | None:
         head, sep, tail = value.partition("=")
         if sep and head.strip().lower() in FORMATS:
-            fmt, path = head.strip().lower(), tail
-            if not path:
+            if not tail:
                 raise UsageError(f"`-o {value}` names no file")
-            if fmt in open_formats:
-                open_formats.remove(fmt)
-        elif open_formats:
-            fmt, path = open_formats.pop(0), value
+            return head.strip().lower(), tail
+        return None
+
+    plain = [v for v in outputs if named(v) is None]
+    for value in outputs:
+        explicit = named(value)
+        if explicit is not None:
+            fmt, path = explicit
+        elif len(wanted) == 1 and len(plain) == 1 and open_formats:
+            fmt, path = open_formats[0], value  # --format F -o PATH: whatever the file is called
         else:
-            fmt = format_for_path(value)
+            fmt, path = format_for_path(value), value
             if fmt is None:
-                raise UsageError(f"cannot tell the format of `{value}` from its name; write -o FORMAT={value} "
-                                 f"or give --format")
-            path = value
+                if not open_formats:
+                    raise UsageError(f"cannot tell the format of `{value}` from its name; write "
+                                     f"-o FORMAT={value} or give --format")
+                fmt = open_formats[0]
+        if fmt in open_formats:
+            open_formats.remove(fmt)
         pairs.append((fmt, path))
     pairs.extend((fmt, STDOUT) for fmt in open_formats)
     if not pairs:
@@ -131,10 +144,9 @@ def snapshot_kind(path: str) -> str:
     else:
         with open(path, encoding="utf-8", errors="replace") as fh:
             head = fh.read(65536)
-    if '"s3audit.snapshot/' in head:
-        return "snapshot"
-    if '"s3audit.findings/' in head:
-        return "findings"
+    m = _FORMAT.search(head)
+    if m:
+        return m.group(1)
     if looks_like_iac(path):
         return "iac"
     return "other"

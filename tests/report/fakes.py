@@ -83,6 +83,7 @@ def fake_evaluator(snapshot, rule_files, params, *, engine=None, graph=None) -> 
             r = by["FAKE-POLICY-KNOWN"]
             out.append(Finding(r.id, r.severity, r.controls, b.arn, f"the policy of {b.name} could not be read",
                                status=Status.UNKNOWN, evidence=(dict(b.errors),)))
+    seen = set()
     for r in snapshot.accounts:
         for role in r.roles:
             trust = role.trust.document if role.trust else None
@@ -100,6 +101,26 @@ def fake_evaluator(snapshot, rule_files, params, *, engine=None, graph=None) -> 
                                            f"{arn} outside the organization can assume {role.name}",
                                            evidence=({"principal": arn, "bucket": role.name, "hops": [hop]},),
                                            key=(arn,)))
-    rules = RULES + [RuleInfo("FAKE-EXTERNAL-TRUST", "No role trusts accounts outside the organization", Severity.HIGH,
+                        # the path on to every bucket the role's inline policies name (live permissions)
+                        for doc in role.inline:
+                            for j, grant in enumerate((doc.document or {}).get("Statement", [])):
+                                res = grant.get("Resource", [])
+                                for bucket_arn in sorted({x.split("/")[0] for x in ([res] if isinstance(res, str) else res)
+                                                          if x.startswith("arn:aws:s3:::")}):
+                                    access = {"from": role.arn, "to": bucket_arn.split(":::")[1], "kind": "access",
+                                              "actions": grant.get("Action") if isinstance(grant.get("Action"), list)
+                                              else [grant.get("Action")],
+                                              "reasons": [{"source": "identity", "pointer": f"{doc.pointer}/Statement/{j}"}]}
+                                    if (arn, bucket_arn) in seen:
+                                        continue
+                                    seen.add((arn, bucket_arn))
+                                    out.append(Finding("FAKE-PATH", Severity.CRITICAL, ("PCI-DSS-4.0:7.2.1",), bucket_arn,
+                                                       f"{arn} can reach {bucket_arn} through {role.name}",
+                                                       evidence=({"principal": arn, "bucket": access["to"],
+                                                                  "decision": "allow", "hops": [hop, access]},),
+                                                       key=(arn,)))
+    rules = RULES + [RuleInfo("FAKE-PATH", "No external path to data", Severity.CRITICAL, ("PCI-DSS-4.0:7.2.1",),
+                              "", "", "pci-dss", "rules/fake.s3r", 60),
+                     RuleInfo("FAKE-EXTERNAL-TRUST", "No role trusts accounts outside the organization", Severity.HIGH,
                               ("PCI-DSS-4.0:7.2.1",), "", "", "pci-dss", "rules/fake.s3r", 50)]
     return RuleRun(out, rules, PACKS + [("pci-dss", "1.0.0")])
