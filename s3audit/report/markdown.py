@@ -35,7 +35,7 @@ def _row(f: Finding) -> str:
 def render(report: Report) -> str:
     out: list[str] = []
     counted = report.counted
-    new = report.mode in ("overlay", "scan") or bool(report.baseline)
+    new = report.mode in ("overlay", "scan", "diff") or bool(report.baseline)
     noun = "new finding" if new else "finding"
     if report.fail_on is not None and report.failing:
         verdict = f"❌ **{len(report.failing)} {noun}{'s' if len(report.failing) != 1 else ''} at or above " \

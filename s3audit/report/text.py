@@ -41,7 +41,7 @@ def summary_line(report: Report) -> str:
         by_sev[f.severity] += 1
     waived = sum(1 for f in report.findings if f.status is Status.WAIVED)
     unknown = sum(1 for f in report.findings if f.status is Status.UNKNOWN)
-    noun = "new finding" if report.mode in ("overlay", "scan") or report.baseline else "finding"
+    noun = "new finding" if report.mode in ("overlay", "scan", "diff") or report.baseline else "finding"
     head = f"{_plural(len(counted), noun)}"
     if counted:
         head += " (" + ", ".join(f"{n} {s.label}" for s, n in by_sev.items() if n) + ")"
