@@ -38,6 +38,39 @@ def _explain(p: argparse.ArgumentParser) -> None:
                    help="output format (default: text; json lines with --requests)")
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, found `{text}`") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected at least 1, found `{text}`")
+    return value
+
+
+def _collect(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-o", "--output", required=True, metavar="SNAPSHOT",
+                   help="snapshot file to write (.json, or .json.gz to compress); written atomically")
+    p.add_argument("--profile", metavar="NAME", help="AWS profile for the starting credentials")
+    p.add_argument("--region", metavar="R", help="home region for STS, IAM, Organizations and listing buckets "
+                   "(default: the profile's region, else us-east-1)")
+    how = p.add_mutually_exclusive_group()
+    how.add_argument("--role-name", metavar="NAME",
+                     help="role to assume in each account of --accounts or --organization")
+    how.add_argument("--role-arn", metavar="ARN", nargs="+", action="extend", default=[],
+                     help="roles to assume, one per account to collect")
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--accounts", metavar="ID,...", help="comma-separated account ids to collect")
+    which.add_argument("--organization", action="store_true",
+                       help="collect every active account of the organization (from the management account "
+                            "or a delegated administrator)")
+    p.add_argument("--endpoint-url", metavar="URL", help="send every AWS call to this endpoint (for example moto)")
+    p.add_argument("--workers", type=_positive_int, default=8, metavar="N",
+                   help="concurrent API calls (default: 8)")
+    p.add_argument("--resume", action="store_true",
+                   help="continue an interrupted run from SNAPSHOT.partial, skipping accounts already collected")
+
+
 def _demo(p: argparse.ArgumentParser) -> None:
     p.add_argument("--snapshot", help="use this snapshot instead of the bundled demo estate")
 
@@ -55,6 +88,7 @@ def _rules(p: argparse.ArgumentParser) -> None:
 
 # name -> (help, argument builder). The module s3audit.commands.<name> holds run(args).
 COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
+    "collect": ("read IAM, S3 and the organization from AWS into a snapshot (read-only)", _collect),
     "demo": ("tour the bundled demo estate", _demo),
     "explain": ("decide whether a principal can perform an S3 action, and why", _explain),
     "rules": ("work on rule files: check them", _rules),

@@ -296,14 +296,7 @@ def _compile_values(family: str, values: tuple[str, ...], variables: bool,
         is_date = family.startswith("date-")
         parse = parse_date if is_date else parse_number
         cmp = _ORDER[family.split("-")[1]]
-        parsed = []
-        for v in values:
-            x = parse(v)
-            if x is None:
-                bad.append(v)
-            else:
-                parsed.append(x)
-        invalid = bool(bad)
+        parsed, invalid = _parse_values(values, parse, bad)
 
         def test(value: str, ctx: Context) -> Tri:
             r = parse(value)
@@ -317,14 +310,8 @@ def _compile_values(family: str, values: tuple[str, ...], variables: bool,
         return test, frozenset()
 
     if family == "binary":
-        parsed_b = set()
-        for v in values:
-            b = parse_binary(v)
-            if b is None:
-                bad.append(v)
-            else:
-                parsed_b.add(b)
-        invalid = bool(bad)
+        parsed_list, invalid = _parse_values(values, parse_binary, bad)
+        parsed_b = set(parsed_list)
 
         def test(value: str, ctx: Context) -> Tri:
             r = parse_binary(value)
@@ -334,14 +321,7 @@ def _compile_values(family: str, values: tuple[str, ...], variables: bool,
         return test, frozenset()
 
     if family == "ip":
-        nets = []
-        for v in values:
-            n = parse_network(v)
-            if n is None:
-                bad.append(v)
-            else:
-                nets.append(n)
-        invalid = bool(bad)
+        nets, invalid = _parse_values(values, parse_network, bad)
 
         def test(value: str, ctx: Context) -> Tri:
             a = parse_address(value)
@@ -539,3 +519,15 @@ def compile_conditions(block: object, *, version: str | None, pointer: str,
                     problems.append(p)
     keys = frozenset().union(*(c.reads for c in clauses)) if clauses else frozenset()
     return ConditionBlock(tuple(clauses), keys, tuple(problems))
+
+
+def _parse_values(values, parse, bad: list) -> tuple[list, bool]:
+    """Parse a clause's policy values once; the ones that do not parse are collected in ``bad``."""
+    parsed = []
+    for v in values:
+        x = parse(v)
+        if x is None:
+            bad.append(v)
+        else:
+            parsed.append(x)
+    return parsed, bool(bad)

@@ -44,3 +44,22 @@ def pointer_of(snapshot: dict, *path) -> str:
 def valid(snapshot: dict) -> None:
     from s3audit.snapshot.load import snapshot_from_dict
     snapshot_from_dict(json.loads(json.dumps(snapshot)))
+
+
+# --- the live collector's tests (test_aws_collect*.py): moto stands in for AWS
+
+@pytest.fixture
+def aws_env(monkeypatch, tmp_path):
+    from .aws_estate import fake_aws_environment
+    fake_aws_environment(monkeypatch, tmp_path)
+
+
+@pytest.fixture
+def estate(aws_env, monkeypatch):
+    """The estate of aws_estate.py in moto (in process), without AWS managed policies (they are slow in moto)."""
+    from moto import mock_aws
+
+    from .aws_estate import build_estate, fixed_account_ids
+    fixed_account_ids(monkeypatch)
+    with mock_aws():
+        yield build_estate(aws_managed=False)
