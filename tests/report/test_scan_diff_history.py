@@ -173,3 +173,29 @@ def test_a_finding_whose_waiver_lapsed_is_new_again():
     assert new == [f] and resolved == [] and unchanged == []
     new, resolved, unchanged = compare([f], [waived])  # newly waived: not new, not resolved
     assert new == [] and resolved == [] and unchanged == [waived]
+
+
+def test_scan_collects_from_aws_when_no_snapshot_is_given(cli, tmp_path):
+    """The nightly without --snapshot: the collector reads the estate (moto stands in for AWS), the run's
+    folder keeps the snapshot it collected, and the temporary file it collected into is gone."""
+    from moto import mock_aws
+
+    # tests/ is on sys.path (it is not a package itself), so the collector tests' estate is `sources.aws_estate`
+    from sources.aws_estate import (MOTO_CONFIG, SCANNER_ROLE, build_estate, fake_aws_environment,
+                                    few_aws_managed_policies, fixed_account_ids)
+    history = tmp_path / "history"
+    with pytest.MonkeyPatch.context() as mp:
+        fake_aws_environment(mp, tmp_path)
+        fixed_account_ids(mp)
+        few_aws_managed_policies(mp)
+        with mock_aws(config=MOTO_CONFIG):
+            build_estate()
+            status, out, err = cli("scan", "--history", history, "--organization", "--role-name", SCANNER_ROLE,
+                                   "--workers", "4", "--format", "json")
+    doc = json.loads(out)
+    assert status == 1 and doc["mode"] == "scan"
+    assert ("FAKE-PUBLIC", "arn:aws:s3:::analytics-public-site") in pairs(doc["findings"])
+    (run,) = [p for p in history.iterdir() if p.is_dir()]
+    snapshot = json.loads(gzip.decompress((run / "snapshot.json.gz").read_bytes()))
+    assert snapshot["source"]["kind"] == "aws"
+    assert not [p for p in history.iterdir() if p.name.startswith(".collecting")]
