@@ -15,19 +15,19 @@ from s3audit.snapshot.model import UNKNOWN
 RULES = [
     RuleInfo("FAKE-KMS", "Buckets are encrypted with KMS", Severity.MEDIUM, ("AWS-FSBP:S3.17",),
              "Customer managed keys give control over who can decrypt.", "Set SSE-KMS default encryption.",
-             "fsbp", "rules/fake.s3r", 3),
+             "aws-fsbp", "rules/fake.s3r", 3),
     RuleInfo("FAKE-TAGS", "Buckets carry owner and data-class tags", Severity.LOW, ("GOV:tags",),
              "Every bucket needs an owner.", "Tag the bucket.", "governance", "rules/fake.s3r", 10),
     RuleInfo("FAKE-PUBLIC", "No bucket is readable by anyone", Severity.CRITICAL, ("AWS-FSBP:S3.2", "CIS-AWS-3.0:2.1.4"),
-             "Public buckets leak data.", "Turn on Block Public Access.", "fsbp", "rules/fake.s3r", 20),
+             "Public buckets leak data.", "Turn on Block Public Access.", "aws-fsbp", "rules/fake.s3r", 20),
     RuleInfo("FAKE-POLICY-KNOWN", "Bucket policies can be read", Severity.HIGH, ("AWS-FSBP:S3.5",),
-             "Unknown policies cannot be judged.", "Grant s3:GetBucketPolicy to the scanner.", "fsbp",
+             "Unknown policies cannot be judged.", "Grant s3:GetBucketPolicy to the scanner.", "aws-fsbp",
              "rules/fake.s3r", 30),
     RuleInfo("FAKE-TLS", "Buckets deny requests without TLS", Severity.HIGH, ("AWS-FSBP:S3.5", "CIS-AWS-3.0:2.1.1"),
-             "Plain HTTP exposes data in transit.", "Deny aws:SecureTransport false.", "cis", "rules/fake.s3r", 35),
+             "Plain HTTP exposes data in transit.", "Deny aws:SecureTransport false.", "cis-aws", "rules/fake.s3r", 35),
     RuleInfo("FAKE-CLEAN", "A rule that never fires", Severity.INFO, (), "", "", "hygiene", "rules/fake.s3r", 40),
 ]
-PACKS = [("fsbp", "1.0.0"), ("cis", "1.0.0"), ("governance", "1.0.0"), ("hygiene", "1.0.0")]
+PACKS = [("aws-fsbp", "1.0.0"), ("cis-aws", "1.0.0"), ("governance", "1.0.0"), ("hygiene", "1.0.0")]
 
 
 def _denies_plain_http(bucket) -> bool:

@@ -60,7 +60,7 @@ def test_json_on_the_demo_estate(cli):
     unknown = [f for f in doc["findings"] if f["status"] == "unknown"]
     assert [f["subject"] for f in unknown] == ["arn:aws:s3:::analytics-ml-features"]
     assert all(f["location"] is None for f in doc["findings"])  # a live snapshot has no source lines
-    assert {p["name"] for p in doc["rule_packs"]} == {"fsbp", "cis", "governance", "hygiene", "pci-dss"}
+    assert {p["name"] for p in doc["rule_packs"]} == {"aws-fsbp", "cis-aws", "governance", "hygiene", "pci-dss"}
     assert doc["profile"]["name"] == "default"
 
 
@@ -169,10 +169,10 @@ def test_bad_fail_on_is_a_usage_error(cli):
 
 
 def test_a_profile_naming_an_unknown_pack_is_rejected_at_its_line(cli, tmp_path):
-    p = profile(tmp_path, "profile: t\npacks: [fsbp, pcidss]\n")
+    p = profile(tmp_path, "profile: t\npacks: [aws-fsbp, pcidss]\n")
     status, _, err = cli("check", DAY1, TODAY, "--profile", p)
     assert status == 2
-    assert f"{p}:2:15: unknown rule pack `pcidss`" in err
+    assert f"{p}:2:19: unknown rule pack `pcidss`; did you mean `pci-dss`?" in err
 
 
 def test_a_waiver_with_a_bad_date_is_rejected_with_file_and_line(cli, tmp_path):

@@ -59,7 +59,7 @@ def test_every_builtin_profile_loads_and_names_its_packs():
     assert names == sorted(PROFILE_NAMES)
     packs = {n: load_profile(n).packs for n in names}
     assert packs["default"] is None  # every pack
-    assert packs == {"default": None, "fsbp": ("fsbp",), "cis": ("cis",), "pci": ("pci-dss",), "gdpr": ("gdpr",),
+    assert packs == {"default": None, "fsbp": ("aws-fsbp",), "cis": ("cis-aws",), "pci": ("pci-dss",), "gdpr": ("gdpr",),
                      "governance": ("governance",), "hygiene": ("hygiene",)}
     assert load_profile("default").threshold() == Severity.HIGH
     assert load_profile("pci").threshold() == Severity.MEDIUM
