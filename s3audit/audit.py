@@ -153,21 +153,17 @@ def _find_location(f: Finding, snapshot: Snapshot, subjects: SubjectIndex) -> Ma
 
 
 def _evidence_refs(evidence: Any) -> Iterable[tuple[str | None, str | None]]:
-    """(pointer, ARN) references in evidence, in order: hop by hop for a path, pointers before names."""
+    """(pointer, ARN) references in evidence, in order: hop by hop for a path (the pointers of what decided
+    the hop, then the principal it reaches), so the first reference the change declares is what opens it."""
     if isinstance(evidence, dict):
-        if "pointer" in evidence and isinstance(evidence["pointer"], str):
+        if isinstance(evidence.get("pointer"), str):
             yield evidence["pointer"], None
-        hops = evidence.get("hops")
-        if isinstance(hops, list):
-            for hop in hops:
-                yield from _evidence_refs(hop)
-                if isinstance(hop, dict):
-                    for key in ("to", "from"):
-                        if isinstance(hop.get(key), str):
-                            yield None, hop[key]
-        for key, value in evidence.items():
-            if key != "hops" and isinstance(value, (dict, list, tuple)):
+        for value in evidence.values():
+            if isinstance(value, (dict, list, tuple)):
                 yield from _evidence_refs(value)
+        if isinstance(evidence.get("from"), str) and isinstance(evidence.get("to"), str):
+            yield None, evidence["to"]
+            yield None, evidence["from"]
     elif isinstance(evidence, (list, tuple)):
         for item in evidence:
             yield from _evidence_refs(item)

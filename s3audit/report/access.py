@@ -2,8 +2,8 @@
 
 The graph (``s3audit.graph``) answers; this module turns its answers into the report model's plain
 values (``PathPicture``, ``AccessChange``), so that reporters never touch the graph. Path findings carry
-their path in their evidence (``{"principal", "bucket", "access", "decision", "hops": [{"from", "to",
-"kind", "actions"}]}``, the graph's own JSON); ``pictures_from_findings`` reads that.
+their path in their evidence — the hops (``{"from", "to", "kind", "actions", "conditions", "reasons"}``, the
+graph's own JSON) in order, or a path object with ``hops`` — and ``pictures_from_findings`` reads that.
 """
 from __future__ import annotations
 
@@ -90,28 +90,49 @@ def access_changes(before: Mapping[tuple[str, str, str], str],
                                           if c.level in LEVELS else 9))
 
 
-def _is_path(e: Any) -> bool:
-    return isinstance(e, dict) and isinstance(e.get("hops"), list) and bool(e["hops"]) and all(
-        isinstance(h, dict) and "from" in h and "to" in h for h in e["hops"])
+def _is_hop(h: Any) -> bool:
+    return isinstance(h, dict) and isinstance(h.get("from"), str) and isinstance(h.get("to"), str)
+
+
+def path_in_evidence(evidence: Iterable[Any]) -> tuple[dict, list[dict]] | None:
+    """The path a finding's evidence carries, as (facts about it, hops): a path object (``{"hops": [...]}``,
+    the graph's JSON), a fact whose value is the hops (``p.hops``), or the hops themselves in order."""
+    evidence = list(evidence)
+    for e in evidence:
+        if isinstance(e, dict) and isinstance(e.get("hops"), list) and e["hops"] and all(map(_is_hop, e["hops"])):
+            return e, e["hops"]
+    for e in evidence:
+        value = e.get("value") if isinstance(e, dict) else None
+        if isinstance(value, list) and value and all(map(_is_hop, value)):
+            return {}, value
+    hops = [e for e in evidence if _is_hop(e)]
+    return ({}, hops) if hops else None
+
+
+def _decision(h: dict) -> str:
+    if isinstance(h.get("decision"), str):
+        return h["decision"]
+    return "conditional" if h.get("conditions") else "allow"
 
 
 def pictures_from_findings(findings: Iterable[Finding], snapshot: Snapshot | None = None) -> list[PathPicture]:
     """The paths path findings carry as evidence, one picture each."""
     out = []
     for f in findings:
-        for e in f.evidence:
-            if not _is_path(e):
-                continue
-            hops = tuple(PathHop(str(h["from"]), str(h["to"]), str(h.get("kind", "access")),
-                                 str(h.get("decision", "allow")), tuple(h.get("actions") or ()),
-                                 str(h.get("detail", ""))) for h in e["hops"])
-            names = [h.source for h in hops] + [hops[-1].target]
-            given = e.get("external")
-            external = tuple(sorted(set(given) if isinstance(given, list) else
-                                    {n for n in names if _outside(n, snapshot)}))
-            out.append(PathPicture(str(e.get("principal", hops[0].source)), str(e.get("bucket", hops[-1].target)),
-                                   tuple(e.get("access") or hops[-1].actions), str(e.get("decision", "allow")),
-                                   hops, external, "", f.fingerprint))
+        found = path_in_evidence(f.evidence)
+        if found is None:
+            continue
+        facts, raw = found
+        hops = tuple(PathHop(h["from"], h["to"], str(h.get("kind", "access")), _decision(h),
+                             tuple(h.get("actions") or ()), str(h.get("detail", ""))) for h in raw)
+        names = [h.source for h in hops] + [hops[-1].target]
+        given = facts.get("external")
+        external = tuple(sorted(set(given) if isinstance(given, list) else
+                                {n for n in names if _outside(n, snapshot)}))
+        decision = "allow" if all(h.decision == "allow" for h in hops) else "conditional"  # as the graph decides
+        out.append(PathPicture(str(facts.get("principal", hops[0].source)), str(facts.get("bucket", hops[-1].target)),
+                               tuple(facts.get("access") or hops[-1].actions), str(decision), hops, external, "",
+                               f.fingerprint))
     return out
 
 

@@ -116,8 +116,7 @@ def fake_evaluator(snapshot, rule_files, params, *, engine=None, graph=None) -> 
                                     seen.add((arn, bucket_arn))
                                     out.append(Finding("FAKE-PATH", Severity.CRITICAL, ("PCI-DSS-4.0:7.2.1",), bucket_arn,
                                                        f"{arn} can reach {bucket_arn} through {role.name}",
-                                                       evidence=({"principal": arn, "bucket": access["to"],
-                                                                  "decision": "allow", "hops": [hop, access]},),
+                                                       evidence=(hop, access),  # as the evaluator: the hops
                                                        key=(arn,)))
     rules = RULES + [RuleInfo("FAKE-PATH", "No external path to data", Severity.CRITICAL, ("PCI-DSS-4.0:7.2.1",),
                               "", "", "pci-dss", "rules/fake.s3r", 60),

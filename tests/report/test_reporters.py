@@ -303,3 +303,17 @@ def test_pointer_positions_find_every_value_where_it_starts(value, indent):
         for token in [t.replace("~1", "/").replace("~0", "~") for t in pointer.split("/")[1:]]:
             node = node[int(token)] if isinstance(node, list) else node[token]
         assert decoded == node
+
+
+def test_paths_are_read_from_each_shape_of_evidence():
+    from s3audit.report.access import pictures_from_findings
+    hops = PATH["hops"]
+    shapes = [(PATH,), ({"kind": "fact", "expression": "p.length", "value": 2},
+                        {"kind": "fact", "expression": "p.hops", "value": hops}), tuple(hops)]
+    for evidence in shapes:
+        f = Finding("EXT", Severity.HIGH, (), "arn:aws:s3:::cards", "m", evidence=evidence)
+        (p,) = pictures_from_findings([f])
+        assert (p.principal, p.bucket, p.finding) == ("arn:aws:iam::999999999999:root", "cards", f.fingerprint)
+        assert [h.kind for h in p.hops] == ["assume", "access"]
+        assert [h.decision for h in p.hops] == ["allow", "conditional"] and p.decision == "conditional"
+    assert pictures_from_findings([Finding("X", Severity.LOW, (), "s", "m", evidence=({"kind": "fact"},))]) == []
