@@ -17,7 +17,7 @@ from .. import __version__
 from ..findings import Finding, Status
 from .drawing import svg
 from .json import to_plain
-from .model import SEVERITY_ORDER, PathPicture, Report, sort_key
+from .model import SEVERITY_ORDER, PathPicture, Report, group_access_changes, sort_key
 from .text import access_change_text
 
 MAX_PATHS_PER_PICTURE = 40
@@ -182,8 +182,9 @@ def _changes(report: Report) -> str:
         parts.append(f"<h3>{title} ({len(report.resolved)})</h3><table><tr><th>severity</th><th>rule</th>"
                      f"<th>subject</th><th>message</th></tr>{rows}</table>")
     if report.access_changes:
-        items = "".join(f"<li><code>{_e(access_change_text(c))}</code></li>" for c in report.access_changes)
-        parts.append(f"<h3>Access changes ({len(report.access_changes)})</h3><ul>{items}</ul>")
+        grouped = group_access_changes(report.access_changes)
+        items = "".join(f"<li><code>{_e(access_change_text(g))}</code></li>" for g in grouped)
+        parts.append(f"<h3>Access changes ({len(grouped)})</h3><ul>{items}</ul>")
     return f'<section id="changes"><h2>Changes</h2>{"".join(parts)}</section>'
 
 

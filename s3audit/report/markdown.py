@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from ..findings import Finding, Status
 from .drawing import mermaid
-from .model import SEVERITY_ORDER, Report, sort_key
+from .model import SEVERITY_ORDER, Report, group_access_changes, sort_key
+from .text import access_change_text
 
 TOP = 10
 MAX_PICTURES = 5
+MAX_ACCESS = 30
 LIMIT = 60000  # characters; GitHub's comment limit is 65,536
 
 
@@ -94,6 +96,16 @@ def render(report: Report) -> str:
             out.append(mermaid([p]).rstrip("\n"))
             out.append("```")
             out.append("")
+
+    if report.access_changes:
+        grouped = group_access_changes(report.access_changes)
+        out.append(f"### Access changes ({len(grouped)})")
+        out.append("")
+        for g in grouped[:MAX_ACCESS]:
+            out.append(f"- `{_cell(access_change_text(g), 300)}`")
+        if len(grouped) > MAX_ACCESS:
+            out.append(f"- … and {len(grouped) - MAX_ACCESS} more (see the JSON output)")
+        out.append("")
 
     if report.resolved:
         what = "Fixed by this change" if report.mode == "overlay" else "Resolved"

@@ -149,6 +149,15 @@ class AccessChange:
         return cls(d["principal"], d["bucket"], d["level"], d.get("before"), d.get("after"))
 
 
+def group_access_changes(changes: Iterable[AccessChange]) -> list[tuple[str, str, str, tuple[str, ...], str | None,
+                                                                      str | None]]:
+    """(change, principal, bucket, levels, before, after): one line per principal and bucket, levels joined."""
+    out: dict[tuple, list[str]] = {}
+    for c in changes:
+        out.setdefault((c.change, c.principal, c.bucket, c.before, c.after), []).append(c.level)
+    return [(k[0], k[1], k[2], tuple(v), k[3], k[4]) for k, v in out.items()]
+
+
 @dataclass
 class Report:
     findings: list[Finding]

@@ -7,7 +7,9 @@ Colour (ANSI) only when the caller asks for it — the command line does when st
 from __future__ import annotations
 
 from ..findings import Finding, Severity, Status
-from .model import SEVERITY_ORDER, Report, sort_key
+from .model import SEVERITY_ORDER, Report, group_access_changes, sort_key
+
+MAX_ACCESS_LINES = 50
 
 _COLOURS = {Severity.CRITICAL: "1;31", Severity.HIGH: "31", Severity.MEDIUM: "33", Severity.LOW: "36",
             Severity.INFO: "2"}
@@ -101,10 +103,13 @@ def render(report: Report, *, color: bool = False) -> str:
         for f in sorted(report.resolved, key=sort_key):
             lines.append(f"  {f.rule}  {f.subject}  [{f.severity.label}] {f.message}")
     if report.access_changes:
+        grouped = group_access_changes(report.access_changes)
         lines.append("")
-        lines.append(f"ACCESS CHANGES ({len(report.access_changes)})")
-        for c in report.access_changes:
-            lines.append(f"  {access_change_text(c)}")
+        lines.append(f"ACCESS CHANGES ({len(grouped)})")
+        for g in grouped[:MAX_ACCESS_LINES]:
+            lines.append(f"  {access_change_text(g)}")
+        if len(grouped) > MAX_ACCESS_LINES:
+            lines.append(f"  … and {len(grouped) - MAX_ACCESS_LINES} more (see the JSON output)")
     odd = [w for w in report.waivers if w.get("status") in ("expired", "stale")]
     if odd:
         lines.append("")
@@ -130,9 +135,12 @@ def waiver_text(w: dict) -> str:
     return f"{where}: {what}"
 
 
-def access_change_text(c) -> str:
-    if c.change == "gained":
-        return f"+ {c.principal} gained {c.level} access to {c.bucket} ({c.after})"
-    if c.change == "lost":
-        return f"- {c.principal} lost {c.level} access to {c.bucket} (was {c.before})"
-    return f"~ {c.principal} {c.level} access to {c.bucket}: {c.before} -> {c.after}"
+def access_change_text(g) -> str:
+    """One line for a grouped access change (``group_access_changes``)."""
+    change, principal, bucket, levels, before, after = g
+    what = ", ".join(levels)
+    if change == "gained":
+        return f"+ {principal} gained {what} access to {bucket} ({after})"
+    if change == "lost":
+        return f"- {principal} lost {what} access to {bucket} (was {before})"
+    return f"~ {principal} {what} access to {bucket}: {before} -> {after}"

@@ -317,3 +317,25 @@ def test_paths_are_read_from_each_shape_of_evidence():
         assert [h.kind for h in p.hops] == ["assume", "access"]
         assert [h.decision for h in p.hops] == ["allow", "conditional"] and p.decision == "conditional"
     assert pictures_from_findings([Finding("X", Severity.LOW, (), "s", "m", evidence=({"kind": "fact"},))]) == []
+
+
+def test_access_changes_are_grouped_per_principal_and_bucket():
+    from s3audit.report.model import AccessChange
+    changes = [AccessChange("anonymous", "site", "read", None, "allow"),
+               AccessChange("arn:aws:iam::1:user/bob", "site", "list", None, "allow"),
+               AccessChange("arn:aws:iam::1:user/bob", "site", "read", None, "allow"),
+               AccessChange("arn:aws:iam::1:role/etl", "raw", "read", "allow", "conditional"),
+               AccessChange("arn:aws:iam::9:root", "cards", "read", "allow", None)]
+    r = report(findings=[], access_changes=changes, mode="diff")
+    text = render("text", r).splitlines()
+    i = text.index("ACCESS CHANGES (4)")
+    assert text[i + 1:i + 5] == ["  + anonymous gained read access to site (allow)",
+                                 "  + arn:aws:iam::1:user/bob gained list, read access to site (allow)",
+                                 "  ~ arn:aws:iam::1:role/etl read access to raw: allow -> conditional",
+                                 "  - arn:aws:iam::9:root lost read access to cards (was allow)"]
+    md = render("markdown", r)
+    assert "### Access changes (4)\n\n- `+ anonymous gained read access to site (allow)`" in md
+    assert "<li><code>- arn:aws:iam::9:root lost read access to cards (was allow)</code></li>" in render("html", r)
+    doc = json.loads(render("json", r))
+    assert doc["access_changes"][0] == {"change": "gained", "principal": "anonymous", "bucket": "site",
+                                        "level": "read", "before": None, "after": "allow"}
