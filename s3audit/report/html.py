@@ -153,7 +153,7 @@ def _paths(report: Report) -> str:
         shown = paths[:MAX_PATHS_PER_PICTURE]
         rows = "".join(
             f"<tr><td><code>{_e(p.principal)}</code></td><td>{_e(p.decision)}</td><td>{len(p.hops)}</td>"
-            f"<td>{_e(', '.join(p.access[:6]))}{' …' if len(p.access) > 6 else ''}</td>"
+            f"<td title=\"{_e(', '.join(p.access))}\">{_e(_levels(p))}</td>"
             f"<td>{_e(' → '.join([p.hops[0].source] + [h.target for h in p.hops]) if p.hops else '')}</td></tr>"
             for p in paths)
         more = (f'<p class="muted">the picture shows the first {MAX_PATHS_PER_PICTURE} of {len(paths)} paths; '
@@ -168,6 +168,17 @@ def _paths(report: Report) -> str:
               'depends on the request (conditions).</p>')
     return (f'<section id="paths"><h2>Reachable paths to sensitive data ({len(sensitive)})</h2>{legend}'
             f'{"".join(parts)}</section>')
+
+
+def _levels(p: PathPicture) -> str:
+    """What the final hop allows: its access levels (the actions are the cell's tooltip)."""
+    last = p.hops[-1] if p.hops else None
+    levels = last.detail.split(";")[0].strip() if last and last.detail else ""
+    n = len(p.access)
+    count = f"{n} action{'s' if n != 1 else ''}"
+    if levels:
+        return f"{levels} ({count})"
+    return ", ".join(p.access) if n <= 3 else count
 
 
 def _changes(report: Report) -> str:
