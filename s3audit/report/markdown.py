@@ -84,7 +84,12 @@ def render(report: Report) -> str:
         out.extend(_row(f) for f in top)
         out.append("")
 
-    pictures = [p for p in report.paths if p.finding][:MAX_PICTURES]
+    pictures, drawn = [], set()
+    for p in report.paths:  # one picture per distinct path, though several rules may report it
+        shape = tuple((h.source, h.target, h.kind, h.decision) for h in p.hops)
+        if p.finding and shape not in drawn and len(pictures) < MAX_PICTURES:
+            drawn.add(shape)
+            pictures.append(p)
     if pictures:
         out.append("### New access paths" if new else "### Access paths")
         out.append("")
