@@ -14,6 +14,7 @@ The stages, in order (each a plain function, no I/O besides reading rule files):
 from __future__ import annotations
 
 import datetime as _dt
+import json
 import os
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable, Mapping
@@ -37,6 +38,9 @@ class RuleRun:
 Evaluator = Callable[..., RuleRun]
 
 
+_programs: dict[tuple, Any] = {}
+
+
 def lang_evaluator(snapshot: Snapshot, rule_files: list[str], params: Mapping[str, Any], *, engine=None,
                    graph=None) -> RuleRun:
     """The rule language's evaluator: the built-in packs plus ``rule_files``."""
@@ -46,15 +50,21 @@ def lang_evaluator(snapshot: Snapshot, rule_files: list[str], params: Mapping[st
         raise InputError("the rule evaluator (s3audit.lang.evaluate) is not part of this build") from None
     builtin = ev.builtin_rules_dir()
     paths = [builtin, *rule_files] if rule_files else None
-    program = ev.load_program(paths, dict(params) if params else None)
+    key = (tuple(paths or ()), json.dumps(params or {}, sort_keys=True, default=str))
+    program = _programs.get(key)
+    if program is None:  # compile once per process: an overlay runs the same rules on two snapshots
+        program = _programs[key] = ev.load_program(paths, dict(params) if params else None)
     result = ev.run_rules(program, snapshot, engine=engine, graph=graph)
     rules = [RuleInfo.from_meta(m, builtin=_under(m.file, builtin)) for m in result.rules]
     return RuleRun(list(result.findings), rules, list(result.packs))
 
 
 def _under(path: str | None, directory: str) -> bool:
+    """Whether a rule's file is a built-in pack: the evaluator shows those as ``s3audit/rules/...``."""
     if not path:
         return False
+    if path.replace("\\", "/").startswith("s3audit/rules/"):
+        return True
     try:
         return os.path.commonpath([os.path.abspath(path), os.path.abspath(directory)]) == os.path.abspath(directory)
     except ValueError:

@@ -73,3 +73,19 @@ def test_nightly_over_the_demo_estate_a_day_apart(cli, tmp_path):
     gained = {(c["principal"], c["level"]) for c in diff["access_changes"]
               if c["bucket"] == "sandbox-campaign-landing" and c["change"] == "gained"}
     assert ("anonymous", "read") in gained
+
+
+def test_profile_packs_from_any_directory_and_extra_rule_files_always_run(cli, tmp_path, monkeypatch):
+    rules = tmp_path / "acme.s3r"
+    rules.write_text('pack acme "ACME house rules"\n  version "0.1.0"\n\n'
+                     'rule ACME-NO-SCRATCH "No scratch buckets"\n  severity low\n  controls "ACME:1"\n'
+                     '  for bucket b\n  require b.name != "sandbox-scratch"\n  message "{b.name} is a scratch bucket"\n')
+    estate = str(__import__("pathlib").Path(DAY1).resolve())
+    monkeypatch.chdir(tmp_path)  # built-in packs are told apart by where they live, not by the working directory
+    status, out, _ = cli("check", estate, TODAY, "--profile", "fsbp", "--rules", rules, "--format", "json",
+                         "--fail-on", "never")
+    doc = json.loads(out)
+    assert status == 0
+    assert {r["pack"] for r in doc["rules"]} == {"aws-fsbp", "acme"}
+    assert {p["name"] for p in doc["rule_packs"]} == {"aws-fsbp", "acme"}
+    assert ("ACME-NO-SCRATCH", "arn:aws:s3:::sandbox-scratch") in {(f["rule"], f["subject"]) for f in doc["findings"]}
