@@ -5,10 +5,8 @@ It lets the reports, profiles and commands be tested through the same pipeline t
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from s3audit.audit import RuleRun
-from s3audit.findings import Finding, Location, Severity, Status
+from s3audit.findings import Finding, Severity, Status
 from s3audit.report.model import RuleInfo
 from s3audit.snapshot.model import UNKNOWN
 
@@ -93,7 +91,6 @@ def fake_evaluator(snapshot, rule_files, params, *, engine=None, graph=None) -> 
                 for arn in ([aws] if isinstance(aws, str) else aws or []):
                     acct = arn.split(":")[4] if arn.startswith("arn:") else arn
                     if acct.isdigit() and not snapshot.in_organization(acct):
-                        rule = by["FAKE-PUBLIC"]
                         hop = {"from": arn, "to": role.arn, "kind": "assume", "decision": "allow",
                                "actions": ["sts:AssumeRole"],
                                "reasons": [{"source": "trust", "pointer": f"{role.pointer}/AssumeRolePolicyDocument/Statement/{i}"}]}

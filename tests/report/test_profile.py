@@ -6,10 +6,11 @@ import os
 import textwrap
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
-from s3audit.errors import ProfileError
+from s3audit.errors import Place, ProfileError
 from s3audit.findings import Finding, Severity, Status
-from s3audit.profile import (PROFILE_NAMES, Profile, apply_waivers, builtin_profiles_dir, load_profile,
+from s3audit.profile import (PROFILE_NAMES, Profile, Waiver, apply_waivers, builtin_profiles_dir, load_profile,
                              parse_profile)
 from s3audit.snapshot.load import load_snapshot
 from s3audit.subjects import SubjectIndex
@@ -249,3 +250,32 @@ def test_severity_overrides_first_match_wins():
     assert p.severity_of("FSBP-S3.13", Severity.MEDIUM) == Severity.INFO
     assert p.severity_of("FSBP-S3.1", Severity.MEDIUM) == Severity.CRITICAL
     assert p.severity_of("CIS-1", Severity.LOW) == Severity.LOW
+
+
+# ---- a property: waivers mark, never drop ----
+
+_rules = st.sampled_from(["R1", "R2", "FSBP-S3.1"])
+_subjects = st.sampled_from(["arn:aws:s3:::a", "arn:aws:s3:::ab", "arn:aws:s3:::b"])
+_findings = st.lists(st.builds(finding, rule=_rules, subject=_subjects,
+                               status=st.sampled_from([Status.OPEN, Status.UNKNOWN]),
+                               key=st.tuples(st.sampled_from(["", "k"]))), max_size=8)
+_waivers = st.lists(st.builds(lambda r, s, d: Waiver(r, s, "why", "who", TODAY + dt.timedelta(days=d), Place("p", 1)),
+                              st.sampled_from(["R1", "R*", "FSBP-*", "X"]),
+                              st.sampled_from(["arn:aws:s3:::a*", "*", "b", "nothing"]),
+                              st.integers(-3, 3)), max_size=4)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_findings, _waivers)
+def test_waivers_mark_findings_and_account_for_every_waiver(findings, waivers):
+    out, outcomes = apply_waivers(findings, waivers, TODAY, SubjectIndex(None))
+    assert [f.fingerprint for f in out] == [f.fingerprint for f in findings]  # nothing dropped or reordered
+    for before, after in zip(findings, out):
+        active = [w for w in waivers if not w.expired(TODAY) and w.matches(before, (before.subject.split(":::")[1],))]
+        assert (after.status is Status.WAIVED) == bool(active)
+        if not active:
+            assert after == before
+    for w, o in zip(waivers, outcomes):
+        hits = [f.fingerprint for f in findings if w.matches(f, (f.subject.split(":::")[1],))]
+        assert list(o.matched) == hits
+        assert o.status == ("expired" if w.expired(TODAY) else "active" if hits else "stale")

@@ -298,7 +298,6 @@ def test_pointer_positions_find_every_value_where_it_starts(value, indent):
     for pointer, (line, col) in found.items():
         rest = "\n".join([lines[line - 1][col - 1:]] + lines[line:])
         decoded, _ = json.JSONDecoder().raw_decode(rest)
-        from jsonschema import validators  # noqa: F401  (keeps import cost out of the hot loop above)
         node = value
         for token in [t.replace("~1", "/").replace("~0", "~") for t in pointer.split("/")[1:]]:
             node = node[int(token)] if isinstance(node, list) else node[token]
