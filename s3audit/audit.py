@@ -182,34 +182,40 @@ def _evidence_refs(evidence: Any) -> Iterable[tuple[str | None, str | None]]:
 # ---- comparing findings ----
 
 def introduced_and_fixed(before: Iterable[Finding], after: Iterable[Finding]) -> tuple[list[Finding], list[Finding]]:
-    """Findings of ``after`` whose fingerprints ``before`` lacks, and findings of ``before`` gone from
-    ``after``. Waived findings count as present on both sides: a waiver neither introduces nor fixes."""
+    """What ``after`` has that ``before`` did not, and what ``before`` had that is gone, by fingerprint.
+
+    New too: a finding that was ``unknown`` before and is ``open`` now (the change made a possible problem
+    certain), and one that was waived before and counts now (its waiver lapsed). A waiver neither
+    introduces nor fixes anything."""
     before, after = list(before), list(after)
-    old = {f.fingerprint for f in before}
-    new = {f.fingerprint for f in after}
-    return [f for f in after if f.fingerprint not in old], [f for f in before if f.fingerprint not in new]
+    status = {f.fingerprint: f.status for f in before}
+    now = {f.fingerprint for f in after}
+    introduced = [f for f in after if f.fingerprint not in status or _newly_counted(status[f.fingerprint], f.status)]
+    return introduced, [f for f in before if f.fingerprint not in now]
+
+
+def _newly_counted(was: Status, now: Status) -> bool:
+    if now is Status.WAIVED:
+        return False
+    return was is Status.WAIVED or (was is Status.UNKNOWN and now is Status.OPEN)
 
 
 def compare(old: Iterable[Finding], new: Iterable[Finding]) -> tuple[list[Finding], list[Finding], list[Finding]]:
-    """(new, resolved, unchanged) between two runs, by fingerprint. A finding that was waived before and
-    counts now (its waiver expired or was removed) is new too: it needs someone's attention again."""
-    old, new = list(old), list(new)
-    seen = {f.fingerprint for f in old}
-    counted_before = {f.fingerprint for f in old if f.status is not Status.WAIVED}
-    now = {f.fingerprint for f in new}
-    introduced = [f for f in new if f.fingerprint not in seen
-                  or (f.status is not Status.WAIVED and f.fingerprint not in counted_before)]
+    """(new, resolved, unchanged) between two runs, by fingerprint, as ``introduced_and_fixed`` counts them."""
+    new = list(new)
+    introduced, resolved = introduced_and_fixed(old, new)
     fresh = {f.fingerprint for f in introduced}
-    unchanged = [f for f in new if f.fingerprint not in fresh]
-    resolved = [f for f in old if f.fingerprint not in now]
-    return introduced, resolved, unchanged
+    return introduced, resolved, [f for f in new if f.fingerprint not in fresh]
 
 
-def apply_baseline(findings: Iterable[Finding], known: set[str]) -> tuple[list[Finding], int]:
-    """Only the findings whose fingerprints the baseline does not have; and how many it had."""
+def apply_baseline(findings: Iterable[Finding], known: Mapping[str, Status] | set[str]) -> tuple[list[Finding], int]:
+    """The findings a baseline (fingerprint -> status) does not already have, or has but did not count
+    (waived, or unknown and now open); and how many were left out."""
+    if not isinstance(known, Mapping):
+        known = {fp: Status.OPEN for fp in known}
     kept, dropped = [], 0
     for f in findings:
-        if f.fingerprint in known:
+        if f.fingerprint in known and not _newly_counted(known[f.fingerprint], f.status):
             dropped += 1
         else:
             kept.append(f)

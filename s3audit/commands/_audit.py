@@ -124,11 +124,12 @@ def load_profile_arg(spec: str | None):
     return load_profile(spec or "default")
 
 
-def load_baseline(path: str | None) -> set[str] | None:
+def load_baseline(path: str | None) -> dict | None:
+    """fingerprint -> status of the findings in a findings file (None without --baseline)."""
     if not path:
         return None
     from ..report.model import load_findings
-    return {f.fingerprint for f in load_findings(path).findings}
+    return {f.fingerprint: f.status for f in load_findings(path).findings}
 
 
 def snapshot_kind(path: str) -> str:

@@ -200,3 +200,10 @@ def test_scan_collects_from_aws_when_no_snapshot_is_given(cli, tmp_path):
     snapshot = json.loads(gzip.decompress((run / "snapshot.json.gz").read_bytes()))
     assert snapshot["source"]["kind"] == "aws"
     assert not [p for p in history.iterdir() if p.name.startswith(".collecting")]
+
+
+def test_a_possible_problem_made_certain_is_new():
+    unknown = Finding("R", Severity.HIGH, (), "arn:aws:s3:::b", "m", status=Status.UNKNOWN)
+    opened = Finding("R", Severity.HIGH, (), "arn:aws:s3:::b", "m")
+    assert compare([unknown], [opened])[0] == [opened]
+    assert compare([opened], [unknown]) == ([], [], [unknown])  # less certain is not new, nor resolved
