@@ -5,6 +5,8 @@ The public API (imported lazily so that ``import s3audit`` stays cheap):
 - ``load_snapshot(path)`` -> ``Snapshot``
 - ``Engine(snapshot)`` -> ``engine.decide(Request(...))`` -> ``Decision``
 - ``load_rules(paths)`` -> ``Program``; ``check(program)`` -> diagnostics (``s3audit.lang``)
+- ``load_program(paths=None, params=None)`` -> checked, compiled rules (None: the built-in packs);
+  ``run_rules(program, snapshot)`` -> ``RunResult(findings, rules, packs)`` (``s3audit.lang.evaluate``)
 - ``build_graph(snapshot)`` -> ``AccessGraph``; ``paths_to(graph, bucket, ...)`` / ``paths_from(graph, principals,
   ...)`` -> ``Path`` lists (``s3audit.graph``)
 """
@@ -21,6 +23,8 @@ _LAZY = {
     "load_rules": ("s3audit.lang.load", "load_rules"),
     "parse_rules": ("s3audit.lang.parse", "parse_rules"),
     "check": ("s3audit.lang.check", "check"),
+    "load_program": ("s3audit.lang.evaluate", "load_program"),
+    "run_rules": ("s3audit.lang.evaluate", "run_rules"),
     "build_graph": ("s3audit.graph.build", "build_graph"),
     "AccessGraph": ("s3audit.graph.build", "AccessGraph"),
     "paths_to": ("s3audit.graph.paths", "paths_to"),

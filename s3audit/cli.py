@@ -98,6 +98,24 @@ def _rules(p: argparse.ArgumentParser) -> None:
     check.add_argument("--root", metavar="DIR",
                        help="the rules tree that imports must stay inside (default: the directory given, or "
                             "the nearest enclosing `rules` directory of a file)")
+    test = actions.add_parser("test", help="run the rules' test cases (NAME.tests.yaml beside NAME.s3r)",
+                              description="Run the test cases of rule files: each case is a snapshot (or a "
+                                          "fragment, or a fixture) and the findings a rule must and must not "
+                                          "produce. Exit status 1 if a case fails, 2 for bad input.")
+    test.add_argument("paths", nargs="+", metavar="PATH",
+                      help="a rule file, a tests file or a directory of them")
+    test.add_argument("--root", metavar="DIR", help="the rules tree that imports must stay inside")
+    test.add_argument("-v", "--verbose", action="store_true", help="list every case, not only the failed ones")
+    listing = actions.add_parser("list", help="print the catalogue of rules: id, severity, controls, title",
+                                 description="Print the catalogue of rules from their own metadata: the built-in "
+                                             "packs, or the rule files given.")
+    listing.add_argument("paths", nargs="*", metavar="PATH", help="rule files or directories (default: built-in)")
+    listing.add_argument("--format", choices=("text", "json"), default="text", help="output format")
+    doc = actions.add_parser("doc", help="print the catalogue of rules as Markdown",
+                             description="Print a Markdown catalogue of the rules (id, severity, controls, title, "
+                                         "rationale, remediation), generated from the rules themselves.")
+    doc.add_argument("paths", nargs="*", metavar="PATH", help="rule files or directories (default: built-in)")
+    doc.add_argument("-o", "--output", metavar="FILE", help="write the catalogue to FILE instead of printing it")
 
 
 # name -> (help, argument builder). The module s3audit.commands.<name> holds run(args).
@@ -106,8 +124,106 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
     "demo": ("tour the bundled demo estate", _demo),
     "explain": ("decide whether a principal can perform an S3 action, and why", _explain),
     "paths": ("list who can reach a bucket, or what a principal can reach, by any path", _paths),
-    "rules": ("work on rule files: check them", _rules),
+    "rules": ("work on rule files: check, test, list and document them", _rules),
 }
+
+
+# ---- the three faces: check (CI gate), scan + history (nightly), report (auditors); diff between runs ----
+_SEVERITIES = ("info", "low", "medium", "high", "critical", "never")
+
+
+def _audit_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--profile", metavar="PROFILE",
+                   help="audit profile: a YAML file or a built-in name (default, fsbp, cis, pci, gdpr, governance, "
+                        "hygiene); default: default")
+    p.add_argument("--rules", action="append", default=[], metavar="PATH",
+                   help="extra rule file or directory, run beside the built-in packs (repeatable)")
+    p.add_argument("--fail-on", choices=_SEVERITIES, metavar="SEVERITY",
+                   help="fail (exit 1) when an open finding is at or above this severity: info, low, medium, high, "
+                        "critical or never (default: the profile's, else high); waived findings never count")
+    p.add_argument("--today", metavar="YYYY-MM-DD", help="the date waivers' expiry is judged against (default: today)")
+
+
+def _output_options(p: argparse.ArgumentParser, default: str = "text") -> None:
+    p.add_argument("--format", action="append", metavar="FORMAT",
+                   help="text, json, sarif, junit, markdown or html; repeat (or comma-separate) for several "
+                        f"(default: {default})")
+    p.add_argument("-o", "--output", action="append", metavar="[FORMAT=]PATH",
+                   help="write a format to a file: -o out.sarif (format from --format or the file's ending) or "
+                        "-o sarif=out.sarif; repeatable; without -o the format goes to standard output")
+    p.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                   help="colour the text output (default: auto, only on a terminal and without NO_COLOR)")
+
+
+def _check(p: argparse.ArgumentParser) -> None:
+    p.add_argument("inputs", nargs="*", metavar="SNAPSHOT|IAC",
+                   help="a snapshot, or Terraform/CloudFormation files and directories (classified by content; "
+                        "other files are skipped, as the pre-commit hook passes them)")
+    p.add_argument("--terraform", action="append", metavar="DIR", help="Terraform configuration directory (repeatable)")
+    p.add_argument("--terraform-plan", action="append", metavar="FILE",
+                   help="Terraform plan JSON from `terraform show -json` (repeatable)")
+    p.add_argument("--terraform-dir", metavar="DIR",
+                   help="configuration directory of the plans, for file and line (default: each plan's directory)")
+    p.add_argument("--cloudformation", action="append", metavar="FILE", help="CloudFormation template (repeatable)")
+    p.add_argument("--live", metavar="LIVE.json",
+                   help="the live estate's snapshot: overlay the change on it and report only what it introduces "
+                        "(and what it fixes)")
+    p.add_argument("--account-id", metavar="ID", help="the account the IaC deploys to")
+    p.add_argument("--region", metavar="REGION", help="the region CloudFormation templates deploy to")
+    p.add_argument("--parameter", action="append", metavar="KEY=VALUE", help="CloudFormation parameter value")
+    p.add_argument("--baseline", metavar="FINDINGS.json",
+                   help="report only findings whose fingerprints this earlier findings file does not have")
+    _audit_options(p)
+    _output_options(p)
+
+
+def _diff(p: argparse.ArgumentParser) -> None:
+    p.add_argument("old", metavar="OLD", help="a snapshot or a findings file")
+    p.add_argument("new", metavar="NEW", help="a snapshot or a findings file")
+    _audit_options(p)
+    _output_options(p)
+
+
+def _scan(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--history", required=True, metavar="DIR",
+                   help="history directory: each run writes a dated folder and updates DIR/index.json")
+    p.add_argument("--snapshot", metavar="FILE", help="check this snapshot instead of collecting one from AWS")
+    p.add_argument("--report-format", action="append", metavar="FORMAT",
+                   help="reports to write into the run's folder (default: json, text, markdown, html, sarif)")
+    collect = p.add_argument_group("collecting from AWS (without --snapshot)")
+    collect.add_argument("--aws-profile", metavar="NAME", help="AWS profile for the starting credentials")
+    collect.add_argument("--region", metavar="R", help="home region for STS, IAM, Organizations and listing buckets")
+    collect.add_argument("--role-name", metavar="NAME", help="role to assume in each account")
+    collect.add_argument("--role-arn", metavar="ARN", nargs="+", action="extend", default=[],
+                         help="roles to assume, one per account")
+    collect.add_argument("--accounts", metavar="ID,...", help="comma-separated account ids to collect")
+    collect.add_argument("--organization", action="store_true", help="collect every active account of the organization")
+    collect.add_argument("--endpoint-url", metavar="URL", help="send every AWS call to this endpoint")
+    collect.add_argument("--workers", type=int, default=8, metavar="N", help="concurrent API calls (default: 8)")
+    _audit_options(p)
+    _output_options(p)
+
+
+def _history(p: argparse.ArgumentParser) -> None:
+    p.add_argument("history", metavar="DIR", help="a history directory written by `s3audit scan`")
+    p.add_argument("--days", type=int, default=14, metavar="N", help="how many of the latest days to show (default: 14)")
+    p.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+
+
+def _report(p: argparse.ArgumentParser) -> None:
+    p.add_argument("snapshot", metavar="SNAPSHOT", help="the snapshot to audit")
+    p.add_argument("-o", "--output", metavar="PATH", help="HTML file to write (default: standard output)")
+    p.add_argument("--title", metavar="TEXT", help="the report's title (default: s3audit)")
+    _audit_options(p)
+
+
+COMMANDS.update({
+    "check": ("check a snapshot or an IaC change against the rules; exit 1 at or above the threshold", _check),
+    "diff": ("compare two snapshots or findings files: new, resolved and unchanged findings, access changes", _diff),
+    "scan": ("nightly: check the estate, keep a dated history, alert only on what is new", _scan),
+    "history": ("summarise a scan history: findings per day, severity, rule and account", _history),
+    "report": ("write one self-contained HTML audit report", _report),
+})
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -21,6 +21,12 @@ def write_atomic(path: str | os.PathLike, data: str | bytes) -> None:
         raw = gzip.compress(raw, mtime=0)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        # mkstemp makes the file 0600; give it the mode a plain open() would (or the replaced file's), so
+        # reports written for a CI job or a web server stay readable as the user's umask allows
+        try:
+            os.chmod(tmp, path.stat().st_mode & 0o7777 if path.exists() else 0o666 & ~_umask())
+        except OSError:
+            pass
         with os.fdopen(fd, "wb") as fh:
             fh.write(raw)
             fh.flush()
@@ -32,6 +38,19 @@ def write_atomic(path: str | os.PathLike, data: str | bytes) -> None:
         except FileNotFoundError:
             pass
         raise
+
+
+def _umask() -> int:
+    try:  # Linux: read it without changing it (os.umask would, briefly, for every thread)
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    old = os.umask(0o022)
+    os.umask(old)
+    return old
 
 
 def read_text(path: str | os.PathLike) -> str:

@@ -99,9 +99,22 @@ def _type_tokens(service: str, rtype: str) -> tuple | None:
     return _tokens_of_template(template) if template else None
 
 
+_PLAIN_BUCKET = re.compile(r"^(arn:[^:]*:s3:::)([^/:*?$\[]+)(/.*)?$")
+
+
 def _resource_can_be(pattern_text: str, service: str, types: tuple[str, ...]) -> bool:
     if pattern_text == "*":
         return True
+    # Every literal bucket name (no `/`, `:`, wildcard or variable) stands where the templates have
+    # ${BucketName}, which matches any such name: one answer serves every bucket.
+    m = _PLAIN_BUCKET.match(pattern_text)
+    if m is not None:
+        pattern_text = m.group(1) + "b" + (m.group(3) or "")
+    return _can_be(pattern_text, service, types)
+
+
+@lru_cache(maxsize=65536)
+def _can_be(pattern_text: str, service: str, types: tuple[str, ...]) -> bool:
     p = _tokens_of_glob(pattern_text)
     for t in types:
         tokens = _type_tokens(service, t)
@@ -164,14 +177,15 @@ def _statement_checks(policy: Policy, s: Statement) -> list[LintFinding]:
             policy.doc.kind in ("bucket", "access-point", "trust"):
         out.append(LintFinding("public-principal", "allows `*` (everyone, anonymous callers included) with no "
                                "condition", s.pointer + "/Principal", s.label))
-    # Condition keys the statement's S3 actions never carry.
-    if not negated and s.conditions.clauses and s.actions.known and not s.actions.others:
+    # Condition keys the statement's S3 actions never carry (asked only when some clause tests an S3 key).
+    s3_clauses = [c for c in s.conditions.clauses if c.key.lower().startswith("s3:")]
+    if not negated and s3_clauses and s.actions.known and not s.actions.others:
         actions = [u.get(a) for a in s.actions.known]
         if all(a is not None and a.name.lower().startswith("s3:") for a in actions):
             s3keys = u.service_condition_keys.get("s3", frozenset())
-            for c in s.conditions.clauses:
+            for c in s3_clauses:
                 k = c.key.lower()
-                if not k.startswith("s3:") or k not in s3keys or "/" in k or k in _RESOURCE_KEYS:
+                if k not in s3keys or "/" in k or k in _RESOURCE_KEYS:
                     continue
                 if not any(k in a.condition_keys for a in actions):
                     names = sorted(a.name for a in actions)

@@ -700,8 +700,15 @@ def bucket_public(bucket: Bucket, account_block: Any, compiled_policy: Policy | 
     # --- the bucket policy
     restrict = block.restrict_public_buckets
     if bucket.policy is UNKNOWN:
-        add(ACCESS_LEVELS, Tri.UNKNOWN, f"the bucket policy of `{bucket.name}` could not be read, so it may "
-                                        "grant public access")
+        if restrict is Tri.TRUE:
+            # Whatever the policy says: a public policy is cut to the owner's account and AWS services, and a
+            # non-public one grants the public nothing by definition.
+            add(ACCESS_LEVELS, Tri.FALSE, f"the bucket policy of `{bucket.name}` could not be read, but "
+                                          f"RestrictPublicBuckets ({block.source('restrict_public_buckets')}) keeps "
+                                          "any public policy from granting the public access")
+        else:
+            add(ACCESS_LEVELS, Tri.UNKNOWN, f"the bucket policy of `{bucket.name}` could not be read, so it may "
+                                            "grant public access")
     elif bucket.policy is not None and compiled_policy is None:
         add(ACCESS_LEVELS, Tri.UNKNOWN, f"the bucket policy of `{bucket.name}` was not compiled, so it may "
                                         "grant public access")

@@ -1,4 +1,4 @@
-"""The rule language: text -> AST (``parse_rules``) -> checked (``check``) -> compiled and run (later).
+"""The rule language: text -> AST (``parse_rules``) -> checked (``check``) -> compiled and run (``evaluate``).
 
 Imported lazily so that ``import s3audit.lang`` does not load Lark:
 
@@ -6,6 +6,8 @@ Imported lazily so that ``import s3audit.lang`` does not load Lark:
 - ``load_rules(paths, root=None) -> Program`` (reads files and their imports)
 - ``check(files_or_program, params_schema=None) -> list[Diagnostic]``
 - ``check_program(...) -> CheckResult`` (types, names, calls per node: what the evaluator compiles from)
+- ``load_program(paths=None, params=None) -> CompiledProgram`` and ``run_rules(program, snapshot) -> RunResult``
+  (``evaluate.py``; ``builtins.py`` answers the built-in functions, ``records.py`` is the model as rules see it)
 """
 from __future__ import annotations
 
@@ -18,6 +20,10 @@ _LAZY = {
     "Program": ("s3audit.lang.program", "Program"),
     "Diagnostic": ("s3audit.lang.diagnostics", "Diagnostic"),
     "RuleSyntaxError": ("s3audit.lang.diagnostics", "RuleSyntaxError"),
+    "load_program": ("s3audit.lang.evaluate", "load_program"),
+    "run_rules": ("s3audit.lang.evaluate", "run_rules"),
+    "RuleMeta": ("s3audit.lang.evaluate", "RuleMeta"),
+    "RunResult": ("s3audit.lang.evaluate", "RunResult"),
 }
 
 

@@ -128,11 +128,20 @@ GRANTEE_TYPE = EnumT("grantee type", ("CanonicalUser", "Group", "AmazonCustomerB
 ACL_PERMISSION = EnumT("acl permission", ("FULL_CONTROL", "WRITE", "WRITE_ACP", "READ", "READ_ACP"))
 EFFECT = EnumT("effect", ("Allow", "Deny"))
 POLICY_KIND = EnumT("policy kind", ("identity", "boundary", "trust", "bucket", "access-point", "scp", "rcp"))
-PRINCIPAL_KIND = EnumT("principal kind", ("user", "role", "root", "service", "federated", "anonymous"))
+# `group` and `authenticated` only start paths of the access graph: a path through a group stands for its
+# members, and `authenticated` for any authenticated AWS principal (reached by grants to everyone).
+PRINCIPAL_KIND = EnumT("principal kind", ("user", "role", "root", "service", "federated", "anonymous", "group",
+                                          "authenticated"))
 NETWORK_ORIGIN = EnumT("network origin", ("Internet", "VPC"))
+# The codes of the policy linter (s3audit/iam/lint.py) and of the policy compiler's softer problems.
+LINT_CODE = EnumT("lint code", ("unknown-action", "resource-type-mismatch", "allow-not-principal",
+                                "allow-not-action-all", "public-principal", "condition-key-never-present",
+                                "redundant-statement", "principal-wildcard", "condition"))
 
 SEVERITIES = tuple(s.label for s in Severity)  # info, low, medium, high, critical
-SUBJECT_KINDS = ("bucket", "account", "principal", "access_point", "path")
+# `statement`: every statement of every policy in the snapshot (identity, boundary, trust, bucket, access
+# point, SCP, RCP), so that a hygiene finding points at the statement itself.
+SUBJECT_KINDS = ("bucket", "account", "principal", "access_point", "statement", "path")
 
 
 # --------------------------------------------------------------------------------------------- records
@@ -264,10 +273,13 @@ RECORDS: Mapping[str, Mapping[str, FieldSpec]] = {
         "owner": _f(STRING, "the ARN of what the policy is attached to", "PolicyDocument.owner"),
         "version": _f(STRING, "the policy language version, `2012-10-17`", "document.Version"),
         "statements": _f(ListT(R("statement")), "the statements, in order", "document.Statement"),
+        "label": _f(STRING, "how messages name the policy, such as `bucket policy of arn:aws:s3:::b`",
+                    "Policy.source_label"),
     },
     "statement": {
         "index": _f(NUMBER, "the statement's position in the policy, from 0", "document.Statement[i]"),
         "sid": _f(STRING, "the Sid; absent if none", "Sid"),
+        "label": _f(STRING, "the Sid, or `#` and the position when there is none", "Statement.label"),
         "effect": _f(EFFECT, "`Allow` or `Deny`", "Effect"),
         "principals": _f(ListT(STRING), "Principal values as written (`*` for any, ARNs, account ids, "
                          "service names); empty without Principal", "Principal"),
@@ -277,6 +289,21 @@ RECORDS: Mapping[str, Mapping[str, FieldSpec]] = {
         "resources": _f(ListT(STRING), "Resource values; empty with NotResource", "Resource"),
         "not_resources": _f(ListT(STRING), "NotResource values", "NotResource"),
         "conditions": _f(ListT(R("condition")), "one per operator and key", "Condition"),
+        "policy": _f(_POLICY, "the policy the statement belongs to", "the enclosing PolicyDocument"),
+        "problems": _f(ListT(R("problem")), "what the policy linter finds in this statement: unknown actions, "
+                       "resources that cannot match the actions, `NotPrincipal` or `NotAction` with `Allow`, "
+                       "public principals without conditions, condition keys never present, redundancy",
+                       "s3audit.iam.lint.lint_policy"),
+        "problem_codes": _f(SetT(LINT_CODE), "the codes of `problems`: `\"unknown-action\" in s.problem_codes`",
+                            "{p.code for p in problems}"),
+    },
+    "problem": {
+        "code": _f(LINT_CODE, "what kind of problem: `unknown-action`, `resource-type-mismatch`, "
+                   "`allow-not-principal`, `allow-not-action-all`, `public-principal`, "
+                   "`condition-key-never-present`, `redundant-statement`, `principal-wildcard`, `condition`",
+                   "LintFinding.code"),
+        "message": _f(STRING, "the problem in one sentence", "LintFinding.message"),
+        "pointer": _f(STRING, "the JSON pointer of the culprit inside the policy document", "LintFinding.pointer"),
     },
     "condition": {
         "operator": _f(STRING, "as written, such as `StringEquals` or `ForAnyValue:StringLike`", "Condition key"),
@@ -300,7 +327,8 @@ RECORDS: Mapping[str, Mapping[str, FieldSpec]] = {
     "principal": {
         "arn": _f(STRING, "the principal's ARN (`*` for the anonymous caller)", "User.arn / Role.arn"),
         "name": _f(STRING, "the user or role name", "User.name / Role.name"),
-        "kind": _f(PRINCIPAL_KIND, "user, role, root, service, federated or anonymous", "User.kind / Role.kind"),
+        "kind": _f(PRINCIPAL_KIND, "user, role, root, service, federated or anonymous; on paths also group and "
+                   "authenticated (any authenticated AWS principal)", "User.kind / Role.kind / graph node kind"),
         "account": _f(STRING, "the account id; absent for services and the anonymous caller", "User.account"),
         "tags": _f(MapT(STRING), "the principal's tags", "User.tags / Role.tags"),
         "path": _f(STRING, "the IAM path, such as `/`", "User.path / Role.path"),
@@ -330,6 +358,8 @@ RECORDS: Mapping[str, Mapping[str, FieldSpec]] = {
         "access": _f(ACCESS_LEVEL, "the access level it grants", "graph path"),
         "hops": _f(ListT(R("hop")), "the steps, in order", "graph path edges"),
         "length": _f(NUMBER, "the number of hops", "len(hops)"),
+        "conditional": _f(BOOL, "some hop works only under request conditions (MFA, an external ID, a source "
+                          "network ...) or values the snapshot lacks", "Path.decision == 'conditional'"),
     },
     "hop": {
         "from": _f(STRING, "the ARN the step starts from", "edge source"),
@@ -337,6 +367,8 @@ RECORDS: Mapping[str, Mapping[str, FieldSpec]] = {
         "kind": _f(STRING, "how: `assume-role`, `identity-policy`, `bucket-policy`, `acl`, `access-point` ...",
                    "edge kind"),
         "reason": _f(STRING, "why the step is possible, in one line", "edge evidence"),
+        "actions": _f(ListT(STRING), "the actions that make the step possible", "edge actions"),
+        "conditional": _f(BOOL, "the step works only under request conditions or unknown values", "edge decision"),
     },
     "decision": {
         "allowed": _f(BOOL, "the request is allowed", "Decision.decision == 'allow'"),
@@ -411,19 +443,22 @@ RESOURCE = OneOf((STRING, R("bucket"), R("access_point")), "string|bucket|access
 COLLECTION = OneOf((STRING, ListT(ANY), SetT(ANY), MapT(ANY)), "string|list|set|map",
                    "a string, a list, a set or a map")
 _CONTEXT = ParamSpec("context", MapT(ANY), False, "{}")
-_REQUEST = (ParamSpec("principal", PRINCIPALS), ParamSpec("action", STRING), ParamSpec("resource", RESOURCE),
+ACTIONS = OneOf((STRING, ListT(STRING), SetT(STRING)), "string|list<string>",
+                "an action, an action pattern such as `s3:Put*`, or a list of them")
+_REQUEST = (ParamSpec("principal", PRINCIPALS), ParamSpec("action", ACTIONS), ParamSpec("resource", RESOURCE),
             _CONTEXT)
 
 FUNCTIONS: Mapping[str, Signature] = {s.name: s for s in (
     Signature("decision", _REQUEST, R("decision"),
-              "the engine's decision for the request; for a selector that covers several principals, the "
-              "decision of the most permissive of them", "engine", explains=True),
+              "the engine's decision for the request; for a selector that covers several principals (or "
+              "several actions), the decision of the most permissive of them", "engine", explains=True),
     Signature("allowed", _REQUEST, BOOL,
-              "some principal the selector covers may perform the action (allowed, or allowed under "
-              "conditions the rule left open: access that may be possible counts)", "engine", explains=True),
+              "some principal the selector covers may perform the action, or one of the actions (allowed, or "
+              "allowed under conditions the rule left open: access that may be possible counts)", "engine",
+              explains=True),
     Signature("denied", _REQUEST, BOOL,
-              "every principal the selector covers is denied, whatever the request values the rule left "
-              "open (the exact opposite of `allowed`)", "engine", explains=True),
+              "every principal the selector covers is denied every action named, whatever the request values "
+              "the rule left open (the exact opposite of `allowed`)", "engine", explains=True),
     Signature("public", (ParamSpec("resource", OneOf((R("bucket"), R("access_point")), "bucket|access_point",
                                                      "a bucket or an access point")),
                          ParamSpec("access", ACCESS_LEVEL, False, '"any"')), BOOL,

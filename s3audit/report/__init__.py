@@ -1,0 +1,30 @@
+"""Reporters: one module per output format, each ``render(report) -> str`` over one ``Report``.
+
+``render(name, report)`` picks the module by name and imports it only then, so a run that writes JSON
+never loads the HTML reporter. ``FORMATS`` lists the names; ``EXTENSIONS`` maps file endings to them for
+``-o report.sarif`` without ``--format``.
+"""
+from __future__ import annotations
+
+import importlib
+
+FORMATS = ("text", "json", "sarif", "junit", "markdown", "html")
+EXTENSIONS = {".txt": "text", ".json": "json", ".sarif": "sarif", ".xml": "junit", ".md": "markdown",
+              ".markdown": "markdown", ".html": "html", ".htm": "html"}
+
+
+def render(name: str, report, **options) -> str:
+    if name not in FORMATS:
+        raise ValueError(f"unknown format {name!r}")
+    module = importlib.import_module(f"{__name__}.{name}")
+    return module.render(report, **options)
+
+
+def format_for_path(path: str) -> str | None:
+    lower = path.lower()
+    if lower.endswith(".sarif.json"):
+        return "sarif"
+    for ext, name in EXTENSIONS.items():
+        if lower.endswith(ext):
+            return name
+    return None

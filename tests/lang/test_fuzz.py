@@ -36,8 +36,9 @@ PIECES = sorted(RESERVED) + ["b", "b.name", "(", ")", "[", "]", "{", "}", "{}", 
 
 
 @st.composite
-def mutated(draw) -> str:
-    text = draw(st.sampled_from(CORPUS))
+def mutated_from(draw, corpus: list[str]) -> str:
+    """A text of ``corpus`` with one to four random edits."""
+    text = draw(st.sampled_from(corpus))
     for _ in range(draw(st.integers(1, 4))):
         kind = draw(st.sampled_from(["delete", "insert", "swap-tokens", "delete-token", "swap-lines", "dup-line"]))
         if kind in ("delete", "insert") or not text:
@@ -69,6 +70,10 @@ def mutated(draw) -> str:
                 lines.insert(j, lines[i])
             text = "\n".join(lines)
     return text
+
+
+def mutated() -> st.SearchStrategy[str]:
+    return mutated_from(CORPUS)
 
 
 def assert_clean(diagnostics: list[Diagnostic], text: str) -> None:

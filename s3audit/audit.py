@@ -1,0 +1,226 @@
+"""One audit: run the rules over a snapshot, apply the profile, place findings on file lines.
+
+The stages, in order (each a plain function, no I/O besides reading rule files):
+
+1. ``run_rules``: the rule evaluator (``s3audit.lang.evaluate``) over the snapshot, with the profile's
+   parameters and any extra rule files;
+2. ``apply_profile``: rule selection, severity overrides, scope, waivers (``s3audit.profile``);
+3. ``locate``: a finding without a file position gets one from the snapshot's ``locations`` (IaC inputs):
+   its own pointer, else the first element of its evidence that the change declares (so a path finding
+   lands on the trust policy or grant that opens it), else its subject's declaration;
+4. for a change overlaid on the live estate, ``introduced_and_fixed`` keeps only what the change adds,
+   and lists what it fixes; ``apply_baseline`` leaves out findings a baseline already has.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+from dataclasses import dataclass, field, replace
+from typing import Any, Callable, Iterable, Mapping
+
+from .errors import InputError
+from .findings import Finding, Location, Status
+from .profile import Profile, WaiverOutcome, apply_waivers
+from .report.model import RuleInfo
+from .snapshot.model import Snapshot
+from .subjects import SubjectIndex
+
+
+@dataclass
+class RuleRun:
+    findings: list[Finding]
+    rules: list[RuleInfo]
+    packs: list[tuple[str, str]]
+
+
+# (snapshot, extra rule files, params, engine, graph) -> RuleRun
+Evaluator = Callable[..., RuleRun]
+
+
+_programs: dict[tuple, Any] = {}
+
+
+def lang_evaluator(snapshot: Snapshot, rule_files: list[str], params: Mapping[str, Any], *, engine=None,
+                   graph=None) -> RuleRun:
+    """The rule language's evaluator: the built-in packs plus ``rule_files``."""
+    try:
+        from .lang import evaluate as ev
+    except ImportError:  # pragma: no cover - only in a build without the evaluator
+        raise InputError("the rule evaluator (s3audit.lang.evaluate) is not part of this build") from None
+    builtin = ev.builtin_rules_dir()
+    paths = [builtin, *rule_files] if rule_files else None
+    key = (tuple(paths or ()), json.dumps(params or {}, sort_keys=True, default=str))
+    program = _programs.get(key)
+    if program is None:  # compile once per process: an overlay runs the same rules on two snapshots
+        program = _programs[key] = ev.load_program(paths, dict(params) if params else None)
+    result = ev.run_rules(program, snapshot, engine=engine, graph=graph)
+    rules = [RuleInfo.from_meta(m, builtin=_under(m.file, builtin)) for m in result.rules]
+    return RuleRun(list(result.findings), rules, list(result.packs))
+
+
+def _under(path: str | None, directory: str) -> bool:
+    """Whether a rule's file is a built-in pack: the evaluator shows those as ``s3audit/rules/...``."""
+    if not path:
+        return False
+    if path.replace("\\", "/").startswith("s3audit/rules/"):
+        return True
+    try:
+        return os.path.commonpath([os.path.abspath(path), os.path.abspath(directory)]) == os.path.abspath(directory)
+    except ValueError:
+        return False
+
+
+_evaluator: Evaluator = lang_evaluator
+
+
+def set_evaluator(evaluator: Evaluator | None) -> None:
+    """Replace the rule evaluator (tests drive the pipeline with hand-made findings); None restores it."""
+    global _evaluator
+    _evaluator = evaluator or lang_evaluator
+
+
+def run_rules(snapshot: Snapshot, rule_files: Iterable[str] = (), params: Mapping[str, Any] | None = None, *,
+              engine=None, graph=None) -> RuleRun:
+    return _evaluator(snapshot, list(rule_files), dict(params or {}), engine=engine, graph=graph)
+
+
+@dataclass
+class Evaluation:
+    findings: list[Finding]
+    rules: list[RuleInfo]
+    packs: list[tuple[str, str]]
+    waivers: list[WaiverOutcome] = field(default_factory=list)
+
+
+def evaluate(snapshot: Snapshot, profile: Profile, *, rule_files: Iterable[str] = (), today: _dt.date,
+             subjects: SubjectIndex | None = None, engine=None, graph=None) -> Evaluation:
+    """Run the rules and apply the profile: the findings of one snapshot as the profile sees them."""
+    run = run_rules(snapshot, [*profile.rule_files, *rule_files], profile.params, engine=engine, graph=graph)
+    return apply_profile(run, profile, snapshot, today=today, subjects=subjects)
+
+
+def apply_profile(run: RuleRun, profile: Profile, snapshot: Snapshot | None, *, today: _dt.date,
+                  subjects: SubjectIndex | None = None) -> Evaluation:
+    profile.check_packs(r.pack for r in run.rules if r.builtin)
+    subjects = subjects or SubjectIndex(snapshot)
+    selected = [r for r in run.rules if profile.selects(r.id, r.pack, r.builtin)]
+    selected = [replace(r, severity=profile.severity_of(r.id, r.severity)) for r in selected]
+    known = {r.id for r in run.rules}
+    chosen = {r.id for r in selected}
+    findings = []
+    for f in run.findings:
+        if f.rule in known and f.rule not in chosen:
+            continue
+        f = replace(f, severity=profile.severity_of(f.rule, f.severity))
+        if profile.in_scope(f, subjects):
+            findings.append(f)
+    findings, outcomes = apply_waivers(findings, profile.waivers, today, subjects)
+    packs_used = {r.pack for r in selected}
+    packs = [(n, v) for n, v in run.packs if n in packs_used]
+    return Evaluation(findings, selected, packs, outcomes)
+
+
+# ---- placing findings on file lines ----
+
+def locate(findings: Iterable[Finding], snapshot: Snapshot, subjects: SubjectIndex | None = None) -> list[Finding]:
+    """Give each finding without a location the file position of what it is about (IaC inputs only)."""
+    if not snapshot.locations:
+        return list(findings)
+    subjects = subjects or SubjectIndex(snapshot)
+    out = []
+    for f in findings:
+        if f.location is None:
+            where = _find_location(f, snapshot, subjects)
+            if where is not None:
+                f = replace(f, location=Location(where["file"], where.get("line"), where.get("column")))
+        out.append(f)
+    return out
+
+
+def _exact(snapshot: Snapshot, pointer: str | None) -> Mapping | None:
+    """The position of a pointer or of an enclosing object, but never of a whole account or the root."""
+    if not pointer:
+        return None
+    p = pointer
+    while p and p.count("/") > 2:
+        if p in snapshot.locations:
+            return snapshot.locations[p]
+        p = p.rsplit("/", 1)[0]
+    return None
+
+
+def _find_location(f: Finding, snapshot: Snapshot, subjects: SubjectIndex) -> Mapping | None:
+    if f.pointer:
+        hit = _exact(snapshot, f.pointer)
+        if hit:
+            return hit
+    for pointer, arn in _evidence_refs(f.evidence):
+        hit = _exact(snapshot, pointer) if pointer else _exact(snapshot, subjects.pointer_of(arn))
+        if hit:
+            return hit
+    return _exact(snapshot, subjects.pointer_of(f.subject))
+
+
+def _evidence_refs(evidence: Any) -> Iterable[tuple[str | None, str | None]]:
+    """(pointer, ARN) references in evidence, in order: hop by hop for a path (the pointers of what decided
+    the hop, then the principal it reaches), so the first reference the change declares is what opens it."""
+    if isinstance(evidence, dict):
+        if isinstance(evidence.get("pointer"), str):
+            yield evidence["pointer"], None
+        for value in evidence.values():
+            if isinstance(value, (dict, list, tuple)):
+                yield from _evidence_refs(value)
+        if isinstance(evidence.get("from"), str) and isinstance(evidence.get("to"), str):
+            yield None, evidence["to"]
+            yield None, evidence["from"]
+    elif isinstance(evidence, (list, tuple)):
+        for item in evidence:
+            yield from _evidence_refs(item)
+
+
+# ---- comparing findings ----
+
+def introduced_and_fixed(before: Iterable[Finding], after: Iterable[Finding]) -> tuple[list[Finding], list[Finding]]:
+    """What ``after`` has that ``before`` did not, and what ``before`` had that is gone, by fingerprint.
+
+    New too: a finding that was ``unknown`` before and is ``open`` now (the change made a possible problem
+    certain), and one that was waived before and counts now (its waiver lapsed). A waiver neither
+    introduces nor fixes anything."""
+    before, after = list(before), list(after)
+    status = {f.fingerprint: f.status for f in before}
+    now = {f.fingerprint for f in after}
+    introduced = [f for f in after if f.fingerprint not in status or _newly_counted(status[f.fingerprint], f.status)]
+    return introduced, [f for f in before if f.fingerprint not in now]
+
+
+def _newly_counted(was: Status, now: Status) -> bool:
+    if now is Status.WAIVED:
+        return False
+    return was is Status.WAIVED or (was is Status.UNKNOWN and now is Status.OPEN)
+
+
+def compare(old: Iterable[Finding], new: Iterable[Finding]) -> tuple[list[Finding], list[Finding], list[Finding]]:
+    """(new, resolved, unchanged) between two runs, by fingerprint, as ``introduced_and_fixed`` counts them."""
+    new = list(new)
+    introduced, resolved = introduced_and_fixed(old, new)
+    fresh = {f.fingerprint for f in introduced}
+    return introduced, resolved, [f for f in new if f.fingerprint not in fresh]
+
+
+def apply_baseline(findings: Iterable[Finding], known: Mapping[str, Status] | set[str]) -> tuple[list[Finding], int]:
+    """The findings a baseline (fingerprint -> status) does not already have, or has but did not count
+    (waived, or unknown and now open); and how many were left out."""
+    if not isinstance(known, Mapping):
+        known = {fp: Status.OPEN for fp in known}
+    kept, dropped = [], 0
+    for f in findings:
+        if f.fingerprint in known and not _newly_counted(known[f.fingerprint], f.status):
+            dropped += 1
+        else:
+            kept.append(f)
+    return kept, dropped
+
+
+def counted(findings: Iterable[Finding]) -> list[Finding]:
+    return [f for f in findings if f.status is not Status.WAIVED]

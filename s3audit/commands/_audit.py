@@ -1,0 +1,175 @@
+"""What check, report, diff and scan share: profiles and dates, output files, building a report.
+
+Output selection (``--format`` and ``-o``), documented in docs/reports.md:
+
+- ``--format F`` (repeatable, or comma-separated) picks formats; ``-o PATH`` (repeatable) gives files;
+- ``-o FORMAT=PATH`` names the format of one file explicitly (``-o sarif=out.sarif -o junit=out.xml``);
+- ``--format F -o PATH`` (one of each) writes F to PATH whatever it is called;
+- otherwise a plain ``-o PATH`` takes its format from the file's ending (``.sarif``, ``.json``, ``.xml`` ->
+  junit, ``.md``, ``.html``, ``.txt``), or, when the ending says nothing, the next ``--format`` without a file;
+- a format without a file goes to standard output (at most one); ``-`` as a path is standard output;
+- nothing given: text on standard output. When every output goes to a file, the summary line goes to
+  standard error so that CI logs still show the verdict.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import re
+import sys
+from typing import Iterable
+
+from ..errors import InputError, Place, UsageError
+from ..fileio import write_atomic
+from ..report import FORMATS, format_for_path, render
+
+STDOUT = "-"
+_FORMAT = re.compile(r'"format"\s*:\s*"s3audit\.(snapshot|findings)/')
+
+
+def parse_today(text: str | None) -> _dt.date:
+    if not text:
+        return _dt.datetime.now(_dt.timezone.utc).date()
+    try:
+        return _dt.date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"--today expects a date YYYY-MM-DD, found `{text}`") from None
+
+
+def split_formats(values: Iterable[str] | None) -> list[str]:
+    out = []
+    for v in values or ():
+        for name in v.split(","):
+            name = name.strip().lower()
+            if not name:
+                continue
+            if name not in FORMATS:
+                raise UsageError(f"unknown format `{name}` (expected one of {', '.join(FORMATS)})")
+            if name not in out:
+                out.append(name)
+    return out
+
+
+def resolve_outputs(formats: Iterable[str] | None, outputs: Iterable[str] | None,
+                    default: str = "text") -> list[tuple[str, str]]:
+    """[(format, path or "-")] from ``--format`` and ``-o`` values (see the module's docstring)."""
+    wanted = split_formats(formats)
+    outputs = list(outputs or ())
+    pairs: list[tuple[str, str]] = []
+    open_formats = list(wanted)
+
+    def named(value: str) -> tuple[str, str] | None:
+        head, sep, tail = value.partition("=")
+        if sep and head.strip().lower() in FORMATS:
+            if not tail:
+                raise UsageError(f"`-o {value}` names no file")
+            return head.strip().lower(), tail
+        return None
+
+    plain = [v for v in outputs if named(v) is None]
+    for value in outputs:
+        explicit = named(value)
+        if explicit is not None:
+            fmt, path = explicit
+        elif len(wanted) == 1 and len(plain) == 1 and open_formats:
+            fmt, path = open_formats[0], value  # --format F -o PATH: whatever the file is called
+        else:
+            fmt, path = format_for_path(value), value
+            if fmt is None:
+                if not open_formats:
+                    raise UsageError(f"cannot tell the format of `{value}` from its name; write "
+                                     f"-o FORMAT={value} or give --format")
+                fmt = open_formats[0]
+        if fmt in open_formats:
+            open_formats.remove(fmt)
+        pairs.append((fmt, path))
+    pairs.extend((fmt, STDOUT) for fmt in open_formats)
+    if not pairs:
+        pairs.append((default, STDOUT))
+    to_stdout = [f for f, p in pairs if p == STDOUT]
+    if len(to_stdout) > 1:
+        raise UsageError(f"only one format can go to standard output (asked for {', '.join(to_stdout)}); "
+                         f"give the others a file with -o FORMAT=PATH")
+    files = [p for _, p in pairs if p != STDOUT]
+    for p in files:
+        if files.count(p) > 1:
+            raise UsageError(f"two outputs would write the same file `{p}`")
+    return pairs
+
+
+def use_colour(choice: str | None) -> bool:
+    if choice == "always":
+        return True
+    if choice == "never":
+        return False
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+
+
+def write_outputs(report, pairs: list[tuple[str, str]], colour: str | None = "auto") -> None:
+    from ..report.text import summary_line
+    for fmt, path in pairs:
+        options = {"color": use_colour(colour)} if fmt == "text" and path == STDOUT else {}
+        text = render(fmt, report, **options)
+        if path == STDOUT:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        else:
+            write_atomic(path, text)
+    if all(p != STDOUT for _, p in pairs):
+        print(summary_line(report), file=sys.stderr)
+
+
+def load_profile_arg(spec: str | None):
+    from ..profile import load_profile
+    return load_profile(spec or "default")
+
+
+def load_baseline(path: str | None) -> dict | None:
+    """fingerprint -> status of the findings in a findings file (None without --baseline)."""
+    if not path:
+        return None
+    from ..report.model import load_findings
+    return {f.fingerprint: f.status for f in load_findings(path).findings}
+
+
+def snapshot_kind(path: str) -> str:
+    """``snapshot``, ``findings``, ``iac`` or ``other`` for a file given on the command line."""
+    from ..sources.iac import looks_like_iac
+    if os.path.isdir(path):
+        return "iac"
+    if not os.path.exists(path):
+        raise InputError("no such file", Place(path))
+    if path.endswith(".gz"):
+        from ..fileio import read_text
+        head = read_text(path)[:65536]
+    else:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            head = fh.read(65536)
+    m = _FORMAT.search(head)
+    if m:
+        return m.group(1)
+    if looks_like_iac(path):
+        return "iac"
+    return "other"
+
+
+def sarif_lines(report, snapshot, subjects) -> None:
+    """Fill ``report.snapshot_lines``: where each finding's subject is in the snapshot file."""
+    from ..findings import Location
+    from ..fileio import read_text
+    from ..report.jsonpos import pointer_positions
+    if snapshot is None or not snapshot.file or not os.path.isfile(snapshot.file):
+        return
+    wanted = {}
+    for f in report.findings:
+        if f.location is None:
+            pointer = f.pointer or subjects.pointer_of(f.subject)
+            if pointer:
+                wanted[f.fingerprint] = pointer
+    if not wanted:
+        return
+    positions = pointer_positions(read_text(snapshot.file), set(wanted.values()))
+    for fp, pointer in wanted.items():
+        if pointer in positions:
+            line, col = positions[pointer]
+            report.snapshot_lines[fp] = Location(snapshot.file, line, col)

@@ -1,0 +1,150 @@
+"""``s3audit check``: run the rules over a snapshot or an IaC change, apply a profile, report, gate.
+
+Inputs: a snapshot, or IaC (Terraform directories, plans, CloudFormation templates — as ``--terraform``,
+``--terraform-plan``, ``--cloudformation`` or positional files the pre-commit hook passes), optionally
+overlaid on the live estate (``--live``, or a positional snapshot given together with IaC). With a live
+estate, only what the change introduces is reported (and what it fixes is listed): the rules run on the
+live snapshot and on the overlaid one and the findings are compared by fingerprint.
+
+Exit status: 0 when nothing open (or unknown) is at or above ``--fail-on`` (waived findings never
+count), 1 when something is, 2 for bad input or usage.
+"""
+from __future__ import annotations
+
+import sys
+
+from ..errors import UsageError
+from . import _audit
+
+
+def run(args) -> int:
+    from ..audit import apply_baseline, evaluate, introduced_and_fixed, locate
+    from ..report.model import Report, snapshot_provenance
+    from ..subjects import SubjectIndex
+
+    pairs = _audit.resolve_outputs(args.format, args.output)
+    today = _audit.parse_today(args.today)
+    profile = _audit.load_profile_arg(args.profile)
+    threshold = profile.threshold(args.fail_on)
+    baseline = _audit.load_baseline(args.baseline)
+
+    snapshot_path, iac_paths, skipped = _split_inputs(args.inputs)
+    terraform, plans, templates = list(args.terraform or ()), list(args.terraform_plan or ()), \
+        list(args.cloudformation or ())
+    has_iac = bool(iac_paths or terraform or plans or templates)
+    live_path = args.live
+    if snapshot_path and live_path and has_iac:
+        raise UsageError("give the live estate once: either --live or a snapshot argument, not both")
+    if snapshot_path and has_iac:
+        live_path = snapshot_path  # a snapshot next to IaC inputs is the estate they change
+    if live_path and not has_iac:
+        raise UsageError("--live needs a change to overlay: --terraform, --terraform-plan or --cloudformation")
+    for path in skipped:
+        print(f"s3audit: skipped {path}: not a snapshot, Terraform or CloudFormation template", file=sys.stderr)
+    if not snapshot_path and not has_iac:
+        if skipped:
+            print("s3audit: nothing to check", file=sys.stderr)
+            return 0
+        raise UsageError("give a snapshot, or IaC with --terraform, --terraform-plan or --cloudformation")
+
+    wants_pictures = any(fmt in ("markdown", "html") for fmt, _ in pairs)
+    wants_graph = any(fmt == "html" for fmt, _ in pairs)  # the HTML page draws every path to sensitive data
+    notes: list[str] = []
+    resolved = []
+    if has_iac:
+        from ..fileio import read_json
+        from ..snapshot.load import snapshot_from_dict
+        from ..sources.iac import load_iac
+        live_doc = read_json(live_path) if live_path else None
+        doc, _ = load_iac(iac_paths, terraform=terraform, terraform_plans=plans, cloudformation=templates,
+                          live=live_doc, account_id=args.account_id, terraform_dir=args.terraform_dir,
+                          region=args.region, parameters=_parameters(args.parameter))
+        snap = snapshot_from_dict(doc, file=None)
+        subjects = SubjectIndex(snap)
+        graph = _graph(snap, wants_graph, notes)
+        ev = evaluate(snap, profile, rule_files=args.rules or (), today=today, subjects=subjects,
+                      engine=graph.engine if graph else None, graph=graph)
+        findings = ev.findings
+        if live_doc is not None:
+            live_snap = snapshot_from_dict(live_doc, file=live_path)
+            before = evaluate(live_snap, profile, rule_files=args.rules or (), today=today)
+            findings, resolved = introduced_and_fixed(before.findings, ev.findings)
+            mode = "overlay"
+        else:
+            mode = "iac"
+        findings = locate(findings, snap, subjects)
+        inputs = [*(live_path and [live_path] or []), *iac_paths, *terraform, *plans, *templates]
+    else:
+        from ..snapshot.load import load_snapshot
+        snap = load_snapshot(snapshot_path)
+        subjects = SubjectIndex(snap)
+        graph = _graph(snap, wants_graph, notes)
+        ev = evaluate(snap, profile, rule_files=args.rules or (), today=today, subjects=subjects,
+                      engine=graph.engine if graph else None, graph=graph)
+        findings = locate(ev.findings, snap, subjects)
+        mode, inputs = "snapshot", [snapshot_path]
+
+    baseline_info = None
+    if baseline is not None:
+        findings, known = apply_baseline(findings, baseline)
+        baseline_info = {"file": args.baseline, "known": known}
+
+    report = Report(findings=findings, rules=ev.rules, packs=ev.packs, snapshot=snapshot_provenance(snap),
+                    profile=_profile_info(profile), fail_on=threshold,
+                    waivers=[w.to_json() for w in ev.waivers], baseline=baseline_info, resolved=resolved,
+                    mode=mode, inputs=inputs, notes=notes)
+    if wants_pictures:
+        from ..report.access import pictures_from_findings, sensitive_paths
+        report.paths = pictures_from_findings(report.findings, snap)
+        if graph is not None:
+            report.paths += sensitive_paths(graph, snap, profile.sensitive or None)
+    if any(fmt == "sarif" for fmt, _ in pairs) and mode == "snapshot":
+        _audit.sarif_lines(report, snap, subjects)
+    _audit.write_outputs(report, pairs, args.color)
+    return report.exit_status
+
+
+def _split_inputs(paths):
+    snapshot, iac, skipped = None, [], []
+    for p in paths or ():
+        kind = _audit.snapshot_kind(p)
+        if kind == "snapshot":
+            if snapshot is not None:
+                raise UsageError(f"one snapshot at a time (got `{snapshot}` and `{p}`); use `s3audit diff` to "
+                                 f"compare two")
+            snapshot = p
+        elif kind == "iac":
+            iac.append(p)
+        elif kind == "findings":
+            raise UsageError(f"`{p}` is a findings file, not a snapshot; give it with --baseline, or compare "
+                             f"findings with `s3audit diff`")
+        else:
+            skipped.append(p)
+    return snapshot, iac, skipped
+
+
+def _parameters(values) -> dict | None:
+    if not values:
+        return None
+    out = {}
+    for v in values:
+        key, sep, value = v.partition("=")
+        if not sep or not key:
+            raise UsageError(f"--parameter expects KEY=VALUE, found `{v}`")
+        out[key] = value
+    return out
+
+
+def _graph(snap, wanted: bool, notes: list[str]):
+    if not wanted:
+        return None
+    from ..report.access import build_graph
+    graph = build_graph(snap)
+    if graph is None:
+        notes.append("the access graph is not part of this build: no pictures of paths to sensitive data")
+    return graph
+
+
+def _profile_info(profile) -> dict:
+    return {"name": profile.name, "file": profile.file, "description": profile.description,
+            "fail_on": profile.fail_on}

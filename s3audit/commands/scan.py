@@ -1,0 +1,148 @@
+"""``s3audit scan``: the nightly run. Collect (or take ``--snapshot``), check with a profile, keep a dated
+record in ``--history DIR``, compare with the previous run, and alert only on what is new.
+
+Exit status: 1 when a finding that the previous run did not have is open at or above the threshold
+(waived findings never count; the first run compares against nothing, so everything is new), else 0;
+2 for bad input. Standard output gets what changed (``--format``, default text).
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+
+from ..errors import InputError, UsageError
+from . import _audit
+
+DEFAULT_REPORTS = ("text", "markdown", "html", "sarif")
+REPORT_FILES = {"text": "summary.txt", "markdown": "summary.md", "html": "report.html", "sarif": "findings.sarif",
+                "junit": "junit.xml", "json": "diff.json"}
+
+
+def run(args) -> int:
+    from .. import history as hist
+    from ..audit import compare, evaluate
+    from ..fileio import read_text, write_atomic
+    from ..report import render
+    from ..report.access import access_changes, access_map, build_graph, pictures_from_findings, sensitive_paths
+    from ..report.json import dumps
+    from ..report.model import Report, snapshot_provenance
+    from ..snapshot.load import snapshot_from_dict
+    from ..fileio import parse_json
+    from ..subjects import SubjectIndex
+    from .check import _profile_info
+
+    pairs = _audit.resolve_outputs(args.format, args.output)
+    today = _audit.parse_today(args.today)
+    profile = _audit.load_profile_arg(args.profile)
+    threshold = profile.threshold(args.fail_on)
+    formats = _audit.split_formats(args.report_format) if args.report_format else list(DEFAULT_REPORTS)
+    directory = args.history
+    if os.path.exists(directory) and not os.path.isdir(directory):
+        raise UsageError(f"--history `{directory}` is not a directory")
+
+    with hist.locked(directory):
+        if args.snapshot:
+            source, text = args.snapshot, read_text(args.snapshot)
+        else:
+            source, text = _collect(args, directory), None
+            text = read_text(source)
+        doc = parse_json(text, source)
+        snap = snapshot_from_dict(doc, file=source)
+        rid = hist.run_id(snap.taken_at)
+        run_dir = os.path.join(directory, rid)
+        subjects = SubjectIndex(snap)
+        notes: list[str] = []
+        graph = build_graph(snap)
+        if graph is None:
+            notes.append("the access graph is not part of this build: no access changes or path pictures")
+        ev = evaluate(snap, profile, rule_files=args.rules or (), today=today, subjects=subjects,
+                      engine=graph.engine if graph else None, graph=graph)
+        findings = ev.findings
+
+        index = hist.load_index(directory)
+        prev = hist.previous_run(index, snap.taken_at)
+        if prev is not None:
+            before = hist.read_run_findings(directory, prev)
+            new, resolved, unchanged = compare(before.findings, findings)
+        else:
+            new, resolved, unchanged = list(findings), [], []
+        access_now = access_map(graph) if graph is not None else None
+        changes = []
+        if access_now is not None and prev is not None:
+            before_access = _read_access(os.path.join(directory, prev["id"], "access.json"))
+            if before_access is not None:
+                changes = access_changes(before_access, access_now)
+
+        common = dict(rules=ev.rules, packs=ev.packs, snapshot=snapshot_provenance(snap, file=source),
+                      profile=_profile_info(profile), fail_on=threshold,
+                      waivers=[w.to_json() for w in ev.waivers], inputs=[source], notes=notes)
+        state = Report(findings=findings, mode="snapshot", resolved=resolved, access_changes=changes, **common)
+        delta = Report(findings=new, mode="scan", resolved=resolved, unchanged=unchanged, access_changes=changes,
+                       **common)
+        delta.snapshot["previous"] = prev["taken_at"] if prev else None
+        pictures = pictures_from_findings(findings, snap)
+        state.paths = pictures + (sensitive_paths(graph, snap, profile.sensitive or None) if graph is not None else [])
+        delta.paths = [p for p in pictures if p.finding in {f.fingerprint for f in new}]
+
+        files = {"snapshot": "snapshot.json.gz", "findings": "findings.json", "diff": "diff.json"}
+        write_atomic(os.path.join(run_dir, "snapshot.json.gz"), text)
+        write_atomic(os.path.join(run_dir, "findings.json"), dumps(state.to_json()))
+        write_atomic(os.path.join(run_dir, "diff.json"), dumps(delta.to_json()))
+        if access_now is not None:
+            files["access"] = "access.json"
+            rows = [[p, b, lv, d] for (p, b, lv), d in sorted(access_now.items())]
+            write_atomic(os.path.join(run_dir, "access.json"),
+                         json.dumps({"format": "s3audit.access/v1", "access": rows}) + "\n")
+        for fmt in formats:
+            if fmt == "json":
+                continue  # findings.json and diff.json are always written
+            name = REPORT_FILES[fmt]
+            # the page and the SARIF file show the whole state; the summaries show what changed
+            write_atomic(os.path.join(run_dir, name), render(fmt, state if fmt in ("html", "sarif", "junit")
+                                                               else delta))
+            files[fmt] = name
+        accounts = hist.account_of_findings(findings, subjects)
+        entry = hist.entry_for(rid, snap.taken_at, findings, accounts, new=new, resolved=resolved,
+                               profile=profile.name, fail_on=delta.fail_on_label, failing_new=len(delta.failing),
+                               files=files)
+        hist.record(index, entry)
+        hist.save_index(directory, index)
+        if not args.snapshot:
+            try:
+                os.unlink(source)
+            except OSError:
+                pass
+
+    _audit.write_outputs(delta, pairs, args.color)
+    return delta.exit_status
+
+
+def _read_access(path: str) -> dict | None:
+    if not os.path.exists(path):
+        return None
+    from ..fileio import read_json
+    data = read_json(path)
+    try:
+        return {(p, b, lv): d for p, b, lv, d in data["access"]}
+    except (KeyError, TypeError, ValueError):
+        raise InputError("not an s3audit access file (expected \"access\": [[principal, bucket, level, "
+                         "decision], ...])", None) from None
+
+
+def _collect(args, directory: str) -> str:
+    """Collect a snapshot from AWS into a file in the history directory (removed after the run)."""
+    try:
+        from ..sources import aws
+    except ImportError:
+        raise UsageError("this build has no AWS collector; give the snapshot with --snapshot") from None
+    fd, path = tempfile.mkstemp(prefix=".collecting.", suffix=".json.gz", dir=directory)
+    os.close(fd)
+    accounts = tuple(a.strip() for a in (args.accounts or "").split(",") if a.strip())
+    options = aws.CollectOptions(
+        output=path, profile=args.aws_profile, region=args.region, role_name=args.role_name,
+        role_arns=tuple(args.role_arn), accounts=accounts, organization=args.organization,
+        endpoint_url=args.endpoint_url, workers=args.workers, resume=False)
+    aws.collect(options, aws.Progress(sys.stderr))
+    return path

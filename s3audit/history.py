@@ -1,0 +1,207 @@
+"""The scan history: one dated folder per run and an index that says what each run found.
+
+Layout of a history directory (written by ``s3audit scan``, read by ``s3audit history``)::
+
+    DIR/index.json                       {"format": "s3audit.history/v1", "runs": [entry, ...]} (by taken_at)
+    DIR/<run>/snapshot.json.gz           the snapshot checked
+    DIR/<run>/findings.json              every finding of the run (s3audit.findings/v1)
+    DIR/<run>/diff.json                  what is new, resolved and unchanged since the previous run
+    DIR/<run>/access.json                who can reach which bucket (for the next run's access changes)
+    DIR/<run>/summary.txt, summary.md, report.html, findings.sarif ...   reports
+
+``<run>`` is the snapshot's ``taken_at`` as ``YYYY-MM-DDTHHMMSSZ``: dated, sortable, and the same
+snapshot scanned again replaces its own run rather than adding a day. The index is rewritten atomically
+after the run's files are in place, under a lock, so a reader never sees a run that is half written.
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import json
+import os
+import re
+from collections import Counter
+from typing import Any, Iterable, Iterator
+
+from .errors import InputError, Place
+from .findings import Finding, Severity, Status
+
+HISTORY_FORMAT = "s3audit.history/v1"
+INDEX = "index.json"
+_SPARK = "▁▂▃▄▅▆▇█"
+
+
+def parse_taken_at(text: str) -> _dt.datetime:
+    try:
+        t = _dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except (ValueError, AttributeError):
+        raise InputError(f"the snapshot's taken_at `{text}` is not an RFC 3339 time") from None
+    if t.tzinfo is None:
+        t = t.replace(tzinfo=_dt.timezone.utc)
+    return t.astimezone(_dt.timezone.utc)
+
+
+def run_id(taken_at: str) -> str:
+    return parse_taken_at(taken_at).strftime("%Y-%m-%dT%H%M%SZ")
+
+
+def load_index(directory: str) -> dict:
+    path = os.path.join(directory, INDEX)
+    if not os.path.exists(path):
+        return {"format": HISTORY_FORMAT, "runs": []}
+    from .fileio import read_json
+    data = read_json(path)
+    if not isinstance(data, dict) or data.get("format") != HISTORY_FORMAT or not isinstance(data.get("runs"), list):
+        raise InputError(f"not an s3audit history index (expected \"format\": \"{HISTORY_FORMAT}\")",
+                         Place(path, pointer="/format"))
+    return data
+
+
+def save_index(directory: str, index: dict) -> None:
+    from .fileio import write_atomic
+    index["runs"].sort(key=lambda r: r["taken_at_utc"])
+    write_atomic(os.path.join(directory, INDEX), json.dumps(index, indent=2) + "\n")
+
+
+def previous_run(index: dict, taken_at: str) -> dict | None:
+    """The latest run strictly before ``taken_at``."""
+    now = parse_taken_at(taken_at)
+    earlier = [r for r in index["runs"] if parse_taken_at(r["taken_at"]) < now]
+    return max(earlier, key=lambda r: r["taken_at_utc"]) if earlier else None
+
+
+def record(index: dict, entry: dict) -> None:
+    index["runs"] = [r for r in index["runs"] if r["id"] != entry["id"]] + [entry]
+
+
+@contextlib.contextmanager
+def locked(directory: str) -> Iterator[None]:
+    """Hold an exclusive lock on the history while a run writes to it (POSIX; elsewhere no lock)."""
+    os.makedirs(directory, exist_ok=True)
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        yield
+        return
+    with open(os.path.join(directory, ".lock"), "a+") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def entry_for(rid: str, taken_at: str, findings: Iterable[Finding], accounts: dict[str, str | None], *,
+              new: Iterable[Finding], resolved: Iterable[Finding], profile: str, fail_on: str,
+              failing_new: int, files: dict[str, str]) -> dict:
+    """The index entry of one run. Counts are of findings that count (open and unknown), waived apart."""
+    findings = list(findings)
+    counted = [f for f in findings if f.status is not Status.WAIVED]
+    by_sev = {s.label: 0 for s in reversed(Severity)}
+    for f in counted:
+        by_sev[f.severity.label] += 1
+    by_rule = Counter(f.rule for f in counted)
+    by_account = Counter(accounts.get(f.fingerprint) or "(none)" for f in counted)
+    t = parse_taken_at(taken_at)
+    return {
+        "id": rid, "taken_at": taken_at, "taken_at_utc": t.isoformat().replace("+00:00", "Z"),
+        "date": t.date().isoformat(), "profile": profile, "fail_on": fail_on,
+        "total": len(counted), "waived": len(findings) - len(counted),
+        "unknown": sum(1 for f in findings if f.status is Status.UNKNOWN),
+        "by_severity": by_sev, "by_rule": dict(sorted(by_rule.items())),
+        "by_account": dict(sorted(by_account.items())),
+        "new": len(list(new)), "resolved": len(list(resolved)), "failing_new": failing_new,
+        "exit_status": 1 if failing_new else 0, "files": files,
+    }
+
+
+# ---- the summary `s3audit history` prints ----
+
+def summarise(index: dict, days: int = 14) -> dict:
+    """Findings per day, per severity, per rule and per account over the latest ``days`` days (the last
+    run of each day stands for it)."""
+    by_date: dict[str, dict] = {}
+    for r in sorted(index["runs"], key=lambda r: r["taken_at_utc"]):
+        by_date[r["date"]] = r
+    dates = sorted(by_date)[-days:] if days > 0 else sorted(by_date)
+    runs = [by_date[d] for d in dates]
+
+    def series(key: str) -> dict[str, list[int]]:
+        names = sorted({n for r in runs for n in r.get(key, {})})
+        return {n: [r.get(key, {}).get(n, 0) for r in runs] for n in names}
+
+    return {
+        "format": "s3audit.history-summary/v1",
+        "runs": len(index["runs"]),
+        "dates": dates,
+        "days": [{"date": r["date"], "run": r["id"], "taken_at": r["taken_at"], "profile": r.get("profile"),
+                  "total": r["total"], "waived": r.get("waived", 0), "unknown": r.get("unknown", 0),
+                  "by_severity": r["by_severity"], "new": r.get("new", 0), "resolved": r.get("resolved", 0),
+                  "exit_status": r.get("exit_status", 0)} for r in runs],
+        "by_severity": {s.label: [r["by_severity"].get(s.label, 0) for r in runs] for s in reversed(Severity)},
+        "by_rule": series("by_rule"),
+        "by_account": series("by_account"),
+    }
+
+
+def sparkline(values: list[int]) -> str:
+    if not values:
+        return ""
+    top = max(values)
+    if top == 0:
+        return _SPARK[0] * len(values)
+    return "".join(_SPARK[min(len(_SPARK) - 1, round(v * (len(_SPARK) - 1) / top))] for v in values)
+
+
+def _change(values: list[int]) -> str:
+    if len(values) < 2:
+        return ""
+    d = values[-1] - values[-2]
+    return f"{d:+d}" if d else "="
+
+
+def render_text(summary: dict, directory: str) -> str:
+    dates = summary["dates"]
+    if not dates:
+        return f"s3audit history: {directory}: no runs yet\n"
+    lines = [f"s3audit history: {directory} ({summary['runs']} run{'s' if summary['runs'] != 1 else ''}; "
+             f"{dates[0]} .. {dates[-1]})", ""]
+    sev = [s.label for s in reversed(Severity)]
+    head = f"{'day':<12}{'total':>7}" + "".join(f"{s:>10}" for s in sev) + f"{'waived':>8}{'new':>6}{'resolved':>10}"
+    lines.append("per day")
+    lines.append(head)
+    for d in summary["days"]:
+        lines.append(f"{d['date']:<12}{d['total']:>7}" + "".join(f"{d['by_severity'].get(s, 0):>10}" for s in sev)
+                     + f"{d['waived']:>8}{d['new']:>6}{d['resolved']:>10}")
+
+    def table(title: str, data: dict[str, list[int]]) -> None:
+        lines.append("")
+        lines.append(f"{title} (latest, change since the day before, trend over {len(dates)} day(s))")
+        if not data:
+            lines.append("  (no findings)")
+            return
+        width = max(12, max(len(k) for k in data) + 2)
+        rows = sorted(data.items(), key=lambda kv: (-kv[1][-1], kv[0]))
+        for name, values in rows:
+            lines.append(f"  {name:<{width}}{values[-1]:>6}{_change(values):>6}  {sparkline(values)}")
+
+    table("per severity", summary["by_severity"])
+    table("per rule", summary["by_rule"])
+    table("per account", summary["by_account"])
+    return "\n".join(lines) + "\n"
+
+
+def account_of_findings(findings: Iterable[Finding], subjects) -> dict[str, str | None]:
+    return {f.fingerprint: subjects.resolve(f.subject).account for f in findings}
+
+
+_RUN = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{6}Z$")
+
+
+def is_run_dir(name: str) -> bool:
+    return bool(_RUN.match(name))
+
+
+def read_run_findings(directory: str, entry: dict) -> Any:
+    from .report.model import load_findings
+    return load_findings(os.path.join(directory, entry["id"], entry["files"].get("findings", "findings.json")))

@@ -1,0 +1,389 @@
+"""Audit profiles: which rules apply to what, with which parameters, when the run fails, and waivers.
+
+A profile is a YAML file (``policies/*.yaml``) validated on load against ``schemas/profile.schema.json``;
+every error names the file, line and column of the value at fault. Applying a profile to findings is pure:
+
+1. rule selection (``packs``, ``rules.include``/``rules.exclude``) — rules from ``--rules`` files and
+   ``rule_files`` always apply;
+2. ``severity_overrides`` (rule id or glob -> severity);
+3. ``scope``: ``accounts`` (the subject's account), ``buckets`` and ``tags`` (only for subjects that are
+   a bucket, an object or an access point: a finding about a principal is in scope when its account is);
+   a bucket whose tags could not be read stays in scope, since nothing proves it is out;
+4. waivers: a waiver names a rule (id or glob), a resource (glob over the subject, or over a bucket's name
+   or an account id), a reason, an owner and an expiry date (valid through that day). A matched finding
+   becomes ``waived`` and stays in the report; an expired waiver waives nothing and is reported; a waiver
+   that matches nothing is reported as stale.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import difflib
+import fnmatch
+import json
+import os
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from importlib import resources
+from typing import Any, Iterable, Mapping
+
+from .errors import Place, ProfileError, pointer_join
+from .findings import Finding, Severity, Status
+from .subjects import SubjectIndex
+
+PROFILE_NAMES = ("default", "fsbp", "cis", "pci", "gdpr", "governance", "hygiene")
+NEVER = "never"  # fail_on value: no finding fails the run
+
+
+@dataclass(frozen=True)
+class Waiver:
+    rule: str
+    resource: str
+    reason: str
+    owner: str
+    expires: _dt.date
+    place: Place
+
+    def matches(self, finding: Finding, short_names: Iterable[str] = ()) -> bool:
+        if not fnmatch.fnmatchcase(finding.rule, self.rule):
+            return False
+        return any(fnmatch.fnmatchcase(name, self.resource) for name in (finding.subject, *short_names) if name)
+
+    def expired(self, today: _dt.date) -> bool:
+        return today > self.expires
+
+    def to_json(self) -> dict:
+        return {"rule": self.rule, "resource": self.resource, "reason": self.reason, "owner": self.owner,
+                "expires": self.expires.isoformat(), "file": self.place.file, "line": self.place.line}
+
+
+@dataclass(frozen=True)
+class WaiverOutcome:
+    """What became of one waiver in a run: ``active`` (waived something), ``expired`` or ``stale``."""
+
+    waiver: Waiver
+    status: str
+    matched: tuple[str, ...] = ()  # fingerprints of the findings it matched (waived, or would have)
+
+    def to_json(self) -> dict:
+        out = self.waiver.to_json()
+        out.update({"status": self.status, "matched": list(self.matched)})
+        return out
+
+
+@dataclass(frozen=True)
+class Scope:
+    accounts: tuple[str, ...] = ()
+    buckets: tuple[str, ...] = ()
+    tags: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.accounts or self.buckets or self.tags)
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    file: str | None = None
+    description: str = ""
+    packs: tuple[str, ...] | None = None  # None: every built-in pack
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    rule_files: tuple[str, ...] = ()  # resolved against the profile's directory
+    scope: Scope = Scope()
+    params: Mapping[str, Any] = field(default_factory=dict)
+    severity_overrides: tuple[tuple[str, Severity], ...] = ()
+    fail_on: str | None = None  # a severity label, "never", or None (the caller's default)
+    waivers: tuple[Waiver, ...] = ()
+    sensitive: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # tag -> value globs (reports)
+    places: Mapping[str, Place] = field(default_factory=dict, compare=False)  # pointer -> place, for errors
+
+    def place(self, pointer: str) -> Place:
+        return self.places.get(pointer) or Place(self.file)
+
+    # ---- 1. rule selection ----
+    def selects(self, rule_id: str, pack: str, builtin: bool) -> bool:
+        if not builtin:
+            return True
+        if self.packs is not None and pack not in self.packs:
+            return False
+        if self.include and not any(fnmatch.fnmatchcase(rule_id, p) for p in self.include):
+            return False
+        return not any(fnmatch.fnmatchcase(rule_id, p) for p in self.exclude)
+
+    def check_packs(self, known: Iterable[str]) -> None:
+        """Every pack the profile names must exist; a typo would silently check nothing."""
+        known = sorted(set(known))
+        for i, pack in enumerate(self.packs or ()):
+            if pack not in known:
+                hint = suggest(pack, known)
+                more = f"; did you mean `{hint}`?" if hint else f" (known packs: {', '.join(known) or 'none'})"
+                raise ProfileError(f"unknown rule pack `{pack}`{more}", self.place(f"/packs/{i}"))
+
+    # ---- 2. severity ----
+    def severity_of(self, rule_id: str, default: Severity) -> Severity:
+        for pattern, sev in self.severity_overrides:  # the first matching entry wins
+            if fnmatch.fnmatchcase(rule_id, pattern):
+                return sev
+        return default
+
+    # ---- 3. scope ----
+    def in_scope(self, finding: Finding, subjects: SubjectIndex) -> bool:
+        s = self.scope
+        if s.empty:
+            return True
+        subject = subjects.resolve(finding.subject)
+        if s.accounts and subject.account is not None and not any(
+                fnmatch.fnmatchcase(subject.account, p) for p in s.accounts):
+            return False
+        if subject.kind not in ("bucket", "access-point"):
+            return True
+        if s.buckets and not (subject.bucket and any(fnmatch.fnmatchcase(subject.bucket, p) for p in s.buckets)):
+            return False
+        if s.tags and subject.tags_known:
+            for key, patterns in s.tags.items():
+                value = subject.tags.get(key)
+                if value is None or not any(fnmatch.fnmatchcase(value, p) for p in patterns):
+                    return False
+        return True
+
+    def threshold(self, override: str | None = None, default: str = "high") -> Severity | None:
+        """The severity at or above which open findings fail the run; None means never."""
+        label = override or self.fail_on or default
+        return None if label == NEVER else Severity.parse(label)
+
+
+def suggest(word: str, options: Iterable[str]) -> str | None:
+    """The option the user most likely meant: one it starts (or ends) like, else the closest spelling."""
+    options = sorted(options)
+    lower = word.lower()
+    for o in options:
+        if o.lower().startswith(lower) or lower.startswith(o.lower()):
+            return o
+    close = difflib.get_close_matches(word, options, n=1)
+    return close[0] if close else None
+
+
+def apply_waivers(findings: Iterable[Finding], waivers: Iterable[Waiver], today: _dt.date,
+                  subjects: SubjectIndex | None = None) -> tuple[list[Finding], list[WaiverOutcome]]:
+    """Mark findings matched by an active waiver ``waived``; say what became of every waiver."""
+    waivers = list(waivers)
+    matched: list[list[str]] = [[] for _ in waivers]
+    out: list[Finding] = []
+    for f in findings:
+        short = _short_names(f, subjects)
+        hit = None
+        for i, w in enumerate(waivers):
+            if w.matches(f, short):
+                matched[i].append(f.fingerprint)
+                if hit is None and not w.expired(today):
+                    hit = w
+        if hit is not None and f.status is not Status.WAIVED:
+            f = replace(f, status=Status.WAIVED, waiver=hit.to_json())
+        out.append(f)
+    outcomes = []
+    for w, fps in zip(waivers, matched):
+        status = "expired" if w.expired(today) else ("active" if fps else "stale")
+        outcomes.append(WaiverOutcome(w, status, tuple(fps)))
+    return out, outcomes
+
+
+def _short_names(f: Finding, subjects: SubjectIndex | None) -> tuple[str, ...]:
+    if subjects is None:
+        return ()
+    s = subjects.resolve(f.subject)
+    return tuple(x for x in (s.bucket if s.kind == "bucket" else None, s.account if s.kind == "account" else None)
+                 if x)
+
+
+# ---- loading ----
+
+@lru_cache(maxsize=1)
+def schema() -> dict:
+    return json.loads(resources.files("s3audit.schemas").joinpath("profile.schema.json").read_text("utf-8"))
+
+
+def builtin_profiles_dir() -> str:
+    return str(resources.files("s3audit").joinpath("profiles"))
+
+
+def resolve_profile_path(spec: str) -> str:
+    """A path to a profile file, or the name of a built-in profile (``default``, ``pci`` ...)."""
+    if os.path.exists(spec) or os.sep in spec or "/" in spec or spec.endswith((".yaml", ".yml")):
+        return spec
+    path = os.path.join(builtin_profiles_dir(), f"{spec}.yaml")
+    if os.path.exists(path):
+        return path
+    names = sorted(n[:-5] for n in os.listdir(builtin_profiles_dir()) if n.endswith(".yaml"))
+    hint = suggest(spec, names)
+    more = f"; did you mean `{hint}`?" if hint else f" (built-in profiles: {', '.join(names)})"
+    raise ProfileError(f"no profile file or built-in profile named `{spec}`{more}")
+
+
+def load_profile(spec: str) -> Profile:
+    """Read, validate and build the profile at ``spec`` (a path or a built-in name)."""
+    from .fileio import read_text
+    path = resolve_profile_path(spec)
+    return parse_profile(read_text(path), path)
+
+
+def parse_profile(text: str, file: str) -> Profile:
+    data, places = load_yaml_with_places(text, file)
+    if data is None:
+        raise ProfileError("the profile is empty (expected a mapping with at least `profile`)", Place(file, 1, 1))
+    _validate(data, places, file)
+
+    def where(pointer: str) -> Place:
+        return places.get(pointer) or Place(file)
+
+    waivers = []
+    for i, w in enumerate(data.get("waivers") or []):
+        ptr = f"/waivers/{i}/expires"
+        waivers.append(Waiver(w["rule"], w["resource"], w["reason"], w["owner"],
+                              _parse_date(w["expires"], where(ptr)), where(f"/waivers/{i}")))
+    scope = data.get("scope") or {}
+    tags = {k: (v,) if isinstance(v, str) else tuple(v) for k, v in (scope.get("tags") or {}).items()}
+    base = os.path.dirname(file)
+    rules = data.get("rules") or {}
+    return Profile(
+        name=data["profile"], file=file, description=data.get("description", ""),
+        packs=tuple(data["packs"]) if "packs" in data else None,
+        include=tuple(rules.get("include") or ()), exclude=tuple(rules.get("exclude") or ()),
+        rule_files=tuple(os.path.join(base, p) for p in data.get("rule_files") or ()),
+        scope=Scope(tuple(scope.get("accounts") or ()), tuple(scope.get("buckets") or ()), tags),
+        params=dict(data.get("params") or {}),
+        severity_overrides=tuple((k, Severity.parse(v)) for k, v in (data.get("severity_overrides") or {}).items()),
+        fail_on=data.get("fail_on"), waivers=tuple(waivers),
+        sensitive={k: tuple(v) for k, v in (data.get("sensitive") or {}).items()}, places=places)
+
+
+def _parse_date(text: str, place: Place) -> _dt.date:
+    try:
+        if len(text) != 10:
+            raise ValueError
+        return _dt.date.fromisoformat(text)
+    except ValueError:
+        raise ProfileError(f"waiver expiry `{text}` is not a date (expected YYYY-MM-DD, for example 2027-01-31)",
+                           place) from None
+
+
+def _validate(data: Any, places: Mapping[str, Place], file: str) -> None:
+    import jsonschema
+    validator = jsonschema.Draft202012Validator(schema())
+    errors = list(validator.iter_errors(data))
+    if not errors:
+        return
+
+    def order(e):
+        p = places.get(pointer_join("", *e.absolute_path))
+        return (p.line or 0, p.column or 0) if p else (0, 0)
+
+    first = min(errors, key=order)
+    pointer = pointer_join("", *first.absolute_path)
+    message, key_pointer = _describe(first, pointer)
+    raise ProfileError(message, places.get(key_pointer or pointer) or Place(file))
+
+
+def _where(pointer: str) -> str:
+    return f"`{pointer[1:]}`" if pointer else "the top level"
+
+
+def _describe(e, pointer: str) -> tuple[str, str | None]:
+    """One sentence for a schema error, and (for unknown keys) the pointer of the key itself."""
+    v = e.validator
+    if v == "additionalProperties" and isinstance(e.instance, dict):
+        allowed = sorted(e.schema.get("properties", {}))
+        extra = [k for k in e.instance if k not in allowed]
+        if extra and allowed:
+            hint = suggest(extra[0], allowed)
+            more = f"; did you mean `{hint}`?" if hint else f" (expected {', '.join(allowed)})"
+            return f"unknown key `{extra[0]}` at {_where(pointer)}{more}", pointer_join(pointer, extra[0]) + "#key"
+        if extra:
+            return f"unexpected value for `{extra[0]}`", pointer_join(pointer, extra[0])
+    if v == "required":
+        missing = [k for k in e.validator_value if k not in e.instance]
+        what = "a waiver" if pointer.startswith("/waivers/") else _where(pointer)
+        return f"{what} is missing `{missing[0]}`", None
+    if v == "type":
+        expected = {"object": "a mapping", "array": "a list", "string": "a string", "integer": "a whole number",
+                    "number": "a number", "boolean": "true or false"}
+        want = e.validator_value if isinstance(e.validator_value, str) else e.validator_value[0]
+        return f"expected {expected.get(want, want)} at {_where(pointer)}, found {_kind(e.instance)}", None
+    if v == "enum":
+        return (f"`{e.instance}` is not allowed at {_where(pointer)} "
+                f"(expected one of {', '.join(map(str, e.validator_value))})"), None
+    if v == "minLength":
+        return f"{_where(pointer)} must not be empty", None
+    if v == "uniqueItems":
+        return f"{_where(pointer)} lists the same value twice", None
+    if v in ("anyOf", "oneOf"):
+        return f"expected a string or a list of strings at {_where(pointer)}, found {_kind(e.instance)}", None
+    if v == "minItems":
+        return f"{_where(pointer)} must not be an empty list", None
+    return f"invalid value at {_where(pointer)}: {e.message}", None
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return f"`{str(value).lower()}`"
+    if isinstance(value, (int, float)):
+        return f"the number `{value}`"
+    if isinstance(value, str):
+        return f"the string `{value}`"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
+
+
+# ---- YAML with positions ----
+
+def load_yaml_with_places(text: str, file: str) -> tuple[Any, dict[str, Place]]:
+    """Parse YAML into plain values and a map JSON pointer -> Place of each value (``pointer#key`` for a
+    mapping key). Timestamps stay the text they were written as (the profile parses dates itself, so a
+    bad date is reported at its line rather than lost in a YAML error); duplicate keys are errors."""
+    import yaml
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        place = Place(file, mark.line + 1, mark.column + 1) if mark else Place(file)
+        problem = (exc.problem or exc.context or "invalid YAML").rstrip(".")
+        raise ProfileError(f"invalid YAML: {problem}", place) from None
+    except yaml.YAMLError as exc:
+        raise ProfileError(f"invalid YAML: {str(exc).splitlines()[0].rstrip('.')}", Place(file)) from None
+    places: dict[str, Place] = {}
+    if node is None:
+        return None, places
+    constructor = yaml.constructor.SafeConstructor()
+
+    def build(n, pointer: str) -> Any:
+        places[pointer] = Place(file, n.start_mark.line + 1, n.start_mark.column + 1)
+        if isinstance(n, yaml.MappingNode):
+            out: dict[str, Any] = {}
+            for k, v in n.value:
+                if not isinstance(k, yaml.ScalarNode):
+                    raise ProfileError("a mapping key must be a plain value",
+                                       Place(file, k.start_mark.line + 1, k.start_mark.column + 1))
+                key = k.value
+                if key in out:
+                    raise ProfileError(f"key `{key}` appears twice in this mapping",
+                                       Place(file, k.start_mark.line + 1, k.start_mark.column + 1))
+                child = pointer_join(pointer, key)
+                places[child + "#key"] = Place(file, k.start_mark.line + 1, k.start_mark.column + 1)
+                out[key] = build(v, child)
+            return out
+        if isinstance(n, yaml.SequenceNode):
+            return [build(v, pointer_join(pointer, i)) for i, v in enumerate(n.value)]
+        if n.tag == "tag:yaml.org,2002:timestamp":
+            return n.value
+        try:
+            return constructor.construct_object(n, deep=True)
+        except yaml.YAMLError as exc:
+            raise ProfileError(f"invalid value `{n.value}`: {getattr(exc, 'problem', exc)}",
+                               places[pointer]) from None
+
+    return build(node, ""), places

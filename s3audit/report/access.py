@@ -1,0 +1,146 @@
+"""What the reports need from the access graph: pictures of paths, and who can reach which bucket.
+
+The graph (``s3audit.graph``) answers; this module turns its answers into the report model's plain
+values (``PathPicture``, ``AccessChange``), so that reporters never touch the graph. Path findings carry
+their path in their evidence — the hops (``{"from", "to", "kind", "actions", "conditions", "reasons"}``, the
+graph's own JSON) in order, or a path object with ``hops`` — and ``pictures_from_findings`` reads that.
+"""
+from __future__ import annotations
+
+import fnmatch
+from typing import Any, Iterable, Mapping
+
+from ..findings import Finding
+from ..snapshot.model import UNKNOWN, Snapshot
+from .model import AccessChange, PathHop, PathPicture
+
+LEVELS = ("list", "read", "write", "permissions")
+DEFAULT_SENSITIVE = {"data-class": ("pci", "cardholder*", "personal", "pii", "phi", "confidential", "restricted",
+                                    "secret", "sensitive")}
+
+
+def build_graph(snapshot: Snapshot, engine=None):
+    """The access graph of a snapshot, or None when this build has no graph."""
+    try:
+        from ..graph.build import build_graph as build
+    except ImportError:
+        return None
+    return build(snapshot, engine)
+
+
+def _external(graph, n: str) -> bool:
+    a = graph.node(n)
+    return bool(a.get("external")) or a.get("kind") in ("anonymous", "authenticated")
+
+
+def picture(graph, path, sensitive: str = "", finding: str = "") -> PathPicture:
+    from ..graph.paths import display
+    hops = tuple(PathHop(display(graph, h.source), display(graph, h.target), h.kind, h.decision,
+                         tuple(h.actions), h.detail) for h in path.hops)
+    nodes = {h.source for h in path.hops} | {h.target for h in path.hops}
+    external = tuple(sorted(display(graph, n) for n in nodes if _external(graph, n)))
+    return PathPicture(display(graph, path.principal), path.bucket, tuple(path.access), path.decision, hops,
+                       external, sensitive, finding)
+
+
+def sensitive_reason(tags: Any, sensitive: Mapping[str, Iterable[str]]) -> str:
+    if tags is UNKNOWN or not tags:
+        return ""
+    for key, patterns in sensitive.items():
+        value = tags.get(key)
+        if value is not None and any(fnmatch.fnmatchcase(value.lower(), p.lower()) for p in patterns):
+            return f"{key}={value}"
+    return ""
+
+
+def sensitive_paths(graph, snapshot: Snapshot, sensitive: Mapping[str, Iterable[str]] | None = None,
+                    access: str = "any") -> list[PathPicture]:
+    """Every principal's path to every bucket whose tags mark sensitive data (``DEFAULT_SENSITIVE``)."""
+    from ..graph.paths import paths_to
+    sensitive = sensitive or DEFAULT_SENSITIVE
+    out: list[PathPicture] = []
+    for bucket in snapshot.buckets:
+        why = sensitive_reason(bucket.tags, sensitive)
+        if not why or not graph.data_nodes_of(bucket.name):
+            continue
+        out.extend(picture(graph, p, why) for p in paths_to(graph, bucket.name, access))
+    return out
+
+
+def access_map(graph) -> dict[tuple[str, str, str], str]:
+    """(principal, bucket, level) -> allow | conditional, by any path, for every bucket of the graph."""
+    from ..graph.paths import display, paths_to
+    out: dict[tuple[str, str, str], str] = {}
+    for bucket in graph.buckets():
+        for level in LEVELS:
+            for p in paths_to(graph, bucket, level):
+                out[(display(graph, p.principal), bucket, level)] = p.decision
+    return out
+
+
+def access_changes(before: Mapping[tuple[str, str, str], str],
+                   after: Mapping[tuple[str, str, str], str]) -> list[AccessChange]:
+    changes = []
+    for key in sorted(set(before) | set(after)):
+        b, a = before.get(key), after.get(key)
+        if b != a:
+            changes.append(AccessChange(key[0], key[1], key[2], b, a))
+    order = {"gained": 0, "changed": 1, "lost": 2}
+    return sorted(changes, key=lambda c: (order[c.change], c.bucket, c.principal, LEVELS.index(c.level)
+                                          if c.level in LEVELS else 9))
+
+
+def _is_hop(h: Any) -> bool:
+    return isinstance(h, dict) and isinstance(h.get("from"), str) and isinstance(h.get("to"), str)
+
+
+def path_in_evidence(evidence: Iterable[Any]) -> tuple[dict, list[dict]] | None:
+    """The path a finding's evidence carries, as (facts about it, hops): a path object (``{"hops": [...]}``,
+    the graph's JSON), a fact whose value is the hops (``p.hops``), or the hops themselves in order."""
+    evidence = list(evidence)
+    for e in evidence:
+        if isinstance(e, dict) and isinstance(e.get("hops"), list) and e["hops"] and all(map(_is_hop, e["hops"])):
+            return e, e["hops"]
+    for e in evidence:
+        value = e.get("value") if isinstance(e, dict) else None
+        if isinstance(value, list) and value and all(map(_is_hop, value)):
+            return {}, value
+    hops = [e for e in evidence if _is_hop(e)]
+    return ({}, hops) if hops else None
+
+
+def _decision(h: dict) -> str:
+    if isinstance(h.get("decision"), str):
+        return h["decision"]
+    return "conditional" if h.get("conditions") else "allow"
+
+
+def pictures_from_findings(findings: Iterable[Finding], snapshot: Snapshot | None = None) -> list[PathPicture]:
+    """The paths path findings carry as evidence, one picture each."""
+    out = []
+    for f in findings:
+        found = path_in_evidence(f.evidence)
+        if found is None:
+            continue
+        facts, raw = found
+        hops = tuple(PathHop(h["from"], h["to"], str(h.get("kind", "access")), _decision(h),
+                             tuple(h.get("actions") or ()), str(h.get("detail", ""))) for h in raw)
+        names = [h.source for h in hops] + [hops[-1].target]
+        given = facts.get("external")
+        external = tuple(sorted(set(given) if isinstance(given, list) else
+                                {n for n in names if _outside(n, snapshot)}))
+        decision = "allow" if all(h.decision == "allow" for h in hops) else "conditional"  # as the graph decides
+        out.append(PathPicture(str(facts.get("principal", hops[0].source)), str(facts.get("bucket", hops[-1].target)),
+                               tuple(facts.get("access") or hops[-1].actions), str(decision), hops, external, "",
+                               f.fingerprint))
+    return out
+
+
+def _outside(name: str, snapshot: Snapshot | None) -> bool:
+    if name in ("anonymous", "*", "authenticated"):
+        return True
+    if snapshot is None or not name.startswith("arn:"):
+        return False
+    parts = name.split(":")
+    account = parts[4] if len(parts) > 4 else ""
+    return bool(account) and account.isdigit() and not snapshot.in_organization(account)

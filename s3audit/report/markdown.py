@@ -1,0 +1,163 @@
+"""Markdown for a pull-request comment: verdict, summary table, the top findings, pictures of new paths.
+
+Sized for a comment: GitHub accepts 65,536 characters, so the full list goes in a collapsed section
+that stops well before that, and at most ``MAX_PICTURES`` Mermaid pictures are drawn.
+"""
+from __future__ import annotations
+
+from ..findings import Finding, Status
+from .drawing import mermaid
+from .model import SEVERITY_ORDER, Report, group_access_changes, sort_key
+from .text import access_change_text
+
+TOP = 10
+MAX_PICTURES = 5
+MAX_ACCESS = 30
+LIMIT = 60000  # characters; GitHub's comment limit is 65,536
+
+
+def _cell(text: str, limit: int = 200) -> str:
+    text = str(text).replace("\r", " ").replace("\n", " ").replace("|", "\\|")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _where(f: Finding) -> str:
+    if not f.location:
+        return ""
+    parts = [f.location.file] + [str(x) for x in (f.location.line,) if x is not None]
+    return f"`{':'.join(parts)}`"
+
+
+def _row(f: Finding) -> str:
+    status = "" if f.status is Status.OPEN else f" ({f.status.value})"
+    return (f"| {f.severity.label}{status} | `{_cell(f.rule, 80)}` | `{_cell(f.subject, 120)}` | "
+            f"{_cell(f.message)} | {_where(f)} |")
+
+
+def render(report: Report) -> str:
+    out: list[str] = []
+    counted = report.counted
+    new = report.mode in ("overlay", "scan", "diff") or bool(report.baseline)
+    noun = "new finding" if new else "finding"
+    if report.fail_on is not None and report.failing:
+        verdict = f"❌ **{len(report.failing)} {noun}{'s' if len(report.failing) != 1 else ''} at or above " \
+                  f"{report.fail_on.label}**"
+    else:
+        verdict = "✅ **nothing at or above " + report.fail_on_label + "**"
+    out.append(f"## s3audit: {verdict}")
+    out.append("")
+    facts = []
+    if report.inputs:
+        facts.append("inputs " + ", ".join(f"`{i}`" for i in report.inputs))
+    if (report.snapshot or {}).get("taken_at"):
+        facts.append(f"snapshot taken {report.snapshot['taken_at']}")
+    if report.profile:
+        facts.append(f"profile `{report.profile.get('name')}`")
+    if report.packs:
+        facts.append("rule packs " + ", ".join(f"{n} {v}".strip() for n, v in report.packs))
+    if report.mode == "overlay":
+        facts.append("only what the change introduces or fixes")
+    if report.baseline:
+        facts.append(f"{report.baseline.get('known', 0)} findings already in the baseline are not shown")
+    if facts:
+        out.append("; ".join(facts) + ".")
+        out.append("")
+
+    out.append("| severity | open | unknown | waived |")
+    out.append("|---|---:|---:|---:|")
+    for sev in SEVERITY_ORDER:
+        row = [sum(1 for f in report.findings if f.severity == sev and f.status is st)
+               for st in (Status.OPEN, Status.UNKNOWN, Status.WAIVED)]
+        out.append(f"| {sev.label} | {row[0]} | {row[1]} | {row[2]} |")
+    out.append("")
+    if report.resolved:
+        what = "fixed by this change" if report.mode == "overlay" else "resolved"
+        out.append(f"{len(report.resolved)} finding{'s' if len(report.resolved) != 1 else ''} {what}.")
+        out.append("")
+
+    top = sorted(counted, key=sort_key)[:TOP]
+    if top:
+        out.append(f"### Top {noun}s" if len(counted) > 1 else f"### The {noun}")
+        out.append("")
+        out.append("| severity | rule | subject | message | location |")
+        out.append("|---|---|---|---|---|")
+        out.extend(_row(f) for f in top)
+        out.append("")
+
+    pictures, drawn = [], set()
+    for p in report.paths:  # one picture per distinct path, though several rules may report it
+        shape = tuple((h.source, h.target, h.kind, h.decision) for h in p.hops)
+        if p.finding and shape not in drawn and len(pictures) < MAX_PICTURES:
+            drawn.add(shape)
+            pictures.append(p)
+    if pictures:
+        out.append("### New access paths" if new else "### Access paths")
+        out.append("")
+        for p in pictures:
+            out.append(f"**{_cell(p.principal, 120)}** → **{_cell(p.bucket, 80)}** ({p.decision}, "
+                       f"{len(p.hops)} hop{'s' if len(p.hops) != 1 else ''})")
+            out.append("")
+            out.append("```mermaid")
+            out.append(mermaid([p]).rstrip("\n"))
+            out.append("```")
+            out.append("")
+
+    if report.access_changes:
+        grouped = group_access_changes(report.access_changes)
+        out.append(f"### Access changes ({len(grouped)})")
+        out.append("")
+        for g in grouped[:MAX_ACCESS]:
+            out.append(f"- `{_cell(access_change_text(g), 300)}`")
+        if len(grouped) > MAX_ACCESS:
+            out.append(f"- … and {len(grouped) - MAX_ACCESS} more (see the JSON output)")
+        out.append("")
+
+    if report.resolved:
+        what = "Fixed by this change" if report.mode == "overlay" else "Resolved"
+        out.append(f"<details><summary>{what} ({len(report.resolved)})</summary>")
+        out.append("")
+        out.append("| severity | rule | subject | message | location |")
+        out.append("|---|---|---|---|---|")
+        out.extend(_row(f) for f in sorted(report.resolved, key=sort_key)[:100])
+        out.append("")
+        out.append("</details>")
+        out.append("")
+
+    odd = [w for w in report.waivers if w.get("status") in ("expired", "stale")]
+    if odd:
+        out.append("### Waivers needing attention")
+        out.append("")
+        for w in odd:
+            where = f"`{w.get('file')}:{w.get('line')}`"
+            if w.get("status") == "expired":
+                out.append(f"- {where}: waiver for `{w.get('rule')}` on `{w.get('resource')}` expired "
+                           f"{w.get('expires')} (owner {w.get('owner')})")
+            else:
+                out.append(f"- {where}: stale waiver for `{w.get('rule')}` on `{w.get('resource')}` matched nothing")
+        out.append("")
+
+    rest = sorted(report.findings, key=sort_key)
+    if len(rest) > len(top):
+        head = f"<details><summary>All {len(rest)} findings</summary>"
+        out.append(head)
+        out.append("")
+        out.append("| severity | rule | subject | message | location |")
+        out.append("|---|---|---|---|---|")
+        used = sum(len(x) + 1 for x in out)
+        shown = 0
+        for f in rest:
+            line = _row(f)
+            if used + len(line) > LIMIT - 500:
+                break
+            out.append(line)
+            used += len(line) + 1
+            shown += 1
+        if shown < len(rest):
+            out.append("")
+            out.append(f"… and {len(rest) - shown} more (see the JSON or SARIF output).")
+        out.append("")
+        out.append("</details>")
+        out.append("")
+    for note in report.notes:
+        out.append(f"> {note}")
+    return "\n".join(out).rstrip("\n") + "\n"

@@ -1,0 +1,313 @@
+"""The one serialisable report every output format renders (``render(report) -> str``).
+
+A ``Report`` holds what a run found and everything needed to say it in any format: the findings (with
+their status after the profile's waivers), the rule catalogue that ran, the rule packs and their versions,
+the snapshot's provenance, the profile, the threshold, waiver outcomes, the baseline, what a change fixed
+(``resolved``), pictures of access paths, and access changes between two snapshots.
+
+Its JSON form (``to_json``) is the ``s3audit.findings/v1`` contract — ``format``, ``findings`` and
+``summary`` as documented in docs/reports.md — plus the context keys; ``from_json`` reads it back (for
+baselines, ``diff`` and the scan history). Findings read back keep the fingerprint they were written with.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping
+
+from .. import __version__
+from ..errors import InputError, Place
+from ..findings import FINDINGS_FORMAT, Finding, Location, Severity, Status, summarize
+
+SEVERITY_ORDER = tuple(reversed(Severity))  # critical first
+
+
+@dataclass(frozen=True)
+class StoredFinding(Finding):
+    """A finding read back from a findings file: its fingerprint is the one written, not recomputed."""
+
+    stored_fingerprint: str = ""
+
+    @property
+    def fingerprint(self) -> str:  # type: ignore[override]
+        return self.stored_fingerprint
+
+
+def finding_from_json(d: Mapping[str, Any], file: str | None = None, index: int = 0) -> Finding:
+    try:
+        loc = d.get("location")
+        location = Location(loc["file"], loc.get("line"), loc.get("column")) if loc else None
+        return StoredFinding(
+            rule=d["rule"], severity=Severity.parse(d["severity"]), controls=tuple(d.get("controls") or ()),
+            subject=d["subject"], message=d.get("message", ""), status=Status(d.get("status", "open")),
+            evidence=tuple(d.get("evidence") or ()), location=location, waiver=d.get("waiver"),
+            stored_fingerprint=d["fingerprint"])
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        what = f"missing `{exc.args[0]}`" if isinstance(exc, KeyError) else str(exc).rstrip(".")
+        raise InputError(f"not a findings/v1 finding: {what}", Place(file, pointer=f"/findings/{index}")) from None
+
+
+def sort_key(f: Finding) -> tuple:
+    return (-int(f.severity), f.status is Status.WAIVED, f.rule, f.subject, f.fingerprint)
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    """A rule's own metadata, as the catalogue, SARIF and JUnit show it."""
+
+    id: str
+    title: str
+    severity: Severity
+    controls: tuple[str, ...] = ()
+    rationale: str = ""
+    remediation: str = ""
+    pack: str = ""
+    file: str | None = None
+    line: int | None = None
+    builtin: bool = True
+
+    @classmethod
+    def from_meta(cls, meta: Any, builtin: bool) -> "RuleInfo":
+        return cls(meta.id, meta.title, meta.severity, tuple(meta.controls), meta.rationale or "",
+                   meta.remediation or "", meta.pack or "", meta.file, meta.line, builtin)
+
+    def to_json(self) -> dict:
+        return {"id": self.id, "title": self.title, "severity": self.severity.label, "controls": list(self.controls),
+                "rationale": self.rationale, "remediation": self.remediation, "pack": self.pack,
+                "file": self.file, "line": self.line}
+
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any]) -> "RuleInfo":
+        return cls(d["id"], d.get("title", ""), Severity.parse(d.get("severity", "info")),
+                   tuple(d.get("controls") or ()), d.get("rationale", ""), d.get("remediation", ""),
+                   d.get("pack", ""), d.get("file"), d.get("line"))
+
+
+@dataclass(frozen=True)
+class PathHop:
+    source: str
+    target: str
+    kind: str  # member-of | assume | act-as | access
+    decision: str = "allow"  # allow | conditional
+    actions: tuple[str, ...] = ()
+    detail: str = ""
+
+    def to_json(self) -> dict:
+        return {"from": self.source, "to": self.target, "kind": self.kind, "decision": self.decision,
+                "actions": list(self.actions), "detail": self.detail}
+
+
+@dataclass(frozen=True)
+class PathPicture:
+    """One reachable-data path, hop by hop, as the pictures draw it (names as the graph displays them)."""
+
+    principal: str
+    bucket: str
+    access: tuple[str, ...]
+    decision: str
+    hops: tuple[PathHop, ...]
+    external: tuple[str, ...] = ()  # nodes outside the organization (drawn in red), anonymous included
+    sensitive: str = ""  # why the bucket counts as sensitive (for example data-class=pci)
+    finding: str = ""  # fingerprint of the finding whose evidence this path is, if any
+
+    def to_json(self) -> dict:
+        return {"principal": self.principal, "bucket": self.bucket, "access": list(self.access),
+                "decision": self.decision, "hops": [h.to_json() for h in self.hops],
+                "external": list(self.external), "sensitive": self.sensitive, "finding": self.finding}
+
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any]) -> "PathPicture":
+        hops = tuple(PathHop(h["from"], h["to"], h.get("kind", "access"), h.get("decision", "allow"),
+                             tuple(h.get("actions") or ()), h.get("detail", "")) for h in d.get("hops") or ())
+        return cls(d["principal"], d["bucket"], tuple(d.get("access") or ()), d.get("decision", "allow"), hops,
+                   tuple(d.get("external") or ()), d.get("sensitive", ""), d.get("finding", ""))
+
+
+@dataclass(frozen=True)
+class AccessChange:
+    """A principal's access of one level to one bucket, before and after (None: no access)."""
+
+    principal: str
+    bucket: str
+    level: str  # list | read | write | permissions
+    before: str | None  # allow | conditional | None
+    after: str | None
+
+    @property
+    def change(self) -> str:
+        if self.before is None:
+            return "gained"
+        if self.after is None:
+            return "lost"
+        return "changed"
+
+    def to_json(self) -> dict:
+        return {"change": self.change, "principal": self.principal, "bucket": self.bucket, "level": self.level,
+                "before": self.before, "after": self.after}
+
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any]) -> "AccessChange":
+        return cls(d["principal"], d["bucket"], d["level"], d.get("before"), d.get("after"))
+
+
+def group_access_changes(changes: Iterable[AccessChange]) -> list[tuple[str, str, str, tuple[str, ...], str | None,
+                                                                      str | None]]:
+    """(change, principal, bucket, levels, before, after): one line per principal and bucket, levels joined."""
+    out: dict[tuple, list[str]] = {}
+    for c in changes:
+        out.setdefault((c.change, c.principal, c.bucket, c.before, c.after), []).append(c.level)
+    return [(k[0], k[1], k[2], tuple(v), k[3], k[4]) for k, v in out.items()]
+
+
+@dataclass
+class Report:
+    findings: list[Finding]
+    rules: list[RuleInfo] = field(default_factory=list)
+    packs: list[tuple[str, str]] = field(default_factory=list)
+    snapshot: dict = field(default_factory=dict)  # provenance: taken_at, source, file, accounts, buckets
+    profile: dict | None = None  # name, file, description
+    fail_on: Severity | None = Severity.HIGH  # None: nothing fails the run
+    waivers: list[dict] = field(default_factory=list)  # WaiverOutcome.to_json()
+    baseline: dict | None = None  # {"file", "known"}: findings already in the baseline were left out
+    resolved: list[Finding] = field(default_factory=list)  # fixed by the change / since the previous run
+    unchanged: list[Finding] = field(default_factory=list)  # diff and scan: findings in both
+    paths: list[PathPicture] = field(default_factory=list)
+    access_changes: list[AccessChange] = field(default_factory=list)
+    mode: str = "snapshot"  # snapshot | iac | overlay | diff | scan
+    inputs: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    title: str = "s3audit"
+    # fingerprint -> where in the snapshot file the finding's subject is (for SARIF, which needs a file
+    # position for every result); filled by the command line when the snapshot is a file; not serialised
+    snapshot_lines: dict[str, Location] = field(default_factory=dict)
+
+    # ---- what the run concluded ----
+    @property
+    def counted(self) -> list[Finding]:
+        """Findings that count toward the threshold: open and unknown (an undecided rule may be failing)."""
+        return [f for f in self.findings if f.status is not Status.WAIVED]
+
+    @property
+    def failing(self) -> list[Finding]:
+        if self.fail_on is None:
+            return []
+        return [f for f in self.counted if f.severity >= self.fail_on]
+
+    @property
+    def exit_status(self) -> int:
+        return 1 if self.failing else 0
+
+    @property
+    def sorted_findings(self) -> list[Finding]:
+        return sorted(self.findings, key=sort_key)
+
+    def rule(self, rule_id: str) -> RuleInfo | None:
+        for r in self.rules:
+            if r.id == rule_id:
+                return r
+        return None
+
+    @property
+    def fail_on_label(self) -> str:
+        return self.fail_on.label if self.fail_on is not None else "never"
+
+    def summary(self) -> dict:
+        s = summarize(self.findings)
+        s["fail_on"] = self.fail_on_label
+        s["failing"] = len(self.failing)
+        s["passed"] = not self.failing
+        s["resolved"] = len(self.resolved)
+        if self.mode in ("diff", "scan"):
+            s["unchanged"] = len(self.unchanged)
+        s["waivers"] = {st: sum(1 for w in self.waivers if w.get("status") == st)
+                        for st in ("active", "expired", "stale")}
+        return s
+
+    def by_control(self) -> dict[str, dict[str, int]]:
+        """Framework control -> severity -> count of counted findings (for the executive summary)."""
+        out: dict[str, dict[str, int]] = {}
+        for f in self.counted:
+            for c in f.controls or ("(no control)",):
+                row = out.setdefault(c, {s.label: 0 for s in SEVERITY_ORDER})
+                row[f.severity.label] += 1
+        return dict(sorted(out.items()))
+
+    # ---- serialisation ----
+    def to_json(self) -> dict:
+        return {
+            "format": FINDINGS_FORMAT,
+            "findings": [f.to_json() for f in self.sorted_findings],
+            "summary": self.summary(),
+            "tool": {"name": "s3audit", "version": __version__},
+            "mode": self.mode,
+            "inputs": list(self.inputs),
+            "taken_at": self.snapshot.get("taken_at"),
+            "snapshot": dict(self.snapshot),
+            "profile": self.profile,
+            "rule_packs": [{"name": n, "version": v} for n, v in self.packs],
+            "rules": [r.to_json() for r in self.rules],
+            "waivers": list(self.waivers),
+            "baseline": self.baseline,
+            "resolved": [f.to_json() for f in sorted(self.resolved, key=sort_key)],
+            "unchanged": [f.to_json() for f in sorted(self.unchanged, key=sort_key)],
+            "paths": [p.to_json() for p in self.paths],
+            "access_changes": [c.to_json() for c in self.access_changes],
+            "notes": list(self.notes),
+        }
+
+    @classmethod
+    def from_json(cls, d: Any, file: str | None = None) -> "Report":
+        if not isinstance(d, dict) or d.get("format") != FINDINGS_FORMAT:
+            found = d.get("format") if isinstance(d, dict) else None
+            raise InputError(f"not an s3audit findings file (expected \"format\": \"{FINDINGS_FORMAT}\""
+                             + (f", found `{found}`)" if found else ")"), Place(file, pointer="/format"))
+        if not isinstance(d.get("findings"), list):
+            raise InputError("`findings` must be a list", Place(file, pointer="/findings"))
+        findings = [finding_from_json(f, file, i) for i, f in enumerate(d["findings"])]
+        summary = d.get("summary") or {}
+        fail_on = summary.get("fail_on", "high")
+        return cls(
+            findings=findings,
+            rules=[RuleInfo.from_json(r) for r in d.get("rules") or []],
+            packs=[(p["name"], p.get("version", "")) for p in d.get("rule_packs") or []],
+            snapshot=dict(d.get("snapshot") or {"taken_at": d.get("taken_at")}),
+            profile=d.get("profile"),
+            fail_on=None if fail_on == "never" else Severity.parse(fail_on),
+            waivers=list(d.get("waivers") or []),
+            baseline=d.get("baseline"),
+            resolved=[finding_from_json(f, file, i) for i, f in enumerate(d.get("resolved") or [])],
+            unchanged=[finding_from_json(f, file, i) for i, f in enumerate(d.get("unchanged") or [])],
+            paths=[PathPicture.from_json(p) for p in d.get("paths") or []],
+            access_changes=[AccessChange.from_json(c) for c in d.get("access_changes") or []],
+            mode=d.get("mode", "snapshot"), inputs=list(d.get("inputs") or []), notes=list(d.get("notes") or []))
+
+
+def load_findings(path: str) -> Report:
+    """Read a findings file (the JSON output of check, or a scan's findings.json)."""
+    from ..fileio import read_json
+    return Report.from_json(read_json(path), path)
+
+
+def snapshot_provenance(snapshot: Any, file: str | None = None) -> dict:
+    """What the report says about where its data came from (the snapshot model, or None)."""
+    if snapshot is None:
+        return {"taken_at": None}
+    accounts = list(snapshot.accounts)
+    return {
+        "taken_at": snapshot.taken_at,
+        "source": {"kind": snapshot.source_kind, "detail": snapshot.source_detail},
+        "file": file or snapshot.file,
+        "organization": snapshot.organization.id if snapshot.organization else None,
+        "accounts": [{"id": a.id, "name": a.name} for a in accounts],
+        "buckets": sum(len(a.buckets) for a in accounts),
+        "principals": sum(len(a.roles) + len(a.users) for a in accounts),
+        "incomplete": sorted({k for a in accounts for k in a.errors}
+                             | ({f"organization:{k}" for k in snapshot.organization.errors}
+                                if snapshot.organization else set()))[:50],
+    }
+
+
+def severity_counts(findings: Iterable[Finding]) -> dict[str, int]:
+    out = {s.label: 0 for s in SEVERITY_ORDER}
+    for f in findings:
+        out[f.severity.label] += 1
+    return out

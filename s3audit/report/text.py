@@ -1,0 +1,146 @@
+"""Text for a terminal: findings grouped by severity, one line each, then waivers and a summary line.
+
+Each line: rule id, subject, message, and ``(file:line:column)`` when the finding has a location.
+Colour (ANSI) only when the caller asks for it — the command line does when stdout is a terminal and
+``NO_COLOR`` is not set.
+"""
+from __future__ import annotations
+
+from ..findings import Finding, Severity, Status
+from .model import SEVERITY_ORDER, Report, group_access_changes, sort_key
+
+MAX_ACCESS_LINES = 50
+
+_COLOURS = {Severity.CRITICAL: "1;31", Severity.HIGH: "31", Severity.MEDIUM: "33", Severity.LOW: "36",
+            Severity.INFO: "2"}
+
+
+def _paint(text: str, code: str, color: bool) -> str:
+    return f"\x1b[{code}m{text}\x1b[0m" if color else text
+
+
+def _where(f: Finding) -> str:
+    if f.location is None:
+        return ""
+    loc = f.location
+    parts = [loc.file] + [str(x) for x in (loc.line, loc.column) if x is not None]
+    return f"  ({':'.join(parts)})"
+
+
+def finding_line(f: Finding) -> str:
+    mark = " [unknown]" if f.status is Status.UNKNOWN else ""
+    return f"  {f.rule}  {f.subject}{mark}  {f.message}{_where(f)}"
+
+
+def _plural(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def summary_line(report: Report) -> str:
+    counted = report.counted
+    by_sev = {s: 0 for s in SEVERITY_ORDER}
+    for f in counted:
+        by_sev[f.severity] += 1
+    waived = sum(1 for f in report.findings if f.status is Status.WAIVED)
+    unknown = sum(1 for f in report.findings if f.status is Status.UNKNOWN)
+    noun = "new finding" if report.mode in ("overlay", "scan", "diff") or report.baseline else "finding"
+    head = f"{_plural(len(counted), noun)}"
+    if counted:
+        head += " (" + ", ".join(f"{n} {s.label}" for s, n in by_sev.items() if n) + ")"
+    extra = []
+    if unknown:
+        extra.append(f"{unknown} unknown")
+    if waived:
+        extra.append(f"{waived} waived")
+    if report.resolved:
+        extra.append(f"{len(report.resolved)} fixed" if report.mode == "overlay" else f"{len(report.resolved)} resolved")
+    if report.baseline:
+        extra.append(f"{report.baseline.get('known', 0)} in the baseline")
+    if extra:
+        head += "; " + ", ".join(extra)
+    if report.fail_on is None:
+        verdict = "pass (--fail-on never)"
+    elif report.failing:
+        verdict = f"FAIL: {len(report.failing)} at or above {report.fail_on.label}"
+    else:
+        verdict = f"pass: nothing at or above {report.fail_on.label}"
+    return f"summary: {head}; {verdict}"
+
+
+def render(report: Report, *, color: bool = False) -> str:
+    lines: list[str] = []
+    snap = report.snapshot or {}
+    head = "s3audit"
+    if report.inputs:
+        head += ": " + ", ".join(report.inputs)
+    if snap.get("taken_at"):
+        head += f" (taken {snap['taken_at']})"
+    if report.profile:
+        head += f", profile {report.profile.get('name')}"
+    lines.append(head)
+    if report.mode == "overlay":
+        lines.append("only what the change introduces is listed; what it fixes comes after")
+    shown = [f for f in report.findings if f.status is not Status.WAIVED]
+    for sev in SEVERITY_ORDER:
+        group = sorted((f for f in shown if f.severity == sev), key=sort_key)
+        if not group:
+            continue
+        lines.append("")
+        lines.append(_paint(f"{sev.name} ({len(group)})", _COLOURS[sev], color))
+        lines.extend(finding_line(f) for f in group)
+    waived = sorted((f for f in report.findings if f.status is Status.WAIVED), key=sort_key)
+    if waived:
+        lines.append("")
+        lines.append(_paint(f"WAIVED ({len(waived)})", "2", color))
+        for f in waived:
+            w = f.waiver or {}
+            lines.append(f"  {f.rule}  {f.subject}  [{f.severity.label}] waived until {w.get('expires')} "
+                         f"({w.get('owner')}: {w.get('reason')})")
+    if report.resolved:
+        lines.append("")
+        title = "FIXED BY THE CHANGE" if report.mode == "overlay" else "RESOLVED"
+        lines.append(_paint(f"{title} ({len(report.resolved)})", "32", color))
+        for f in sorted(report.resolved, key=sort_key):
+            lines.append(f"  {f.rule}  {f.subject}  [{f.severity.label}] {f.message}")
+    if report.access_changes:
+        grouped = group_access_changes(report.access_changes)
+        lines.append("")
+        lines.append(f"ACCESS CHANGES ({len(grouped)})")
+        for g in grouped[:MAX_ACCESS_LINES]:
+            lines.append(f"  {access_change_text(g)}")
+        if len(grouped) > MAX_ACCESS_LINES:
+            lines.append(f"  … and {len(grouped) - MAX_ACCESS_LINES} more (see the JSON output)")
+    odd = [w for w in report.waivers if w.get("status") in ("expired", "stale")]
+    if odd:
+        lines.append("")
+        lines.append(_paint(f"WAIVERS NEEDING ATTENTION ({len(odd)})", "33", color))
+        for w in odd:
+            lines.append(f"  {waiver_text(w)}")
+    for note in report.notes:
+        lines.append(f"note: {note}")
+    lines.append("")
+    lines.append(summary_line(report))
+    return "\n".join(lines) + "\n"
+
+
+def waiver_text(w: dict) -> str:
+    where = f"{w.get('file')}:{w.get('line')}" if w.get("line") else str(w.get("file"))
+    what = f"waiver for {w.get('rule')} on {w.get('resource')} (owner {w.get('owner')})"
+    if w.get("status") == "expired":
+        n = len(w.get("matched") or ())
+        return (f"{where}: expired {w.get('expires')}: {what}; "
+                f"{_plural(n, 'finding')} no longer waived")
+    if w.get("status") == "stale":
+        return f"{where}: stale: {what} matched nothing"
+    return f"{where}: {what}"
+
+
+def access_change_text(g) -> str:
+    """One line for a grouped access change (``group_access_changes``)."""
+    change, principal, bucket, levels, before, after = g
+    what = ", ".join(levels)
+    if change == "gained":
+        return f"+ {principal} gained {what} access to {bucket} ({after})"
+    if change == "lost":
+        return f"- {principal} lost {what} access to {bucket} (was {before})"
+    return f"~ {principal} {what} access to {bucket}: {before} -> {after}"
