@@ -727,7 +727,7 @@ class Engine:
             required.append(allow)
 
         # 4. Resource side and identity side.
-        grants_by_kind, resource_denies, restricted = self._resource_side(caller, t, action_l, ctx)
+        grants_by_kind, resource_denies, restricted, ap_grants = self._resource_side(caller, t, action_l, ctx)
         denies.extend(resource_denies)
         identity, identity_deny, boundary, boundary_deny = self._identity_side(caller, t, action_l, ctx)
         denies.extend(x for x in (identity_deny, boundary_deny) if x is not None)
@@ -736,6 +736,12 @@ class Engine:
         explicit = t.other is not None and iam_targets.uses_trust_policy(t.other, action_l)
         combined, grants = self._combine(caller, same_account, t, identity, boundary, grants_by_kind, explicit)
         required.append(combined)
+        if ap_grants is not None:
+            # The access point side, by the same rules, with the access point's owner as the resource owner.
+            ap_same = caller.account is not None and caller.account == t.access_point.account
+            ap_side, ap_used = self._combine(caller, ap_same, t, identity, boundary, ap_grants, explicit)
+            required.append(ap_side)
+            grants = set(grants) | set(ap_used)
 
         deny_tri = _FALSE
         for d in denies:
@@ -934,18 +940,23 @@ class Engine:
         owner = t.owner
         b = t.bucket
 
+        # Through an access point, the access point's own grants and the bucket's are separate sides: both
+        # must permit the request (https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-points-policies.html).
+        ap_grants: dict[str, _Layer] | None = {} if t.access_point is not None else None
+        into = grants
+
         def add(kind: str, layer: _Layer):
             if layer.tri is _FALSE:
                 return
-            cur = grants.get(kind)
+            cur = into.get(kind)
             if cur is None:
-                grants[kind] = layer
+                into[kind] = layer
             else:
                 _merge_or(cur, layer)
 
         if t.other is not None:
             self._trust_side(caller, t, action, ctx, add, denies)
-            return grants, denies, blocked_reasons
+            return grants, denies, blocked_reasons, None
 
         # Block Public Access in force for this bucket (and access point), merged once per target scope.
         block = self._blocks.get(t.scope)
@@ -999,14 +1010,14 @@ class Engine:
                                                   note=t.note)], [], [])
             add("principal", unknown)
             denies.append(_Layer(_UNKNOWN, unknown.reasons))
-        if t.access_point is not None:
+        if ap_grants is not None:
+            into = ap_grants
             policy_grants(t.access_point.policy, "access-point", t.resource, restrict)
-            # A request through an access point must be allowed by the access point policy AND the bucket
-            # policy (which usually delegates to access points of the owner's account).
+            into = grants
         if b is not None:
             policy_grants(b.policy, "bucket", t.bucket_resource, restrict)
             self._acl_grants(caller, b, action, block, add, blocked_reasons)
-        return grants, denies, blocked_reasons
+        return grants, denies, blocked_reasons, ap_grants
 
     def _trust_side(self, caller: Caller, t: _Target, action: str, ctx: Context, add, denies: list) -> None:
         """The resource side of a non-S3 target: a role's trust policy for STS actions, else nothing."""
