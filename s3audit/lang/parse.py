@@ -11,6 +11,7 @@ Nothing here reads files: imports are resolved by ``lang/load.py``.
 """
 from __future__ import annotations
 
+import os
 import re
 from functools import lru_cache
 from importlib import resources
@@ -31,7 +32,27 @@ MAX_NUMBER_DIGITS = 15
 def _parser() -> Lark:
     grammar = resources.files("s3audit.lang").joinpath("grammar.lark").read_text(encoding="utf-8")
     return Lark(grammar, parser="lalr", lexer="contextual", propagate_positions=True,
-                maybe_placeholders=False, start=["rule_file", "template_expr"])
+                maybe_placeholders=False, start=["rule_file", "template_expr"], cache=_parser_cache() or False)
+
+
+def _parser_cache() -> str | None:
+    """Where Lark keeps the built LALR tables: building them costs ~0.3 s, a third of a pre-merge check.
+
+    A private per-user directory (not Lark's default, a guessable name in the shared temp directory, which
+    another user could plant); Lark checks the grammar's hash stored in the file and rebuilds on mismatch.
+    ``S3AUDIT_NO_CACHE=1`` turns it off; an unwritable directory just means no cache.
+    """
+    if os.environ.get("S3AUDIT_NO_CACHE"):
+        return None
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    directory = os.path.join(base, "s3audit")
+    try:
+        os.makedirs(directory, mode=0o700, exist_ok=True)
+        if not os.access(directory, os.W_OK) or os.stat(directory).st_uid != os.getuid():
+            return None
+    except OSError:
+        return None
+    return os.path.join(directory, "rule-grammar.lark-cache")
 
 
 def parse_rules(text: str, path: str) -> A.RuleFile:
