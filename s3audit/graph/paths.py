@@ -25,7 +25,7 @@ from typing import Iterable
 from ..errors import InputError
 from ..iam.engine import ALLOW, CONDITIONAL, Reason, Residual
 from .build import (ACCESS_POINT, ANONYMOUS, BUCKET, CAN_ACCESS, CAN_ACT_AS, CAN_ASSUME, MEMBER_OF, PRINCIPAL_KINDS,
-                    SERVICE, AccessGraph)
+                    SERVICE, AccessGraph, _dedupe)
 
 ACCESS_CHOICES = ("list", "read", "write", "permissions", "any")
 HOP_KINDS = {MEMBER_OF: "member-of", CAN_ASSUME: "assume", CAN_ACT_AS: "act-as", CAN_ACCESS: "access"}
@@ -134,20 +134,6 @@ def _access_hop(graph: AccessGraph, a: str, data: str, access: str) -> Hop | Non
     return Hop(a, data, "access", decision, tuple(actions), conditions, reasons, detail)
 
 
-def _dedupe(items: Iterable) -> tuple:
-    """Items in first-seen order without repeats (hashable ones by value, others by their text)."""
-    seen: set = set()
-    out = []
-    for x in items:
-        try:
-            key = (0, x)
-            hash(key)
-        except TypeError:
-            key = (1, repr(x))
-        if key not in seen:
-            seen.add(key)
-            out.append(x)
-    return tuple(out)
 
 
 def _path(graph: AccessGraph, bucket: str, hops: list[Hop]) -> Path:
