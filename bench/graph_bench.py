@@ -10,11 +10,8 @@ Reports, per size: snapshot load time, graph build time (wall and CPU), query ti
 """
 from __future__ import annotations
 
-import argparse
-import json
 import os
 import resource
-import subprocess
 import sys
 import tempfile
 import time
@@ -56,28 +53,9 @@ def run_one(scale: float, seed: int) -> dict:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--scale", type=float, action="append", help="size relative to the full estate (repeatable)")
-    ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
-    a = ap.parse_args(argv)
-    if a.child:
-        print(json.dumps(run_one(a.scale[0], a.seed)))
-        return 0
-    rows = []
-    for scale in a.scale or [0.1, 1.0]:
-        # One process per size, so that peak memory is that size's own.
-        out = subprocess.run([sys.executable, __file__, "--child", "--scale", str(scale), "--seed", str(a.seed)],
-                             check=True, capture_output=True, text=True, cwd=ROOT)
-        rows.append(json.loads(out.stdout))
-        print(json.dumps(rows[-1]), file=sys.stderr)
-    cols = ["scale", "accounts", "roles", "users", "buckets", "load_s", "build_s", "build_cpu_s", "query_s",
-            "total_s", "total_cpu_s", "peak_rss_mib", "nodes", "edges", "pci_buckets", "reader_paths"]
-    print("| " + " | ".join(cols) + " |")
-    print("|" + "---|" * len(cols))
-    for r in rows:
-        print("| " + " | ".join(str(r[c]) for c in cols) + " |")
-    return 0
+    from sizes import main as run_sizes
+    return run_sizes(__file__, __doc__, run_one, ["scale", "accounts", "roles", "users", "buckets", "load_s", "build_s", "build_cpu_s", "query_s",
+            "total_s", "total_cpu_s", "peak_rss_mib", "nodes", "edges", "pci_buckets", "reader_paths"], argv)
 
 
 if __name__ == "__main__":
