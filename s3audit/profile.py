@@ -231,7 +231,7 @@ def parse_profile(text: str, file: str) -> Profile:
     data, places = load_yaml_with_places(text, file)
     if data is None:
         raise ProfileError("the profile is empty (expected a mapping with at least `profile`)", Place(file, 1, 1))
-    _validate(data, places, file)
+    _validate_once(text, data, places, file)
 
     def where(pointer: str) -> Place:
         return places.get(pointer) or Place(file)
@@ -265,6 +265,18 @@ def _parse_date(text: str, place: Place) -> _dt.date:
     except ValueError:
         raise ProfileError(f"waiver expiry `{text}` is not a date (expected YYYY-MM-DD, for example 2027-01-31)",
                            place) from None
+
+
+def _validate_once(text: str, data: Any, places: Mapping[str, Place], file: str) -> None:
+    """``_validate``, skipped when this exact text passed against this schema before (jsonschema's import
+    alone is a tenth of a pre-merge check); only successes are remembered, so errors are always reported."""
+    from . import __version__
+    from .cache import key, known_valid, remember_valid
+    digest = key(__version__, json.dumps(schema(), sort_keys=True), text)
+    if known_valid("profile", digest):
+        return
+    _validate(data, places, file)
+    remember_valid("profile", digest)
 
 
 def _validate(data: Any, places: Mapping[str, Place], file: str) -> None:

@@ -59,7 +59,7 @@ def run(args) -> int:
         doc, _ = load_iac(iac_paths, terraform=terraform, terraform_plans=plans, cloudformation=templates,
                           live=live_doc, account_id=args.account_id, terraform_dir=args.terraform_dir,
                           region=args.region, parameters=_parameters(args.parameter))
-        snap = snapshot_from_dict(doc, file=None)
+        snap = snapshot_from_dict(doc, file=None, remember_valid=live_doc is None)
         subjects = SubjectIndex(snap)
         graph = _graph(snap, wants_graph, notes)
         ev = evaluate(snap, profile, rule_files=args.rules or (), today=today, subjects=subjects,

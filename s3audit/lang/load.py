@@ -9,13 +9,13 @@ arbitrary files.
 from __future__ import annotations
 
 import os
+import pickle
 from pathlib import Path
 from typing import Sequence
 
 from ..errors import InputError, Place
 from .ast import ImportDecl, RuleFile
 from .diagnostics import Diagnostic, RuleSyntaxError, make
-from .parse import parse_rules
 from .program import Program, import_target
 
 RULE_SUFFIX = ".s3r"
@@ -86,7 +86,7 @@ def load_rules(paths: Sequence[str], root: str | None = None) -> Program:
             failed.add(display)
             continue
         try:
-            rf = parse_rules(text, display)
+            rf = _parse_cached(text, display)
         except RuleSyntaxError as exc:
             diagnostics.extend(exc.diagnostics)
             failed.add(display)
@@ -110,6 +110,43 @@ def load_rules(paths: Sequence[str], root: str | None = None) -> Program:
     entry_names = tuple(display_of[os.path.realpath(p)] for p, _ in entries
                         if display_of.get(os.path.realpath(p)) in files)
     return Program(tuple(files.values()), entry_names, resolved, tuple(diagnostics), frozenset(failed))
+
+
+def _parse_cached(text: str, display: str) -> RuleFile:
+    """``parse_rules``, through the per-user cache: parsing the built-in packs (and importing Lark) is a
+    third of a pre-merge check. The entry is the pickled AST, keyed by everything the parse depends on
+    (s3audit's version, the grammar and parser, the path it is reported under, the text); only files that parse are
+    kept, and any problem with an entry means parsing afresh."""
+    from .. import __version__
+    from ..cache import cache_dir, key
+    directory = cache_dir()
+    entry = None
+    if directory is not None:
+        # the parser's own code and the AST's shape are part of the key, so a changed checkout never
+        # reads an entry an older one wrote, even at the same version number
+        here = Path(__file__).parent
+        try:
+            code = [(here / name).read_bytes() for name in ("grammar.lark", "parse.py", "ast.py")]
+        except OSError:
+            code = None
+        if code is not None:
+            entry = os.path.join(directory, f"rules-{key(__version__, *code, display, text)}.pickle")
+        try:
+            with open(entry, "rb") as fh:
+                cached = pickle.load(fh)
+            if isinstance(cached, RuleFile) and cached.source == text and cached.path == display:
+                return cached
+        except Exception:  # missing, truncated or from an incompatible build: parse instead
+            pass
+    from .parse import parse_rules
+    rf = parse_rules(text, display)
+    if entry is not None:
+        try:
+            from ..fileio import write_atomic
+            write_atomic(entry, pickle.dumps(rf, protocol=pickle.HIGHEST_PROTOCOL))
+        except Exception:  # a cache that cannot be written is no cache, not an error
+            pass
+    return rf
 
 
 def _reason(exc: BaseException) -> str:

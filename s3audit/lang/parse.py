@@ -38,21 +38,12 @@ def _parser() -> Lark:
 def _parser_cache() -> str | None:
     """Where Lark keeps the built LALR tables: building them costs ~0.3 s, a third of a pre-merge check.
 
-    A private per-user directory (not Lark's default, a guessable name in the shared temp directory, which
-    another user could plant); Lark checks the grammar's hash stored in the file and rebuilds on mismatch.
-    ``S3AUDIT_NO_CACHE=1`` turns it off; an unwritable directory just means no cache.
+    In s3audit's private per-user cache directory (``s3audit.cache``); Lark checks the grammar's hash stored
+    in the file and rebuilds on mismatch. ``S3AUDIT_NO_CACHE=1`` turns it off.
     """
-    if os.environ.get("S3AUDIT_NO_CACHE"):
-        return None
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    directory = os.path.join(base, "s3audit")
-    try:
-        os.makedirs(directory, mode=0o700, exist_ok=True)
-        if not os.access(directory, os.W_OK) or os.stat(directory).st_uid != os.getuid():
-            return None
-    except OSError:
-        return None
-    return os.path.join(directory, "rule-grammar.lark-cache")
+    from ..cache import cache_dir
+    directory = cache_dir()
+    return os.path.join(directory, "rule-grammar.lark-cache") if directory else None
 
 
 def parse_rules(text: str, path: str) -> A.RuleFile:

@@ -6,6 +6,7 @@ file and the JSON pointer of the first bad value, and says in one sentence what 
 from __future__ import annotations
 
 import json
+import re
 from functools import lru_cache
 from importlib import resources
 from types import MappingProxyType
@@ -116,9 +117,29 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def snapshot_from_dict(document: Any, file: str | None = None) -> Snapshot:
-    """Validate a snapshot document and build the typed model."""
-    validate(document, file)
+def snapshot_from_dict(document: Any, file: str | None = None, *, remember_valid: bool = False) -> Snapshot:
+    """Validate a snapshot document and build the typed model.
+
+    ``remember_valid``: skip the schema check (and jsonschema's import, a tenth of a pre-merge check) when
+    this exact document passed it before, and remember it when it passes now. For the small documents the
+    IaC readers build, which repeat from run to run; only successes are kept, so errors are always reported.
+    """
+    if not remember_valid:
+        validate(document, file)
+    else:
+        from .. import __version__
+        from ..cache import key, known_valid, remember_valid as remember
+        # repr, not JSON text: it tells a list from a tuple and 1 from 1.0 or True, as the validator does.
+        # ``taken_at`` is the time of this run; its schema (a string and a pattern) is checked here, and
+        # nothing else in the schema depends on it, so any valid one stands for all.
+        keyed = document
+        taken_at = document.get("taken_at") if isinstance(document, dict) else None
+        if isinstance(taken_at, str) and re.search(schema()["properties"]["taken_at"]["pattern"], taken_at):
+            keyed = {**document, "taken_at": "<a valid timestamp>"}
+        digest = key(__version__, json.dumps(schema(), sort_keys=True), repr(keyed))
+        if not known_valid("snapshot", digest):
+            validate(document, file)
+            remember("snapshot", digest)
     return _Builder(file).snapshot(document)
 
 
