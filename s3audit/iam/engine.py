@@ -40,7 +40,7 @@ from .actions import universe
 from .context import Context, fold
 from .logic import Tri
 from .policy import Policy, PrincipalEntry, Statement, compile_policy
-from .principals import Caller, PrincipalIndex, parse_caller
+from .principals import Caller, PrincipalIndex, identity_documents, parse_caller
 
 ALLOW, DENY, CONDITIONAL = "allow", "deny", "conditional"
 _ACL_PERMISSIONS = ("READ", "WRITE", "READ_ACP", "WRITE_ACP", "FULL_CONTROL")
@@ -384,21 +384,8 @@ class Engine:
         if hit is not None:
             return hit
         e = caller.entity
-        docs = list(e.inline)
-        attached = list(e.attached)
-        if caller.kind == "user":
-            for g in e.groups:
-                group = self.index.groups.get((e.account, g))
-                if group is not None:
-                    docs.extend(group.inline)
-                    attached.extend(group.attached)
-        missing = []
-        for arn in attached:
-            d = self._managed.get(arn)
-            if d is None:
-                missing.append(arn)
-            else:
-                docs.append(d)
+        docs, missing = identity_documents(e, lambda account, name: self.index.groups.get((account, name)),
+                                           self._managed.get)
         boundary: Any = None
         if getattr(e, "boundary", None):
             d = self._managed.get(e.boundary)

@@ -140,3 +140,25 @@ class PrincipalIndex:
 
     def role_by_name(self, account: str, name: str) -> Role | None:
         return self._roles_by_name.get((account, name))
+
+
+def identity_documents(entity: User | Role, group_of, managed_of) -> tuple[list, list[str]]:
+    """A user's or role's identity policy documents: its inline policies, a user's groups' inline policies,
+    and every attached managed policy (the user's and its groups'). Returns (documents, ARNs of attached
+    managed policies the snapshot does not hold). ``group_of(account, name)`` and ``managed_of(arn)`` look up."""
+    docs = list(entity.inline)
+    attached = list(entity.attached)
+    if isinstance(entity, User):
+        for name in entity.groups:
+            group = group_of(entity.account, name)
+            if group is not None:
+                docs.extend(group.inline)
+                attached.extend(group.attached)
+    missing = []
+    for arn in attached:
+        d = managed_of(arn)
+        if d is None:
+            missing.append(arn)
+        else:
+            docs.append(d)
+    return docs, missing

@@ -15,6 +15,7 @@ from typing import Any, Callable, Mapping
 
 from ..snapshot.model import (UNKNOWN, AccessPoint, Account, Bucket, PolicyDocument, PublicAccessBlock, Role,
                               Snapshot, User)
+from ..iam.principals import identity_documents
 from .values import Duration, Unknown, days
 
 
@@ -715,21 +716,7 @@ class PrincipalView(Record):
         e = self.entity
         if e is None:
             return ()
-        docs = list(e.inline)
-        attached = list(e.attached)
-        if isinstance(e, User):
-            for g in e.groups:
-                group = self.world.group(e.account, g)
-                if group is not None:
-                    docs.extend(group.inline)
-                    attached.extend(group.attached)
-        missing = []
-        for arn in attached:
-            d = self.world.managed_document(arn)
-            if d is None:
-                missing.append(arn)
-            else:
-                docs.append(d)
+        docs, missing = identity_documents(e, self.world.group, self.world.managed_document)
         if missing:
             return Unknown([f"managed policy `{m}` attached to `{self.arn}` is not in the snapshot" for m in missing])
         return tuple(self.world.policy(d) for d in docs)
