@@ -63,5 +63,38 @@ def run(args) -> int:
         for a in d.assumptions[:2]:
             print(f"      assumes: {a}")
         print()
-    print("Try it yourself: s3audit explain --help")
+    _tour_paths(snapshot, engine)
+    _tour_findings(snapshot, engine)
+    print("Try it yourself: s3audit explain --help, s3audit paths --help, s3audit check --help")
     return 0
+
+
+def _tour_paths(snapshot, engine) -> None:
+    """The question the regulator asks: can anything outside the organization reach cardholder data?"""
+    from ..graph.build import build_graph
+    from ..graph.paths import paths_to, render_text, select_principals
+
+    graph = build_graph(snapshot, engine)
+    found = paths_to(graph, "payments-cardholder-data", "read", select_principals(graph, "external"))
+    print("9. Who outside the organization can read cardholder data, by any path?")
+    print("   $ s3audit paths SNAPSHOT --to payments-cardholder-data --from external --access read")
+    for line in render_text(graph, found).splitlines():
+        if line.strip() and not line.lstrip().startswith(("because:", "actions:")):
+            print(f"   {line}")
+    print()
+
+
+def _tour_findings(snapshot, engine) -> None:
+    from collections import Counter
+
+    from ..lang.evaluate import load_program, run_rules
+
+    result = run_rules(load_program(), snapshot, engine=engine)
+    counts = Counter(f.severity.label for f in result.findings if f.status.value != "waived")
+    order = ("critical", "high", "medium", "low", "info")
+    print(f"10. The built-in rule packs ({len(result.rules)} rules) on this estate:")
+    print("   $ s3audit check SNAPSHOT")
+    print("   " + ", ".join(f"{counts[s]} {s}" for s in order if counts[s]) + f" — {len(result.findings)} findings")
+    for f in sorted(result.findings, key=lambda f: -f.severity)[:3]:
+        print(f"   {f.severity.label.upper():<8} {f.rule}: {f.message[:110]}")
+    print()
