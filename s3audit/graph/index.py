@@ -91,32 +91,30 @@ def matcher_actions(matcher: ActionMatcher, candidates: frozenset[str]) -> froze
     return frozenset(a for a in candidates if matcher.matches(a))
 
 
-@lru_cache(maxsize=1)
-def s3_access_actions() -> dict[str, str]:
-    """S3 actions on buckets and objects (folded name -> 'bucket' | 'object')."""
+def _actions_on(object_type: str, container_type: str) -> dict[str, str]:
+    """S3 actions whose resource types include ``object_type`` ('object') or else ``container_type``
+    ('bucket'), by folded name."""
     u = universe()
     out = {}
     for a in u.service_actions("s3"):
         res = u.get(a).resources
-        if "object" in res:
+        if object_type in res:
             out[a] = "object"
-        elif "bucket" in res:
+        elif container_type in res:
             out[a] = "bucket"
     return out
+
+
+@lru_cache(maxsize=1)
+def s3_access_actions() -> dict[str, str]:
+    """S3 actions on buckets and objects (folded name -> 'bucket' | 'object')."""
+    return _actions_on("object", "bucket")
 
 
 @lru_cache(maxsize=1)
 def access_point_actions() -> dict[str, str]:
     """S3 actions on access points and objects through them (folded name -> 'bucket' | 'object')."""
-    u = universe()
-    out = {}
-    for a in u.service_actions("s3"):
-        res = u.get(a).resources
-        if "accesspointobject" in res:
-            out[a] = "object"
-        elif "accesspoint" in res:
-            out[a] = "bucket"
-    return out
+    return _actions_on("accesspointobject", "accesspoint")
 
 
 def fold_all(actions: Iterable[str]) -> frozenset[str]:

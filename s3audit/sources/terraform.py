@@ -1171,28 +1171,24 @@ class Mapper:
         self.b.group(v["name"], self._path(r), r.loc, _arn(v))
 
     def r_aws_iam_group_membership(self, r: Res) -> None:
-        group = self._entity(r, "group", "group")
-        users = r.values.get("users")
-        if group is None:
-            return
-        if isinstance(users, Unknown):
-            self.b.unplaced(r.address, f"the users of `{r.address}` are not known ({users.reason})")
-            return
-        for u in users or []:
-            if isinstance(u, str):
-                self.b.add_to_group(u, group, r.loc)
+        self._memberships(r, "group", "users", lambda group, user: (user, group))
 
     def r_aws_iam_user_group_membership(self, r: Res) -> None:
-        user = self._entity(r, "user", "user")
-        groups = r.values.get("groups")
-        if user is None:
+        self._memberships(r, "user", "groups", lambda user, group: (user, group))
+
+    def _memberships(self, r: Res, kind: str, members_key: str, pair) -> None:
+        """One entity (a group or a user) and a list of the other side: each pair becomes a membership."""
+        entity = self._entity(r, kind, kind)
+        members = r.values.get(members_key)
+        if entity is None:
             return
-        if isinstance(groups, Unknown):
-            self.b.unplaced(r.address, f"the groups of `{r.address}` are not known ({groups.reason})")
+        if isinstance(members, Unknown):
+            self.b.unplaced(r.address, f"the {members_key} of `{r.address}` are not known ({members.reason})")
             return
-        for g in groups or []:
-            if isinstance(g, str):
-                self.b.add_to_group(user, g, r.loc)
+        for m in members or []:
+            if isinstance(m, str):
+                user, group = pair(entity, m)
+                self.b.add_to_group(user, group, r.loc)
 
     # -- Organizations
     def r_aws_organizations_policy(self, r: Res) -> None:
