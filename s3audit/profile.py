@@ -359,7 +359,7 @@ def load_yaml_with_places(text: str, file: str) -> tuple[Any, dict[str, Place]]:
     bad date is reported at its line rather than lost in a YAML error); duplicate keys are errors."""
     import yaml
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         place = Place(file, mark.line + 1, mark.column + 1) if mark else Place(file)

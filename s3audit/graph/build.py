@@ -1,6 +1,7 @@
 """The access graph: principals and data as nodes, and every way one reaches the other as edges.
 
-``build_graph(snapshot)`` returns an ``AccessGraph`` around a ``networkx.MultiDiGraph`` (``graph.g``).
+``build_graph(snapshot)`` returns an ``AccessGraph`` around a directed multigraph (``graph.g``, read like a
+``networkx.MultiDiGraph``; ``graph.to_networkx()`` for networkx's algorithms, see ``store.py``).
 
 Nodes (id: an ARN, a service or provider name, ``anonymous`` or ``authenticated``):
 
@@ -41,8 +42,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator
 
-import networkx as nx
-
 from ..iam import s3 as s3sem
 from ..iam.actions import universe
 from ..iam.engine import ALLOW, CONDITIONAL, Decision, Engine, Reason, Request
@@ -52,6 +51,7 @@ from ..iam.policy import Policy, PrincipalEntry
 from ..iam.principals import FEDERATED_PREFIX, WEB_IDENTITY_PROVIDERS
 from ..snapshot.model import UNKNOWN, Snapshot
 from .index import GrantIndex, access_point_actions, matcher_actions, s3_access_actions
+from .store import MultiDigraph
 
 # Node kinds
 USER, GROUP, ROLE, ROOT, SERVICE, PROVIDER, SESSION = "user", "group", "role", "root", "service", "provider", "session"
@@ -79,7 +79,7 @@ _GRANT_LAYERS = {"identity": "identity-policy", "bucket": "bucket-policy", "acce
 class AccessGraph:
     """The graph and what the queries need around it (the snapshot and the engine that decided it)."""
 
-    def __init__(self, graph: nx.MultiDiGraph, snapshot: Snapshot, engine: Engine):
+    def __init__(self, graph: MultiDigraph, snapshot: Snapshot, engine: Engine):
         self.g = graph
         self.snapshot = snapshot
         self.engine = engine
@@ -112,6 +112,10 @@ class AccessGraph:
     def caller(self, n: str) -> str:
         """The principal string the engine takes for this node."""
         return self.g.nodes[n]["caller"]
+
+    def to_networkx(self):
+        """The graph as a ``networkx.MultiDiGraph``, for networkx's algorithms and exports."""
+        return self.g.to_networkx()
 
 
 def build_graph(snapshot: Snapshot, engine: Engine | None = None) -> AccessGraph:
@@ -227,7 +231,7 @@ class _Builder:
     def __init__(self, snapshot: Snapshot, engine: Engine):
         self.snapshot = snapshot
         self.engine = engine
-        self.g = nx.MultiDiGraph()
+        self.g = MultiDigraph()
         self.org = snapshot.organization
         self.by_account: dict[str, list[str]] = defaultdict(list)  # users, roles, groups of each account
         self.roles: dict[str, Any] = {}

@@ -28,61 +28,83 @@ class ActionInfo:
 
 
 class ActionUniverse:
+    """Every documented action, folded (``s3:getobject``) for lookup.
+
+    A service's table is built on first use: a policy names a handful of the ~450 services, and building
+    all 20,000 entries up front would cost a pre-merge check more than everything else it does.
+    """
+
     def __init__(self, data: Mapping):
-        self._actions: dict[str, ActionInfo] = {}
-        self._by_service: dict[str, list[str]] = {}
+        self._raw: Mapping[str, Mapping] = data["services"]
+        self._prefixes = {p.lower(): p for p in self._raw}
+        self._tables: dict[str, dict[str, ActionInfo]] = {}
+        self._everything: frozenset[str] | None = None
         self.resource_arns: dict[str, dict[str, str]] = {}
         self.service_condition_keys: dict[str, frozenset[str]] = {}
-        for prefix, svc in data["services"].items():
-            names = []
-            for name, info in svc["actions"].items():
-                full = f"{prefix}:{name}"
-                if isinstance(info, str):
-                    a = ActionInfo(full, info)
-                else:
-                    a = ActionInfo(full, info["level"], tuple(info["resources"]), tuple(info["required"]),
-                                   frozenset(k.lower() for k in info["condition_keys"]))
-                self._actions[full.lower()] = a
-                names.append(full.lower())
-            self._by_service.setdefault(prefix, []).extend(names)
+        for prefix, svc in self._raw.items():
             if "resources" in svc:
                 self.resource_arns[prefix] = dict(svc["resources"])
                 self.service_condition_keys[prefix] = frozenset(k.lower() for k in svc["condition_keys"])
 
+    def _table(self, service: str) -> dict[str, ActionInfo]:
+        """The folded service prefix's actions, folded name -> info ({} for an unknown service)."""
+        table = self._tables.get(service)
+        if table is None:
+            prefix = self._prefixes.get(service)
+            table = self._tables[service] = {} if prefix is None else {
+                f"{prefix}:{name}".lower(): _info(f"{prefix}:{name}", info)
+                for name, info in self._raw[prefix]["actions"].items()}
+        return table
+
     def get(self, action: str) -> ActionInfo | None:
-        return self._actions.get(action.lower())
+        folded = action.lower()
+        return self._table(folded.partition(":")[0]).get(folded)
 
     def known(self, action: str) -> bool:
-        return action.lower() in self._actions
+        return self.get(action) is not None
 
     def services(self) -> frozenset[str]:
-        return frozenset(self._by_service)
+        return frozenset(self._prefixes)
 
     def service_actions(self, prefix: str) -> tuple[str, ...]:
-        return tuple(self._by_service.get(prefix.lower(), ()))
+        return tuple(self._table(prefix.lower()))
+
+    def everything(self) -> frozenset[str]:
+        """Every known action, folded (what `*` expands to)."""
+        if self._everything is None:
+            self._everything = frozenset(a for service in self._prefixes for a in self._table(service))
+        return self._everything
 
     def expand(self, pattern: str) -> frozenset[str]:
         """The known actions (folded) that an Action element entry matches."""
         return _expand(self, pattern.lower())
 
     def by_level(self, prefix: str, level: str) -> frozenset[str]:
-        return frozenset(a for a in self.service_actions(prefix) if self._actions[a].level == level)
+        table = self._table(prefix.lower())
+        return frozenset(a for a, info in table.items() if info.level == level)
+
+
+def _info(name: str, info: str | Mapping) -> ActionInfo:
+    if isinstance(info, str):
+        return ActionInfo(name, info)
+    return ActionInfo(name, info["level"], tuple(info["resources"]), tuple(info["required"]),
+                      frozenset(k.lower() for k in info["condition_keys"]))
 
 
 @lru_cache(maxsize=8192)
 def _expand(universe: ActionUniverse, pattern: str) -> frozenset[str]:
     if pattern == "*":
-        return frozenset(universe._actions)
+        return universe.everything()
     service, _, name = pattern.partition(":")
     if not name:
         return frozenset()
+    if "*" not in pattern and "?" not in pattern:
+        return frozenset([pattern]) if universe.known(pattern) else frozenset()
     candidates: Iterable[str]
     if "*" in service or "?" in service:
-        candidates = universe._actions
+        candidates = universe.everything()
     else:
-        candidates = universe._by_service.get(service, ())
-    if "*" not in pattern and "?" not in pattern:
-        return frozenset([pattern]) if pattern in universe._actions else frozenset()
+        candidates = universe.service_actions(service)
     p = Pattern(pattern, case_sensitive=False)
     from .logic import Tri
     return frozenset(a for a in candidates if p.matches(a) is Tri.TRUE)
