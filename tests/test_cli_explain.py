@@ -160,6 +160,31 @@ def test_requests_lines_end_only_at_newlines(capsys, snapshot, tmp_path):
     assert [g["request"] for g in got] == [line, line] and {g["decision"] for g in got} == {"allow"}
 
 
+def test_requests_answer_each_line_as_if_it_were_alone(capsys, snapshot, tmp_path):
+    # JSON's false and 0 (and true, 1 and 1.0) are equal as Python values but are different request context
+    # values ("false" is not "0"): a memo of request contexts must not let one stand in for the other.
+    def line(value):
+        return json.dumps({"principal": ALICE, "action": "s3:PutObject", "resource": "arn:aws:s3:::data-a/up",
+                           "context": {"aws:SecureTransport": value}})
+
+    values = [False, 0, 0.0, True, 1, 1.0, "false", [False, 0]]
+    alone = {}
+    for i, value in enumerate(values):
+        requests = tmp_path / f"alone-{i}.jsonl"
+        requests.write_text(line(value) + "\n")
+        code, out, _ = run(capsys, snapshot, "--requests", requests)
+        assert code == 0
+        alone[i] = out
+    assert alone[0] != alone[1] and '"TlsOnly"' in alone[0] and '"TlsOnly"' not in alone[1]
+    for order in (range(len(values)), reversed(range(len(values)))):
+        order = list(order)
+        requests = tmp_path / "mixed.jsonl"
+        requests.write_text("".join(line(values[i]) + "\n" for i in order))
+        code, out, _ = run(capsys, snapshot, "--requests", requests)
+        assert code == 0
+        assert out.splitlines(keepends=True) == [alone[i] for i in order]
+
+
 def test_requests_text_format(capsys, snapshot, tmp_path):
     requests = tmp_path / "requests.jsonl"
     requests.write_text(json.dumps({"principal": ALICE, "action": "s3:GetObject", "resource": "arn:aws:s3:::data-a/x"})

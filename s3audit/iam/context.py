@@ -119,6 +119,15 @@ class LayeredContext:
         return self.facts.fixes(key) or self.request.fixes(key)
 
 
+def context_key(values: Mapping[str, object]) -> tuple:
+    """A dictionary key for request context values that equals another's exactly when ``Context.of`` makes
+    the same context of both: values as the text they become, since Python's ``True == 1 == 1.0`` and
+    ``0.0 == -0.0`` would otherwise let one request's context stand in for another's."""
+    return tuple((k, None if v is None else
+                  tuple(_text(x) for x in v) if isinstance(v, (list, tuple, set, frozenset)) else _text(v))
+                 for k, v in values.items())
+
+
 def _text(v: object) -> str:
     if isinstance(v, bool):
         return "true" if v else "false"

@@ -37,7 +37,7 @@ from ..snapshot.model import UNKNOWN, AccessPoint, Account, Bucket, PolicyDocume
 from . import iam_targets
 from . import s3 as s3sem
 from .actions import universe
-from .context import Context, fold
+from .context import Context, context_key, fold
 from .logic import Tri
 from .policy import Policy, PrincipalEntry, Statement, compile_policy
 from .principals import Caller, PrincipalIndex, identity_documents, parse_caller
@@ -413,15 +413,10 @@ class Engine:
         if not supplied:
             return base
         # Facts the snapshot fixes win over what a request claims; the rest comes from the request.
-        frozen = tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in supplied.items())
-        try:
-            said = self._supplied.get(frozen)
-        except TypeError:  # a value that cannot be a dictionary key: do without the memo
-            frozen, said = None, None
+        frozen = context_key(supplied)
+        said = self._supplied.get(frozen)
         if said is None:
-            said = Context.of(supplied)
-            if frozen is not None:
-                self._supplied[frozen] = said
+            said = self._supplied[frozen] = Context.of(supplied)
         return base.under(said)
 
     def _session_tags_possible(self, role) -> bool:
