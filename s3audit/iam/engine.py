@@ -26,6 +26,7 @@ those resources, and a role's trust policy takes the place of the bucket policy.
 """
 from __future__ import annotations
 
+import itertools
 import json
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -46,6 +47,7 @@ ALLOW, DENY, CONDITIONAL = "allow", "deny", "conditional"
 _ACL_PERMISSIONS = ("READ", "WRITE", "READ_ACP", "WRITE_ACP", "FULL_CONTROL")
 _TRUE, _FALSE, _UNKNOWN = Tri.TRUE, Tri.FALSE, Tri.UNKNOWN  # module constants: enum attribute access is slow
 _TRI_DECISION = {_TRUE: ALLOW, _FALSE: DENY, _UNKNOWN: CONDITIONAL}
+_TRI_NUMBER = {_TRUE: 2, _UNKNOWN: 1, _FALSE: 0}
 
 # Keys whose presence depends on how the request is made; they stay unknown unless supplied.
 # s3 keys that an action never carries are known to be absent (Service Authorization Reference).
@@ -119,6 +121,17 @@ class Decision:
         return json.dumps(self.to_json())
 
 
+class _Said:
+    """A request's own context (what it says of keys the snapshot leaves open) and its number: equal contexts
+    share one, and a number is never given twice in an engine's life."""
+
+    __slots__ = ("context", "number")
+
+    def __init__(self, context: Context, number: int):
+        self.context = context
+        self.number = number
+
+
 class _Layer:
     """The outcome of one group of statements: a Tri, the statements that made it, and residuals."""
 
@@ -178,23 +191,72 @@ class _Plan:
     consults a different list marks the plan dynamic: its requests are then always decided in full.
     """
 
-    __slots__ = ("entries", "mask", "static", "dynamic", "by_resource", "memo")
+    __slots__ = ("entries", "mask", "static", "dynamic", "separable", "by_resource", "by_context", "memo", "fast",
+                 "numbers")
 
     def __init__(self, entries: tuple, facts: Context):
         self.entries = entries
         self.mask = tuple(all(facts.fixes(k) for k in _keys_read(s)) for s, _, _ in entries)
         self.static = tuple(e for e, fixed in zip(entries, self.mask) if fixed)
         self.dynamic = tuple(e for e, fixed in zip(entries, self.mask) if not fixed)
-        self.by_resource: dict[str, tuple] = {}
-        self.memo: dict[tuple, "Decision"] = {}
+        # Whether every dynamic statement's Resource reads only keys the facts fix (no policy variable of the
+        # request's context): then its Resource match depends on the resource alone, its Condition block on
+        # the context alone, and the two are memoised apart (see Engine._memoised).
+        self.separable = all(all(facts.fixes(k) for p in s.resources or () if p.has_variables
+                                 for part in p.parts if part[0] == "var" for k in (part[1],))
+                             for s, _, _ in self.dynamic)
+        self.by_resource: dict[str, tuple] = {}  # resource -> (profile number, static signature, Resource matches)
+        self.by_context: dict[int, tuple] = {}  # request context number -> (profile number, Condition outcomes)
+        self.memo: dict[tuple, "Decision"] = {}  # signature -> decision
+        self.fast: dict = {}  # resource profile number, or (it, context profile number) -> decision
+        self.numbers: dict[tuple, int] = {}  # profile -> number (resource and context profiles apart)
 
-    def signature(self, t: "_Target", facts, context, conditions: dict) -> tuple:
-        """The outcomes of the plan's statements on a request: (resource-only part, the rest). ``facts`` and
-        ``context`` are thunks: the snapshot's facts, and those with the request's context."""
-        fixed = self.by_resource.get(t.resource)
-        if fixed is None:
-            fixed = self.by_resource[t.resource] = _signature(self.static, t, facts(), conditions)
-        return fixed, _signature(self.dynamic, t, context(), conditions) if self.dynamic else ()
+    def resource_profile(self, t: "_Target", facts: Context, conditions: dict) -> tuple:
+        """(number, outcomes of the static statements as a signature, Resource match of each dynamic one)."""
+        fixed = _signature(self.static, t, facts, conditions)
+        matches = tuple(s.resource_matches(t.bucket_resource if on_bucket else t.resource, facts)
+                        for s, on_bucket, _ in self.dynamic) if self.separable else ()
+        number = self.numbers.setdefault(("resource", fixed, tuple(_TRI_NUMBER[m] for m in matches)),
+                                         len(self.numbers))
+        out = self.by_resource[t.resource] = (number, fixed, matches)
+        return out
+
+    def context_profile(self, ctx, conditions: dict, said_number: int) -> tuple:
+        """(number, (Tri, residual clauses) of each dynamic statement's Condition block, or None for none)."""
+        outcomes = []
+        for s, _, _ in self.dynamic:
+            block = s.conditions
+            if block.clauses:
+                key = (id(block), tuple([ctx.lookup(k) for k in block.keys]))
+                hit = conditions.get(key)
+                if hit is None:
+                    hit = conditions[key] = block.evaluate(ctx)
+                outcomes.append(hit)
+            else:
+                outcomes.append(None)
+        outcomes = tuple(outcomes)
+        # The residual clauses are compiled once per memoised block outcome and held here: their identity
+        # stands for them.
+        number = self.numbers.setdefault(("context", tuple(None if o is None else (_TRI_NUMBER[o[0]], id(o[1]))
+                                                           for o in outcomes)), len(self.numbers))
+        out = self.by_context[said_number] = (number, outcomes)
+        return out
+
+    def combine(self, matches: tuple, outcomes: tuple) -> tuple:
+        """The dynamic half of the signature from the two profiles (as _statement_outcome computes it)."""
+        keys = []
+        for (_, _, who), m, outcome in zip(self.dynamic, matches, outcomes):
+            if m is _FALSE:
+                keys.append(None)
+                continue
+            if outcome is None:
+                residual = ()
+                m = m & who
+            else:
+                c, residual = outcome
+                m = m & c & who
+            keys.append(None if m is _FALSE else _outcome_key((m, residual)))
+        return tuple(keys)
 
     def key_of(self, outcomes: list) -> tuple:
         """The signature of a full decision's recorded outcomes (in the order of ``entries``)."""
@@ -244,7 +306,8 @@ class Engine:
         self._matches: dict[tuple, tuple] = {}
         self._org_shapes: dict[tuple, tuple] = {}
         self._shape_numbers: dict[tuple, int] = {}
-        self._supplied: dict[tuple, Context] = {}
+        self._supplied: dict[tuple, _Said] = {}
+        self._said_numbers = itertools.count(1)  # never reused: plans key context profiles by these numbers
         self._org_memo: dict[tuple, tuple[_Layer, _Layer]] = {}
         self._plans: dict[tuple, _Plan | None] = {}
         self._conditions: dict[tuple, tuple] = {}  # Condition block outcomes by the values they read
@@ -416,8 +479,8 @@ class Engine:
         frozen = context_key(supplied)
         said = self._supplied.get(frozen)
         if said is None:
-            said = self._supplied[frozen] = Context.of(supplied)
-        return base.under(said)
+            said = self._supplied[frozen] = _Said(Context.of(supplied), next(self._said_numbers))
+        return base.under(said.context)
 
     def _session_tags_possible(self, role) -> bool:
         """Whether the role's trust policy lets anyone pass session tags (allows sts:TagSession)."""
@@ -551,22 +614,27 @@ class Engine:
             self.target(request.resource)
 
     def decide(self, request: Request) -> Decision:
-        t = self._targets.get(request.resource)
-        if t is None or ":" not in request.action:
-            self.check(request)
-            t = self._targets[request.resource]
-        route = self._routes.get((request.principal, request.action, t.scope))
+        return self.decide_parts(request.principal, request.action, request.resource, request.context, request)
+
+    def decide_parts(self, principal: str, action: str, resource: str, context: Mapping[str, Any],
+                     request: Request | None = None) -> Decision:
+        """``decide(Request(principal, action, resource, context))``, building the Request only when the
+        decision is not memoised (the bulk path decides from a request line's parts)."""
+        t = self._targets.get(resource)
+        if t is None or ":" not in action:
+            self.check(request or Request(principal, action, resource, context))
+            t = self._targets[resource]
+        route = self._routes.get((principal, action, t.scope))
         if route is None:
-            route = self._route(request, t)
+            route = self._route(principal, action, t)
         caller, action_l, key = route
         plan = self._plans.get(key)
         if plan is not None:
-            signature = plan.signature(t, lambda: self._facts(caller, t, action_l),
-                                       lambda: self._context(caller, t, action_l, request.context),
-                                       self._conditions)
-            decision = plan.memo.get(signature)
+            decision = self._memoised(plan, caller, t, action_l, context)
             if decision is not None:
                 return decision
+        if request is None:
+            request = Request(principal, action, resource, context)
         self._recording = recorded = []
         self._consulting = consulting = set()
         try:
@@ -591,12 +659,55 @@ class Engine:
             plan.memo[plan.key_of([o for _, _, _, o in recorded])] = decision
         return decision
 
-    def _route(self, request: Request, t: _Target) -> tuple:
+    def _memoised(self, plan: "_Plan", caller: Caller, t: _Target, action_l: str,
+                  context: Mapping[str, Any]) -> Decision | None:
+        """The plan's memoised decision for this request, or None (a full decision is needed).
+
+        The decision is a function of the signature (see _Plan). A separable plan's signature is a function
+        of two parts, each memoised and numbered: the resource's profile (the outcomes of the statements
+        that read only fixed keys, and whether each other statement's Resource matches) and the context's
+        profile (the outcome of each other statement's Condition block); so a request whose two numbers
+        were met before needs no statement evaluated at all."""
+        profile = plan.by_resource.get(t.resource)
+        if profile is None:
+            profile = plan.resource_profile(t, self._facts(caller, t, action_l), self._conditions)
+        if not plan.dynamic:
+            decision = plan.fast.get(profile[0])
+            if decision is None:
+                decision = plan.memo.get((profile[1], ()))
+                if decision is not None:
+                    plan.fast[profile[0]] = decision
+            return decision
+        if not plan.separable:
+            return plan.memo.get((profile[1], _signature(plan.dynamic, t, self._context(caller, t, action_l, context),
+                                                         self._conditions)))
+        if context:
+            frozen = context_key(context)
+            said = self._supplied.get(frozen)
+            if said is None:
+                said = self._supplied[frozen] = _Said(Context.of(context), next(self._said_numbers))
+            number = said.number
+        else:
+            said, number = None, 0
+        conditions = plan.by_context.get(number)
+        if conditions is None:
+            facts = self._facts(caller, t, action_l)
+            conditions = plan.context_profile(facts if said is None else facts.under(said.context),
+                                              self._conditions, number)
+        pair = (profile[0], conditions[0])
+        decision = plan.fast.get(pair)
+        if decision is None:
+            decision = plan.memo.get((profile[1], plan.combine(profile[2], conditions[1])))
+            if decision is not None:
+                plan.fast[pair] = decision
+        return decision
+
+    def _route(self, principal: str, action: str, t: _Target) -> tuple:
         """(caller, folded action, plan key) for a principal, action and target scope (computed once)."""
-        caller = self.caller(request.principal)
-        action = request.action.strip().lower()
-        route = (caller, action, (request.principal, t.scope, self._action_class(caller, t, action)))
-        self._routes[(request.principal, request.action, t.scope)] = route
+        caller = self.caller(principal)
+        action_l = action.strip().lower()
+        route = (caller, action_l, (principal, t.scope, self._action_class(caller, t, action_l)))
+        self._routes[(principal, action, t.scope)] = route
         return route
 
     def _forget(self, caller: Caller, t: _Target) -> None:
