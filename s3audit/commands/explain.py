@@ -39,6 +39,12 @@ _SCALARS = (str, int, float, bool)
 
 def _request(obj: Any) -> Request:
     """A request from one decoded line (InputError without a place when it is not one)."""
+    return Request(*_parts(obj))
+
+
+def _parts(obj: Any) -> tuple[str, str, str, Any]:
+    """(principal, action, resource, context) of one decoded line (InputError without a place when it is not
+    a request)."""
     if not isinstance(obj, dict):
         raise InputError("each line must be a JSON object")
     principal, action, resource = obj.get("principal"), obj.get("action"), obj.get("resource")
@@ -54,7 +60,7 @@ def _request(obj: Any) -> Request:
             if not (v is None or isinstance(v, _SCALARS) or (
                     isinstance(v, list) and all(isinstance(x, _SCALARS) for x in v))):
                 raise InputError(f"context value of `{k}` must be a string, number, boolean, list or null")
-    return Request(principal, action, resource, ctx)
+    return principal, action, resource, ctx
 
 
 def render_text(request: Request, d: Decision) -> str:
@@ -119,49 +125,66 @@ def _bulk(engine: Engine, path: str, fmt: str, out: TextIO) -> int:
 def _decide_lines(engine: Engine, path: str, fmt: str, out: TextIO) -> int:
     from ..fileio import read_text
     text = read_text(path)
-    requests: list[Request] = []
-    raw: list[str] = []
+    if fmt != "json":
+        return _decide_lines_text(engine, path, text, out)
     scan = json.JSONDecoder().scan_once  # the C scanner: json.loads without its Python wrappers
-    check = engine.check
+    decide = engine.decide_parts
+    # Each output line is the decision's JSON with "request" appended: the input line itself, a JSON object
+    # already. Memoised decisions are shared by many requests, so their JSON is rendered once per decision,
+    # and a line met before (access reviews repeat requests) is answered as it was the first time.
+    heads: dict[int, tuple[Decision, str]] = {}  # holding the decision keeps its id from being reused
+    seen: dict[str, tuple[str, str]] = {}  # stripped line -> (head, request text) of its output line
+    parts: list[str] = []  # head, request, "}\n" for every line: written once every line has been decided
+    add = parts.extend
     # JSON Lines end at "\n" only: splitlines() would also split at U+2028 and friends, which JSON strings
     # may hold unescaped.
     for n, line in enumerate(text.split("\n"), 1):
         line = line.strip()
         if not line:
             continue
-        try:
+        answer = seen.get(line)
+        if answer is None:
             try:
-                obj, end = scan(line, 0)
-            except StopIteration:
-                end = -1
-            if end != len(line):
-                obj = json.loads(line)  # raises the JSONDecodeError that says what and where
-            request = _request(obj)
-            check(request)  # every line is checked before any output is written
+                try:
+                    obj, end = scan(line, 0)
+                except StopIteration:
+                    end = -1
+                if end != len(line):
+                    obj = json.loads(line)  # raises the JSONDecodeError that says what and where
+                d = decide(*_parts(obj))  # checks the request: every line is checked before any output
+            except json.JSONDecodeError as exc:
+                raise InputError(f"invalid JSON: {exc.msg.lower()}", Place(path, n, exc.colno)) from None
+            except InputError as exc:
+                raise exc.at(Place(path, n)) from None
+            held = heads.get(id(d))
+            if held is None:
+                held = heads[id(d)] = (d, d.json_text[:-1] + ', "request": ')
+            # Written back ASCII-escaped, as json.dumps does.
+            answer = seen[line] = (held[1], line if line.isascii() else json.dumps(obj))
+        add(answer)
+        parts.append("}\n")
+    write = out.write
+    step = 3 * 2048
+    for i in range(0, len(parts), step):
+        write("".join(parts[i:i + step]))
+    return 0
+
+
+def _decide_lines_text(engine: Engine, path: str, text: str, out: TextIO) -> int:
+    requests: list[Request] = []
+    for n, line in enumerate(text.split("\n"), 1):
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            request = _request(json.loads(line))
+            engine.check(request)  # every line is checked before any output is written
         except json.JSONDecodeError as exc:
             raise InputError(f"invalid JSON: {exc.msg.lower()}", Place(path, n, exc.colno)) from None
         except InputError as exc:
             raise exc.at(Place(path, n)) from None
         requests.append(request)
-        raw.append(line if line.isascii() else json.dumps(obj))  # written back ASCII-escaped, as json.dumps does
     write = out.write
-    decide = engine.decide
-    if fmt == "json":
-        # The decision's JSON with "request" appended: the input line itself, a JSON object already.
-        # Memoised decisions are shared by many requests, so their JSON is rendered once per decision.
-        heads: dict[int, tuple[Decision, str]] = {}  # holding the decision keeps its id from being reused
-        chunk: list[str] = []
-        for line, req in zip(raw, requests):
-            d = decide(req)
-            held = heads.get(id(d))
-            if held is None:
-                held = heads[id(d)] = (d, d.json_text[:-1] + ', "request": ')
-            chunk.append(f"{held[1]}{line}}}\n")
-            if len(chunk) == 2048:
-                write("".join(chunk))
-                chunk.clear()
-        write("".join(chunk))
-    else:
-        for req in requests:
-            write(render_text(req, decide(req)) + "\n\n")
+    for req in requests:
+        write(render_text(req, engine.decide(req)) + "\n\n")
     return 0

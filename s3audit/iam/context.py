@@ -119,10 +119,18 @@ class LayeredContext:
         return self.facts.fixes(key) or self.request.fixes(key)
 
 
+_PLAIN = frozenset({str, bool, int, type(None)})  # equal values of one of these types become one text
+_PLAIN_KEY = object()
+
+
 def context_key(values: Mapping[str, object]) -> tuple:
-    """A dictionary key for request context values that equals another's exactly when ``Context.of`` makes
-    the same context of both: values as the text they become, since Python's ``True == 1 == 1.0`` and
-    ``0.0 == -0.0`` would otherwise let one request's context stand in for another's."""
+    """A dictionary key for request context values that is equal to another's only when ``Context.of`` makes
+    the same context of both. Python's ``True == 1 == 1.0`` and ``0.0 == -0.0`` must not let one request's
+    context stand in for another's: values are keyed with their types when those are plain, else by the
+    text they become."""
+    types = tuple(map(type, values.values()))
+    if _PLAIN.issuperset(types):
+        return (_PLAIN_KEY, tuple(values.items()), types)
     return tuple((k, None if v is None else
                   tuple(_text(x) for x in v) if isinstance(v, (list, tuple, set, frozenset)) else _text(v))
                  for k, v in values.items())

@@ -191,10 +191,10 @@ class _Plan:
     consults a different list marks the plan dynamic: its requests are then always decided in full.
     """
 
-    __slots__ = ("entries", "mask", "static", "dynamic", "separable", "by_resource", "by_context", "memo", "fast",
-                 "numbers")
+    __slots__ = ("entries", "mask", "static", "dynamic", "separable", "shape", "by_resource", "by_context", "memo",
+                 "fast", "numbers")
 
-    def __init__(self, entries: tuple, facts: Context):
+    def __init__(self, entries: tuple, facts: Context, numbers: dict, shapes: dict):
         self.entries = entries
         self.mask = tuple(all(facts.fixes(k) for k in _keys_read(s)) for s, _, _ in entries)
         self.static = tuple(e for e, fixed in zip(entries, self.mask) if fixed)
@@ -205,11 +205,19 @@ class _Plan:
         self.separable = all(all(facts.fixes(k) for p in s.resources or () if p.has_variables
                                  for part in p.parts if part[0] == "var" for k in (part[1],))
                              for s, _, _ in self.dynamic)
+        # When no statement reads a context key for its outcome on the resource (no Condition on the static
+        # ones, no policy variable in any Resource), the resource profile depends on the statements and the
+        # resource alone: plans of the same statements (other principals, other actions) share it, by this
+        # number.
+        self.shape = shapes.setdefault(tuple((id(s), on_bucket, _TRI_NUMBER[who]) for s, on_bucket, who in entries),
+                                       len(shapes)) \
+            if all(not _keys_read(s) for s, _, _ in self.static) and \
+            not any(p.has_variables for s, _, _ in self.dynamic for p in s.resources or ()) else None
         self.by_resource: dict[str, tuple] = {}  # resource -> (profile number, static signature, Resource matches)
         self.by_context: dict[int, tuple] = {}  # request context number -> (profile number, Condition outcomes)
         self.memo: dict[tuple, "Decision"] = {}  # signature -> decision
         self.fast: dict = {}  # resource profile number, or (it, context profile number) -> decision
-        self.numbers: dict[tuple, int] = {}  # profile -> number (resource and context profiles apart)
+        self.numbers = numbers  # profile -> number, engine-wide (resource and context profiles apart)
 
     def resource_profile(self, t: "_Target", facts: Context, conditions: dict) -> tuple:
         """(number, outcomes of the static statements as a signature, Resource match of each dynamic one)."""
@@ -218,8 +226,7 @@ class _Plan:
                         for s, on_bucket, _ in self.dynamic) if self.separable else ()
         number = self.numbers.setdefault(("resource", fixed, tuple(_TRI_NUMBER[m] for m in matches)),
                                          len(self.numbers))
-        out = self.by_resource[t.resource] = (number, fixed, matches)
-        return out
+        return number, fixed, matches
 
     def context_profile(self, ctx, conditions: dict, said_number: int) -> tuple:
         """(number, (Tri, residual clauses) of each dynamic statement's Condition block, or None for none)."""
@@ -316,6 +323,10 @@ class Engine:
         self._action_parts: dict[tuple, tuple] = {}
         self._class_numbers: dict[tuple, int] = {}
         self._consulted_cache: dict[tuple, tuple] = {}
+        self._consulted_ids: dict[tuple, frozenset[int]] = {}  # ids of the policies in _consulted_cache
+        self._profile_numbers: dict[tuple, int] = {}  # see _Plan
+        self._plan_shapes: dict[tuple, int] = {}
+        self._resource_profiles: dict[tuple, tuple] = {}  # (plan shape, resource) -> resource profile
         self._per_action: set[tuple] = set()
         self._recording: list | None = None  # statement outcomes of the decision under way (see _Plan)
         self._consulting: set | None = None  # ids of the policies the decision under way consults
@@ -391,7 +402,8 @@ class Engine:
             self._targets.clear()
         if len(self._routes) > 200_000 or len(self._conditions) > 200_000 or len(self._org_memo) > 200_000:
             for memo in (self._routes, self._plans, self._classes, self._conditions, self._org_memo,
-                         self._consulted_cache):
+                         self._consulted_cache, self._consulted_ids, self._profile_numbers,
+                         self._resource_profiles):
                 memo.clear()
 
     def _resolve_target(self, resource: str) -> _Target:
@@ -652,7 +664,8 @@ class Engine:
         # bucket's: record which, so that other requests of the plan can be matched the same way.
         entries = tuple((s, resource != t.resource, who) for s, resource, who, _ in recorded)
         if key not in self._plans:
-            plan = self._plans[key] = _Plan(entries, self._facts(caller, t, action_l))
+            plan = self._plans[key] = _Plan(entries, self._facts(caller, t, action_l), self._profile_numbers,
+                                            self._plan_shapes)
         elif plan is not None and plan.entries != entries:
             plan = self._plans[key] = None  # this plan's statements vary: decide its requests in full
         if plan is not None:
@@ -670,7 +683,15 @@ class Engine:
         were met before needs no statement evaluated at all."""
         profile = plan.by_resource.get(t.resource)
         if profile is None:
-            profile = plan.resource_profile(t, self._facts(caller, t, action_l), self._conditions)
+            if plan.shape is None:
+                profile = plan.resource_profile(t, self._facts(caller, t, action_l), self._conditions)
+            else:
+                shared = (plan.shape, t.resource)
+                profile = self._resource_profiles.get(shared)
+                if profile is None:
+                    profile = self._resource_profiles[shared] = plan.resource_profile(
+                        t, self._facts(caller, t, action_l), self._conditions)
+            plan.by_resource[t.resource] = profile
         if not plan.dynamic:
             decision = plan.fast.get(profile[0])
             if decision is None:
@@ -756,11 +777,17 @@ class Engine:
     def _class_covers(self, caller: Caller, t: _Target, action: str, recorded: list, consulting: set) -> bool:
         """Whether every policy a full decision consulted, and every statement it evaluated, is one its
         action class accounts for."""
-        policies = self._consulted(caller, t)
-        if not consulting <= {id(p) for p, _ in policies}:
+        key = (caller.text, t.scope)
+        ids = self._consulted_ids.get(key)
+        if ids is None:
+            ids = self._consulted_ids[key] = frozenset(id(p) for p, _ in self._consulted(caller, t))
+        if not consulting <= ids:
             return False
-        known = {id(s) for p, _ in policies for s in self._statements(p, action)}
-        return all(id(s) in known for s, _, _, _ in recorded)
+        # A statement belongs to the one policy it was compiled in (Statement.policy).
+        for s, _, _, _ in recorded:
+            if s.policy is None or id(s.policy) not in ids or not any(x is s for x in self._statements(s.policy, action)):
+                return False
+        return True
 
     def _consulted(self, caller: Caller, t: _Target) -> tuple:
         """(policy, caller its Principal elements are matched against or None) for every policy a decision
