@@ -191,8 +191,8 @@ class _Plan:
     consults a different list marks the plan dynamic: its requests are then always decided in full.
     """
 
-    __slots__ = ("entries", "mask", "static", "dynamic", "separable", "shape", "by_resource", "by_context", "memo",
-                 "fast", "numbers")
+    __slots__ = ("entries", "mask", "static", "dynamic", "separable", "shape", "blocks", "by_resource", "by_context",
+                 "memo", "fast", "numbers")
 
     def __init__(self, entries: tuple, facts: Context, numbers: dict, shapes: dict):
         self.entries = entries
@@ -213,6 +213,13 @@ class _Plan:
                                        len(shapes)) \
             if all(not _keys_read(s) for s, _, _ in self.static) and \
             not any(p.has_variables for s, _, _ in self.dynamic for p in s.resources or ()) else None
+        # When the facts fix none of the keys the dynamic statements' Condition blocks read, those blocks
+        # read the request's context alone: plans of the same blocks share the context profile, by this
+        # number.
+        self.blocks = shapes.setdefault(("blocks",) + tuple(id(s.conditions) for s, _, _ in self.dynamic),
+                                        len(shapes)) \
+            if self.separable and not any(facts.fixes(k) for s, _, _ in self.dynamic for k in s.conditions.keys) \
+            else None
         self.by_resource: dict[str, tuple] = {}  # resource -> (profile number, static signature, Resource matches)
         self.by_context: dict[int, tuple] = {}  # request context number -> (profile number, Condition outcomes)
         self.memo: dict[tuple, "Decision"] = {}  # signature -> decision
@@ -228,7 +235,7 @@ class _Plan:
                                          len(self.numbers))
         return number, fixed, matches
 
-    def context_profile(self, ctx, conditions: dict, said_number: int) -> tuple:
+    def context_profile(self, ctx, conditions: dict) -> tuple:
         """(number, (Tri, residual clauses) of each dynamic statement's Condition block, or None for none)."""
         outcomes = []
         for s, _, _ in self.dynamic:
@@ -246,8 +253,7 @@ class _Plan:
         # stands for them.
         number = self.numbers.setdefault(("context", tuple(None if o is None else (_TRI_NUMBER[o[0]], id(o[1]))
                                                            for o in outcomes)), len(self.numbers))
-        out = self.by_context[said_number] = (number, outcomes)
-        return out
+        return number, outcomes
 
     def combine(self, matches: tuple, outcomes: tuple) -> tuple:
         """The dynamic half of the signature from the two profiles (as _statement_outcome computes it)."""
@@ -325,8 +331,12 @@ class Engine:
         self._consulted_cache: dict[tuple, tuple] = {}
         self._consulted_ids: dict[tuple, frozenset[int]] = {}  # ids of the policies in _consulted_cache
         self._profile_numbers: dict[tuple, int] = {}  # see _Plan
+        self._consulted_numbers: dict[tuple, int] = {}  # (caller, target scope) -> number of its policy list
+        self._policy_lists: dict[tuple, int] = {}  # ids of consulted policies -> number
+        self._classes_by_policies: dict[tuple, int] = {}  # (policy list number, action) -> class (S3 targets)
         self._plan_shapes: dict[tuple, int] = {}
         self._resource_profiles: dict[tuple, tuple] = {}  # (plan shape, resource) -> resource profile
+        self._context_profiles: dict[tuple, tuple] = {}  # (plan blocks, context number) -> context profile
         self._per_action: set[tuple] = set()
         self._recording: list | None = None  # statement outcomes of the decision under way (see _Plan)
         self._consulting: set | None = None  # ids of the policies the decision under way consults
@@ -403,7 +413,7 @@ class Engine:
         if len(self._routes) > 200_000 or len(self._conditions) > 200_000 or len(self._org_memo) > 200_000:
             for memo in (self._routes, self._plans, self._classes, self._conditions, self._org_memo,
                          self._consulted_cache, self._consulted_ids, self._profile_numbers,
-                         self._resource_profiles):
+                         self._resource_profiles, self._consulted_numbers, self._context_profiles):
                 memo.clear()
 
     def _resolve_target(self, resource: str) -> _Target:
@@ -712,9 +722,18 @@ class Engine:
             said, number = None, 0
         conditions = plan.by_context.get(number)
         if conditions is None:
-            facts = self._facts(caller, t, action_l)
-            conditions = plan.context_profile(facts if said is None else facts.under(said.context),
-                                              self._conditions, number)
+            if plan.blocks is None:
+                facts = self._facts(caller, t, action_l)
+                conditions = plan.context_profile(facts if said is None else facts.under(said.context),
+                                                  self._conditions)
+            else:
+                shared = (plan.blocks, number)
+                conditions = self._context_profiles.get(shared)
+                if conditions is None:
+                    facts = self._facts(caller, t, action_l)
+                    conditions = self._context_profiles[shared] = plan.context_profile(
+                        facts if said is None else facts.under(said.context), self._conditions)
+            plan.by_context[number] = conditions
         pair = (profile[0], conditions[0])
         decision = plan.fast.get(pair)
         if decision is None:
@@ -751,17 +770,34 @@ class Engine:
         if number is None:
             if (caller.text, t.scope) in self._per_action:
                 return ("action", action)
-            parts = [self._action_part(p, action) for p, _ in self._consulted(caller, t)]
-            read = frozenset().union(*(keys for _, keys in parts))
             other = t.other
-            shape = (tuple(indexes for indexes, _ in parts),
-                     tuple(p for p in _ACL_PERMISSIONS if action in s3sem.acl_permission_actions(p)),
-                     self._absent_keys(action) & read,
-                     # For IAM and other services: whether RCPs govern the action, whether the trust policy
-                     # is the resource policy.
-                     other is None or iam_targets.rcp_applies(action),
-                     other is not None and iam_targets.uses_trust_policy(other, action))
-            number = self._classes[key] = self._class_numbers.setdefault(shape, len(self._class_numbers))
+            # For S3 targets the shape depends on the consulted policies and the action alone: callers and
+            # targets consulting the same policies (a role and its sessions, a bucket and its objects) share it.
+            policies = self._consulted_number(caller, t)
+            number = self._classes_by_policies.get((policies, action)) if other is None else None
+            if number is None:
+                parts = [self._action_part(p, action) for p, _ in self._consulted(caller, t)]
+                read = frozenset().union(*(keys for _, keys in parts))
+                shape = (tuple(indexes for indexes, _ in parts),
+                         tuple(p for p in _ACL_PERMISSIONS if action in s3sem.acl_permission_actions(p)),
+                         self._absent_keys(action) & read,
+                         # For IAM and other services: whether RCPs govern the action, whether the trust policy
+                         # is the resource policy.
+                         other is None or iam_targets.rcp_applies(action),
+                         other is not None and iam_targets.uses_trust_policy(other, action))
+                number = self._class_numbers.setdefault(shape, len(self._class_numbers))
+                if other is None:
+                    self._classes_by_policies[(policies, action)] = number
+            self._classes[key] = number
+        return number
+
+    def _consulted_number(self, caller: Caller, t: _Target) -> int:
+        """A number for the policies _consulted lists (compiled policies live as long as the engine)."""
+        key = (caller.text, t.scope)
+        number = self._consulted_numbers.get(key)
+        if number is None:
+            listed = tuple(id(p) for p, _ in self._consulted(caller, t))
+            number = self._consulted_numbers[key] = self._policy_lists.setdefault(listed, len(self._policy_lists))
         return number
 
     def _action_part(self, policy: Policy, action: str) -> tuple[tuple[int, ...], frozenset[str]]:
