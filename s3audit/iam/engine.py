@@ -79,6 +79,11 @@ class Reason:
             out["note"] = self.note
         return out
 
+    @cached_property
+    def json_text(self) -> str:
+        """``json.dumps(self.to_json())``, computed once (decisions share their reasons)."""
+        return json.dumps(self.to_json())
+
 
 @dataclass(frozen=True)
 class Residual:
@@ -92,6 +97,10 @@ class Residual:
     def to_json(self) -> dict:
         return {"effect": self.effect, "source": self.source, "statement": self.statement,
                 "conditions": list(self.conditions)}
+
+    @cached_property
+    def json_text(self) -> str:
+        return json.dumps(self.to_json())
 
 
 @dataclass(frozen=True)
@@ -117,8 +126,11 @@ class Decision:
 
     @cached_property
     def json_text(self) -> str:
-        """``json.dumps(self.to_json())``, computed once (memoised decisions are shared by many requests)."""
-        return json.dumps(self.to_json())
+        """``json.dumps(self.to_json())``, computed once (memoised decisions are shared by many requests), from
+        the JSON of its reasons and conditions (computed once each)."""
+        return (f'{{"decision": {json.dumps(self.decision)}, "reasons": [{", ".join(r.json_text for r in self.reasons)}]'
+                f', "conditions": [{", ".join(c.json_text for c in self.conditions)}]'
+                f', "assumptions": {json.dumps(list(self.assumptions))}}}')
 
 
 class _Said:
@@ -338,6 +350,7 @@ class Engine:
         self._resource_profiles: dict[tuple, tuple] = {}  # (plan shape, resource) -> resource profile
         self._context_profiles: dict[tuple, tuple] = {}  # (plan blocks, context number) -> context profile
         self._per_action: set[tuple] = set()
+        self._reasons: dict[tuple, Reason] = {}  # see _assemble (statements live as long as the engine)
         self._recording: list | None = None  # statement outcomes of the decision under way (see _Plan)
         self._consulting: set | None = None  # ids of the policies the decision under way consults
 
@@ -943,7 +956,8 @@ class Engine:
                           layer: str, caller: Caller | None = None) -> dict[str, _Layer]:
         """Like _evaluate, split by how each statement's Principal covers the caller (for resource
         policies: 'everyone', 'account', 'principal', 'session'; '' where there is no Principal)."""
-        return _assemble(policy, effect, layer, self._outcomes(policy, effect, action, resource, ctx, caller))
+        return _assemble(policy, effect, layer, self._outcomes(policy, effect, action, resource, ctx, caller),
+                         self._reasons)
 
     def _matched(self, policy: Policy, effect: str, action: str, caller: Caller | None) -> tuple:
         """(statement, principal kind, who, note) for the statements of one effect that match the action and
@@ -1057,7 +1071,7 @@ class Engine:
         for level, row in layout:
             if not is_scp:
                 for pol, n_deny, _ in row:
-                    _merge_or(deny, _either(_assemble(pol, "Deny", "rcp", take(n_deny))))
+                    _merge_or(deny, _either(_assemble(pol, "Deny", "rcp", take(n_deny), self._reasons)))
                 continue
             if not row:
                 allow.assumptions.append(f"no {kind} recorded at {org.names.get(level, level)} ({level}); "
@@ -1065,8 +1079,8 @@ class Engine:
                 continue
             level_allow = _Layer(_FALSE)
             for pol, n_deny, n_allow in row:
-                _merge_or(deny, _either(_assemble(pol, "Deny", "scp", take(n_deny))))
-                _merge_or(level_allow, _either(_assemble(pol, "Allow", "scp", take(n_allow))))
+                _merge_or(deny, _either(_assemble(pol, "Deny", "scp", take(n_deny), self._reasons)))
+                _merge_or(level_allow, _either(_assemble(pol, "Allow", "scp", take(n_allow), self._reasons)))
             if level_allow.tri is _FALSE:
                 level_allow.reasons = [Reason(f"{kind}s at {org.names.get(level, level)} ({level})", None,
                                               "ImplicitDeny", kind.lower(),
@@ -1383,15 +1397,19 @@ class Engine:
         return out, used
 
 
-def _assemble(policy: Policy, effect: str, layer: str, outcomes: list) -> dict[str, _Layer]:
-    """Layers by principal kind from the outcomes of a policy's statements of one effect (_outcomes)."""
+def _assemble(policy: Policy, effect: str, layer: str, outcomes: list, reasons: dict) -> dict[str, _Layer]:
+    """Layers by principal kind from the outcomes of a policy's statements of one effect (_outcomes).
+    ``reasons`` holds the Reason of each (statement, effect, layer) once made: decisions share them."""
     found: dict[str, tuple[list, list, list, list]] = {}
     for s, kind, note, outcome in outcomes:
         if outcome is None:
             continue
         m, residual = outcome
         definite, maybe, residuals, notes = found.setdefault(kind, ([], [], [], []))
-        reason = Reason(_src(policy), s.label, effect, layer, policy.doc.pointer + s.pointer)
+        reason = reasons.get((id(s), effect, layer))
+        if reason is None:
+            reason = reasons[(id(s), effect, layer)] = Reason(_src(policy), s.label, effect, layer,
+                                                              policy.doc.pointer + s.pointer)
         if m is _TRUE:
             definite.append(reason)
         else:
