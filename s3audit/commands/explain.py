@@ -35,6 +35,8 @@ def request_from_json(obj: Any, place: Place) -> Request:
 
 
 _SCALARS = (str, int, float, bool)
+_SCALAR_TYPES = frozenset({str, int, float, bool, type(None)})  # the types of _SCALARS values JSON decodes to
+_NO_CONTEXT: dict = {}  # never changed
 
 
 def _request(obj: Any) -> Request:
@@ -151,7 +153,19 @@ def _decide_lines(engine: Engine, path: str, fmt: str, out: TextIO) -> int:
                     end = -1
                 if end != len(line):
                     obj = json.loads(line)  # raises the JSONDecodeError that says what and where
-                d = decide(*_parts(obj))  # checks the request: every line is checked before any output
+                # Checked as _parts checks it, the usual shape without a call; the request checked by decide:
+                # every line is checked before any output is written.
+                if type(obj) is dict:
+                    principal, action, resource = obj.get("principal"), obj.get("action"), obj.get("resource")
+                    ctx = obj.get("context") or _NO_CONTEXT
+                    if (type(principal) is str and principal and type(action) is str and action
+                            and type(resource) is str and resource
+                            and (ctx is _NO_CONTEXT or type(ctx) is dict and _SCALAR_TYPES.issuperset(map(type, ctx.values())))):
+                        d = decide(principal, action, resource, ctx)
+                    else:
+                        d = decide(*_parts(obj))
+                else:
+                    d = decide(*_parts(obj))
             except json.JSONDecodeError as exc:
                 raise InputError(f"invalid JSON: {exc.msg.lower()}", Place(path, n, exc.colno)) from None
             except InputError as exc:

@@ -665,6 +665,24 @@ class Engine:
         caller, action_l, key = route
         plan = self._plans.get(key)
         if plan is not None:
+            # The common case of _memoised inline: both profiles and their decision met before.
+            profile = plan.by_resource.get(resource)
+            if profile is not None:
+                if not plan.dynamic:
+                    decision = plan.fast.get(profile[0])
+                    if decision is not None:
+                        return decision
+                elif plan.separable:
+                    if context:
+                        said = self._supplied.get(context_key(context))
+                        number = -1 if said is None else said.number
+                    else:
+                        number = 0
+                    conditions = plan.by_context.get(number)
+                    if conditions is not None:
+                        decision = plan.fast.get((profile[0], conditions[0]))
+                        if decision is not None:
+                            return decision
             decision = self._memoised(plan, caller, t, action_l, context)
             if decision is not None:
                 return decision
