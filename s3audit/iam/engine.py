@@ -29,7 +29,7 @@ from __future__ import annotations
 import itertools
 import json
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from types import MappingProxyType
 from typing import Any, Iterable, Mapping
 
@@ -79,10 +79,11 @@ class Reason:
             out["note"] = self.note
         return out
 
-    @cached_property
+    @property
     def json_text(self) -> str:
-        """``json.dumps(self.to_json())``, computed once (decisions share their reasons)."""
-        return json.dumps(self.to_json())
+        """``json.dumps(self.to_json())``; decisions repeat a few reasons many times, so it is memoised by
+        content."""
+        return _reason_json(self.source, self.statement, self.effect, self.layer, self.pointer, self.note)
 
 
 @dataclass(frozen=True)
@@ -124,13 +125,30 @@ class Decision:
         return {"decision": self.decision, "reasons": [r.to_json() for r in self.reasons],
                 "conditions": [c.to_json() for c in self.conditions], "assumptions": list(self.assumptions)}
 
-    @cached_property
+    @property
     def json_text(self) -> str:
-        """``json.dumps(self.to_json())``, computed once (memoised decisions are shared by many requests), from
-        the JSON of its reasons and conditions (computed once each)."""
-        return (f'{{"decision": {json.dumps(self.decision)}, "reasons": [{", ".join(r.json_text for r in self.reasons)}]'
-                f', "conditions": [{", ".join(c.json_text for c in self.conditions)}]'
-                f', "assumptions": {json.dumps(list(self.assumptions))}}}')
+        """``json.dumps(self.to_json())``, computed once (memoised decisions are shared by many requests).
+        Decisions of different requests are often alike: the text is memoised by the JSON of the parts."""
+        text = self.__dict__.get("_json_text")
+        if text is None:
+            # Kept beside the fields (a frozen dataclass keeps its __dict__ open to this).
+            text = self.__dict__["_json_text"] = _decision_json(
+                self.decision, tuple([r.json_text for r in self.reasons]),
+                tuple([c.json_text for c in self.conditions]), tuple(self.assumptions))
+        return text
+
+
+@lru_cache(maxsize=8192, typed=True)
+def _reason_json(source, statement, effect, layer, pointer, note) -> str:
+    return json.dumps(Reason(source, statement, effect, layer, pointer, note).to_json())
+
+
+@lru_cache(maxsize=8192, typed=True)
+def _decision_json(decision: str, reasons: tuple[str, ...], conditions: tuple[str, ...],
+                   assumptions: tuple[str, ...]) -> str:
+    """The text of ``json.dumps(Decision.to_json())`` from the JSON of its reasons and conditions."""
+    return (f'{{"decision": {json.dumps(decision)}, "reasons": [{", ".join(reasons)}], '
+            f'"conditions": [{", ".join(conditions)}], "assumptions": {json.dumps(list(assumptions))}}}')
 
 
 class _Said:
