@@ -48,6 +48,7 @@ _ACL_PERMISSIONS = ("READ", "WRITE", "READ_ACP", "WRITE_ACP", "FULL_CONTROL")
 _TRUE, _FALSE, _UNKNOWN = Tri.TRUE, Tri.FALSE, Tri.UNKNOWN  # module constants: enum attribute access is slow
 _TRI_DECISION = {_TRUE: ALLOW, _FALSE: DENY, _UNKNOWN: CONDITIONAL}
 _TRI_NUMBER = {_TRUE: 2, _UNKNOWN: 1, _FALSE: 0}
+_MISSING = object()
 
 # Keys whose presence depends on how the request is made; they stay unknown unless supplied.
 # s3 keys that an action never carries are known to be absent (Service Authorization Reference).
@@ -348,6 +349,7 @@ class Engine:
         self._by_action: dict[tuple, tuple[Statement, ...]] = {}
         self._matches: dict[tuple, tuple] = {}
         self._org_shapes: dict[tuple, tuple] = {}
+        self._org_applies: dict[tuple, tuple | None] = {}  # (account, policy type, caller) -> levels, or None
         self._shape_numbers: dict[tuple, int] = {}
         self._supplied: dict[tuple, _Said] = {}
         self._said_numbers = itertools.count(1)  # never reused: plans key context profiles by these numbers
@@ -959,7 +961,8 @@ class Engine:
         reasons: list[Reason] = []
         residuals: list[Residual] = []
         for layer in (*denies, *required):
-            assumptions.extend(a for a in layer.assumptions if a not in assumptions)
+            if layer.assumptions:
+                assumptions.extend(a for a in layer.assumptions if a not in assumptions)
         if final is _FALSE:
             if deny_tri is _TRUE:
                 for d in denies:
@@ -1030,6 +1033,37 @@ class Engine:
     def _org_layer(self, account: str | None, ptype: str, action: str, t: _Target, ctx: Context,
                    caller: Caller):
         """(deny layer, allow layer) for SCPs or RCPs on the account's path, or None where they do not apply."""
+        applies = self._org_applies.get((account, ptype, caller.text), _MISSING)
+        if applies is _MISSING:
+            applies = self._org_applies[(account, ptype, caller.text)] = self._org_levels_for(account, ptype, caller)
+        if applies is None:
+            return None
+        is_scp = ptype == "SERVICE_CONTROL_POLICY"
+        resource = t.bucket_resource if is_scp or t.access_point is None else t.resource
+        # RCPFullAWSAccess is attached to every level and cannot be detached, and Allow is supported in no
+        # other RCP: an RCP can only deny (reference_policies_evaluation-logic_policy-eval-denyallow.html,
+        # "AWS Organizations RCPs"; orgs_manage_policies_rcps_syntax.html).
+        shape_key = (account, ptype, action, None if is_scp else caller.text)
+        shape = self._org_shapes.get(shape_key)
+        if shape is None:
+            shape = self._org_shapes[shape_key] = self._org_shape(applies, ptype, action, caller)
+        layout, items, key, policy_ids = shape
+        if self._consulting is not None:
+            self._consulting |= policy_ids
+        conditions = self._conditions
+        outcomes = [_statement_outcome(s, resource, who, ctx, conditions) for s, _, who, _ in items]
+        if self._recording is not None:
+            self._recording.extend([(s, resource, who, o) for (s, _, who, _), o in zip(items, outcomes)])
+        # The layers are a function of these outcomes: accounts share them across principals and requests.
+        memo_key = (key, tuple([None if o is None else _outcome_key(o) for o in outcomes]))
+        hit = self._org_memo.get(memo_key)
+        if hit is None:
+            hit = self._org_memo[memo_key] = self._assemble_org(layout, items, outcomes, is_scp)
+        return hit
+
+    def _org_levels_for(self, account: str | None, ptype: str, caller: Caller):
+        """The levels of _org_levels when SCPs (RCPs) govern this caller's requests in (on) this account, else
+        None."""
         org = self.org
         if org is None or account is None or account == org.management_account:
             return None
@@ -1043,30 +1077,7 @@ class Engine:
         # not restricted by RCPs"); SCPs only to the member account's own IAM principals.
         if is_scp and not caller.has_identity:
             return None
-        levels = self._org_levels(account, ptype)
-        if levels is None:
-            return None
-        resource = t.bucket_resource if is_scp or t.access_point is None else t.resource
-        # RCPFullAWSAccess is attached to every level and cannot be detached, and Allow is supported in no
-        # other RCP: an RCP can only deny (reference_policies_evaluation-logic_policy-eval-denyallow.html,
-        # "AWS Organizations RCPs"; orgs_manage_policies_rcps_syntax.html).
-        shape_key = (account, ptype, action, None if is_scp else caller.text)
-        shape = self._org_shapes.get(shape_key)
-        if shape is None:
-            shape = self._org_shapes[shape_key] = self._org_shape(levels, ptype, action, caller)
-        layout, items, key = shape
-        if self._consulting is not None:
-            self._consulting.update(id(pol) for _, row in layout for pol, _, _ in row)
-        conditions = self._conditions
-        outcomes = [_statement_outcome(s, resource, who, ctx, conditions) for s, _, who, _ in items]
-        if self._recording is not None:
-            self._recording.extend((s, resource, who, o) for (s, _, who, _), o in zip(items, outcomes))
-        # The layers are a function of these outcomes: accounts share them across principals and requests.
-        memo_key = (key, tuple(_outcome_key(o) for o in outcomes))
-        hit = self._org_memo.get(memo_key)
-        if hit is None:
-            hit = self._org_memo[memo_key] = self._assemble_org(layout, items, outcomes, is_scp)
-        return hit
+        return self._org_levels(account, ptype)
 
     def _org_shape(self, levels: tuple, ptype: str, action: str, caller: Caller):
         """(layout, items, key) of the organization policies a request of this action consults: per level
@@ -1089,7 +1100,7 @@ class Engine:
         # Callers whose Principal matches come out alike share one shape, named by a small number.
         key = (ptype, action, tuple(id(lv) for lv in levels), tuple((id(s), kind, who, note) for s, kind, who, note in items))
         number = self._shape_numbers.setdefault(key, len(self._shape_numbers))
-        return tuple(layout), tuple(items), number
+        return tuple(layout), tuple(items), number, frozenset(id(pol) for _, row in layout for pol, _, _ in row)
 
     def _assemble_org(self, layout: tuple, items: tuple, outcomes: list, is_scp: bool):
         org = self.org
