@@ -152,6 +152,19 @@ def _decision_json(decision: str, reasons: tuple[str, ...], conditions: tuple[st
             f'"conditions": [{", ".join(conditions)}], "assumptions": {json.dumps(list(assumptions))}}}')
 
 
+class _Route:
+    """How requests of one principal, action and target scope are decided: the caller, the folded action,
+    the key of their plan, and the plan itself once found (until it is retired)."""
+
+    __slots__ = ("caller", "action", "key", "plan")
+
+    def __init__(self, caller: Caller, action: str, key: tuple):
+        self.caller = caller
+        self.action = action
+        self.key = key
+        self.plan: _Plan | None = None
+
+
 class _Said:
     """A request's own context (what it says of keys the snapshot leaves open) and its number: equal contexts
     share one, and a number is never given twice in an engine's life."""
@@ -223,7 +236,7 @@ class _Plan:
     """
 
     __slots__ = ("entries", "mask", "static", "dynamic", "separable", "shape", "blocks", "by_resource", "by_context",
-                 "memo", "fast", "numbers")
+                 "memo", "fast", "numbers", "retired")
 
     def __init__(self, entries: tuple, facts: Context, numbers: dict, shapes: dict):
         self.entries = entries
@@ -256,6 +269,7 @@ class _Plan:
         self.memo: dict[tuple, "Decision"] = {}  # signature -> decision
         self.fast: dict = {}  # resource profile number, or (it, context profile number) -> decision
         self.numbers = numbers  # profile -> number, engine-wide (resource and context profiles apart)
+        self.retired = False  # replaced or forgotten: routes that hold it look their plan up again
 
     def resource_profile(self, t: "_Target", facts: Context, conditions: dict) -> tuple:
         """(number, outcomes of the static statements as a signature, Resource match of each dynamic one)."""
@@ -357,7 +371,7 @@ class Engine:
         self._plans: dict[tuple, _Plan | None] = {}
         self._conditions: dict[tuple, tuple] = {}  # Condition block outcomes by the values they read
         self._classes: dict[tuple, int] = {}
-        self._routes: dict[tuple, tuple] = {}
+        self._routes: dict[tuple, _Route] = {}
         self._action_parts: dict[tuple, tuple] = {}
         self._class_numbers: dict[tuple, int] = {}
         self._consulted_cache: dict[tuple, tuple] = {}
@@ -682,8 +696,10 @@ class Engine:
         route = self._routes.get((principal, action, t.scope))
         if route is None:
             route = self._route(principal, action, t)
-        caller, action_l, key = route
-        plan = self._plans.get(key)
+        caller, action_l, key = route.caller, route.action, route.key
+        plan = route.plan
+        if plan is None or plan.retired:
+            plan = route.plan = self._plans.get(key)
         if plan is not None:
             # The common case of _memoised inline: both profiles and their decision met before.
             profile = plan.by_resource.get(resource)
@@ -728,6 +744,7 @@ class Engine:
             plan = self._plans[key] = _Plan(entries, self._facts(caller, t, action_l), self._profile_numbers,
                                             self._plan_shapes)
         elif plan is not None and plan.entries != entries:
+            plan.retired = True
             plan = self._plans[key] = None  # this plan's statements vary: decide its requests in full
         if plan is not None:
             plan.memo[plan.key_of([o for _, _, _, o in recorded])] = decision
@@ -793,11 +810,11 @@ class Engine:
                 plan.fast[pair] = decision
         return decision
 
-    def _route(self, principal: str, action: str, t: _Target) -> tuple:
-        """(caller, folded action, plan key) for a principal, action and target scope (computed once)."""
+    def _route(self, principal: str, action: str, t: _Target) -> "_Route":
+        """The caller, folded action and plan key of a principal, action and target scope (computed once)."""
         caller = self.caller(principal)
         action_l = action.strip().lower()
-        route = (caller, action_l, (principal, t.scope, self._action_class(caller, t, action_l)))
+        route = _Route(caller, action_l, (principal, t.scope, self._action_class(caller, t, action_l)))
         self._routes[(principal, action, t.scope)] = route
         return route
 
@@ -807,6 +824,8 @@ class Engine:
             for k in [k for k in store if k[0] == caller.text or (k[0] in self._callers
                                                                   and self._callers[k[0]] is caller)]:
                 if t.scope in k:
+                    if store is self._plans and store[k] is not None:
+                        store[k].retired = True
                     del store[k]
         for k in [k for k in self._classes if k[0] == caller.text and k[1] == t.scope]:
             del self._classes[k]
