@@ -72,7 +72,9 @@ class ActionUniverse:
     def everything(self) -> frozenset[str]:
         """Every known action, folded (what `*` expands to)."""
         if self._everything is None:
-            self._everything = frozenset(a for service in self._prefixes for a in self._table(service))
+            # The names alone (the keys of every service's table) without building every table.
+            self._everything = frozenset(f"{prefix}:{name}".lower() for prefix, svc in self._raw.items()
+                                         for name in svc["actions"])
         return self._everything
 
     def expand(self, pattern: str) -> frozenset[str]:
