@@ -95,7 +95,9 @@ def _clause_text(c: dict) -> str:
 def run(args) -> int:
     if args.requests and (args.principal or args.action or args.resource):
         raise UsageError("use either --requests or --principal/--action/--resource, not both")
-    snapshot = load_snapshot(args.snapshot)
+    # The same snapshot is explained again and again (one request at a time, or file after file): its schema
+    # check is remembered in the per-user cache.
+    snapshot = load_snapshot(args.snapshot, remember_valid=True)
     engine = Engine(snapshot)
     engine.compile_all()
     if args.requests:

@@ -46,10 +46,11 @@ def _validator():
     return jsonschema.Draft202012Validator(schema())
 
 
-def load_snapshot(path: str) -> Snapshot:
-    """Load, validate and model the snapshot at ``path`` (``.json`` or ``.json.gz``)."""
+def load_snapshot(path: str, *, remember_valid: bool = False) -> Snapshot:
+    """Load, validate and model the snapshot at ``path`` (``.json`` or ``.json.gz``); ``remember_valid`` as
+    for snapshot_from_dict."""
     document = parse_json(read_text(path), str(path))
-    return snapshot_from_dict(document, file=str(path))
+    return snapshot_from_dict(document, file=str(path), remember_valid=remember_valid)
 
 
 def validate(document: Any, file: str | None = None) -> None:
@@ -122,7 +123,8 @@ def snapshot_from_dict(document: Any, file: str | None = None, *, remember_valid
 
     ``remember_valid``: skip the schema check (and jsonschema's import, a tenth of a pre-merge check) when
     this exact document passed it before, and remember it when it passes now. For the small documents the
-    IaC readers build, which repeat from run to run; only successes are kept, so errors are always reported.
+    IaC readers build, which repeat from run to run, and for a snapshot that `explain` is run on again and
+    again; only successes are kept, so errors are always reported.
     """
     if not remember_valid:
         validate(document, file)
