@@ -1008,14 +1008,19 @@ class Engine:
     def _evaluate(self, policy: Policy, effect: str, action: str, resource: str, ctx: Context, layer: str,
                   caller: Caller | None = None) -> _Layer:
         """OR over the policy's statements of one effect that match action, resource, principal, conditions."""
-        return _either(self._evaluate_by_kind(policy, effect, action, resource, ctx, layer, caller))
+        matched = self._matched(policy, effect, action, caller)
+        if not matched:
+            return _Layer(_FALSE)  # what _either(_assemble(...)) makes of no statement
+        return _either(_assemble(policy, effect, layer, self._outcomes_of(matched, resource, ctx), self._reasons))
 
     def _evaluate_by_kind(self, policy: Policy, effect: str, action: str, resource: str, ctx: Context,
                           layer: str, caller: Caller | None = None) -> dict[str, _Layer]:
         """Like _evaluate, split by how each statement's Principal covers the caller (for resource
         policies: 'everyone', 'account', 'principal', 'session'; '' where there is no Principal)."""
-        return _assemble(policy, effect, layer, self._outcomes(policy, effect, action, resource, ctx, caller),
-                         self._reasons)
+        matched = self._matched(policy, effect, action, caller)
+        if not matched:
+            return {"": _Layer(_FALSE)}  # what _assemble makes of no statement
+        return _assemble(policy, effect, layer, self._outcomes_of(matched, resource, ctx), self._reasons)
 
     def _matched(self, policy: Policy, effect: str, action: str, caller: Caller | None) -> tuple:
         """(statement, principal kind, who, note) for the statements of one effect that match the action and
@@ -1036,14 +1041,14 @@ class Engine:
             hit = self._matches[key] = tuple(out)
         return hit
 
-    def _outcomes(self, policy: Policy, effect: str, action: str, resource: str, ctx: Context,
-                  caller: Caller | None) -> list:
+    def _outcomes_of(self, matched: tuple, resource: str, ctx: Context) -> list:
         """(statement, principal kind, note, outcome) for the statements of _matched; outcome as
         _statement_outcome. Recorded for _Plan."""
         out = []
         recording = self._recording
-        for s, kind, who, note in self._matched(policy, effect, action, caller):
-            outcome = _statement_outcome(s, resource, who, ctx, self._conditions)
+        conditions = self._conditions
+        for s, kind, who, note in matched:
+            outcome = _statement_outcome(s, resource, who, ctx, conditions)
             if recording is not None:
                 recording.append((s, resource, who, outcome))
             out.append((s, kind, note, outcome))
@@ -1695,7 +1700,8 @@ def _merge_or(into: _Layer, other: _Layer) -> None:
         into.reasons.extend(other.reasons)
         into.residuals.extend(other.residuals)
     into.tri = into.tri | other.tri
-    into.assumptions.extend(a for a in other.assumptions if a not in into.assumptions)
+    if other.assumptions:
+        into.assumptions.extend(a for a in other.assumptions if a not in into.assumptions)
 
 
 def _merge_and(into: _Layer, other: _Layer) -> None:
@@ -1710,7 +1716,8 @@ def _merge_and(into: _Layer, other: _Layer) -> None:
         into.reasons.extend(other.reasons)
         into.residuals.extend(other.residuals)
     into.tri = into.tri & other.tri
-    into.assumptions.extend(a for a in other.assumptions if a not in into.assumptions)
+    if other.assumptions:
+        into.assumptions.extend(a for a in other.assumptions if a not in into.assumptions)
 
 
 def _dedupe(items):
