@@ -1469,7 +1469,7 @@ class Engine:
 
 
 def _assemble(policy: Policy, effect: str, layer: str, outcomes: list, reasons: dict) -> dict[str, _Layer]:
-    """Layers by principal kind from the outcomes of a policy's statements of one effect (_outcomes).
+    """Layers by principal kind from the outcomes of a policy's statements of one effect (_outcomes_of).
     ``reasons`` holds the Reason of each (statement, effect, layer) once made: decisions share them."""
     found: dict[str, tuple[list, list, list, list]] = {}
     for s, kind, note, outcome in outcomes:
