@@ -379,6 +379,7 @@ class Engine:
         self._profile_numbers: dict[tuple, int] = {}  # see _Plan
         self._consulted_numbers: dict[tuple, int] = {}  # (caller, target scope) -> number of its policy list
         self._policy_lists: dict[tuple, int] = {}  # ids of consulted policies -> number
+        self._acl_permissions: dict[str, tuple[str, ...]] = {}  # action -> the bucket ACL permissions granting it
         self._classes_by_policies: dict[tuple, int] = {}  # (policy list number, action) -> class (S3 targets)
         self._plan_shapes: dict[tuple, int] = {}
         self._resource_profiles: dict[tuple, tuple] = {}  # (plan shape, resource) -> resource profile
@@ -847,9 +848,13 @@ class Engine:
             number = self._classes_by_policies.get((policies, action)) if other is None else None
             if number is None:
                 parts = [self._action_part(p, action) for p, _ in self._consulted(caller, t)]
-                read = frozenset().union(*(keys for _, keys in parts))
-                shape = (tuple(indexes for indexes, _ in parts),
-                         tuple(p for p in _ACL_PERMISSIONS if action in s3sem.acl_permission_actions(p)),
+                read = frozenset().union(*[keys for _, keys in parts])
+                acl = self._acl_permissions.get(action)
+                if acl is None:
+                    acl = self._acl_permissions[action] = tuple(
+                        p for p in _ACL_PERMISSIONS if action in s3sem.acl_permission_actions(p))
+                shape = (tuple([indexes for indexes, _ in parts]),
+                         acl,
                          self._absent_keys(action) & read,
                          # For IAM and other services: whether RCPs govern the action, whether the trust policy
                          # is the resource policy.
