@@ -379,6 +379,7 @@ class Engine:
         self._profile_numbers: dict[tuple, int] = {}  # see _Plan
         self._consulted_numbers: dict[tuple, int] = {}  # (caller, target scope) -> number of its policy list
         self._policy_lists: dict[tuple, int] = {}  # ids of consulted policies -> number
+        self._public: dict[tuple, Any] = {}  # (policy, owner) -> s3.policy_public verdict
         self._acl_permissions: dict[str, tuple[str, ...]] = {}  # action -> the bucket ACL permissions granting it
         self._classes_by_policies: dict[tuple, int] = {}  # (policy list number, action) -> class (S3 targets)
         self._plan_shapes: dict[tuple, int] = {}
@@ -1233,7 +1234,9 @@ class Engine:
                 return
             # RestrictPublicBuckets: a public policy serves only the owner's account and AWS services.
             if restrict is not _FALSE and not caller.is_service and caller.account != owner:
-                verdict = s3sem.policy_public(pol, owner or "")
+                verdict = self._public.get((id(pol), owner))
+                if verdict is None:
+                    verdict = self._public[(id(pol), owner)] = s3sem.policy_public(pol, owner or "")
                 public = _TRUE if verdict.public else (_UNKNOWN if verdict.public is None else _FALSE)
                 blocked = public & restrict
                 if blocked is _TRUE:
@@ -1250,7 +1253,7 @@ class Engine:
             for kind, layer in by_kind.items():
                 add(kind, layer)
 
-        restrict = block["restrict_public_buckets"]
+        restrict = block.restrict_public_buckets
         if b is None and t.bucket_name is not None:
             unknown = _Layer(_UNKNOWN, [Reason(f"bucket {t.bucket_name}", None, "Unknown", "resource",
                                                   note=t.note)], [], [])
@@ -1308,7 +1311,7 @@ class Engine:
                 elif g.grantee == s3sem.LOG_DELIVERY and caller.service == "logging.s3.amazonaws.com":
                     kind = "principal"
                 if kind == "everyone":
-                    ignore = block["ignore_public_acls"]
+                    ignore = block.ignore_public_acls
                     if ignore is _TRUE:
                         blocked.append(Reason("Block Public Access", None, "Block", "block-public-access", g.pointer,
                                               note=f"the ACL of {b.name} grants {g.permission} to "
@@ -1335,7 +1338,7 @@ class Engine:
             if enabled is UNKNOWN:
                 tri = _UNKNOWN
                 notes.append(f"Object Ownership of {b.name} is unknown; the ACL may be in force")
-            if kind == "everyone" and block["ignore_public_acls"] is _UNKNOWN:
+            if kind == "everyone" and block.ignore_public_acls is _UNKNOWN:
                 tri = tri & _UNKNOWN
                 notes.append("whether IgnorePublicAcls neutralises this public ACL grant is unknown")
             grantee = g.grantee.rsplit("/", 1)[-1] if g.grantee_type == "Group" else g.grantee[:12] + "…"
