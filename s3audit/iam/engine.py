@@ -206,6 +206,8 @@ class _Target:
     # Everything about the target but the object key: requests with the same principal, action and scope
     # consult the same statements (see _Plan).
     scope: int = field(init=False, repr=False)
+    # Resource profiles by plan shape (see _Plan): plans of the same statements share them.
+    profiles: dict = field(init=False, repr=False, compare=False, default_factory=dict)
 
     def __post_init__(self):
         point = self.resource.split("/object/", 1)[0] if ":accesspoint/" in self.resource else None
@@ -264,7 +266,9 @@ class _Plan:
                                         len(shapes)) \
             if self.separable and not any(facts.fixes(k) for s, _, _ in self.dynamic for k in s.conditions.keys) \
             else None
-        self.by_resource: dict[str, tuple] = {}  # resource -> (profile number, static signature, Resource matches)
+        # resource -> (profile number, static signature, Resource matches), for a plan without a shape; with
+        # one, its resource profiles are kept by the targets (_Target.profiles).
+        self.by_resource: dict[str, tuple] = {}
         self.by_context: dict[int, tuple] = {}  # request context number -> (profile number, Condition outcomes)
         self.memo: dict[tuple, "Decision"] = {}  # signature -> decision
         self.fast: dict = {}  # resource profile number, or (it, context profile number) -> decision
@@ -326,6 +330,8 @@ class _Plan:
 class Engine:
     """Decides requests against one snapshot. Policies are compiled once, on first use, and cached."""
 
+    memo_limit = 200_000  # clear_request_cache forgets memos grown past this many entries
+
     def __init__(self, snapshot: Snapshot):
         self.snapshot = snapshot
         self.file = snapshot.file
@@ -383,7 +389,6 @@ class Engine:
         self._acl_permissions: dict[str, tuple[str, ...]] = {}  # action -> the bucket ACL permissions granting it
         self._classes_by_policies: dict[tuple, int] = {}  # (policy list number, action) -> class (S3 targets)
         self._plan_shapes: dict[tuple, int] = {}
-        self._resource_profiles: dict[tuple, tuple] = {}  # (plan shape, resource) -> resource profile
         self._context_profiles: dict[tuple, tuple] = {}  # (plan blocks, context number) -> context profile
         self._per_action: set[tuple] = set()
         self._reasons: dict[tuple, Reason] = {}  # see _assemble (statements live as long as the engine)
@@ -457,13 +462,19 @@ class Engine:
         keeps memory bounded."""
         self._base_ctx.clear()
         self._supplied.clear()
-        if len(self._targets) > 200_000:
+        limit = self.memo_limit
+        if len(self._targets) > limit:
             self._targets.clear()
-        if len(self._routes) > 200_000 or len(self._conditions) > 200_000 or len(self._org_memo) > 200_000:
-            for memo in (self._routes, self._plans, self._classes, self._conditions, self._org_memo,
-                         self._consulted_cache, self._consulted_ids, self._profile_numbers,
-                         self._resource_profiles, self._consulted_numbers, self._context_profiles):
-                memo.clear()
+        if len(self._routes) > limit or len(self._conditions) > limit or len(self._org_memo) > limit:
+            self._forget_memos()
+
+    def _forget_memos(self) -> None:
+        """Forget the routes, plans and what they are made of. Profile numbers name profiles by the identity
+        of memoised condition outcomes: they go together, with every holder of a profile (plans, targets)."""
+        for memo in (self._routes, self._plans, self._classes, self._conditions, self._org_memo,
+                     self._consulted_cache, self._consulted_ids, self._profile_numbers,
+                     self._consulted_numbers, self._context_profiles, self._targets):
+            memo.clear()
 
     def _resolve_target(self, resource: str) -> _Target:
         if resource.startswith("arn:aws:s3:::") or resource.startswith("arn:aws-us-gov:s3:::") \
@@ -704,7 +715,7 @@ class Engine:
             plan = route.plan = self._plans.get(key)
         if plan is not None:
             # The common case of _memoised inline: both profiles and their decision met before.
-            profile = plan.by_resource.get(resource)
+            profile = plan.by_resource.get(resource) if plan.shape is None else t.profiles.get(plan.shape)
             if profile is not None:
                 if not plan.dynamic:
                     decision = plan.fast.get(profile[0])
@@ -761,17 +772,16 @@ class Engine:
         that read only fixed keys, and whether each other statement's Resource matches) and the context's
         profile (the outcome of each other statement's Condition block); so a request whose two numbers
         were met before needs no statement evaluated at all."""
-        profile = plan.by_resource.get(t.resource)
-        if profile is None:
-            if plan.shape is None:
-                profile = plan.resource_profile(t, self._facts(caller, t, action_l), self._conditions)
-            else:
-                shared = (plan.shape, t.resource)
-                profile = self._resource_profiles.get(shared)
-                if profile is None:
-                    profile = self._resource_profiles[shared] = plan.resource_profile(
-                        t, self._facts(caller, t, action_l), self._conditions)
-            plan.by_resource[t.resource] = profile
+        if plan.shape is None:
+            profile = plan.by_resource.get(t.resource)
+            if profile is None:
+                profile = plan.by_resource[t.resource] = plan.resource_profile(
+                    t, self._facts(caller, t, action_l), self._conditions)
+        else:
+            profile = t.profiles.get(plan.shape)
+            if profile is None:
+                profile = t.profiles[plan.shape] = plan.resource_profile(
+                    t, self._facts(caller, t, action_l), self._conditions)
         if not plan.dynamic:
             decision = plan.fast.get(profile[0])
             if decision is None:

@@ -15,6 +15,7 @@ tested as a documented case in test_engine.py rather than excluded from a law.
 from __future__ import annotations
 
 import copy
+import json
 import random
 
 from hypothesis import HealthCheck, given, settings
@@ -286,6 +287,34 @@ def test_memoised_decisions_equal_fresh_ones(estate, reqs):
         got = shared.decide(Request(p, a, r, ctx)).to_json()
         want = Engine(snapshot).decide(Request(p, a, r, ctx)).to_json()
         assert got == want, (p, a, r, ctx)
+
+
+# The same context values as JSON may spell them: true, "true" and 1 are different request values.
+_typed_context = _partial_context.map(lambda d: {k: {"true": True, "false": False}.get(v, v) if isinstance(v, str)
+                                                 else v for k, v in d.items()})
+_spelled_context = st.one_of(_partial_context, _typed_context,
+                             st.sampled_from([{"aws:SecureTransport": 1}, {"aws:SecureTransport": 0},
+                                              {"aws:SecureTransport": 1.0}, {"aws:SecureTransport": [True, 0]}]))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(estates(organization=True), st.lists(st.tuples(_plan_mates, _spelled_context, st.integers(0, 5)),
+                                            min_size=8, max_size=24))
+def test_memoised_decisions_equal_fresh_ones_across_memo_clearing_and_value_spellings(estate, reqs):
+    """Plans memoise decisions by numbered resource and context profiles shared between plans, targets and
+    requests; forgetting the memos (as the access graph does when they grow) must drop every holder of a
+    number together, and contexts equal as Python values but not as request values must not share one."""
+    snapshot = snapshot_from_dict(build(_clean(estate)))
+    shared = Engine(snapshot)
+    for (p, a, r), ctx, forget in reqs * 2:
+        d = shared.decide(Request(p, a, r, ctx))
+        want = Engine(snapshot).decide(Request(p, a, r, ctx))
+        assert d.to_json() == want.to_json() and d.grants == want.grants, (p, a, r, ctx)
+        assert d.json_text == json.dumps(want.to_json())
+        if forget == 0:
+            shared.clear_request_cache()
+        elif forget == 1:
+            shared._forget_memos()
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
