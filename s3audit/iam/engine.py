@@ -689,11 +689,15 @@ class Engine:
     # ---- evaluation ----
     def check(self, request: Request) -> None:
         """Raise InputError for a request that cannot be decided (no `service:Action`, no S3 resource)."""
-        if ":" not in request.action:
-            raise InputError(f"`{request.action.strip()}` is not an action (expected `service:Action`, such as "
+        self.check_parts(request.action, request.resource)
+
+    def check_parts(self, action: str, resource: str) -> None:
+        """check() of a request with this action and resource."""
+        if ":" not in action:
+            raise InputError(f"`{action.strip()}` is not an action (expected `service:Action`, such as "
                              "s3:GetObject)")
-        if request.resource not in self._targets:
-            self.target(request.resource)
+        if resource not in self._targets:
+            self.target(resource)
 
     def decide(self, request: Request) -> Decision:
         return self.decide_parts(request.principal, request.action, request.resource, request.context, request)
