@@ -387,6 +387,7 @@ class Engine:
         self._policy_lists: dict[tuple, int] = {}  # ids of consulted policies -> number
         self._public: dict[tuple, Any] = {}  # (policy, owner) -> s3.policy_public verdict
         self._acl_permissions: dict[str, tuple[str, ...]] = {}  # action -> the bucket ACL permissions granting it
+        self._known_statements: dict[tuple, frozenset[int]] = {}  # (policy list number, action) -> statement ids
         self._classes_by_policies: dict[tuple, int] = {}  # (policy list number, action) -> class (S3 targets)
         self._plan_shapes: dict[tuple, int] = {}
         self._context_profiles: dict[tuple, tuple] = {}  # (plan blocks, context number) -> context profile
@@ -473,7 +474,7 @@ class Engine:
         of memoised condition outcomes: they go together, with every holder of a profile (plans, targets)."""
         for memo in (self._routes, self._plans, self._classes, self._conditions, self._org_memo,
                      self._consulted_cache, self._consulted_ids, self._profile_numbers,
-                     self._consulted_numbers, self._context_profiles, self._targets):
+                     self._consulted_numbers, self._context_profiles, self._targets, self._known_statements):
             memo.clear()
 
     def _resolve_target(self, resource: str) -> _Target:
@@ -909,11 +910,13 @@ class Engine:
             ids = self._consulted_ids[key] = frozenset(id(p) for p, _ in self._consulted(caller, t))
         if not consulting <= ids:
             return False
-        # A statement belongs to the one policy it was compiled in (Statement.policy).
-        for s, _, _, _ in recorded:
-            if s.policy is None or id(s.policy) not in ids or not any(x is s for x in self._statements(s.policy, action)):
-                return False
-        return True
+        # The statements of those policies that match the action: a function of the policies and the action.
+        known_key = (self._consulted_number(caller, t), action)
+        known = self._known_statements.get(known_key)
+        if known is None:
+            known = self._known_statements[known_key] = frozenset(
+                id(s) for p, _ in self._consulted(caller, t) for s in self._statements(p, action))
+        return all(id(s) in known for s, _, _, _ in recorded)
 
     def _consulted(self, caller: Caller, t: _Target) -> tuple:
         """(policy, caller its Principal elements are matched against or None) for every policy a decision
