@@ -1,0 +1,67 @@
+"""`explain --requests` output frozen byte for byte on the demo estate.
+
+The bulk path is memoised at every level (plans, profiles, rendered JSON, repeated lines) and decides in
+an order of its own; none of that may change a byte of what it writes. These digests were taken from the
+code before that work (main at 845f183, plus the fix that keeps `true` and `1` apart as context values,
+which changes only lines of the varied file that mix them), over 2,000 requests of each kind:
+
+- the benchmark's requests (bench/explain_bench.py's generator at its fixed seed);
+- the varied file of bench/explain_check.py (every principal kind, access point and IAM resources, cased and
+  padded actions, list/number/null/non-ASCII context values, extra fields, CRLF, blank and repeated lines).
+
+When a change to the engine is meant to change its answers or their wording, check the new output and
+update the digests (`python3 bench/explain_check.py OLD_TREE NEW_TREE` compares two trees in full).
+"""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import importlib.util
+import io
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from s3audit.cli import main
+from s3audit.snapshot.load import load_snapshot
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO = ROOT / "s3audit" / "demo" / "estate.json"
+
+DIGESTS = {
+    "bench": "716b18c3d8f7342144f7bb95425a4dd03867ea6a8f4aeba1e999fff0f56cefd3",
+    "varied": "c92de55652b65ec01ddd27a49111d006f4bb5578fe01d27458aa30d35b8a5f5c",
+}
+
+
+def _bench_module(name: str):
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        spec = importlib.util.spec_from_file_location(name, ROOT / "bench" / f"{name}.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+
+
+@pytest.fixture(scope="module")
+def request_files(tmp_path_factory) -> dict[str, Path]:
+    bench, check = _bench_module("explain_bench"), _bench_module("explain_check")
+    snapshot = load_snapshot(str(DEMO))
+    folder = tmp_path_factory.mktemp("requests")
+    files = {"bench": folder / "bench.jsonl", "varied": folder / "varied.jsonl"}
+    files["bench"].write_text("".join(json.dumps(x) + "\n" for x in bench.generate(snapshot, 2000)))
+    files["varied"].write_bytes(check.varied(snapshot, 2000).encode("utf-8"))
+    return files
+
+
+@pytest.mark.parametrize("kind", sorted(DIGESTS))
+def test_bulk_output_is_byte_identical(request_files, kind):
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = main(["explain", str(DEMO), "--requests", str(request_files[kind])])
+    assert code == 0
+    assert hashlib.sha256(out.getvalue().encode("utf-8")).hexdigest() == DIGESTS[kind]
