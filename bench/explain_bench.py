@@ -5,13 +5,17 @@ the bundled demo estate, writes them to a temporary .jsonl file, and times, in-p
 
 1. the decide loop alone (snapshot loaded and policies compiled beforehand);
 2. the whole command, `s3audit explain ESTATE --requests FILE.jsonl` with JSON output to a null sink
-   (file read, parsing and checking of every line, loading the snapshot, deciding, writing).
+   (file read, parsing and checking of every line, loading the snapshot, deciding, writing), called
+   in-process after a first call (so without Python's start-up and imports);
+3. the same command as a user runs it: `python -m s3audit explain ...` in a fresh process writing to
+   /dev/null, start-up and imports included.
 
-Rates are per second of this process's CPU time (time.process_time), which on a shared machine is the
-honest measure of one core; wall-clock time is printed alongside.
+Rates are per second of CPU time (time.process_time; for 3. the child's user + system time), which on a
+shared machine is the honest measure of one core; wall-clock time is printed alongside. Each is the best
+of --repeat rounds: other work on the machine only ever adds time.
 
 Run:  PYTHONPATH=. python3 bench/explain_bench.py [--requests 100000] [--profile] [--snapshot FILE]
-Target (issue 2): at least 50,000 decisions per second.
+Targets: at least 50,000 decisions per second (issue 2); 60,000 for the whole command.
 """
 from __future__ import annotations
 
@@ -25,6 +29,8 @@ import os
 import platform
 import pstats
 import random
+import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -150,6 +156,22 @@ def run(args) -> None:
         cpu, wall = best
         print(f"whole command: {len(lines) / cpu:>10,.0f} decisions/s of CPU time ({cpu:.2f} s; wall "
               f"{wall:.2f} s; best of {args.repeat}; JSON output {len(sink.getvalue()) / 1e6:.0f} MB)")
+
+        # 3. A fresh process, as a user runs it.
+        best = None
+        env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+        for _ in range(args.repeat):
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            wall = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "s3audit", "explain", str(snapshot_path), "--requests", str(path)],
+                           stdout=subprocess.DEVNULL, env=env, check=True)
+            wall = time.perf_counter() - wall
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+            best = min(best or (cpu, wall), (cpu, wall))
+        cpu, wall = best
+        print(f"fresh process: {len(lines) / cpu:>10,.0f} decisions/s of CPU time ({cpu:.2f} s; wall "
+              f"{wall:.2f} s; best of {args.repeat}; start-up and imports included)")
     if profiler:
         pstats.Stats(profiler).sort_stats("tottime").print_stats(args.profile_lines)
 
