@@ -240,7 +240,7 @@ class _Plan:
     __slots__ = ("entries", "mask", "static", "dynamic", "separable", "shape", "blocks", "by_resource", "by_context",
                  "memo", "fast", "numbers", "retired")
 
-    def __init__(self, entries: tuple, facts: Context, numbers: dict, shapes: dict):
+    def __init__(self, entries: tuple, facts: Context, numbers: dict, shapes: dict, tables: dict):
         self.entries = entries
         self.mask = tuple(all(facts.fixes(k) for k in _keys_read(s)) for s, _, _ in entries)
         self.static = tuple(e for e, fixed in zip(entries, self.mask) if fixed)
@@ -260,8 +260,8 @@ class _Plan:
             if all(not _keys_read(s) for s, _, _ in self.static) and \
             not any(p.has_variables for s, _, _ in self.dynamic for p in s.resources or ()) else None
         # When the facts fix none of the keys the dynamic statements' Condition blocks read, those blocks
-        # read the request's context alone: plans of the same blocks share the context profile, by this
-        # number.
+        # read the request's context alone: plans of the same blocks share their context profiles (one
+        # table, ``by_context``, found by this number).
         self.blocks = shapes.setdefault(("blocks",) + tuple(id(s.conditions) for s, _, _ in self.dynamic),
                                         len(shapes)) \
             if self.separable and not any(facts.fixes(k) for s, _, _ in self.dynamic for k in s.conditions.keys) \
@@ -269,7 +269,8 @@ class _Plan:
         # resource -> (profile number, static signature, Resource matches), for a plan without a shape; with
         # one, its resource profiles are kept by the targets (_Target.profiles).
         self.by_resource: dict[str, tuple] = {}
-        self.by_context: dict[int, tuple] = {}  # request context number -> (profile number, Condition outcomes)
+        # request context number -> (profile number, Condition outcomes)
+        self.by_context: dict[int, tuple] = {} if self.blocks is None else tables.setdefault(self.blocks, {})
         self.memo: dict[tuple, "Decision"] = {}  # signature -> decision
         self.fast: dict = {}  # resource profile number, or (it, context profile number) -> decision
         self.numbers = numbers  # profile -> number, engine-wide (resource and context profiles apart)
@@ -390,7 +391,7 @@ class Engine:
         self._known_statements: dict[tuple, frozenset[int]] = {}  # (policy list number, action) -> statement ids
         self._classes_by_policies: dict[tuple, int] = {}  # (policy list number, action) -> class (S3 targets)
         self._plan_shapes: dict[tuple, int] = {}
-        self._context_profiles: dict[tuple, tuple] = {}  # (plan blocks, context number) -> context profile
+        self._context_tables: dict[int, dict] = {}  # plan blocks -> context profiles (see _Plan)
         self._per_action: set[tuple] = set()
         self._reasons: dict[tuple, Reason] = {}  # see _assemble (statements live as long as the engine)
         self._recording: list | None = None  # statement outcomes of the decision under way (see _Plan)
@@ -474,7 +475,7 @@ class Engine:
         of memoised condition outcomes: they go together, with every holder of a profile (plans, targets)."""
         for memo in (self._routes, self._plans, self._classes, self._conditions, self._org_memo,
                      self._consulted_cache, self._consulted_ids, self._profile_numbers,
-                     self._consulted_numbers, self._context_profiles, self._targets, self._known_statements):
+                     self._consulted_numbers, self._context_tables, self._targets, self._known_statements):
             memo.clear()
 
     def _resolve_target(self, resource: str) -> _Target:
@@ -760,7 +761,7 @@ class Engine:
         entries = tuple((s, resource != t.resource, who) for s, resource, who, _ in recorded)
         if key not in self._plans:
             plan = self._plans[key] = _Plan(entries, self._facts(caller, t, action_l), self._profile_numbers,
-                                            self._plan_shapes)
+                                            self._plan_shapes, self._context_tables)
         elif plan is not None and plan.entries != entries:
             plan.retired = True
             plan = self._plans[key] = None  # this plan's statements vary: decide its requests in full
@@ -807,18 +808,9 @@ class Engine:
             said, number = None, 0
         conditions = plan.by_context.get(number)
         if conditions is None:
-            if plan.blocks is None:
-                facts = self._facts(caller, t, action_l)
-                conditions = plan.context_profile(facts if said is None else facts.under(said.context),
-                                                  self._conditions)
-            else:
-                shared = (plan.blocks, number)
-                conditions = self._context_profiles.get(shared)
-                if conditions is None:
-                    facts = self._facts(caller, t, action_l)
-                    conditions = self._context_profiles[shared] = plan.context_profile(
-                        facts if said is None else facts.under(said.context), self._conditions)
-            plan.by_context[number] = conditions
+            facts = self._facts(caller, t, action_l)
+            conditions = plan.by_context[number] = plan.context_profile(
+                facts if said is None else facts.under(said.context), self._conditions)
         pair = (profile[0], conditions[0])
         decision = plan.fast.get(pair)
         if decision is None:

@@ -44,3 +44,23 @@ def test_clearing_request_caches_keeps_answers(snapshot):
     for resource in (HOME, OTHER, HOME, OTHER_TOO, OTHER, HOME):
         assert _decide(engine, resource) == _decide(Engine(snapshot), resource)
         engine.clear_request_cache()
+
+
+def test_forgetting_memos_renumbers_context_profiles_everywhere():
+    # The same for context profiles: a bucket that denies PutObject without TLS. After the memos are
+    # forgotten, a context not met before (none: the answer is conditional) is numbered first.
+    snapshot = snapshot_from_dict(build({"accounts": {A: {
+        "users": {"alice": {"policy": {"Effect": "Allow", "Action": "s3:PutObject", "Resource": "*"}}},
+        "buckets": {"data-a": {"policy": {"Sid": "TlsOnly", "Effect": "Deny", "Principal": "*",
+                                          "Action": "s3:PutObject", "Resource": "arn:aws:s3:::data-a/*",
+                                          "Condition": {"Bool": {"aws:SecureTransport": "false"}}}}}}}}))
+    engine = Engine(snapshot)
+    tls, plain = {"aws:SecureTransport": True}, {"aws:SecureTransport": False}
+
+    def put(context):
+        return engine.decide(Request(ALICE, "s3:PutObject", HOME, context)).decision
+
+    assert [put(c) for c in (tls, tls, plain, plain)] == ["allow", "allow", "deny", "deny"]
+    engine._forget_memos()
+    assert [put(c) for c in ({}, {}, tls, tls, plain, plain)] == ["conditional", "conditional", "allow", "allow",
+                                                                 "deny", "deny"]
