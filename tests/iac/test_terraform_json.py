@@ -318,6 +318,13 @@ def test_a_directory_with_only_json_files_is_a_configuration():
     assert [b["Name"] for b in snap["accounts"][0]["s3"]["buckets"]] == ["acme-json-downloads"]
 
 
+def test_the_pre_commit_hook_passes_json_files_as_positional_inputs():
+    """The hook passes staged files; `.tf.json` ends in `.json` like any JSON file, and must be read."""
+    status, findings, err = check("check", f"{TF}/json-only/s3.tf.json", f"{TF}/json-only/terraform.tfvars.json")
+    assert status == 1 and "skipped" not in err
+    assert found(findings, "HYG-public-principal")[0][0] == f"{TF}/json-only/s3.tf.json"
+
+
 def test_a_plan_takes_positions_from_a_json_configuration(tmp_path):
     plan = tmp_path / "plan.json"
     bucket = {"address": "aws_s3_bucket.downloads", "mode": "managed", "type": "aws_s3_bucket"}
