@@ -2,10 +2,11 @@
 
 Two entry points, one mapping:
 
-* ``load_terraform_dir(dir)`` reads the ``.tf`` files of a root module (and of the local modules it calls,
-  or of modules ``terraform init`` already downloaded), evaluates the references between resources,
-  locals, variables (defaults, ``terraform.tfvars``, ``*.auto.tfvars``), data sources and module outputs
-  (see hcl.py), and maps the resources. No Terraform binary, no provider download.
+* ``load_terraform_dir(dir)`` reads the ``.tf`` and ``.tf.json`` files of a root module (and of the local
+  modules it calls, or of modules ``terraform init`` already downloaded), merges its override files into
+  them, evaluates the references between resources, locals, variables (defaults, ``terraform.tfvars``,
+  ``*.auto.tfvars`` and their ``.json`` forms), data sources and module outputs (see hcl.py and
+  hcljson.py), and maps the resources. No Terraform binary, no provider download.
 * ``load_terraform_plan(plan.json)`` reads ``terraform show -json`` output: the values of
   ``resource_changes`` (``after`` with ``after_unknown``), else ``planned_values``; values the plan leaves
   unknown are taken from the configuration directory when it can tell them (a bucket policy's
