@@ -417,5 +417,7 @@ def read_values(text: str, file: str) -> list[Attr]:
     for name, value, k in _Reader(src).props(root, Loc(file, 1, 1), "at the top level of a variables file"):
         if name == "//":
             continue
+        if name in attrs:  # only possible across the objects of an array
+            raise _Reader.fail(k, f"variable `{name}` is given twice in the same file")
         attrs[name] = Attr(name, JsonExpr(value, k, LITERAL, src), k, src)
     return list(attrs.values())

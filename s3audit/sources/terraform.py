@@ -600,7 +600,7 @@ class ModuleInstance(Resolver):
         scope = Scope(self, block.src)
         if "count" in block.attrs:
             n = evaluate(block.attrs["count"].expr, scope.with_src(block.attrs["count"].src))
-            if isinstance(n, str) and not isinstance(n, bool):  # Terraform converts "2" to the number 2
+            if isinstance(n, str):  # Terraform converts "2" to the number 2
                 try:
                     n = to_number(n)
                 except EvalError:

@@ -376,6 +376,7 @@ def test_malformed_json_configuration_is_an_input_error_at_its_place(tmp_path, t
 @pytest.mark.parametrize("name, text, at, message", [
     ("terraform.tfvars.json", '{"env":\n  }', (2, 3), "invalid JSON"),
     ("x.auto.tfvars.json", '"env"', (1, 1), "expected an object or an array of objects at the top level of a variables file"),
+    ("y.auto.tfvars.json", '[{"env": "a"},\n {"env": "b"}]', (2, 3), "variable `env` is given twice in the same file"),
 ])
 def test_malformed_variable_files(tmp_path, name, text, at, message):
     write(tmp_path, {"main.tf": 'variable "env" {}\n', name: text})
