@@ -8,11 +8,11 @@ from __future__ import annotations
 import json
 import re
 from functools import lru_cache
-from importlib import resources
 from types import MappingProxyType
 from typing import Any, Mapping
 from urllib.parse import unquote
 
+from .. import packaged
 from ..errors import Place, SnapshotError, pointer_join
 from ..fileio import parse_json, read_text
 from .model import (UNKNOWN, Account, AccessPoint, Acl, Bucket, Grant, Group, ManagedPolicy, Organization,
@@ -37,7 +37,7 @@ _ERROR_FIELDS = {
 @lru_cache(maxsize=1)
 def schema() -> dict:
     """The snapshot JSON Schema shipped in the package (loaded on first use, not at import)."""
-    return json.loads(resources.files(__package__).joinpath("schema.json").read_text("utf-8"))
+    return json.loads(packaged.read_text("snapshot", "schema.json"))
 
 
 @lru_cache(maxsize=1)
