@@ -93,9 +93,8 @@ _CONNECTOR_SOURCES = {"AWS::Serverless::Function": "function", "AWS::Lambda::Fun
 @lru_cache(maxsize=1)
 def sam_data() -> dict:
     """Policy templates and the AWS managed policy name -> ARN map of the transform (see data/build_sam.py)."""
-    from importlib import resources
-    raw = resources.files(__package__).joinpath("data", "sam.json.gz").read_bytes()
-    return json.loads(gzip.decompress(raw))
+    from ..packaged import read_bytes
+    return json.loads(gzip.decompress(read_bytes("sources", "data", "sam.json.gz")))
 
 
 def transforms(doc: dict) -> list:
