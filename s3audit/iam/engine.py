@@ -272,7 +272,7 @@ class Engine:
             for x in (*a.users, *a.groups, *a.roles):
                 for d in x.inline:
                     self.compile(d)
-                if getattr(x, "trust", None) is not None:
+                if getattr(x, "trust", None) not in (None, UNKNOWN):
                     self.compile(x.trust)
             for mp in a.managed_policies.values():
                 if mp.document is not None:
@@ -437,6 +437,8 @@ class Engine:
         """Whether the role's trust policy lets anyone pass session tags (allows sts:TagSession)."""
         if role.trust is None:
             return False
+        if role.trust is UNKNOWN:
+            return True  # it may; the tags a session could carry are then not the role's
         return any(s.effect == "Allow" and s.actions.matches("sts:tagsession")
                    for s in self.compile(role.trust).statements)
 

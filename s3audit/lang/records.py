@@ -735,6 +735,8 @@ class PrincipalView(Record):
     @cached_property
     def trust(self) -> Any:
         e = self.entity
+        if isinstance(e, Role) and e.trust is UNKNOWN:
+            return Unknown([e.trust_note or f"the trust policy of `{e.arn}` is unknown"])
         if isinstance(e, Role) and e.trust is not None:
             return self.world.policy(e.trust)
         return None

@@ -288,11 +288,18 @@ class _Builder:
             rp = f"{ptr}/iam/RoleDetailList/{i}"
             trust = (self.policy(r["AssumeRolePolicyDocument"], f"{rp}/AssumeRolePolicyDocument", "trust", r["Arn"])
                      if r.get("AssumeRolePolicyDocument") is not None else None)
+            trust_note = None
+            unknown_trust = (a.get("errors") or {}).get(f"iam:Role/{r['RoleName']}/AssumeRolePolicyDocument")
+            if trust is None and unknown_trust is not None:
+                # an IaC reader could not know the trust policy (known after apply): anyone may be trusted
+                trust = UNKNOWN
+                trust_note = _notes([("the trust policy", "is", str(unknown_trust))], r["Arn"])[0]
             profiles = tuple(p.get("Arn", "") for p in r.get("InstanceProfileList") or [])
             roles.append(Role(r["RoleName"], r["Arn"], acct, r.get("RoleId", ""), r.get("Path", "/"), trust,
                               inline(r.get("RolePolicyList"), f"{rp}/RolePolicyList", r["Arn"]),
                               attached(r.get("AttachedManagedPolicies")), boundary(r), _tags(r.get("Tags")),
-                              profiles, rp, unknown_policies=_notes(unknown.get(("Role", r["RoleName"])), r["Arn"])))
+                              profiles, rp, unknown_policies=_notes(unknown.get(("Role", r["RoleName"])), r["Arn"]),
+                              trust_note=trust_note))
         buckets = tuple(self.bucket(b, acct, f"{ptr}/s3/buckets/{i}") for i, b in enumerate(s3.get("buckets", [])))
         names: dict[str, int] = {}
         for i, b in enumerate(buckets):

@@ -99,7 +99,7 @@ class Role:
     account: str
     id: str
     path: str
-    trust: PolicyDocument | None
+    trust: PolicyDocument | None  # or UNKNOWN: who may assume the role is not known
     inline: tuple[PolicyDocument, ...]
     attached: tuple[str, ...]
     boundary: str | None
@@ -108,6 +108,7 @@ class Role:
     pointer: str
     kind: str = "role"
     unknown_policies: tuple[str, ...] = ()  # notes on identity policies the snapshot marks unknown
+    trust_note: str | None = None  # why the trust policy is unknown
 
     @property
     def is_service_linked(self) -> bool:
