@@ -445,7 +445,7 @@ class _Builder:
             account = self.account_of(n)
             allowed = {"s3": set(), "ap": set()}
             if missing:
-                # A managed policy the snapshot lacks may allow anything: index as a wildcard.
+                # A policy the snapshot lacks or marks unknown may allow anything: index as a wildcard.
                 self.unknown_identity.add(n)
                 for fam in ("s3", "ap", *families):
                     self.index[(fam, account)].add_everything(n)

@@ -196,6 +196,26 @@ def test_missing_managed_policy_makes_access_conditional_not_absent():
     assert any("not in the snapshot" in a for a in e["assumptions"])
 
 
+def test_policy_the_snapshot_marks_unknown_makes_access_conditional_not_absent():
+    # SNAPSHOT.md: IaC readers name an identity policy known only after apply under an `iam:<Kind>/<name>/...`
+    # key of the account's errors; that principal's permissions are unknown, never "none".
+    acct = account(A, roles=[role(A, "app", [])], users=[user(A, "bob", groups=["etl"])], groups=[group(A, "etl")],
+                   buckets=[bucket("data")])
+    acct["errors"] = {"iam:Role/app/RolePolicyList/kms": "Unknown: `aws_kms_key.k.arn` is known after apply",
+                      "iam:Group/etl/AttachedManagedPolicies": "Unknown: var.policies has no value"}
+    g = build_graph(snapshot(acct))
+    [e] = access(g, arn(A, "role/app"), "data")
+    assert e["decision"] == "conditional"
+    assert any("inline policy `kms` of `arn:aws:iam::222222222222:role/app` is unknown" in a for a in e["assumptions"])
+    [e] = access(g, arn(A, "user/bob"), "data")  # a member inherits its group's unknown
+    assert e["decision"] == "conditional"
+    assert any("the attached managed policies of `arn:aws:iam::222222222222:group/etl` are unknown" in a
+               for a in e["assumptions"])
+    # a known-empty role with no such error still has no access
+    acct2 = account(A, roles=[role(A, "app", [])], buckets=[bucket("data")])
+    assert access(build_graph(snapshot(acct2)), arn(A, "role/app"), "data") == []
+
+
 def test_group_policies_give_group_nodes_access_edges():
     s = snapshot(account(A, users=[user(A, "alice", groups=["readers"])],
                          groups=[group(A, "readers", allow("s3:GetObject", "arn:aws:s3:::data/*"))],
