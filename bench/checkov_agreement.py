@@ -148,6 +148,16 @@ REASONS: dict = {
     "fixtures/terraform/count-for-each|acme-shard-1|CKV2_AWS_6": (
         "the file does give every shard a public access block (`count = length(aws_s3_bucket.shard)`, "
         "all four settings true); Checkov connects only shard[0] to its block"),
+    "fixtures/terraform/override-hcl|acme-ledger-exports|CKV2_AWS_6": (
+        "override.tf turns BlockPublicPolicy and RestrictPublicBuckets off in the block main.tf declares, and "
+        "Terraform merges an override's arguments into the original block "
+        "(https://developer.hashicorp.com/terraform/language/files/override); Checkov checks main.tf's block "
+        "as written, all four settings on"),
+    "fixtures/terraform/override-hcl|acme-ledger-exports|CKV_AWS_20": (
+        "the merged bucket policy allows s3:GetObject to `*` and the merged Block Public Access no longer "
+        "restricts public buckets, so anyone can read (https://docs.aws.amazon.com/AmazonS3/latest/userguide/"
+        "access-control-block-public-access.html#access-control-block-public-access-policy-status); Checkov "
+        "never merges override.tf and reads only the ACL"),
     "fixtures/terraform/v4-public-acl|acme-legacy-downloads|CKV2_AWS_43": _ALL_USERS_ACL,
     **{f"{f}|{b}|CKV_AWS_20": _PUBLIC_POLICY for f, b in (
         ("fixtures/terraform/v4-public-policy", "acme-public-assets"),
