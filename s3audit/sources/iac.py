@@ -3,7 +3,9 @@
 ``load_iac`` reads Terraform configuration directories, Terraform plan JSON files and CloudFormation
 templates, combines what they propose, and either overlays it on the live snapshot (``overlay.overlay``)
 or, without one, treats every bucket the inputs create as new (S3's creation defaults fill what they do
-not set). It returns the snapshot and its ``locations`` map (JSON pointer -> file, line, column).
+not set). It returns the snapshot and its ``locations`` map (JSON pointer -> file, line, column);
+``load_change`` also returns what the change destroys (a Terraform plan's deletions), which the overlay
+takes out of the live snapshot and which, without one, have nothing to apply to.
 
 Account id: IaC does not say which account it deploys to. With a live snapshot the inputs are taken to
 target its first account (or ``account_id``, which must then be one of the live accounts to overlay on
@@ -14,10 +16,12 @@ readers compute (``aws_iam_role.x.arn``, ``!GetAtt Role.Arn``, ``AWS::AccountId`
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass, field
 from typing import Iterable
 
 from ..errors import InputError, Place
 from .builder import DEFAULT_ACCOUNT_ID, IacPart, apply_creation_defaults
+from .removals import Removal
 
 
 def classify(path: str) -> str:
@@ -70,6 +74,16 @@ def load_part(kind: str, path: str, *, account_id: str | None, terraform_dir: st
     raise InputError(f"unknown kind of IaC input `{kind}`", Place(path))
 
 
+@dataclass
+class IacChange:
+    """What ``load_change`` reads: the snapshot (overlaid on the live one when given), its ``locations``, and
+    what the change destroys (``removals``: applied to the live snapshot; without one, nothing to apply to)."""
+
+    snapshot: dict
+    locations: dict
+    removals: list[Removal] = field(default_factory=list)
+
+
 def load_iac(paths: Iterable[str] = (), *, terraform: Iterable[str] = (), terraform_plans: Iterable[str] = (),
              cloudformation: Iterable[str] = (), live: dict | None = None, account_id: str | None = None,
              terraform_dir: str | None = None, region: str | None = None,
@@ -81,6 +95,17 @@ def load_iac(paths: Iterable[str] = (), *, terraform: Iterable[str] = (), terraf
     configuration lives (default: each plan's own directory); ``region`` and ``parameters`` apply to
     CloudFormation templates (a template does not say its region).
     """
+    change = load_change(paths, terraform=terraform, terraform_plans=terraform_plans, cloudformation=cloudformation,
+                         live=live, account_id=account_id, terraform_dir=terraform_dir, region=region,
+                         parameters=parameters)
+    return change.snapshot, change.locations
+
+
+def load_change(paths: Iterable[str] = (), *, terraform: Iterable[str] = (), terraform_plans: Iterable[str] = (),
+                cloudformation: Iterable[str] = (), live: dict | None = None, account_id: str | None = None,
+                terraform_dir: str | None = None, region: str | None = None,
+                parameters: dict | None = None) -> IacChange:
+    """``load_iac`` that also returns what the change destroys (see ``IacChange``)."""
     if account_id is None:
         accounts = (live or {}).get("accounts") or []
         if accounts and isinstance(accounts[0].get("id"), str):
@@ -105,15 +130,17 @@ def load_iac(paths: Iterable[str] = (), *, terraform: Iterable[str] = (), terraf
     from .overlay import merge
     proposed = parts[0].snapshot
     created = set(parts[0].created_buckets)
+    removals: list[Removal] = list(parts[0].removals)
     for part in parts[1:]:
         proposed = merge(proposed, part.snapshot, new_bucket_defaults=False)
         created |= part.created_buckets
+        removals += part.removals
     if live is not None:
-        result = merge(live, proposed, new_bucket_defaults=True)
+        result = merge(live, proposed, new_bucket_defaults=True, removals=removals)
     else:
-        result = proposed
+        result = proposed  # nothing live to destroy: removals have nothing to apply to
         for acct in result.get("accounts") or []:
             for bucket in (acct.get("s3") or {}).get("buckets") or []:
                 if bucket.get("Name") in created:
                     apply_creation_defaults(bucket)
-    return result, result.get("locations") or {}
+    return IacChange(result, result.get("locations") or {}, removals)

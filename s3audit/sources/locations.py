@@ -83,3 +83,15 @@ def to_logical(doc: Any, pointer: str) -> tuple | None:
         else:
             return None
     return tuple(path)
+
+
+def carry_locations(source: dict, target: dict) -> dict[str, dict]:
+    """``source``'s ``locations``, re-pointed to where the same objects are in ``target`` (what is not there
+    is left out): the change's positions on the live snapshot it is overlaid on."""
+    out: dict[str, dict] = {}
+    for pointer, loc in (source.get("locations") or {}).items():
+        path = to_logical(source, pointer)
+        moved = to_pointer(target, path) if path is not None else None
+        if moved is not None and moved not in out:
+            out[moved] = loc
+    return out

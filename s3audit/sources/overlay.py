@@ -20,15 +20,20 @@ live; what is new is added. That is how Terraform and CloudFormation changes beh
 * ``locations``: the proposal's pointers are re-pointed to where the same objects are in the result;
   live locations (if any) are kept and re-pointed too; the proposal's win where both have one.
 
-Deletions (a resource the change destroys) are not represented in a snapshot and so not applied.
+What the change destroys is not in the proposed snapshot (the format cannot say "gone"): it comes as a
+list of ``removals.Removal`` that are taken out of the live estate first, so that a replacement (a delete
+followed by a create) ends with the created object, and a bucket destroyed and created again gets S3's
+creation defaults as any new bucket does.
 """
 from __future__ import annotations
 
 import copy
 import re
+from typing import Iterable
 
 from .builder import BUCKET_API, apply_creation_defaults, owner_placeholder
 from .locations import to_logical, to_pointer
+from .removals import Removal, apply_removals
 
 _ENTITIES = (("RoleDetailList", "RoleName", "RolePolicyList", "Role"),
              ("UserDetailList", "UserName", "UserPolicyList", "User"),
@@ -37,16 +42,19 @@ _ENTITY_SCALARS = ("Arn", "Path", "AssumeRolePolicyDocument", "PermissionsBounda
                    "GroupId", "CreateDate")
 
 
-def overlay(live: dict, proposed: dict) -> dict:
-    """The live snapshot with the proposed resources applied (see the module docstring)."""
-    return merge(live, proposed, new_bucket_defaults=True)
+def overlay(live: dict, proposed: dict, removals: Iterable[Removal] = ()) -> dict:
+    """The live snapshot without what ``removals`` destroy, with the proposed resources applied (see the
+    module docstring)."""
+    return merge(live, proposed, new_bucket_defaults=True, removals=removals)
 
 
-def merge(base: dict, top: dict, *, new_bucket_defaults: bool) -> dict:
-    """``top`` applied on ``base``; with ``new_bucket_defaults`` a bucket not in ``base`` gets S3's creation
-    defaults (it is being created); without, buckets are merged as they are (combining two proposals)."""
+def merge(base: dict, top: dict, *, new_bucket_defaults: bool, removals: Iterable[Removal] = ()) -> dict:
+    """``top`` applied on ``base`` after ``removals`` are taken out of it; with ``new_bucket_defaults`` a
+    bucket not in ``base`` (or removed from it) gets S3's creation defaults (it is being created); without,
+    buckets are merged as they are (combining two proposals)."""
     result = copy.deepcopy(base)
     base_locs = [(to_logical(base, p), loc) for p, loc in (base.get("locations") or {}).items()]
+    apply_removals(result, removals)
     top_locs = [(to_logical(top, p), loc) for p, loc in (top.get("locations") or {}).items()]
     accounts = result.setdefault("accounts", [])
     for acct in top.get("accounts") or []:
@@ -215,4 +223,4 @@ def _merge_org(result: dict, org: dict) -> None:
             target[k] = copy.deepcopy(org[k])
 
 
-__all__ = ["overlay", "merge"]
+__all__ = ["overlay", "merge", "Removal"]
