@@ -7,10 +7,10 @@ not set). It returns the snapshot and its ``locations`` map (JSON pointer -> fil
 ``load_change`` also returns what the change destroys (a Terraform plan's deletions), which the overlay
 takes out of the live snapshot and which, without one, have nothing to apply to.
 
-Account id: IaC does not say which account it deploys to. With a live snapshot the inputs are taken to
-target its first account (or ``account_id``, which must then be one of the live accounts to overlay on
-it); without one, ``account_id``, else for a plan the account its IAM ARNs show, else the placeholder
-``123456789012``. The id appears in the ARNs the
+Account id: IaC does not say which account it deploys to. ``account_id`` when given (to overlay on the
+live snapshot it must be one of its accounts); else a plan's own account (its IAM ARNs show it) if the
+live snapshot has that account, or any plan's without a live snapshot; else the live snapshot's first
+account; else the placeholder ``123456789012``. The id appears in the ARNs the
 readers compute (``aws_iam_role.x.arn``, ``!GetAtt Role.Arn``, ``AWS::AccountId``).
 """
 from __future__ import annotations
@@ -106,10 +106,8 @@ def load_change(paths: Iterable[str] = (), *, terraform: Iterable[str] = (), ter
                 terraform_dir: str | None = None, region: str | None = None,
                 parameters: dict | None = None) -> IacChange:
     """``load_iac`` that also returns what the change destroys (see ``IacChange``)."""
-    if account_id is None:
-        accounts = (live or {}).get("accounts") or []
-        if accounts and isinstance(accounts[0].get("id"), str):
-            account_id = accounts[0]["id"]
+    live_accounts = [a["id"] for a in (live or {}).get("accounts") or [] if isinstance(a, dict)
+                     and isinstance(a.get("id"), str)]
     inputs: list[tuple[str, str]] = [(classify(p), p) for p in paths]
     inputs += [("terraform", p) for p in terraform]
     inputs += [("terraform-plan", p) for p in terraform_plans]
@@ -123,8 +121,13 @@ def load_change(paths: Iterable[str] = (), *, terraform: Iterable[str] = (), ter
                 continue
             seen_dirs.add(d)
             path = d
-        parts.append(load_part(kind, path, account_id=account_id, terraform_dir=terraform_dir, region=region,
-                               parameters=parameters))
+        if kind == "terraform-plan" and account_id is None:
+            # a plan may show its account (its IAM ARNs): that one, if the live estate has it
+            from .terraform import load_terraform_plan
+            parts.append(load_terraform_plan(path, terraform_dir=terraform_dir, known_accounts=live_accounts))
+            continue
+        parts.append(load_part(kind, path, account_id=account_id or (live_accounts[0] if live_accounts else None),
+                               terraform_dir=terraform_dir, region=region, parameters=parameters))
     if not parts:
         raise InputError("no Terraform configuration, plan or CloudFormation template was given")
     from .overlay import merge

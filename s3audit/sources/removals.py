@@ -287,7 +287,9 @@ class RemovalLocator:
     and JSON pointer in its evidence, against the object the removal takes away (a bucket, an entity, a
     policy...; a destroyed managed policy also names the entities it was attached to). Failing that, on
     the account: the account's Block Public Access and organization policies govern everything in the
-    accounts they cover. The first removal, in the order the change lists them, wins within each tier.
+    accounts they cover. Within a tier the removal that shares the most objects with the finding wins (a
+    path through alice that the change closes belongs to alice's membership rather than to another of the
+    same group), then the first in the order the change lists them.
     """
 
     def __init__(self, removals: Iterable[Removal], base: dict):
@@ -303,9 +305,9 @@ class RemovalLocator:
         named_accounts = {k for k in keys if k[0] == "account"}
         accounts = {k[1] for k in keys if k[0] in ("role", "user", "group", "access-point", "in-account", "account")}
         for tier in (objects, named_accounts):  # an object before an account named in passing
-            for r, rkeys, _ in self._scope:
-                if rkeys & tier:
-                    return r.location
+            best = max(self._scope, key=lambda s: len(s[1] & tier))  # the first of the most shared objects
+            if best[1] & tier:
+                return best[0].location
         for r, _, raccounts in self._scope:
             if raccounts & accounts:
                 return r.location

@@ -1360,11 +1360,12 @@ def _account_in(plan: dict) -> str | None:
     return None
 
 
-def load_terraform_plan(path: str, *, terraform_dir: str | None = None,
-                        account_id: str | None = None) -> IacPart:
+def load_terraform_plan(path: str, *, terraform_dir: str | None = None, account_id: str | None = None,
+                        known_accounts: Iterable[str] = ()) -> IacPart:
     """Read ``terraform show -json`` output (see the module docstring).
 
-    ``account_id`` defaults to the account the plan's own IAM ARNs show, else the placeholder.
+    ``account_id`` defaults to the account the plan's own IAM ARNs show; with ``known_accounts`` (the live
+    estate's, in order) only if it is one of them, else the first of them; else the placeholder.
     """
     from ..fileio import parse_json, read_text
     file = str(path)
@@ -1375,7 +1376,8 @@ def load_terraform_plan(path: str, *, terraform_dir: str | None = None,
     _need("planned_values" in plan or "resource_changes" in plan,
           "not a Terraform plan: missing `planned_values` and `resource_changes`", file, "")
     if account_id is None:
-        account_id = _account_in(plan) or DEFAULT_ACCOUNT_ID
+        shown, known = _account_in(plan), list(known_accounts)
+        account_id = (shown if shown in known else known[0]) if known else shown or DEFAULT_ACCOUNT_ID
     var_values = {k: v.get("value") for k, v in (plan.get("variables") or {}).items() if isinstance(v, dict)}
 
     # The configuration directory: positions, and values the plan leaves unknown.
