@@ -1477,6 +1477,12 @@ def load_terraform_plan(path: str, *, terraform_dir: str | None = None, account_
             for k in list(vals):
                 if isinstance(vals[k], Unknown) and k != "bucket":
                     vals.pop(k)
+        if rtype == "aws_iam_role" and declared is not None:
+            # Optional+computed: without the argument the state only reflects attachments and inline
+            # policies that other resources (or AWS) manage, as they were before this plan.
+            for k in ("inline_policy", "managed_policy_arns"):
+                if k not in declared:
+                    vals.pop(k, None)
         why = add_computed(rtype, vals, address, account_id, region)
         if why is None and d is not None and d.name_unknown and placeholder(d.address) in (
                 vals.get("bucket"), vals.get("name")):
