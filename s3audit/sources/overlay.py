@@ -6,7 +6,7 @@ live; what is new is added. That is how Terraform and CloudFormation changes beh
 ``aws_s3_bucket_policy`` replaces the policy and nothing else. In detail:
 
 * accounts match by ``id``; an account only in the proposal is added.
-* buckets match by ``Name``: each key the proposal sets replaces the live key (and clears the live
+* buckets match by ``Name``, in whichever account has the bucket (names are global): each key the proposal sets replaces the live key (and clears the live
   ``Errors`` entry of its API); the proposal's ``Errors`` entries (values unknown until apply) replace
   the live value with "unknown". A bucket not live is created, so S3's creation defaults fill what the
   proposal does not set (builder.creation_defaults). A canned ACL's placeholder owner takes the live
@@ -32,7 +32,7 @@ import re
 from typing import Iterable
 
 from .builder import BUCKET_API, apply_creation_defaults, owner_placeholder
-from .locations import to_logical, to_pointer
+from .locations import Sel, to_logical, to_pointer
 from .removals import Removal, apply_removals
 
 _ENTITIES = (("RoleDetailList", "RoleName", "RolePolicyList", "Role"),
@@ -54,8 +54,11 @@ def merge(base: dict, top: dict, *, new_bucket_defaults: bool, removals: Iterabl
     buckets are merged as they are (combining two proposals)."""
     result = copy.deepcopy(base)
     base_locs = [(to_logical(base, p), loc) for p, loc in (base.get("locations") or {}).items()]
+    homes = {b.get("Name"): a.get("id") for a in base.get("accounts") or [] if isinstance(a, dict)
+             for b in (a.get("s3") or {}).get("buckets") or [] if isinstance(b, dict)}
     apply_removals(result, removals)
-    top_locs = [(to_logical(top, p), loc) for p, loc in (top.get("locations") or {}).items()]
+    top_locs = [(_rehomed(to_logical(top, p), homes), loc) for p, loc in (top.get("locations") or {}).items()]
+    top = _rehome_buckets(top, homes)
     accounts = result.setdefault("accounts", [])
     for acct in top.get("accounts") or []:
         target = next((a for a in accounts if a.get("id") == acct.get("id")), None)
@@ -83,6 +86,42 @@ def merge(base: dict, top: dict, *, new_bucket_defaults: bool, removals: Iterabl
     else:
         result.pop("locations", None)
     return result
+
+
+def _rehome_buckets(top: dict, homes: dict) -> dict:
+    """``top`` with each bucket moved to the account that has it in the base: bucket names are unique
+    across all accounts (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html), and
+    a change that names a bucket another account owns changes that bucket (IaC does not say its account)."""
+    moved: dict[str, list] = {}
+    accounts = []
+    for acct in top.get("accounts") or []:
+        keep = []
+        for b in (acct.get("s3") or {}).get("buckets") or []:
+            home = homes.get(b.get("Name"))
+            if home is not None and home != acct.get("id"):
+                moved.setdefault(home, []).append(b)
+            else:
+                keep.append(b)
+        accounts.append({**acct, "s3": {**(acct.get("s3") or {}), "buckets": keep}} if acct.get("s3") else acct)
+    if not moved:
+        return top
+    for home, buckets in moved.items():
+        target = next((a for a in accounts if a.get("id") == home), None)
+        if target is None:
+            accounts.append({"id": home, "iam": {}, "s3": {"buckets": buckets}})
+        else:
+            target["s3"] = {**(target.get("s3") or {}), "buckets": list((target.get("s3") or {}).get("buckets") or []) + buckets}
+    return {**top, "accounts": accounts}
+
+
+def _rehomed(path: tuple | None, homes: dict) -> tuple | None:
+    """A logical path into a proposed bucket, re-pointed to the account ``_rehome_buckets`` moves it to."""
+    if (path and len(path) >= 5 and path[0] == "accounts" and path[2:4] == ("s3", "buckets")
+            and isinstance(path[4], Sel) and isinstance(path[1], Sel)):
+        home = homes.get(path[4].value)
+        if home is not None and home != path[1].value:
+            return (path[0], Sel("id", home)) + path[2:]
+    return path
 
 
 def _merge_account(target: dict, acct: dict, new_bucket_defaults: bool) -> None:
@@ -191,15 +230,16 @@ def _merge_bucket(live: dict, proposed: dict, account_id: str) -> None:
 
 
 def _adopt_owner(acl: dict, live_acl: dict, account_id: str) -> None:
-    placeholder = owner_placeholder(account_id)
+    # the placeholder names the account the change was read for, which may not be the bucket's (rehomed)
+    prefix = owner_placeholder(account_id).split("-of-")[0] + "-of-"
     owner = live_acl.get("Owner")
     if not isinstance(owner, dict) or "ID" not in owner:
         return
-    if (acl.get("Owner") or {}).get("ID") == placeholder:
+    if str((acl.get("Owner") or {}).get("ID")).startswith(prefix):
         acl["Owner"] = dict(owner)
     for g in acl.get("Grants") or []:
         grantee = g.get("Grantee") or {}
-        if grantee.get("ID") == placeholder:
+        if str(grantee.get("ID")).startswith(prefix):
             grantee["ID"] = owner["ID"]
             if "DisplayName" in owner:
                 grantee["DisplayName"] = owner["DisplayName"]
