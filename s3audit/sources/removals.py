@@ -231,7 +231,12 @@ def _membership(doc: dict, r: Removal) -> None:
 
 
 def _managed_policy(doc: dict, r: Removal) -> None:
+    # A customer managed policy's ARN names its account; AWS managed ones (account "aws") are not deleted.
+    parts = r.name.split(":")
+    owner = parts[4] if len(parts) > 5 else r.account
     for acct in doc.get("accounts") or []:
+        if acct.get("id") != owner:
+            continue
         iam = acct.get("iam") or {}
         if iam.get("Policies"):
             iam["Policies"] = [p for p in iam["Policies"] if p.get("Arn") != r.name]
