@@ -8,8 +8,8 @@ The stages, in order (each a plain function, no I/O besides reading rule files):
 3. ``locate``: a finding without a file position gets one from the snapshot's ``locations`` (IaC inputs):
    its own pointer, else the first element of its evidence that the change declares (so a path finding
    lands on the trust policy or grant that opens it), else its subject's declaration, else what the
-   caller's fallback says (the resource a plan destroys), else a position the change records inside the
-   finding's object;
+   caller's fallback says (the resource a plan destroys), else (overlay) a position the change records
+   inside the finding's object;
 4. for a change overlaid on the live estate, ``introduced_and_fixed`` keeps only what the change adds,
    and lists what it fixes; ``apply_baseline`` leaves out findings a baseline already has.
 """
@@ -127,13 +127,14 @@ def apply_profile(run: RuleRun, profile: Profile, snapshot: Snapshot | None, *, 
 
 def locate(findings: Iterable[Finding], snapshot: Snapshot, subjects: SubjectIndex | None = None, *,
            locations: Mapping[str, Mapping] | None = None,
-           fallback: Callable[[Finding], Mapping | None] | None = None) -> list[Finding]:
+           fallback: Callable[[Finding], Mapping | None] | None = None, inside: bool = False) -> list[Finding]:
     """Give each finding without a location the file position of what it is about (IaC inputs only).
 
     ``locations`` stands in for the snapshot's own map (a finding an overlay fixes is placed on the live
     snapshot, with the change's positions carried over to it); ``fallback`` places a finding nothing in
-    the map explains (the destroyed resource it is about), before the last resort: a position the change
-    declares inside the finding's object."""
+    the map explains (the destroyed resource it is about); with ``inside`` (an overlay, where every
+    reported finding is one the change made or removed), the last resort is a position the change records
+    inside the finding's object (a live bucket whose policy alone the change sets)."""
     locations = snapshot.locations if locations is None else locations
     if not locations and fallback is None:
         return list(findings)
@@ -144,7 +145,7 @@ def locate(findings: Iterable[Finding], snapshot: Snapshot, subjects: SubjectInd
             where = _find_location(f, locations, subjects)
             if where is None and fallback is not None:
                 where = fallback(f)
-            if where is None:
+            if where is None and inside:
                 where = _inside(locations, f.pointer or subjects.pointer_of(f.subject))
             if where is not None:
                 f = replace(f, location=Location(where["file"], where.get("line"), where.get("column")))

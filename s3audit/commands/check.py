@@ -82,9 +82,9 @@ def run(args) -> int:
             # What the change introduces is on the overlaid snapshot, what it fixes on the live one: both
             # are placed on the change's files, a destroyed resource's declaration included.
             removed = RemovalLocator(change.removals, live_doc)
-            findings = locate(findings, snap, subjects, fallback=lambda f: removed.location_for(f, doc))
+            findings = locate(findings, snap, subjects, fallback=lambda f: removed.location_for(f, doc), inside=True)
             resolved = locate(resolved, live_snap, locations=carry_locations(doc, live_doc),
-                              fallback=lambda f: removed.location_for(f, live_doc))
+                              fallback=lambda f: removed.location_for(f, live_doc), inside=True)
             mode = "overlay"
         else:
             findings = locate(findings, snap, subjects)

@@ -77,17 +77,6 @@ class Removal:
         if self.kind not in KINDS:
             raise ValueError(f"unknown removal kind {self.kind!r}")
 
-    def describe(self) -> str:
-        what = {"bucket": f"bucket {self.name}", "bucket-setting": f"{self.detail} of bucket {self.name}",
-                "account-public-access-block": f"Block Public Access of account {self.account}",
-                "access-point": f"access point {self.name}", "access-point-policy": f"policy of access point {self.name}",
-                "entity": f"{self.entity} {self.name}", "inline-policy": f"inline policy {self.detail} of {self.entity} {self.name}",
-                "attachment": f"{self.detail} attached to {self.entity} {self.name}",
-                "membership": f"user {self.name} in group {self.detail}", "managed-policy": f"managed policy {self.name}",
-                "org-policy": f"organization policy {self.name}",
-                "org-attachment": f"organization policy {self.name} on {self.detail}"}[self.kind]
-        return f"{self.address}: {what}" if self.address else what
-
 
 # --- applying removals to a snapshot document ------------------------------------------------------------
 

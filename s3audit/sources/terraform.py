@@ -14,7 +14,9 @@ Two entry points, one mapping:
   plan file's directory) since a plan records none.
 
 Both produce an ``IacPart``: the snapshot (with ``locations``) without S3's creation defaults, and
-which buckets the change creates (``iac.load_iac`` decides about the defaults; see builder.py).
+which buckets the change creates (``iac.load_iac`` decides about the defaults; see builder.py). A plan's
+part also lists what the plan destroys (``removals``, see removals.py and ``removals_of`` below), kept out
+of the snapshot document, which cannot say "gone".
 
 Names Terraform leaves to apply time (a bucket with ``bucket_prefix`` or no name, a role without ``name``)
 become placeholders ``<address>`` (for example ``<aws_s3_bucket.logs>``): never a valid AWS name, so they

@@ -262,3 +262,27 @@ def test_a_plan_replacing_resources_with_their_live_values_changes_no_finding(tm
     assert len(change.removals) == sum(1 for (t, _, _), _ in picked if t not in edges)
     run = evaluate(snapshot_from_dict(change.snapshot), load_profile("default"), today=datetime.date(2026, 11, 24))
     assert Counter((f.fingerprint, f.status) for f in run.findings) == live_findings
+
+
+def test_what_an_update_fixes_is_placed_on_the_change_too(cli, tmp_path):
+    """Not a deletion: a bucket policy added to a live bucket in another account of the estate (bucket names
+    are global) fixes the TLS findings, which are placed on the policy it sets."""
+    tf = tmp_path / "main.tf"
+    tf.write_text('''resource "aws_s3_bucket_policy" "raw_events_tls" {
+  bucket = "analytics-raw-events"
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid = "DenyInsecureTransport", Effect = "Deny", Principal = "*", Action = "s3:*"
+      Resource = ["arn:aws:s3:::analytics-raw-events", "arn:aws:s3:::analytics-raw-events/*"]
+      Condition = { Bool = { "aws:SecureTransport" = "false" } }
+    }]
+  })
+}
+''')
+    status, out, _ = cli("check", "--live", DEMO, "--terraform", tmp_path, TODAY, "--format", "json")
+    doc = json.loads(out)
+    assert doc["findings"] == [] and status == 0
+    raw = "arn:aws:s3:::analytics-raw-events"
+    assert found(doc["resolved"]) == at({"file": str(tf), "line": 3, "column": 3}, ("CIS-2.1.1", raw, "open"),
+                                        ("FSBP-S3.5", raw, "open"))
