@@ -23,9 +23,9 @@ import json
 import os
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from importlib import resources
 from typing import Any, Iterable, Mapping
 
+from . import packaged
 from .errors import Place, ProfileError, pointer_join
 from .findings import Finding, Severity, Status
 from .subjects import SubjectIndex
@@ -200,11 +200,11 @@ def _short_names(f: Finding, subjects: SubjectIndex | None) -> tuple[str, ...]:
 
 @lru_cache(maxsize=1)
 def schema() -> dict:
-    return json.loads(resources.files("s3audit.schemas").joinpath("profile.schema.json").read_text("utf-8"))
+    return json.loads(packaged.read_text("schemas", "profile.schema.json"))
 
 
 def builtin_profiles_dir() -> str:
-    return str(resources.files("s3audit").joinpath("profiles"))
+    return packaged.path("profiles")
 
 
 def resolve_profile_path(spec: str) -> str:

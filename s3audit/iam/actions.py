@@ -10,9 +10,9 @@ import gzip
 import json
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from typing import Iterable, Mapping
 
+from ..packaged import read_bytes
 from .patterns import Pattern
 
 ACCESS_LEVELS = ("list", "read", "write", "permissions", "tagging")
@@ -112,7 +112,7 @@ def _expand(universe: ActionUniverse, pattern: str) -> frozenset[str]:
 
 @lru_cache(maxsize=1)
 def universe() -> ActionUniverse:
-    raw = resources.files(__package__).joinpath("data", "actions.json.gz").read_bytes()
+    raw = read_bytes("iam", "data", "actions.json.gz")
     return ActionUniverse(json.loads(gzip.decompress(raw)))
 
 

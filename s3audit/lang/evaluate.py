@@ -20,9 +20,9 @@ from __future__ import annotations
 import gc
 import operator
 from dataclasses import dataclass
-from importlib import resources
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
+from .. import packaged
 from ..errors import RuleError
 from ..findings import Finding, Location, Severity, Status, make_finding
 from . import ast as A
@@ -64,7 +64,7 @@ class RunResult:
 
 def builtin_rules_dir() -> str:
     """The directory of the built-in rule packs shipped inside the package."""
-    return str(resources.files("s3audit").joinpath("rules"))
+    return packaged.path("rules")
 
 
 class CompiledProgram:

@@ -14,12 +14,12 @@ from __future__ import annotations
 import os
 import re
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
 from lark import Lark, Token, Transformer_NonRecursive, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
+from ..packaged import read_text
 from . import ast as A
 from .diagnostics import DEFAULT_LIMIT, Diagnostic, RuleSyntaxError, make
 from .types import RESERVED
@@ -30,7 +30,7 @@ MAX_NUMBER_DIGITS = 15
 
 @lru_cache(maxsize=1)
 def _parser() -> Lark:
-    grammar = resources.files("s3audit.lang").joinpath("grammar.lark").read_text(encoding="utf-8")
+    grammar = read_text("lang", "grammar.lark")
     return Lark(grammar, parser="lalr", lexer="contextual", propagate_positions=True,
                 maybe_placeholders=False, start=["rule_file", "template_expr"], cache=_parser_cache() or False)
 
@@ -41,9 +41,13 @@ def _parser_cache() -> str | None:
     In s3audit's private per-user cache directory (``s3audit.cache``); Lark checks the grammar's hash stored
     in the file and rebuilds on mismatch. ``S3AUDIT_NO_CACHE=1`` turns it off.
     """
-    from ..cache import cache_dir
+    from ..cache import cache_dir, used
     directory = cache_dir()
-    return os.path.join(directory, "rule-grammar.lark-cache") if directory else None
+    if directory is None:
+        return None
+    path = os.path.join(directory, "rule-grammar.lark-cache")
+    used(path)
+    return path
 
 
 def parse_rules(text: str, path: str) -> A.RuleFile:

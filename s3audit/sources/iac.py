@@ -24,9 +24,14 @@ from .builder import DEFAULT_ACCOUNT_ID, IacPart, apply_creation_defaults
 from .removals import Removal
 
 
+# Terraform's configuration and variable files, in native and JSON syntax
+TERRAFORM_SUFFIXES = (".tf", ".tfvars", ".tf.json", ".tfvars.json")
+
+
 def classify(path: str) -> str:
-    """``terraform`` (a directory, .tf or .tfvars file), ``terraform-plan`` or ``cloudformation``, by content."""
-    if os.path.isdir(path) or path.endswith((".tf", ".tfvars")):
+    """``terraform`` (a directory, or a file of a configuration: .tf, .tf.json, .tfvars, .tfvars.json),
+    ``terraform-plan`` or ``cloudformation``, by content."""
+    if os.path.isdir(path) or path.endswith(TERRAFORM_SUFFIXES):
         return "terraform"
     from ..fileio import read_text
     text = read_text(path)
@@ -43,7 +48,7 @@ def looks_like_iac(path: str) -> bool:
     JSON and YAML files are common in a repository; only templates (a ``Resources`` mapping, or
     ``AWSTemplateFormatVersion``) and plans are read, the rest are not s3audit's business.
     """
-    if path.endswith((".tf", ".tfvars")) or os.path.isdir(path):
+    if path.endswith(TERRAFORM_SUFFIXES) or os.path.isdir(path):
         return True
     try:
         with open(path, encoding="utf-8", errors="replace") as fh:

@@ -2,10 +2,11 @@
 
 Two entry points, one mapping:
 
-* ``load_terraform_dir(dir)`` reads the ``.tf`` files of a root module (and of the local modules it calls,
-  or of modules ``terraform init`` already downloaded), evaluates the references between resources,
-  locals, variables (defaults, ``terraform.tfvars``, ``*.auto.tfvars``), data sources and module outputs
-  (see hcl.py), and maps the resources. No Terraform binary, no provider download.
+* ``load_terraform_dir(dir)`` reads the ``.tf`` and ``.tf.json`` files of a root module (and of the local
+  modules it calls, or of modules ``terraform init`` already downloaded), merges its override files into
+  them, evaluates the references between resources, locals, variables (defaults, ``terraform.tfvars``,
+  ``*.auto.tfvars`` and their ``.json`` forms), data sources and module outputs (see hcl.py and
+  hcljson.py), and maps the resources. No Terraform binary, no provider download.
 * ``load_terraform_plan(plan.json)`` reads ``terraform show -json`` output: the values of
   ``resource_changes`` (``after`` with ``after_unknown``), else ``planned_values``; values the plan leaves
   unknown are taken from the configuration directory when it can tell them (a bucket policy's
@@ -34,8 +35,8 @@ from typing import Any, Iterable
 from ..errors import InputError, Place
 from .builder import (DEFAULT_ACCOUNT_ID, IacPart, SnapshotBuilder, canned_acl, decode_policy,
                       note_unknown_managed_policies)
-from .hcl import (Attr, Block, EvalError, Namespace, Obj, Resolver, Scope, block_value, evaluate, read_file,
-                  to_string)
+from .hcl import (Attr, Block, EvalError, Namespace, Obj, Resolver, Scope, block_value, evaluate, kids, read_file,
+                  to_number, to_string)
 from .values import Loc, PDict, PList, PStr, Unknown, first_unknown
 
 
@@ -54,6 +55,17 @@ class Res:
 
     def at(self, key: str) -> Loc | None:
         return self.key_pos.get(key) or self.loc
+
+    def changed_at(self) -> Loc | None:
+        """Where the value a resource sets as a whole comes from: the first argument an override file set
+        in it (the last override file, by name, wins), else its block."""
+        if self.loc is None:
+            return None
+        outside = [loc for loc in self.key_pos.values() if loc.file != self.loc.file]
+        if not outside:
+            return self.loc
+        last = max(loc.file for loc in outside)
+        return min((loc for loc in outside if loc.file == last), key=lambda loc: (loc.line, loc.column))
 
 
 def placeholder(address: str) -> str:
@@ -134,59 +146,264 @@ def _dup(kind: str, name: str, b: Block | Attr) -> InputError:
     return InputError(f"{kind} `{name}` is declared twice", Place(b.loc.file, b.loc.line, b.loc.column))
 
 
+def _ignored(name: str) -> bool:
+    """Files Terraform skips in a module directory: hidden files and editor backups."""
+    return name.startswith(".") or name.endswith("~") or (name.startswith("#") and name.endswith("#"))
+
+
+def config_files(directory: Path) -> tuple[list[Path], list[Path]]:
+    """The configuration files of a module directory: (primary files, override files), each by name.
+
+    ``.tf`` (native syntax) and ``.tf.json`` (JSON syntax) files; ``override.tf[.json]`` and
+    ``*_override.tf[.json]`` are override files, merged after all others
+    (https://developer.hashicorp.com/terraform/language/files/override).
+    """
+    primary: list[Path] = []
+    overrides: list[Path] = []
+    for path in sorted(directory.iterdir(), key=lambda p: p.name):
+        name = path.name
+        ext = ".tf" if name.endswith(".tf") else ".tf.json" if name.endswith(".tf.json") else None
+        if ext is None or _ignored(name) or not path.is_file():
+            continue
+        base = name[:-len(ext)]
+        (overrides if base == "override" or base.endswith("_override") else primary).append(path)
+    return primary, overrides
+
+
+def has_configuration(directory: str) -> bool:
+    """Whether a directory holds Terraform configuration files (``.tf`` or ``.tf.json``)."""
+    if not os.path.isdir(directory):
+        return False
+    primary, overrides = config_files(Path(directory))
+    return bool(primary or overrides)
+
+
+def _read_config_file(path: Path, shown: str) -> list[Block | Attr]:
+    from ..fileio import read_text
+    display = os.path.normpath(os.path.join(shown, path.name))
+    if path.name.endswith(".tf.json"):
+        from .hcljson import read_config
+        return list(read_config(read_text(path), display))
+    return read_file(read_text(path), display)
+
+
+def _place(x: Block | Attr) -> Place:
+    return Place(x.loc.file, x.loc.line, x.loc.column)
+
+
 def read_module(directory: Path, shown: str, rel: str) -> ModuleConfig:
     if not directory.is_dir():
         raise InputError("no such directory", Place(shown))
-    files = sorted(p for p in directory.iterdir() if p.suffix == ".tf" and p.is_file())
+    primary, overrides = config_files(directory)
     cfg = ModuleConfig(directory, shown, rel)
-    from ..fileio import read_text
-    for path in files:
-        if path.name == "override.tf" or path.name.endswith("_override.tf"):
-            continue  # override files merge into other blocks; not modelled (see the report)
-        display = os.path.normpath(os.path.join(shown, path.name))
-        for item in read_file(read_text(path), display):
-            if isinstance(item, Attr):
-                raise InputError(f"unexpected attribute `{item.name}` at the top level of a configuration file",
-                                 Place(item.loc.file, item.loc.line, item.loc.column))
-            b = item
-            if b.type in ("resource", "data") and len(b.labels) == 2:
-                table = cfg.resources if b.type == "resource" else cfg.data
-                key = ".".join(b.labels)
-                if key in table:
-                    raise _dup(b.type, key, b)
-                table[key] = b
-            elif b.type == "variable" and b.labels:
-                if b.labels[0] in cfg.variables:
-                    raise _dup("variable", b.labels[0], b)
-                cfg.variables[b.labels[0]] = b
-            elif b.type == "locals":
-                for name, attr in b.attrs.items():
-                    if name in cfg.locals:
-                        raise _dup("local value", name, attr)
-                    cfg.locals[name] = attr
-            elif b.type == "module" and b.labels:
-                cfg.modules[b.labels[0]] = b
-            elif b.type == "output" and b.labels:
-                cfg.outputs[b.labels[0]] = b
-            elif b.type == "provider" and b.labels:
-                cfg.providers.append(b)
-            elif b.type == "removed" and "from" in b.attrs:
-                cfg.removed[b.src.snippet(b.attrs["from"].expr)] = b.loc
+    for path in primary:
+        for item in _read_config_file(path, shown):
+            _declare(cfg, item)
+    for path in overrides:
+        for item in _read_config_file(path, shown):
+            _override(cfg, item)
     return cfg
 
 
+def _declare(cfg: ModuleConfig, item: Block | Attr) -> None:
+    if isinstance(item, Attr):
+        raise InputError(f"unexpected attribute `{item.name}` at the top level of a configuration file", _place(item))
+    b = item
+    if b.type in ("resource", "data") and len(b.labels) == 2:
+        table = cfg.resources if b.type == "resource" else cfg.data
+        key = ".".join(b.labels)
+        if key in table:
+            raise _dup(b.type, key, b)
+        table[key] = b
+    elif b.type == "variable" and b.labels:
+        if b.labels[0] in cfg.variables:
+            raise _dup("variable", b.labels[0], b)
+        cfg.variables[b.labels[0]] = b
+    elif b.type == "locals":
+        for name, attr in b.attrs.items():
+            if name in cfg.locals:
+                raise _dup("local value", name, attr)
+            cfg.locals[name] = attr
+    elif b.type == "module" and b.labels:
+        cfg.modules[b.labels[0]] = b
+    elif b.type == "output" and b.labels:
+        cfg.outputs[b.labels[0]] = b
+    elif b.type == "provider" and b.labels:
+        cfg.providers.append(b)
+    elif b.type == "removed" and "from" in b.attrs:
+        cfg.removed[b.src.snippet(b.attrs["from"].expr)] = b.loc
+
+
+def _override(cfg: ModuleConfig, item: Block | Attr) -> None:
+    """Merge one top-level block of an override file into the configuration, as Terraform does
+    (https://developer.hashicorp.com/terraform/language/files/override#merging-behavior): an override block
+    needs an original with the same header; what it sets keeps the override file's position."""
+    if isinstance(item, Attr):
+        raise InputError(f"unexpected attribute `{item.name}` at the top level of a configuration file", _place(item))
+    b = item
+    if b.type in ("resource", "data") and len(b.labels) == 2:
+        table = cfg.resources if b.type == "resource" else cfg.data
+        key = ".".join(b.labels)
+        if key not in table:
+            what = "resource" if b.type == "resource" else "data source"
+            raise InputError(f"there is no {what} `{key}` for this override block to override", _place(b))
+        _no_depends_on(b)
+        table[key] = merge_blocks(table[key], b, lifecycle=True)
+    elif b.type in ("variable", "module", "output") and b.labels:
+        table = {"variable": cfg.variables, "module": cfg.modules, "output": cfg.outputs}[b.type]
+        name = b.labels[0]
+        if name not in table:
+            what = {"variable": "variable", "module": "module call", "output": "output"}[b.type]
+            raise InputError(f"there is no {what} `{name}` for this override block to override", _place(b))
+        if b.type == "output":
+            _no_depends_on(b)
+        table[name] = merge_blocks(table[name], b)
+    elif b.type == "locals":
+        for name, attr in b.attrs.items():  # value by value, whichever locals block declared it
+            if name not in cfg.locals:
+                raise InputError(f"there is no local value `{name}` for this override to override", _place(attr))
+            cfg.locals[name] = attr
+    elif b.type == "provider" and b.labels:
+        alias = _alias(b)
+        for i, p in enumerate(cfg.providers):
+            if p.labels[0] == b.labels[0] and _alias(p) == alias:
+                cfg.providers[i] = merge_blocks(p, b)
+                return
+        if alias is not None:
+            raise InputError(f"there is no `{b.labels[0]}` provider configuration with the alias `{alias}` for this "
+                             f"override block to override", _place(b))
+        cfg.providers.append(b)  # a default provider configuration may be overridden without one
+    elif b.type in ("moved", "import"):
+        raise InputError(f"`{b.type}` blocks cannot be in an override file", _place(b))
+    # `terraform` blocks (and block types s3audit does not read) change nothing s3audit reads
+
+
+def _no_depends_on(b: Block) -> None:
+    if "depends_on" in b.attrs:
+        raise InputError("`depends_on` cannot be overridden", _place(b.attrs["depends_on"]))
+
+
+def _alias(b: Block) -> str | None:
+    a = b.attrs.get("alias")
+    if a is None:
+        return None
+    v = evaluate(a.expr, Scope(_NoRefs(), a.src))
+    return v if isinstance(v, str) else repr(v)
+
+
+def _kind(b: Block) -> str:
+    """The block type a nested block makes: a `dynamic "x"` block makes `x` blocks."""
+    return b.labels[0] if b.type == "dynamic" and b.labels else b.type
+
+
+def merge_blocks(base: Block, over: Block, *, lifecycle: bool = False) -> Block:
+    """``over`` merged into ``base``: its arguments replace the original's, its nested blocks of a type
+    replace all of the original's of that type (static or `dynamic`), and the contents of nested blocks are
+    not merged, except a resource's ``lifecycle``, merged argument by argument. The block keeps its original
+    position; each argument and nested block keeps its own, so what the override sets is located in the
+    override file. An argument and nested blocks of the same name replace each other: the provider's schema
+    makes the name one or the other, whatever the syntax (or s3audit's reading of it) took it for."""
+    over_kinds = {_kind(b) for b in over.blocks}
+    attrs = {n: a for n, a in base.attrs.items() if n not in over_kinds}
+    attrs.update(over.attrs)
+    kept = [b for b in base.blocks if _kind(b) not in over_kinds and _kind(b) not in over.attrs]
+    added = list(over.blocks)
+    base_lc = next((b for b in base.blocks if b.type == "lifecycle"), None) if lifecycle else None
+    if base_lc is not None:
+        added = [Block("lifecycle", [], base_lc.loc, base_lc.src, {**base_lc.attrs, **b.attrs}, base_lc.blocks)
+                 if b.type == "lifecycle" else b for b in added]
+    return Block(base.type, base.labels, base.loc, base.src, attrs, kept + added)
+
+
 def read_tfvars(directory: Path, shown: str) -> dict[str, Any]:
-    """``terraform.tfvars`` then ``*.auto.tfvars`` (alphabetical), as Terraform loads them."""
+    """Variable values from the files Terraform loads by itself, later ones winning: ``terraform.tfvars``,
+    ``terraform.tfvars.json``, then ``*.auto.tfvars`` and ``*.auto.tfvars.json`` by name
+    (https://developer.hashicorp.com/terraform/language/values/variables#variable-definition-precedence)."""
     from ..fileio import read_text
-    paths = [directory / "terraform.tfvars"] if (directory / "terraform.tfvars").is_file() else []
-    paths += sorted(p for p in directory.glob("*.auto.tfvars") if p.is_file())
+    from .hcljson import read_values
+    paths = [directory / n for n in ("terraform.tfvars", "terraform.tfvars.json") if (directory / n).is_file()]
+    paths += sorted((p for p in directory.iterdir() if p.name.endswith((".auto.tfvars", ".auto.tfvars.json"))
+                     and p.is_file()), key=lambda p: p.name)
     values: dict[str, Any] = {}
     for p in paths:
         display = os.path.normpath(os.path.join(shown, p.name))
-        for item in read_file(read_text(p), display):
+        text = read_text(p)
+        items = read_values(text, display) if p.name.endswith(".json") else read_file(text, display)
+        for item in items:
             if isinstance(item, Attr):
                 values[item.name] = evaluate(item.expr, Scope(_NoRefs(), item.src))
     return values
+
+
+# --- variable types -----------------------------------------------------------------------------------------
+
+def type_constraint(attr: Attr | None) -> tuple:
+    """A variable's ``type`` as s3audit converts values to it: ("string",), ("number",), ("bool",),
+    ("list"|"set"|"map", element), ("any",); ("?",) for structural types (object, tuple), left unconverted."""
+    if attr is None:
+        return ("any",)
+    node = attr.expr
+    if hasattr(node, "expression"):  # JSON syntax: the type expression is a string
+        parsed = node.expression()
+        if parsed is None:
+            return ("?",)
+        node = parsed[0]
+    return _type_of(node)
+
+
+def _type_of(node) -> tuple:
+    k = kids(node)
+    if node.data == "expr_term" and len(k) == 1:
+        return _type_of(k[0])
+    if node.data == "identifier":
+        name = str(node.children[0])
+        return (name,) if name in ("string", "number", "bool", "any") else ("?",)
+    if node.data == "function_call":
+        name = str(next(x for x in k if x.data == "identifier").children[0])
+        args = [x for x in k if x.data == "arguments"]
+        argv = kids(args[0]) if args else []
+        if name in ("list", "set", "map") and len(argv) == 1:
+            return (name, _type_of(argv[0]))
+        if name == "optional" and argv:
+            return _type_of(argv[0])
+    return ("?",)
+
+
+def convert(value: Any, vtype: tuple) -> Any:
+    """``value`` converted to a variable's type as Terraform converts it (``"true"`` to true, 3 to ``"3"``);
+    EvalError when it cannot be (https://developer.hashicorp.com/terraform/language/expressions/type-constraints#conversion-of-primitive-types)."""
+    kind = vtype[0]
+    if kind in ("any", "?") or value is None or isinstance(value, Unknown):
+        return value
+    if kind == "string":
+        if isinstance(value, (bool, int, float, str)):
+            return value if isinstance(value, str) else to_string(value)
+        raise EvalError("a string is required")
+    if kind == "number":
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+            raise EvalError("a number is required")
+        return to_number(value)
+    if kind == "bool":
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value in ("true", "false"):
+            return value == "true"
+        raise EvalError("a bool is required")
+    if kind in ("list", "set"):
+        if not isinstance(value, list):
+            raise EvalError(f"a {kind} is required")
+        out = PList((convert(x, vtype[1]) for x in value), pos=getattr(value, "pos", None))
+        if kind == "set":
+            from .hcl import FUNCTIONS
+            out = PList(FUNCTIONS["toset"](out), pos=out.pos)
+        return out
+    if kind == "map":
+        if not isinstance(value, dict) or isinstance(value, Namespace):
+            raise EvalError("a map is required")
+        out_m = PDict({k: convert(x, vtype[1]) for k, x in value.items()}, pos=getattr(value, "pos", None))
+        out_m.key_pos.update(getattr(value, "key_pos", {}))
+        return out_m
+    return value
 
 
 class _NoRefs(Resolver):
@@ -243,7 +460,7 @@ class DirLoader:
                 region = evaluate(p.attrs["region"].expr, scope.with_src(p.attrs["region"].src))
             for dt in p.children("default_tags"):
                 if "tags" in dt.attrs:
-                    tags = evaluate(dt.attrs["tags"].expr, scope)
+                    tags = evaluate(dt.attrs["tags"].expr, scope.with_src(dt.attrs["tags"].src))
         return region, tags
 
     def _read_modules_json(self) -> dict[str, str]:
@@ -357,12 +574,23 @@ class ModuleInstance(Resolver):
             raise EvalError(f"variable `{name}` is not declared")
 
         def compute():
-            if name in self.inputs:
-                return self.inputs[name]
             block = self.cfg.variables[name]
+            vtype = type_constraint(block.attrs.get("type"))
+            if name in self.inputs:
+                try:
+                    return convert(self.inputs[name], vtype)
+                except EvalError as exc:
+                    return Unknown(f"the value given to variable `{name}` does not match its type ({exc})")
             if "default" in block.attrs:
                 a = block.attrs["default"]
-                return evaluate(a.expr, Scope(_NoRefs(), a.src))
+                try:
+                    return convert(evaluate(a.expr, Scope(_NoRefs(), a.src)), vtype)
+                except EvalError as exc:
+                    # Terraform rejects the configuration; an override that changed the type or the default
+                    # is where it went wrong (https://developer.hashicorp.com/terraform/language/files/override)
+                    overridden = [x for x in (block.attrs.get("type"), a) if x is not None and x.loc.file != block.loc.file]
+                    raise InputError(f"the default value of variable `{name}` does not match its type ({exc})",
+                                     _place(overridden[-1] if overridden else a)) from None
             return Unknown(f"variable `{name}` has no value in the configuration")
         return self._once("var." + name, compute)
 
@@ -377,6 +605,11 @@ class ModuleInstance(Resolver):
         scope = Scope(self, block.src)
         if "count" in block.attrs:
             n = evaluate(block.attrs["count"].expr, scope.with_src(block.attrs["count"].src))
+            if isinstance(n, str):  # Terraform converts "2" to the number 2
+                try:
+                    n = to_number(n)
+                except EvalError:
+                    pass
             if isinstance(n, Unknown):
                 return Unknown(f"the count of `{self.prefix}{key}` is unknown ({n.reason})")
             if not isinstance(n, int) or isinstance(n, bool):
@@ -466,7 +699,8 @@ class ModuleInstance(Resolver):
         def compute():
             block = self.cfg.modules[name]
             scope = Scope(self, block.src)
-            source = evaluate(block.attrs["source"].expr, scope) if "source" in block.attrs else None
+            source = (evaluate(block.attrs["source"].expr, scope.with_src(block.attrs["source"].src))
+                      if "source" in block.attrs else None)
             where = self.loader.module_dir(_module_key(self.prefix, name), source, self.cfg)
             if where is None:
                 return Unknown(f"module source `{source}` is not available locally (run `terraform init`, "
@@ -879,8 +1113,9 @@ class Mapper:
         return self._name(r, "bucket", "bucket")
 
     def _set(self, r: Res, bucket: str, key: str, value: Any, attr: str) -> None:
-        # An inline argument of aws_s3_bucket is located at its line; a split-out resource at its block.
-        self.b.set_bucket(bucket, key, value, r.at(attr) if r.type == "aws_s3_bucket" else r.loc)
+        # An inline argument of aws_s3_bucket is located at its line; a split-out resource at its block, or
+        # at what an override file changed in it.
+        self.b.set_bucket(bucket, key, value, r.at(attr) if r.type == "aws_s3_bucket" else r.changed_at())
 
     # -- S3
     def r_aws_s3_bucket(self, r: Res) -> None:
@@ -1030,7 +1265,7 @@ class Mapper:
             self._set(r, name, "Website", _website_v4(r.values), "bucket")
 
     def r_aws_s3_account_public_access_block(self, r: Res) -> None:
-        self.b.set_account_public_access_block(_pab(r.values), r.loc)
+        self.b.set_account_public_access_block(_pab(r.values), r.changed_at())
 
     def r_aws_s3_access_point(self, r: Res) -> None:
         v = r.values
@@ -1387,7 +1622,7 @@ def load_terraform_plan(path: str, *, terraform_dir: str | None = None, account_
     shown_dir = terraform_dir if terraform_dir is not None else os.path.dirname(file) or "."
     dir_res: dict[str, Res] = {}
     dir_loader = None
-    if os.path.isdir(directory) and any(p.endswith(".tf") for p in os.listdir(directory)):
+    if has_configuration(directory):
         dir_loader = DirLoader(shown_dir if terraform_dir is not None or not os.path.isabs(file) else directory,
                                account_id, var_values)
         for r in dir_loader.resources():
