@@ -6,9 +6,9 @@ live; what is new is added. That is how Terraform and CloudFormation changes beh
 ``aws_s3_bucket_policy`` replaces the policy and nothing else. In detail:
 
 * accounts match by ``id``; an account only in the proposal is added.
-* buckets match by ``Name``, in whichever account has the bucket (names are global): each key the proposal sets replaces the live key (and clears the live
-  ``Errors`` entry of its API); the proposal's ``Errors`` entries (values unknown until apply) replace
-  the live value with "unknown". A bucket not live is created, so S3's creation defaults fill what the
+* buckets match by ``Name``, in whichever account has the bucket (names are global): each key the
+  proposal sets replaces the live key (and clears the live ``Errors`` entry of its API); the proposal's
+  ``Errors`` entries (values unknown until apply) replace the live value with "unknown". A bucket not live is created, so S3's creation defaults fill what the
   proposal does not set (builder.creation_defaults). A canned ACL's placeholder owner takes the live
   bucket's owner.
 * access points match by ``Name`` and are replaced whole; the account's Block Public Access is replaced
@@ -110,7 +110,8 @@ def _rehome_buckets(top: dict, homes: dict) -> dict:
         if target is None:
             accounts.append({"id": home, "iam": {}, "s3": {"buckets": buckets}})
         else:
-            target["s3"] = {**(target.get("s3") or {}), "buckets": list((target.get("s3") or {}).get("buckets") or []) + buckets}
+            s3 = target.get("s3") or {}
+            target["s3"] = {**s3, "buckets": list(s3.get("buckets") or []) + buckets}
     return {**top, "accounts": accounts}
 
 

@@ -52,10 +52,10 @@ ENTITIES = {"role": ("RoleDetailList", "RoleName", "RolePolicyList", "Role"),
             "user": ("UserDetailList", "UserName", "UserPolicyList", "User"),
             "group": ("GroupDetailList", "GroupName", "GroupPolicyList", "Group")}
 
-# Bucket keys whose removal leaves "not configured"; Encryption, Versioning and ObjectLock are special.
-_GONE_WITH_RESOURCE = ("Policy", "PublicAccessBlock", "OwnershipControls", "Lifecycle", "Replication", "Website",
-                       "Logging")
-BUCKET_SETTINGS = _GONE_WITH_RESOURCE + ("Encryption", "Versioning", "ObjectLock")
+# Bucket keys a removal can take: the first seven are left "not configured"; Encryption, Versioning and
+# ObjectLock fall back to what their delete leaves (see the module docstring).
+BUCKET_SETTINGS = ("Policy", "PublicAccessBlock", "OwnershipControls", "Lifecycle", "Replication", "Website",
+                   "Logging", "Encryption", "Versioning", "ObjectLock")
 
 # What S3 reports for a bucket whose default encryption was deleted (DeleteBucketEncryption).
 SSE_S3 = {"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}, "BucketKeyEnabled": False}]}
@@ -76,6 +76,8 @@ class Removal:
     def __post_init__(self):
         if self.kind not in KINDS:
             raise ValueError(f"unknown removal kind {self.kind!r}")
+        if self.kind == "bucket-setting" and self.detail not in BUCKET_SETTINGS:
+            raise ValueError(f"a removal cannot take a bucket's {self.detail!r}")
 
 
 # --- applying removals to a snapshot document ------------------------------------------------------------
@@ -231,8 +233,9 @@ def _managed_policy(doc: dict, r: Removal) -> None:
             iam["Policies"] = [p for p in iam["Policies"] if p.get("Arn") != r.name]
         for list_key, _, _, _ in ENTITIES.values():
             for e in iam.get(list_key) or []:
-                if e.get("AttachedManagedPolicies"):
-                    e["AttachedManagedPolicies"] = [p for p in e["AttachedManagedPolicies"] if p.get("PolicyArn") != r.name]
+                attached = e.get("AttachedManagedPolicies")
+                if attached:
+                    e["AttachedManagedPolicies"] = [p for p in attached if p.get("PolicyArn") != r.name]
         _drop_errors(acct, lambda k: k == f"iam:Policy/{r.name}/Document")
 
 
