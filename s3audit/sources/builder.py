@@ -15,7 +15,7 @@ named in the account's ``errors`` under ``<kind>:<resource address>``.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Iterable
 
@@ -437,10 +437,12 @@ class SnapshotBuilder:
 
 @dataclass
 class IacPart:
-    """What one IaC input yields: its snapshot (without creation defaults) and the buckets it creates."""
+    """What one IaC input yields: its snapshot (without creation defaults), the buckets it creates, and
+    what it destroys (``removals.Removal``; only a Terraform plan says that)."""
 
     snapshot: dict
     created_buckets: set[str]
+    removals: list = field(default_factory=list)
 
 
 def note_unknown_managed_policies(builder: SnapshotBuilder) -> None:

@@ -80,3 +80,15 @@ def write(tmp_path: Path, files: dict[str, str]) -> str:
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text(text, encoding="utf-8")
     return os.fspath(tmp_path)
+
+
+@pytest.fixture
+def cli(capsys, at_root):
+    """Run the command line in-process: (exit status, stdout, stderr)."""
+    from s3audit.cli import main
+
+    def run(*argv):
+        status = main([str(a) for a in argv])
+        out, err = capsys.readouterr()
+        return status, out, err
+    return run

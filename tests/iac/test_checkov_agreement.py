@@ -168,7 +168,8 @@ def test_every_plan_with_s3_resources_is_compared(rows):
     compared = {os.path.basename(r["fixture"]) for r in table if r["kind"] == "terraform_plan"}
     assert compared == {"access-point-account-pab.json", "count-for-each.json", "modules.json",
                         "new-public-bucket.json", "policy-document.json", "private-bucket-noop.json",
-                        "replace-and-delete.json", "unknown-after-apply.json", "v3-inline-update.json"}
+                        "replace-and-delete.json", "replace-cardholder-policy.json", "unknown-after-apply.json",
+                        "v3-inline-update.json"}
     plan_rows = [r for r in table if r["kind"] == "terraform_plan"]
     assert len(plan_rows) > 90
 
