@@ -7,7 +7,9 @@ The stages, in order (each a plain function, no I/O besides reading rule files):
 2. ``apply_profile``: rule selection, severity overrides, scope, waivers (``s3audit.profile``);
 3. ``locate``: a finding without a file position gets one from the snapshot's ``locations`` (IaC inputs):
    its own pointer, else the first element of its evidence that the change declares (so a path finding
-   lands on the trust policy or grant that opens it), else its subject's declaration;
+   lands on the trust policy or grant that opens it), else its subject's declaration, else what the
+   caller's fallback says (the resource a plan destroys), else (overlay) a position the change records
+   inside the finding's object;
 4. for a change overlaid on the live estate, ``introduced_and_fixed`` keeps only what the change adds,
    and lists what it fixes; ``apply_baseline`` leaves out findings a baseline already has.
 """
@@ -123,43 +125,64 @@ def apply_profile(run: RuleRun, profile: Profile, snapshot: Snapshot | None, *, 
 
 # ---- placing findings on file lines ----
 
-def locate(findings: Iterable[Finding], snapshot: Snapshot, subjects: SubjectIndex | None = None) -> list[Finding]:
-    """Give each finding without a location the file position of what it is about (IaC inputs only)."""
-    if not snapshot.locations:
+def locate(findings: Iterable[Finding], snapshot: Snapshot, subjects: SubjectIndex | None = None, *,
+           locations: Mapping[str, Mapping] | None = None,
+           fallback: Callable[[Finding], Mapping | None] | None = None, inside: bool = False) -> list[Finding]:
+    """Give each finding without a location the file position of what it is about (IaC inputs only).
+
+    ``locations`` stands in for the snapshot's own map (a finding an overlay fixes is placed on the live
+    snapshot, with the change's positions carried over to it); ``fallback`` places a finding nothing in
+    the map explains (the destroyed resource it is about); with ``inside`` (an overlay, where every
+    reported finding is one the change made or removed), the last resort is a position the change records
+    inside the finding's object (a live bucket whose policy alone the change sets)."""
+    locations = snapshot.locations if locations is None else locations
+    if not locations and fallback is None:
         return list(findings)
     subjects = subjects or SubjectIndex(snapshot)
     out = []
     for f in findings:
         if f.location is None:
-            where = _find_location(f, snapshot, subjects)
+            where = _find_location(f, locations, subjects)
+            if where is None and fallback is not None:
+                where = fallback(f)
+            if where is None and inside:
+                where = _inside(locations, f.pointer or subjects.pointer_of(f.subject))
             if where is not None:
                 f = replace(f, location=Location(where["file"], where.get("line"), where.get("column")))
         out.append(f)
     return out
 
 
-def _exact(snapshot: Snapshot, pointer: str | None) -> Mapping | None:
+def _exact(locations: Mapping[str, Mapping], pointer: str | None) -> Mapping | None:
     """The position of a pointer or of an enclosing object, but never of a whole account or the root."""
     if not pointer:
         return None
     p = pointer
     while p and p.count("/") > 2:
-        if p in snapshot.locations:
-            return snapshot.locations[p]
+        if p in locations:
+            return locations[p]
         p = p.rsplit("/", 1)[0]
     return None
 
 
-def _find_location(f: Finding, snapshot: Snapshot, subjects: SubjectIndex) -> Mapping | None:
+def _inside(locations: Mapping[str, Mapping], pointer: str | None) -> Mapping | None:
+    """The first position the change records inside an object (a bucket whose policy alone it sets)."""
+    if not pointer or pointer.count("/") <= 2:
+        return None
+    prefix = pointer + "/"
+    return next((loc for p, loc in locations.items() if p.startswith(prefix)), None)
+
+
+def _find_location(f: Finding, locations: Mapping[str, Mapping], subjects: SubjectIndex) -> Mapping | None:
     if f.pointer:
-        hit = _exact(snapshot, f.pointer)
+        hit = _exact(locations, f.pointer)
         if hit:
             return hit
     for pointer, arn in _evidence_refs(f.evidence):
-        hit = _exact(snapshot, pointer) if pointer else _exact(snapshot, subjects.pointer_of(arn))
+        hit = _exact(locations, pointer) if pointer else _exact(locations, subjects.pointer_of(arn))
         if hit:
             return hit
-    return _exact(snapshot, subjects.pointer_of(f.subject))
+    return _exact(locations, subjects.pointer_of(f.subject))
 
 
 def _evidence_refs(evidence: Any) -> Iterable[tuple[str | None, str | None]]:

@@ -4,11 +4,20 @@ A private directory (``$XDG_CACHE_HOME/s3audit``, else ``~/.cache/s3audit``, mod
 user; never a guessable name in the shared temp directory, which another user could plant). Every entry
 is keyed by a hash of everything it depends on, so a stale entry is never used, only ignored.
 ``S3AUDIT_NO_CACHE=1`` turns caching off; an unusable directory just means no cache.
+
+Entries are small (empty "valid" markers, pickled rule files, Lark's tables) but one is added for every
+new template a pre-merge hook sees, so the directory is pruned: at most once a day, entries not used for
+``KEEP_DAYS`` are removed. A hit refreshes an entry's time (at most once a day, to keep hits cheap).
 """
 from __future__ import annotations
 
 import hashlib
 import os
+import time
+
+KEEP_DAYS = 30
+_DAY = 86400.0
+_PRUNE_STAMP = ".pruned"
 
 
 def cache_dir() -> str | None:
@@ -23,7 +32,62 @@ def cache_dir() -> str | None:
             return None
     except OSError:
         return None
+    _prune_daily(directory)
     return directory
+
+
+def used(path: str) -> None:
+    """Record that a cache entry was just used (so pruning keeps it); cheap, best effort."""
+    try:
+        if time.time() - os.stat(path).st_mtime > _DAY:
+            os.utime(path)
+    except OSError:
+        pass
+
+
+_pruned = False
+
+
+def _prune_daily(directory: str) -> None:
+    """Remove entries unused for KEEP_DAYS, at most once a day (a stamp file's time says when it ran)."""
+    global _pruned
+    if _pruned:
+        return
+    _pruned = True
+    stamp = os.path.join(directory, _PRUNE_STAMP)
+    now = time.time()
+    try:
+        if now - os.stat(stamp).st_mtime < _DAY:
+            return
+    except FileNotFoundError:
+        pass
+    except OSError:
+        return
+    prune(directory, now - KEEP_DAYS * _DAY)
+    try:
+        with open(stamp, "wb"):
+            pass
+    except OSError:
+        pass
+
+
+def prune(directory: str, older_than: float) -> int:
+    """Remove the cache entries last used before ``older_than`` (a time); returns how many went."""
+    removed = 0
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        return 0
+    for entry in entries:
+        if entry.name == _PRUNE_STAMP or not entry.is_file(follow_symlinks=False):
+            continue
+        try:
+            if entry.stat(follow_symlinks=False).st_mtime < older_than:
+                os.unlink(entry.path)
+                removed += 1
+        except OSError:
+            pass  # another process removed or replaced it
+    return removed
 
 
 def key(*parts: str | bytes) -> str:
@@ -39,7 +103,13 @@ def key(*parts: str | bytes) -> str:
 def known_valid(kind: str, digest: str) -> bool:
     """Whether a document with this digest was validated before and found valid (only successes are kept)."""
     directory = cache_dir()
-    return directory is not None and os.path.isfile(os.path.join(directory, f"valid-{kind}-{digest}"))
+    if directory is None:
+        return False
+    path = os.path.join(directory, f"valid-{kind}-{digest}")
+    if not os.path.isfile(path):
+        return False
+    used(path)
+    return True
 
 
 def remember_valid(kind: str, digest: str) -> None:

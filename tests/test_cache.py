@@ -134,3 +134,40 @@ def test_check_reports_a_bad_template_value_on_every_run(cache, tmp_path, capsys
     for _ in range(2):
         assert main(["check", str(template), "--format", "json", "-o", str(tmp_path / "f.json")]) == 2
         assert "expected string, found a number" in capsys.readouterr().err
+
+
+# ---- pruning: one entry per template a hook has seen would otherwise grow without end ----
+
+def _age(path, days):
+    t = os.stat(path).st_mtime - days * 86400
+    os.utime(path, (t, t))
+
+
+def test_entries_unused_for_a_month_are_pruned_once_a_day(cache, monkeypatch):
+    from s3audit import cache as c
+    monkeypatch.setattr(c, "_pruned", False)
+    directory = c.cache_dir()  # first use today: prunes (nothing yet) and stamps
+    old, fresh = os.path.join(directory, "valid-snapshot-old"), os.path.join(directory, "valid-snapshot-new")
+    for p in (old, fresh):
+        open(p, "wb").close()
+    _age(old, c.KEEP_DAYS + 1)
+    _age(fresh, c.KEEP_DAYS - 1)
+    monkeypatch.setattr(c, "_pruned", False)
+    c.cache_dir()  # stamped less than a day ago: no pruning yet
+    assert os.path.exists(old)
+    _age(os.path.join(directory, ".pruned"), 2)
+    monkeypatch.setattr(c, "_pruned", False)
+    c.cache_dir()
+    assert not os.path.exists(old) and os.path.exists(fresh)
+
+
+def test_a_hit_keeps_an_entry_alive(cache, monkeypatch):
+    from s3audit import cache as c
+    monkeypatch.setattr(c, "_pruned", True)
+    c.remember_valid("profile", "abc")
+    path = os.path.join(c.cache_dir(), "valid-profile-abc")
+    _age(path, c.KEEP_DAYS + 1)
+    assert c.known_valid("profile", "abc")
+    import time
+    assert c.prune(c.cache_dir(), time.time() - c.KEEP_DAYS * 86400) == 0  # the hit refreshed its time
+    assert os.path.exists(path)

@@ -4,7 +4,10 @@ Inputs: a snapshot, or IaC (Terraform directories, plans, CloudFormation templat
 ``--terraform-plan``, ``--cloudformation`` or positional files the pre-commit hook passes), optionally
 overlaid on the live estate (``--live``, or a positional snapshot given together with IaC). With a live
 estate, only what the change introduces is reported (and what it fixes is listed): the rules run on the
-live snapshot and on the overlaid one and the findings are compared by fingerprint.
+live snapshot and on the overlaid one and the findings are compared by fingerprint. What a plan destroys
+is taken out of the live snapshot first; a finding that only a destroyed resource explains is placed on
+that resource's declaration (or its entry in the plan file). Without a live estate, deletions are noted
+and ignored.
 
 Exit status: 0 when nothing open (or unknown) is at or above ``--fail-on`` (waived findings never
 count), 1 when something is, 2 for bad input or usage.
@@ -54,11 +57,16 @@ def run(args) -> int:
     if has_iac:
         from ..fileio import read_json
         from ..snapshot.load import snapshot_from_dict
-        from ..sources.iac import load_iac
+        from ..sources.iac import load_change
         live_doc = read_json(live_path) if live_path else None
-        doc, _ = load_iac(iac_paths, terraform=terraform, terraform_plans=plans, cloudformation=templates,
-                          live=live_doc, account_id=args.account_id, terraform_dir=args.terraform_dir,
-                          region=args.region, parameters=_parameters(args.parameter))
+        change = load_change(iac_paths, terraform=terraform, terraform_plans=plans, cloudformation=templates,
+                             live=live_doc, account_id=args.account_id, terraform_dir=args.terraform_dir,
+                             region=args.region, parameters=_parameters(args.parameter))
+        doc = change.snapshot
+        if change.removals and live_doc is None:
+            n = len({r.address for r in change.removals})
+            notes.append(f"the change destroys {n} resource{'s' if n != 1 else ''}: deletions are only checked "
+                         f"against the live estate (--live)")
         snap = snapshot_from_dict(doc, file=None, remember_valid=live_doc is None)
         subjects = SubjectIndex(snap)
         graph = _graph(snap, wants_graph, notes)
@@ -66,13 +74,21 @@ def run(args) -> int:
                       engine=graph.engine if graph else None, graph=graph)
         findings = ev.findings
         if live_doc is not None:
+            from ..sources.locations import carry_locations
+            from ..sources.removals import RemovalLocator
             live_snap = snapshot_from_dict(live_doc, file=live_path)
             before = evaluate(live_snap, profile, rule_files=args.rules or (), today=today)
             findings, resolved = introduced_and_fixed(before.findings, ev.findings)
+            # What the change introduces is on the overlaid snapshot, what it fixes on the live one: both
+            # are placed on the change's files, a destroyed resource's declaration included.
+            removed = RemovalLocator(change.removals, live_doc)
+            findings = locate(findings, snap, subjects, fallback=lambda f: removed.location_for(f, doc), inside=True)
+            resolved = locate(resolved, live_snap, locations=carry_locations(doc, live_doc),
+                              fallback=lambda f: removed.location_for(f, live_doc), inside=True)
             mode = "overlay"
         else:
+            findings = locate(findings, snap, subjects)
             mode = "iac"
-        findings = locate(findings, snap, subjects)
         inputs = [*(live_path and [live_path] or []), *iac_paths, *terraform, *plans, *templates]
     else:
         from ..snapshot.load import load_snapshot

@@ -7,7 +7,7 @@ from ..errors import UsageError
 
 
 def run(args) -> int:
-    # Imported here: building the graph pulls in networkx, which `s3audit --help` must not pay for.
+    # Imported here: the graph and the engine are most of s3audit, which `s3audit --help` must not pay for.
     from ..graph.build import build_graph
     from ..graph.paths import RENDERERS, paths_from, paths_to, render_text, select_principals
     from ..snapshot.load import load_snapshot

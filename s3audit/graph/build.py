@@ -302,9 +302,7 @@ class _Builder:
         if e.is_everyone:
             return None
         if e.kind == "Service":
-            self.add_principal(e.value, SERVICE, None, name=e.value, in_org=None)
-            self.g.nodes[e.value]["external"] = False
-            return e.value
+            return self.service_node(e.value)
         if e.kind == "Federated":
             v = e.value
             account = v.split(":")[4] if v.startswith("arn:") and len(v.split(":")) > 5 else None
@@ -340,6 +338,11 @@ class _Builder:
         kind = USER if rest.startswith("user/") else ROLE if rest.startswith("role/") else SESSION
         self.add_principal(v, kind, account, name=rest.rsplit("/", 1)[-1], known=False)
         return v
+
+    def service_node(self, service: str) -> str:
+        self.add_principal(service, SERVICE, None, name=service, in_org=None)
+        self.g.nodes[service]["external"] = False
+        return service
 
     def root_node(self, account: str) -> str:
         n = f"arn:aws:iam::{account}:root"
@@ -385,7 +388,12 @@ class _Builder:
         self.trust_grantees: dict[str, _Grantees] = {}
         trust_actions = TRUST_ACTIONS
         for arn, r in self.roles.items():
-            self.trust_grantees[arn] = self.grantees(r.trust, trust_actions)
+            gr = self.trust_grantees[arn] = self.grantees(r.trust, trust_actions)
+            if gr.unknown:
+                # An unknown trust policy may trust any service: the ones a role can be passed to matter
+                # (escalation.py); everyone else is covered by `everyone`.
+                from .escalation import PASS_ROLE_SERVICES
+                gr.services.update(self.service_node(svc) for svc in PASS_ROLE_SERVICES)
         self.data_grantees: dict[str, _Grantees] = {}
         domain = frozenset(s3_access_actions())
         for a in self.snapshot.accounts:
@@ -445,7 +453,7 @@ class _Builder:
             account = self.account_of(n)
             allowed = {"s3": set(), "ap": set()}
             if missing:
-                # A managed policy the snapshot lacks may allow anything: index as a wildcard.
+                # A policy the snapshot lacks or marks unknown may allow anything: index as a wildcard.
                 self.unknown_identity.add(n)
                 for fam in ("s3", "ap", *families):
                     self.index[(fam, account)].add_everything(n)

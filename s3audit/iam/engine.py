@@ -412,7 +412,7 @@ class Engine:
             for x in (*a.users, *a.groups, *a.roles):
                 for d in x.inline:
                     self.compile(d)
-                if getattr(x, "trust", None) is not None:
+                if getattr(x, "trust", None) not in (None, UNKNOWN):
                     self.compile(x.trust)
             for mp in a.managed_policies.values():
                 if mp.document is not None:
@@ -516,29 +516,38 @@ class Engine:
         return None if hit is None else hit[0]
 
     def identity_policies(self, principal: str) -> tuple[list[Policy], list[str], Any] | None:
-        """The compiled identity policies of a user (with its groups'), role or group in the snapshot, the
-        attached managed policy ARNs the snapshot lacks, and the permissions boundary (a Policy, None, or
-        UNKNOWN); None for principals the snapshot does not describe."""
+        """The compiled identity policies of a user (with its groups'), role or group in the snapshot, what of
+        them is unknown (``(source, note)`` pairs: attached managed policies the snapshot lacks, policies it
+        marks unknown, a missing boundary), and the permissions boundary (a Policy, None, or UNKNOWN); None
+        for principals the snapshot does not describe."""
         caller = self.caller(principal)
         if caller.entity is None:
             return None
         return self._identity(caller)
 
-    def _identity(self, caller: Caller) -> tuple[list[Policy], list[str], Any]:
-        """(identity policies, notes on missing managed policies, boundary Policy | None | UNKNOWN)."""
+    def _identity(self, caller: Caller) -> tuple[list[Policy], list[tuple[str, str | None]], Any]:
+        """(identity policies, what of them is unknown as (source, note) pairs, boundary Policy | None | UNKNOWN).
+
+        Unknown are attached managed policies the snapshot lacks and policies the snapshot marks unknown
+        (an IaC value known only after apply); either may allow or deny. A missing boundary is listed with
+        note None (the boundary layer reports it)."""
         key = caller.arn or ""
         hit = self._identity_cache.get(key)
         if hit is not None:
             return hit
         e = caller.entity
-        docs, missing = identity_documents(e, lambda account, name: self.index.groups.get((account, name)),
-                                           self._managed.get)
+        docs, absent, unknown = identity_documents(e, lambda account, name: self.index.groups.get((account, name)),
+                                                   self._managed.get)
+        missing: list[tuple[str, str | None]] = [
+            (arn, f"managed policy {arn} attached to {e.arn} is not in the snapshot; it may allow or deny")
+            for arn in absent]
+        missing += [(e.arn, note + "; it may allow or deny") for note in unknown]
         boundary: Any = None
         if getattr(e, "boundary", None):
             d = self._managed.get(e.boundary)
             if d is None:
                 boundary = UNKNOWN
-                missing.append(e.boundary)
+                missing.append((e.boundary, None))
             else:
                 boundary = self.compile(PolicyDocument(d.document, d.pointer, "boundary", e.arn, e.boundary))
         out = ([self.compile(d) for d in docs], missing, boundary)
@@ -570,6 +579,8 @@ class Engine:
         """Whether the role's trust policy lets anyone pass session tags (allows sts:TagSession)."""
         if role.trust is None:
             return False
+        if role.trust is UNKNOWN:
+            return True  # it may; the tags a session could carry are then not the role's
         return any(s.effect == "Allow" and s.actions.matches("sts:tagsession")
                    for s in self.compile(role.trust).statements)
 
@@ -1376,12 +1387,11 @@ class Engine:
         for p in policies:
             _merge_or(deny, self._evaluate(p, "Deny", action, resource, ctx, "identity"))
             _merge_or(allow, self._evaluate(p, "Allow", action, resource, ctx, "identity"))
-        for arn in missing:
-            if arn == getattr(caller.entity, "boundary", None):
+        for source, note in missing:
+            if note is None:  # the boundary: its own layer below
                 continue
-            note = f"managed policy {arn} attached to {caller.arn} is not in the snapshot; it may allow or deny"
-            _merge_or(allow, _Layer(_UNKNOWN, [Reason(arn, None, "Unknown", "identity", note=note)], [], [note]))
-            _merge_or(deny, _Layer(_UNKNOWN, [Reason(arn, None, "Unknown", "identity", note=note)], [], [note]))
+            _merge_or(allow, _Layer(_UNKNOWN, [Reason(source, None, "Unknown", "identity", note=note)], [], [note]))
+            _merge_or(deny, _Layer(_UNKNOWN, [Reason(source, None, "Unknown", "identity", note=note)], [], [note]))
         if allow.tri is _FALSE:
             allow.reasons = [Reason(f"identity policies of {caller.arn}", None, "ImplicitDeny", "identity",
                                     note="no identity policy allows the action on this resource")]

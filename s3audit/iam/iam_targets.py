@@ -54,7 +54,7 @@ def resolve(resource: str, index: PrincipalIndex) -> OtherTarget:
     if service == "iam" and rest.startswith("role/"):
         role = index.roles.get(resource)
         if role is not None:
-            return OtherTarget(resource, service, account, resource, role.trust, None)
+            return OtherTarget(resource, service, account, resource, role.trust, role.trust_note)
         known = account in index.accounts and index.accounts[account].iam_known
         note = (f"role `{resource}` is not in account {account}'s IAM data; its trust policy is unknown" if known
                 else f"role `{resource}` is in account {account}, outside the snapshot; its trust policy is unknown")

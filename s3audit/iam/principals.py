@@ -142,18 +142,21 @@ class PrincipalIndex:
         return self._roles_by_name.get((account, name))
 
 
-def identity_documents(entity: User | Role, group_of, managed_of) -> tuple[list, list[str]]:
+def identity_documents(entity: User | Role, group_of, managed_of) -> tuple[list, list[str], list[str]]:
     """A user's or role's identity policy documents: its inline policies, a user's groups' inline policies,
     and every attached managed policy (the user's and its groups'). Returns (documents, ARNs of attached
-    managed policies the snapshot does not hold). ``group_of(account, name)`` and ``managed_of(arn)`` look up."""
+    managed policies the snapshot does not hold, notes on policies the snapshot marks unknown).
+    ``group_of(account, name)`` and ``managed_of(arn)`` look up."""
     docs = list(entity.inline)
     attached = list(entity.attached)
+    unknown = list(entity.unknown_policies)
     if isinstance(entity, User):
         for name in entity.groups:
             group = group_of(entity.account, name)
             if group is not None:
                 docs.extend(group.inline)
                 attached.extend(group.attached)
+                unknown.extend(group.unknown_policies)
     missing = []
     for arn in attached:
         d = managed_of(arn)
@@ -161,4 +164,4 @@ def identity_documents(entity: User | Role, group_of, managed_of) -> tuple[list,
             missing.append(arn)
         else:
             docs.append(d)
-    return docs, missing
+    return docs, missing, unknown

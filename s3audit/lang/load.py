@@ -135,6 +135,8 @@ def _parse_cached(text: str, display: str) -> RuleFile:
             with open(entry, "rb") as fh:
                 cached = pickle.load(fh)
             if isinstance(cached, RuleFile) and cached.source == text and cached.path == display:
+                from ..cache import used
+                used(entry)
                 return cached
         except Exception:  # missing, truncated or from an incompatible build: parse instead
             pass

@@ -41,9 +41,13 @@ def _parser_cache() -> str | None:
     In s3audit's private per-user cache directory (``s3audit.cache``); Lark checks the grammar's hash stored
     in the file and rebuilds on mismatch. ``S3AUDIT_NO_CACHE=1`` turns it off.
     """
-    from ..cache import cache_dir
+    from ..cache import cache_dir, used
     directory = cache_dir()
-    return os.path.join(directory, "rule-grammar.lark-cache") if directory else None
+    if directory is None:
+        return None
+    path = os.path.join(directory, "rule-grammar.lark-cache")
+    used(path)
+    return path
 
 
 def parse_rules(text: str, path: str) -> A.RuleFile:

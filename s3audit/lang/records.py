@@ -716,9 +716,10 @@ class PrincipalView(Record):
         e = self.entity
         if e is None:
             return ()
-        docs, missing = identity_documents(e, self.world.group, self.world.managed_document)
-        if missing:
-            return Unknown([f"managed policy `{m}` attached to `{self.arn}` is not in the snapshot" for m in missing])
+        docs, missing, unknown = identity_documents(e, self.world.group, self.world.managed_document)
+        if missing or unknown:
+            return Unknown([f"managed policy `{m}` attached to `{self.arn}` is not in the snapshot" for m in missing]
+                           + unknown)
         return tuple(self.world.policy(d) for d in docs)
 
     @cached_property
@@ -734,6 +735,8 @@ class PrincipalView(Record):
     @cached_property
     def trust(self) -> Any:
         e = self.entity
+        if isinstance(e, Role) and e.trust is UNKNOWN:
+            return Unknown([e.trust_note or f"the trust policy of `{e.arn}` is unknown"])
         if isinstance(e, Role) and e.trust is not None:
             return self.world.policy(e.trust)
         return None

@@ -101,7 +101,7 @@ def render(report: Report, *, color: bool = False) -> str:
         title = "FIXED BY THE CHANGE" if report.mode == "overlay" else "RESOLVED"
         lines.append(_paint(f"{title} ({len(report.resolved)})", "32", color))
         for f in sorted(report.resolved, key=sort_key):
-            lines.append(f"  {f.rule}  {f.subject}  [{f.severity.label}] {f.message}")
+            lines.append(f"  {f.rule}  {f.subject}  [{f.severity.label}] {f.message}{_where(f)}")
     if report.access_changes:
         grouped = group_access_changes(report.access_changes)
         lines.append("")

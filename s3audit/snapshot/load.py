@@ -167,6 +167,35 @@ def _tags(value: Any) -> Mapping[str, str]:
     return MappingProxyType({})
 
 
+# An account ``errors`` key naming one entity's identity policies (SNAPSHOT.md, as the IaC readers write them:
+# ``iam:Role/etl/RolePolicyList/kms``, ``iam:User/bob/AttachedManagedPolicies``, ``iam:User/bob/GroupList``):
+# what it names is unknown, so that entity's permissions are unknown, never "none".
+_UNKNOWN_IDENTITY_FIELDS = {
+    "RolePolicyList": "inline policies", "UserPolicyList": "inline policies", "GroupPolicyList": "inline policies",
+    "AttachedManagedPolicies": "attached managed policies", "GroupList": "groups"}
+
+
+def _unknown_identity(errors: Mapping[str, str]) -> dict[tuple[str, str], list[tuple[str, str, str]]]:
+    """(kind, name) -> [(what, verb, why)] from the account's ``iam:<Kind>/<name>/<field>[/<policy>]`` keys."""
+    out: dict[tuple[str, str], list[tuple[str, str, str]]] = {}
+    for key, why in errors.items():
+        if not key.startswith("iam:"):
+            continue
+        parts = key[4:].split("/", 3)
+        if len(parts) < 3 or parts[0] not in ("Role", "User", "Group") or parts[2] not in _UNKNOWN_IDENTITY_FIELDS:
+            continue
+        if len(parts) == 4 and parts[2].endswith("PolicyList"):
+            item = (f"inline policy `{parts[3]}`", "is", str(why))
+        else:
+            item = (f"the {_UNKNOWN_IDENTITY_FIELDS[parts[2]]}", "are", str(why))
+        out.setdefault((parts[0], parts[1]), []).append(item)
+    return out
+
+
+def _notes(items: list[tuple[str, str, str]] | None, arn: str) -> tuple[str, ...]:
+    return tuple(f"{what} of `{arn}` {verb} unknown ({why.removeprefix('Unknown: ')})" for what, verb, why in items or ())
+
+
 class _Builder:
     def __init__(self, file: str | None):
         self.file = file
@@ -243,27 +272,36 @@ class _Builder:
             b = x.get("PermissionsBoundary")
             return b["PermissionsBoundaryArn"] if b else None
 
+        unknown = _unknown_identity(a.get("errors") or {})
         groups = tuple(
             Group(g["GroupName"], g["Arn"], acct, g.get("GroupId", ""),
                   inline(g.get("GroupPolicyList"), f"{ptr}/iam/GroupDetailList/{i}/GroupPolicyList", g["Arn"]),
-                  attached(g.get("AttachedManagedPolicies")), f"{ptr}/iam/GroupDetailList/{i}")
+                  attached(g.get("AttachedManagedPolicies")), f"{ptr}/iam/GroupDetailList/{i}",
+                  _notes(unknown.get(("Group", g["GroupName"])), g["Arn"]))
             for i, g in enumerate(iam.get("GroupDetailList", [])))
         users = tuple(
             User(u["UserName"], u["Arn"], acct, u.get("UserId", ""), u.get("Path", "/"), tuple(u.get("GroupList") or ()),
                  inline(u.get("UserPolicyList"), f"{ptr}/iam/UserDetailList/{i}/UserPolicyList", u["Arn"]),
                  attached(u.get("AttachedManagedPolicies")), boundary(u), _tags(u.get("Tags")),
-                 f"{ptr}/iam/UserDetailList/{i}")
+                 f"{ptr}/iam/UserDetailList/{i}", unknown_policies=_notes(unknown.get(("User", u["UserName"])), u["Arn"]))
             for i, u in enumerate(iam.get("UserDetailList", [])))
         roles = []
         for i, r in enumerate(iam.get("RoleDetailList", [])):
             rp = f"{ptr}/iam/RoleDetailList/{i}"
             trust = (self.policy(r["AssumeRolePolicyDocument"], f"{rp}/AssumeRolePolicyDocument", "trust", r["Arn"])
                      if r.get("AssumeRolePolicyDocument") is not None else None)
+            trust_note = None
+            unknown_trust = (a.get("errors") or {}).get(f"iam:Role/{r['RoleName']}/AssumeRolePolicyDocument")
+            if trust is None and unknown_trust is not None:
+                # an IaC reader could not know the trust policy (known after apply): anyone may be trusted
+                trust = UNKNOWN
+                trust_note = _notes([("the trust policy", "is", str(unknown_trust))], r["Arn"])[0]
             profiles = tuple(p.get("Arn", "") for p in r.get("InstanceProfileList") or [])
             roles.append(Role(r["RoleName"], r["Arn"], acct, r.get("RoleId", ""), r.get("Path", "/"), trust,
                               inline(r.get("RolePolicyList"), f"{rp}/RolePolicyList", r["Arn"]),
                               attached(r.get("AttachedManagedPolicies")), boundary(r), _tags(r.get("Tags")),
-                              profiles, rp))
+                              profiles, rp, unknown_policies=_notes(unknown.get(("Role", r["RoleName"])), r["Arn"]),
+                              trust_note=trust_note))
         buckets = tuple(self.bucket(b, acct, f"{ptr}/s3/buckets/{i}") for i, b in enumerate(s3.get("buckets", [])))
         names: dict[str, int] = {}
         for i, b in enumerate(buckets):

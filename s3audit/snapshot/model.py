@@ -72,6 +72,7 @@ class Group:
     inline: tuple[PolicyDocument, ...]
     attached: tuple[str, ...]  # managed policy ARNs
     pointer: str
+    unknown_policies: tuple[str, ...] = ()  # notes on identity policies the snapshot marks unknown
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,7 @@ class User:
     tags: Mapping[str, str]
     pointer: str
     kind: str = "user"
+    unknown_policies: tuple[str, ...] = ()  # notes on identity policies (or groups) the snapshot marks unknown
 
 
 @dataclass(frozen=True)
@@ -97,7 +99,7 @@ class Role:
     account: str
     id: str
     path: str
-    trust: PolicyDocument | None
+    trust: PolicyDocument | None  # or UNKNOWN: who may assume the role is not known
     inline: tuple[PolicyDocument, ...]
     attached: tuple[str, ...]
     boundary: str | None
@@ -105,6 +107,8 @@ class Role:
     instance_profiles: tuple[str, ...]  # instance profile ARNs
     pointer: str
     kind: str = "role"
+    unknown_policies: tuple[str, ...] = ()  # notes on identity policies the snapshot marks unknown
+    trust_note: str | None = None  # why the trust policy is unknown
 
     @property
     def is_service_linked(self) -> bool:

@@ -15,7 +15,7 @@ named in the account's ``errors`` under ``<kind>:<resource address>``.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Iterable
 
@@ -126,8 +126,15 @@ def decode_policy(value: Any, where: Loc | None, what: str = "policy", fallback_
         value = value.encoded
     if isinstance(value, str):
         at = value.pos if isinstance(value, PStr) and value.pos else where
+        index_loc = value.index_loc if isinstance(value, PStr) else None  # a string literal of a .tf.json file
         text = str(value)
-        if at is None:  # no source position (a plan without its configuration): plain JSON, no positions
+        if index_loc is not None:
+            try:
+                value = parse_json_with_positions(text, "", index_loc=index_loc)
+            except InputError as exc:
+                raise InputError(f"{what} is not valid JSON ({exc.message.removeprefix('invalid JSON: ')})",
+                                 exc.place) from None
+        elif at is None:  # no source position (a plan without its configuration): plain JSON, no positions
             try:
                 value = json.loads(text)
             except ValueError as exc:
@@ -430,10 +437,12 @@ class SnapshotBuilder:
 
 @dataclass
 class IacPart:
-    """What one IaC input yields: its snapshot (without creation defaults) and the buckets it creates."""
+    """What one IaC input yields: its snapshot (without creation defaults), the buckets it creates, and
+    what it destroys (``removals.Removal``; only a Terraform plan says that)."""
 
     snapshot: dict
     created_buckets: set[str]
+    removals: list = field(default_factory=list)
 
 
 def note_unknown_managed_policies(builder: SnapshotBuilder) -> None:

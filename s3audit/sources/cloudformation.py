@@ -664,6 +664,9 @@ class _Mapper:
             b.account_errors[f"iam:{label}/{name}/{b._ENTITY[kind][3]}"] = f"Unknown: {policies.reason}"
         else:
             for pol in policies or []:
+                if isinstance(pol, Unknown):  # an undecided `Fn::If` around a policy: it may be there
+                    b.account_errors[f"iam:{label}/{name}/{b._ENTITY[kind][3]}"] = f"Unknown: {pol.reason}"
+                    continue
                 pname = pol.get("PolicyName") if isinstance(pol, dict) else None
                 if isinstance(pname, str):
                     b.inline_policy(kind, name, pname, pol.get("PolicyDocument"),
@@ -835,6 +838,9 @@ def load_cloudformation(path: str, *, account_id: str = DEFAULT_ACCOUNT_ID, regi
     doc = read_template(read_text(path), file)
     t = Template(doc, file, account_id, region, stack_name, parameters)
     b = SnapshotBuilder("cloudformation", f"template {file}", account_id)
+    if "Transform" in doc or any(str(r["Type"]).startswith("AWS::Serverless::") for r in t.resources.values()):
+        from .sam import expand  # the SAM transform's generated roles and policies (only when needed)
+        expand(t, b)
     _Mapper(t, b).run()
     note_unknown_managed_policies(b)
     return IacPart(b.finish(), set(b.created_buckets))

@@ -40,6 +40,9 @@ class Source:
     line_offset: int = 0
 
     def loc(self, node: Any) -> Loc:
+        own = getattr(node, "own_loc", None)  # expressions of Terraform's JSON syntax know their place
+        if own is not None:
+            return own
         meta = getattr(node, "meta", None)
         if meta is not None and not getattr(meta, "empty", True):
             return Loc(self.file, meta.line + self.line_offset, meta.column)
@@ -49,6 +52,8 @@ class Source:
         return Loc(self.file, 1 + self.line_offset, 1)
 
     def snippet(self, node: Any) -> str:
+        if hasattr(node, "own_snippet"):
+            return node.own_snippet()
         meta = getattr(node, "meta", None)
         if meta is None or getattr(meta, "empty", True):
             return "?"
@@ -420,8 +425,12 @@ def _heredoc(node, scope):
     return value
 
 
-def template(text: str, scope: Scope, pos: Loc | None = None) -> Any:
-    """Evaluate a template's text (heredoc body, templatefile): ``${...}`` interpolations, ``$${`` escapes."""
+def template(text: str, scope: Scope, pos: Loc | None = None,
+             source_at: Callable[[int], Source] | None = None) -> Any:
+    """Evaluate a template's text (heredoc body, templatefile): ``${...}`` interpolations, ``$${`` escapes.
+
+    ``source_at(i)``: the Source that places the expression of the interpolation starting at index ``i``
+    (default: counted in lines from ``pos``)."""
     if "${" not in text and "%{" not in text:
         return PStr(text, pos)
     parts: list = []
@@ -442,11 +451,14 @@ def template(text: str, scope: Scope, pos: Loc | None = None) -> Any:
                 parts.append("".join(buf))
                 literal.append(True)
                 buf = []
-            line = (pos.line if pos else 1) + text.count("\n", 0, i)
-            sub = Source(scope.src.file, "", line - 1)
+            if source_at is not None:
+                sub = source_at(i)
+            else:
+                line = (pos.line if pos else 1) + text.count("\n", 0, i)
+                sub = Source(scope.src.file, "", line - 1)
             expr_text = text[i + 2:end]
             sub.text = "x = " + expr_text + "\n"
-            tree = parse(sub.text, scope.src.file)
+            tree = parse(sub.text, sub.file)
             expr = kids(kids(kids(tree)[0])[0])[-1]
             parts.append(_ev(expr, scope.with_src(sub)))
             literal.append(False)
@@ -745,9 +757,11 @@ def _jsondecode(s):
     if isinstance(s, PStr) and s.encoded is not None:
         return s.encoded
     pos = s.pos if isinstance(s, PStr) and s.pos else None
+    index_loc = s.index_loc if isinstance(s, PStr) else None
     try:
-        if pos:
-            return parse_json_with_positions(str(s), pos.file, pos.line, pos.column)
+        if pos or index_loc:
+            return parse_json_with_positions(str(s), pos.file if pos else "", pos.line if pos else 1,
+                                             pos.column if pos else 1, index_loc=index_loc)
         return json.loads(to_string(s))
     except (InputError, json.JSONDecodeError) as exc:
         raise EvalError(f"jsondecode: {exc}") from None
@@ -1017,6 +1031,8 @@ _HANDLERS: dict[str, Callable] = {
     "get_attr_expr_term": _get_attr_term, "index_expr_term": _index_term,
     "attr_splat_expr_term": _splat, "full_splat_expr_term": _splat,
     "for_tuple_expr": _for_tuple, "for_object_expr": _for_object, "function_call": _function,
+    # an expression of Terraform's JSON syntax (hcljson.JsonExpr) evaluates itself
+    "json_expr": lambda node, scope: node.evaluate(scope),
 }
 
 
@@ -1042,6 +1058,9 @@ def block_value(block: Block, scope: Scope, *, label: str = "", skip=META_ARGUME
             continue
         if b.type == "dynamic" and b.labels:
             target = b.labels[0]
+            if target in block.attrs:
+                raise InputError(f"`{target}` is set both as an argument and as a block",
+                                 Place(b.loc.file, b.loc.line, b.loc.column))
             expanded = _dynamic(b, scope)
             current = out.get(target)
             if isinstance(expanded, Unknown) or isinstance(current, Unknown):
@@ -1053,6 +1072,9 @@ def block_value(block: Block, scope: Scope, *, label: str = "", skip=META_ARGUME
         current = out.get(b.type)
         if isinstance(current, Unknown):
             continue
+        if b.type in block.attrs:
+            raise InputError(f"`{b.type}` is set both as an argument and as a block",
+                             Place(b.loc.file, b.loc.line, b.loc.column))
         out.setdefault(b.type, PList(pos=b.loc)).append(block_value(b, scope, skip=()))
         out.key_pos.setdefault(b.type, b.loc)
     return out
@@ -1062,7 +1084,10 @@ def _dynamic(b: Block, scope: Scope) -> Any:
     iterator = b.labels[0]
     if "iterator" in b.attrs:
         it_node = b.attrs["iterator"].expr
-        iterator = scope.src.snippet(it_node) if not kids(it_node) else name_of(kids(it_node)[0])
+        if hasattr(it_node, "as_identifier"):  # Terraform's JSON syntax: the name as a string
+            iterator = it_node.as_identifier()
+        else:
+            iterator = scope.src.snippet(it_node) if not kids(it_node) else name_of(kids(it_node)[0])
     if "for_each" not in b.attrs:
         return Unknown(f"dynamic block `{b.labels[0]}` has no for_each")
     coll = evaluate(b.attrs["for_each"].expr, scope.with_src(b.attrs["for_each"].src))

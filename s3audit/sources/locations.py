@@ -83,3 +83,27 @@ def to_logical(doc: Any, pointer: str) -> tuple | None:
         else:
             return None
     return tuple(path)
+
+
+def carry_locations(source: dict, target: dict) -> dict[str, dict]:
+    """``source``'s ``locations``, re-pointed to where the same objects are in ``target``: the change's
+    positions on the live snapshot it is overlaid on. A value ``target`` lacks (a policy the change adds to
+    a live bucket) keeps its place under the nearest object ``target`` has; what cannot be placed is left out."""
+    out: dict[str, dict] = {}
+    for pointer, loc in (source.get("locations") or {}).items():
+        path = to_logical(source, pointer)
+        moved = _nearest(target, path) if path is not None else None
+        if moved is not None and moved not in out:
+            out[moved] = loc
+    return out
+
+
+def _nearest(doc: Any, path: tuple) -> str | None:
+    for i in range(len(path), 0, -1):
+        rest = path[i:]
+        if any(isinstance(step, Sel) for step in rest):
+            break  # a list element the target lacks: no index to give it
+        base = to_pointer(doc, path[:i])
+        if base is not None:
+            return pointer_join(base, *rest)
+    return None

@@ -6,9 +6,9 @@ live; what is new is added. That is how Terraform and CloudFormation changes beh
 ``aws_s3_bucket_policy`` replaces the policy and nothing else. In detail:
 
 * accounts match by ``id``; an account only in the proposal is added.
-* buckets match by ``Name``: each key the proposal sets replaces the live key (and clears the live
-  ``Errors`` entry of its API); the proposal's ``Errors`` entries (values unknown until apply) replace
-  the live value with "unknown". A bucket not live is created, so S3's creation defaults fill what the
+* buckets match by ``Name``, in whichever account has the bucket (names are global): each key the
+  proposal sets replaces the live key (and clears the live ``Errors`` entry of its API); the proposal's
+  ``Errors`` entries (values unknown until apply) replace the live value with "unknown". A bucket not live is created, so S3's creation defaults fill what the
   proposal does not set (builder.creation_defaults). A canned ACL's placeholder owner takes the live
   bucket's owner.
 * access points match by ``Name`` and are replaced whole; the account's Block Public Access is replaced
@@ -20,15 +20,20 @@ live; what is new is added. That is how Terraform and CloudFormation changes beh
 * ``locations``: the proposal's pointers are re-pointed to where the same objects are in the result;
   live locations (if any) are kept and re-pointed too; the proposal's win where both have one.
 
-Deletions (a resource the change destroys) are not represented in a snapshot and so not applied.
+What the change destroys is not in the proposed snapshot (the format cannot say "gone"): it comes as a
+list of ``removals.Removal`` that are taken out of the live estate first, so that a replacement (a delete
+followed by a create) ends with the created object, and a bucket destroyed and created again gets S3's
+creation defaults as any new bucket does.
 """
 from __future__ import annotations
 
 import copy
 import re
+from typing import Iterable
 
 from .builder import BUCKET_API, apply_creation_defaults, owner_placeholder
-from .locations import to_logical, to_pointer
+from .locations import Sel, to_logical, to_pointer
+from .removals import Removal, apply_removals
 
 _ENTITIES = (("RoleDetailList", "RoleName", "RolePolicyList", "Role"),
              ("UserDetailList", "UserName", "UserPolicyList", "User"),
@@ -37,17 +42,23 @@ _ENTITY_SCALARS = ("Arn", "Path", "AssumeRolePolicyDocument", "PermissionsBounda
                    "GroupId", "CreateDate")
 
 
-def overlay(live: dict, proposed: dict) -> dict:
-    """The live snapshot with the proposed resources applied (see the module docstring)."""
-    return merge(live, proposed, new_bucket_defaults=True)
+def overlay(live: dict, proposed: dict, removals: Iterable[Removal] = ()) -> dict:
+    """The live snapshot without what ``removals`` destroy, with the proposed resources applied (see the
+    module docstring)."""
+    return merge(live, proposed, new_bucket_defaults=True, removals=removals)
 
 
-def merge(base: dict, top: dict, *, new_bucket_defaults: bool) -> dict:
-    """``top`` applied on ``base``; with ``new_bucket_defaults`` a bucket not in ``base`` gets S3's creation
-    defaults (it is being created); without, buckets are merged as they are (combining two proposals)."""
+def merge(base: dict, top: dict, *, new_bucket_defaults: bool, removals: Iterable[Removal] = ()) -> dict:
+    """``top`` applied on ``base`` after ``removals`` are taken out of it; with ``new_bucket_defaults`` a
+    bucket not in ``base`` (or removed from it) gets S3's creation defaults (it is being created); without,
+    buckets are merged as they are (combining two proposals)."""
     result = copy.deepcopy(base)
     base_locs = [(to_logical(base, p), loc) for p, loc in (base.get("locations") or {}).items()]
-    top_locs = [(to_logical(top, p), loc) for p, loc in (top.get("locations") or {}).items()]
+    homes = {b.get("Name"): a.get("id") for a in base.get("accounts") or [] if isinstance(a, dict)
+             for b in (a.get("s3") or {}).get("buckets") or [] if isinstance(b, dict)}
+    apply_removals(result, removals)
+    top_locs = [(_rehomed(to_logical(top, p), homes), loc) for p, loc in (top.get("locations") or {}).items()]
+    top = _rehome_buckets(top, homes)
     accounts = result.setdefault("accounts", [])
     for acct in top.get("accounts") or []:
         target = next((a for a in accounts if a.get("id") == acct.get("id")), None)
@@ -75,6 +86,43 @@ def merge(base: dict, top: dict, *, new_bucket_defaults: bool) -> dict:
     else:
         result.pop("locations", None)
     return result
+
+
+def _rehome_buckets(top: dict, homes: dict) -> dict:
+    """``top`` with each bucket moved to the account that has it in the base: bucket names are unique
+    across all accounts (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html), and
+    a change that names a bucket another account owns changes that bucket (IaC does not say its account)."""
+    moved: dict[str, list] = {}
+    accounts = []
+    for acct in top.get("accounts") or []:
+        keep = []
+        for b in (acct.get("s3") or {}).get("buckets") or []:
+            home = homes.get(b.get("Name"))
+            if home is not None and home != acct.get("id"):
+                moved.setdefault(home, []).append(b)
+            else:
+                keep.append(b)
+        accounts.append({**acct, "s3": {**(acct.get("s3") or {}), "buckets": keep}} if acct.get("s3") else acct)
+    if not moved:
+        return top
+    for home, buckets in moved.items():
+        target = next((a for a in accounts if a.get("id") == home), None)
+        if target is None:
+            accounts.append({"id": home, "iam": {}, "s3": {"buckets": buckets}})
+        else:
+            s3 = target.get("s3") or {}
+            target["s3"] = {**s3, "buckets": list(s3.get("buckets") or []) + buckets}
+    return {**top, "accounts": accounts}
+
+
+def _rehomed(path: tuple | None, homes: dict) -> tuple | None:
+    """A logical path into a proposed bucket, re-pointed to the account ``_rehome_buckets`` moves it to."""
+    if (path and len(path) >= 5 and path[0] == "accounts" and path[2:4] == ("s3", "buckets")
+            and isinstance(path[4], Sel) and isinstance(path[1], Sel)):
+        home = homes.get(path[4].value)
+        if home is not None and home != path[1].value:
+            return (path[0], Sel("id", home)) + path[2:]
+    return path
 
 
 def _merge_account(target: dict, acct: dict, new_bucket_defaults: bool) -> None:
@@ -183,15 +231,16 @@ def _merge_bucket(live: dict, proposed: dict, account_id: str) -> None:
 
 
 def _adopt_owner(acl: dict, live_acl: dict, account_id: str) -> None:
-    placeholder = owner_placeholder(account_id)
+    # the placeholder names the account the change was read for, which may not be the bucket's (rehomed)
+    prefix = owner_placeholder(account_id).split("-of-")[0] + "-of-"
     owner = live_acl.get("Owner")
     if not isinstance(owner, dict) or "ID" not in owner:
         return
-    if (acl.get("Owner") or {}).get("ID") == placeholder:
+    if str((acl.get("Owner") or {}).get("ID")).startswith(prefix):
         acl["Owner"] = dict(owner)
     for g in acl.get("Grants") or []:
         grantee = g.get("Grantee") or {}
-        if grantee.get("ID") == placeholder:
+        if str(grantee.get("ID")).startswith(prefix):
             grantee["ID"] = owner["ID"]
             if "DisplayName" in owner:
                 grantee["DisplayName"] = owner["DisplayName"]
@@ -215,4 +264,4 @@ def _merge_org(result: dict, org: dict) -> None:
             target[k] = copy.deepcopy(org[k])
 
 
-__all__ = ["overlay", "merge"]
+__all__ = ["overlay", "merge", "Removal"]

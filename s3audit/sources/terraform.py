@@ -2,10 +2,11 @@
 
 Two entry points, one mapping:
 
-* ``load_terraform_dir(dir)`` reads the ``.tf`` files of a root module (and of the local modules it calls,
-  or of modules ``terraform init`` already downloaded), evaluates the references between resources,
-  locals, variables (defaults, ``terraform.tfvars``, ``*.auto.tfvars``), data sources and module outputs
-  (see hcl.py), and maps the resources. No Terraform binary, no provider download.
+* ``load_terraform_dir(dir)`` reads the ``.tf`` and ``.tf.json`` files of a root module (and of the local
+  modules it calls, or of modules ``terraform init`` already downloaded), merges its override files into
+  them, evaluates the references between resources, locals, variables (defaults, ``terraform.tfvars``,
+  ``*.auto.tfvars`` and their ``.json`` forms), data sources and module outputs (see hcl.py and
+  hcljson.py), and maps the resources. No Terraform binary, no provider download.
 * ``load_terraform_plan(plan.json)`` reads ``terraform show -json`` output: the values of
   ``resource_changes`` (``after`` with ``after_unknown``), else ``planned_values``; values the plan leaves
   unknown are taken from the configuration directory when it can tell them (a bucket policy's
@@ -14,7 +15,9 @@ Two entry points, one mapping:
   plan file's directory) since a plan records none.
 
 Both produce an ``IacPart``: the snapshot (with ``locations``) without S3's creation defaults, and
-which buckets the change creates (``iac.load_iac`` decides about the defaults; see builder.py).
+which buckets the change creates (``iac.load_iac`` decides about the defaults; see builder.py). A plan's
+part also lists what the plan destroys (``removals``, see removals.py and ``removals_of`` below), kept out
+of the snapshot document, which cannot say "gone".
 
 Names Terraform leaves to apply time (a bucket with ``bucket_prefix`` or no name, a role without ``name``)
 become placeholders ``<address>`` (for example ``<aws_s3_bucket.logs>``): never a valid AWS name, so they
@@ -32,8 +35,8 @@ from typing import Any, Iterable
 from ..errors import InputError, Place
 from .builder import (DEFAULT_ACCOUNT_ID, IacPart, SnapshotBuilder, canned_acl, decode_policy,
                       note_unknown_managed_policies)
-from .hcl import (Attr, Block, EvalError, Namespace, Obj, Resolver, Scope, block_value, evaluate, read_file,
-                  to_string)
+from .hcl import (Attr, Block, EvalError, Namespace, Obj, Resolver, Scope, block_value, evaluate, kids, read_file,
+                  to_number, to_string)
 from .values import Loc, PDict, PList, PStr, Unknown, first_unknown
 
 
@@ -52,6 +55,17 @@ class Res:
 
     def at(self, key: str) -> Loc | None:
         return self.key_pos.get(key) or self.loc
+
+    def changed_at(self) -> Loc | None:
+        """Where the value a resource sets as a whole comes from: the first argument an override file set
+        in it (the last override file, by name, wins), else its block."""
+        if self.loc is None:
+            return None
+        outside = [loc for loc in self.key_pos.values() if loc.file != self.loc.file]
+        if not outside:
+            return self.loc
+        last = max(loc.file for loc in outside)
+        return min((loc for loc in outside if loc.file == last), key=lambda loc: (loc.line, loc.column))
 
 
 def placeholder(address: str) -> str:
@@ -125,63 +139,271 @@ class ModuleConfig:
     modules: dict[str, Block] = field(default_factory=dict)
     outputs: dict[str, Block] = field(default_factory=dict)
     providers: list[Block] = field(default_factory=list)
+    removed: dict[str, Loc] = field(default_factory=dict)  # `removed` blocks (Terraform 1.7+) by `from`
 
 
 def _dup(kind: str, name: str, b: Block | Attr) -> InputError:
     return InputError(f"{kind} `{name}` is declared twice", Place(b.loc.file, b.loc.line, b.loc.column))
 
 
+def _ignored(name: str) -> bool:
+    """Files Terraform skips in a module directory: hidden files and editor backups."""
+    return name.startswith(".") or name.endswith("~") or (name.startswith("#") and name.endswith("#"))
+
+
+def config_files(directory: Path) -> tuple[list[Path], list[Path]]:
+    """The configuration files of a module directory: (primary files, override files), each by name.
+
+    ``.tf`` (native syntax) and ``.tf.json`` (JSON syntax) files; ``override.tf[.json]`` and
+    ``*_override.tf[.json]`` are override files, merged after all others
+    (https://developer.hashicorp.com/terraform/language/files/override).
+    """
+    primary: list[Path] = []
+    overrides: list[Path] = []
+    for path in sorted(directory.iterdir(), key=lambda p: p.name):
+        name = path.name
+        ext = ".tf" if name.endswith(".tf") else ".tf.json" if name.endswith(".tf.json") else None
+        if ext is None or _ignored(name) or not path.is_file():
+            continue
+        base = name[:-len(ext)]
+        (overrides if base == "override" or base.endswith("_override") else primary).append(path)
+    return primary, overrides
+
+
+def has_configuration(directory: str) -> bool:
+    """Whether a directory holds Terraform configuration files (``.tf`` or ``.tf.json``)."""
+    if not os.path.isdir(directory):
+        return False
+    primary, overrides = config_files(Path(directory))
+    return bool(primary or overrides)
+
+
+def _read_config_file(path: Path, shown: str) -> list[Block | Attr]:
+    from ..fileio import read_text
+    display = os.path.normpath(os.path.join(shown, path.name))
+    if path.name.endswith(".tf.json"):
+        from .hcljson import read_config
+        return list(read_config(read_text(path), display))
+    return read_file(read_text(path), display)
+
+
+def _place(x: Block | Attr) -> Place:
+    return Place(x.loc.file, x.loc.line, x.loc.column)
+
+
 def read_module(directory: Path, shown: str, rel: str) -> ModuleConfig:
     if not directory.is_dir():
         raise InputError("no such directory", Place(shown))
-    files = sorted(p for p in directory.iterdir() if p.suffix == ".tf" and p.is_file())
+    primary, overrides = config_files(directory)
     cfg = ModuleConfig(directory, shown, rel)
-    from ..fileio import read_text
-    for path in files:
-        if path.name == "override.tf" or path.name.endswith("_override.tf"):
-            continue  # override files merge into other blocks; not modelled (see the report)
-        display = os.path.normpath(os.path.join(shown, path.name))
-        for item in read_file(read_text(path), display):
-            if isinstance(item, Attr):
-                raise InputError(f"unexpected attribute `{item.name}` at the top level of a configuration file",
-                                 Place(item.loc.file, item.loc.line, item.loc.column))
-            b = item
-            if b.type in ("resource", "data") and len(b.labels) == 2:
-                table = cfg.resources if b.type == "resource" else cfg.data
-                key = ".".join(b.labels)
-                if key in table:
-                    raise _dup(b.type, key, b)
-                table[key] = b
-            elif b.type == "variable" and b.labels:
-                if b.labels[0] in cfg.variables:
-                    raise _dup("variable", b.labels[0], b)
-                cfg.variables[b.labels[0]] = b
-            elif b.type == "locals":
-                for name, attr in b.attrs.items():
-                    if name in cfg.locals:
-                        raise _dup("local value", name, attr)
-                    cfg.locals[name] = attr
-            elif b.type == "module" and b.labels:
-                cfg.modules[b.labels[0]] = b
-            elif b.type == "output" and b.labels:
-                cfg.outputs[b.labels[0]] = b
-            elif b.type == "provider" and b.labels:
-                cfg.providers.append(b)
+    for path in primary:
+        for item in _read_config_file(path, shown):
+            _declare(cfg, item)
+    for path in overrides:
+        for item in _read_config_file(path, shown):
+            _override(cfg, item)
     return cfg
 
 
+def _declare(cfg: ModuleConfig, item: Block | Attr) -> None:
+    if isinstance(item, Attr):
+        raise InputError(f"unexpected attribute `{item.name}` at the top level of a configuration file", _place(item))
+    b = item
+    if b.type in ("resource", "data") and len(b.labels) == 2:
+        table = cfg.resources if b.type == "resource" else cfg.data
+        key = ".".join(b.labels)
+        if key in table:
+            raise _dup(b.type, key, b)
+        table[key] = b
+    elif b.type == "variable" and b.labels:
+        if b.labels[0] in cfg.variables:
+            raise _dup("variable", b.labels[0], b)
+        cfg.variables[b.labels[0]] = b
+    elif b.type == "locals":
+        for name, attr in b.attrs.items():
+            if name in cfg.locals:
+                raise _dup("local value", name, attr)
+            cfg.locals[name] = attr
+    elif b.type == "module" and b.labels:
+        cfg.modules[b.labels[0]] = b
+    elif b.type == "output" and b.labels:
+        cfg.outputs[b.labels[0]] = b
+    elif b.type == "provider" and b.labels:
+        cfg.providers.append(b)
+    elif b.type == "removed" and "from" in b.attrs:
+        cfg.removed[b.src.snippet(b.attrs["from"].expr)] = b.loc
+
+
+def _override(cfg: ModuleConfig, item: Block | Attr) -> None:
+    """Merge one top-level block of an override file into the configuration, as Terraform does
+    (https://developer.hashicorp.com/terraform/language/files/override#merging-behavior): an override block
+    needs an original with the same header; what it sets keeps the override file's position."""
+    if isinstance(item, Attr):
+        raise InputError(f"unexpected attribute `{item.name}` at the top level of a configuration file", _place(item))
+    b = item
+    if b.type in ("resource", "data") and len(b.labels) == 2:
+        table = cfg.resources if b.type == "resource" else cfg.data
+        key = ".".join(b.labels)
+        if key not in table:
+            what = "resource" if b.type == "resource" else "data source"
+            raise InputError(f"there is no {what} `{key}` for this override block to override", _place(b))
+        _no_depends_on(b)
+        table[key] = merge_blocks(table[key], b, lifecycle=True)
+    elif b.type in ("variable", "module", "output") and b.labels:
+        table = {"variable": cfg.variables, "module": cfg.modules, "output": cfg.outputs}[b.type]
+        name = b.labels[0]
+        if name not in table:
+            what = {"variable": "variable", "module": "module call", "output": "output"}[b.type]
+            raise InputError(f"there is no {what} `{name}` for this override block to override", _place(b))
+        if b.type == "output":
+            _no_depends_on(b)
+        table[name] = merge_blocks(table[name], b)
+    elif b.type == "locals":
+        for name, attr in b.attrs.items():  # value by value, whichever locals block declared it
+            if name not in cfg.locals:
+                raise InputError(f"there is no local value `{name}` for this override to override", _place(attr))
+            cfg.locals[name] = attr
+    elif b.type == "provider" and b.labels:
+        alias = _alias(b)
+        for i, p in enumerate(cfg.providers):
+            if p.labels[0] == b.labels[0] and _alias(p) == alias:
+                cfg.providers[i] = merge_blocks(p, b)
+                return
+        if alias is not None:
+            raise InputError(f"there is no `{b.labels[0]}` provider configuration with the alias `{alias}` for this "
+                             f"override block to override", _place(b))
+        cfg.providers.append(b)  # a default provider configuration may be overridden without one
+    elif b.type in ("moved", "import"):
+        raise InputError(f"`{b.type}` blocks cannot be in an override file", _place(b))
+    # `terraform` blocks (and block types s3audit does not read) change nothing s3audit reads
+
+
+def _no_depends_on(b: Block) -> None:
+    if "depends_on" in b.attrs:
+        raise InputError("`depends_on` cannot be overridden", _place(b.attrs["depends_on"]))
+
+
+def _alias(b: Block) -> str | None:
+    a = b.attrs.get("alias")
+    if a is None:
+        return None
+    v = evaluate(a.expr, Scope(_NoRefs(), a.src))
+    return v if isinstance(v, str) else repr(v)
+
+
+def _kind(b: Block) -> str:
+    """The block type a nested block makes: a `dynamic "x"` block makes `x` blocks."""
+    return b.labels[0] if b.type == "dynamic" and b.labels else b.type
+
+
+def merge_blocks(base: Block, over: Block, *, lifecycle: bool = False) -> Block:
+    """``over`` merged into ``base``: its arguments replace the original's, its nested blocks of a type
+    replace all of the original's of that type (static or `dynamic`), and the contents of nested blocks are
+    not merged, except a resource's ``lifecycle``, merged argument by argument. The block keeps its original
+    position; each argument and nested block keeps its own, so what the override sets is located in the
+    override file. An argument and nested blocks of the same name replace each other: the provider's schema
+    makes the name one or the other, whatever the syntax (or s3audit's reading of it) took it for."""
+    over_kinds = {_kind(b) for b in over.blocks}
+    attrs = {n: a for n, a in base.attrs.items() if n not in over_kinds}
+    attrs.update(over.attrs)
+    kept = [b for b in base.blocks if _kind(b) not in over_kinds and _kind(b) not in over.attrs]
+    added = list(over.blocks)
+    base_lc = next((b for b in base.blocks if b.type == "lifecycle"), None) if lifecycle else None
+    if base_lc is not None:
+        added = [Block("lifecycle", [], base_lc.loc, base_lc.src, {**base_lc.attrs, **b.attrs}, base_lc.blocks)
+                 if b.type == "lifecycle" else b for b in added]
+    return Block(base.type, base.labels, base.loc, base.src, attrs, kept + added)
+
+
 def read_tfvars(directory: Path, shown: str) -> dict[str, Any]:
-    """``terraform.tfvars`` then ``*.auto.tfvars`` (alphabetical), as Terraform loads them."""
+    """Variable values from the files Terraform loads by itself, later ones winning: ``terraform.tfvars``,
+    ``terraform.tfvars.json``, then ``*.auto.tfvars`` and ``*.auto.tfvars.json`` by name
+    (https://developer.hashicorp.com/terraform/language/values/variables#variable-definition-precedence)."""
     from ..fileio import read_text
-    paths = [directory / "terraform.tfvars"] if (directory / "terraform.tfvars").is_file() else []
-    paths += sorted(p for p in directory.glob("*.auto.tfvars") if p.is_file())
+    from .hcljson import read_values
+    paths = [directory / n for n in ("terraform.tfvars", "terraform.tfvars.json") if (directory / n).is_file()]
+    paths += sorted((p for p in directory.iterdir() if p.name.endswith((".auto.tfvars", ".auto.tfvars.json"))
+                     and p.is_file()), key=lambda p: p.name)
     values: dict[str, Any] = {}
     for p in paths:
         display = os.path.normpath(os.path.join(shown, p.name))
-        for item in read_file(read_text(p), display):
+        text = read_text(p)
+        items = read_values(text, display) if p.name.endswith(".json") else read_file(text, display)
+        for item in items:
             if isinstance(item, Attr):
                 values[item.name] = evaluate(item.expr, Scope(_NoRefs(), item.src))
     return values
+
+
+# --- variable types -----------------------------------------------------------------------------------------
+
+def type_constraint(attr: Attr | None) -> tuple:
+    """A variable's ``type`` as s3audit converts values to it: ("string",), ("number",), ("bool",),
+    ("list"|"set"|"map", element), ("any",); ("?",) for structural types (object, tuple), left unconverted."""
+    if attr is None:
+        return ("any",)
+    node = attr.expr
+    if hasattr(node, "expression"):  # JSON syntax: the type expression is a string
+        parsed = node.expression()
+        if parsed is None:
+            return ("?",)
+        node = parsed[0]
+    return _type_of(node)
+
+
+def _type_of(node) -> tuple:
+    k = kids(node)
+    if node.data == "expr_term" and len(k) == 1:
+        return _type_of(k[0])
+    if node.data == "identifier":
+        name = str(node.children[0])
+        return (name,) if name in ("string", "number", "bool", "any") else ("?",)
+    if node.data == "function_call":
+        name = str(next(x for x in k if x.data == "identifier").children[0])
+        args = [x for x in k if x.data == "arguments"]
+        argv = kids(args[0]) if args else []
+        if name in ("list", "set", "map") and len(argv) == 1:
+            return (name, _type_of(argv[0]))
+        if name == "optional" and argv:
+            return _type_of(argv[0])
+    return ("?",)
+
+
+def convert(value: Any, vtype: tuple) -> Any:
+    """``value`` converted to a variable's type as Terraform converts it (``"true"`` to true, 3 to ``"3"``);
+    EvalError when it cannot be (https://developer.hashicorp.com/terraform/language/expressions/type-constraints#conversion-of-primitive-types)."""
+    kind = vtype[0]
+    if kind in ("any", "?") or value is None or isinstance(value, Unknown):
+        return value
+    if kind == "string":
+        if isinstance(value, (bool, int, float, str)):
+            return value if isinstance(value, str) else to_string(value)
+        raise EvalError("a string is required")
+    if kind == "number":
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+            raise EvalError("a number is required")
+        return to_number(value)
+    if kind == "bool":
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value in ("true", "false"):
+            return value == "true"
+        raise EvalError("a bool is required")
+    if kind in ("list", "set"):
+        if not isinstance(value, list):
+            raise EvalError(f"a {kind} is required")
+        out = PList((convert(x, vtype[1]) for x in value), pos=getattr(value, "pos", None))
+        if kind == "set":
+            from .hcl import FUNCTIONS
+            out = PList(FUNCTIONS["toset"](out), pos=out.pos)
+        return out
+    if kind == "map":
+        if not isinstance(value, dict) or isinstance(value, Namespace):
+            raise EvalError("a map is required")
+        out_m = PDict({k: convert(x, vtype[1]) for k, x in value.items()}, pos=getattr(value, "pos", None))
+        out_m.key_pos.update(getattr(value, "key_pos", {}))
+        return out_m
+    return value
 
 
 class _NoRefs(Resolver):
@@ -238,7 +460,7 @@ class DirLoader:
                 region = evaluate(p.attrs["region"].expr, scope.with_src(p.attrs["region"].src))
             for dt in p.children("default_tags"):
                 if "tags" in dt.attrs:
-                    tags = evaluate(dt.attrs["tags"].expr, scope)
+                    tags = evaluate(dt.attrs["tags"].expr, scope.with_src(dt.attrs["tags"].src))
         return region, tags
 
     def _read_modules_json(self) -> dict[str, str]:
@@ -352,12 +574,23 @@ class ModuleInstance(Resolver):
             raise EvalError(f"variable `{name}` is not declared")
 
         def compute():
-            if name in self.inputs:
-                return self.inputs[name]
             block = self.cfg.variables[name]
+            vtype = type_constraint(block.attrs.get("type"))
+            if name in self.inputs:
+                try:
+                    return convert(self.inputs[name], vtype)
+                except EvalError as exc:
+                    return Unknown(f"the value given to variable `{name}` does not match its type ({exc})")
             if "default" in block.attrs:
                 a = block.attrs["default"]
-                return evaluate(a.expr, Scope(_NoRefs(), a.src))
+                try:
+                    return convert(evaluate(a.expr, Scope(_NoRefs(), a.src)), vtype)
+                except EvalError as exc:
+                    # Terraform rejects the configuration; an override that changed the type or the default
+                    # is where it went wrong (https://developer.hashicorp.com/terraform/language/files/override)
+                    overridden = [x for x in (block.attrs.get("type"), a) if x is not None and x.loc.file != block.loc.file]
+                    raise InputError(f"the default value of variable `{name}` does not match its type ({exc})",
+                                     _place(overridden[-1] if overridden else a)) from None
             return Unknown(f"variable `{name}` has no value in the configuration")
         return self._once("var." + name, compute)
 
@@ -372,6 +605,11 @@ class ModuleInstance(Resolver):
         scope = Scope(self, block.src)
         if "count" in block.attrs:
             n = evaluate(block.attrs["count"].expr, scope.with_src(block.attrs["count"].src))
+            if isinstance(n, str):  # Terraform converts "2" to the number 2
+                try:
+                    n = to_number(n)
+                except EvalError:
+                    pass
             if isinstance(n, Unknown):
                 return Unknown(f"the count of `{self.prefix}{key}` is unknown ({n.reason})")
             if not isinstance(n, int) or isinstance(n, bool):
@@ -461,7 +699,8 @@ class ModuleInstance(Resolver):
         def compute():
             block = self.cfg.modules[name]
             scope = Scope(self, block.src)
-            source = evaluate(block.attrs["source"].expr, scope) if "source" in block.attrs else None
+            source = (evaluate(block.attrs["source"].expr, scope.with_src(block.attrs["source"].src))
+                      if "source" in block.attrs else None)
             where = self.loader.module_dir(_module_key(self.prefix, name), source, self.cfg)
             if where is None:
                 return Unknown(f"module source `{source}` is not available locally (run `terraform init`, "
@@ -874,8 +1113,9 @@ class Mapper:
         return self._name(r, "bucket", "bucket")
 
     def _set(self, r: Res, bucket: str, key: str, value: Any, attr: str) -> None:
-        # An inline argument of aws_s3_bucket is located at its line; a split-out resource at its block.
-        self.b.set_bucket(bucket, key, value, r.at(attr) if r.type == "aws_s3_bucket" else r.loc)
+        # An inline argument of aws_s3_bucket is located at its line; a split-out resource at its block, or
+        # at what an override file changed in it.
+        self.b.set_bucket(bucket, key, value, r.at(attr) if r.type == "aws_s3_bucket" else r.changed_at())
 
     # -- S3
     def r_aws_s3_bucket(self, r: Res) -> None:
@@ -1025,7 +1265,7 @@ class Mapper:
             self._set(r, name, "Website", _website_v4(r.values), "bucket")
 
     def r_aws_s3_account_public_access_block(self, r: Res) -> None:
-        self.b.set_account_public_access_block(_pab(r.values), r.loc)
+        self.b.set_account_public_access_block(_pab(r.values), r.changed_at())
 
     def r_aws_s3_access_point(self, r: Res) -> None:
         v = r.values
@@ -1357,21 +1597,24 @@ def _account_in(plan: dict) -> str | None:
     return None
 
 
-def load_terraform_plan(path: str, *, terraform_dir: str | None = None,
-                        account_id: str | None = None) -> IacPart:
+def load_terraform_plan(path: str, *, terraform_dir: str | None = None, account_id: str | None = None,
+                        known_accounts: Iterable[str] = ()) -> IacPart:
     """Read ``terraform show -json`` output (see the module docstring).
 
-    ``account_id`` defaults to the account the plan's own IAM ARNs show, else the placeholder.
+    ``account_id`` defaults to the account the plan's own IAM ARNs show; with ``known_accounts`` (the live
+    estate's, in order) only if it is one of them, else the first of them; else the placeholder.
     """
-    from ..fileio import read_json
-    plan = read_json(path)
+    from ..fileio import parse_json, read_text
     file = str(path)
+    text = read_text(path)
+    plan = parse_json(text, file)
     _need(isinstance(plan, dict), "a Terraform plan is a JSON object", file, "")
     _need("format_version" in plan, "not a Terraform plan: missing `format_version`", file, "")
     _need("planned_values" in plan or "resource_changes" in plan,
           "not a Terraform plan: missing `planned_values` and `resource_changes`", file, "")
     if account_id is None:
-        account_id = _account_in(plan) or DEFAULT_ACCOUNT_ID
+        shown, known = _account_in(plan), list(known_accounts)
+        account_id = (shown if shown in known else known[0]) if known else shown or DEFAULT_ACCOUNT_ID
     var_values = {k: v.get("value") for k, v in (plan.get("variables") or {}).items() if isinstance(v, dict)}
 
     # The configuration directory: positions, and values the plan leaves unknown.
@@ -1379,7 +1622,7 @@ def load_terraform_plan(path: str, *, terraform_dir: str | None = None,
     shown_dir = terraform_dir if terraform_dir is not None else os.path.dirname(file) or "."
     dir_res: dict[str, Res] = {}
     dir_loader = None
-    if os.path.isdir(directory) and any(p.endswith(".tf") for p in os.listdir(directory)):
+    if has_configuration(directory):
         dir_loader = DirLoader(shown_dir if terraform_dir is not None or not os.path.isabs(file) else directory,
                                account_id, var_values)
         for r in dir_loader.resources():
@@ -1471,6 +1714,12 @@ def load_terraform_plan(path: str, *, terraform_dir: str | None = None,
             for k in list(vals):
                 if isinstance(vals[k], Unknown) and k != "bucket":
                     vals.pop(k)
+        if rtype == "aws_iam_role" and declared is not None:
+            # Optional+computed: without the argument the state only reflects attachments and inline
+            # policies that other resources (or AWS) manage, as they were before this plan.
+            for k in ("inline_policy", "managed_policy_arns"):
+                if k not in declared:
+                    vals.pop(k, None)
         why = add_computed(rtype, vals, address, account_id, region)
         if why is None and d is not None and d.name_unknown and placeholder(d.address) in (
                 vals.get("bucket"), vals.get("name")):
@@ -1483,7 +1732,8 @@ def load_terraform_plan(path: str, *, terraform_dir: str | None = None,
     builder = SnapshotBuilder("terraform", f"plan {file}", account_id, file)
     Mapper(builder, region).map_all(resources)
     note_unknown_managed_policies(builder)
-    return IacPart(builder.finish(), set(builder.created_buckets))
+    removals = _plan_removals(plan, changes, text, file, account_id, dir_loader, dir_res, dir_by_base)
+    return IacPart(builder.finish(), set(builder.created_buckets), removals)
 
 
 # Attributes that name another resource: when the plan leaves them unknown, references can tell them.
@@ -1543,3 +1793,185 @@ def _transplant_positions(plan_vals: dict, dir_vals: dict) -> dict:
                                       for s, t in zip(pst, dst)), pos=getattr(dst, "pos", None))
         out[key] = PStr(str(pv), encoded=doc)
     return out
+
+
+# --- what a plan destroys -----------------------------------------------------------------------------------
+#
+# https://developer.hashicorp.com/terraform/internals/json-format (Change Representation): "actions" is
+# ["no-op"], ["create"], ["read"], ["update"], ["delete", "create"] or ["create", "delete"] (replace),
+# ["delete"], and since Terraform 1.7 ["forget"] (a `removed` block with `destroy = false`: Terraform stops
+# managing the object and leaves it in place) and ["create", "forget"]. Terraform's own advice is to scan
+# the list for "delete"; "forget" destroys nothing. The object deleted is the change's `before` value.
+
+def _plan_removals(plan: dict, changes: dict[str, dict], text: str, file: str, account_id: str,
+                   dir_loader: "DirLoader | None", dir_res: dict[str, Res], dir_by_base: dict[str, Res]) -> list:
+    deleted = [(i, rc) for i, rc in enumerate(plan.get("resource_changes") or [])
+               if isinstance(rc, dict) and rc.get("mode", "managed") == "managed" and isinstance(rc.get("change"), dict)
+               and "delete" in (rc["change"].get("actions") or [])]
+    if not deleted:
+        return []
+    prior = _prior_values(plan)
+    positions = _change_positions(text, file)
+    removed_blocks = _removed_blocks(dir_loader)
+    out = []
+    for i, rc in deleted:
+        address = rc["address"]
+        before = rc["change"].get("before")
+        if not isinstance(before, dict):
+            before = prior.get(address)
+        if not isinstance(before, dict):
+            continue  # nothing says what existed; the live snapshot keeps whatever it has
+        location = _declared_at(address, rc.get("type", ""), rc.get("module_address", ""), dir_loader, dir_res,
+                                dir_by_base, removed_blocks) or positions.get(i) or {"file": file, "line": None,
+                                                                                    "column": None}
+        gone = removals_of(rc.get("type", ""), before, address, account_id, location)
+        after = rc["change"].get("after")
+        if "create" in rc["change"]["actions"] and isinstance(after, dict):
+            # An attachment or membership is nothing but the edge it names: replaced by the same edge, it
+            # stays (and the overlay could not re-create an attachment to a policy defined elsewhere).
+            again = removals_of(rc.get("type", ""), after, address, account_id, None)
+            gone = [r for r in gone if not (r.kind in _EDGES and r in again)]
+        out += gone
+    return out
+
+
+_EDGES = ("attachment", "membership", "org-attachment")
+
+
+def _prior_values(plan: dict) -> dict[str, dict]:
+    root = ((plan.get("prior_state") or {}).get("values") or {}).get("root_module")
+    out: dict[str, dict] = {}
+    if not isinstance(root, dict):
+        return out
+    stack = [root]
+    while stack:
+        m = stack.pop()
+        for r in m.get("resources") or []:
+            if isinstance(r, dict) and isinstance(r.get("address"), str) and isinstance(r.get("values"), dict):
+                out[r["address"]] = r["values"]
+        stack += [c for c in m.get("child_modules") or [] if isinstance(c, dict)]
+    return out
+
+
+def _change_positions(text: str, file: str) -> dict[int, dict]:
+    """Where each entry of ``resource_changes`` starts in the plan file (``terraform show -json`` writes one
+    line, so the column matters); empty if the positional reader refuses the text."""
+    from .values import parse_json_with_positions
+    try:
+        doc = parse_json_with_positions(text, file)
+    except InputError:
+        return {}
+    changes = doc.get("resource_changes") if isinstance(doc, dict) else None
+    out = {}
+    for i, rc in enumerate(changes if isinstance(changes, list) else []):
+        pos = getattr(rc, "pos", None)
+        if pos is not None:
+            out[i] = pos.as_json()
+    return out
+
+
+def _removed_blocks(dir_loader: "DirLoader | None") -> dict[str, Loc]:
+    """The root module's `removed` blocks (Terraform 1.7+) by their `from` address."""
+    if dir_loader is None:
+        return {}
+    return dict(dir_loader.root_cfg.removed)
+
+
+def _declared_at(address: str, rtype: str, module: str, dir_loader: "DirLoader | None", dir_res: dict[str, Res],
+                 dir_by_base: dict[str, Res], removed_blocks: dict[str, Loc]) -> dict | None:
+    """Where the configuration still declares a destroyed resource: its block (an instance that `count` or
+    `for_each` no longer produces, the old object of a replacement), else the `removed` block naming it."""
+    d = dir_res.get(address) or dir_by_base.get(_strip_keys(address))
+    if d is not None and d.loc is not None:
+        return d.loc.as_json()
+    base = _strip_keys(address)
+    if dir_loader is not None and not module:
+        block = dir_loader.root_cfg.resources.get(base)
+        if block is not None:
+            return block.loc.as_json()
+    for key in (address, base):
+        if key in removed_blocks:
+            return removed_blocks[key].as_json()
+    return None
+
+
+def _str(v: Any) -> str | None:
+    return v if isinstance(v, str) and v else None
+
+
+def _names(v: Any) -> list[str]:
+    return [x for x in v if isinstance(x, str) and x] if isinstance(v, list) else []
+
+
+def _entity_name(v: Any) -> str | None:
+    """A role/user/group given by name, or by ARN where the provider accepts one."""
+    v = _str(v)
+    return v.rsplit("/", 1)[-1] if v and v.startswith("arn:") else v
+
+
+# Split-out bucket resources and the bucket value their deletion takes away (see removals.py).
+_BUCKET_SETTING = {
+    "aws_s3_bucket_policy": "Policy", "aws_s3_bucket_public_access_block": "PublicAccessBlock",
+    "aws_s3_bucket_ownership_controls": "OwnershipControls",
+    "aws_s3_bucket_server_side_encryption_configuration": "Encryption", "aws_s3_bucket_versioning": "Versioning",
+    "aws_s3_bucket_logging": "Logging", "aws_s3_bucket_lifecycle_configuration": "Lifecycle",
+    "aws_s3_bucket_object_lock_configuration": "ObjectLock",
+    "aws_s3_bucket_replication_configuration": "Replication", "aws_s3_bucket_website_configuration": "Website",
+}
+
+
+def removals_of(rtype: str, v: dict, address: str, account_id: str, location: dict | None) -> list:
+    """What destroying one resource (its values before the plan: ``v``) takes away; see removals.py.
+
+    Types s3audit does not map, and ``aws_s3_bucket_acl`` (whose delete leaves the ACL as it is), take away
+    nothing."""
+    from .removals import Removal
+
+    def rm(kind: str, name: str | None, **kw) -> list:
+        if not name:
+            return []
+        return [Removal(kind, name, kw.pop("account", account_id), address=address, location=location, **kw)]
+
+    if rtype == "aws_s3_bucket":
+        return rm("bucket", _str(v.get("bucket")) or _str(v.get("id")))
+    if rtype in _BUCKET_SETTING:
+        return rm("bucket-setting", _str(v.get("bucket")), detail=_BUCKET_SETTING[rtype])
+    if rtype == "aws_s3_account_public_access_block":
+        account = _str(v.get("account_id")) or account_id
+        return [Removal("account-public-access-block", "", account, address=address, location=location)]
+    if rtype == "aws_s3_access_point":
+        return rm("access-point", _str(v.get("name")), account=_str(v.get("account_id")) or account_id)
+    if rtype == "aws_s3control_access_point_policy":
+        arn = _str(v.get("access_point_arn"))
+        return rm("access-point-policy", arn.rsplit("/", 1)[-1] if arn else None)
+    if rtype in ("aws_iam_role", "aws_iam_user", "aws_iam_group"):
+        return rm("entity", _str(v.get("name")), entity=rtype[len("aws_iam_"):])
+    for kind in ("role", "user", "group"):
+        if rtype == f"aws_iam_{kind}_policy":
+            pname = _str(v.get("name"))
+            if pname is None and isinstance(v.get("id"), str) and ":" in v["id"]:
+                pname = v["id"].split(":", 1)[1]  # the provider's id is "<entity>:<policy name>"
+            return rm("inline-policy", _entity_name(v.get(kind)), entity=kind, detail=pname) if pname else []
+        if rtype == f"aws_iam_{kind}_policy_attachment":
+            arn = _str(v.get("policy_arn"))
+            return rm("attachment", _entity_name(v.get(kind)), entity=kind, detail=arn) if arn else []
+    if rtype == "aws_iam_policy_attachment":
+        arn = _str(v.get("policy_arn"))
+        if not arn:
+            return []
+        return [r for attr, kind in (("roles", "role"), ("users", "user"), ("groups", "group"))
+                for n in _names(v.get(attr)) for r in rm("attachment", n, entity=kind, detail=arn)]
+    if rtype == "aws_iam_policy":
+        return rm("managed-policy", _str(v.get("arn")))
+    if rtype == "aws_iam_group_membership":
+        group = _str(v.get("group"))
+        return [r for u in _names(v.get("users")) for r in rm("membership", u, detail=group)] if group else []
+    if rtype == "aws_iam_user_group_membership":
+        user = _str(v.get("user"))
+        return [r for g in _names(v.get("groups")) for r in rm("membership", user, detail=g)]
+    if rtype == "aws_organizations_policy":
+        return rm("org-policy", _str(v.get("id")), account=None)
+    if rtype == "aws_organizations_policy_attachment":
+        pid, target = _str(v.get("policy_id")), _str(v.get("target_id"))
+        return rm("org-attachment", pid, account=None, detail=target) if target else []
+    return []

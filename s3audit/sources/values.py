@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, NamedTuple
+from typing import Any, Callable, NamedTuple
 
 from ..errors import InputError, Place
 
@@ -66,12 +66,16 @@ class PList(list):
 class PStr(str):
     """A string that remembers where its text starts (for JSON documents inside heredocs and files)."""
 
-    __slots__ = ("pos", "encoded")
+    __slots__ = ("pos", "encoded", "index_loc")
 
-    def __new__(cls, text: str, pos: Loc | None = None, encoded: Any = None):
+    def __new__(cls, text: str, pos: Loc | None = None, encoded: Any = None,
+                index_loc: Callable[[int], Loc] | None = None):
         obj = super().__new__(cls, text)
         obj.pos = pos
         obj.encoded = encoded  # for jsonencode(...) results: the value that was encoded, positions intact
+        # For text that is not laid out as it reads (a JSON string literal, escapes and all, on one line):
+        # the file position of each character index, used instead of counting lines from ``pos``.
+        obj.index_loc = index_loc
         return obj
 
 
@@ -113,14 +117,19 @@ _scanstring = json.decoder.scanstring  # the C accelerated string scanner json i
 
 
 class _JsonReader:
-    def __init__(self, text: str, file: str, line: int, column: int):
+    def __init__(self, text: str, file: str, line: int, column: int, string_pos: bool = False,
+                 index_loc: Callable[[int], Loc] | None = None):
         self.text = text
         self.file = file
         # Positions of the first character: documents embedded in heredocs start mid-file.
         self.line0, self.col0 = line, column
+        self.string_pos = string_pos
+        self.index_loc = index_loc
         self._line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
 
     def loc(self, idx: int) -> Loc:
+        if self.index_loc is not None:
+            return self.index_loc(idx)
         import bisect
         row = bisect.bisect_right(self._line_starts, idx) - 1
         col = idx - self._line_starts[row] + 1
@@ -148,7 +157,7 @@ class _JsonReader:
                 s, end = _scanstring(text, idx + 1, True)
             except json.JSONDecodeError as exc:
                 raise self.fail(exc.pos, f"invalid JSON: {exc.msg.lower()}") from None
-            return s, end
+            return (PStr(s, self.loc(idx)) if self.string_pos else s), end
         for word, val in (("true", True), ("false", False), ("null", None)):
             if text.startswith(word, idx):
                 return val, idx + len(word)
@@ -205,16 +214,52 @@ class _JsonReader:
             raise self.fail(idx, "invalid JSON: expected `,` or `]`")
 
 
-def parse_json_with_positions(text: str, file: str, line: int = 1, column: int = 1) -> Any:
+def parse_json_with_positions(text: str, file: str, line: int = 1, column: int = 1, *, string_pos: bool = False,
+                               index_loc: Callable[[int], Loc] | None = None) -> Any:
     """Parse JSON into PDict/PList carrying positions; syntax errors become InputError at file:line:column.
 
     ``line``/``column`` give the position of the text's first character in ``file`` (for JSON embedded in
-    another document). A duplicate key is an error: which of the two a service would keep is not
-    documented, so guessing could hide the statement that matters.
+    another document); ``index_loc`` instead maps each character index of ``text`` to its file position
+    (for JSON inside a JSON string literal, where escapes make the text longer in the file than it reads).
+    ``string_pos``: strings come back as ``PStr`` whose ``pos`` is their opening quote. A duplicate key is an
+    error: which of the two a service would keep is not documented, so guessing could hide the statement
+    that matters.
     """
-    reader = _JsonReader(text, file, line, column)
+    reader = _JsonReader(text, file, line, column, string_pos, index_loc)
     value, idx = reader.value(0)
     idx = reader.ws(idx)
     if idx != len(text):
         raise reader.fail(idx, "invalid JSON: unexpected text after the document")
     return value
+
+
+def string_literal_index_loc(text: str, quote: int, file: str, line: int, column: int) -> Callable[[int], Loc]:
+    """For a JSON string literal whose opening quote is ``text[quote]`` at ``line``/``column`` of ``file``:
+    the file position of each character index of its decoded value (escapes such as ``\\"`` or ``\\u00e9``
+    take more room in the file than in the value, and ``\\n`` does not start a new line there)."""
+    offsets: list[int] = []  # column offset from the quote of each decoded character, then of the closing quote
+
+    def index_loc(i: int) -> Loc:
+        if not offsets:
+            j = quote + 1
+            while j < len(text) and text[j] != '"':
+                offsets.append(j - quote)
+                j += _width(text, j)
+            offsets.append(j - quote)
+        return Loc(file, line, column + offsets[min(max(i, 0), len(offsets) - 1)])
+    return index_loc
+
+
+def _width(text: str, j: int) -> int:
+    """How many characters of JSON string literal source make the decoded character at ``text[j]``."""
+    if text[j] != "\\" or j + 1 >= len(text):
+        return 1
+    if text[j + 1] != "u":
+        return 2
+    try:
+        cp = int(text[j + 2:j + 6], 16)
+    except ValueError:
+        return 2
+    if 0xD800 <= cp < 0xDC00 and text.startswith("\\u", j + 6):  # a surrogate pair decodes to one character
+        return 12
+    return 6

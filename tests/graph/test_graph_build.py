@@ -196,6 +196,26 @@ def test_missing_managed_policy_makes_access_conditional_not_absent():
     assert any("not in the snapshot" in a for a in e["assumptions"])
 
 
+def test_policy_the_snapshot_marks_unknown_makes_access_conditional_not_absent():
+    # SNAPSHOT.md: IaC readers name an identity policy known only after apply under an `iam:<Kind>/<name>/...`
+    # key of the account's errors; that principal's permissions are unknown, never "none".
+    acct = account(A, roles=[role(A, "app", [])], users=[user(A, "bob", groups=["etl"])], groups=[group(A, "etl")],
+                   buckets=[bucket("data")])
+    acct["errors"] = {"iam:Role/app/RolePolicyList/kms": "Unknown: `aws_kms_key.k.arn` is known after apply",
+                      "iam:Group/etl/AttachedManagedPolicies": "Unknown: var.policies has no value"}
+    g = build_graph(snapshot(acct))
+    [e] = access(g, arn(A, "role/app"), "data")
+    assert e["decision"] == "conditional"
+    assert any("inline policy `kms` of `arn:aws:iam::222222222222:role/app` is unknown" in a for a in e["assumptions"])
+    [e] = access(g, arn(A, "user/bob"), "data")  # a member inherits its group's unknown
+    assert e["decision"] == "conditional"
+    assert any("the attached managed policies of `arn:aws:iam::222222222222:group/etl` are unknown" in a
+               for a in e["assumptions"])
+    # a known-empty role with no such error still has no access
+    acct2 = account(A, roles=[role(A, "app", [])], buckets=[bucket("data")])
+    assert access(build_graph(snapshot(acct2)), arn(A, "role/app"), "data") == []
+
+
 def test_group_policies_give_group_nodes_access_edges():
     s = snapshot(account(A, users=[user(A, "alice", groups=["readers"])],
                          groups=[group(A, "readers", allow("s3:GetObject", "arn:aws:s3:::data/*"))],
@@ -245,3 +265,29 @@ def test_access_point_is_a_data_node_and_ends_paths_to_its_bucket():
     assert "s3:GetObject" in e["levels"]["read"] and "access-point-policy" in e["via"]
     [p] = paths_to(g, "lake", "read", {arn(A, "role/etl")})
     assert p.bucket == "lake" and p.hops[-1].target == ap_arn
+
+
+def test_trust_policy_the_snapshot_marks_unknown_may_trust_anyone():
+    # SNAPSHOT.md: an IaC reader names a trust policy known only after apply under
+    # `iam:Role/<name>/AssumeRolePolicyDocument`. Who may assume the role is then unknown, never "nobody":
+    # the engine answers "may be possible" (the trust policy is the role's resource policy for STS,
+    # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html),
+    # so a path from outside the organization through that role is reported, conditional, with the reason.
+    from s3audit.graph.paths import paths_to
+    reader = role(A, "reader", [], allow("s3:GetObject", "arn:aws:s3:::data/*"))
+    del reader["AssumeRolePolicyDocument"]
+    acct = account(A, roles=[reader], buckets=[bucket("data")])
+    why = "Unknown: `aws_iam_role.partner.arn` is known after apply"
+    acct["errors"] = {"iam:Role/reader/AssumeRolePolicyDocument": why}
+    g = build_graph(snapshot(acct))
+    [e] = edges(g, AUTHENTICATED, arn(A, "role/reader"), CAN_ASSUME)
+    assert e["decision"] == "conditional"
+    assert any("the trust policy of `arn:aws:iam::222222222222:role/reader` is unknown "
+               "(`aws_iam_role.partner.arn` is known after apply)" in a for a in e["assumptions"])
+    # a service may be trusted too: passing the role to Lambda is a possible escalation
+    assert edges(g, "lambda.amazonaws.com", arn(A, "role/reader"), CAN_ASSUME)
+    external = [p for p in paths_to(g, "data", access="read") if g.node(p.principal)["external"]]
+    assert external and all(p.decision == "conditional" for p in external)
+    # the same role with no error key and no trust policy: nobody can assume it
+    del acct["errors"]
+    assert edges(build_graph(snapshot(acct)), AUTHENTICATED, arn(A, "role/reader"), CAN_ASSUME) == []
