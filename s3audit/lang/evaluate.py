@@ -146,9 +146,13 @@ def run_rules(program: CompiledProgram, snapshot: Any, *, engine: Any = None, gr
     collecting = gc.isenabled()
     gc.disable()
     try:
-        for r in rules:
-            findings.extend(r.run(rt))
-        findings.sort(key=lambda f: (-int(f.severity), f.rule, f.subject, f.key))
+        # Findings come out ordered by (severity, highest first; rule; subject; key), ties in the order they
+        # were found: rule ids are unique, so sorting the rules, then each rule's findings, gives that order
+        # without a key per finding over the whole list.
+        for r in sorted(rules, key=lambda r: (-int(r.meta.severity), r.meta.id)):
+            found = r.run(rt)
+            found.sort(key=_subject_order)
+            findings.extend(found)
     finally:
         # The views and caches of the run refer to each other; undone here, reference counting frees them
         # at once instead of leaving a heap of cycles to the collector.
@@ -156,6 +160,10 @@ def run_rules(program: CompiledProgram, snapshot: Any, *, engine: Any = None, gr
         if collecting:
             gc.enable()
     return RunResult(findings, [r.meta for r in rules], list(program.packs))
+
+
+def _subject_order(f: Finding) -> tuple:
+    return (f.subject, f.key)
 
 
 # ------------------------------------------------------------------------------------- rendering values

@@ -160,6 +160,7 @@ class World:
         self.accounts = {a.id: a for a in snapshot.accounts}
         self.org = snapshot.organization
         self._views: dict[tuple, Record] = {}
+        self._subjects: dict[str, list] = {}  # every subject of a kind, made once per run
         self._lint: dict[int, tuple] = {}
         self._managed: dict[str, Any] = {}
         for a in snapshot.accounts:
@@ -188,6 +189,7 @@ class World:
     def close(self) -> None:
         """Forget the views made (they refer back to the world): nothing of the run is left in cycles."""
         self._views.clear()
+        self._subjects.clear()
         self._lint.clear()
         self._graph = None
 
@@ -236,18 +238,26 @@ class World:
     def group(self, account: str, name: str):
         return self._groups.get((account, name))
 
-    # ---- every subject of a kind
+    # ---- every subject of a kind (each list made once per run: every rule of the kind walks it)
+    def _every(self, kind: str, make: Callable[[], list]) -> list:
+        hit = self._subjects.get(kind)
+        if hit is None:
+            hit = self._subjects[kind] = make()
+        return hit
+
     def buckets(self) -> list["BucketView"]:
-        return [self.bucket(b) for b in self.snapshot.buckets]
+        return self._every("bucket", lambda: [self.bucket(b) for a in self.snapshot.accounts for b in a.buckets])
 
     def account_views(self) -> list["AccountView"]:
-        return [self.account(a) for a in self.snapshot.accounts]
+        return self._every("account", lambda: [self.account(a) for a in self.snapshot.accounts])
 
     def principals(self) -> list["PrincipalView"]:
-        return [self.principal(x.arn) for a in self.snapshot.accounts for x in (*a.users, *a.roles)]
+        return self._every("principal", lambda: [self.principal(x.arn) for a in self.snapshot.accounts
+                                                 for x in (*a.users, *a.roles)])
 
     def access_points(self) -> list["AccessPointView"]:
-        return [self.access_point(ap) for a in self.snapshot.accounts for ap in a.access_points]
+        return self._every("access_point", lambda: [self.access_point(ap) for a in self.snapshot.accounts
+                                                    for ap in a.access_points])
 
     def policy_documents(self) -> list[PolicyDocument]:
         """Every policy document of the snapshot, each once: identity (inline, and managed policies' default
@@ -277,7 +287,8 @@ class World:
         return out
 
     def statements(self) -> list["StatementView"]:
-        return [s for d in self.policy_documents() for s in self.policy(d).statements_list]
+        return self._every("statement", lambda: [s for d in self.policy_documents()
+                                                 for s in self.policy(d).statements_list])
 
 
 # -------------------------------------------------------------------------------------------- buckets
