@@ -18,6 +18,7 @@ requirement. Nothing unknown ever passes silently.
 from __future__ import annotations
 
 import gc
+import json
 import operator
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping, Sequence
@@ -629,12 +630,13 @@ class _Compiler:
         def render(fr):
             out = []
             for p in parts:
-                if isinstance(p, str):
+                if p.__class__ is str:
                     out.append(p)
                 else:
                     fn, ty = p
                     try:
-                        out.append(render_value(fn(fr), ty))
+                        v = fn(fr)
+                        out.append(v if v.__class__ is str else render_value(v, ty))  # a string shows as itself
                     except Exception:  # a message must never lose a finding
                         out.append("unknown")
             return "".join(out)
@@ -880,6 +882,7 @@ class CompiledRule:
         self.needs_graph = False
         self.lint_codes: frozenset[str] = frozenset()
         self.message_asks = True  # whether the message calls built-ins that record evidence
+        self.identity: Callable[[Any, World], tuple] = _IDENTITY.get(kind, _identity)
 
     # ---- subjects
     def _subjects(self, rt: B.Runtime) -> Iterable[Any]:
@@ -970,7 +973,7 @@ class CompiledRule:
 
     def _finding(self, rt: B.Runtime, fr: list, subject: Any, status: Status, missing: Sequence[str],
                  evidence: list, key: tuple = ()) -> Finding:
-        arn, pointer, own_key = _identity(subject, rt.world)
+        arn, pointer, own_key = self.identity(subject, rt.world)
         if self.message_asks:
             evidence = list(evidence)  # the message asks the engine too; its answers are not the evidence
         message = self.message(fr)
@@ -985,13 +988,14 @@ class CompiledRule:
                 if prob.code in self.lint_codes:
                     ev.append({"kind": "lint", "code": prob.code, "message": prob.message,
                                "pointer": subject.policy.doc.pointer + prob.pointer})
-        ev.extend(_dedupe(evidence))
+        if evidence:
+            ev.extend(_dedupe(evidence) if len(evidence) > 1 else evidence)
         if missing:
             ev.append({"kind": "unknown", "missing": list(dict.fromkeys(missing))})
-        location = _location(rt.world, pointer, ev)
+        location = _location(rt.world, pointer, ev) if rt.world.snapshot.locations else None
         m = self.meta
         return make_finding(m.id, m.severity, m.controls, arn, message, status, tuple(ev), location, pointer,
-                            tuple(own_key) + tuple(key))
+                            own_key + key if key else own_key)
 
 
 def _exact(world: World, pointer: str | None) -> Mapping | None:
@@ -1048,7 +1052,6 @@ class _TargetOnly:
 
 
 def _dedupe(items: Iterable[Any]) -> list:
-    import json
     items = list(items)
     if len(items) < 2:
         return items
@@ -1059,6 +1062,13 @@ def _dedupe(items: Iterable[Any]) -> list:
             seen.add(k)
             out.append(x)
     return out
+
+
+def _bucket_identity(subject: BucketView, world: World) -> tuple[str, str | None, tuple[str, ...]]:
+    return subject.arn, subject.b.pointer, ()
+
+
+_IDENTITY = {"bucket": _bucket_identity}  # the common kind without _identity's type tests
 
 
 def _identity(subject: Any, world: World) -> tuple[str, str | None, tuple[str, ...]]:

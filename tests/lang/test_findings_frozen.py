@@ -82,6 +82,15 @@ def test_synthetic_findings_are_frozen():
     _compare("synthetic-tenth")
 
 
+def test_make_finding_is_the_dataclass_constructor():
+    """make_finding fills the instance dict itself: it must set every field the dataclass declares."""
+    from s3audit.findings import Finding, Location, Severity, Status, make_finding
+    args = ("R-1", Severity.HIGH, ("X:1",), "arn:aws:s3:::b", "m", Status.UNKNOWN, ({"kind": "fact"},),
+            Location("f.tf", 3, 4), "/accounts/0", ("k",))
+    made, built = make_finding(*args), Finding(*args)
+    assert vars(made) == vars(built) and made == built and made.to_json() == built.to_json()
+
+
 def main(argv: list[str]) -> int:
     if argv != ["--refresh"]:
         print(__doc__)
