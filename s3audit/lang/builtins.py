@@ -30,8 +30,9 @@ from __future__ import annotations
 
 import fnmatch
 import re
+from collections.abc import Mapping  # not typing.Mapping: its isinstance is several times slower
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any, Callable
 
 from ..snapshot.model import UNKNOWN, Bucket, PolicyDocument
 from .records import (AccessPointView, AccountView, BucketView, DecisionView, HopView, PathView, PrincipalView,
@@ -345,7 +346,7 @@ class Runtime:
         self._scopes: dict[str, Scope] = {}
         self._expand: dict[str, tuple[str, ...]] = {}
         self._canonical: dict[str, str] = dict(getattr(world.engine, "_canonical", {}))
-        self._other_root: str | None | bool = False
+        self._other_roots: dict[str | None, str | None] = {}  # per account: the root of another one of the org
         self._no_grant: dict[tuple, bool] = {}
         self._clears = 0
         self._candidates: dict[tuple, list[str]] = {}
@@ -384,10 +385,12 @@ class Runtime:
         return s
 
     def _other_org_root(self, owner: str | None) -> str | None:
-        for a in self.world.snapshot.accounts:
-            if a.id != owner and self.world.in_organization(a.id):
-                return a.root_arn
-        return None
+        hit = self._other_roots.get(owner, _UNSET)
+        if hit is _UNSET:
+            hit = self._other_roots[owner] = next(
+                (a.root_arn for a in self.world.snapshot.accounts if a.id != owner and self.world.in_organization(a.id)),
+                None)
+        return hit
 
     def actions(self, pattern: Any) -> tuple[str, ...]:
         """The actions an action argument names: one action, a pattern, or a list or set of them."""
@@ -425,7 +428,7 @@ class Runtime:
         """Drop everything the run made (views, caches), so nothing of it outlives the findings."""
         self.world.close()
         for name in ("_decisions", "_scopes", "_expand", "_no_grant", "_candidates", "_answers", "_folded",
-                     "_public", "_contexts"):
+                     "_public", "_contexts", "_other_roots"):
             getattr(self, name).clear()
         self.evidence = []
 
@@ -501,43 +504,67 @@ def _requests(rt: Runtime, principal: Any, action: Any, resource: Any):
     callers = sel.candidates(rt, scope)
     actions = rt.actions(action)
     resources = _resources(arn, scope)
-    triples = ((c, a, r) for c in callers if not _cannot_reach(rt, c, scope)
-               for a in actions if not _no_grant(rt, c, a, arn, scope)
-               for r in resources)
-    return triples, arn, sel
+    return _triples(rt, callers, actions, resources, scope, scope.bucket is not None and ":::" in arn), arn, sel
 
 
-def _no_grant(rt: Runtime, caller: str, action: str, arn: str, scope: Scope) -> bool:
-    """Whether a caller from another account certainly gets nothing from the bucket's side for this action:
-    no Allow statement of the bucket policy names it (or everyone) for the action, and the ACL grants its
-    account and the public nothing. Across accounts the resource side must grant (IAM's cross-account
+def _triples(rt: Runtime, callers: list[str], actions: tuple[str, ...], resources: list[str], scope: Scope,
+             bucket_side: bool):
+    """(caller, action, resource) in that order, without the callers the bucket cannot reach and, for a bucket
+    resource, without the actions a caller of another account certainly gets nothing for from the bucket's
+    side: no Allow statement of the bucket policy names it (or everyone) for the action, and the ACL grants
+    its account and the public nothing. Across accounts the resource side must grant (IAM's cross-account
     rule), so the engine need not be asked. Requests through access points are always asked."""
+    for c in callers:
+        if _cannot_reach(rt, c, scope):
+            continue
+        grants = _bucket_grants(rt, c, scope) if bucket_side else None
+        if grants is None or grants[0]:  # the engine decides every action
+            for a in actions:
+                for r in resources:
+                    yield c, a, r
+            continue
+        statements = grants[1]
+        if not statements:
+            continue
+        for a in actions:
+            for st in statements:
+                if st.actions.matches(a):
+                    for r in resources:
+                        yield c, a, r
+                    break
+
+
+def _bucket_grants(rt: Runtime, caller: str, scope: Scope) -> tuple[bool, tuple] | None:
+    """What the bucket's side can grant a caller of another account, worked out once per caller and bucket:
+    (whether the ACL grants anyone but the owner, the bucket policy's Allow statements whose Principal covers
+    the caller); None when the caller is of the bucket's account or a service, or the policy, ACL or Object
+    Ownership is unknown (the engine must be asked)."""
     b = scope.bucket
-    if b is None or ":::" not in arn:
-        return False
-    ref = ref_of_text(caller, rt.world)
-    if ref.account == b.account or ref.kind in ("service",):
-        return False
-    if b.policy is UNKNOWN or b.acl is UNKNOWN or b.ownership is UNKNOWN:
-        return False
-    key = (caller, action, b.name)
-    hit = rt._no_grant.get(key)
-    if hit is not None:
+    key = (caller, b.name)
+    hit = rt._no_grant.get(key, _UNSET)
+    if hit is not _UNSET:
         return hit
-    from ..iam.engine import _principal_match
-    answer = True
-    if isinstance(b.policy, PolicyDocument):
-        caller_obj = rt.engine.caller(caller)
-        for st in rt.engine.compile(b.policy).statements:
-            if st.effect == "Allow" and st.actions.matches(action) and \
-                    _principal_match(st, caller_obj, rt._canonical) is not None:
-                answer = False
-                break
-    if answer and b.acl is not None and b.acls_enabled is not False:
-        owner = b.acl.owner_id
-        answer = all(g.grantee_type == "CanonicalUser" and g.grantee == owner for g in b.acl.grants)
-    rt._no_grant[key] = answer
-    return answer
+    ref = ref_of_text(caller, rt.world)
+    if ref.account == b.account or ref.kind in ("service",) or \
+            b.policy is UNKNOWN or b.acl is UNKNOWN or b.ownership is UNKNOWN:
+        hit = None
+    else:
+        from ..iam.engine import _principal_match
+        statements: tuple = ()
+        if isinstance(b.policy, PolicyDocument):
+            caller_obj = rt.engine.caller(caller)
+            statements = tuple(st for st in rt.engine.compile(b.policy).statements
+                               if st.effect == "Allow" and _principal_match(st, caller_obj, rt._canonical) is not None)
+        acl_grants = False
+        if b.acl is not None and b.acls_enabled is not False:
+            owner = b.acl.owner_id
+            acl_grants = not all(g.grantee_type == "CanonicalUser" and g.grantee == owner for g in b.acl.grants)
+        hit = (acl_grants, statements)
+    rt._no_grant[key] = hit
+    return hit
+
+
+_UNSET = object()
 
 
 def _cannot_reach(rt: Runtime, caller: str, scope: Scope) -> bool:

@@ -20,8 +20,9 @@ from __future__ import annotations
 import gc
 import json
 import operator
+from collections.abc import Mapping  # not typing.Mapping: its isinstance is several times slower
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from .. import packaged
 from ..errors import RuleError
