@@ -335,10 +335,38 @@ _PREFERRED = {a: i for i, a in enumerate(("s3:getobject", "s3:putobject", "s3:li
 
 
 # ----------------------------------------------------------------------------------------------- runtime
+Request = Context = Tri = s3sem = principal_match = None  # bound by _import_engine
+
+
+def _import_engine() -> None:
+    """The engine's modules, bound here on a run's start rather than imported by each call (an import
+    statement in a function costs a microsecond per call) or at import (`s3audit rules list` runs nothing)."""
+    global Request, Context, Tri, s3sem, principal_match
+    from ..iam import s3 as s3sem
+    from ..iam.context import Context
+    from ..iam.engine import Request
+    from ..iam.engine import _principal_match as principal_match
+    from ..iam.logic import Tri
+
+
+_GRAPH_PATHS: Any = None
+
+
+def _graph_paths() -> Any:
+    """The graph's path module, imported when a rule first asks the graph (not at a run's start: it imports
+    the graph builder, which the pre-merge checks do not need)."""
+    global _GRAPH_PATHS
+    if _GRAPH_PATHS is None:
+        from ..graph import paths
+        _GRAPH_PATHS = paths
+    return _GRAPH_PATHS
+
+
 class Runtime:
     """Per-run state: the world, decision caches, and the evidence of the evaluation in progress."""
 
     def __init__(self, world: World):
+        _import_engine()
         self.world = world
         self.engine = world.engine
         self.evidence: list = []
@@ -352,6 +380,7 @@ class Runtime:
         self._candidates: dict[tuple, list[str]] = {}
         self._answers: dict[tuple, tuple[Any, list]] = {}
         self._folded: dict[tuple, frozenset] = {}
+        self._universal: dict[tuple, tuple] = {}
         self._public: dict[tuple, Any] = {}
         self._contexts: dict[tuple, Any] = {}
 
@@ -415,7 +444,6 @@ class Runtime:
 
     # -- the engine, with a cache over one run
     def decide(self, principal: str, action: str, resource: str, context: Mapping[str, Any]):
-        from ..iam.engine import Request
         ctx_key = tuple(sorted((k, _ctx_key(v)) for k, v in context.items()))
         key = (principal, action, resource, ctx_key)
         hit = self._decisions.get(key)
@@ -427,7 +455,7 @@ class Runtime:
     def close(self) -> None:
         """Drop everything the run made (views, caches), so nothing of it outlives the findings."""
         self.world.close()
-        for name in ("_decisions", "_scopes", "_expand", "_no_grant", "_candidates", "_answers", "_folded",
+        for name in ("_decisions", "_scopes", "_expand", "_no_grant", "_candidates", "_answers", "_folded", "_universal",
                      "_public", "_contexts", "_other_roots"):
             getattr(self, name).clear()
         self.evidence = []
@@ -437,7 +465,7 @@ class Runtime:
         self._clears += 1
         if self._clears % 512:
             return
-        for cache in (self._answers, self._candidates, self._no_grant, self._scopes):
+        for cache in (self._answers, self._candidates, self._no_grant, self._scopes, self._universal):
             if len(cache) > 200000:
                 cache.clear()
         if len(self._decisions) > 50000:
@@ -549,12 +577,11 @@ def _bucket_grants(rt: Runtime, caller: str, scope: Scope) -> tuple[bool, tuple]
             b.policy is UNKNOWN or b.acl is UNKNOWN or b.ownership is UNKNOWN:
         hit = None
     else:
-        from ..iam.engine import _principal_match
         statements: tuple = ()
         if isinstance(b.policy, PolicyDocument):
             caller_obj = rt.engine.caller(caller)
             statements = tuple(st for st in rt.engine.compile(b.policy).statements
-                               if st.effect == "Allow" and _principal_match(st, caller_obj, rt._canonical) is not None)
+                               if st.effect == "Allow" and principal_match(st, caller_obj, rt._canonical) is not None)
         acl_grants = False
         if b.acl is not None and b.acls_enabled is not False:
             owner = b.acl.owner_id
@@ -710,28 +737,36 @@ def _universal_deny(rt: Runtime, arn: str, actions: tuple[str, ...], ctx: Mappin
     b = rt.world.buckets_by_name.get(arn.split(":::", 1)[1].split("/", 1)[0])
     if b is None or not isinstance(b.policy, PolicyDocument):
         return None
-    from ..iam.context import Context
-    from ..iam.logic import Tri
-    policy = rt.engine.compile(b.policy)
-    ctx_key = tuple(sorted((k, _ctx_key(v)) for k, v in ctx.items()))
-    request_ctx = rt._contexts.get(ctx_key)
-    if request_ctx is None:
-        request_ctx = rt._contexts[ctx_key] = Context.of(ctx)
-    folded = rt._folded.get(actions)
-    if folded is None:
-        folded = rt._folded[actions] = frozenset(a.lower() for a in actions)
-    for st in policy.statements:
-        if st.effect != "Deny" or st.not_principal or not st.principals:
-            continue
-        if not any(p.is_everyone for p in st.principals):
-            continue
-        m = st.actions
-        if not (not m.negated and folded <= m.known) and not all(m.matches(a) for a in actions):
-            continue
+    ctx_key = tuple(sorted((k, _ctx_key(v)) for k, v in ctx.items())) if ctx else ()
+    # The statements that deny these actions to everyone under this context, once per policy (the bucket's
+    # resource ARNs are then matched one by one); the snapshot holds the document for the whole run.
+    key = (id(b.policy), actions, ctx_key)
+    hit = rt._universal.get(key)
+    if hit is None:
+        policy = rt.engine.compile(b.policy)
+        request_ctx = rt._contexts.get(ctx_key)
+        if request_ctx is None:
+            request_ctx = rt._contexts[ctx_key] = Context.of(ctx)
+        folded = rt._folded.get(actions)
+        if folded is None:
+            folded = rt._folded[actions] = frozenset(a.lower() for a in actions)
+        denying = []
+        for st in policy.statements:
+            if st.effect != "Deny" or st.not_principal or not st.principals:
+                continue
+            if not any(p.is_everyone for p in st.principals):
+                continue
+            m = st.actions
+            if not (not m.negated and folded <= m.known) and not all(m.matches(a) for a in actions):
+                continue
+            tri, _ = st.conditions.evaluate(request_ctx)
+            if tri is not Tri.TRUE:
+                continue
+            denying.append(st)
+        hit = rt._universal[key] = (policy, request_ctx, tuple(denying))
+    policy, request_ctx, denying = hit
+    for st in denying:
         if st.resource_matches(arn, request_ctx) is not Tri.TRUE:
-            continue
-        tri, _ = st.conditions.evaluate(request_ctx)
-        if tri is not Tri.TRUE:
             continue
         return {"kind": "decision", "principal": "anyone", "action": ", ".join(actions) if len(actions) <= 3
                 else f"{len(actions)} actions", "resource": arn, "context": {k: to_json(v) for k, v in ctx.items()},
@@ -744,7 +779,6 @@ def _universal_deny(rt: Runtime, arn: str, actions: tuple[str, ...], ctx: Mappin
 
 
 def public(rt: Runtime, resource: Any, access: Any = "any") -> Any:
-    from ..iam import s3 as s3sem
     if is_unknown(resource) or is_unknown(access):
         return unknown(resource, access)
     level = access or "any"
@@ -769,7 +803,6 @@ def public(rt: Runtime, resource: Any, access: Any = "any") -> Any:
             bucket = world.buckets_by_name.get(ap.bucket)
             block = s3sem.effective_block(account.public_access_block if account else UNKNOWN,
                                           bucket.public_access_block if bucket else None, ap.public_access_block)
-            from ..iam.logic import Tri
             if block.restrict_public_buckets is Tri.TRUE:
                 verdict = s3sem.PublicVerdict(False, reasons=verdict.reasons + (
                     f"neutralised by RestrictPublicBuckets ({block.source('restrict_public_buckets')})",))
@@ -796,7 +829,7 @@ def graph_paths(rt: Runtime, bucket: BucketView, access: str, via: str) -> list[
     hit = cache.get(key)
     if hit is not None:
         return hit
-    from ..graph import paths as gp
+    gp = _graph_paths()
     graph = rt.world.graph
     level = access if access in GRAPH_LEVELS else "any"
     found = gp.paths_to(graph, bucket.name, level) if graph.data_nodes_of(bucket.name) else []
@@ -824,7 +857,7 @@ def _graph_kind(kind: str | None) -> str:
 
 
 def path_view(rt: Runtime, graph: Any, p: Any, bucket: BucketView, access: str) -> PathView:
-    from ..graph.paths import display
+    display = _graph_paths().display
     hops = []
     unknown_notes: list[str] = []
     for h in p.hops:
@@ -858,7 +891,7 @@ def selected_paths(rt: Runtime, sel: Selector, bucket: BucketView, access: str, 
     fkey = ("forward", sel.describe(), access)
     by_bucket = rt._decisions.get(fkey)
     if by_bucket is None:
-        from ..graph import paths as gp
+        gp = _graph_paths()
         level = access if access in GRAPH_LEVELS else "any"
         by_bucket = {}
         for p in gp.paths_from(graph, starts, level):
