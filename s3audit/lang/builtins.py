@@ -376,7 +376,6 @@ class Runtime:
         self._canonical: dict[str, str] = dict(getattr(world.engine, "_canonical", {}))
         self._other_roots: dict[str | None, str | None] = {}  # per account: the root of another one of the org
         self._no_grant: dict[tuple, bool] = {}
-        self._clears = 0
         self._candidates: dict[tuple, list[str]] = {}
         self._answers: dict[tuple, tuple[Any, list]] = {}
         self._folded: dict[tuple, frozenset] = {}
@@ -460,11 +459,9 @@ class Runtime:
             getattr(self, name).clear()
         self.evidence = []
 
-    def clear(self) -> None:
-        """Forget per-request caches between subjects, so memory stays bounded on large estates."""
-        self._clears += 1
-        if self._clears % 512:
-            return
+    def trim(self) -> None:
+        """Forget per-request caches that grew large, so memory stays bounded on large estates (the evaluator
+        calls it every few hundred subjects; answers never depend on what is cached)."""
         for cache in (self._answers, self._candidates, self._no_grant, self._scopes, self._universal):
             if len(cache) > 200000:
                 cache.clear()

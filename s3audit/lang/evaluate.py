@@ -925,34 +925,42 @@ class CompiledRule:
         test = self.test
         require = self.mode == "require"
         forbid_path = self.mode == "forbid-path"
-        clear = rt.clear
+        passes = require  # the answer that passes at once: true for `require`, false for `forbid`
+        trim = rt.trim
+        evidence = rt.evidence = []
+        evaluated = 0
         for subject in self._subjects(rt):
             fr = template.copy()
             fr[slot] = subject
-            rt.evidence = []
+            if evidence:  # each subject's evidence starts empty
+                evidence = rt.evidence = []
+            evaluated += 1
+            if not evaluated & 511:  # keep per-request caches bounded on large estates
+                trim()
             w_unknown: Unknown | None = None
             if where is not None:
                 w = where(fr)
+                if w is False:
+                    continue
                 if type(w) is Unknown:
                     w_unknown = w
                 elif not w:
                     continue
             if forbid_path:
                 out.extend(self._forbid_path(rt, fr, subject, w_unknown))
-                clear()
+                evidence = rt.evidence
                 continue
             v = test(fr)
+            if v is passes:
+                continue
             if type(v) is Unknown:
                 status, missing = Status.UNKNOWN, v.reasons + (w_unknown.reasons if w_unknown is not None else ())
+            elif (not v) if require else bool(v):
+                status, missing = (Status.UNKNOWN, w_unknown.reasons) if w_unknown is not None else (Status.OPEN, ())
             else:
-                if (not v) if require else bool(v):
-                    status, missing = (Status.UNKNOWN, w_unknown.reasons) if w_unknown is not None else \
-                        (Status.OPEN, ())
-                else:
-                    clear()
-                    continue
+                continue
             out.append(self._finding(rt, fr, subject, status, missing, rt.evidence))
-            clear()
+            evidence = rt.evidence
         return out
 
     def _forbid_path(self, rt: B.Runtime, fr: list, subject: Any, w_unknown: Unknown | None) -> list[Finding]:
