@@ -442,8 +442,10 @@ class Runtime:
         return hit
 
     # -- the engine, with a cache over one run
-    def decide(self, principal: str, action: str, resource: str, context: Mapping[str, Any]):
-        ctx_key = tuple(sorted((k, _ctx_key(v)) for k, v in context.items()))
+    def decide(self, principal: str, action: str, resource: str, context: Mapping[str, Any],
+               ctx_key: tuple | None = None):
+        if ctx_key is None:
+            ctx_key = tuple(sorted((k, _ctx_key(v)) for k, v in context.items()))
         key = (principal, action, resource, ctx_key)
         hit = self._decisions.get(key)
         if hit is None:
@@ -525,11 +527,13 @@ def _requests(rt: Runtime, principal: Any, action: Any, resource: Any):
     if is_unknown(sel) or is_unknown(action) or is_unknown(resource):
         return unknown(sel, action, resource)
     arn, bucket = _resource_arn(resource)
+    return _requests_of(rt, sel, action, arn, bucket), arn, sel
+
+
+def _requests_of(rt: Runtime, sel: Selector, action: Any, arn: str, bucket: str | None):
     scope = rt.scope(bucket)
-    callers = sel.candidates(rt, scope)
-    actions = rt.actions(action)
-    resources = _resources(arn, scope)
-    return _triples(rt, callers, actions, resources, scope, scope.bucket is not None and ":::" in arn), arn, sel
+    return _triples(rt, sel.candidates(rt, scope), rt.actions(action), _resources(arn, scope), scope,
+                    scope.bucket is not None and ":::" in arn)
 
 
 def _triples(rt: Runtime, callers: list[str], actions: tuple[str, ...], resources: list[str], scope: Scope,
@@ -622,39 +626,43 @@ def _record(rt: Runtime, d: Any, principal: str, action: str, resource: str, con
 
 def _memo(fn: Callable) -> Callable:
     """The same engine question within one run gets the same answer and the same evidence, asked once
-    (the TLS rules of several packs ask it for every bucket)."""
+    (the TLS rules of several packs ask it for every bucket). ``fn`` gets the arguments worked out:
+    (runtime, selector, action, resource ARN, its bucket, engine context, context key)."""
     name = fn.__name__
 
     def call(rt: Runtime, principal: Any, action: Any, resource: Any, context: Any = None) -> Any:
-        sel = to_selector(principal)
-        if is_unknown(sel) or is_unknown(action) or is_unknown(resource) or is_unknown(context):
+        sel = principal if principal.__class__ is Selector else to_selector(principal)
+        if type(sel) is Unknown or type(action) is Unknown or type(resource) is Unknown or type(context) is Unknown:
             return unknown(sel, action, resource, context)
-        arn, _ = _resource_arn(resource)
-        ctx = engine_context(context)
+        arn, bucket = _resource_arn(resource)
+        if context:
+            ctx = engine_context(context)
+            ctx_key = tuple(sorted((k, _ctx_key(v)) for k, v in ctx.items()))
+        else:
+            ctx, ctx_key = {}, ()
         act = tuple(sorted(action)) if isinstance(action, (frozenset, set)) else action
-        key = (name, sel.key, act, arn, tuple(sorted((k, _ctx_key(v)) for k, v in ctx.items())))
+        key = (name, sel.key, act, arn, ctx_key)
         hit = rt._answers.get(key)
         if hit is None:
-            before = len(rt.evidence)
-            value = fn(rt, sel, action, resource, context)
-            hit = rt._answers[key] = (value, rt.evidence[before:])
+            evidence = rt.evidence
+            before = len(evidence)
+            value = fn(rt, sel, action, arn, bucket, ctx, ctx_key)
+            hit = rt._answers[key] = (value, evidence[before:])
             return value
-        rt.evidence.extend(hit[1])
+        if hit[1]:
+            rt.evidence.extend(hit[1])
         return hit[0]
     call.__name__ = name
     return call
 
 
 @_memo
-def allowed(rt: Runtime, principal: Any, action: Any, resource: Any, context: Any = None) -> Any:
-    got = _requests(rt, principal, action, resource)
-    if is_unknown(got):
-        return got
-    requests, _, _ = got
-    ctx = engine_context(context)
+def allowed(rt: Runtime, sel: Selector, action: Any, arn: str, bucket: str | None, ctx: dict,
+            ctx_key: tuple) -> Any:
     unknowns: list = []
-    for c, a, r in requests:
-        d = rt.decide(c, a, r, ctx)
+    decide = rt.decide
+    for c, a, r in _requests_of(rt, sel, action, arn, bucket):
+        d = decide(c, a, r, ctx, ctx_key)
         if not d.possible:
             continue
         if decision_depends_on_unknown(d):
@@ -670,21 +678,17 @@ def allowed(rt: Runtime, principal: Any, action: Any, resource: Any, context: An
 
 
 @_memo
-def denied(rt: Runtime, principal: Any, action: Any, resource: Any, context: Any = None) -> Any:
-    ctx = engine_context(context)
-    arn, _ = _resource_arn(resource)
-    universal = _universal_deny(rt, arn, rt.actions(action), ctx)
+def denied(rt: Runtime, sel: Selector, action: Any, arn: str, bucket: str | None, ctx: dict,
+           ctx_key: tuple) -> Any:
+    universal = _universal_deny(rt, arn, rt.actions(action), ctx, ctx_key)
     if universal is not None:
         rt.evidence.append(universal)
         return True
-    got = _requests(rt, principal, action, resource)
-    if is_unknown(got):
-        return got
-    requests, arn, _ = got
     unknowns: list = []
     first_deny = None
-    for c, a, r in requests:
-        d = rt.decide(c, a, r, ctx)
+    decide = rt.decide
+    for c, a, r in _requests_of(rt, sel, action, arn, bucket):
+        d = decide(c, a, r, ctx, ctx_key)
         if not d.possible:
             if first_deny is None:
                 first_deny = (d, c, a, r)
@@ -726,7 +730,8 @@ def decision(rt: Runtime, principal: Any, action: Any, resource: Any, context: A
                         decision_depends_on_unknown(d))
 
 
-def _universal_deny(rt: Runtime, arn: str, actions: tuple[str, ...], ctx: Mapping[str, Any]) -> dict | None:
+def _universal_deny(rt: Runtime, arn: str, actions: tuple[str, ...], ctx: Mapping[str, Any],
+                    ctx_key: tuple) -> dict | None:
     """A bucket policy statement that denies these actions on this resource to every principal, whatever
     the request values the rule left open; as evidence, or None."""
     if ":::" not in arn:
@@ -734,7 +739,6 @@ def _universal_deny(rt: Runtime, arn: str, actions: tuple[str, ...], ctx: Mappin
     b = rt.world.buckets_by_name.get(arn.split(":::", 1)[1].split("/", 1)[0])
     if b is None or not isinstance(b.policy, PolicyDocument):
         return None
-    ctx_key = tuple(sorted((k, _ctx_key(v)) for k, v in ctx.items())) if ctx else ()
     # The statements that deny these actions to everyone under this context, once per policy (the bucket's
     # resource ARNs are then matched one by one); the snapshot holds the document for the whole run.
     key = (id(b.policy), actions, ctx_key)
