@@ -247,6 +247,18 @@ def _describe_py(v: Any) -> str:
 
 
 # ------------------------------------------------------------------------------------------ compiler
+def _const(value: Any) -> Closure:
+    """A closure giving a value known at compile time; ``constant`` tells operators that take it as an
+    operand (they then skip the call and the unknown test on that side)."""
+    fn = lambda fr: value  # noqa: E731
+    fn.constant = (value,)
+    return fn
+
+
+def _constant_of(fn: Closure) -> tuple | None:
+    return getattr(fn, "constant", None)
+
+
 @dataclass
 class _Unit:
     """One frame layout: a rule's or a def's. Slot 0 holds the runtime."""
@@ -338,7 +350,7 @@ class _Compiler:
             except Exception:  # leave anything surprising to run time, where it is reported in context
                 return fn
             if not is_unknown(value):
-                return lambda fr: value
+                return _const(value)
         return fn
 
     def _constant(self, e: A.Expr) -> bool:
@@ -360,20 +372,16 @@ class _Compiler:
         return True
 
     def _StringLit(self, e, unit):
-        v = e.value
-        return lambda fr: v
+        return _const(e.value)
 
     def _NumberLit(self, e, unit):
-        v = e.value
-        return lambda fr: v
+        return _const(e.value)
 
     def _DurationLit(self, e, unit):
-        v = Duration(e.seconds)
-        return lambda fr: v
+        return _const(Duration(e.seconds))
 
     def _BoolLit(self, e, unit):
-        v = e.value
-        return lambda fr: v
+        return _const(e.value)
 
     def _ListLit(self, e, unit):
         items = [self.expr(x, unit) for x in e.items]
@@ -409,11 +417,9 @@ class _Compiler:
     def _Name(self, e, unit):
         b = self.r.names[e]
         if b.kind == "param":
-            v = self._param(b.binder)
-            return lambda fr: v
+            return _const(self._param(b.binder))
         if b.kind == "constant":
-            v = B.CONSTANT_SELECTORS[b.name]
-            return lambda fr: v
+            return _const(B.CONSTANT_SELECTORS[b.name])
         s = self.slots[id(b.binder)]
         return lambda fr: fr[s]
 
@@ -475,6 +481,18 @@ class _Compiler:
         target = self.expr(e.target, unit)
         index = self.expr(e.index, unit)
         is_map = isinstance(self.r.types.get(e.target), T.MapT)
+        key = _constant_of(index)
+        if is_map and key is not None and key[0] is not None:
+            (k,) = key
+
+            def f_key(fr):  # `b.tags["owner"]`: a map read with a key known at compile time
+                t = target(fr)
+                if type(t) is Unknown:
+                    return unknown(t)
+                if t is None:
+                    return None
+                return t.get(k)
+            return f_key
 
         def f(fr):
             t = target(fr)
@@ -549,6 +567,9 @@ class _Compiler:
     def _Call(self, e, unit):
         target = self.r.calls[e]
         if target.kind == "def":
+            inlined = self._inline(target, unit)
+            if inlined is not None:
+                return inlined
             callee = self.defs[id(target.definition)]
             args = [self.expr(a, unit) for _, a in target.args]
 
@@ -575,6 +596,33 @@ class _Compiler:
             a0, a1 = compiled
             return lambda fr: fn(fr[0], a0(fr), a1(fr))
         return lambda fr: fn(fr[0], *[a(fr) for a in compiled])
+
+    def _inline(self, target: Any, unit: _Unit) -> Closure | None:
+        """A `def` called with local names only (`cardholder(b)`) compiled into the caller, its parameters
+        read from the caller's slots: no frame made per call. Defs are not recursive, so this ends; the
+        body's quantifiers get slots of the caller's frame."""
+        decl = target.definition
+        params = decl.params
+        args = [a for _, a in target.args]
+        if len(args) != len(params):
+            return None
+        slots = []
+        for a in args:
+            b = self.r.names.get(a) if isinstance(a, A.Name) else None
+            if b is None or b.kind != "local" or id(b.binder) not in self.slots:
+                return None
+            slots.append(self.slots[id(b.binder)])
+        saved = [self.slots.get(id(p.name)) for p in params]
+        for p, slot in zip(params, slots):
+            self.slots[id(p.name)] = slot
+        try:
+            return self.expr(decl.body, unit)
+        finally:
+            for p, old in zip(params, saved):
+                if old is None:
+                    del self.slots[id(p.name)]
+                else:
+                    self.slots[id(p.name)] = old
 
     def _BinOp(self, e, unit):
         meaning = self.r.ops.get(e)
@@ -607,6 +655,9 @@ class _Compiler:
         op = _BINARY[meaning]
         absent = _ABSENT.get(meaning, _NONE)
         world_op = meaning.endswith("-selector")
+        lc, rc = _constant_of(left), _constant_of(right)
+        if not world_op and (lc is None) != (rc is None):
+            return _binop_constant(meaning, op, absent, left, right, lc, rc)
 
         def f(fr):
             a = left(fr)
@@ -773,6 +824,73 @@ _ABSENT: dict[str, Any] = {
     "in-string": False, "not-in-string": True, "matches": False,
     "number-add": None, "number-sub": None, "duration-add": None, "duration-sub": None, "list-concat": None,
 }
+
+
+def _binop_constant(meaning: str, op: Callable, absent: Any, left: Closure, right: Closure, lc: tuple | None,
+                    rc: tuple | None) -> Closure:
+    """A binary operator with one operand known at compile time (`b.ownership == "BucketOwnerEnforced"`,
+    `"unknown-action" in s.problem_codes`): the same answers as the general case, the constant side neither
+    called nor tested; equality and membership written out."""
+    has_absent = absent is not _NONE
+    var = left if rc is not None else right
+    (c,) = rc if rc is not None else lc
+    if c is None and has_absent:
+        def f_absent(fr):
+            v = var(fr)
+            return unknown(v) if type(v) is Unknown else absent
+        return f_absent
+    member = meaning in ("in-collection", "in-map", "in-string")
+    if rc is not None:
+        if meaning == "eq":
+            def f(fr):
+                a = left(fr)
+                if type(a) is Unknown:
+                    return unknown(a)
+                if a is None:
+                    return absent
+                return a == c
+        elif member:
+            def f(fr):
+                a = left(fr)
+                if type(a) is Unknown:
+                    return unknown(a)
+                if a is None:
+                    return absent
+                return a in c
+        else:
+            def f(fr):
+                a = left(fr)
+                if type(a) is Unknown:
+                    return unknown(a)
+                if a is None and has_absent:
+                    return absent
+                return op(a, c)
+        return f
+    if meaning == "eq":
+        def g(fr):
+            b = right(fr)
+            if type(b) is Unknown:
+                return unknown(b)
+            if b is None:
+                return absent
+            return c == b
+    elif member:
+        def g(fr):
+            b = right(fr)
+            if type(b) is Unknown:
+                return unknown(b)
+            if b is None:
+                return absent
+            return c in b
+    else:
+        def g(fr):
+            b = right(fr)
+            if type(b) is Unknown:
+                return unknown(b)
+            if b is None and has_absent:
+                return absent
+            return op(c, b)
+    return g
 
 
 def _not3(v):
