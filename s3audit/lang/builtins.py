@@ -106,6 +106,8 @@ class Selector:
             self.key = (op,) + tuple(s.key for s in arg)
         else:
             self.key = (op, arg)
+        # contains(ref, world): whether the principal is in the set (made once for this selector's shape)
+        self.contains: Callable[[Ref, World], bool] = _membership(op, arg)
 
     def __repr__(self) -> str:
         return f"Selector({self.describe()})"
@@ -125,30 +127,6 @@ class Selector:
             return " or ".join(s.describe() for s in self.arg)
         a, b = self.arg
         return f"{a.describe()} except {b.describe()}"
-
-    # -- membership
-    def contains(self, ref: Ref, world: World) -> bool:
-        op = self.op
-        if op == "anyone":
-            return True
-        if op == "none":
-            return False
-        if op == "anonymous":
-            return ref.kind == "anonymous"
-        if op == "external":
-            if ref.kind in ("anonymous", "service"):
-                return False
-            if ref.external is not None:
-                return ref.external
-            return ref.account is not None and not world.in_organization(ref.account)
-        if op == "literal":
-            return _literal_contains(self.arg, ref)
-        if op == "principal":
-            return ref.arn == self.arg
-        if op == "union":
-            return any(s.contains(ref, world) for s in self.arg)
-        a, b = self.arg
-        return a.contains(ref, world) and not b.contains(ref, world)
 
     # -- representatives for the engine
     def candidates(self, rt: "Runtime", scope: "Scope") -> list[str]:
@@ -198,16 +176,47 @@ class Selector:
         return self.arg[0]._raw_candidates(rt, scope)
 
 
-def _literal_contains(t: str, ref: Ref) -> bool:
-    if t == "*":
-        return True
-    if t == "anonymous":
-        return ref.kind == "anonymous"
-    if _ACCOUNT.match(t):
-        return ref.account == t
-    if "*" in t or "?" in t:
-        return fnmatch.fnmatchcase(ref.arn, t)
-    return ref.arn == t or (ref.kind == "root" and t == ref.account)
+def _membership(op: str, arg: Any) -> Callable[[Ref, World], bool]:
+    """``Selector.contains`` for one selector, its dispatch on the operator and the literal's form done
+    here once rather than at each membership test (every candidate principal of every bucket)."""
+    if op == "anyone":
+        return lambda ref, world: True
+    if op == "none":
+        return lambda ref, world: False
+    if op == "anonymous":
+        return lambda ref, world: ref.kind == "anonymous"
+    if op == "external":
+        def external(ref: Ref, world: World) -> bool:
+            if ref.kind in ("anonymous", "service"):
+                return False
+            if ref.external is not None:
+                return ref.external
+            return ref.account is not None and not world.in_organization(ref.account)
+        return external
+    if op == "literal":
+        t = arg
+        if t == "*":
+            return lambda ref, world: True
+        if t == "anonymous":
+            return lambda ref, world: ref.kind == "anonymous"
+        if _ACCOUNT.match(t):
+            return lambda ref, world: ref.account == t
+        if "*" in t or "?" in t:
+            return lambda ref, world: fnmatch.fnmatchcase(ref.arn, t)
+        return lambda ref, world: ref.arn == t or (ref.kind == "root" and t == ref.account)
+    if op == "principal":
+        return lambda ref, world: ref.arn == arg
+    if op == "union":
+        parts = tuple(s.contains for s in arg)
+
+        def union(ref: Ref, world: World) -> bool:
+            for part in parts:
+                if part(ref, world):
+                    return True
+            return False
+        return union
+    inside, outside = arg[0].contains, arg[1].contains
+    return lambda ref, world: inside(ref, world) and not outside(ref, world)
 
 
 def witness(pattern: str) -> str:
