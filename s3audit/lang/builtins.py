@@ -391,6 +391,7 @@ class Runtime:
         self._universal: dict[tuple, tuple] = {}
         self._public: dict[tuple, Any] = {}
         self._contexts: dict[tuple, Any] = {}
+        self._contexts_of: dict[int, tuple] = {}  # id of a context map -> (the map, engine context, its key)
 
     # -- resources
     def scope(self, bucket_name: str | None) -> Scope:
@@ -465,15 +466,16 @@ class Runtime:
     def close(self) -> None:
         """Drop everything the run made (views, caches), so nothing of it outlives the findings."""
         self.world.close()
-        for name in ("_decisions", "_scopes", "_expand", "_no_grant", "_candidates", "_answers", "_folded", "_universal",
-                     "_public", "_contexts", "_other_roots"):
+        for name in ("_decisions", "_scopes", "_expand", "_no_grant", "_candidates", "_answers", "_folded",
+                     "_universal", "_contexts_of", "_public", "_contexts", "_other_roots"):
             getattr(self, name).clear()
         self.evidence = []
 
     def trim(self) -> None:
         """Forget per-request caches that grew large, so memory stays bounded on large estates (the evaluator
         calls it every few hundred subjects; answers never depend on what is cached)."""
-        for cache in (self._answers, self._candidates, self._no_grant, self._scopes, self._universal):
+        for cache in (self._answers, self._candidates, self._no_grant, self._scopes, self._universal,
+                      self._contexts_of):
             if len(cache) > 200000:
                 cache.clear()
         if len(self._decisions) > 50000:
@@ -636,7 +638,7 @@ def _record(rt: Runtime, d: Any, principal: str, action: str, resource: str, con
 def _memo(fn: Callable) -> Callable:
     """The same engine question within one run gets the same answer and the same evidence, asked once
     (the TLS rules of several packs ask it for every bucket). ``fn`` gets the arguments worked out:
-    (runtime, selector, action, resource ARN, its bucket, engine context, context key)."""
+    (runtime, selector, action, the action as a key, resource ARN, its bucket, engine context, context key)."""
     name = fn.__name__
 
     def call(rt: Runtime, principal: Any, action: Any, resource: Any, context: Any = None) -> Any:
@@ -645,8 +647,14 @@ def _memo(fn: Callable) -> Callable:
             return unknown(sel, action, resource, context)
         arn, bucket = _resource_arn(resource)
         if context:
-            ctx = engine_context(context)
-            ctx_key = tuple(sorted((k, _ctx_key(v)) for k, v in ctx.items()))
+            # a rule's context is usually a constant map: converted once (the entry holds the map, so its
+            # id cannot be reused while the entry lives)
+            got = rt._contexts_of.get(id(context))
+            if got is None or got[0] is not context:
+                ctx = engine_context(context)
+                got = rt._contexts_of[id(context)] = (context, ctx,
+                                                      tuple(sorted((k, _ctx_key(v)) for k, v in ctx.items())))
+            _, ctx, ctx_key = got
         else:
             ctx, ctx_key = {}, ()
         act = tuple(sorted(action)) if isinstance(action, (frozenset, set)) else action
@@ -655,7 +663,7 @@ def _memo(fn: Callable) -> Callable:
         if hit is None:
             evidence = rt.evidence
             before = len(evidence)
-            value = fn(rt, sel, action, arn, bucket, ctx, ctx_key)
+            value = fn(rt, sel, action, act, arn, bucket, ctx, ctx_key)
             hit = rt._answers[key] = (value, evidence[before:])
             return value
         if hit[1]:
@@ -666,7 +674,7 @@ def _memo(fn: Callable) -> Callable:
 
 
 @_memo
-def allowed(rt: Runtime, sel: Selector, action: Any, arn: str, bucket: str | None, ctx: dict,
+def allowed(rt: Runtime, sel: Selector, action: Any, act: Any, arn: str, bucket: str | None, ctx: dict,
             ctx_key: tuple) -> Any:
     unknowns: list = []
     decide = rt.decide
@@ -687,9 +695,9 @@ def allowed(rt: Runtime, sel: Selector, action: Any, arn: str, bucket: str | Non
 
 
 @_memo
-def denied(rt: Runtime, sel: Selector, action: Any, arn: str, bucket: str | None, ctx: dict,
+def denied(rt: Runtime, sel: Selector, action: Any, act: Any, arn: str, bucket: str | None, ctx: dict,
            ctx_key: tuple) -> Any:
-    universal = _universal_deny(rt, arn, rt.actions(action), ctx, ctx_key)
+    universal = _universal_deny(rt, arn, act, rt.actions(action), ctx, ctx_key)
     if universal is not None:
         rt.evidence.append(universal)
         return True
@@ -739,7 +747,7 @@ def decision(rt: Runtime, principal: Any, action: Any, resource: Any, context: A
                         decision_depends_on_unknown(d))
 
 
-def _universal_deny(rt: Runtime, arn: str, actions: tuple[str, ...], ctx: Mapping[str, Any],
+def _universal_deny(rt: Runtime, arn: str, act: Any, actions: tuple[str, ...], ctx: Mapping[str, Any],
                     ctx_key: tuple) -> dict | None:
     """A bucket policy statement that denies these actions on this resource to every principal, whatever
     the request values the rule left open; as evidence, or None."""
@@ -750,7 +758,7 @@ def _universal_deny(rt: Runtime, arn: str, actions: tuple[str, ...], ctx: Mappin
         return None
     # The statements that deny these actions to everyone under this context, once per policy (the bucket's
     # resource ARNs are then matched one by one); the snapshot holds the document for the whole run.
-    key = (id(b.policy), actions, ctx_key)
+    key = (id(b.policy), act, ctx_key)  # the action as the rule wrote it: `s3:*`, not its 150 expansions
     hit = rt._universal.get(key)
     if hit is None:
         policy = rt.engine.compile(b.policy)
