@@ -647,12 +647,31 @@ class StatementView(Record):
         self.sid = sid if isinstance(sid, str) and sid else None
         self.label = self.sid or f"#{index}"
         self.effect = raw.get("Effect")
-        self.principals = _principal_values(raw.get("Principal"))
-        self.not_principals = _principal_values(raw.get("NotPrincipal"))
-        self.actions = _strings(raw.get("Action"))
-        self.not_actions = _strings(raw.get("NotAction"))
-        self.resources = _strings(raw.get("Resource"))
-        self.not_resources = _strings(raw.get("NotResource"))
+
+    # the elements, read when a rule asks (the hygiene rules mostly ask for the linter's problems only)
+    @cached_property
+    def principals(self) -> tuple[str, ...]:
+        return _principal_values(self.raw.get("Principal"))
+
+    @cached_property
+    def not_principals(self) -> tuple[str, ...]:
+        return _principal_values(self.raw.get("NotPrincipal"))
+
+    @cached_property
+    def actions(self) -> tuple[str, ...]:
+        return _strings(self.raw.get("Action"))
+
+    @cached_property
+    def not_actions(self) -> tuple[str, ...]:
+        return _strings(self.raw.get("NotAction"))
+
+    @cached_property
+    def resources(self) -> tuple[str, ...]:
+        return _strings(self.raw.get("Resource"))
+
+    @cached_property
+    def not_resources(self) -> tuple[str, ...]:
+        return _strings(self.raw.get("NotResource"))
 
     @property
     def ident(self) -> Any:
