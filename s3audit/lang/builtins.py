@@ -425,9 +425,9 @@ class Runtime:
     def _other_org_root(self, owner: str | None) -> str | None:
         hit = self._other_roots.get(owner, _UNSET)
         if hit is _UNSET:
+            world = self.world
             hit = self._other_roots[owner] = next(
-                (a.root_arn for a in self.world.snapshot.accounts if a.id != owner and self.world.in_organization(a.id)),
-                None)
+                (a.root_arn for a in world.snapshot.accounts if a.id != owner and world.in_organization(a.id)), None)
         return hit
 
     def actions(self, pattern: Any) -> tuple[str, ...]:
