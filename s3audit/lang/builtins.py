@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
+from functools import partial
 from collections.abc import Mapping  # not typing.Mapping: its isinstance is several times slower
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -113,8 +114,11 @@ class Selector:
         return f"Selector({self.describe()})"
 
     def describe(self) -> str:
-        if self.description:
-            return self.description
+        if not self.description:  # kept: paths are cached by it, and selectors never change
+            self.description = self._describe()
+        return self.description
+
+    def _describe(self) -> str:
         if self.op in ("anonymous", "external", "anyone"):
             return self.op
         if self.op == "none":
@@ -879,12 +883,11 @@ def path_view(rt: Runtime, graph: Any, p: Any, bucket: BucketView, access: str) 
     hops = []
     unknown_notes: list[str] = []
     for h in p.hops:
-        detail = h.to_json(graph)
         notes = [r.note or r.source for r in h.reasons if r.effect == "Unknown"]
         unknown_notes.extend(n for n in notes if n)
         reason = h.detail or (reason_text(h.reasons[0]) if h.reasons else h.kind)
         hops.append(HopView(display(graph, h.source), display(graph, h.target), h.kind, reason,
-                            tuple(h.actions), h.decision != "allow", detail))
+                            tuple(h.actions), h.decision != "allow", detail_of=partial(h.to_json, graph)))
     start = principal_of_node(rt, graph, p.principal)
     return PathView(start, bucket, access, tuple(hops), p.decision != "allow",
                     tuple(dict.fromkeys(unknown_notes)))

@@ -815,14 +815,21 @@ class HopView(Record):
     record = "hop"
 
     def __init__(self, source: str, target: str, kind: str, reason: str, actions: tuple[str, ...],
-                 conditional: bool, detail: Any = None):
+                 conditional: bool, detail: Any = None, detail_of: Callable[[], Any] | None = None):
         setattr(self, "from", source)
         self.to = target
         self.kind = kind
         self.reason = reason
         self.actions = actions
         self.conditional = conditional
-        self.detail = detail  # the JSON of the hop for evidence
+        if detail_of is None:
+            self.detail = detail  # the JSON of the hop for evidence
+        else:
+            self._detail_of = detail_of  # ... made when first read (most hops never become evidence)
+
+    @cached_property
+    def detail(self) -> Any:
+        return self._detail_of()
 
     @property
     def ident(self) -> Any:
