@@ -189,6 +189,9 @@ class World:
 
     def close(self) -> None:
         """Forget the views made (they refer back to the world): nothing of the run is left in cycles."""
+        for v in self._views.values():
+            if type(v) is PolicyView:  # its statements refer back to it
+                v.__dict__.pop("statements_list", None)
         self._views.clear()
         self._subjects.clear()
         self._lint.clear()
