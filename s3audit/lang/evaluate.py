@@ -153,7 +153,7 @@ def run_rules(program: CompiledProgram, snapshot: Any, *, engine: Any = None, gr
         # without a key per finding over the whole list.
         for r in sorted(rules, key=lambda r: (-int(r.meta.severity), r.meta.id)):
             found = r.run(rt)
-            found.sort(key=_subject_order)
+            found.sort(key=_SUBJECT_ORDER)
             findings.extend(found)
     finally:
         # The views and caches of the run refer to each other; undone here, reference counting frees them
@@ -164,8 +164,7 @@ def run_rules(program: CompiledProgram, snapshot: Any, *, engine: Any = None, gr
     return RunResult(findings, [r.meta for r in rules], list(program.packs))
 
 
-def _subject_order(f: Finding) -> tuple:
-    return (f.subject, f.key)
+_SUBJECT_ORDER = operator.attrgetter("subject", "key")
 
 
 # ------------------------------------------------------------------------------------- rendering values
@@ -1044,6 +1043,7 @@ class CompiledRule:
         require = self.mode == "require"
         forbid_path = self.mode == "forbid-path"
         passes = require  # the answer that passes at once: true for `require`, false for `forbid`
+        finding = self._finding_maker(rt)
         trim = rt.trim
         evidence = rt.evidence = []
         evaluated = 0
@@ -1065,7 +1065,7 @@ class CompiledRule:
                 elif not w:
                     continue
             if forbid_path:
-                out.extend(self._forbid_path(rt, fr, subject, w_unknown))
+                out.extend(self._forbid_path(rt, fr, subject, w_unknown, finding))
                 evidence = rt.evidence
                 continue
             v = test(fr)
@@ -1077,16 +1077,17 @@ class CompiledRule:
                 status, missing = (Status.UNKNOWN, w_unknown.reasons) if w_unknown is not None else (Status.OPEN, ())
             else:
                 continue
-            out.append(self._finding(rt, fr, subject, status, missing, rt.evidence))
+            out.append(finding(fr, subject, status, missing, rt.evidence))
             evidence = rt.evidence
         return out
 
-    def _forbid_path(self, rt: B.Runtime, fr: list, subject: Any, w_unknown: Unknown | None) -> list[Finding]:
+    def _forbid_path(self, rt: B.Runtime, fr: list, subject: Any, w_unknown: Unknown | None,
+                     finding: Callable[..., Finding]) -> list[Finding]:
         target = self.path_target(fr)
         source = self.path_source(fr)
         if type(target) is Unknown or is_unknown(B.to_selector(source)):
             u = unknown(target, B.to_selector(source))
-            return [self._finding(rt, fr, subject, Status.UNKNOWN, u.reasons, [])]
+            return [finding(fr, subject, Status.UNKNOWN, u.reasons, [])]
         found = B.paths(rt, source, target, self.path_access, self.path_via)
         out = []
         for p in found:
@@ -1094,35 +1095,51 @@ class CompiledRule:
             missing = p.unknown_reasons + (w_unknown.reasons if w_unknown is not None else ())
             status = Status.UNKNOWN if missing else Status.OPEN
             evidence = [h.to_json() for h in p.hops]
-            out.append(self._finding(rt, fr, subject, status, missing, evidence,
-                                     key=(p.start.arn, p.access)))
+            out.append(finding(fr, subject, status, missing, evidence, key=(p.start.arn, p.access)))
         return out
 
-    def _finding(self, rt: B.Runtime, fr: list, subject: Any, status: Status, missing: Sequence[str],
-                 evidence: list, key: tuple = ()) -> Finding:
-        arn, pointer, own_key = self.identity(subject, rt.world)
-        if self.message_asks:
-            evidence = list(evidence)  # the message asks the engine too; its answers are not the evidence
-        message = self.message(fr)
-        ev: list = []
-        for text, fn in self.facts:
-            try:
-                ev.append({"kind": "fact", "expression": text, "value": to_json(fn(fr))})
-            except Exception:  # evidence must never lose a finding
-                continue
-        if self.lint_codes and isinstance(subject, StatementView):
-            for prob in subject.problems:
-                if prob.code in self.lint_codes:
-                    ev.append({"kind": "lint", "code": prob.code, "message": prob.message,
-                               "pointer": subject.policy.doc.pointer + prob.pointer})
-        if evidence:
-            ev.extend(_dedupe(evidence) if len(evidence) > 1 else evidence)
-        if missing:
-            ev.append({"kind": "unknown", "missing": list(dict.fromkeys(missing))})
-        location = _location(rt.world, pointer, ev) if rt.world.snapshot.locations else None
+    def _finding_maker(self, rt: B.Runtime) -> Callable[..., Finding]:
+        """``finding(frame, subject, status, missing, evidence, key=())`` for this rule in this run, with
+        what every finding of the rule shares looked up once."""
+        world = rt.world
+        identity = self.identity
+        of_bucket = identity is _bucket_identity
+        asks = self.message_asks
+        message_of = self.message
+        facts = self.facts
+        lint_codes = self.lint_codes
+        located = bool(world.snapshot.locations)
         m = self.meta
-        return make_finding(m.id, m.severity, m.controls, arn, message, status, tuple(ev), location, pointer,
-                            own_key + key if key else own_key)
+        rule_id, severity, controls = m.id, m.severity, m.controls
+
+        def finding(fr: list, subject: Any, status: Status, missing: Sequence[str], evidence: list,
+                    key: tuple = ()) -> Finding:
+            if of_bucket:
+                arn, pointer, own_key = subject.arn, subject.b.pointer, ()
+            else:
+                arn, pointer, own_key = identity(subject, world)
+            if asks:
+                evidence = list(evidence)  # the message asks the engine too; its answers are not the evidence
+            message = message_of(fr)
+            ev: list = []
+            for text, fn in facts:
+                try:
+                    ev.append({"kind": "fact", "expression": text, "value": to_json(fn(fr))})
+                except Exception:  # evidence must never lose a finding
+                    continue
+            if lint_codes and isinstance(subject, StatementView):
+                for prob in subject.problems:
+                    if prob.code in lint_codes:
+                        ev.append({"kind": "lint", "code": prob.code, "message": prob.message,
+                                   "pointer": subject.policy.doc.pointer + prob.pointer})
+            if evidence:
+                ev.extend(_dedupe(evidence) if len(evidence) > 1 else evidence)
+            if missing:
+                ev.append({"kind": "unknown", "missing": list(dict.fromkeys(missing))})
+            location = _location(world, pointer, ev) if located else None
+            return make_finding(rule_id, severity, controls, arn, message, status, tuple(ev), location, pointer,
+                                own_key + key if key else own_key)
+        return finding
 
 
 def _exact(world: World, pointer: str | None) -> Mapping | None:
