@@ -879,6 +879,13 @@ def _graph_kind(kind: str | None) -> str:
 
 
 def path_view(rt: Runtime, graph: Any, p: Any, bucket: BucketView, access: str) -> PathView:
+    start = principal_of_node(rt, graph, p.principal)
+    return PathView(start, bucket, access, None, p.decision != "allow", length=len(p.hops),
+                    hops_of=partial(_hop_views, graph, p))
+
+
+def _hop_views(graph: Any, p: Any) -> tuple[tuple[HopView, ...], tuple[str, ...]]:
+    """(the hops of a graph path as views, what the path may hang on that the snapshot lacks)."""
     display = _graph_paths().display
     hops = []
     unknown_notes: list[str] = []
@@ -888,9 +895,7 @@ def path_view(rt: Runtime, graph: Any, p: Any, bucket: BucketView, access: str) 
         reason = h.detail or (reason_text(h.reasons[0]) if h.reasons else h.kind)
         hops.append(HopView(display(graph, h.source), display(graph, h.target), h.kind, reason,
                             tuple(h.actions), h.decision != "allow", detail_of=partial(h.to_json, graph)))
-    start = principal_of_node(rt, graph, p.principal)
-    return PathView(start, bucket, access, tuple(hops), p.decision != "allow",
-                    tuple(dict.fromkeys(unknown_notes)))
+    return tuple(hops), tuple(dict.fromkeys(unknown_notes))
 
 
 # When a selector covers at most this many of the graph's principals, their paths are found forward, from

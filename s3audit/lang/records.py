@@ -849,15 +849,32 @@ class HopView(Record):
 class PathView(Record):
     record = "path"
 
-    def __init__(self, start: PrincipalView, target: BucketView, access: str, hops: tuple[HopView, ...],
-                 conditional: bool, unknown_reasons: tuple[str, ...] = ()):
+    def __init__(self, start: PrincipalView, target: BucketView, access: str, hops: tuple[HopView, ...] | None,
+                 conditional: bool, unknown_reasons: tuple[str, ...] = (), *, length: int | None = None,
+                 hops_of: Callable[[], tuple[tuple[HopView, ...], tuple[str, ...]]] | None = None):
         self.start = start
         self.target = target
         self.access = access
-        self.hops = hops
-        self.length = len(hops)
         self.conditional = conditional
-        self.unknown_reasons = unknown_reasons  # the path may exist only because of values s3audit lacks
+        if hops_of is None:
+            self.hops = hops
+            self.length = len(hops)
+            self.unknown_reasons = unknown_reasons  # the path may exist only because of values s3audit lacks
+        else:  # the hops made when first read: most paths are only counted or filtered by their start
+            self._hops_of = hops_of
+            self.length = length
+
+    @cached_property
+    def _made(self) -> tuple[tuple[HopView, ...], tuple[str, ...]]:
+        return self._hops_of()
+
+    @cached_property
+    def hops(self) -> tuple[HopView, ...]:
+        return self._made[0]
+
+    @cached_property
+    def unknown_reasons(self) -> tuple[str, ...]:
+        return self._made[1]
 
     @property
     def ident(self) -> Any:
