@@ -153,7 +153,7 @@ def run_rules(program: CompiledProgram, snapshot: Any, *, engine: Any = None, gr
         # without a key per finding over the whole list.
         for r in sorted(rules, key=lambda r: (-int(r.meta.severity), r.meta.id)):
             found = r.run(rt)
-            found.sort(key=_SUBJECT_ORDER)
+            found.sort(key=_BY_SUBJECT if r.keyless else _SUBJECT_ORDER)
             findings.extend(found)
     finally:
         # The views and caches of the run refer to each other; undone here, reference counting frees them
@@ -165,6 +165,7 @@ def run_rules(program: CompiledProgram, snapshot: Any, *, engine: Any = None, gr
 
 
 _SUBJECT_ORDER = operator.attrgetter("subject", "key")
+_BY_SUBJECT = operator.attrgetter("subject")  # the same order where every key is empty
 
 
 # ------------------------------------------------------------------------------------- rendering values
@@ -1001,6 +1002,12 @@ class CompiledRule:
         self.lint_codes: frozenset[str] = frozenset()
         self.message_asks = True  # whether the message calls built-ins that record evidence
         self.identity: Callable[[Any, World], tuple] = _IDENTITY.get(kind, _identity)
+
+    @property
+    def keyless(self) -> bool:
+        """Whether every finding of the rule has an empty key (one finding per subject, no path or
+        statement facts in its identity)."""
+        return self.kind in ("bucket", "account", "principal", "access_point") and self.mode != "forbid-path"
 
     # ---- subjects
     def _subjects(self, rt: B.Runtime) -> Iterable[Any]:

@@ -92,9 +92,10 @@ class Plain(Record):
     """A record made of plain attributes (encryption, versioning, a grant ...)."""
 
     def __init__(self, record: str, **fields: Any):
-        self.__dict__.update(fields)
-        self.record = record
-        self._fields = tuple(fields)
+        d = self.__dict__
+        d.update(fields)
+        d["record"] = record
+        d["_fields"] = tuple(fields)
 
     @property
     def ident(self) -> Any:
