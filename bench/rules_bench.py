@@ -7,7 +7,10 @@
 The estate is bench/synthetic.py's (the access-graph issue's). Reports, per size: snapshot load, graph
 build, the rules' own cost (compile once; evaluate every pack with the graph already built), the same split
 into rules that ask the graph and rules that do not, the slowest packs, findings, and peak resident
-memory. The bar: evaluating every pack adds at most a few seconds on top of building the graph.
+memory, and a digest of the findings (sha256 of every finding's JSON in order, as
+tests/lang/test_findings_frozen.py computes it): two versions of the evaluator that report the same digest
+found exactly the same things. The bar: evaluating every pack adds at most a few seconds on top of building
+the graph.
 """
 from __future__ import annotations
 
@@ -55,7 +58,7 @@ def run_one(scale: float, seed: int) -> dict:
     run_rules(program, snapshot, engine=engine, graph=graph, select=lambda m: m.id in needs_graph)
     t_graph, c_graph = time.perf_counter() - s, time.process_time() - cs
     by_status = Counter(f.status.value for f in findings)
-    return {
+    out = {
         "scale": scale, **size,
         "load_s": round(t1 - t0, 2), "graph_s": round(t2 - t1, 2), "graph_cpu_s": round(c2 - c1, 2),
         "compile_s": round(t3 - t2, 3), "rules_s": round(t4 - t3, 2), "rules_cpu_s": round(c4 - c3, 2),
@@ -66,12 +69,15 @@ def run_one(scale: float, seed: int) -> dict:
         "unknown": by_status["unknown"],
         "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
     }
+    from tests.lang.test_findings_frozen import digest  # after the memory figure: it holds every line
+    out["findings_sha"] = digest(findings)["all"][1][:16]
+    return out
 
 
 def main(argv=None) -> int:
     from sizes import main as run_sizes
     return run_sizes(__file__, __doc__, run_one, ["scale", "buckets", "load_s", "graph_s", "graph_cpu_s", "compile_s", "rules_s", "rules_cpu_s",
-            "rules_without_graph_cpu_s", "rules_with_graph_cpu_s", "rules", "findings", "peak_rss_mib"], argv)
+            "rules_without_graph_cpu_s", "rules_with_graph_cpu_s", "rules", "findings", "findings_sha", "peak_rss_mib"], argv)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,6 @@ its identity for baselines, diffs and SARIF ``partialFingerprints``.
 """
 from __future__ import annotations
 
-import dataclasses
 import enum
 import hashlib
 import json
@@ -86,20 +85,29 @@ class Finding:
         return out
 
 
-_DEFAULTS = {f.name: f.default for f in dataclasses.fields(Finding) if f.default is not dataclasses.MISSING}
-
-
 def make_finding(rule: str, severity: Severity, controls: tuple[str, ...], subject: str, message: str,
                  status: Status = Status.OPEN, evidence: tuple[Any, ...] = (), location: Location | None = None,
                  pointer: str | None = None, key: tuple[str, ...] = ()) -> Finding:
     """``Finding(...)`` for producers that make hundreds of thousands (the rule evaluator): the same frozen
-    object, built without the per-field ``object.__setattr__`` of a frozen dataclass's ``__init__``."""
-    f = object.__new__(Finding)
+    object, built without the per-field ``object.__setattr__`` of a frozen dataclass's ``__init__`` (every
+    field is set here, waiver to its default: a test holds it to the constructor)."""
+    f = _new(Finding)
     d = f.__dict__
-    d.update(_DEFAULTS)
-    d.update(rule=rule, severity=severity, controls=controls, subject=subject, message=message, status=status,
-             evidence=evidence, location=location, pointer=pointer, key=key)
+    d["rule"] = rule
+    d["severity"] = severity
+    d["controls"] = controls
+    d["subject"] = subject
+    d["message"] = message
+    d["status"] = status
+    d["evidence"] = evidence
+    d["location"] = location
+    d["pointer"] = pointer
+    d["key"] = key
+    d["waiver"] = None
     return f
+
+
+_new = object.__new__
 
 
 def fingerprint(rule: str, subject: str, key: Iterable[str] = ()) -> str:

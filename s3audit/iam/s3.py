@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Mapping  # not typing.Mapping: its isinstance is several times slower
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable
 
 from ..snapshot.model import UNKNOWN, AccessPoint, Acl, Bucket, Grant, PublicAccessBlock
 from .actions import ACCESS_LEVELS, universe
@@ -158,6 +159,24 @@ def effective_block(*levels: Any, names: Iterable[str] | None = None) -> Effecti
     Design choice: the result is per setting (a known ON at one level decides that setting even when
     another level is unknown), never one UNKNOWN for the whole block.
     """
+    # A pure function of the levels' values, and an estate repeats a few combinations: kept per combination.
+    cacheable = names is None and all(level is None or level is UNKNOWN or type(level) in _HASHABLE_LEVELS
+                                      for level in levels)
+    if cacheable:
+        hit = _EFFECTIVE.get(levels)
+        if hit is not None:
+            return hit
+    block = _effective_block(levels, names)
+    if cacheable and len(_EFFECTIVE) < 4096:
+        _EFFECTIVE[levels] = block
+    return block
+
+
+_EFFECTIVE: dict[tuple, EffectiveBlock] = {}
+_HASHABLE_LEVELS = (PublicAccessBlock, EffectiveBlock)
+
+
+def _effective_block(levels: tuple, names: Iterable[str] | None) -> EffectiveBlock:
     labels = list(names) if names is not None else ["account", "bucket", "access point"]
     labels += [f"level {i + 1}" for i in range(len(labels), len(levels))]
     values: dict[str, Tri] = {}

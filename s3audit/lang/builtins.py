@@ -30,8 +30,10 @@ from __future__ import annotations
 
 import fnmatch
 import re
+from functools import partial
+from collections.abc import Mapping  # not typing.Mapping: its isinstance is several times slower
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any, Callable
 
 from ..snapshot.model import UNKNOWN, Bucket, PolicyDocument
 from .records import (AccessPointView, AccountView, BucketView, DecisionView, HopView, PathView, PrincipalView,
@@ -105,13 +107,18 @@ class Selector:
             self.key = (op,) + tuple(s.key for s in arg)
         else:
             self.key = (op, arg)
+        # contains(ref, world): whether the principal is in the set (made once for this selector's shape)
+        self.contains: Callable[[Ref, World], bool] = _membership(op, arg)
 
     def __repr__(self) -> str:
         return f"Selector({self.describe()})"
 
     def describe(self) -> str:
-        if self.description:
-            return self.description
+        if not self.description:  # kept: paths are cached by it, and selectors never change
+            self.description = self._describe()
+        return self.description
+
+    def _describe(self) -> str:
         if self.op in ("anonymous", "external", "anyone"):
             return self.op
         if self.op == "none":
@@ -124,30 +131,6 @@ class Selector:
             return " or ".join(s.describe() for s in self.arg)
         a, b = self.arg
         return f"{a.describe()} except {b.describe()}"
-
-    # -- membership
-    def contains(self, ref: Ref, world: World) -> bool:
-        op = self.op
-        if op == "anyone":
-            return True
-        if op == "none":
-            return False
-        if op == "anonymous":
-            return ref.kind == "anonymous"
-        if op == "external":
-            if ref.kind in ("anonymous", "service"):
-                return False
-            if ref.external is not None:
-                return ref.external
-            return ref.account is not None and not world.in_organization(ref.account)
-        if op == "literal":
-            return _literal_contains(self.arg, ref)
-        if op == "principal":
-            return ref.arn == self.arg
-        if op == "union":
-            return any(s.contains(ref, world) for s in self.arg)
-        a, b = self.arg
-        return a.contains(ref, world) and not b.contains(ref, world)
 
     # -- representatives for the engine
     def candidates(self, rt: "Runtime", scope: "Scope") -> list[str]:
@@ -197,16 +180,47 @@ class Selector:
         return self.arg[0]._raw_candidates(rt, scope)
 
 
-def _literal_contains(t: str, ref: Ref) -> bool:
-    if t == "*":
-        return True
-    if t == "anonymous":
-        return ref.kind == "anonymous"
-    if _ACCOUNT.match(t):
-        return ref.account == t
-    if "*" in t or "?" in t:
-        return fnmatch.fnmatchcase(ref.arn, t)
-    return ref.arn == t or (ref.kind == "root" and t == ref.account)
+def _membership(op: str, arg: Any) -> Callable[[Ref, World], bool]:
+    """``Selector.contains`` for one selector, its dispatch on the operator and the literal's form done
+    here once rather than at each membership test (every candidate principal of every bucket)."""
+    if op == "anyone":
+        return lambda ref, world: True
+    if op == "none":
+        return lambda ref, world: False
+    if op == "anonymous":
+        return lambda ref, world: ref.kind == "anonymous"
+    if op == "external":
+        def external(ref: Ref, world: World) -> bool:
+            if ref.kind in ("anonymous", "service"):
+                return False
+            if ref.external is not None:
+                return ref.external
+            return ref.account is not None and not world.in_organization(ref.account)
+        return external
+    if op == "literal":
+        t = arg
+        if t == "*":
+            return lambda ref, world: True
+        if t == "anonymous":
+            return lambda ref, world: ref.kind == "anonymous"
+        if _ACCOUNT.match(t):
+            return lambda ref, world: ref.account == t
+        if "*" in t or "?" in t:
+            return lambda ref, world: fnmatch.fnmatchcase(ref.arn, t)
+        return lambda ref, world: ref.arn == t or (ref.kind == "root" and t == ref.account)
+    if op == "principal":
+        return lambda ref, world: ref.arn == arg
+    if op == "union":
+        parts = tuple(s.contains for s in arg)
+
+        def union(ref: Ref, world: World) -> bool:
+            for part in parts:
+                if part(ref, world):
+                    return True
+            return False
+        return union
+    inside, outside = arg[0].contains, arg[1].contains
+    return lambda ref, world: inside(ref, world) and not outside(ref, world)
 
 
 def witness(pattern: str) -> str:
@@ -334,10 +348,38 @@ _PREFERRED = {a: i for i, a in enumerate(("s3:getobject", "s3:putobject", "s3:li
 
 
 # ----------------------------------------------------------------------------------------------- runtime
+Request = Context = Tri = s3sem = principal_match = None  # bound by _import_engine
+
+
+def _import_engine() -> None:
+    """The engine's modules, bound here on a run's start rather than imported by each call (an import
+    statement in a function costs a microsecond per call) or at import (`s3audit rules list` runs nothing)."""
+    global Request, Context, Tri, s3sem, principal_match
+    from ..iam import s3 as s3sem
+    from ..iam.context import Context
+    from ..iam.engine import Request
+    from ..iam.engine import _principal_match as principal_match
+    from ..iam.logic import Tri
+
+
+_GRAPH_PATHS: Any = None
+
+
+def _graph_paths() -> Any:
+    """The graph's path module, imported when a rule first asks the graph (not at a run's start: it imports
+    the graph builder, which the pre-merge checks do not need)."""
+    global _GRAPH_PATHS
+    if _GRAPH_PATHS is None:
+        from ..graph import paths
+        _GRAPH_PATHS = paths
+    return _GRAPH_PATHS
+
+
 class Runtime:
     """Per-run state: the world, decision caches, and the evidence of the evaluation in progress."""
 
     def __init__(self, world: World):
+        _import_engine()
         self.world = world
         self.engine = world.engine
         self.evidence: list = []
@@ -345,14 +387,15 @@ class Runtime:
         self._scopes: dict[str, Scope] = {}
         self._expand: dict[str, tuple[str, ...]] = {}
         self._canonical: dict[str, str] = dict(getattr(world.engine, "_canonical", {}))
-        self._other_root: str | None | bool = False
+        self._other_roots: dict[str | None, str | None] = {}  # per account: the root of another one of the org
         self._no_grant: dict[tuple, bool] = {}
-        self._clears = 0
         self._candidates: dict[tuple, list[str]] = {}
         self._answers: dict[tuple, tuple[Any, list]] = {}
         self._folded: dict[tuple, frozenset] = {}
+        self._universal: dict[tuple, tuple] = {}
         self._public: dict[tuple, Any] = {}
         self._contexts: dict[tuple, Any] = {}
+        self._contexts_of: dict[int, tuple] = {}  # id of a context map -> (the map, engine context, its key)
 
     # -- resources
     def scope(self, bucket_name: str | None) -> Scope:
@@ -384,10 +427,12 @@ class Runtime:
         return s
 
     def _other_org_root(self, owner: str | None) -> str | None:
-        for a in self.world.snapshot.accounts:
-            if a.id != owner and self.world.in_organization(a.id):
-                return a.root_arn
-        return None
+        hit = self._other_roots.get(owner, _UNSET)
+        if hit is _UNSET:
+            world = self.world
+            hit = self._other_roots[owner] = next(
+                (a.root_arn for a in world.snapshot.accounts if a.id != owner and world.in_organization(a.id)), None)
+        return hit
 
     def actions(self, pattern: Any) -> tuple[str, ...]:
         """The actions an action argument names: one action, a pattern, or a list or set of them."""
@@ -411,9 +456,10 @@ class Runtime:
         return hit
 
     # -- the engine, with a cache over one run
-    def decide(self, principal: str, action: str, resource: str, context: Mapping[str, Any]):
-        from ..iam.engine import Request
-        ctx_key = tuple(sorted((k, _ctx_key(v)) for k, v in context.items()))
+    def decide(self, principal: str, action: str, resource: str, context: Mapping[str, Any],
+               ctx_key: tuple | None = None):
+        if ctx_key is None:
+            ctx_key = tuple(sorted((k, _ctx_key(v)) for k, v in context.items()))
         key = (principal, action, resource, ctx_key)
         hit = self._decisions.get(key)
         if hit is None:
@@ -425,16 +471,15 @@ class Runtime:
         """Drop everything the run made (views, caches), so nothing of it outlives the findings."""
         self.world.close()
         for name in ("_decisions", "_scopes", "_expand", "_no_grant", "_candidates", "_answers", "_folded",
-                     "_public", "_contexts"):
+                     "_universal", "_contexts_of", "_public", "_contexts", "_other_roots"):
             getattr(self, name).clear()
         self.evidence = []
 
-    def clear(self) -> None:
-        """Forget per-request caches between subjects, so memory stays bounded on large estates."""
-        self._clears += 1
-        if self._clears % 512:
-            return
-        for cache in (self._answers, self._candidates, self._no_grant, self._scopes):
+    def trim(self) -> None:
+        """Forget per-request caches that grew large, so memory stays bounded on large estates (the evaluator
+        calls it every few hundred subjects; answers never depend on what is cached)."""
+        for cache in (self._answers, self._candidates, self._no_grant, self._scopes, self._universal,
+                      self._contexts_of):
             if len(cache) > 200000:
                 cache.clear()
         if len(self._decisions) > 50000:
@@ -497,47 +542,72 @@ def _requests(rt: Runtime, principal: Any, action: Any, resource: Any):
     if is_unknown(sel) or is_unknown(action) or is_unknown(resource):
         return unknown(sel, action, resource)
     arn, bucket = _resource_arn(resource)
+    return _requests_of(rt, sel, action, arn, bucket), arn, sel
+
+
+def _requests_of(rt: Runtime, sel: Selector, action: Any, arn: str, bucket: str | None):
     scope = rt.scope(bucket)
-    callers = sel.candidates(rt, scope)
-    actions = rt.actions(action)
-    resources = _resources(arn, scope)
-    triples = ((c, a, r) for c in callers if not _cannot_reach(rt, c, scope)
-               for a in actions if not _no_grant(rt, c, a, arn, scope)
-               for r in resources)
-    return triples, arn, sel
+    return _triples(rt, sel.candidates(rt, scope), rt.actions(action), _resources(arn, scope), scope,
+                    scope.bucket is not None and ":::" in arn)
 
 
-def _no_grant(rt: Runtime, caller: str, action: str, arn: str, scope: Scope) -> bool:
-    """Whether a caller from another account certainly gets nothing from the bucket's side for this action:
-    no Allow statement of the bucket policy names it (or everyone) for the action, and the ACL grants its
-    account and the public nothing. Across accounts the resource side must grant (IAM's cross-account
+def _triples(rt: Runtime, callers: list[str], actions: tuple[str, ...], resources: list[str], scope: Scope,
+             bucket_side: bool):
+    """(caller, action, resource) in that order, without the callers the bucket cannot reach and, for a bucket
+    resource, without the actions a caller of another account certainly gets nothing for from the bucket's
+    side: no Allow statement of the bucket policy names it (or everyone) for the action, and the ACL grants
+    its account and the public nothing. Across accounts the resource side must grant (IAM's cross-account
     rule), so the engine need not be asked. Requests through access points are always asked."""
+    for c in callers:
+        if _cannot_reach(rt, c, scope):
+            continue
+        grants = _bucket_grants(rt, c, scope) if bucket_side else None
+        if grants is None or grants[0]:  # the engine decides every action
+            for a in actions:
+                for r in resources:
+                    yield c, a, r
+            continue
+        statements = grants[1]
+        if not statements:
+            continue
+        for a in actions:
+            for st in statements:
+                if st.actions.matches(a):
+                    for r in resources:
+                        yield c, a, r
+                    break
+
+
+def _bucket_grants(rt: Runtime, caller: str, scope: Scope) -> tuple[bool, tuple] | None:
+    """What the bucket's side can grant a caller of another account, worked out once per caller and bucket:
+    (whether the ACL grants anyone but the owner, the bucket policy's Allow statements whose Principal covers
+    the caller); None when the caller is of the bucket's account or a service, or the policy, ACL or Object
+    Ownership is unknown (the engine must be asked)."""
     b = scope.bucket
-    if b is None or ":::" not in arn:
-        return False
-    ref = ref_of_text(caller, rt.world)
-    if ref.account == b.account or ref.kind in ("service",):
-        return False
-    if b.policy is UNKNOWN or b.acl is UNKNOWN or b.ownership is UNKNOWN:
-        return False
-    key = (caller, action, b.name)
-    hit = rt._no_grant.get(key)
-    if hit is not None:
+    key = (caller, b.name)
+    hit = rt._no_grant.get(key, _UNSET)
+    if hit is not _UNSET:
         return hit
-    from ..iam.engine import _principal_match
-    answer = True
-    if isinstance(b.policy, PolicyDocument):
-        caller_obj = rt.engine.caller(caller)
-        for st in rt.engine.compile(b.policy).statements:
-            if st.effect == "Allow" and st.actions.matches(action) and \
-                    _principal_match(st, caller_obj, rt._canonical) is not None:
-                answer = False
-                break
-    if answer and b.acl is not None and b.acls_enabled is not False:
-        owner = b.acl.owner_id
-        answer = all(g.grantee_type == "CanonicalUser" and g.grantee == owner for g in b.acl.grants)
-    rt._no_grant[key] = answer
-    return answer
+    ref = ref_of_text(caller, rt.world)
+    if ref.account == b.account or ref.kind in ("service",) or \
+            b.policy is UNKNOWN or b.acl is UNKNOWN or b.ownership is UNKNOWN:
+        hit = None
+    else:
+        statements: tuple = ()
+        if isinstance(b.policy, PolicyDocument):
+            caller_obj = rt.engine.caller(caller)
+            statements = tuple(st for st in rt.engine.compile(b.policy).statements
+                               if st.effect == "Allow" and principal_match(st, caller_obj, rt._canonical) is not None)
+        acl_grants = False
+        if b.acl is not None and b.acls_enabled is not False:
+            owner = b.acl.owner_id
+            acl_grants = not all(g.grantee_type == "CanonicalUser" and g.grantee == owner for g in b.acl.grants)
+        hit = (acl_grants, statements)
+    rt._no_grant[key] = hit
+    return hit
+
+
+_UNSET = object()
 
 
 def _cannot_reach(rt: Runtime, caller: str, scope: Scope) -> bool:
@@ -571,39 +641,49 @@ def _record(rt: Runtime, d: Any, principal: str, action: str, resource: str, con
 
 def _memo(fn: Callable) -> Callable:
     """The same engine question within one run gets the same answer and the same evidence, asked once
-    (the TLS rules of several packs ask it for every bucket)."""
+    (the TLS rules of several packs ask it for every bucket). ``fn`` gets the arguments worked out:
+    (runtime, selector, action, the action as a key, resource ARN, its bucket, engine context, context key)."""
     name = fn.__name__
 
     def call(rt: Runtime, principal: Any, action: Any, resource: Any, context: Any = None) -> Any:
-        sel = to_selector(principal)
-        if is_unknown(sel) or is_unknown(action) or is_unknown(resource) or is_unknown(context):
+        sel = principal if principal.__class__ is Selector else to_selector(principal)
+        if type(sel) is Unknown or type(action) is Unknown or type(resource) is Unknown or type(context) is Unknown:
             return unknown(sel, action, resource, context)
-        arn, _ = _resource_arn(resource)
-        ctx = engine_context(context)
+        arn, bucket = _resource_arn(resource)
+        if context:
+            # a rule's context is usually a constant map: converted once (the entry holds the map, so its
+            # id cannot be reused while the entry lives)
+            got = rt._contexts_of.get(id(context))
+            if got is None or got[0] is not context:
+                ctx = engine_context(context)
+                got = rt._contexts_of[id(context)] = (context, ctx,
+                                                      tuple(sorted((k, _ctx_key(v)) for k, v in ctx.items())))
+            _, ctx, ctx_key = got
+        else:
+            ctx, ctx_key = {}, ()
         act = tuple(sorted(action)) if isinstance(action, (frozenset, set)) else action
-        key = (name, sel.key, act, arn, tuple(sorted((k, _ctx_key(v)) for k, v in ctx.items())))
+        key = (name, sel.key, act, arn, ctx_key)
         hit = rt._answers.get(key)
         if hit is None:
-            before = len(rt.evidence)
-            value = fn(rt, sel, action, resource, context)
-            hit = rt._answers[key] = (value, rt.evidence[before:])
+            evidence = rt.evidence
+            before = len(evidence)
+            value = fn(rt, sel, action, act, arn, bucket, ctx, ctx_key)
+            hit = rt._answers[key] = (value, evidence[before:])
             return value
-        rt.evidence.extend(hit[1])
+        if hit[1]:
+            rt.evidence.extend(hit[1])
         return hit[0]
     call.__name__ = name
     return call
 
 
 @_memo
-def allowed(rt: Runtime, principal: Any, action: Any, resource: Any, context: Any = None) -> Any:
-    got = _requests(rt, principal, action, resource)
-    if is_unknown(got):
-        return got
-    requests, _, _ = got
-    ctx = engine_context(context)
+def allowed(rt: Runtime, sel: Selector, action: Any, act: Any, arn: str, bucket: str | None, ctx: dict,
+            ctx_key: tuple) -> Any:
     unknowns: list = []
-    for c, a, r in requests:
-        d = rt.decide(c, a, r, ctx)
+    decide = rt.decide
+    for c, a, r in _requests_of(rt, sel, action, arn, bucket):
+        d = decide(c, a, r, ctx, ctx_key)
         if not d.possible:
             continue
         if decision_depends_on_unknown(d):
@@ -619,21 +699,17 @@ def allowed(rt: Runtime, principal: Any, action: Any, resource: Any, context: An
 
 
 @_memo
-def denied(rt: Runtime, principal: Any, action: Any, resource: Any, context: Any = None) -> Any:
-    ctx = engine_context(context)
-    arn, _ = _resource_arn(resource)
-    universal = _universal_deny(rt, arn, rt.actions(action), ctx)
+def denied(rt: Runtime, sel: Selector, action: Any, act: Any, arn: str, bucket: str | None, ctx: dict,
+           ctx_key: tuple) -> Any:
+    universal = _universal_deny(rt, arn, act, rt.actions(action), ctx, ctx_key)
     if universal is not None:
         rt.evidence.append(universal)
         return True
-    got = _requests(rt, principal, action, resource)
-    if is_unknown(got):
-        return got
-    requests, arn, _ = got
     unknowns: list = []
     first_deny = None
-    for c, a, r in requests:
-        d = rt.decide(c, a, r, ctx)
+    decide = rt.decide
+    for c, a, r in _requests_of(rt, sel, action, arn, bucket):
+        d = decide(c, a, r, ctx, ctx_key)
         if not d.possible:
             if first_deny is None:
                 first_deny = (d, c, a, r)
@@ -675,7 +751,8 @@ def decision(rt: Runtime, principal: Any, action: Any, resource: Any, context: A
                         decision_depends_on_unknown(d))
 
 
-def _universal_deny(rt: Runtime, arn: str, actions: tuple[str, ...], ctx: Mapping[str, Any]) -> dict | None:
+def _universal_deny(rt: Runtime, arn: str, act: Any, actions: tuple[str, ...], ctx: Mapping[str, Any],
+                    ctx_key: tuple) -> dict | None:
     """A bucket policy statement that denies these actions on this resource to every principal, whatever
     the request values the rule left open; as evidence, or None."""
     if ":::" not in arn:
@@ -683,28 +760,35 @@ def _universal_deny(rt: Runtime, arn: str, actions: tuple[str, ...], ctx: Mappin
     b = rt.world.buckets_by_name.get(arn.split(":::", 1)[1].split("/", 1)[0])
     if b is None or not isinstance(b.policy, PolicyDocument):
         return None
-    from ..iam.context import Context
-    from ..iam.logic import Tri
-    policy = rt.engine.compile(b.policy)
-    ctx_key = tuple(sorted((k, _ctx_key(v)) for k, v in ctx.items()))
-    request_ctx = rt._contexts.get(ctx_key)
-    if request_ctx is None:
-        request_ctx = rt._contexts[ctx_key] = Context.of(ctx)
-    folded = rt._folded.get(actions)
-    if folded is None:
-        folded = rt._folded[actions] = frozenset(a.lower() for a in actions)
-    for st in policy.statements:
-        if st.effect != "Deny" or st.not_principal or not st.principals:
-            continue
-        if not any(p.is_everyone for p in st.principals):
-            continue
-        m = st.actions
-        if not (not m.negated and folded <= m.known) and not all(m.matches(a) for a in actions):
-            continue
+    # The statements that deny these actions to everyone under this context, once per policy (the bucket's
+    # resource ARNs are then matched one by one); the snapshot holds the document for the whole run.
+    key = (id(b.policy), act, ctx_key)  # the action as the rule wrote it: `s3:*`, not its 150 expansions
+    hit = rt._universal.get(key)
+    if hit is None:
+        policy = rt.engine.compile(b.policy)
+        request_ctx = rt._contexts.get(ctx_key)
+        if request_ctx is None:
+            request_ctx = rt._contexts[ctx_key] = Context.of(ctx)
+        folded = rt._folded.get(actions)
+        if folded is None:
+            folded = rt._folded[actions] = frozenset(a.lower() for a in actions)
+        denying = []
+        for st in policy.statements:
+            if st.effect != "Deny" or st.not_principal or not st.principals:
+                continue
+            if not any(p.is_everyone for p in st.principals):
+                continue
+            m = st.actions
+            if not (not m.negated and folded <= m.known) and not all(m.matches(a) for a in actions):
+                continue
+            tri, _ = st.conditions.evaluate(request_ctx)
+            if tri is not Tri.TRUE:
+                continue
+            denying.append(st)
+        hit = rt._universal[key] = (policy, request_ctx, tuple(denying))
+    policy, request_ctx, denying = hit
+    for st in denying:
         if st.resource_matches(arn, request_ctx) is not Tri.TRUE:
-            continue
-        tri, _ = st.conditions.evaluate(request_ctx)
-        if tri is not Tri.TRUE:
             continue
         return {"kind": "decision", "principal": "anyone", "action": ", ".join(actions) if len(actions) <= 3
                 else f"{len(actions)} actions", "resource": arn, "context": {k: to_json(v) for k, v in ctx.items()},
@@ -717,7 +801,6 @@ def _universal_deny(rt: Runtime, arn: str, actions: tuple[str, ...], ctx: Mappin
 
 
 def public(rt: Runtime, resource: Any, access: Any = "any") -> Any:
-    from ..iam import s3 as s3sem
     if is_unknown(resource) or is_unknown(access):
         return unknown(resource, access)
     level = access or "any"
@@ -742,7 +825,6 @@ def public(rt: Runtime, resource: Any, access: Any = "any") -> Any:
             bucket = world.buckets_by_name.get(ap.bucket)
             block = s3sem.effective_block(account.public_access_block if account else UNKNOWN,
                                           bucket.public_access_block if bucket else None, ap.public_access_block)
-            from ..iam.logic import Tri
             if block.restrict_public_buckets is Tri.TRUE:
                 verdict = s3sem.PublicVerdict(False, reasons=verdict.reasons + (
                     f"neutralised by RestrictPublicBuckets ({block.source('restrict_public_buckets')})",))
@@ -769,7 +851,7 @@ def graph_paths(rt: Runtime, bucket: BucketView, access: str, via: str) -> list[
     hit = cache.get(key)
     if hit is not None:
         return hit
-    from ..graph import paths as gp
+    gp = _graph_paths()
     graph = rt.world.graph
     level = access if access in GRAPH_LEVELS else "any"
     found = gp.paths_to(graph, bucket.name, level) if graph.data_nodes_of(bucket.name) else []
@@ -797,19 +879,23 @@ def _graph_kind(kind: str | None) -> str:
 
 
 def path_view(rt: Runtime, graph: Any, p: Any, bucket: BucketView, access: str) -> PathView:
-    from ..graph.paths import display
+    start = principal_of_node(rt, graph, p.principal)
+    return PathView(start, bucket, access, None, p.decision != "allow", length=len(p.hops),
+                    hops_of=partial(_hop_views, graph, p))
+
+
+def _hop_views(graph: Any, p: Any) -> tuple[tuple[HopView, ...], tuple[str, ...]]:
+    """(the hops of a graph path as views, what the path may hang on that the snapshot lacks)."""
+    display = _graph_paths().display
     hops = []
     unknown_notes: list[str] = []
     for h in p.hops:
-        detail = h.to_json(graph)
         notes = [r.note or r.source for r in h.reasons if r.effect == "Unknown"]
         unknown_notes.extend(n for n in notes if n)
         reason = h.detail or (reason_text(h.reasons[0]) if h.reasons else h.kind)
         hops.append(HopView(display(graph, h.source), display(graph, h.target), h.kind, reason,
-                            tuple(h.actions), h.decision != "allow", detail))
-    start = principal_of_node(rt, graph, p.principal)
-    return PathView(start, bucket, access, tuple(hops), p.decision != "allow",
-                    tuple(dict.fromkeys(unknown_notes)))
+                            tuple(h.actions), h.decision != "allow", detail_of=partial(h.to_json, graph)))
+    return tuple(hops), tuple(dict.fromkeys(unknown_notes))
 
 
 # When a selector covers at most this many of the graph's principals, their paths are found forward, from
@@ -831,7 +917,7 @@ def selected_paths(rt: Runtime, sel: Selector, bucket: BucketView, access: str, 
     fkey = ("forward", sel.describe(), access)
     by_bucket = rt._decisions.get(fkey)
     if by_bucket is None:
-        from ..graph import paths as gp
+        gp = _graph_paths()
         level = access if access in GRAPH_LEVELS else "any"
         by_bucket = {}
         for p in gp.paths_from(graph, starts, level):

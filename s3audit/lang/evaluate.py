@@ -18,9 +18,11 @@ requirement. Nothing unknown ever passes silently.
 from __future__ import annotations
 
 import gc
+import json
 import operator
+from collections.abc import Mapping  # not typing.Mapping: its isinstance is several times slower
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from .. import packaged
 from ..errors import RuleError
@@ -146,9 +148,13 @@ def run_rules(program: CompiledProgram, snapshot: Any, *, engine: Any = None, gr
     collecting = gc.isenabled()
     gc.disable()
     try:
-        for r in rules:
-            findings.extend(r.run(rt))
-        findings.sort(key=lambda f: (-int(f.severity), f.rule, f.subject, f.key))
+        # Findings come out ordered by (severity, highest first; rule; subject; key), ties in the order they
+        # were found: rule ids are unique, so sorting the rules, then each rule's findings, gives that order
+        # without a key per finding over the whole list.
+        for r in sorted(rules, key=lambda r: (-int(r.meta.severity), r.meta.id)):
+            found = r.run(rt)
+            found.sort(key=_BY_SUBJECT if r.keyless else _SUBJECT_ORDER)
+            findings.extend(found)
     finally:
         # The views and caches of the run refer to each other; undone here, reference counting frees them
         # at once instead of leaving a heap of cycles to the collector.
@@ -156,6 +162,10 @@ def run_rules(program: CompiledProgram, snapshot: Any, *, engine: Any = None, gr
         if collecting:
             gc.enable()
     return RunResult(findings, [r.meta for r in rules], list(program.packs))
+
+
+_SUBJECT_ORDER = operator.attrgetter("subject", "key")
+_BY_SUBJECT = operator.attrgetter("subject")  # the same order where every key is empty
 
 
 # ------------------------------------------------------------------------------------- rendering values
@@ -237,6 +247,18 @@ def _describe_py(v: Any) -> str:
 
 
 # ------------------------------------------------------------------------------------------ compiler
+def _const(value: Any) -> Closure:
+    """A closure giving a value known at compile time; ``constant`` tells operators that take it as an
+    operand (they then skip the call and the unknown test on that side)."""
+    fn = lambda fr: value  # noqa: E731
+    fn.constant = (value,)
+    return fn
+
+
+def _constant_of(fn: Closure) -> tuple | None:
+    return getattr(fn, "constant", None)
+
+
 @dataclass
 class _Unit:
     """One frame layout: a rule's or a def's. Slot 0 holds the runtime."""
@@ -328,7 +350,7 @@ class _Compiler:
             except Exception:  # leave anything surprising to run time, where it is reported in context
                 return fn
             if not is_unknown(value):
-                return lambda fr: value
+                return _const(value)
         return fn
 
     def _constant(self, e: A.Expr) -> bool:
@@ -350,20 +372,16 @@ class _Compiler:
         return True
 
     def _StringLit(self, e, unit):
-        v = e.value
-        return lambda fr: v
+        return _const(e.value)
 
     def _NumberLit(self, e, unit):
-        v = e.value
-        return lambda fr: v
+        return _const(e.value)
 
     def _DurationLit(self, e, unit):
-        v = Duration(e.seconds)
-        return lambda fr: v
+        return _const(Duration(e.seconds))
 
     def _BoolLit(self, e, unit):
-        v = e.value
-        return lambda fr: v
+        return _const(e.value)
 
     def _ListLit(self, e, unit):
         items = [self.expr(x, unit) for x in e.items]
@@ -399,11 +417,9 @@ class _Compiler:
     def _Name(self, e, unit):
         b = self.r.names[e]
         if b.kind == "param":
-            v = self._param(b.binder)
-            return lambda fr: v
+            return _const(self._param(b.binder))
         if b.kind == "constant":
-            v = B.CONSTANT_SELECTORS[b.name]
-            return lambda fr: v
+            return _const(B.CONSTANT_SELECTORS[b.name])
         s = self.slots[id(b.binder)]
         return lambda fr: fr[s]
 
@@ -465,6 +481,18 @@ class _Compiler:
         target = self.expr(e.target, unit)
         index = self.expr(e.index, unit)
         is_map = isinstance(self.r.types.get(e.target), T.MapT)
+        key = _constant_of(index)
+        if is_map and key is not None and key[0] is not None:
+            (k,) = key
+
+            def f_key(fr):  # `b.tags["owner"]`: a map read with a key known at compile time
+                t = target(fr)
+                if type(t) is Unknown:
+                    return unknown(t)
+                if t is None:
+                    return None
+                return t.get(k)
+            return f_key
 
         def f(fr):
             t = target(fr)
@@ -539,6 +567,9 @@ class _Compiler:
     def _Call(self, e, unit):
         target = self.r.calls[e]
         if target.kind == "def":
+            inlined = self._inline(target, unit)
+            if inlined is not None:
+                return inlined
             callee = self.defs[id(target.definition)]
             args = [self.expr(a, unit) for _, a in target.args]
 
@@ -565,6 +596,33 @@ class _Compiler:
             a0, a1 = compiled
             return lambda fr: fn(fr[0], a0(fr), a1(fr))
         return lambda fr: fn(fr[0], *[a(fr) for a in compiled])
+
+    def _inline(self, target: Any, unit: _Unit) -> Closure | None:
+        """A `def` called with local names only (`cardholder(b)`) compiled into the caller, its parameters
+        read from the caller's slots: no frame made per call. Defs are not recursive, so this ends; the
+        body's quantifiers get slots of the caller's frame."""
+        decl = target.definition
+        params = decl.params
+        args = [a for _, a in target.args]
+        if len(args) != len(params):
+            return None
+        slots = []
+        for a in args:
+            b = self.r.names.get(a) if isinstance(a, A.Name) else None
+            if b is None or b.kind != "local" or id(b.binder) not in self.slots:
+                return None
+            slots.append(self.slots[id(b.binder)])
+        saved = [self.slots.get(id(p.name)) for p in params]
+        for p, slot in zip(params, slots):
+            self.slots[id(p.name)] = slot
+        try:
+            return self.expr(decl.body, unit)
+        finally:
+            for p, old in zip(params, saved):
+                if old is None:
+                    del self.slots[id(p.name)]
+                else:
+                    self.slots[id(p.name)] = old
 
     def _BinOp(self, e, unit):
         meaning = self.r.ops.get(e)
@@ -597,6 +655,9 @@ class _Compiler:
         op = _BINARY[meaning]
         absent = _ABSENT.get(meaning, _NONE)
         world_op = meaning.endswith("-selector")
+        lc, rc = _constant_of(left), _constant_of(right)
+        if not world_op and (lc is None) != (rc is None):
+            return _binop_constant(meaning, op, absent, left, right, lc, rc)
 
         def f(fr):
             a = left(fr)
@@ -621,12 +682,13 @@ class _Compiler:
         def render(fr):
             out = []
             for p in parts:
-                if isinstance(p, str):
+                if p.__class__ is str:
                     out.append(p)
                 else:
                     fn, ty = p
                     try:
-                        out.append(render_value(fn(fr), ty))
+                        v = fn(fr)
+                        out.append(v if v.__class__ is str else render_value(v, ty))  # a string shows as itself
                     except Exception:  # a message must never lose a finding
                         out.append("unknown")
             return "".join(out)
@@ -764,6 +826,73 @@ _ABSENT: dict[str, Any] = {
 }
 
 
+def _binop_constant(meaning: str, op: Callable, absent: Any, left: Closure, right: Closure, lc: tuple | None,
+                    rc: tuple | None) -> Closure:
+    """A binary operator with one operand known at compile time (`b.ownership == "BucketOwnerEnforced"`,
+    `"unknown-action" in s.problem_codes`): the same answers as the general case, the constant side neither
+    called nor tested; equality and membership written out."""
+    has_absent = absent is not _NONE
+    var = left if rc is not None else right
+    (c,) = rc if rc is not None else lc
+    if c is None and has_absent:
+        def f_absent(fr):
+            v = var(fr)
+            return unknown(v) if type(v) is Unknown else absent
+        return f_absent
+    member = meaning in ("in-collection", "in-map", "in-string")
+    if rc is not None:
+        if meaning == "eq":
+            def f(fr):
+                a = left(fr)
+                if type(a) is Unknown:
+                    return unknown(a)
+                if a is None:
+                    return absent
+                return a == c
+        elif member:
+            def f(fr):
+                a = left(fr)
+                if type(a) is Unknown:
+                    return unknown(a)
+                if a is None:
+                    return absent
+                return a in c
+        else:
+            def f(fr):
+                a = left(fr)
+                if type(a) is Unknown:
+                    return unknown(a)
+                if a is None and has_absent:
+                    return absent
+                return op(a, c)
+        return f
+    if meaning == "eq":
+        def g(fr):
+            b = right(fr)
+            if type(b) is Unknown:
+                return unknown(b)
+            if b is None:
+                return absent
+            return c == b
+    elif member:
+        def g(fr):
+            b = right(fr)
+            if type(b) is Unknown:
+                return unknown(b)
+            if b is None:
+                return absent
+            return c in b
+    else:
+        def g(fr):
+            b = right(fr)
+            if type(b) is Unknown:
+                return unknown(b)
+            if b is None and has_absent:
+                return absent
+            return op(c, b)
+    return g
+
+
 def _not3(v):
     return v if is_unknown(v) else not v
 
@@ -872,6 +1001,13 @@ class CompiledRule:
         self.needs_graph = False
         self.lint_codes: frozenset[str] = frozenset()
         self.message_asks = True  # whether the message calls built-ins that record evidence
+        self.identity: Callable[[Any, World], tuple] = _IDENTITY.get(kind, _identity)
+
+    @property
+    def keyless(self) -> bool:
+        """Whether every finding of the rule has an empty key (one finding per subject, no path or
+        statement facts in its identity)."""
+        return self.kind in ("bucket", "account", "principal", "access_point") and self.mode != "forbid-path"
 
     # ---- subjects
     def _subjects(self, rt: B.Runtime) -> Iterable[Any]:
@@ -913,42 +1049,52 @@ class CompiledRule:
         test = self.test
         require = self.mode == "require"
         forbid_path = self.mode == "forbid-path"
-        clear = rt.clear
+        passes = require  # the answer that passes at once: true for `require`, false for `forbid`
+        finding = self._finding_maker(rt)
+        trim = rt.trim
+        evidence = rt.evidence = []
+        evaluated = 0
         for subject in self._subjects(rt):
             fr = template.copy()
             fr[slot] = subject
-            rt.evidence = []
+            if evidence:  # each subject's evidence starts empty
+                evidence = rt.evidence = []
+            evaluated += 1
+            if not evaluated & 511:  # keep per-request caches bounded on large estates
+                trim()
             w_unknown: Unknown | None = None
             if where is not None:
                 w = where(fr)
+                if w is False:
+                    continue
                 if type(w) is Unknown:
                     w_unknown = w
                 elif not w:
                     continue
             if forbid_path:
-                out.extend(self._forbid_path(rt, fr, subject, w_unknown))
-                clear()
+                out.extend(self._forbid_path(rt, fr, subject, w_unknown, finding))
+                evidence = rt.evidence
                 continue
             v = test(fr)
+            if v is passes:
+                continue
             if type(v) is Unknown:
                 status, missing = Status.UNKNOWN, v.reasons + (w_unknown.reasons if w_unknown is not None else ())
+            elif (not v) if require else bool(v):
+                status, missing = (Status.UNKNOWN, w_unknown.reasons) if w_unknown is not None else (Status.OPEN, ())
             else:
-                if (not v) if require else bool(v):
-                    status, missing = (Status.UNKNOWN, w_unknown.reasons) if w_unknown is not None else \
-                        (Status.OPEN, ())
-                else:
-                    clear()
-                    continue
-            out.append(self._finding(rt, fr, subject, status, missing, rt.evidence))
-            clear()
+                continue
+            out.append(finding(fr, subject, status, missing, rt.evidence))
+            evidence = rt.evidence
         return out
 
-    def _forbid_path(self, rt: B.Runtime, fr: list, subject: Any, w_unknown: Unknown | None) -> list[Finding]:
+    def _forbid_path(self, rt: B.Runtime, fr: list, subject: Any, w_unknown: Unknown | None,
+                     finding: Callable[..., Finding]) -> list[Finding]:
         target = self.path_target(fr)
         source = self.path_source(fr)
         if type(target) is Unknown or is_unknown(B.to_selector(source)):
             u = unknown(target, B.to_selector(source))
-            return [self._finding(rt, fr, subject, Status.UNKNOWN, u.reasons, [])]
+            return [finding(fr, subject, Status.UNKNOWN, u.reasons, [])]
         found = B.paths(rt, source, target, self.path_access, self.path_via)
         out = []
         for p in found:
@@ -956,34 +1102,51 @@ class CompiledRule:
             missing = p.unknown_reasons + (w_unknown.reasons if w_unknown is not None else ())
             status = Status.UNKNOWN if missing else Status.OPEN
             evidence = [h.to_json() for h in p.hops]
-            out.append(self._finding(rt, fr, subject, status, missing, evidence,
-                                     key=(p.start.arn, p.access)))
+            out.append(finding(fr, subject, status, missing, evidence, key=(p.start.arn, p.access)))
         return out
 
-    def _finding(self, rt: B.Runtime, fr: list, subject: Any, status: Status, missing: Sequence[str],
-                 evidence: list, key: tuple = ()) -> Finding:
-        arn, pointer, own_key = _identity(subject, rt.world)
-        if self.message_asks:
-            evidence = list(evidence)  # the message asks the engine too; its answers are not the evidence
-        message = self.message(fr)
-        ev: list = []
-        for text, fn in self.facts:
-            try:
-                ev.append({"kind": "fact", "expression": text, "value": to_json(fn(fr))})
-            except Exception:  # evidence must never lose a finding
-                continue
-        if self.lint_codes and isinstance(subject, StatementView):
-            for prob in subject.problems:
-                if prob.code in self.lint_codes:
-                    ev.append({"kind": "lint", "code": prob.code, "message": prob.message,
-                               "pointer": subject.policy.doc.pointer + prob.pointer})
-        ev.extend(_dedupe(evidence))
-        if missing:
-            ev.append({"kind": "unknown", "missing": list(dict.fromkeys(missing))})
-        location = _location(rt.world, pointer, ev)
+    def _finding_maker(self, rt: B.Runtime) -> Callable[..., Finding]:
+        """``finding(frame, subject, status, missing, evidence, key=())`` for this rule in this run, with
+        what every finding of the rule shares looked up once."""
+        world = rt.world
+        identity = self.identity
+        of_bucket = identity is _bucket_identity
+        asks = self.message_asks
+        message_of = self.message
+        facts = self.facts
+        lint_codes = self.lint_codes
+        located = bool(world.snapshot.locations)
         m = self.meta
-        return make_finding(m.id, m.severity, m.controls, arn, message, status, tuple(ev), location, pointer,
-                            tuple(own_key) + tuple(key))
+        rule_id, severity, controls = m.id, m.severity, m.controls
+
+        def finding(fr: list, subject: Any, status: Status, missing: Sequence[str], evidence: list,
+                    key: tuple = ()) -> Finding:
+            if of_bucket:
+                arn, pointer, own_key = subject.arn, subject.b.pointer, ()
+            else:
+                arn, pointer, own_key = identity(subject, world)
+            if asks:
+                evidence = list(evidence)  # the message asks the engine too; its answers are not the evidence
+            message = message_of(fr)
+            ev: list = []
+            for text, fn in facts:
+                try:
+                    ev.append({"kind": "fact", "expression": text, "value": to_json(fn(fr))})
+                except Exception:  # evidence must never lose a finding
+                    continue
+            if lint_codes and isinstance(subject, StatementView):
+                for prob in subject.problems:
+                    if prob.code in lint_codes:
+                        ev.append({"kind": "lint", "code": prob.code, "message": prob.message,
+                                   "pointer": subject.policy.doc.pointer + prob.pointer})
+            if evidence:
+                ev.extend(_dedupe(evidence) if len(evidence) > 1 else evidence)
+            if missing:
+                ev.append({"kind": "unknown", "missing": list(dict.fromkeys(missing))})
+            location = _location(world, pointer, ev) if located else None
+            return make_finding(rule_id, severity, controls, arn, message, status, tuple(ev), location, pointer,
+                                own_key + key if key else own_key)
+        return finding
 
 
 def _exact(world: World, pointer: str | None) -> Mapping | None:
@@ -1040,7 +1203,6 @@ class _TargetOnly:
 
 
 def _dedupe(items: Iterable[Any]) -> list:
-    import json
     items = list(items)
     if len(items) < 2:
         return items
@@ -1051,6 +1213,13 @@ def _dedupe(items: Iterable[Any]) -> list:
             seen.add(k)
             out.append(x)
     return out
+
+
+def _bucket_identity(subject: BucketView, world: World) -> tuple[str, str | None, tuple[str, ...]]:
+    return subject.arn, subject.b.pointer, ()
+
+
+_IDENTITY = {"bucket": _bucket_identity}  # the common kind without _identity's type tests
 
 
 def _identity(subject: Any, world: World) -> tuple[str, str | None, tuple[str, ...]]:

@@ -10,8 +10,9 @@ policy, the access graph (built on first use) and the views already made.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping  # not typing.Mapping: its isinstance is several times slower
 from types import MappingProxyType
-from typing import Any, Callable, Mapping
+from typing import Any, Callable
 
 from ..snapshot.model import (UNKNOWN, AccessPoint, Account, Bucket, PolicyDocument, PublicAccessBlock, Role,
                               Snapshot, User)
@@ -91,9 +92,10 @@ class Plain(Record):
     """A record made of plain attributes (encryption, versioning, a grant ...)."""
 
     def __init__(self, record: str, **fields: Any):
-        self.__dict__.update(fields)
-        self.record = record
-        self._fields = tuple(fields)
+        d = self.__dict__
+        d.update(fields)
+        d["record"] = record
+        d["_fields"] = tuple(fields)
 
     @property
     def ident(self) -> Any:
@@ -160,6 +162,7 @@ class World:
         self.accounts = {a.id: a for a in snapshot.accounts}
         self.org = snapshot.organization
         self._views: dict[tuple, Record] = {}
+        self._subjects: dict[str, list] = {}  # every subject of a kind, made once per run
         self._lint: dict[int, tuple] = {}
         self._managed: dict[str, Any] = {}
         for a in snapshot.accounts:
@@ -187,7 +190,11 @@ class World:
 
     def close(self) -> None:
         """Forget the views made (they refer back to the world): nothing of the run is left in cycles."""
+        for v in self._views.values():
+            if type(v) is PolicyView:  # its statements refer back to it
+                v.__dict__.pop("statements_list", None)
         self._views.clear()
+        self._subjects.clear()
         self._lint.clear()
         self._graph = None
 
@@ -236,18 +243,26 @@ class World:
     def group(self, account: str, name: str):
         return self._groups.get((account, name))
 
-    # ---- every subject of a kind
+    # ---- every subject of a kind (each list made once per run: every rule of the kind walks it)
+    def _every(self, kind: str, make: Callable[[], list]) -> list:
+        hit = self._subjects.get(kind)
+        if hit is None:
+            hit = self._subjects[kind] = make()
+        return hit
+
     def buckets(self) -> list["BucketView"]:
-        return [self.bucket(b) for b in self.snapshot.buckets]
+        return self._every("bucket", lambda: [self.bucket(b) for a in self.snapshot.accounts for b in a.buckets])
 
     def account_views(self) -> list["AccountView"]:
-        return [self.account(a) for a in self.snapshot.accounts]
+        return self._every("account", lambda: [self.account(a) for a in self.snapshot.accounts])
 
     def principals(self) -> list["PrincipalView"]:
-        return [self.principal(x.arn) for a in self.snapshot.accounts for x in (*a.users, *a.roles)]
+        return self._every("principal", lambda: [self.principal(x.arn) for a in self.snapshot.accounts
+                                                 for x in (*a.users, *a.roles)])
 
     def access_points(self) -> list["AccessPointView"]:
-        return [self.access_point(ap) for a in self.snapshot.accounts for ap in a.access_points]
+        return self._every("access_point", lambda: [self.access_point(ap) for a in self.snapshot.accounts
+                                                    for ap in a.access_points])
 
     def policy_documents(self) -> list[PolicyDocument]:
         """Every policy document of the snapshot, each once: identity (inline, and managed policies' default
@@ -277,7 +292,8 @@ class World:
         return out
 
     def statements(self) -> list["StatementView"]:
-        return [s for d in self.policy_documents() for s in self.policy(d).statements_list]
+        return self._every("statement", lambda: [s for d in self.policy_documents()
+                                                 for s in self.policy(d).statements_list])
 
 
 # -------------------------------------------------------------------------------------------- buckets
@@ -635,12 +651,31 @@ class StatementView(Record):
         self.sid = sid if isinstance(sid, str) and sid else None
         self.label = self.sid or f"#{index}"
         self.effect = raw.get("Effect")
-        self.principals = _principal_values(raw.get("Principal"))
-        self.not_principals = _principal_values(raw.get("NotPrincipal"))
-        self.actions = _strings(raw.get("Action"))
-        self.not_actions = _strings(raw.get("NotAction"))
-        self.resources = _strings(raw.get("Resource"))
-        self.not_resources = _strings(raw.get("NotResource"))
+
+    # the elements, read when a rule asks (the hygiene rules mostly ask for the linter's problems only)
+    @cached_property
+    def principals(self) -> tuple[str, ...]:
+        return _principal_values(self.raw.get("Principal"))
+
+    @cached_property
+    def not_principals(self) -> tuple[str, ...]:
+        return _principal_values(self.raw.get("NotPrincipal"))
+
+    @cached_property
+    def actions(self) -> tuple[str, ...]:
+        return _strings(self.raw.get("Action"))
+
+    @cached_property
+    def not_actions(self) -> tuple[str, ...]:
+        return _strings(self.raw.get("NotAction"))
+
+    @cached_property
+    def resources(self) -> tuple[str, ...]:
+        return _strings(self.raw.get("Resource"))
+
+    @cached_property
+    def not_resources(self) -> tuple[str, ...]:
+        return _strings(self.raw.get("NotResource"))
 
     @property
     def ident(self) -> Any:
@@ -787,14 +822,21 @@ class HopView(Record):
     record = "hop"
 
     def __init__(self, source: str, target: str, kind: str, reason: str, actions: tuple[str, ...],
-                 conditional: bool, detail: Any = None):
+                 conditional: bool, detail: Any = None, detail_of: Callable[[], Any] | None = None):
         setattr(self, "from", source)
         self.to = target
         self.kind = kind
         self.reason = reason
         self.actions = actions
         self.conditional = conditional
-        self.detail = detail  # the JSON of the hop for evidence
+        if detail_of is None:
+            self.detail = detail  # the JSON of the hop for evidence
+        else:
+            self._detail_of = detail_of  # ... made when first read (most hops never become evidence)
+
+    @cached_property
+    def detail(self) -> Any:
+        return self._detail_of()
 
     @property
     def ident(self) -> Any:
@@ -811,15 +853,32 @@ class HopView(Record):
 class PathView(Record):
     record = "path"
 
-    def __init__(self, start: PrincipalView, target: BucketView, access: str, hops: tuple[HopView, ...],
-                 conditional: bool, unknown_reasons: tuple[str, ...] = ()):
+    def __init__(self, start: PrincipalView, target: BucketView, access: str, hops: tuple[HopView, ...] | None,
+                 conditional: bool, unknown_reasons: tuple[str, ...] = (), *, length: int | None = None,
+                 hops_of: Callable[[], tuple[tuple[HopView, ...], tuple[str, ...]]] | None = None):
         self.start = start
         self.target = target
         self.access = access
-        self.hops = hops
-        self.length = len(hops)
         self.conditional = conditional
-        self.unknown_reasons = unknown_reasons  # the path may exist only because of values s3audit lacks
+        if hops_of is None:
+            self.hops = hops
+            self.length = len(hops)
+            self.unknown_reasons = unknown_reasons  # the path may exist only because of values s3audit lacks
+        else:  # the hops made when first read: most paths are only counted or filtered by their start
+            self._hops_of = hops_of
+            self.length = length
+
+    @cached_property
+    def _made(self) -> tuple[tuple[HopView, ...], tuple[str, ...]]:
+        return self._hops_of()
+
+    @cached_property
+    def hops(self) -> tuple[HopView, ...]:
+        return self._made[0]
+
+    @cached_property
+    def unknown_reasons(self) -> tuple[str, ...]:
+        return self._made[1]
 
     @property
     def ident(self) -> Any:
