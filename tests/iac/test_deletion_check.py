@@ -180,6 +180,12 @@ def _load(path):
 LIVE = _load(DEMO)
 
 
+def _policy_text(document) -> str:
+    """A policy as a plan carries it: JSON text. A snapshot may hold the document as an object or, as the raw
+    API returns it, as text already (SNAPSHOT.md); text is not encoded a second time."""
+    return document if isinstance(document, str) else json.dumps(document)
+
+
 def _replaceable(doc: dict) -> dict[str, list[tuple[str, str, dict]]]:
     """Per account, the (type, name, values) of resources a plan could replace with their live values."""
     out: dict[str, list] = {}
@@ -189,7 +195,7 @@ def _replaceable(doc: dict) -> dict[str, list[tuple[str, str, dict]]]:
             n = b["Name"].replace("-", "_")
             if b.get("Policy"):
                 items.append(("aws_s3_bucket_policy", n, {"bucket": b["Name"], "id": b["Name"],
-                                                          "policy": json.dumps(b["Policy"])}))
+                                                          "policy": _policy_text(b["Policy"])}))
             if b.get("PublicAccessBlock"):
                 p = b["PublicAccessBlock"]
                 items.append(("aws_s3_bucket_public_access_block", n, {
@@ -201,7 +207,7 @@ def _replaceable(doc: dict) -> dict[str, list[tuple[str, str, dict]]]:
             for p in r.get("RolePolicyList") or []:
                 items.append(("aws_iam_role_policy", f"{n}_{len(items)}", {
                     "id": f"{r['RoleName']}:{p['PolicyName']}", "name": p["PolicyName"], "role": r["RoleName"],
-                    "policy": json.dumps(p["PolicyDocument"])}))
+                    "policy": _policy_text(p["PolicyDocument"])}))
             for a in r.get("AttachedManagedPolicies") or []:
                 items.append(("aws_iam_role_policy_attachment", f"{n}_{len(items)}", {
                     "id": f"{r['RoleName']}-{len(items)}", "role": r["RoleName"], "policy_arn": a["PolicyArn"]}))
