@@ -2,21 +2,11 @@
 the code under test (plain text search)."""
 from __future__ import annotations
 
+from ..fixture_text import line_of  # noqa: F401  (the deletion tests import it from here)
+
 P = "fixtures/terraform-plans"
 DEMO = "fixtures/demo/estate.json"
 PERIMETER = "fixtures/overlay/live-perimeter.json"
-
-
-def line_of(path: str, text: str, nth: int = 1) -> int:
-    """The line of the ``nth`` line of ``path`` that contains ``text``."""
-    seen = 0
-    with open(path, encoding="utf-8") as fh:
-        for i, line in enumerate(fh, 1):
-            if text in line:
-                seen += 1
-                if seen == nth:
-                    return i
-    raise AssertionError(f"{text!r} not in {path}")
 
 
 def change_at(plan: str, address: str) -> dict:

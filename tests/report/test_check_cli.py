@@ -11,6 +11,7 @@ import jsonschema
 import pytest
 
 from .conftest import DAY1, DAY2, SARIF_SCHEMA, load
+from ..fixture_text import line_of
 
 pytestmark = pytest.mark.usefixtures("fake_rules")
 TODAY = "--today=2026-11-24"
@@ -18,13 +19,6 @@ CFN = "fixtures/cloudformation/public-policy.yaml"
 LIVE = "fixtures/overlay/live-pci.json"
 PLAN = "fixtures/terraform-plans/external-trust-role.json"
 PLAN_DIR = "fixtures/terraform-plans/external-trust-role"
-
-
-def line_of(path: str, text: str) -> int:
-    for i, line in enumerate(open(path, encoding="utf-8"), 1):
-        if text in line:
-            return i
-    raise AssertionError(f"{text!r} not in {path}")
 
 
 def profile(tmp_path, body: str, name: str = "p.yaml") -> str:

@@ -12,20 +12,9 @@ from s3audit.sources.iac import load_iac
 from s3audit.sources.terraform import load_terraform_dir
 
 from .conftest import bucket, pointer_of, role, valid, where
+from ..fixture_text import line_of
 
 TF = "fixtures/terraform"
-
-
-def line_of(path: str, text: str, nth: int = 1) -> int:
-    """The line number of the nth line containing ``text``."""
-    seen = 0
-    with open(path, encoding="utf-8") as fh:
-        for i, line in enumerate(fh, 1):
-            if text in line:
-                seen += 1
-                if seen == nth:
-                    return i
-    raise AssertionError(f"{text!r} not in {path}")
 
 
 def load(name: str, **kw) -> dict:
