@@ -165,6 +165,8 @@ def run_rules(program: CompiledProgram, snapshot: Any, *, engine: Any = None, gr
 
 
 _SUBJECT_ORDER = operator.attrgetter("subject", "key")
+# Fact values whose evidence findings can share (not float: -0.0 == 0.0, yet they print apart).
+_PLAIN = frozenset({type(None), bool, int, str, Duration})
 _BY_SUBJECT = operator.attrgetter("subject")  # the same order where every key is empty
 
 
@@ -1118,6 +1120,7 @@ class CompiledRule:
         located = bool(world.snapshot.locations)
         m = self.meta
         rule_id, severity, controls = m.id, m.severity, m.controls
+        shared_facts: dict[tuple, tuple] = {}  # the plain values the facts saw -> their evidence
 
         def finding(fr: list, subject: Any, status: Status, missing: Sequence[str], evidence: list,
                     key: tuple = ()) -> Finding:
@@ -1128,6 +1131,23 @@ class CompiledRule:
             if asks:
                 evidence = list(evidence)  # the message asks the engine too; its answers are not the evidence
             message = message_of(fr)
+            if not evidence and not missing and not lint_codes:
+                # Evidence of facts alone: findings that saw the same plain values share one (immutable)
+                # evidence tuple, instead of a tuple and dicts each.
+                try:
+                    values = tuple([fn(fr) for _, fn in facts])
+                except Exception:  # evidence must never lose a finding: the general way below skips the fact
+                    values = None
+                if values is not None and all(v.__class__ in _PLAIN for v in values):
+                    seen = tuple([(v.__class__, v) for v in values])
+                    shared = shared_facts.get(seen)
+                    if shared is None:
+                        shared = shared_facts[seen] = tuple(
+                            [{"kind": "fact", "expression": text, "value": to_json(v)}
+                             for (text, _), v in zip(facts, values)])
+                    location = _location(world, pointer, list(shared)) if located else None
+                    return make_finding(rule_id, severity, controls, arn, message, status, shared, location,
+                                        pointer, own_key + key if key else own_key)
             ev: list = []
             for text, fn in facts:
                 try:
