@@ -165,6 +165,8 @@ def run_rules(program: CompiledProgram, snapshot: Any, *, engine: Any = None, gr
 
 
 _SUBJECT_ORDER = operator.attrgetter("subject", "key")
+# Fact values whose evidence findings can share (not float: -0.0 == 0.0, yet they print apart).
+_PLAIN = frozenset({type(None), bool, int, str, Duration})
 _BY_SUBJECT = operator.attrgetter("subject")  # the same order where every key is empty
 
 
@@ -672,25 +674,38 @@ class _Compiler:
         return f
 
     def template(self, t: A.Template, unit: _Unit) -> Callable[[list], str]:
-        parts: list = []
+        # literal text and expressions alternate: texts[0], exprs[0], texts[1], ... texts[-1]
+        texts: list[str] = [""]
+        exprs: list[tuple[Closure, Any]] = []
         for p in t.parts:
             if isinstance(p, str):
-                parts.append(p)
+                texts[-1] += p
             else:
-                parts.append((self.expr(p, unit), self.r.types.get(p)))
+                exprs.append((self.expr(p, unit), self.r.types.get(p)))
+                texts.append("")
+
+        def shown(fn: Closure, ty: Any, fr: list) -> str:
+            try:
+                v = fn(fr)
+                return v if v.__class__ is str else render_value(v, ty)  # a string shows as itself
+            except Exception:  # a message must never lose a finding
+                return "unknown"
+
+        if not exprs:
+            text = texts[0]
+            return lambda fr: text
+        if len(exprs) == 1:
+            (fn0, ty0), (before, after) = exprs[0], texts
+            return lambda fr: before + shown(fn0, ty0, fr) + after
+        last = texts[-1]
+        pairs = list(zip(texts, exprs))
 
         def render(fr):
             out = []
-            for p in parts:
-                if p.__class__ is str:
-                    out.append(p)
-                else:
-                    fn, ty = p
-                    try:
-                        v = fn(fr)
-                        out.append(v if v.__class__ is str else render_value(v, ty))  # a string shows as itself
-                    except Exception:  # a message must never lose a finding
-                        out.append("unknown")
+            for text, (fn, ty) in pairs:
+                out.append(text)
+                out.append(shown(fn, ty, fr))
+            out.append(last)
             return "".join(out)
         return render
 
@@ -1118,6 +1133,8 @@ class CompiledRule:
         located = bool(world.snapshot.locations)
         m = self.meta
         rule_id, severity, controls = m.id, m.severity, m.controls
+        shared_facts: dict[tuple, tuple] = {}  # the plain values the facts saw -> their evidence
+        one_fact = facts[0][1] if len(facts) == 1 else None
 
         def finding(fr: list, subject: Any, status: Status, missing: Sequence[str], evidence: list,
                     key: tuple = ()) -> Finding:
@@ -1128,6 +1145,29 @@ class CompiledRule:
             if asks:
                 evidence = list(evidence)  # the message asks the engine too; its answers are not the evidence
             message = message_of(fr)
+            if not evidence and not missing and not lint_codes:
+                # Evidence of facts alone: findings that saw the same plain values share one (immutable)
+                # evidence tuple, instead of a tuple and dicts each.
+                try:
+                    if one_fact is not None:
+                        v = one_fact(fr)
+                        seen = (v.__class__, v) if v.__class__ in _PLAIN else None
+                        values = (v,)
+                    else:
+                        values = tuple([fn(fr) for _, fn in facts])
+                        seen = tuple([(v.__class__, v) for v in values]) \
+                            if all(v.__class__ in _PLAIN for v in values) else None
+                except Exception:  # evidence must never lose a finding: the general way below skips the fact
+                    seen = None
+                if seen is not None:
+                    shared = shared_facts.get(seen)
+                    if shared is None:
+                        shared = shared_facts[seen] = tuple(
+                            [{"kind": "fact", "expression": text, "value": to_json(v)}
+                             for (text, _), v in zip(facts, values)])
+                    location = _location(world, pointer, list(shared)) if located else None
+                    return make_finding(rule_id, severity, controls, arn, message, status, shared, location,
+                                        pointer, own_key + key if key else own_key)
             ev: list = []
             for text, fn in facts:
                 try:
