@@ -6,8 +6,7 @@
 
 The estate is bench/synthetic.py's (the access-graph issue's). Reports, per size: snapshot load, graph
 build, the rules' own cost (compile once; evaluate every pack with the graph already built), the same split
-into rules that ask the graph and rules that do not, the slowest packs, findings, and peak resident
-memory, and a digest of the findings (sha256 of every finding's JSON in order, as
+into rules that ask the graph and rules that do not, findings, and peak resident memory, and a digest of the findings (sha256 of every finding's JSON in order, as
 tests/lang/test_findings_frozen.py computes it): two versions of the evaluator that report the same digest
 found exactly the same things. The bar: evaluating every pack adds at most a few seconds on top of building
 the graph.

@@ -165,9 +165,9 @@ def run_rules(program: CompiledProgram, snapshot: Any, *, engine: Any = None, gr
 
 
 _SUBJECT_ORDER = operator.attrgetter("subject", "key")
+_BY_SUBJECT = operator.attrgetter("subject")  # the same order where every key is empty
 # Fact values whose evidence findings can share (not float: -0.0 == 0.0, yet they print apart).
 _PLAIN = frozenset({type(None), bool, int, str, Duration})
-_BY_SUBJECT = operator.attrgetter("subject")  # the same order where every key is empty
 
 
 # ------------------------------------------------------------------------------------- rendering values
