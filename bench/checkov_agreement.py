@@ -122,13 +122,13 @@ _EMPTY_LIFECYCLE = _EMPTY_IN_PLAN.format(attr="lifecycle_rule", what="lifecycle"
 _LESS_PRECISE = ("so Checkov's pass is the more precise answer: s3audit is not wrong, only less precise (an unknown, "
                  "never a false finding)")
 _KEY_AFTER_APPLY = ("the KMS key is created by the same change (`aws_kms_key.k.arn`), so its ARN is known only "
-                    "after apply, and s3audit keeps a bucket's encryption configuration whole (SNAPSHOT.md: an API "
+                    "after apply, and s3audit keeps a bucket's encryption configuration whole (docs/snapshot-format.md: an API "
                     "value is known, or unknown and named in `Errors`), so S3.17 is unknown; the algorithm alone "
                     "(`aws:kms`) decides S3.17 (https://docs.aws.amazon.com/securityhub/latest/userguide/"
                     "s3-controls.html#s3-17, https://docs.aws.amazon.com/config/latest/developerguide/"
                     f"s3-default-encryption-kms.html), {_LESS_PRECISE}")
 _TARGET_AT_DEPLOY = ("the log target bucket's name is chosen at deploy time (`AWS::Region`), and s3audit keeps the "
-                     "logging configuration whole (SNAPSHOT.md), so S3.9 is unknown; logging is configured whatever "
+                     "logging configuration whole (docs/snapshot-format.md), so S3.9 is unknown; logging is configured whatever "
                      "the name, which decides S3.9 (https://docs.aws.amazon.com/securityhub/latest/userguide/"
                      f"s3-controls.html#s3-9), {_LESS_PRECISE}")
 _AP_TWO_OFF = ("the access point turns BlockPublicPolicy and RestrictPublicBuckets off; S3.19 fails an access point "

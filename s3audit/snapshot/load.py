@@ -1,6 +1,6 @@
 """Reading a snapshot: file -> JSON -> schema validation -> typed model. Nothing is half-loaded.
 
-The producers' side of the contract is ``SNAPSHOT.md``; this module enforces it. Every error names the
+The producers' side of the contract is ``docs/snapshot-format.md``; this module enforces it. Every error names the
 file and the JSON pointer of the first bad value, and says in one sentence what was expected there.
 """
 from __future__ import annotations
@@ -167,7 +167,7 @@ def _tags(value: Any) -> Mapping[str, str]:
     return MappingProxyType({})
 
 
-# An account ``errors`` key naming one entity's identity policies (SNAPSHOT.md, as the IaC readers write them:
+# An account ``errors`` key naming one entity's identity policies (docs/snapshot-format.md, as the IaC readers write them:
 # ``iam:Role/etl/RolePolicyList/kms``, ``iam:User/bob/AttachedManagedPolicies``, ``iam:User/bob/GroupList``):
 # what it names is unknown, so that entity's permissions are unknown, never "none".
 _UNKNOWN_IDENTITY_FIELDS = {

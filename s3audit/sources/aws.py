@@ -79,7 +79,7 @@ class BucketCall:
     extract: Callable[[dict], Any]
 
 
-# Every per-bucket read, in the order SNAPSHOT.md lists them (GetBucketLocation comes first, separately).
+# Every per-bucket read, in the order docs/snapshot-format.md lists them (GetBucketLocation comes first, separately).
 BUCKET_CALLS: tuple[BucketCall, ...] = (
     BucketCall("Policy", "GetBucketPolicy", frozenset({"NoSuchBucketPolicy"}),
                lambda r: _policy_document(r.get("Policy"))),

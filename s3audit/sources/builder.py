@@ -5,7 +5,7 @@ to a ``SnapshotBuilder`` in AWS's API shapes (a bucket's ``Encryption``, a role'
 The builder owns what both share: buckets and IAM entities keyed by name, policy documents decoded into
 objects, values unknown until apply turned into the snapshot's "unknown" marks, and the ``locations`` map.
 
-Unknown values (see SNAPSHOT.md): a bucket value that is unknown is left out and its API is named in the
+Unknown values (see docs/snapshot-format.md): a bucket value that is unknown is left out and its API is named in the
 bucket's ``Errors`` (``{"GetBucketPolicy": "Unknown: ..."}``); an access point's likewise. IAM has no
 per-entity errors, so an unknown IAM value is named in the account's ``errors`` under a key starting with
 ``iam:`` (``iam:Role/deployer/AssumeRolePolicyDocument``), which tells consumers that the account's IAM is

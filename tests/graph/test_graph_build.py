@@ -197,7 +197,7 @@ def test_missing_managed_policy_makes_access_conditional_not_absent():
 
 
 def test_policy_the_snapshot_marks_unknown_makes_access_conditional_not_absent():
-    # SNAPSHOT.md: IaC readers name an identity policy known only after apply under an `iam:<Kind>/<name>/...`
+    # docs/snapshot-format.md: IaC readers name an identity policy known only after apply under an `iam:<Kind>/<name>/...`
     # key of the account's errors; that principal's permissions are unknown, never "none".
     acct = account(A, roles=[role(A, "app", [])], users=[user(A, "bob", groups=["etl"])], groups=[group(A, "etl")],
                    buckets=[bucket("data")])
@@ -268,7 +268,7 @@ def test_access_point_is_a_data_node_and_ends_paths_to_its_bucket():
 
 
 def test_trust_policy_the_snapshot_marks_unknown_may_trust_anyone():
-    # SNAPSHOT.md: an IaC reader names a trust policy known only after apply under
+    # docs/snapshot-format.md: an IaC reader names a trust policy known only after apply under
     # `iam:Role/<name>/AssumeRolePolicyDocument`. Who may assume the role is then unknown, never "nobody":
     # the engine answers "may be possible" (the trust policy is the role's resource policy for STS,
     # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html),

@@ -182,7 +182,7 @@ LIVE = _load(DEMO)
 
 def _policy_text(document) -> str:
     """A policy as a plan carries it: JSON text. A snapshot may hold the document as an object or, as the raw
-    API returns it, as text already (SNAPSHOT.md); text is not encoded a second time."""
+    API returns it, as text already (docs/snapshot-format.md); text is not encoded a second time."""
     return document if isinstance(document, str) else json.dumps(document)
 
 

@@ -457,19 +457,11 @@ def test_clause_and_value_order_do_not_matter(data, rnd: random.Random):
 
 # --- the AWS managed-policy corpus -------------------------------------------------------------------------------
 
-def _corpus_path() -> Path | None:
-    here = Path(__file__).resolve()
-    for base in (here.parents[3] / "shared", Path("/work/shared")):  # CI lays shared/ beside the clone
-        p = base / "corpora" / "aws-managed-policies.json.gz"
-        if p.exists():
-            return p
-    return None
+CORPUS = Path(__file__).resolve().parents[2] / "fixtures" / "corpora" / "aws-managed-policies.json.gz"
 
 
 def test_every_condition_block_in_the_aws_managed_policies_compiles():
-    path = _corpus_path()
-    if path is None:
-        pytest.skip("shared/corpora/aws-managed-policies.json.gz is not available")
+    path = CORPUS
     policies = json.loads(gzip.decompress(path.read_bytes()))["policies"]
     raw = []
     for name, policy in policies.items():

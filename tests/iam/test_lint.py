@@ -15,7 +15,7 @@ from s3audit.iam.lint import lint_policy
 from s3audit.iam.policy import compile_policy
 from s3audit.snapshot.model import PolicyDocument
 
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpora" / "aws-managed-policies.json.gz"
+CORPUS = Path(__file__).resolve().parents[2] / "fixtures" / "corpora" / "aws-managed-policies.json.gz"
 ROOT_111 = {"AWS": "arn:aws:iam::111111111111:root"}
 
 
@@ -74,7 +74,6 @@ def test_unknown_action_points_at_the_entry():
         ("unknown-action", "/Statement/0/Action/0")]
 
 
-@pytest.mark.skipif(not CORPUS.exists(), reason="shared corpus not beside the clone")
 def test_aws_managed_policies_raise_few_hygiene_findings():
     """AWS's own policies are the false-alarm benchmark: resource-type findings must stay rare and real."""
     policies = json.loads(gzip.decompress(CORPUS.read_bytes()))["policies"]

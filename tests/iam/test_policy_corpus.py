@@ -1,4 +1,4 @@
-"""Robustness on real input: every AWS managed policy (../shared/corpora) compiles without error."""
+"""Robustness on real input: every AWS managed policy (fixtures/corpora) compiles without error."""
 import gzip
 import json
 from pathlib import Path
@@ -9,10 +9,9 @@ from s3audit.errors import PolicyError
 from s3audit.iam.policy import compile_policy
 from s3audit.snapshot.model import PolicyDocument
 
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpora" / "aws-managed-policies.json.gz"
+CORPUS = Path(__file__).resolve().parents[2] / "fixtures" / "corpora" / "aws-managed-policies.json.gz"
 
 
-@pytest.mark.skipif(not CORPUS.exists(), reason="shared corpus not beside the clone")
 def test_every_aws_managed_policy_compiles():
     policies = json.loads(gzip.decompress(CORPUS.read_bytes()))["policies"]
     statements = 0

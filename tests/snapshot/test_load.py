@@ -1,4 +1,4 @@
-"""The snapshot contract (SNAPSHOT.md): what loads, what is rejected, and how errors are placed."""
+"""The snapshot contract (docs/snapshot-format.md): what loads, what is rejected, and how errors are placed."""
 import copy
 import gzip
 import json

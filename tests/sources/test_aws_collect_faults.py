@@ -1,7 +1,7 @@
 """Faults during a collection: throttling, AccessDenied, a bucket deleted mid-scan; and the CLI's refusals.
 
 Every failure ends as an ``Errors``/``errors`` entry and a completed, valid snapshot whose value is unknown
-(SNAPSHOT.md). Crashes and ``--resume`` are in test_aws_collect_resume.py.
+(docs/snapshot-format.md). Crashes and ``--resume`` are in test_aws_collect_resume.py.
 
 AWS pages:
 - error codes and retries: https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html

@@ -161,9 +161,16 @@ def test_a_killed_run_keeps_the_previous_snapshot_and_resumes(server, tmp_path):
 
 # moto authorizes some calls under names AWS does not use: the S3 bucket sub-resources its ACTION_MAP lacks
 # (encryption, ownershipControls, policyStatus, replication, object-lock, publicAccessBlock) as s3:ListBucket,
-# and S3 Control's GetPublicAccessBlock as s3:GetPublicAccessBlock (AWS: s3:GetAccountPublicAccessBlock, which
-# the shipped policy grants). Granting moto's names too lets the test check everything moto maps as AWS does.
-MOTO_ACTION_NAMES = doc({"Effect": "Allow", "Action": ["s3:ListBucket", "s3:GetPublicAccessBlock"], "Resource": "*"})
+# S3 Control's GetPublicAccessBlock as s3:GetPublicAccessBlock (AWS: s3:GetAccountPublicAccessBlock, which the
+# shipped policy grants) and, from moto 5.2.6, some calls under their API operation names rather than their IAM
+# actions (ListBuckets: AWS checks s3:ListAllMyBuckets; GetBucketEncryption: s3:GetEncryptionConfiguration;
+# GetBucketLifecycleConfiguration: s3:GetLifecycleConfiguration; GetBucketReplication:
+# s3:GetReplicationConfiguration; GetObjectLockConfiguration: s3:GetBucketObjectLockConfiguration). Granting moto's
+# names too lets the test check everything moto maps as AWS does.
+MOTO_ACTION_NAMES = doc({"Effect": "Allow", "Action": [
+    "s3:ListBucket", "s3:GetPublicAccessBlock", "s3:ListBuckets", "s3:GetBucketEncryption",
+    "s3:GetBucketLifecycleConfiguration", "s3:GetBucketReplication", "s3:GetObjectLockConfiguration"],
+    "Resource": "*"})
 
 
 def test_the_scanner_policy_suffices_when_iam_is_enforced(server, tmp_path):
