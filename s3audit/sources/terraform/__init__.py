@@ -25,18 +25,18 @@ cannot collide with a real one, and every reference to the resource (``.id``, ``
 same placeholder. A bucket named so also gets ``Errors["ListBuckets"]`` saying why.
 
 The package, one idea per module: config.py reads a module directory's files (override files merged in),
-variables.py converts values to variable types, evaluate.py evaluates the module tree, policy_document.py
-renders ``aws_iam_policy_document``, mapping.py maps resources to the snapshot, plan.py reads plans and
-destroyed.py says what a plan destroys.
+variables.py converts values to variable types, evaluate.py evaluates the module tree into resource
+instances (resource.py), plan.py reads plans and destroyed.py says what a plan destroys. What s3audit knows
+of each resource and data source type (how it maps to the snapshot, the attributes it computes, what
+destroying it takes away) is a table (registry.py) filled by one module per family in resources/.
 """
 from __future__ import annotations
 
 from ..builder import DEFAULT_ACCOUNT_ID, IacPart, SnapshotBuilder, note_unknown_managed_policies
 from .config import has_configuration, read_module
-from .destroyed import removals_of
 from .evaluate import DirLoader
-from .mapping import Mapper
 from .plan import load_terraform_plan
+from .resources import map_resources, removals_of
 
 __all__ = ["load_terraform_dir", "load_terraform_plan", "has_configuration", "removals_of", "DirLoader",
            "read_module"]
@@ -48,7 +48,7 @@ def load_terraform_dir(directory: str, *, account_id: str = DEFAULT_ACCOUNT_ID,
     loader = DirLoader(directory, account_id, var_values)
     resources = loader.resources()
     builder = SnapshotBuilder("terraform", f"configuration {loader.shown}", account_id)
-    Mapper(builder, loader.region, loader.default_tags).map_all(resources)
+    map_resources(builder, resources, loader.region)
     for address, reason in loader.unplaced:
         builder.unplaced(address, reason)
     note_unknown_managed_policies(builder)

@@ -8,12 +8,12 @@ the list for "delete"; "forget" destroys nothing. The object deleted is the chan
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ...errors import InputError
-from ..removals import Removal
 from ..values import Loc, parse_json_with_positions
-from .mapping import Res, strip_keys
+from .resource import Res, strip_keys
+from .resources import removals_of
 
 if TYPE_CHECKING:
     from .evaluate import DirLoader
@@ -110,84 +110,3 @@ def _declared_at(address: str, rtype: str, module: str, dir_loader: "DirLoader |
         if key in removed_blocks:
             return removed_blocks[key].as_json()
     return None
-
-
-def _str(v: Any) -> str | None:
-    return v if isinstance(v, str) and v else None
-
-
-def _names(v: Any) -> list[str]:
-    return [x for x in v if isinstance(x, str) and x] if isinstance(v, list) else []
-
-
-def _entity_name(v: Any) -> str | None:
-    """A role/user/group given by name, or by ARN where the provider accepts one."""
-    v = _str(v)
-    return v.rsplit("/", 1)[-1] if v and v.startswith("arn:") else v
-
-
-# Split-out bucket resources and the bucket value their deletion takes away (see removals.py).
-_BUCKET_SETTING = {
-    "aws_s3_bucket_policy": "Policy", "aws_s3_bucket_public_access_block": "PublicAccessBlock",
-    "aws_s3_bucket_ownership_controls": "OwnershipControls",
-    "aws_s3_bucket_server_side_encryption_configuration": "Encryption", "aws_s3_bucket_versioning": "Versioning",
-    "aws_s3_bucket_logging": "Logging", "aws_s3_bucket_lifecycle_configuration": "Lifecycle",
-    "aws_s3_bucket_object_lock_configuration": "ObjectLock",
-    "aws_s3_bucket_replication_configuration": "Replication", "aws_s3_bucket_website_configuration": "Website",
-}
-
-
-def removals_of(rtype: str, v: dict, address: str, account_id: str, location: dict | None) -> list:
-    """What destroying one resource (its values before the plan: ``v``) takes away; see removals.py.
-
-    Types s3audit does not map, and ``aws_s3_bucket_acl`` (whose delete leaves the ACL as it is), take away
-    nothing."""
-
-    def rm(kind: str, name: str | None, **kw) -> list:
-        if not name:
-            return []
-        return [Removal(kind, name, kw.pop("account", account_id), address=address, location=location, **kw)]
-
-    if rtype == "aws_s3_bucket":
-        return rm("bucket", _str(v.get("bucket")) or _str(v.get("id")))
-    if rtype in _BUCKET_SETTING:
-        return rm("bucket-setting", _str(v.get("bucket")), detail=_BUCKET_SETTING[rtype])
-    if rtype == "aws_s3_account_public_access_block":
-        account = _str(v.get("account_id")) or account_id
-        return [Removal("account-public-access-block", "", account, address=address, location=location)]
-    if rtype == "aws_s3_access_point":
-        return rm("access-point", _str(v.get("name")), account=_str(v.get("account_id")) or account_id)
-    if rtype == "aws_s3control_access_point_policy":
-        arn = _str(v.get("access_point_arn"))
-        return rm("access-point-policy", arn.rsplit("/", 1)[-1] if arn else None)
-    if rtype in ("aws_iam_role", "aws_iam_user", "aws_iam_group"):
-        return rm("entity", _str(v.get("name")), entity=rtype[len("aws_iam_"):])
-    for kind in ("role", "user", "group"):
-        if rtype == f"aws_iam_{kind}_policy":
-            pname = _str(v.get("name"))
-            if pname is None and isinstance(v.get("id"), str) and ":" in v["id"]:
-                pname = v["id"].split(":", 1)[1]  # the provider's id is "<entity>:<policy name>"
-            return rm("inline-policy", _entity_name(v.get(kind)), entity=kind, detail=pname) if pname else []
-        if rtype == f"aws_iam_{kind}_policy_attachment":
-            arn = _str(v.get("policy_arn"))
-            return rm("attachment", _entity_name(v.get(kind)), entity=kind, detail=arn) if arn else []
-    if rtype == "aws_iam_policy_attachment":
-        arn = _str(v.get("policy_arn"))
-        if not arn:
-            return []
-        return [r for attr, kind in (("roles", "role"), ("users", "user"), ("groups", "group"))
-                for n in _names(v.get(attr)) for r in rm("attachment", n, entity=kind, detail=arn)]
-    if rtype == "aws_iam_policy":
-        return rm("managed-policy", _str(v.get("arn")))
-    if rtype == "aws_iam_group_membership":
-        group = _str(v.get("group"))
-        return [r for u in _names(v.get("users")) for r in rm("membership", u, detail=group)] if group else []
-    if rtype == "aws_iam_user_group_membership":
-        user = _str(v.get("user"))
-        return [r for g in _names(v.get("groups")) for r in rm("membership", user, detail=g)]
-    if rtype == "aws_organizations_policy":
-        return rm("org-policy", _str(v.get("id")), account=None)
-    if rtype == "aws_organizations_policy_attachment":
-        pid, target = _str(v.get("policy_id")), _str(v.get("target_id"))
-        return rm("org-attachment", pid, account=None, detail=target) if target else []
-    return []

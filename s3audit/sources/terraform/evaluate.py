@@ -19,8 +19,8 @@ from ...fileio import read_text
 from ..hcl import Block, EvalError, Namespace, Obj, Resolver, Scope, block_value, evaluate, to_number, to_string
 from ..values import Loc, PDict, PList, PStr, Unknown, first_unknown
 from .config import ModuleConfig, NoRefs, place_of, read_module, read_tfvars
-from .mapping import Res, add_computed
-from .policy_document import policy_document
+from .resource import Res
+from .resources import add_computed, read_data_source
 from .variables import convert, type_constraint
 
 
@@ -278,17 +278,7 @@ class ModuleInstance(Resolver):
         def one(address: str, names: dict) -> Obj:
             scope = Scope(self, block.src, names)
             obj = block_value(block, scope, label=address)
-            if dtype == "aws_iam_policy_document":
-                doc = policy_document(obj, address)
-                text = doc if isinstance(doc, Unknown) else PStr(json.dumps(doc), encoded=doc)
-                obj.update({"json": text, "minified_json": text})
-            elif dtype == "aws_caller_identity":
-                obj.update({"account_id": self.loader.account_id, "id": self.loader.account_id})
-            elif dtype == "aws_partition":
-                obj.update({"partition": "aws", "dns_suffix": "amazonaws.com", "id": "aws"})
-            elif dtype == "aws_region":
-                region = obj.get("name") or obj.get("region") or self.loader.region
-                obj.update({"name": region, "region": region, "id": region})
+            read_data_source(dtype, obj, address, self.loader.account_id, self.loader.region)
             return obj
 
         def compute():

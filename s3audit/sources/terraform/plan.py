@@ -20,7 +20,8 @@ from ..values import PDict, PList, PStr, Unknown, first_unknown
 from .config import has_configuration
 from .destroyed import plan_removals
 from .evaluate import DirLoader
-from .mapping import Mapper, Res, add_computed, placeholder, strip_keys
+from .resource import Res, placeholder, strip_keys
+from .resources import add_computed, map_resources
 
 
 def _inject_unknown(value: Any, unknown: Any, label: str) -> Any:
@@ -208,7 +209,7 @@ def load_terraform_plan(path: str, *, terraform_dir: str | None = None, account_
                              module, why))
 
     builder = SnapshotBuilder("terraform", f"plan {file}", account_id, file)
-    Mapper(builder, region).map_all(resources)
+    map_resources(builder, resources, region)
     note_unknown_managed_policies(builder)
     removals = plan_removals(plan, changes, text, file, account_id, dir_loader, dir_res, dir_by_base)
     return IacPart(builder.finish(), set(builder.created_buckets), removals)

@@ -1,11 +1,20 @@
 """The ``aws_iam_policy_document`` data source: the JSON document it renders from its blocks."""
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from ..builder import decode_policy
-from ..hcl import Obj
-from ..values import PDict, PList, Unknown
+from ...builder import decode_policy
+from ...hcl import Obj
+from ...values import PDict, PList, PStr, Unknown
+from ..registry import Instance, data_source
+
+
+@data_source("aws_iam_policy_document")
+def _policy_document_data(obj: Obj, at: Instance) -> None:
+    doc = policy_document(obj, at.address)
+    text = doc if isinstance(doc, Unknown) else PStr(json.dumps(doc), encoded=doc)
+    obj.update({"json": text, "minified_json": text})
 
 
 def _listify(v: Any) -> Any:
