@@ -19,17 +19,18 @@ from typing import Any, Callable, Iterable, TypeVar
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-LAST = 1  # the default stage: after what other resources refer to
+LAST = 1  # the default stage, unless a table says otherwise: after what other resources refer to
 
 
 class TypeTable:
-    def __init__(self, what: str):
+    def __init__(self, what: str, default_stage: int = LAST):
         self.what = what  # what the functions do, named in errors
+        self.default_stage = default_stage
         self._fns: dict[str, Callable[..., Any]] = {}
         self._prefixes: list[tuple[str, Callable[..., Any]]] = []
         self._stages: dict[str, int] = {}  # by type, or by prefix with its `*`
 
-    def register(self, *rtypes: str, stage: int = LAST) -> Callable[[F], F]:
+    def register(self, *rtypes: str, stage: int | None = None) -> Callable[[F], F]:
         """Decorate the function that handles ``rtypes``; a type registered twice is a programming error."""
         def add(fn: F) -> F:
             for rtype in rtypes:
@@ -40,7 +41,7 @@ class TypeTable:
                     self._prefixes.sort(key=lambda p: -len(p[0]))  # the longest prefix wins
                 else:
                     self._fns[rtype] = fn
-                self._stages[rtype] = stage
+                self._stages[rtype] = self.default_stage if stage is None else stage
             return fn
         return add
 
@@ -57,7 +58,7 @@ class TypeTable:
         if rtype in self._stages:
             return self._stages[rtype]
         prefix = next((p for p, _ in self._prefixes if rtype.startswith(p)), None)
-        return self._stages[prefix + "*"] if prefix is not None else LAST
+        return self._stages[prefix + "*"] if prefix is not None else self.default_stage
 
     def types(self) -> list[str]:
         """The exact types, by stage, then in the order they were registered."""

@@ -94,13 +94,23 @@ def read_module(directory: Path, shown: str, rel: str) -> ModuleConfig:
     return cfg
 
 
-def _declare(cfg: ModuleConfig, item: Block | Attr) -> None:
+def _top_level(item: Block | Attr) -> Block:
     if isinstance(item, Attr):
         raise InputError(f"unexpected attribute `{item.name}` at the top level of a configuration file", place_of(item))
-    b = item
+    return item
+
+
+def _resource_table(cfg: ModuleConfig, b: Block) -> tuple[dict[str, Block], str] | None:
+    """The table of a `resource` or `data` block, and its key there ("type.name"); None for other blocks."""
     if b.type in ("resource", "data") and len(b.labels) == 2:
-        table = cfg.resources if b.type == "resource" else cfg.data
-        key = ".".join(b.labels)
+        return (cfg.resources if b.type == "resource" else cfg.data), ".".join(b.labels)
+    return None
+
+
+def _declare(cfg: ModuleConfig, item: Block | Attr) -> None:
+    b = _top_level(item)
+    if (found := _resource_table(cfg, b)) is not None:
+        table, key = found
         if key in table:
             raise _dup(b.type, key, b)
         table[key] = b
@@ -127,12 +137,9 @@ def _override(cfg: ModuleConfig, item: Block | Attr) -> None:
     """Merge one top-level block of an override file into the configuration, as Terraform does
     (https://developer.hashicorp.com/terraform/language/files/override#merging-behavior): an override block
     needs an original with the same header; what it sets keeps the override file's position."""
-    if isinstance(item, Attr):
-        raise InputError(f"unexpected attribute `{item.name}` at the top level of a configuration file", place_of(item))
-    b = item
-    if b.type in ("resource", "data") and len(b.labels) == 2:
-        table = cfg.resources if b.type == "resource" else cfg.data
-        key = ".".join(b.labels)
+    b = _top_level(item)
+    if (found := _resource_table(cfg, b)) is not None:
+        table, key = found
         if key not in table:
             what = "resource" if b.type == "resource" else "data source"
             raise InputError(f"there is no {what} `{key}` for this override block to override", place_of(b))

@@ -237,6 +237,19 @@ class ModuleInstance(Resolver):
             return Unknown(f"the for_each of `{self.prefix}{key}` is not a map or set")
         return None
 
+    def _each_instance(self, block: Block, key: str, one) -> Any:
+        """``one(address, names)`` for each instance of a resource or data source (``key``, relative to this
+        module): one value, a list (``count``), a map (``for_each``), or Unknown."""
+        expansion = self._expand(block, key)
+        if isinstance(expansion, Unknown):
+            return expansion
+        base = self.prefix + key
+        if expansion is None:
+            return one(base, {})
+        if "count" in block.attrs:
+            return PList(one(f"{base}[{i}]", names) for i, names in expansion.items())
+        return PDict({k: one(f"{base}[{json.dumps(k)}]", names) for k, names in expansion.items()})
+
     def resource(self, key: str) -> Any:
         if key not in self.cfg.resources:
             raise EvalError(f"resource `{key}` is not declared")
@@ -257,17 +270,7 @@ class ModuleInstance(Resolver):
                     obj.setdefault("tags_all", tags)
             return obj
 
-        def compute():
-            expansion = self._expand(block, key)
-            if isinstance(expansion, Unknown):
-                return expansion
-            base = self.prefix + key
-            if expansion is None:
-                return one(base, {})
-            if "count" in block.attrs:
-                return PList(one(f"{base}[{i}]", names) for i, names in expansion.items())
-            return PDict({k: one(f"{base}[{json.dumps(k)}]", names) for k, names in expansion.items()})
-        return self._once(key, compute)
+        return self._once(key, lambda: self._each_instance(block, key, one))
 
     def data(self, key: str) -> Any:
         if key not in self.cfg.data:
@@ -281,17 +284,7 @@ class ModuleInstance(Resolver):
             read_data_source(dtype, obj, address, self.loader.account_id, self.loader.region)
             return obj
 
-        def compute():
-            expansion = self._expand(block, "data." + key)
-            if isinstance(expansion, Unknown):
-                return expansion
-            base = f"{self.prefix}data.{key}"
-            if expansion is None:
-                return one(base, {})
-            if "count" in block.attrs:
-                return PList(one(f"{base}[{i}]", names) for i, names in expansion.items())
-            return PDict({k: one(f"{base}[{json.dumps(k)}]", names) for k, names in expansion.items()})
-        return self._once("data." + key, compute)
+        return self._once("data." + key, lambda: self._each_instance(block, "data." + key, one))
 
     def module_instances(self, name: str) -> Any:
         """The child instances of ``module "name"`` (a list), or Unknown."""

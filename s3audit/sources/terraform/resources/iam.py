@@ -67,7 +67,19 @@ def _entity(m: Mapper, r: Res, attr: str, kind: str) -> str | None:
     return name
 
 
-def _inline(m: Mapper, r: Res, kind: str) -> None:
+# The policy resources of one entity kind: aws_iam_{role,user,group}_policy[_attachment], named by the kind.
+_INLINE = ("aws_iam_role_policy", "aws_iam_user_policy", "aws_iam_group_policy")
+_ATTACHMENTS = ("aws_iam_role_policy_attachment", "aws_iam_user_policy_attachment", "aws_iam_group_policy_attachment")
+
+
+def _kind(rtype: str) -> str:
+    """``role``, ``user`` or ``group``: the entity kind of a policy or attachment resource type."""
+    return rtype[len("aws_iam_"):].split("_", 1)[0]
+
+
+@maps(*_INLINE)
+def aws_iam_entity_policy(m: Mapper, r: Res) -> None:
+    kind = _kind(r.type)
     entity = _entity(m, r, kind, kind)
     if entity is None:
         return
@@ -78,42 +90,14 @@ def _inline(m: Mapper, r: Res, kind: str) -> None:
     m.b.locate(m.b._entity_path(kind, entity) + (m.b._ENTITY[kind][3], Sel("PolicyName", pname)), r.loc)
 
 
-@maps("aws_iam_role_policy")
-def aws_iam_role_policy(m: Mapper, r: Res) -> None:
-    _inline(m, r, "role")
-
-
-@maps("aws_iam_user_policy")
-def aws_iam_user_policy(m: Mapper, r: Res) -> None:
-    _inline(m, r, "user")
-
-
-@maps("aws_iam_group_policy")
-def aws_iam_group_policy(m: Mapper, r: Res) -> None:
-    _inline(m, r, "group")
-
-
-def _attachment(m: Mapper, r: Res, kind: str) -> None:
+@maps(*_ATTACHMENTS)
+def aws_iam_entity_policy_attachment(m: Mapper, r: Res) -> None:
+    kind = _kind(r.type)
     entity = _entity(m, r, kind, kind)
     arn = r.values.get("policy_arn")
     if entity is None:
         return
     m.b.attach_all(kind, entity, [arn], r.at("policy_arn"))
-
-
-@maps("aws_iam_role_policy_attachment")
-def aws_iam_role_policy_attachment(m: Mapper, r: Res) -> None:
-    _attachment(m, r, "role")
-
-
-@maps("aws_iam_user_policy_attachment")
-def aws_iam_user_policy_attachment(m: Mapper, r: Res) -> None:
-    _attachment(m, r, "user")
-
-
-@maps("aws_iam_group_policy_attachment")
-def aws_iam_group_policy_attachment(m: Mapper, r: Res) -> None:
-    _attachment(m, r, "group")
 
 
 @maps("aws_iam_policy_attachment")
@@ -191,18 +175,18 @@ def _entity_removed(v: dict, gone: Gone) -> list:
     return gone("entity", string(v.get("name")), entity=gone.rtype[len("aws_iam_"):])
 
 
-@removes("aws_iam_role_policy", "aws_iam_user_policy", "aws_iam_group_policy")
+@removes(*_INLINE)
 def _inline_removed(v: dict, gone: Gone) -> list:
-    kind = gone.rtype[len("aws_iam_"):-len("_policy")]
+    kind = _kind(gone.rtype)
     pname = string(v.get("name"))
     if pname is None and isinstance(v.get("id"), str) and ":" in v["id"]:
         pname = v["id"].split(":", 1)[1]  # the provider's id is "<entity>:<policy name>"
     return gone("inline-policy", _entity_name(v.get(kind)), entity=kind, detail=pname) if pname else []
 
 
-@removes("aws_iam_role_policy_attachment", "aws_iam_user_policy_attachment", "aws_iam_group_policy_attachment")
+@removes(*_ATTACHMENTS)
 def _attachment_removed(v: dict, gone: Gone) -> list:
-    kind = gone.rtype[len("aws_iam_"):-len("_policy_attachment")]
+    kind = _kind(gone.rtype)
     arn = string(v.get("policy_arn"))
     return gone("attachment", _entity_name(v.get(kind)), entity=kind, detail=arn) if arn else []
 

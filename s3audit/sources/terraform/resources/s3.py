@@ -373,13 +373,6 @@ def aws_s3_bucket_acl(m: Mapper, r: Res) -> None:
                "Grants": flat}, "access_control_policy")
 
 
-@maps("aws_s3_bucket_public_access_block")
-def aws_s3_bucket_public_access_block(m: Mapper, r: Res) -> None:
-    name = _bucket_of(m, r)
-    if name:
-        _set(m, r, name, "PublicAccessBlock", _pab(r.values), "bucket")
-
-
 @maps("aws_s3_bucket_ownership_controls")
 def aws_s3_bucket_ownership_controls(m: Mapper, r: Res) -> None:
     name = _bucket_of(m, r)
@@ -388,13 +381,6 @@ def aws_s3_bucket_ownership_controls(m: Mapper, r: Res) -> None:
         value = rule if isinstance(rule, Unknown) else {"Rules": [{"ObjectOwnership": rule.get("object_ownership")}]} if rule else None
         if value is not None:
             _set(m, r, name, "OwnershipControls", value, "rule")
-
-
-@maps("aws_s3_bucket_server_side_encryption_configuration")
-def aws_s3_bucket_server_side_encryption_configuration(m: Mapper, r: Res) -> None:
-    name = _bucket_of(m, r)
-    if name:
-        _set(m, r, name, "Encryption", _enc_rules(r.values.get("rule")), "rule")
 
 
 @maps("aws_s3_bucket_versioning")
@@ -417,41 +403,26 @@ def aws_s3_bucket_versioning(m: Mapper, r: Res) -> None:
     _set(m, r, name, "Versioning", out, "versioning_configuration")
 
 
-@maps("aws_s3_bucket_logging")
-def aws_s3_bucket_logging(m: Mapper, r: Res) -> None:
+# Split-out bucket resources whose whole value is one bucket value: (bucket key, the value from the
+# resource's values). Each is located at its block, or at what an override file changed in it.
+_SETTINGS = {
+    "aws_s3_bucket_public_access_block": ("PublicAccessBlock", _pab),
+    "aws_s3_bucket_server_side_encryption_configuration": ("Encryption", lambda v: _enc_rules(v.get("rule"))),
+    "aws_s3_bucket_logging": ("Logging", lambda v: {"LoggingEnabled": pick(v, (("target_bucket", "TargetBucket"),
+                                                                               ("target_prefix", "TargetPrefix")))}),
+    "aws_s3_bucket_lifecycle_configuration": ("Lifecycle", lambda v: _lifecycle(v.get("rule"), v3=False)),
+    "aws_s3_bucket_object_lock_configuration": ("ObjectLock", _object_lock),
+    "aws_s3_bucket_replication_configuration": ("Replication", lambda v: _replication(v.get("role"), v.get("rule"), False)),
+    "aws_s3_bucket_website_configuration": ("Website", _website_v4),
+}
+
+
+@maps(*_SETTINGS)
+def aws_s3_bucket_setting(m: Mapper, r: Res) -> None:
+    key, value_of = _SETTINGS[r.type]
     name = _bucket_of(m, r)
     if name:
-        _set(m, r, name, "Logging", {"LoggingEnabled": pick(r.values, (("target_bucket", "TargetBucket"),
-                                                                          ("target_prefix", "TargetPrefix")))},
-                  "target_bucket")
-
-
-@maps("aws_s3_bucket_lifecycle_configuration")
-def aws_s3_bucket_lifecycle_configuration(m: Mapper, r: Res) -> None:
-    name = _bucket_of(m, r)
-    if name:
-        _set(m, r, name, "Lifecycle", _lifecycle(r.values.get("rule"), v3=False), "rule")
-
-
-@maps("aws_s3_bucket_object_lock_configuration")
-def aws_s3_bucket_object_lock_configuration(m: Mapper, r: Res) -> None:
-    name = _bucket_of(m, r)
-    if name:
-        _set(m, r, name, "ObjectLock", _object_lock(r.values), "rule")
-
-
-@maps("aws_s3_bucket_replication_configuration")
-def aws_s3_bucket_replication_configuration(m: Mapper, r: Res) -> None:
-    name = _bucket_of(m, r)
-    if name:
-        _set(m, r, name, "Replication", _replication(r.values.get("role"), r.values.get("rule"), False), "rule")
-
-
-@maps("aws_s3_bucket_website_configuration")
-def aws_s3_bucket_website_configuration(m: Mapper, r: Res) -> None:
-    name = _bucket_of(m, r)
-    if name:
-        _set(m, r, name, "Website", _website_v4(r.values), "bucket")
+        m.b.set_bucket(name, key, value_of(r.values), r.changed_at())
 
 
 @maps("aws_s3_account_public_access_block")
