@@ -51,6 +51,8 @@ def load_terraform_dir(directory: str, *, account_id: str = DEFAULT_ACCOUNT_ID,
     map_resources(builder, resources, loader.region)
     for address, reason in loader.unplaced:
         builder.unplaced(address, reason)
+    for what, why, loc in loader.unread:
+        builder.unread(what, why, loc)
     note_unknown_managed_policies(builder)
     snap = builder.finish()
     return IacPart(snap, set(builder.created_buckets))

@@ -30,6 +30,7 @@ class ModuleConfig:
     outputs: dict[str, Block] = field(default_factory=dict)
     providers: list[Block] = field(default_factory=list)
     removed: dict[str, Loc] = field(default_factory=dict)  # `removed` blocks (Terraform 1.7+) by `from`
+    resource_types: set[str] = field(default_factory=set)  # the types of `resources`, to resolve references
 
 
 def _dup(kind: str, name: str, b: Block | Attr) -> InputError:
@@ -114,6 +115,8 @@ def _declare(cfg: ModuleConfig, item: Block | Attr) -> None:
         if key in table:
             raise _dup(b.type, key, b)
         table[key] = b
+        if b.type == "resource":
+            cfg.resource_types.add(b.labels[0])
     elif b.type == "variable" and b.labels:
         if b.labels[0] in cfg.variables:
             raise _dup("variable", b.labels[0], b)

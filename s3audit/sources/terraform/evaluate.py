@@ -48,10 +48,12 @@ class DirLoader:
         self.root_cfg = self.config(self.root_dir, self.shown, ".")
         inputs = read_tfvars(self.root_dir, self.shown)
         inputs.update(var_values or {})
+        self.unplaced: list[tuple[str, str]] = []
+        # What could not be read (docs/snapshot-format.md, `unread`): (what, why, where it is declared).
+        self.unread: list[tuple[str, str, Loc | None]] = []
+        self._downloaded = self._read_modules_json()
         self.root = ModuleInstance(self, self.root_cfg, "", inputs)
         self.region, self.default_tags = self._provider_settings()
-        self.unplaced: list[tuple[str, str]] = []
-        self._downloaded = self._read_modules_json()
 
     def config(self, directory: Path, shown: str, rel: str) -> ModuleConfig:
         key = directory.resolve()
@@ -74,21 +76,34 @@ class DirLoader:
         return region, tags
 
     def _read_modules_json(self) -> dict[str, str]:
+        """Where ``terraform init`` put each module it downloaded: ``.terraform/modules/modules.json``, by the
+        module call's key (``a.b`` for module.a.module.b), as Terraform itself looks them up."""
         path = self.root_dir / ".terraform" / "modules" / "modules.json"
         try:
-            data = json.loads(path.read_text("utf-8"))
-        except (OSError, ValueError):
+            data = json.loads(read_text(path))
+        except (OSError, ValueError, InputError):
             return {}
-        return {m.get("Key", ""): m.get("Dir", "") for m in data.get("Modules", []) if isinstance(m, dict)}
+        modules = data.get("Modules") if isinstance(data, dict) else None
+        return {m["Key"]: m["Dir"] for m in modules or [] if isinstance(m, dict) and isinstance(m.get("Key"), str)
+                and isinstance(m.get("Dir"), str) and m["Dir"]}
 
-    def module_dir(self, key: str, source: Any, parent: ModuleConfig) -> tuple[Path, str, str] | None:
+    def module_dir(self, key: str, source: Any, parent: ModuleConfig) -> tuple[Path, str, str] | str:
+        """The directory of a module call's source (path, as shown, relative to the root), or why there is none."""
         if isinstance(source, str) and source.startswith(("./", "../")):
             rel = os.path.normpath(os.path.join(parent.rel, source))
-            return self.root_dir / rel, os.path.normpath(os.path.join(self.shown, rel)), rel
-        if key in self._downloaded and self._downloaded[key]:
+            where = self.root_dir / rel
+            if not where.is_dir():
+                return f"its source `{source}` is not a directory"
+            return where, os.path.normpath(os.path.join(self.shown, rel)), rel
+        if key in self._downloaded:
             rel = os.path.normpath(self._downloaded[key])
-            return self.root_dir / rel, os.path.normpath(os.path.join(self.shown, rel)), rel
-        return None
+            if (self.root_dir / rel).is_dir():
+                return self.root_dir / rel, os.path.normpath(os.path.join(self.shown, rel)), rel
+        if isinstance(source, Unknown):
+            return f"its source is not known ({source.reason})"
+        if not isinstance(source, str) or not source:
+            return "it has no `source`"
+        return f"its source `{source}` was not downloaded (run `terraform init`)"
 
     def read_file(self, path: str) -> PStr:
         full = Path(path) if os.path.isabs(path) else self.root_dir / path
@@ -112,13 +127,20 @@ class DirLoader:
             for address, obj in _instances(result, inst.prefix + key):
                 out.append(Res(address, block.labels[0], obj, block.loc, dict(obj.key_pos), True, inst.prefix,
                                inst.name_unknown.get(address)))
+        for name in inst.cfg.locals:
+            inst.local(name)  # Terraform evaluates every local value: a cycle is refused even if unused
         for name in inst.cfg.modules:
             children = inst.module_instances(name)
             if isinstance(children, Unknown):
-                self.unplaced.append((f"{inst.prefix}module.{name}", children.reason))
+                if not inst.unreadable(name):
+                    self.unplaced.append((f"{inst.prefix}module.{name}", children.reason))
                 continue
             for child in children:
                 self._collect(child, out)
+
+    def not_read(self, what: str, why: str, loc: Loc | None) -> None:
+        if not any(u[0] == what for u in self.unread):
+            self.unread.append((what, why, loc))
 
 
 def _instances(result: Any, base: str) -> Iterable[tuple[str, Obj]]:
@@ -133,24 +155,46 @@ def _instances(result: Any, base: str) -> Iterable[tuple[str, Obj]]:
 
 
 class ModuleInstance(Resolver):
-    def __init__(self, loader: DirLoader, cfg: ModuleConfig, prefix: str, inputs: dict[str, Any]):
+    """One instance of a module: its names are evaluated when first referenced, once.
+
+    ``inputs`` are the values of its variables (the root module's from .tfvars files); a module call's
+    arguments are ``arguments`` instead, each evaluated in the caller's scope when the variable is first read,
+    as Terraform evaluates each variable of a module on its own (so a module may take one output of another
+    module whose input is an output of the first). ``ancestors`` are the module directories above it: a
+    module that calls one of them is a cycle."""
+
+    def __init__(self, loader: DirLoader, cfg: ModuleConfig, prefix: str, inputs: dict[str, Any],
+                 arguments: dict[str, tuple[Any, Scope]] | None = None, ancestors: tuple[Path, ...] = ()):
         self.loader, self.cfg, self.prefix, self.inputs = loader, cfg, prefix, inputs
+        self.arguments = arguments or {}
+        self.ancestors = ancestors + (cfg.dir.resolve(),)
         self._cache: dict[str, Any] = {}
-        self._busy: set[str] = set()
+        self._busy: dict[str, None] = {}  # names being computed, in order
+        self._unreadable: set[str] = set()  # module calls recorded as not read
         self.name_unknown: dict[str, str] = {}
 
-    def _once(self, key: str, compute) -> Any:
+    def _once(self, key: str, compute, loc: Loc | None = None) -> Any:
         if key in self._cache:
             return self._cache[key]
         if key in self._busy:
+            # Terraform refuses a configuration whose values depend on themselves; what depends on the cycle
+            # is unknown, and the cycle is an input not read (the rest of the configuration is).
+            chain = list(self._busy)[list(self._busy).index(key):]
+            names = " -> ".join(f"`{self.prefix}{k}`" for k in chain + [key])
+            self.loader.not_read(self.prefix + key, f"its value depends on itself ({names}), which Terraform refuses",
+                                 loc)
             return Unknown(f"`{self.prefix}{key}` refers to itself")
-        self._busy.add(key)
+        self._busy[key] = None
         try:
             value = compute()
         finally:
-            self._busy.discard(key)
+            self._busy.pop(key, None)
         self._cache[key] = value
         return value
+
+    def unreadable(self, name: str) -> bool:
+        """Whether ``module "name"`` was recorded as not read (its instances are then unknown)."""
+        return name in self._unreadable
 
     # -- Resolver
     def root(self, name: str, scope: Scope, node) -> Any:
@@ -170,7 +214,7 @@ class ModuleInstance(Resolver):
             return Unknown("`self` is only known to provisioners")
         if name in ("count", "each"):
             raise EvalError(f"`{name}` is only available in a resource or module with {name}")
-        if any(k.startswith(name + ".") for k in self.cfg.resources):
+        if name in self.cfg.resource_types:
             return _Lazy(lambda n: self.resource(f"{name}.{n}"), name)
         raise EvalError(f"`{name}` is not declared in this module")
 
@@ -185,9 +229,17 @@ class ModuleInstance(Resolver):
         def compute():
             block = self.cfg.variables[name]
             vtype = type_constraint(block.attrs.get("type"))
-            if name in self.inputs:
+            given = _NOTHING
+            if name in self.arguments:
+                expr, scope = self.arguments[name]
+                given = evaluate(expr, scope)
+            elif name in self.inputs:
+                given = self.inputs[name]
+            if given is None and "default" in block.attrs and not self._nullable(block):
+                given = _NOTHING  # `nullable = false`: a null argument takes the default
+            if given is not _NOTHING:
                 try:
-                    return convert(self.inputs[name], vtype)
+                    return convert(given, vtype)
                 except EvalError as exc:
                     return Unknown(f"the value given to variable `{name}` does not match its type ({exc})")
             if "default" in block.attrs:
@@ -201,13 +253,20 @@ class ModuleInstance(Resolver):
                     raise InputError(f"the default value of variable `{name}` does not match its type ({exc})",
                                      place_of(overridden[-1] if overridden else a)) from None
             return Unknown(f"variable `{name}` has no value in the configuration")
-        return self._once("var." + name, compute)
+        return self._once("var." + name, compute, self.cfg.variables[name].loc)
+
+    @staticmethod
+    def _nullable(block: Block) -> bool:
+        """A variable's ``nullable`` (true unless set to false: then a null argument means the default;
+        https://developer.hashicorp.com/terraform/language/values/variables#disallowing-null-input-values)."""
+        a = block.attrs.get("nullable")
+        return a is None or evaluate(a.expr, Scope(NoRefs(), a.src)) is not False
 
     def local(self, name: str) -> Any:
         if name not in self.cfg.locals:
             raise EvalError(f"local value `{name}` is not declared")
         a = self.cfg.locals[name]
-        return self._once("local." + name, lambda: evaluate(a.expr, Scope(self, a.src)))
+        return self._once("local." + name, lambda: evaluate(a.expr, Scope(self, a.src)), a.loc)
 
     def _expand(self, block: Block, key: str) -> Any:
         """None for a single instance, else {instance key: names for its scope}, or Unknown."""
@@ -270,7 +329,7 @@ class ModuleInstance(Resolver):
                     obj.setdefault("tags_all", tags)
             return obj
 
-        return self._once(key, lambda: self._each_instance(block, key, one))
+        return self._once(key, lambda: self._each_instance(block, key, one), block.loc)
 
     def data(self, key: str) -> Any:
         if key not in self.cfg.data:
@@ -284,35 +343,44 @@ class ModuleInstance(Resolver):
             read_data_source(dtype, obj, address, self.loader.account_id, self.loader.region)
             return obj
 
-        return self._once("data." + key, lambda: self._each_instance(block, "data." + key, one))
+        return self._once("data." + key, lambda: self._each_instance(block, "data." + key, one), block.loc)
 
     def module_instances(self, name: str) -> Any:
-        """The child instances of ``module "name"`` (a list), or Unknown."""
+        """The child instances of ``module "name"`` (a list), or Unknown. A module that cannot be read (its
+        source not downloaded, or one of the modules above it) is recorded as not read, at its block."""
         def compute():
             block = self.cfg.modules[name]
             scope = Scope(self, block.src)
             source = (evaluate(block.attrs["source"].expr, scope.with_src(block.attrs["source"].src))
                       if "source" in block.attrs else None)
             where = self.loader.module_dir(_module_key(self.prefix, name), source, self.cfg)
-            if where is None:
-                return Unknown(f"module source `{source}` is not available locally (run `terraform init`, "
-                               f"or check the plan instead)")
+            if isinstance(where, str):
+                return self._not_read(name, where, block)
+            if where[0].resolve() in self.ancestors:
+                return self._not_read(name, f"its source `{source}` is a module above it, a cycle Terraform "
+                                            f"refuses", block)
             cfg = self.loader.config(*where)
             expansion = self._expand(block, "module." + name)
             if isinstance(expansion, Unknown):
                 return expansion
-            skip = {"source", "version", "count", "for_each", "providers", "depends_on"}
             out = []
             for ikey, names in ([(None, {})] if expansion is None else expansion.items()):
                 iscope = Scope(self, block.src, names)
-                inputs = {n: evaluate(a.expr, iscope.with_src(a.src)) for n, a in block.attrs.items() if n not in skip}
+                arguments = {n: (a.expr, iscope.with_src(a.src)) for n, a in block.attrs.items()
+                             if n not in _MODULE_META}
                 suffix = "" if ikey is None else f"[{ikey}]" if isinstance(ikey, int) else f"[{json.dumps(ikey)}]"
-                out.append((ikey, ModuleInstance(self.loader, cfg, f"{self.prefix}module.{name}{suffix}.", inputs)))
+                out.append((ikey, ModuleInstance(self.loader, cfg, f"{self.prefix}module.{name}{suffix}.", {},
+                                                 arguments, self.ancestors)))
             return out
         if name not in self.cfg.modules:
             raise EvalError(f"module `{name}` is not declared")
-        result = self._once("module." + name, compute)
+        result = self._once("module." + name, compute, self.cfg.modules[name].loc)
         return result if isinstance(result, Unknown) else [inst for _, inst in result]
+
+    def _not_read(self, name: str, why: str, block: Block) -> Unknown:
+        self._unreadable.add(name)
+        self.loader.not_read(f"{self.prefix}module.{name}", why, block.loc)
+        return Unknown(f"`{self.prefix}module.{name}` was not read: {why}")
 
     def module_value(self, name: str) -> Any:
         if name not in self.cfg.modules:
@@ -336,7 +404,12 @@ class ModuleInstance(Resolver):
         if "value" not in block.attrs:
             raise EvalError(f"output `{name}` has no value")
         a = block.attrs["value"]
-        return self._once("output." + name, lambda: evaluate(a.expr, Scope(self, a.src)))
+        return self._once("output." + name, lambda: evaluate(a.expr, Scope(self, a.src)), a.loc)
+
+
+_NOTHING = object()
+# A module call's meta-arguments: not inputs of the module.
+_MODULE_META = frozenset({"source", "version", "count", "for_each", "providers", "depends_on"})
 
 
 def _module_key(prefix: str, name: str) -> str:
