@@ -62,11 +62,46 @@ class Source:
         return text if len(text) <= 80 else text[:77] + "..."
 
 
+_HEREDOC_OPEN = re.compile(r"<<-?([A-Za-z][A-Za-z0-9._-]*)\r?\n")
+
+
+def _heredoc_ends_tidied(text: str) -> str:
+    """The text with what Terraform accepts around a heredoc's end marker and python-hcl2's grammar does not:
+    spaces or tabs after the marker, and no newline after a marker that ends the file. Only the end-marker
+    lines change (their trailing blanks go), so every other line and column stays where it was."""
+    if "<<" not in text:
+        return text if text.endswith("\n") or not text else text + "\n"
+    lines = text.split("\n")
+    width = [len(line) for line in lines]
+    row, at = 0, 0  # a line, and the offset where it starts
+    for m in _HEREDOC_OPEN.finditer(text):
+        if m.start() < at:
+            continue  # an opener inside a body already handled is text
+        while at + width[row] < m.end() - 1:  # to the opener's line (the match ends with its newline)
+            at += width[row] + 1
+            row += 1
+        while True:  # to the end marker
+            at += width[row] + 1
+            row += 1
+            if row >= len(lines) or lines[row].strip(" \t\r") == m.group(1):
+                break
+        if row >= len(lines):
+            break  # no end marker: python-hcl2 says where
+        lines[row] = lines[row].rstrip(" \t")
+        at += width[row] + 1
+        row += 1
+        if row >= len(lines):
+            break
+    tidied = "\n".join(lines)
+    return tidied if tidied.endswith("\n") else tidied + "\n"
+
+
 def parse(text: str, file: str):
     """Parse HCL text into python-hcl2's Lark tree; syntax errors become InputError at file:line:column."""
     from hcl2.api import parses_to_tree
     from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
+    text = _heredoc_ends_tidied(text)
     try:
         return parses_to_tree(text)
     except UnexpectedToken as exc:

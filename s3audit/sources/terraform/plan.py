@@ -42,6 +42,14 @@ def _inject_unknown(value: Any, unknown: Any, label: str) -> Any:
     return value
 
 
+def _module_prefix(module: Any) -> str:
+    return module + "." if isinstance(module, str) and module else ""
+
+
+def _creates(actions: Any) -> bool:
+    return isinstance(actions, list) and "create" in actions
+
+
 def _need(cond: bool, message: str, file: str, pointer: str) -> None:
     if not cond:
         raise InputError(message, Place(file, pointer=pointer))
@@ -130,17 +138,20 @@ def load_terraform_plan(path: str, *, terraform_dir: str | None = None, account_
                 config_by_address[prefix + rc["address"]] = rc
 
     changes: dict[str, dict] = {}
+    change_at: dict[str, int] = {}  # address -> its index in resource_changes
     for i, rc in enumerate(plan.get("resource_changes") or []):
         _need(isinstance(rc, dict) and isinstance(rc.get("address"), str) and isinstance(rc.get("change"), dict),
               "a resource change needs `address` and `change`", file, f"/resource_changes/{i}")
         if rc.get("mode", "managed") == "managed":
             changes[rc["address"]] = rc
+            change_at[rc["address"]] = i
 
     planned: list[tuple[dict, str]] = []
     if isinstance(plan.get("planned_values"), dict) and plan["planned_values"].get("root_module") is not None:
         planned = list(_walk_modules(plan["planned_values"]["root_module"], file, "/planned_values/root_module"))
     seen: set[str] = set()
-    records: list[tuple[str, str, str, dict, dict | None, bool]] = []
+    # (address, type, module prefix, values, after_unknown, created, JSON pointer of the values in the plan)
+    records: list[tuple[str, str, str, dict, Any, bool, str]] = []
     for r, ptr in planned:
         _need(isinstance(r, dict) and isinstance(r.get("address"), str) and isinstance(r.get("type"), str),
               "a planned resource needs `address` and `type`", file, ptr)
@@ -148,28 +159,31 @@ def load_terraform_plan(path: str, *, terraform_dir: str | None = None, account_
             continue
         rc = changes.get(r["address"])
         values = r.get("values") or {}
+        _need(isinstance(values, dict), "a planned resource's `values` is an object", file, ptr + "/values")
+        where = ptr + "/values"
         unknown = None
-        actions = ["no-op"]
+        actions: Any = ["no-op"]
         if rc is not None:
             ch = rc["change"]
             actions = ch.get("actions") or actions
             if isinstance(ch.get("after"), dict):
                 values = ch["after"]
+                where = f"/resource_changes/{change_at[r['address']]}/change/after"
             unknown = ch.get("after_unknown")
         module = (rc or r).get("module_address", "")
-        records.append((r["address"], r["type"], module + "." if module else "", values, unknown, "create" in actions))
+        records.append((r["address"], r["type"], _module_prefix(module), values, unknown, _creates(actions), where))
         seen.add(r["address"])
     for address, rc in changes.items():  # changes planned_values does not list (rare, but be complete)
         ch = rc["change"]
         actions = ch.get("actions") or []
         if address in seen or actions == ["delete"] or not isinstance(ch.get("after"), dict):
             continue
-        module = rc.get("module_address", "")
-        records.append((address, rc.get("type", ""), module + "." if module else "", ch["after"],
-                        ch.get("after_unknown"), "create" in actions))
+        records.append((address, str(rc.get("type", "")), _module_prefix(rc.get("module_address", "")), ch["after"],
+                        ch.get("after_unknown"), _creates(actions),
+                        f"/resource_changes/{change_at[address]}/change/after"))
 
     resources: list[Res] = []
-    for address, rtype, module, values, unknown, created in records:
+    for address, rtype, module, values, unknown, created, where in records:
         vals = _inject_unknown(values, unknown, address) if unknown else dict(values)
         d = dir_res.get(address) or dir_by_base.get(strip_keys(address))
         rel_address = address[len(module):] if module and address.startswith(module) else address
@@ -206,7 +220,7 @@ def load_terraform_plan(path: str, *, terraform_dir: str | None = None, account_
         if d is not None:
             vals = _transplant_positions(vals, d.values)
         resources.append(Res(address, rtype, vals, d.loc if d else None, dict(d.key_pos) if d else {}, created,
-                             module, why))
+                             module, why, (file, where)))
 
     builder = SnapshotBuilder("terraform", f"plan {file}", account_id, file)
     map_resources(builder, resources, region)

@@ -16,6 +16,8 @@ new type is a new function, and a new family a new module listed in ``resources/
     @data_source("aws_kms_alias")             # a data source's attributes, from its arguments
     def _(obj: dict, at: Instance) -> None: ...
 
+    arguments("aws_kms_key", schema={"enable_key_rotation": "bool", "deletion_window_in_days": "number"})
+
 A type without a mapping is read (its references resolve) and left out of the snapshot.
 """
 from __future__ import annotations
@@ -37,11 +39,18 @@ COMPUTED = TypeTable("the computed attributes")
 REMOVED = TypeTable("what destroying")
 # Data sources: fn(obj, at: Instance) -> None, setting the attributes it reads in ``obj``.
 DATA_SOURCES = TypeTable("the data source")
+# The types of the arguments a mapping reads (see arguments.py): a schema per resource type.
+ARGUMENT_TYPES = TypeTable("the argument types")
 
 maps = MAPS.register
 computes = COMPUTED.register
 removes = REMOVED.register
 data_source = DATA_SOURCES.register
+
+
+def arguments(*rtypes: str, schema: dict) -> None:
+    """Declare the types of the arguments (and nested blocks) the mapping of ``rtypes`` reads."""
+    ARGUMENT_TYPES.register(*rtypes)(schema)  # type: ignore[type-var]
 
 
 class Instance(NamedTuple):

@@ -21,6 +21,7 @@ class Res:
     created: bool = True
     module: str = ""  # module address prefix, "" for the root module, else "module.a." ...
     name_unknown: str | None = None
+    origin: tuple[str, str] | None = None  # a plan's resource: (plan file, JSON pointer of its values there)
 
     def at(self, key: str) -> Loc | None:
         return self.key_pos.get(key) or self.loc

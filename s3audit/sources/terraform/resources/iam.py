@@ -6,7 +6,7 @@ from __future__ import annotations
 from ...arns import iam_arn
 from ...locations import Sel
 from ...values import Unknown
-from ..registry import Gone, Instance, Mapper, computes, maps, removes
+from ..registry import Gone, Instance, Mapper, arguments, computes, maps, removes
 from ..resource import Res, blocks, fill, placeholder, string, strings
 
 # The IAM types that have a name (given, or generated at apply time) and an ARN made from it.
@@ -26,6 +26,27 @@ def _named_computed(obj: dict, at: Instance) -> str | None:
     fill(obj, "arn", arn)
     fill(obj, "id", arn if at.rtype == "aws_iam_policy" else name)
     return why
+
+
+_TAGS = ("map", ("string",))
+_TAGGED = {"tags": _TAGS, "tags_all": _TAGS}
+arguments("aws_iam_role", schema={
+    "name": "string", "path": "string", "assume_role_policy": "string", "permissions_boundary": "string",
+    "managed_policy_arns": ("list", ("string",)), **_TAGGED, "inline_policy": {"name": "string", "policy": "string"}})
+arguments("aws_iam_user", schema={"name": "string", "path": "string", "permissions_boundary": "string", **_TAGGED})
+arguments("aws_iam_group", schema={"name": "string", "path": "string"})
+arguments("aws_iam_policy", schema={"name": "string", "path": "string", "policy": "string", **_TAGGED})
+arguments("aws_iam_role_policy", schema={"name": "string", "role": "string", "policy": "string"})
+arguments("aws_iam_user_policy", schema={"name": "string", "user": "string", "policy": "string"})
+arguments("aws_iam_group_policy", schema={"name": "string", "group": "string", "policy": "string"})
+arguments("aws_iam_role_policy_attachment", schema={"role": "string", "policy_arn": "string"})
+arguments("aws_iam_user_policy_attachment", schema={"user": "string", "policy_arn": "string"})
+arguments("aws_iam_group_policy_attachment", schema={"group": "string", "policy_arn": "string"})
+arguments("aws_iam_policy_attachment", schema={
+    "policy_arn": "string", "roles": ("list", ("string",)), "users": ("list", ("string",)),
+    "groups": ("list", ("string",))})
+arguments("aws_iam_group_membership", schema={"group": "string", "users": ("list", ("string",))})
+arguments("aws_iam_user_group_membership", schema={"user": "string", "groups": ("list", ("string",))})
 
 
 def _arn(v: dict) -> str | None:

@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 from ...locations import Sel
-from ..registry import Gone, Instance, Mapper, computes, maps, removes
+from ..registry import Gone, Instance, Mapper, arguments, computes, maps, removes
 from ..resource import Res, fill, placeholder, string
+
+arguments("aws_organizations_policy", schema={"name": "string", "type": "string", "content": "string"})
+arguments("aws_organizations_policy_attachment", schema={"policy_id": "string", "target_id": "string"})
 
 
 @computes("aws_organizations_policy")

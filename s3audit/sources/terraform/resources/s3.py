@@ -14,7 +14,7 @@ from ...builder import (PUBLIC_ACCESS_BLOCK_KEYS, SnapshotBuilder, access_point_
                         owner_placeholder)
 from ...removals import Removal
 from ...values import Unknown
-from ..registry import Gone, Instance, Mapper, computes, maps, removes
+from ..registry import Gone, Instance, Mapper, arguments, computes, maps, removes
 from ..resource import Res, blocks, fill, first, pick, placeholder, string
 
 
@@ -269,6 +269,81 @@ def _object_lock(ol: dict) -> Any:
     return out
 
 
+
+
+# --- the types of the arguments read (Terraform converts values to them; see arguments.py) ------------------
+
+_PAB_ARGS = {"block_public_acls": "bool", "ignore_public_acls": "bool", "block_public_policy": "bool",
+             "restrict_public_buckets": "bool"}
+_SSE_RULE = {"apply_server_side_encryption_by_default": {"sse_algorithm": "string", "kms_master_key_id": "string"},
+             "bucket_key_enabled": "bool"}
+_FILTER = {"prefix": "string", "object_size_greater_than": "number", "object_size_less_than": "number",
+           "tag": {"key": "string", "value": "string"},
+           "and": {"prefix": "string", "tags": ("map", ("string",)), "object_size_greater_than": "number",
+                   "object_size_less_than": "number"}}
+_RETENTION = {"default_retention": {"mode": "string", "days": "number", "years": "number"}}
+_GRANTEE = {"type": "string", "id": "string", "uri": "string", "email_address": "string"}
+
+arguments("aws_s3_bucket", schema={
+    "bucket": "string", "bucket_prefix": "string", "acl": "string", "policy": "string", "region": "string",
+    "force_destroy": "bool", "object_lock_enabled": "bool", "tags": ("map", ("string",)),
+    "tags_all": ("map", ("string",)),
+    "grant": {**_GRANTEE, "permissions": ("list", ("string",))},
+    "versioning": {"enabled": "bool", "mfa_delete": "bool"},
+    "logging": {"target_bucket": "string", "target_prefix": "string"},
+    "server_side_encryption_configuration": {"rule": _SSE_RULE},
+    "lifecycle_rule": {"id": "string", "prefix": "string", "tags": ("map", ("string",)), "enabled": "bool",
+                       "abort_incomplete_multipart_upload_days": "number",
+                       "expiration": {"date": "string", "days": "number", "expired_object_delete_marker": "bool"},
+                       "transition": {"date": "string", "days": "number", "storage_class": "string"},
+                       "noncurrent_version_expiration": {"days": "number"},
+                       "noncurrent_version_transition": {"days": "number", "storage_class": "string"}},
+    "replication_configuration": {"role": "string", "rules": {
+        "id": "string", "priority": "number", "prefix": "string", "status": "string",
+        "delete_marker_replication_status": "string", "filter": {"prefix": "string", "tags": ("map", ("string",))},
+        "destination": {"bucket": "string", "storage_class": "string", "replica_kms_key_id": "string",
+                        "account_id": "string", "access_control_translation": {"owner": "string"}}}},
+    "website": {"index_document": "string", "error_document": "string", "redirect_all_requests_to": "string",
+                "routing_rules": "string"},
+    "object_lock_configuration": {"object_lock_enabled": "string", "rule": _RETENTION},
+})
+arguments("aws_s3_bucket_public_access_block", schema={"bucket": "string", **_PAB_ARGS})
+arguments("aws_s3_account_public_access_block", schema={"account_id": "string", **_PAB_ARGS})
+arguments("aws_s3_bucket_policy", schema={"bucket": "string", "policy": "string"})
+arguments("aws_s3_bucket_server_side_encryption_configuration", schema={"bucket": "string", "rule": _SSE_RULE})
+arguments("aws_s3_bucket_versioning", schema={
+    "bucket": "string", "versioning_configuration": {"status": "string", "mfa_delete": "string"}})
+arguments("aws_s3_bucket_logging", schema={"bucket": "string", "target_bucket": "string", "target_prefix": "string"})
+arguments("aws_s3_bucket_ownership_controls", schema={"bucket": "string", "rule": {"object_ownership": "string"}})
+arguments("aws_s3_bucket_object_lock_configuration", schema={
+    "bucket": "string", "object_lock_enabled": "string", "rule": _RETENTION})
+arguments("aws_s3_bucket_lifecycle_configuration", schema={"bucket": "string", "rule": {
+    "id": "string", "status": "string", "prefix": "string", "filter": _FILTER,
+    "expiration": {"date": "string", "days": "number", "expired_object_delete_marker": "bool"},
+    "transition": {"date": "string", "days": "number", "storage_class": "string"},
+    "noncurrent_version_expiration": {"noncurrent_days": "number", "newer_noncurrent_versions": "number"},
+    "noncurrent_version_transition": {"noncurrent_days": "number", "newer_noncurrent_versions": "number",
+                                      "storage_class": "string"},
+    "abort_incomplete_multipart_upload": {"days_after_initiation": "number"}}})
+arguments("aws_s3_bucket_replication_configuration", schema={"bucket": "string", "role": "string", "rule": {
+    "id": "string", "priority": "number", "status": "string", "prefix": "string", "filter": _FILTER,
+    "delete_marker_replication": {"status": "string"},
+    "destination": {"bucket": "string", "storage_class": "string", "account": "string",
+                    "access_control_translation": {"owner": "string"},
+                    "encryption_configuration": {"replica_kms_key_id": "string"}}}})
+arguments("aws_s3_bucket_acl", schema={"bucket": "string", "acl": "string", "access_control_policy": {
+    "owner": {"id": "string", "display_name": "string"},
+    "grant": {"permission": "string", "grantee": _GRANTEE}}})
+arguments("aws_s3_bucket_website_configuration", schema={
+    "bucket": "string", "index_document": {"suffix": "string"}, "error_document": {"key": "string"},
+    "redirect_all_requests_to": {"host_name": "string", "protocol": "string"}, "routing_rules": "string",
+    "routing_rule": {"condition": {"http_error_code_returned_equals": "string", "key_prefix_equals": "string"},
+                     "redirect": {"host_name": "string", "protocol": "string", "replace_key_prefix_with": "string",
+                                  "replace_key_with": "string", "http_redirect_code": "string"}}})
+arguments("aws_s3_access_point", schema={
+    "name": "string", "bucket": "string", "bucket_account_id": "string", "policy": "string",
+    "public_access_block_configuration": _PAB_ARGS, "vpc_configuration": {"vpc_id": "string"}})
+arguments("aws_s3control_access_point_policy", schema={"access_point_arn": "string", "policy": "string"})
 
 
 # --- mapping ------------------------------------------------------------------------------------------------
