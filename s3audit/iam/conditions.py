@@ -427,6 +427,28 @@ def _all(results: Iterable[Tri]) -> Tri:
 
 
 @dataclass(frozen=True)
+class UnknownPart:
+    """A part of a statement that the snapshot's producer could not know (docs/snapshot-format.md,
+    ``unknown_statements``: an ARN, a principal or a condition value known only at deploy time). It sits among
+    the statement's clauses and always evaluates to UNKNOWN, so the statement may or may not apply wherever its
+    known parts (and the stand-ins for the unknown ones) match; as a residual it reads as its reason."""
+
+    reason: str
+    pointer: str
+    operator: str = ""
+    key: str = ""
+    values: tuple[str, ...] = ()
+    problems: tuple[str, ...] = ()
+    reads: frozenset[str] = frozenset()
+
+    def to_json(self) -> dict:
+        return {"note": self.reason}
+
+    def evaluate(self, ctx: Context) -> Tri:
+        return _UNKNOWN
+
+
+@dataclass(frozen=True)
 class ConditionBlock:
     """A statement's Condition element, compiled: the AND of its clauses.
 
@@ -434,9 +456,13 @@ class ConditionBlock:
     its values. ``problems`` holds one-sentence warnings (unknown operators, values that cannot be parsed).
     """
 
-    clauses: tuple[Clause, ...] = ()
+    clauses: tuple[Clause | UnknownPart, ...] = ()
     keys: frozenset[str] = frozenset()
     problems: tuple[str, ...] = ()
+
+    def with_unknown(self, part: UnknownPart) -> "ConditionBlock":
+        """This block and a part the producer could not know: the statement may or may not apply."""
+        return ConditionBlock(self.clauses + (part,), self.keys, self.problems)
 
     def evaluate(self, ctx: Context) -> tuple[Tri, tuple[Clause, ...]]:
         unknown: list[Clause] = []

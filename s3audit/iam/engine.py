@@ -38,6 +38,7 @@ from ..snapshot.model import UNKNOWN, AccessPoint, Account, Bucket, PolicyDocume
 from . import iam_targets
 from . import s3 as s3sem
 from .actions import universe
+from .conditions import UnknownPart
 from .context import Context, context_key, fold
 from .logic import Tri
 from .policy import Policy, PrincipalEntry, Statement, compile_policy
@@ -549,7 +550,7 @@ class Engine:
                 boundary = UNKNOWN
                 missing.append((e.boundary, None))
             else:
-                boundary = self.compile(PolicyDocument(d.document, d.pointer, "boundary", e.arn, e.boundary))
+                boundary = self.compile(PolicyDocument(d.document, d.pointer, "boundary", e.arn, e.boundary, d.unknown))
         out = ([self.compile(d) for d in docs], missing, boundary)
         self._identity_cache[key] = out
         return out
@@ -1504,6 +1505,20 @@ def _assemble(policy: Policy, effect: str, layer: str, outcomes: list, reasons: 
             continue
         m, residual = outcome
         definite, maybe, residuals, notes = found.setdefault(kind, ([], [], [], []))
+        unknown = next((c for c in residual if type(c) is UnknownPart), None) if m is not _TRUE else None
+        if unknown is not None:
+            # a statement holding a value the producer could not know may or may not apply: it is unknown data
+            # (an assumption), not a condition of the request; its other conditions still are
+            reason = reasons.get((id(s), "Unknown", layer))
+            if reason is None:
+                reason = reasons[(id(s), "Unknown", layer)] = Reason(_src(policy), s.label, "Unknown", layer,
+                                                                     policy.doc.pointer + s.pointer, unknown.reason)
+            maybe.append(reason)
+            notes.append(f"statement {s.label} of the {_src(policy)} may not apply as written: {unknown.reason}")
+            residual = tuple(c for c in residual if type(c) is not UnknownPart)
+            if residual:
+                residuals.append(Residual(effect, _src(policy), s.label, tuple(c.to_json() for c in residual)))
+            continue
         reason = reasons.get((id(s), effect, layer))
         if reason is None:
             reason = reasons[(id(s), effect, layer)] = Reason(_src(policy), s.label, effect, layer,

@@ -16,7 +16,7 @@ from typing import Any, Iterable
 from ..errors import Place, PolicyError, pointer_join
 from ..snapshot.model import PolicyDocument
 from .actions import universe
-from .conditions import ConditionBlock, compile_conditions
+from .conditions import ConditionBlock, UnknownPart, compile_conditions
 from .context import Context
 from .logic import Tri
 
@@ -208,6 +208,9 @@ class _Compiler:
             None, version=version, pointer="", file=self.file)
         for message in getattr(conditions, "problems", ()):
             self.problems.append(Problem("condition", message, ptr + "/Condition"))
+        unknown = self.doc.unknown.get(ptr)
+        if unknown is not None:  # a part the producer could not know: the statement may or may not apply
+            conditions = conditions.with_unknown(UnknownPart(unknown.removeprefix("Unknown: "), self.doc.pointer + ptr))
         if not_principal and effect == "Allow":
             self.problems.append(Problem("allow-not-principal", "`Allow` with `NotPrincipal` grants access to "
                                          "everyone not listed, anonymous callers included", ptr + "/NotPrincipal"))

@@ -24,6 +24,7 @@ from typing import Any, Iterable
 
 from ..snapshot.model import UNKNOWN, AccessPoint, Acl, Bucket, Grant, PublicAccessBlock
 from .actions import ACCESS_LEVELS, universe
+from .conditions import UnknownPart
 from .logic import Tri
 from .policy import Policy, Statement
 
@@ -445,6 +446,9 @@ def _statement_verdict(st: Statement, policy_kind: str, variables: bool) -> tupl
     notes = [f.text for f in findings if f.text]
     if notes:
         why = f"with no fixed-value condition ({notes[0]})"
+    unknown = next((c for c in st.conditions.clauses if isinstance(c, UnknownPart)), None)
+    if unknown is not None:  # the statement may not be what it seems: it holds a part known only at deploy time
+        return Tri.UNKNOWN, f"statement `{st.label}` may grant {_actions_text(st)} to {who}: {unknown.reason}"
     if tri is Tri.UNKNOWN:
         return Tri.UNKNOWN, f"statement `{st.label}` grants {_actions_text(st)} to {who} {why}"
     return Tri.TRUE, f"statement `{st.label}` grants {_actions_text(st)} to {who} {why}"

@@ -765,7 +765,7 @@ class PrincipalView(Record):
         d = self.world.managed_document(e.boundary)
         if d is None:
             return Unknown([f"permissions boundary `{e.boundary}` of `{self.arn}` is not in the snapshot"])
-        return self.world.policy(PolicyDocument(d.document, d.pointer, "boundary", e.arn, e.boundary))
+        return self.world.policy(PolicyDocument(d.document, d.pointer, "boundary", e.arn, e.boundary, d.unknown))
 
     @cached_property
     def trust(self) -> Any:

@@ -15,7 +15,7 @@ from urllib.parse import unquote
 from .. import packaged
 from ..errors import Place, SnapshotError, pointer_join
 from ..fileio import parse_json, read_text
-from .model import (UNKNOWN, Account, AccessPoint, Acl, Bucket, Grant, Group, ManagedPolicy, Organization,
+from .model import (EMPTY, UNKNOWN, Account, AccessPoint, Acl, Bucket, Grant, Group, ManagedPolicy, Organization,
                     OrgPolicy, PolicyDocument, PublicAccessBlock, Role, Snapshot, UnreadInput, User)
 
 FORMAT = "s3audit.snapshot/v1"
@@ -196,14 +196,25 @@ def _notes(items: list[tuple[str, str, str]] | None, arn: str) -> tuple[str, ...
     return tuple(f"{what} of `{arn}` {verb} unknown ({why.removeprefix('Unknown: ')})" for what, verb, why in items or ())
 
 
+_STATEMENT_POINTER = re.compile(r"(.*?)(/Statement(?:/\d+)?)")
+
+
 class _Builder:
     def __init__(self, file: str | None):
         self.file = file
+        self.flagged: dict[str, dict[str, str]] = {}  # document pointer -> {statement pointer in it: why}
 
     def policy(self, value: Any, pointer: str, kind: str, owner: str, name: str = "") -> PolicyDocument:
-        return PolicyDocument(decode_policy(value, Place(self.file, pointer=pointer)), pointer, kind, owner, name)
+        return PolicyDocument(decode_policy(value, Place(self.file, pointer=pointer)), pointer, kind, owner, name,
+                              MappingProxyType(self.flagged[pointer]) if pointer in self.flagged else EMPTY)
 
     def snapshot(self, d: dict) -> Snapshot:
+        for pointer, why in (d.get("unknown_statements") or {}).items():
+            m = _STATEMENT_POINTER.fullmatch(pointer)
+            if m is None:
+                raise SnapshotError("an entry of `unknown_statements` must point at a statement of a policy "
+                                    "document (.../Statement/N)", Place(self.file, pointer="/unknown_statements"))
+            self.flagged.setdefault(m.group(1), {})[m.group(2)] = why
         source = d.get("source") or {}
         org = self.organization(d["organization"]) if d.get("organization") else None
         accounts = tuple(self.account(a, f"/accounts/{i}") for i, a in enumerate(d["accounts"]))

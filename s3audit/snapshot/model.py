@@ -49,6 +49,9 @@ class PolicyDocument:
     kind: str  # identity | boundary | trust | bucket | access-point | scp | rcp
     owner: str  # ARN (or id) of what the policy is attached to or defines
     name: str = ""  # inline policy name, managed policy ARN, SCP name ...
+    # Statements that hold a value the producer could not know (the snapshot's ``unknown_statements``): the
+    # statement's pointer inside the document (``/Statement/2``) -> why. Each may or may not apply.
+    unknown: Mapping[str, str] = field(default_factory=lambda: EMPTY, compare=False)
 
     @property
     def label(self) -> str:

@@ -27,3 +27,33 @@ def access_point_arn(region: str, account_id: str, name: str) -> str:
 def iam_arn(account_id: str, kind: str, path: str, name: str) -> str:
     """``kind`` is ``role``, ``user``, ``group`` or ``policy``; ``path`` starts and ends with ``/``."""
     return f"arn:aws:iam::{account_id}:{kind}{path}{name}"
+
+
+# ARNs of other services that bucket, key and trust policies name (a CloudFront distribution in an origin access
+# condition, a KMS key in an encryption condition, an SNS topic or SQS queue a bucket notifies). Formats:
+# https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html
+
+
+def kms_key_arn(region: str, account_id: str, key_id: str) -> str:
+    return f"arn:aws:kms:{region}:{account_id}:key/{key_id}"
+
+
+def kms_alias_arn(region: str, account_id: str, alias: str) -> str:
+    """``alias`` as the provider takes it, ``alias/name``."""
+    return f"arn:aws:kms:{region}:{account_id}:{alias}"
+
+
+def cloudfront_distribution_arn(account_id: str, distribution_id: str) -> str:
+    return f"arn:aws:cloudfront::{account_id}:distribution/{distribution_id}"
+
+
+def cloudfront_origin_access_identity_arn(identity_id: str) -> str:
+    """The IAM ARN a bucket policy grants an origin access identity by
+    (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/private-content-restricting-access-to-s3.html)."""
+    return f"arn:aws:iam::cloudfront:user/CloudFront Origin Access Identity {identity_id}"
+
+
+def regional_arn(service: str, region: str, account_id: str, resource: str) -> str:
+    """``arn:aws:<service>:<region>:<account>:<resource>`` (SNS topic ``name``, SQS queue ``name``, DynamoDB
+    ``table/name``, CloudTrail ``trail/name``)."""
+    return f"arn:aws:{service}:{region}:{account_id}:{resource}"

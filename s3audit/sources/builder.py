@@ -22,7 +22,9 @@ from typing import Any, Iterable
 from ..errors import InputError, Place
 from .arns import iam_arn
 from .locations import Sel, to_pointer
-from .values import Loc, PDict, PList, PStr, Unknown, first_unknown, parse_json_with_positions, plain
+from .unknown_parts import confine, unmark, with_marks
+from .values import (Loc, PartialJson, PartialString, PDict, PList, PStr, Unknown, first_unknown,
+                     parse_json_with_positions, plain, unknown_like)
 
 DEFAULT_ACCOUNT_ID = "123456789012"
 FORMAT = "s3audit.snapshot/v1"
@@ -124,22 +126,34 @@ def access_point_entry(bucket: str, vpc: Any, public_access_block: Any, bucket_a
 
 
 class Policy:
-    """A decoded policy document, or the reason it is unknown."""
+    """A decoded policy document, or the reason it is unknown. ``flagged``: the statements (by index in
+    ``doc["Statement"]``) that hold an unknown, with the reason (see unknown_parts.py)."""
 
-    __slots__ = ("doc", "unknown")
+    __slots__ = ("doc", "unknown", "flagged")
 
-    def __init__(self, doc: Any = None, unknown: Unknown | None = None):
-        self.doc, self.unknown = doc, unknown
+    def __init__(self, doc: Any = None, unknown: Unknown | None = None, flagged: dict[int, str] | None = None):
+        self.doc, self.unknown, self.flagged = doc, unknown, flagged or {}
 
 
 def decode_policy(value: Any, where: Loc | None, what: str = "policy", fallback_file: str | None = None) -> Policy | None:
     """Turn a policy value (object, JSON text, jsonencode result) into a document; None when absent.
 
     JSON text that is not valid JSON is an InputError at the position of the text (the provider or
-    CloudFormation would reject it at plan/deploy time).
+    CloudFormation would reject it at plan/deploy time). A document with unknown parts keeps every statement,
+    those holding an unknown flagged with a stand-in (unknown_parts.py); one that cannot be confined is unknown.
     """
     if value is None or value == "":
         return None
+    if isinstance(value, PartialJson):
+        value = value.value
+    elif isinstance(value, PartialString):
+        text, unknowns = with_marks(value)
+        at = value.pos or where
+        try:
+            value = unmark(parse_json_with_positions(text, at.file, at.line, at.column) if at else json.loads(text),
+                           unknowns)
+        except (InputError, ValueError):
+            return Policy(unknown=unknown_like(value))  # an interpolation that is not one JSON value: unknown
     if isinstance(value, Unknown):
         return Policy(unknown=value)
     if isinstance(value, PStr) and value.encoded is not None:
@@ -167,12 +181,14 @@ def decode_policy(value: Any, where: Loc | None, what: str = "policy", fallback_
                     raise
                 raise InputError(f"{what} is not valid JSON ({exc.message.removeprefix('invalid JSON: ')})",
                                  Place(at.file, at.line, at.column)) from None
-    u = first_unknown(value)
-    if u is not None:
-        return Policy(unknown=u)
     if not isinstance(value, dict):
         place = Place(where.file, where.line, where.column) if where else Place(fallback_file)
         raise InputError(f"{what} must be a JSON object", place)
+    if first_unknown(value) is not None:
+        confined = confine(value, what)
+        if confined.unknown is not None:
+            return Policy(unknown=confined.unknown)
+        return Policy(doc=confined.doc, flagged=confined.flagged)
     return Policy(doc=value)
 
 
@@ -194,6 +210,7 @@ class SnapshotBuilder:
         self.org_errors: dict[str, str] = {}
         self._locs: list[tuple[tuple, Loc]] = []
         self._unread: list[dict] = []
+        self._unknown_statements: list[tuple[tuple, str]] = []
 
     # -- locations --------------------------------------------------------------------------------------
     def _account(self) -> tuple:
@@ -213,7 +230,8 @@ class SnapshotBuilder:
             self._unread.append(entry)
 
     def locate_policy(self, path: tuple, policy: Policy, loc: Loc | None) -> None:
-        """The document's own position (or the attribute's) and each statement's."""
+        """The document's own position (or the attribute's) and each statement's; and the statements that
+        hold an unknown (docs/snapshot-format.md, ``unknown_statements``)."""
         doc = policy.doc
         self.locate(path, getattr(doc, "pos", None) or loc)
         statements = doc.get("Statement") if isinstance(doc, dict) else None
@@ -222,6 +240,9 @@ class SnapshotBuilder:
                 self.locate(path + ("Statement", i), getattr(s, "pos", None) or loc)
         elif isinstance(statements, dict):
             self.locate(path + ("Statement",), getattr(statements, "pos", None) or loc)
+        for i, reason in policy.flagged.items():
+            at = path + (("Statement", i) if isinstance(statements, list) else ("Statement",))
+            self._unknown_statements.append((at, f"Unknown: {reason}"))
 
     # -- S3 ---------------------------------------------------------------------------------------------
     def bucket_path(self, name: str) -> tuple:
@@ -435,7 +456,8 @@ class SnapshotBuilder:
 
     # -- Organizations ----------------------------------------------------------------------------------
     def org_policy(self, policy_id: str, name: str, ptype: str, value: Any, loc: Loc) -> None:
-        pol = decode_policy(value, loc, "organization policy", self.file)
+        what = "resource control policy" if ptype == "RESOURCE_CONTROL_POLICY" else "service control policy"
+        pol = decode_policy(value, loc, what, self.file)
         path = ("organization", "policies", Sel("Id", policy_id))
         entry = self.org_policies.setdefault(policy_id, {"Id": policy_id, "Targets": []})
         entry.update({"Name": name, "Type": ptype})
@@ -491,6 +513,10 @@ class SnapshotBuilder:
             snap["organization"] = org
         snap["accounts"] = [account]
         snap["locations"] = resolve_locations(snap, self._locs)
+        if self._unknown_statements:
+            flagged = resolve_pointers(snap, self._unknown_statements)
+            if flagged:
+                snap["unknown_statements"] = flagged
         if self._unread:
             snap["unread"] = list(self._unread)
         return snap
@@ -520,11 +546,17 @@ def note_unknown_managed_policies(builder: SnapshotBuilder) -> None:
 
 def resolve_locations(snap: dict, locs: Iterable[tuple[tuple, Loc]]) -> dict:
     """Logical paths -> JSON pointers of ``snap``; the first position given for a pointer wins."""
-    out: dict[str, dict] = {}
-    for path, loc in locs:
+    return resolve_pointers(snap, ((path, loc.as_json()) for path, loc in locs))
+
+
+def resolve_pointers(snap: dict, items: Iterable[tuple[tuple, Any]]) -> dict:
+    """(logical path, value) pairs -> {JSON pointer of ``snap``: value}, in pointer order; the first value given
+    for a pointer wins, and a path ``snap`` does not have is left out."""
+    out: dict[str, Any] = {}
+    for path, value in items:
         pointer = to_pointer(snap, path)
         if pointer is not None and pointer not in out:
-            out[pointer] = loc.as_json()
+            out[pointer] = value
     return dict(sorted(out.items(), key=lambda kv: _pointer_key(kv[0])))
 
 

@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from ..errors import InputError, Place
-from .values import Loc, PDict, PList, PStr, Unknown, first_unknown
+from .values import (Fresh, Loc, PartialJson, PartialString, PDict, PList, PStr, Unknown, first_unknown,
+                     unknown_like)
 
 _NOT_TREES = ("new_line_or_comment",)
 
@@ -286,7 +287,7 @@ def _object(node, scope):
         key_node, value_node = kids(elem)
         key = _object_key(key_node, scope)
         if isinstance(key, Unknown):
-            return key
+            return unknown_like(key)
         out[key] = _ev(value_node, scope)
         out.key_pos[key] = scope.src.loc(elem)
     return out
@@ -302,7 +303,7 @@ def _object_key(key_node, scope):
         return str(k[0].children[0])
     key = _ev(inner, scope)
     if isinstance(key, Unknown):
-        return key
+        return unknown_like(key)
     if isinstance(key, bool) or key is None or isinstance(key, (dict, list)):
         raise EvalError("object keys must be strings")
     return to_string(key)
@@ -341,9 +342,9 @@ def _binary(node, scope):
         if b is short:
             return b
         if isinstance(a, Unknown):
-            return a
+            return unknown_like(a)
         if isinstance(b, Unknown):
-            return b
+            return unknown_like(b)
         if not isinstance(a, bool) or not isinstance(b, bool):
             raise EvalError(f"`{op}` needs true or false on both sides")
         return (a and b) if op == "&&" else (a or b)
@@ -353,9 +354,9 @@ def _binary(node, scope):
             return first_unknown(a) or first_unknown(b)
         return (_norm(a) == _norm(b)) == (op == "==")
     if isinstance(a, Unknown):
-        return a
+        return unknown_like(a)
     if isinstance(b, Unknown):
-        return b
+        return unknown_like(b)
     a, b = to_number(a), to_number(b)
     if op in ("/", "%") and b == 0:
         raise EvalError("division by zero")
@@ -375,7 +376,7 @@ def _unary(node, scope):
     op = str(node.children[0])
     v = _ev(kids(node)[0], scope)
     if isinstance(v, Unknown):
-        return v
+        return unknown_like(v)
     if op == "!":
         if not isinstance(v, bool):
             raise EvalError("`!` needs true or false")
@@ -418,23 +419,45 @@ def _string(node, scope):
     return _join_template(parts, [isinstance(p, str) for p in parts], scope, node)
 
 
-def _join_template(parts: list, literal: list[bool], scope, node):
+def _join_template(parts: list, literal: list[bool], scope, node, pos: Loc | None = None):
+    """The text of a template's parts; with unknown parts, a ``PartialString`` of what is known."""
     # "${x}" alone is x itself, unconverted (a list stays a list).
     if len(parts) == 1 and not literal[0]:
         return parts[0]
-    out = []
+    out: list = []
+    unknown: Unknown | None = None
+    size = 0
     for value, is_literal in zip(parts, literal):
         if is_literal:
-            out.append(value)
+            text = value
+        elif isinstance(value, PartialString):
+            out.extend(value.pieces)
+            unknown = unknown or value
             continue
-        if isinstance(value, Unknown):
-            return value
-        if value is None:
+        elif isinstance(value, Unknown):
+            out.append(value if isinstance(value, Fresh) else unknown_like(value))
+            unknown = unknown or value
+            continue
+        elif value is None:
             raise EvalError("a null value cannot be used in a template")
-        if isinstance(value, (dict, list)):
+        elif isinstance(value, (dict, list)):
             raise EvalError("a list or object cannot be used in a template")
-        out.append(to_string(value))
+        else:
+            text = to_string(value)
+        size += len(text)
+        if size > MAX_TEXT:
+            raise EvalError(TOO_LONG)
+        out.append(text)
+    if unknown is not None:
+        return PartialString(out, unknown.reason, pos)
     return "".join(out)
+
+
+# No value s3audit evaluates is longer than this: a template or jsonencode() that doubles its input at each of
+# a few dozen nested levels would otherwise take time and memory exponential in the nesting (values in the
+# resources s3audit reads are bounded far below: a bucket policy is at most 20 KB).
+MAX_TEXT = 8 * 1024 * 1024
+TOO_LONG = f"the text would be longer than {MAX_TEXT // (1024 * 1024)} MiB, which s3audit does not evaluate"
 
 
 _HEREDOC = re.compile(r"<<(-?)([A-Za-z][A-Za-z0-9._-]*)\r?\n(.*?)^[ \t]*\2\r?\n?\Z", re.S | re.M)
@@ -504,7 +527,7 @@ def template(text: str, scope: Scope, pos: Loc | None = None,
     if buf:
         parts.append("".join(buf))
         literal.append(True)
-    value = _join_template(parts, literal, scope, None) if parts else ""
+    value = _join_template(parts, literal, scope, None, pos) if parts else ""
     if isinstance(value, str) and pos is not None and not any(
             not lit and isinstance(p, str) and "\n" in p for p, lit in zip(parts, literal)):
         return PStr(value, pos)  # substitutions added no lines, so JSON positions still hold
@@ -540,7 +563,7 @@ def _template_string(node, scope):
 
 def get_attr(value: Any, name: str) -> Any:
     if isinstance(value, Unknown):
-        return value
+        return unknown_like(value)
     if isinstance(value, Namespace):
         return value.attr(name)
     if isinstance(value, dict):
@@ -558,9 +581,9 @@ def get_attr(value: Any, name: str) -> Any:
 
 def get_index(value: Any, key: Any) -> Any:
     if isinstance(value, Unknown):
-        return value
+        return unknown_like(value)
     if isinstance(key, Unknown):
-        return key
+        return unknown_like(key)
     if isinstance(value, Namespace):
         return value.index(key)
     if isinstance(value, list):
@@ -602,7 +625,7 @@ def _splat(node, scope):
     base, splat = kids(node)
     value = _ev(base, scope)
     if isinstance(value, Unknown):
-        return value
+        return unknown_like(value)
     if value is None:
         return PList()
     items = value if isinstance(value, list) else [value]
@@ -649,7 +672,7 @@ def _for_cond(node):
 def _for_tuple(node, scope):
     idents, coll = _for_intro(node, scope)
     if isinstance(coll, Unknown):
-        return coll
+        return unknown_like(coll)
     body = [k for k in kids(node) if k.data not in ("for_intro", "for_cond")][0]
     cond = _for_cond(node)
     out = PList(pos=scope.src.loc(node))
@@ -658,7 +681,7 @@ def _for_tuple(node, scope):
         if cond is not None:
             c = _ev(cond, inner)
             if isinstance(c, Unknown):
-                return c
+                return unknown_like(c)
             if not c:
                 continue
         out.append(_ev(body, inner))
@@ -668,7 +691,7 @@ def _for_tuple(node, scope):
 def _for_object(node, scope):
     idents, coll = _for_intro(node, scope)
     if isinstance(coll, Unknown):
-        return coll
+        return unknown_like(coll)
     key_node, value_node = [k for k in kids(node) if k.data not in ("for_intro", "for_cond")][:2]
     grouping = any(not hasattr(c, "data") and str(c) == "..." for c in node.children)
     cond = _for_cond(node)
@@ -678,12 +701,12 @@ def _for_object(node, scope):
         if cond is not None:
             c = _ev(cond, inner)
             if isinstance(c, Unknown):
-                return c
+                return unknown_like(c)
             if not c:
                 continue
         k = _ev(key_node, inner)
         if isinstance(k, Unknown):
-            return k
+            return unknown_like(k)
         k = to_string(k)
         v = _ev(value_node, inner)
         if grouping:
@@ -713,13 +736,14 @@ def _function(node, scope):
     if expand:
         last = args.pop()
         if isinstance(last, Unknown):
-            return last
+            return unknown_like(last)
         args.extend(last)
     if name in ("file", "templatefile", "fileexists"):
         return fn(scope, *args)
+    partial_aware = name in _PARTIAL_AWARE
     for a in args:  # an unknown argument makes the result unknown (Terraform's rule for all but try/can)
-        if isinstance(a, Unknown):
-            return a
+        if isinstance(a, Unknown) and not (partial_aware and isinstance(a, (PartialJson, PartialString))):
+            return unknown_like(a)
     try:
         return fn(*args)
     except EvalError:
@@ -735,7 +759,8 @@ def _try(name, arg_exprs, scope):
         except EvalError:
             continue
         if name == "can":
-            return True if first_unknown(v) is None else v
+            u = first_unknown(v)
+            return True if u is None else unknown_like(u)
         return v
     if name == "can":
         return False
@@ -771,10 +796,22 @@ def to_number(v: Any) -> int | float:
 
 
 def _jsonencode(v):
+    """The JSON text Terraform's jsonencode() writes (Go's encoding: compact, with ``<``, ``>`` and ``&``
+    escaped, other characters as they are), remembering the value it encodes; with unknown parts, a
+    ``PartialJson`` that keeps the structure."""
     u = first_unknown(v)
     if u is not None:
-        return u
-    return PStr(json.dumps(_plain_for_json(v), separators=(",", ":")), encoded=v)
+        return PartialJson(v, u.reason)
+    if _json_size(v, MAX_TEXT) > MAX_TEXT:
+        raise EvalError(TOO_LONG)
+    text = json.dumps(_plain_for_json(v), separators=(",", ":"), ensure_ascii=False)
+    if any(c in text for c in "<>&\u2028\u2029"):
+        text = text.translate(_GO_ESCAPES)
+    return PStr(text, encoded=v)
+
+
+_GO_ESCAPES = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026", 0x2028: "\\u2028",
+               0x2029: "\\u2029"}
 
 
 def _plain_for_json(v):
@@ -787,10 +824,36 @@ def _plain_for_json(v):
     return str(v) if isinstance(v, PStr) else v
 
 
+def _json_size(v, limit: int) -> int:
+    """An upper bound of the length of ``v``'s JSON text, counted until it passes ``limit`` (each nested
+    jsonencode() doubles the escapes of the text it encodes: the bound is what keeps nesting linear)."""
+    if isinstance(v, str):
+        return len(v) + 2 + 5 * sum(map(v.count, '"\\<>&\n\r\t'))
+    if isinstance(v, dict):
+        total = 2
+        for k, x in v.items():
+            total += _json_size(str(k), limit) + _json_size(x, limit - total) + 2
+            if total > limit:
+                break
+        return total
+    if isinstance(v, list):
+        total = 2
+        for x in v:
+            total += _json_size(x, limit - total) + 1
+            if total > limit:
+                break
+        return total
+    return 24
+
+
 def _jsondecode(s):
     from .values import parse_json_with_positions
     if isinstance(s, PStr) and s.encoded is not None:
         return s.encoded
+    if isinstance(s, PartialJson):
+        return s.value
+    if isinstance(s, Unknown):
+        return unknown_like(s)
     pos = s.pos if isinstance(s, PStr) and s.pos else None
     index_loc = s.index_loc if isinstance(s, PStr) else None
     try:
@@ -839,21 +902,84 @@ def _format(fmt, *args):
 
 
 def _replace(s, old, new):
-    s, old, new = to_string(s), to_string(old), to_string(new)
+    old, new = to_string(old), to_string(new)
+    if isinstance(s, PartialJson):
+        return _replace_in_json(s, old, new)
+    if isinstance(s, PartialString):
+        return _replace_in_pieces(s, old, new)
+    s = to_string(s)
     if len(old) > 1 and old.startswith("/") and old.endswith("/"):
         return re.sub(old[1:-1], re.sub(r"\$(\d+)", r"\\\1", new), s)
-    return s.replace(old, new)
+    out = s.replace(old, new)
+    if len(out) > MAX_TEXT:
+        raise EvalError(TOO_LONG)
+    return out
+
+
+# Characters JSON text holds outside its strings (structure, numbers, true/false/null, blanks); characters that
+# Terraform's jsonencode() writes escaped inside them (text to replace with one of them is not in the text as
+# written); and characters that, inserted as they are, change what the JSON text means.
+_JSON_OUTSIDE_STRINGS = frozenset('{}[]:,0123456789+-.eEtrufalsn \t\r\n')
+_JSON_ESCAPED = frozenset('"\\<>&\u2028\u2029') | frozenset(chr(c) for c in range(32))
+_JSON_BREAKING = frozenset('"\\') | frozenset(chr(c) for c in range(32))
+
+
+def _replace_in_json(s: PartialJson, old: str, new: str) -> Unknown:
+    """replace() on the JSON text of a partly known value: when ``old`` can only be found inside JSON strings
+    (it has a character JSON text holds nowhere else) and neither ``old`` nor ``new`` has a character written
+    escaped, replacing in the text is replacing in each string of the value, keys included, so the structure
+    stays known (the placeholders popular modules put in policy documents: ``replace(json, "_BUCKET_", id)``)."""
+    if (not old or (old.startswith("/") and old.endswith("/") and len(old) > 1) or set(old) <= _JSON_OUTSIDE_STRINGS
+            or _JSON_ESCAPED & set(old) or _JSON_BREAKING & set(new)):
+        return unknown_like(s)
+
+    def walk(v):
+        if isinstance(v, PartialString):
+            return _replace_in_pieces(v, old, new)
+        if isinstance(v, Unknown):
+            return v
+        if isinstance(v, str):
+            return v.replace(old, new)
+        if isinstance(v, dict):
+            out = PDict({(k.replace(old, new) if isinstance(k, str) else k): walk(x) for k, x in v.items()},
+                        pos=getattr(v, "pos", None))
+            out.key_pos.update({(k.replace(old, new) if isinstance(k, str) else k): p
+                                for k, p in getattr(v, "key_pos", {}).items()})
+            return out
+        if isinstance(v, list):
+            return PList((walk(x) for x in v), pos=getattr(v, "pos", None))
+        return v
+    value = walk(s.value)
+    u = first_unknown(value)
+    return PartialJson(value, u.reason) if u is not None else _jsonencode(value)
+
+
+def _replace_in_pieces(s: PartialString, old: str, new: str) -> Unknown:
+    """replace() on a string with unknown pieces: in its known text, unless ``old`` could also straddle a known
+    and an unknown piece (then the result is unknown)."""
+    if not old or (old.startswith("/") and old.endswith("/") and len(old) > 1):
+        return unknown_like(s)
+    pieces = list(s.pieces)
+    for i, p in enumerate(pieces):
+        if isinstance(p, str):
+            before = i > 0 and not isinstance(pieces[i - 1], str)
+            after = i + 1 < len(pieces) and not isinstance(pieces[i + 1], str)
+            if (before and any(p.startswith(old[k:]) for k in range(1, len(old)))) or (
+                    after and any(p.endswith(old[:k]) for k in range(1, len(old)))):
+                return unknown_like(s)
+            pieces[i] = p.replace(old, new)
+    return PartialString(pieces, s.reason, s.pos)
 
 
 def _flatten(v):
     out = PList()
     for x in v:
         if isinstance(x, Unknown):
-            return x
+            return unknown_like(x)
         if isinstance(x, list):
             inner = _flatten(x)
             if isinstance(inner, Unknown):
-                return inner
+                return unknown_like(inner)
             out.extend(inner)
         else:
             out.append(x)
@@ -894,7 +1020,7 @@ def _coalesce(*vals):
 
 def _lookup(m, key, *default):
     if isinstance(m, Unknown):
-        return m
+        return unknown_like(m)
     k = to_string(key)
     if isinstance(m, dict) and k in m:
         return m[k]
@@ -939,7 +1065,7 @@ def _one(v):
 
 def _file(scope, path):
     if isinstance(path, Unknown):
-        return path
+        return unknown_like(path)
     return scope.resolver.read_file(to_string(path), scope)
 
 
@@ -947,7 +1073,7 @@ def _templatefile(scope, path, variables):
     if isinstance(path, Unknown):
         return path
     if isinstance(variables, Unknown):
-        return variables
+        return unknown_like(variables)
     text = scope.resolver.read_file(to_string(path), scope)
     sub = Scope(_VarsOnly(), Source(text.pos.file if text.pos else "?", str(text)), dict(variables))
     return template(str(text), sub, text.pos)
@@ -991,15 +1117,29 @@ def _split(sep, s):
 
 
 def _join(sep, *lists):
-    items = []
+    sep = to_string(sep)
+    pieces: list = []
+    unknown: Unknown | None = None
     for lst in lists:
         if isinstance(lst, Unknown):
-            return lst
+            return unknown_like(lst)
         for x in lst:
-            if isinstance(x, Unknown):
-                return x
-            items.append(to_string(x))
-    return to_string(sep).join(items)
+            if pieces:
+                pieces.append(sep)
+            if isinstance(x, PartialString):
+                pieces.extend(x.pieces)
+            elif isinstance(x, Unknown):
+                pieces.append(x if isinstance(x, Fresh) else unknown_like(x))
+            else:
+                pieces.append(to_string(x))
+                continue
+            unknown = unknown or x
+    if unknown is not None:
+        return PartialString(pieces, unknown.reason)
+    out = "".join(pieces)
+    if len(out) > MAX_TEXT:
+        raise EvalError(TOO_LONG)
+    return out
 
 
 def _tolist(v):
@@ -1024,13 +1164,36 @@ def _setop(op):
     return fn
 
 
+def _chomp(s: str) -> str:
+    return s.rstrip("\r\n")
+
+
+def _trimmed(s, left, right):
+    """trimspace()/chomp(): a partly known value keeps what it can (JSON text is the same JSON trimmed)."""
+    if isinstance(s, PartialJson):
+        return s
+    if isinstance(s, PartialString):
+        pieces = list(s.pieces)
+        if left is not None and isinstance(pieces[0], str):
+            pieces[0] = left(pieces[0])
+        if isinstance(pieces[-1], str):
+            pieces[-1] = right(pieces[-1])
+        return PartialString(pieces, s.reason, s.pos)
+    s = to_string(s)
+    s = left(s) if left is not None else s
+    return right(s)
+
+
+# Functions that take a partly known argument (PartialJson, PartialString) and keep what stays known.
+_PARTIAL_AWARE = frozenset({"jsondecode", "jsonencode", "replace", "coalesce", "tostring", "trimspace", "chomp"})
+
 FUNCTIONS: dict[str, Callable] = {
     "jsonencode": _jsonencode, "jsondecode": _jsondecode, "format": _format, "join": _join,
     "concat": _concat, "merge": _merge, "flatten": _flatten, "coalesce": _coalesce,
     "coalescelist": lambda *ls: next((x for x in ls if x), PList()),
     "lower": lambda s: to_string(s).lower(), "upper": lambda s: to_string(s).upper(),
     "title": lambda s: to_string(s).title(), "replace": _replace,
-    "trimspace": lambda s: to_string(s).strip(), "chomp": lambda s: to_string(s).rstrip("\r\n"),
+    "trimspace": lambda s: _trimmed(s, str.lstrip, str.rstrip), "chomp": lambda s: _trimmed(s, None, _chomp),
     "trim": lambda s, cs: to_string(s).strip(to_string(cs)),
     "trimprefix": lambda s, p: to_string(s).removeprefix(to_string(p)),
     "trimsuffix": lambda s, p: to_string(s).removesuffix(to_string(p)),
@@ -1038,7 +1201,7 @@ FUNCTIONS: dict[str, Callable] = {
     "endswith": lambda s, p: to_string(s).endswith(to_string(p)),
     "strcontains": lambda s, p: to_string(p) in to_string(s),
     "substr": _substr, "split": _split,
-    "tostring": lambda v: v if v is None else to_string(v), "tonumber": lambda v: v if v is None else to_number(v),
+    "tostring": lambda v: v if v is None or isinstance(v, (PartialJson, PartialString)) else to_string(v), "tonumber": lambda v: v if v is None else to_number(v),
     "tobool": _tobool, "tolist": _tolist, "toset": _toset, "tomap": lambda m: PDict(m) if isinstance(m, dict) else _bad("a map"),
     "lookup": _lookup, "element": _element, "length": lambda v: len(v),
     "keys": lambda m: PList(sorted(m.keys())), "values": lambda m: PList(m[k] for k in sorted(m.keys())),

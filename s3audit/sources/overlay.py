@@ -58,6 +58,7 @@ def merge(base: dict, top: dict, *, new_bucket_defaults: bool, removals: Iterabl
              for b in (a.get("s3") or {}).get("buckets") or [] if isinstance(b, dict)}
     apply_removals(result, removals)
     top_locs = [(_rehomed(to_logical(top, p), homes), loc) for p, loc in (top.get("locations") or {}).items()]
+    flags = _flags(base, top, homes)
     top = _rehome_buckets(top, homes)
     accounts = result.setdefault("accounts", [])
     for acct in top.get("accounts") or []:
@@ -89,7 +90,30 @@ def merge(base: dict, top: dict, *, new_bucket_defaults: bool, removals: Iterabl
         result["locations"] = dict(sorted(locations.items()))
     else:
         result.pop("locations", None)
+    flagged = {}
+    for path, why in flags:
+        pointer = to_pointer(result, path)
+        if pointer is not None:
+            flagged.setdefault(pointer, why)
+    if flagged:
+        result["unknown_statements"] = dict(sorted(flagged.items()))
+    else:
+        result.pop("unknown_statements", None)
     return result
+
+
+def _flags(base: dict, top: dict, homes: dict) -> list[tuple[tuple, str]]:
+    """The statements of both sides that hold an unknown (``unknown_statements``), as logical paths: the
+    proposal's, and the base's whose document the proposal does not replace."""
+    out = [(_rehomed(to_logical(top, p), homes), why) for p, why in (top.get("unknown_statements") or {}).items()]
+    for p, why in (base.get("unknown_statements") or {}).items():
+        path = to_logical(base, p)
+        if path is None:
+            continue
+        document = path[:-2] if isinstance(path[-1], int) else path[:-1]
+        if to_pointer(top, document) is None:
+            out.append((path, why))
+    return [(path, why) for path, why in out if path is not None]
 
 
 def _rehome_buckets(top: dict, homes: dict) -> dict:

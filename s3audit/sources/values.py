@@ -42,6 +42,68 @@ class Unknown:
     __hash__ = object.__hash__
 
 
+def unknown_like(u: Unknown) -> Unknown:
+    """A plain Unknown with ``u``'s reason: what an operation on a value partly known (``PartialString``,
+    ``PartialJson``) yields, since its known parts say nothing of the operation's result."""
+    return u if type(u) is Unknown else Unknown(u.reason)
+
+
+class Fresh(Unknown):
+    """A value AWS or a provider makes at apply time for a resource the change creates, fresh: unlike any value
+    that exists before (a ``random_pet``'s name, a random id). Unknown to every operation, but two references to
+    it are the same value, so a name built from it is a name of its own: ``symbol`` (``<random_pet.this.id>``)
+    stands for it where a name is needed (``"logs-${random_pet.this.id}"`` is the bucket ``logs-<random_pet.this.id>``
+    in every place that names it). See ``with_symbols``."""
+
+    __slots__ = ("symbol",)
+
+    def __init__(self, symbol: str, reason: str):
+        super().__init__(reason)
+        self.symbol = symbol
+
+
+class PartialString(Unknown):
+    """A string built from known text and unknown values (``"arn:aws:s3:::${var.bucket}/*"``). It is unknown to
+    everything but the few readers that can use its known text: a policy element reads it as a wildcard
+    pattern that matches every value it could take (``arn:aws:s3:::*/*``)."""
+
+    __slots__ = ("pieces", "pos")
+
+    def __init__(self, pieces: list, reason: str, pos: "Loc | None" = None):
+        super().__init__(reason)
+        self.pieces = tuple(pieces)  # str and Unknown, in order
+        self.pos = pos  # where its text starts (a heredoc's), for JSON documents inside it
+
+    def symbolic(self) -> str | None:
+        """The text with each unknown piece's symbol, when every unknown piece is ``Fresh``; else None."""
+        if all(isinstance(p, (str, Fresh)) for p in self.pieces):
+            return "".join(p if isinstance(p, str) else p.symbol for p in self.pieces)
+        return None
+
+    def pattern(self) -> str:
+        """The known text with ``*`` for each unknown piece (IAM's wildcard for "any characters")."""
+        out: list[str] = []
+        for p in self.pieces:
+            if isinstance(p, str):
+                out.append(p)
+            elif not out or out[-1] != "*":
+                out.append("*")
+        return "".join(out)
+
+
+class PartialJson(Unknown):
+    """The JSON text of a value that is known except for some of its parts (``jsonencode()`` of an object with an
+    unknown inside, or ``aws_iam_policy_document.json`` with an unknown ARN): the text is unknown, the structure
+    is kept (``value``, with its Unknowns) for readers that decode it, so a policy keeps every statement the
+    unknown does not touch."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any, reason: str):
+        super().__init__(reason)
+        self.value = value
+
+
 class PDict(dict):
     """A dict that remembers where it (and each of its keys) was written."""
 
@@ -96,6 +158,49 @@ def first_unknown(value: Any) -> Unknown | None:
             if u is not None:
                 return u
     return None
+
+
+def with_symbols(value: Any) -> Any:
+    """``value`` with what is unknown only through ``Fresh`` values written with their symbols: a ``Fresh`` value
+    as its symbol, a string of known text and fresh pieces as its symbolic text, the JSON text of a structure
+    whose unknowns are all fresh as that structure's JSON text. Anything else unknown stays unknown. Used where a
+    change names what it creates (a bucket, a role, an ARN in a policy), so that every mention of one fresh name
+    is the same name."""
+    if isinstance(value, Fresh):
+        return value.symbol
+    if isinstance(value, PartialString):
+        text = value.symbolic()
+        return value if text is None else (PStr(text, value.pos) if value.pos else text)
+    if isinstance(value, PartialJson):
+        inner = with_symbols(value.value)
+        u = first_unknown(inner)
+        if u is not None:
+            return value if inner is value.value else PartialJson(inner, u.reason)
+        return PStr(json.dumps(plain(inner)), encoded=inner)
+    if isinstance(value, Unknown):
+        return value
+    if isinstance(value, dict):
+        changed = False
+        items = []
+        for k, v in value.items():
+            nk, nv = with_symbols(k), with_symbols(v)
+            changed = changed or nk is not k or nv is not v
+            items.append((nk, nv))
+        if not changed:
+            return value
+        if not isinstance(value, PDict):
+            return dict(items)
+        out = PDict(items, pos=value.pos)
+        for k, p in value.key_pos.items():
+            nk = with_symbols(k)
+            out.key_pos[nk if isinstance(nk, str) else k] = p
+        return out
+    if isinstance(value, list):
+        items_l = [with_symbols(v) for v in value]
+        if all(a is b for a, b in zip(items_l, value)):
+            return value
+        return PList(items_l, pos=getattr(value, "pos", None))
+    return value
 
 
 def plain(value: Any) -> Any:

@@ -200,10 +200,20 @@ def test_unknown_values_are_unknown_never_guessed():
     b = bucket(s, name)
     errors = b["Errors"]
     assert "bucket_prefix" in errors["ListBuckets"]
-    assert "Policy" not in b and "trusted_account" in errors["GetBucketPolicy"]
-    assert "Encryption" not in b and "aws_kms_key.k.arn" in errors["GetBucketEncryption"]
+    # the account the statement trusts is unknown: that statement is flagged, with `*` standing for the
+    # principal it could name; the rest of the policy stays known (docs/snapshot-format.md, unknown_statements)
+    assert b["Policy"]["Statement"][0]["Principal"] == "*" and "GetBucketPolicy" not in errors
+    p = pointer_of(s, "buckets", name, "Policy", "Statement", 0)
+    assert "trusted_account" in s["unknown_statements"][p] and "`Principal`" in s["unknown_statements"][p]
     acct_errors = s["accounts"][0]["errors"]
-    assert "aws_kms_key.k.arn" in acct_errors["iam:Role/<aws_iam_role.worker>/RolePolicyList/kms"]
+    assert "iam:Role/<aws_iam_role.worker>/RolePolicyList/kms" not in acct_errors
+    # the key the change creates has an id chosen at apply time: a placeholder stands for it, in the ARN AWS
+    # derives from it, wherever the key is named (the bucket's encryption, the role's policy)
+    key = "arn:aws:kms:us-east-1:123456789012:key/<aws_kms_key.k>"
+    kms = role(s, "<aws_iam_role.worker>")["RolePolicyList"][0]["PolicyDocument"]["Statement"][0]
+    assert kms == {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": key}
+    assert b["Encryption"]["Rules"][0]["ApplyServerSideEncryptionByDefault"] == {"SSEAlgorithm": "aws:kms",
+                                                                                 "KMSMasterKeyID": key}
     assert "teams" in acct_errors["terraform:aws_iam_user.per_team"]
     assert role(s, "<aws_iam_role.worker>")["Arn"] == "arn:aws:iam::123456789012:role/<aws_iam_role.worker>"
     # a new bucket still gets S3's documented defaults for what the change does not set

@@ -55,7 +55,35 @@ def fill(obj: dict, key: str, value: Any) -> None:
 
 
 # Nested blocks are a list of objects in a configuration (one object when written as an attribute) and in
-# a plan; these read them alike.
+# a plan; these read them alike. ``one`` and ``many`` stop at an unknown block (``Undecided``): the mapping
+# makes the value that needs it unknown as a whole.
+
+
+class Undecided(Exception):
+    """A nested block (or list of them) that a value needs is unknown: the value is unknown."""
+
+    def __init__(self, unknown: Unknown):
+        super().__init__(unknown.reason)
+        self.unknown = unknown
+
+
+def one(v: Any) -> dict | None:
+    """The one nested block of an argument (the first, for a block Terraform allows once), or None."""
+    b = first(v)
+    if isinstance(b, Unknown):
+        raise Undecided(b)
+    return b if isinstance(b, dict) else None
+
+
+def many(v: Any) -> list[dict]:
+    """The nested blocks of an argument."""
+    b = blocks(v)
+    if isinstance(b, Unknown):
+        raise Undecided(b)
+    for x in b:
+        if isinstance(x, Unknown):
+            raise Undecided(x)
+    return [x for x in b if isinstance(x, dict)]
 
 def blocks(v: Any) -> Any:
     """The nested blocks of an argument, as a list (or Unknown)."""

@@ -8,10 +8,12 @@ from __future__ import annotations
 from typing import Any
 
 from ...builder import SnapshotBuilder
+from ...values import with_symbols
 from ..arguments import convert_arguments
 from ..registry import ARGUMENT_TYPES, COMPUTED, DATA_SOURCES, MAPS, REMOVED, Gone, Instance, Mapper
 from ..resource import Res
-from . import iam, iam_policy_document, organizations, provider_data, s3  # noqa: F401  (they fill the tables)
+from . import (iam, iam_policy_document, organizations, provider_data, random, referenced,  # noqa: F401
+               s3)  # (they fill the tables)
 
 
 def map_resources(builder: SnapshotBuilder, resources: list[Res], region: Any) -> None:
@@ -20,6 +22,7 @@ def map_resources(builder: SnapshotBuilder, resources: list[Res], region: Any) -
     for r in MAPS.in_stages(resources, lambda r: r.type):
         fn = MAPS.get(r.type)
         if fn is not None:
+            r.values = with_symbols(r.values)  # fresh names (random_pet...) by their symbols: see values.Fresh
             schema = ARGUMENT_TYPES.get(r.type)
             if schema is not None:
                 convert_arguments(r, schema)  # as Terraform converts them before the provider sees them

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ...arns import iam_arn
 from ...locations import Sel
-from ...values import Unknown
+from ...values import Unknown, with_symbols
 from ..registry import Gone, Instance, Mapper, arguments, computes, maps, removes
 from ..resource import Res, blocks, fill, placeholder, string, strings
 
@@ -16,8 +16,12 @@ NAMED_TYPES = {"aws_iam_role": "role", "aws_iam_user": "user", "aws_iam_group": 
 @computes(*NAMED_TYPES)
 def _named_computed(obj: dict, at: Instance) -> str | None:
     why = None
-    name = obj.get("name")
-    if not isinstance(name, str) or name == "":
+    name = with_symbols(obj.get("name"))
+    if isinstance(name, str) and isinstance(obj.get("name"), Unknown):
+        # made at apply time from fresh values (random_pet...): the symbolic name stands for it everywhere
+        why = f"the name is made at apply time ({obj['name'].reason})"
+        obj["name"] = name
+    elif not isinstance(name, str) or name == "":
         why = (f"the name is unknown ({name.reason})" if isinstance(name, Unknown)
                else "the name is generated at apply time")
         name = obj["name"] = placeholder(at.address)

@@ -6,14 +6,19 @@ from typing import Any
 
 from ...builder import decode_policy
 from ...hcl import Obj
-from ...values import PDict, PList, PStr, Unknown
+from ...values import PartialJson, PDict, PList, PStr, Unknown, first_unknown, unknown_like
 from ..registry import Instance, data_source
 
 
 @data_source("aws_iam_policy_document")
 def _policy_document_data(obj: Obj, at: Instance) -> None:
     doc = policy_document(obj, at.address)
-    text = doc if isinstance(doc, Unknown) else PStr(json.dumps(doc), encoded=doc)
+    if isinstance(doc, Unknown):
+        text: Any = doc
+    else:
+        u = first_unknown(doc)
+        # a value known only at apply time inside a statement stays inside it (see unknown_parts.py)
+        text = PartialJson(doc, u.reason) if u is not None else PStr(json.dumps(doc), encoded=doc)
     obj.update({"json": text, "minified_json": text})
 
 
@@ -88,46 +93,50 @@ def policy_document(obj: Obj, address: str) -> Any:
                     per_test[var] = _one_or_list(values)
             s["Condition"] = cond
         statements.append(s)
-    # source documents come first, the document's own statements replace theirs by Sid; override
-    # documents' statements replace by Sid or are added.
-    merged = _merge_documents(obj.get("source_policy_documents"), statements, address, override=False)
-    if isinstance(merged, Unknown):
-        return merged
-    merged = _merge_documents(obj.get("override_policy_documents"), merged, address, override=True)
-    if isinstance(merged, Unknown):
-        return merged
+    # As the provider merges: the statements of source_policy_documents in order, then the document's own,
+    # then those of override_policy_documents; a statement whose Sid is already there replaces it in place,
+    # any other is added (https://registry.terraform.io/providers/hashicorp/aws/latest/docs/data-sources/iam_policy_document#example-of-merging-source-documents).
+    merged = PList(pos=statements.pos)
+    for part in (_statements_of(obj.get("source_policy_documents"), address), statements,
+                 _statements_of(obj.get("override_policy_documents"), address)):
+        if isinstance(part, Unknown):
+            return part
+        for st in part:
+            sid = st.get("Sid") if isinstance(st, dict) else None
+            if isinstance(sid, Unknown) or isinstance(st, Unknown):
+                return Unknown(f"a statement merged into `{address}` has an unknown Sid")
+            same = next((i for i, x in enumerate(merged) if sid and isinstance(x, dict) and x.get("Sid") == sid), None)
+            if same is None:
+                merged.append(st)
+            else:
+                merged[same] = st
     doc["Statement"] = merged
     return doc
 
 
-def _merge_documents(others: Any, current: PList, address: str, *, override: bool) -> Any:
-    if others is None:
-        return current
-    if isinstance(others, Unknown):
-        return others
-    result = PList(current, pos=current.pos)
-    for text in others:
-        if isinstance(text, Unknown):
-            return text
-        pol = decode_policy(text, None, "source or override policy document")
-        if pol is None:
-            continue
-        if pol.unknown is not None:
-            return pol.unknown
-        stmts = pol.doc.get("Statement", [])
-        stmts = stmts if isinstance(stmts, list) else [stmts]
-        for st in stmts:
-            sid = st.get("Sid") if isinstance(st, dict) else None
-            same = [i for i, x in enumerate(result) if sid and isinstance(x, dict) and x.get("Sid") == sid]
-            if override:
-                if same:
-                    result[same[0]] = st
-                else:
-                    result.append(st)
-            elif not same:
-                result.insert(len([x for x in result if x in current and False]), st)
-    if not override:
-        own = [x for x in result if any(x is c for c in current)]
-        src = [x for x in result if not any(x is c for c in current)]
-        result = PList(src + own, pos=current.pos)
-    return result
+def _statements_of(documents: Any, address: str) -> Any:
+    """The statements of a list of policy documents (JSON text), in order, or Unknown. A document with unknown
+    parts (PartialJson) keeps them in its statements, which the snapshot builder confines."""
+    if documents is None:
+        return []
+    if isinstance(documents, Unknown):
+        return unknown_like(documents)
+    out: list = []
+    for text in documents:
+        if isinstance(text, PartialJson):
+            doc = text.value
+        elif isinstance(text, Unknown):
+            return unknown_like(text)
+        else:
+            pol = decode_policy(text, None, "source or override policy document")
+            if pol is None:
+                continue
+            if pol.unknown is not None:
+                return pol.unknown
+            doc = pol.doc
+        stmts = doc.get("Statement", []) if isinstance(doc, dict) else Unknown(f"a document merged into `{address}` "
+                                                                                  f"is not an object")
+        if isinstance(stmts, Unknown):
+            return unknown_like(stmts)
+        out.extend(stmts if isinstance(stmts, list) else [stmts])
+    return out

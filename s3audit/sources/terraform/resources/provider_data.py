@@ -1,6 +1,7 @@
 """Data sources that say where the provider works: its account, partition and region."""
 from __future__ import annotations
 
+from ...builder import owner_placeholder
 from ...hcl import Obj
 from ..registry import Instance, data_source
 
@@ -19,3 +20,10 @@ def _partition(obj: Obj, at: Instance) -> None:
 def _region(obj: Obj, at: Instance) -> None:
     region = obj.get("name") or obj.get("region") or at.region
     obj.update({"name": region, "region": region, "id": region})
+
+
+@data_source("aws_canonical_user_id")
+def _canonical_user(obj: Obj, at: Instance) -> None:
+    # The canonical user of the account Terraform runs as: the placeholder the snapshot's ACLs use for the
+    # bucket owner (builder.owner_placeholder), so a grant to it is a grant to the owner.
+    obj.update({"id": owner_placeholder(at.account_id)})

@@ -13,9 +13,9 @@ from ...arns import access_point_arn, bucket_arn, bucket_domain_name, bucket_reg
 from ...builder import (PUBLIC_ACCESS_BLOCK_KEYS, SnapshotBuilder, access_point_entry, canned_acl,
                         owner_placeholder)
 from ...removals import Removal
-from ...values import Unknown
+from ...values import Unknown, with_symbols
 from ..registry import Gone, Instance, Mapper, arguments, computes, maps, removes
-from ..resource import Res, blocks, fill, first, pick, placeholder, string
+from ..resource import Res, Undecided, fill, many, one, pick, placeholder, string
 
 
 # --- computed attributes ----------------------------------------------------------------------------------
@@ -23,8 +23,12 @@ from ..resource import Res, blocks, fill, first, pick, placeholder, string
 @computes("aws_s3_bucket")
 def _bucket_computed(obj: dict, at: Instance) -> str | None:
     why = None
-    name = obj.get("bucket")
-    if not isinstance(name, str) or name == "":
+    name = with_symbols(obj.get("bucket"))
+    if isinstance(name, str) and isinstance(obj.get("bucket"), Unknown):
+        # made at apply time from fresh values (random_pet...): the symbolic name stands for it everywhere
+        why = f"the name is made at apply time ({obj['bucket'].reason})"
+        obj["bucket"] = name
+    elif not isinstance(name, str) or name == "":
         why = ("the name is generated from `bucket_prefix` at apply time" if obj.get("bucket_prefix")
                else f"the name is unknown ({name.reason})" if isinstance(name, Unknown)
                else "the name is generated at apply time")
@@ -54,16 +58,14 @@ def _access_point_computed(obj: dict, at: Instance) -> None:
 
 
 # --- values in AWS's shapes ---------------------------------------------------------------------------------
+# Each function takes the resource's (converted) values and returns the API value; an unknown nested block it
+# needs raises Undecided, and the mapping makes that value unknown as a whole.
 
-def _enc_rules(rules: Any) -> Any:
-    if isinstance(rules, Unknown):
-        return rules
+def _enc_rules(rules: Any) -> dict:
     out = []
-    for r in blocks(rules):
-        d = first(r.get("apply_server_side_encryption_by_default"))
+    for r in many(rules):
+        d = one(r.get("apply_server_side_encryption_by_default"))
         rule: dict = {}
-        if isinstance(d, Unknown):
-            return d
         if d:
             rule["ApplyServerSideEncryptionByDefault"] = pick(d, (("sse_algorithm", "SSEAlgorithm"),
                                                                    ("kms_master_key_id", "KMSMasterKeyID")))
@@ -73,24 +75,30 @@ def _enc_rules(rules: Any) -> Any:
     return {"Rules": out}
 
 
-def _lifecycle_filter(f: Any, prefix: Any = None, tags: Any = None) -> Any:
-    if isinstance(f, Unknown):
-        return f
+_SIZES = (("prefix", "Prefix"), ("object_size_greater_than", "ObjectSizeGreaterThan"),
+          ("object_size_less_than", "ObjectSizeLessThan"))
+
+
+def _tag_set(tags: Any) -> list:
+    if isinstance(tags, Unknown):
+        raise Undecided(tags)
+    return [{"Key": k, "Value": v} for k, v in (tags or {}).items()]
+
+
+def _lifecycle_filter(f: dict | None, prefix: Any = None, tags: Any = None) -> dict:
     if f:
-        and_ = first(f.get("and"))
+        and_ = one(f.get("and"))
         if and_:
-            out = {"And": pick(and_, (("prefix", "Prefix"), ("object_size_greater_than", "ObjectSizeGreaterThan"),
-                                       ("object_size_less_than", "ObjectSizeLessThan")))}
+            out = {"And": pick(and_, _SIZES)}
             if and_.get("tags"):
-                out["And"]["Tags"] = [{"Key": k, "Value": v} for k, v in and_["tags"].items()]
+                out["And"]["Tags"] = _tag_set(and_["tags"])
             return out
-        tag = first(f.get("tag"))
+        tag = one(f.get("tag"))
         if tag:
             return {"Tag": {"Key": tag.get("key"), "Value": tag.get("value")}}
-        return pick(f, (("prefix", "Prefix"), ("object_size_greater_than", "ObjectSizeGreaterThan"),
-                         ("object_size_less_than", "ObjectSizeLessThan")))
+        return pick(f, _SIZES)
     if tags:
-        return {"And": {"Prefix": prefix or "", "Tags": [{"Key": k, "Value": v} for k, v in tags.items()]}}
+        return {"And": {"Prefix": prefix or "", "Tags": _tag_set(tags)}}
     return {"Prefix": prefix or ""}
 
 
@@ -98,67 +106,62 @@ _EXPIRATION = (("days", "Days"), ("date", "Date"), ("expired_object_delete_marke
 _TRANSITION = (("days", "Days"), ("date", "Date"), ("storage_class", "StorageClass"))
 
 
-def _lifecycle(rules: Any, v3: bool) -> Any:
+def _lifecycle(rules: Any, v3: bool) -> dict:
     """Lifecycle rules: v4's ``aws_s3_bucket_lifecycle_configuration`` ``rule`` blocks, or v3's inline
     ``lifecycle_rule`` blocks, which name the status, filter, noncurrent days and multipart abort otherwise."""
-    if isinstance(rules, Unknown):
-        return rules
     out = []
-    for r in blocks(rules):
+    for r in many(rules):
         if v3:
             enabled = r.get("enabled")
             status = enabled if isinstance(enabled, Unknown) else ("Enabled" if enabled else "Disabled")
             rule = {"ID": r.get("id"), "Status": status, "Filter": _lifecycle_filter(None, r.get("prefix"), r.get("tags"))}
         else:
             rule = {"ID": r.get("id"), "Status": r.get("status"),
-                    "Filter": _lifecycle_filter(first(r.get("filter")), r.get("prefix"))}
-        exp = first(r.get("expiration"))
+                    "Filter": _lifecycle_filter(one(r.get("filter")), r.get("prefix"))}
+        exp = one(r.get("expiration"))
         if exp:
             rule["Expiration"] = pick(exp, _EXPIRATION)
-        trans = [pick(t, _TRANSITION) for t in blocks(r.get("transition"))]
+        trans = [pick(t, _TRANSITION) for t in many(r.get("transition"))]
         if trans:
             rule["Transitions"] = trans
-        nve = first(r.get("noncurrent_version_expiration"))
+        nve = one(r.get("noncurrent_version_expiration"))
         if nve:
             rule["NoncurrentVersionExpiration"] = {"NoncurrentDays": nve.get("days")} if v3 else pick(
                 nve, (("noncurrent_days", "NoncurrentDays"), ("newer_noncurrent_versions", "NewerNoncurrentVersions")))
         days = "days" if v3 else "noncurrent_days"
         nvt = [pick(t, ((days, "NoncurrentDays"), ("storage_class", "StorageClass")))
-               for t in blocks(r.get("noncurrent_version_transition"))]
+               for t in many(r.get("noncurrent_version_transition"))]
         if nvt:
             rule["NoncurrentVersionTransitions"] = nvt
         if v3:
             if r.get("abort_incomplete_multipart_upload_days"):
                 rule["AbortIncompleteMultipartUpload"] = {"DaysAfterInitiation": r["abort_incomplete_multipart_upload_days"]}
         else:
-            ab = first(r.get("abort_incomplete_multipart_upload"))
+            ab = one(r.get("abort_incomplete_multipart_upload"))
             if ab:
                 rule["AbortIncompleteMultipartUpload"] = {"DaysAfterInitiation": ab.get("days_after_initiation")}
         out.append({k: v for k, v in rule.items() if v is not None})
     return {"Rules": out}
 
 
-def _replication(role: Any, rules: Any, v3: bool) -> Any:
-    if isinstance(rules, Unknown):
-        return rules
+def _replication(role: Any, rules: Any, v3: bool) -> dict:
     out = []
-    for r in blocks(rules):
-        d = first(r.get("destination")) or {}
-        if isinstance(d, Unknown):
-            return d
+    for r in many(rules):
+        d = one(r.get("destination")) or {}
         dest = pick(d, (("bucket", "Bucket"), ("storage_class", "StorageClass"),
                          ("account" if not v3 else "account_id", "Account")))
-        act = first(d.get("access_control_translation"))
+        act = one(d.get("access_control_translation"))
         if act:
             dest["AccessControlTranslation"] = {"Owner": act.get("owner")}
-        kms = d.get("replica_kms_key_id") if v3 else (first(d.get("encryption_configuration")) or {}).get("replica_kms_key_id")
+        kms = d.get("replica_kms_key_id") if v3 else (one(d.get("encryption_configuration")) or {}).get(
+            "replica_kms_key_id")
         if kms:
             dest["EncryptionConfiguration"] = {"ReplicaKmsKeyID": kms}
         rule = {"ID": r.get("id"), "Priority": r.get("priority"), "Status": r.get("status"), "Destination": dest}
-        f = first(r.get("filter"))
+        f = one(r.get("filter"))
         if f or r.get("prefix") is not None:
             rule["Filter"] = _lifecycle_filter(f, r.get("prefix"))
-        dmr = first(r.get("delete_marker_replication"))
+        dmr = one(r.get("delete_marker_replication"))
         if dmr:
             rule["DeleteMarkerReplication"] = {"Status": dmr.get("status")}
         elif v3 and r.get("delete_marker_replication_status"):
@@ -167,38 +170,46 @@ def _replication(role: Any, rules: Any, v3: bool) -> Any:
     return {"Role": role, "Rules": out}
 
 
-def _website_v4(w: dict) -> Any:
+def _routing_rules(text: Any) -> Any:
+    """``routing_rules`` as JSON text (a list of rules), as S3 takes them."""
+    if isinstance(text, Unknown):
+        raise Undecided(text)
+    try:
+        rules = json.loads(str(text))
+    except ValueError:
+        raise Undecided(Unknown("`routing_rules` is not JSON")) from None
+    return rules
+
+
+def _website_v4(w: dict) -> dict:
     out: dict = {}
-    idx = first(w.get("index_document"))
+    idx = one(w.get("index_document"))
     if idx:
         out["IndexDocument"] = {"Suffix": idx.get("suffix")}
-    err = first(w.get("error_document"))
+    err = one(w.get("error_document"))
     if err:
         out["ErrorDocument"] = {"Key": err.get("key")}
-    red = first(w.get("redirect_all_requests_to"))
+    red = one(w.get("redirect_all_requests_to"))
     if red:
         out["RedirectAllRequestsTo"] = pick(red, (("host_name", "HostName"), ("protocol", "Protocol")))
     rules = w.get("routing_rules")
-    if isinstance(rules, str) and rules:
-        out["RoutingRules"] = json.loads(str(rules))
-    elif blocks(w.get("routing_rule")):
-        out["RoutingRules"] = [{"Condition": pick(first(r.get("condition")), (
+    if rules:
+        out["RoutingRules"] = _routing_rules(rules)
+    elif many(w.get("routing_rule")):
+        out["RoutingRules"] = [{"Condition": pick(one(r.get("condition")), (
             ("http_error_code_returned_equals", "HttpErrorCodeReturnedEquals"), ("key_prefix_equals", "KeyPrefixEquals"))),
-            "Redirect": pick(first(r.get("redirect")), (("host_name", "HostName"), ("protocol", "Protocol"),
-                                                           ("replace_key_prefix_with", "ReplaceKeyPrefixWith"),
-                                                           ("replace_key_with", "ReplaceKeyWith"),
-                                                           ("http_redirect_code", "HttpRedirectCode")))}
-            for r in blocks(w.get("routing_rule"))]
+            "Redirect": pick(one(r.get("redirect")), (("host_name", "HostName"), ("protocol", "Protocol"),
+                                                         ("replace_key_prefix_with", "ReplaceKeyPrefixWith"),
+                                                         ("replace_key_with", "ReplaceKeyWith"),
+                                                         ("http_redirect_code", "HttpRedirectCode")))}
+            for r in many(w.get("routing_rule"))]
     return out
 
 
-def _grants(grants: Any, owner_id: str) -> Any:
+def _grants(grants: Any) -> list:
     out = []
-    for g in blocks(grants):
-        if isinstance(g, Unknown):
-            return g
-        gtype = g.get("type")
-        grantee: dict = {"Type": gtype}
+    for g in many(grants):
+        grantee: dict = {"Type": g.get("type")}
         if g.get("id"):
             grantee["ID"] = g["id"]
         if g.get("uri"):
@@ -206,6 +217,8 @@ def _grants(grants: Any, owner_id: str) -> Any:
         if g.get("email_address"):
             grantee["EmailAddress"] = g["email_address"]
         perms = g.get("permissions") or ([g["permission"]] if g.get("permission") else [])
+        if isinstance(perms, Unknown):
+            raise Undecided(perms)
         for p in perms:
             out.append({"Grantee": grantee, "Permission": p})
     return out
@@ -243,32 +256,43 @@ def _website_v3(w: dict) -> dict:
     if w.get("error_document"):
         out["ErrorDocument"] = {"Key": w["error_document"]}
     red = w.get("redirect_all_requests_to")
+    if isinstance(red, Unknown):
+        raise Undecided(red)
     if red:
-        if isinstance(red, str) and "://" in red:
+        if "://" in red:
             proto, host = red.split("://", 1)
             out["RedirectAllRequestsTo"] = {"HostName": host, "Protocol": proto}
         else:
             out["RedirectAllRequestsTo"] = {"HostName": red}
-    rules = w.get("routing_rules")
-    if isinstance(rules, str) and rules:
-        out["RoutingRules"] = json.loads(str(rules))
+    if w.get("routing_rules"):
+        out["RoutingRules"] = _routing_rules(w["routing_rules"])
     return out
 
 
-def _object_lock(ol: dict) -> Any:
+def _object_lock(ol: dict) -> dict:
     out: dict = {"ObjectLockEnabled": ol.get("object_lock_enabled") or "Enabled"}
-    rule = first(ol.get("rule"))
-    if isinstance(rule, Unknown):
-        return rule
+    rule = one(ol.get("rule"))
     if rule:
-        dr = first(rule.get("default_retention"))
-        if isinstance(dr, Unknown):
-            return dr
+        dr = one(rule.get("default_retention"))
         if dr:
             out["Rule"] = {"DefaultRetention": pick(dr, (("mode", "Mode"), ("days", "Days"), ("years", "Years")))}
     return out
 
 
+def _logging_v3(log: dict) -> dict:
+    target = log.get("target_bucket")
+    if isinstance(target, Unknown):
+        raise Undecided(target)
+    return {"LoggingEnabled": pick(log, (("target_bucket", "TargetBucket"), ("target_prefix", "TargetPrefix")))} \
+        if target else {}
+
+
+def _value(value_of, *args) -> Any:
+    """``value_of(*args)``, or the unknown block it needs (the whole value is then unknown)."""
+    try:
+        return value_of(*args)
+    except Undecided as exc:
+        return exc.unknown
 
 
 # --- the types of the arguments read (Terraform converts values to them; see arguments.py) ------------------
@@ -375,41 +399,38 @@ def aws_s3_bucket(m: Mapper, r: Res) -> None:
         _set(m, r, name, "Tags", tags if isinstance(tags, Unknown) else dict(tags), "tags")
     # Provider v3 inline arguments (still accepted, deprecated, in v4 and v5).
     if v.get("acl") is not None:
-        acl = v["acl"]
-        _set(m, r, name, "Acl", acl if isinstance(acl, Unknown) else
-                  canned_acl(str(acl), m.b.account_id) or Unknown(f"`{acl}` is not a canned ACL"), "acl")
-    if blocks(v.get("grant")):
-        grants = _grants(v["grant"], "")
+        _set(m, r, name, "Acl", _canned(v["acl"], m.b.account_id), "acl")
+    grants = _value(_grants, v.get("grant"))
+    if grants:
         _set(m, r, name, "Acl", grants if isinstance(grants, Unknown) else
                   {"Owner": {"ID": _owner(m.b)}, "Grants": grants}, "grant")
     if v.get("policy") not in (None, ""):
         m.b.set_bucket_policy(name, v["policy"], r.at("policy"))
-    ver = first(v.get("versioning"))
-    if ver is not None:
-        _set(m, r, name, "Versioning", ver if isinstance(ver, Unknown) else _versioning_v3(ver), "versioning")
-    log = first(v.get("logging"))
-    if log is not None:
-        _set(m, r, name, "Logging", log if isinstance(log, Unknown) else
-                  {"LoggingEnabled": pick(log, (("target_bucket", "TargetBucket"), ("target_prefix", "TargetPrefix")))}
-                  if log.get("target_bucket") else {}, "logging")
-    sse = first(v.get("server_side_encryption_configuration"))
-    if sse is not None:
-        _set(m, r, name, "Encryption", sse if isinstance(sse, Unknown) else _enc_rules(sse.get("rule")),
-                  "server_side_encryption_configuration")
-    if blocks(v.get("lifecycle_rule")):
-        _set(m, r, name, "Lifecycle", _lifecycle(v["lifecycle_rule"], v3=True), "lifecycle_rule")
-    rep = first(v.get("replication_configuration"))
-    if rep is not None:
-        _set(m, r, name, "Replication", rep if isinstance(rep, Unknown) else
-                  _replication(rep.get("role"), rep.get("rules"), True), "replication_configuration")
-    web = first(v.get("website"))
-    if web is not None:
-        _set(m, r, name, "Website", web if isinstance(web, Unknown) else _website_v3(web), "website")
-    ol = first(v.get("object_lock_configuration"))
-    if ol is not None:
-        _set(m, r, name, "ObjectLock", ol if isinstance(ol, Unknown) else _object_lock(ol), "object_lock_configuration")
-    elif v.get("object_lock_enabled") is True:
+    for key, arg, value_of in _V3_SETTINGS:
+        block = _value(one, v.get(arg))
+        if block is not None:
+            _set(m, r, name, key, block if isinstance(block, Unknown) else _value(value_of, block), arg)
+    if _value(many, v.get("lifecycle_rule")):
+        _set(m, r, name, "Lifecycle", _value(_lifecycle, v["lifecycle_rule"], True), "lifecycle_rule")
+    if _value(one, v.get("object_lock_configuration")) is None and v.get("object_lock_enabled") is True:
         _set(m, r, name, "ObjectLock", {"ObjectLockEnabled": "Enabled"}, "object_lock_enabled")
+
+
+# The v3 inline blocks of aws_s3_bucket that are one bucket value each: (bucket key, argument, value of the block).
+_V3_SETTINGS = (
+    ("Versioning", "versioning", _versioning_v3),
+    ("Logging", "logging", _logging_v3),
+    ("Encryption", "server_side_encryption_configuration", lambda sse: _enc_rules(sse.get("rule"))),
+    ("Replication", "replication_configuration", lambda rep: _replication(rep.get("role"), rep.get("rules"), True)),
+    ("Website", "website", _website_v3),
+    ("ObjectLock", "object_lock_configuration", _object_lock),
+)
+
+
+def _canned(acl: Any, account_id: str) -> Any:
+    if isinstance(acl, Unknown):
+        return acl
+    return canned_acl(str(acl), account_id) or Unknown(f"`{acl}` is not a canned ACL")
 
 
 @maps("aws_s3_bucket_policy")
@@ -427,35 +448,28 @@ def aws_s3_bucket_acl(m: Mapper, r: Res) -> None:
         return
     v = r.values
     if v.get("acl") is not None:
-        acl = v["acl"]
-        _set(m, r, name, "Acl", acl if isinstance(acl, Unknown) else
-                  canned_acl(str(acl), m.b.account_id) or Unknown(f"`{acl}` is not a canned ACL"), "acl")
+        _set(m, r, name, "Acl", _canned(v["acl"], m.b.account_id), "acl")
         return
-    acp = first(v.get("access_control_policy"))
-    if acp is None:
-        return
-    if isinstance(acp, Unknown):
-        _set(m, r, name, "Acl", acp, "access_control_policy")
-        return
-    owner = first(acp.get("owner")) or {}
-    grants = []
-    for g in blocks(acp.get("grant")):
-        ge = first(g.get("grantee")) or {}
-        grants.append({"grantee": ge, "permission": g.get("permission")})
-    flat = _grants([{**x["grantee"], "permission": x["permission"]} for x in grants], "")
-    _set(m, r, name, "Acl", flat if isinstance(flat, Unknown) else
-              {"Owner": pick(owner, (("id", "ID"), ("display_name", "DisplayName"))) or {"ID": _owner(m.b)},
-               "Grants": flat}, "access_control_policy")
+    acp = _value(one, v.get("access_control_policy"))
+    if acp is not None:
+        _set(m, r, name, "Acl", acp if isinstance(acp, Unknown) else _value(_acl_of, acp, m.b), "access_control_policy")
+
+
+def _acl_of(acp: dict, b: SnapshotBuilder) -> dict:
+    owner = one(acp.get("owner")) or {}
+    grants = _grants([{**(one(g.get("grantee")) or {}), "permission": g.get("permission")}
+                      for g in many(acp.get("grant"))])
+    return {"Owner": pick(owner, (("id", "ID"), ("display_name", "DisplayName"))) or {"ID": _owner(b)},
+            "Grants": grants}
 
 
 @maps("aws_s3_bucket_ownership_controls")
 def aws_s3_bucket_ownership_controls(m: Mapper, r: Res) -> None:
     name = _bucket_of(m, r)
-    if name:
-        rule = first(r.values.get("rule"))
-        value = rule if isinstance(rule, Unknown) else {"Rules": [{"ObjectOwnership": rule.get("object_ownership")}]} if rule else None
-        if value is not None:
-            _set(m, r, name, "OwnershipControls", value, "rule")
+    rule = _value(one, r.values.get("rule"))
+    if name and rule is not None:
+        _set(m, r, name, "OwnershipControls", rule if isinstance(rule, Unknown) else
+             {"Rules": [{"ObjectOwnership": rule.get("object_ownership")}]}, "rule")
 
 
 @maps("aws_s3_bucket_versioning")
@@ -463,7 +477,7 @@ def aws_s3_bucket_versioning(m: Mapper, r: Res) -> None:
     name = _bucket_of(m, r)
     if not name:
         return
-    vc = first(r.values.get("versioning_configuration"))
+    vc = _value(one, r.values.get("versioning_configuration"))
     if isinstance(vc, Unknown) or vc is None:
         _set(m, r, name, "Versioning", vc if vc is not None else {}, "versioning_configuration")
         return
@@ -497,7 +511,7 @@ def aws_s3_bucket_setting(m: Mapper, r: Res) -> None:
     key, value_of = _SETTINGS[r.type]
     name = _bucket_of(m, r)
     if name:
-        m.b.set_bucket(name, key, value_of(r.values), r.changed_at())
+        m.b.set_bucket(name, key, _value(value_of, r.values), r.changed_at())
 
 
 @maps("aws_s3_account_public_access_block")
@@ -513,8 +527,8 @@ def aws_s3_access_point(m: Mapper, r: Res) -> None:
     if not isinstance(name, str) or not isinstance(bucket, str):
         m.b.unplaced(r.address, "the name or bucket of the access point is known only after apply")
         return
-    vpc = first(v.get("vpc_configuration"))
-    pab = first(v.get("public_access_block_configuration"))
+    vpc = _value(one, v.get("vpc_configuration"))
+    pab = _value(one, v.get("public_access_block_configuration"))
     # The provider's (and S3's) default for an access point is all four settings on.
     entry = access_point_entry(bucket, vpc if isinstance(vpc, Unknown) or not vpc else {"VpcId": vpc.get("vpc_id")},
                                pab if isinstance(pab, Unknown) else _pab(pab or {}, default=True),
