@@ -130,6 +130,39 @@ def apply_profile(run: RuleRun, profile: Profile, snapshot: Snapshot | None, *, 
     return Evaluation(findings, selected, packs, outcomes)
 
 
+# ---- IaC read on its own ----
+
+def set_by_the_input(findings: Iterable[Finding], snapshot: Snapshot,
+                     subjects: SubjectIndex | None = None) -> tuple[list[Finding], list[Finding]]:
+    """(findings kept, findings left out) of a change read without the live estate, after ``locate``.
+
+    Such a check judges only what the files can set. What no input sets is unknown in the snapshot (the
+    account's Block Public Access, the settings of a bucket the change only names: see
+    sources.builder.unknown_where_undeclared). A finding that is unknown, whose subject the change does not
+    declare, and that no statement of the change leaves unknown (a flagged statement, whose reason carries its
+    pointer) is about exactly that: it is left out (the caller says how many). Open findings are kept, and so
+    is every finding on what the change declares: every kept finding carries a file and line."""
+    subjects = subjects or SubjectIndex(snapshot)
+    kept, left = [], []
+    for f in findings:
+        undeclared = f.status is Status.UNKNOWN and (
+            f.location is None or subjects.pointer_of(f.subject) not in snapshot.locations)
+        (left if undeclared and not _flagged_by_the_input(f.evidence) else kept).append(f)
+    return kept, left
+
+
+def _flagged_by_the_input(evidence: Any) -> bool:
+    """Whether a decision in the evidence is unknown because of a statement the input holds (its reason has a
+    pointer: a statement flagged in ``unknown_statements``)."""
+    if isinstance(evidence, dict):
+        if evidence.get("effect") == "Unknown" and evidence.get("pointer"):
+            return True
+        return any(_flagged_by_the_input(v) for v in evidence.values() if isinstance(v, (dict, list, tuple)))
+    if isinstance(evidence, (list, tuple)):
+        return any(_flagged_by_the_input(v) for v in evidence)
+    return False
+
+
 # ---- placing findings on file lines ----
 
 def locate(findings: Iterable[Finding], snapshot: Snapshot, subjects: SubjectIndex | None = None, *,
@@ -146,14 +179,17 @@ def locate(findings: Iterable[Finding], snapshot: Snapshot, subjects: SubjectInd
     if not locations and fallback is None:
         return list(findings)
     subjects = subjects or SubjectIndex(snapshot)
+    changed = {p: loc for p, loc in locations.items() if not loc.get("restated")}
     out = []
     for f in findings:
         if f.location is None:
-            where = _find_location(f, locations, subjects)
+            where = _find_location(f, changed, subjects)
             if where is None and fallback is not None:
                 where = fallback(f)
             if where is None and inside:
-                where = _inside(locations, f.pointer or subjects.pointer_of(f.subject))
+                where = _inside(changed, f.pointer or subjects.pointer_of(f.subject))
+            if where is None and len(changed) < len(locations):
+                where = _find_location(f, locations, subjects)  # what the input only restates (a no-op entry)
             if where is not None:
                 f = replace(f, location=Location(where["file"], where.get("line"), where.get("column")))
         out.append(f)
@@ -189,7 +225,10 @@ def _find_location(f: Finding, locations: Mapping[str, Mapping], subjects: Subje
         hit = _exact(locations, pointer) if pointer else _exact(locations, subjects.pointer_of(arn))
         if hit:
             return hit
-    return _exact(locations, subjects.pointer_of(f.subject))
+    subject = subjects.pointer_of(f.subject)
+    # a finding about an account itself: where the change declares what it says of the account (its Block
+    # Public Access), if it does
+    return _exact(locations, subject) or (locations.get(subject) if subject and subject.count("/") == 2 else None)
 
 
 def _evidence_refs(evidence: Any) -> Iterable[tuple[str | None, str | None]]:

@@ -21,7 +21,7 @@ from . import _audit
 
 
 def run(args) -> int:
-    from ..audit import apply_baseline, evaluate, introduced_and_fixed, locate
+    from ..audit import apply_baseline, evaluate, introduced_and_fixed, locate, set_by_the_input
     from ..report.model import Report, snapshot_provenance
     from ..subjects import SubjectIndex
 
@@ -87,7 +87,13 @@ def run(args) -> int:
                               fallback=lambda f: removed.location_for(f, live_doc), inside=True)
             mode = "overlay"
         else:
-            findings = locate(findings, snap, subjects)
+            # `inside`: a bucket the change only names is placed where the change sets something of it (its policy)
+            findings, unjudged = set_by_the_input(locate(findings, snap, subjects, inside=True), snap, subjects)
+            if unjudged:
+                n = len(unjudged)
+                notes.append(f"{n} check{'s' if n != 1 else ''} not judged: about settings the change does not "
+                             f"declare (such as the account's Block Public Access); give the live estate (--live) "
+                             f"to judge them")
             mode = "iac"
         inputs = [*(live_path and [live_path] or []), *iac_paths, *terraform, *plans, *templates]
     else:

@@ -198,6 +198,7 @@ class SnapshotBuilder:
         self.file = file  # named in errors about values that have no position of their own
         self.buckets: dict[str, dict] = {}
         self.created_buckets: set[str] = set()
+        self.declared_buckets: set[str] = set()
         self.access_points: dict[str, dict] = {}
         self.account_pab: Any = None
         self.account_pab_set = False
@@ -208,7 +209,10 @@ class SnapshotBuilder:
         self.org_policies: dict[str, dict] = {}  # by Id
         self.account_errors: dict[str, str] = {}
         self.org_errors: dict[str, str] = {}
-        self._locs: list[tuple[tuple, Loc]] = []
+        self._locs: list[tuple[tuple, Loc, bool]] = []
+        # While true, what is located is only restated by the input (a plan's no-op entry): a place of last
+        # resort for findings (``"restated": true`` in ``locations``; see audit.locate).
+        self.restating = False
         self._unread: list[dict] = []
         self._unknown_statements: list[tuple[tuple, str]] = []
 
@@ -218,7 +222,7 @@ class SnapshotBuilder:
 
     def locate(self, path: tuple, loc: Loc | None) -> None:
         if loc is not None:
-            self._locs.append((path, loc))
+            self._locs.append((path, loc, self.restating))
 
     def unread(self, what: str, why: str, loc: Loc | None) -> None:
         """Record an input this reader could not read (docs/snapshot-format.md, ``unread``): it becomes an
@@ -248,15 +252,19 @@ class SnapshotBuilder:
     def bucket_path(self, name: str) -> tuple:
         return self._account() + ("s3", "buckets", Sel("Name", name))
 
-    def bucket(self, name: str, loc: Loc | None = None, *, created: bool = False,
+    def bucket(self, name: str, loc: Loc | None = None, *, created: bool = False, declared: bool = False,
                name_unknown: str | None = None) -> dict:
-        """The bucket called ``name``, made on first mention. ``name_unknown`` says why ``name`` is a placeholder."""
+        """The bucket called ``name``, made on first mention. ``created``: the change creates it; ``declared``: the
+        change declares it (a plan's bucket it keeps as it is); a bucket neither created nor declared is only
+        named (a bucket policy of a bucket managed elsewhere). ``name_unknown`` says why ``name`` is a placeholder."""
         b = self.buckets.get(name)
         if b is None:
             b = self.buckets[name] = {"Name": name}
+        if created or declared:
+            self.declared_buckets.add(name)
         if created:
             self.created_buckets.add(name)
-            self.locate(self.bucket_path(name), loc)
+        self.locate(self.bucket_path(name), loc)  # where it is declared (created, or kept as it is by a plan)
         if name_unknown:
             b.setdefault("Errors", {})["ListBuckets"] = (
                 f"Unknown: {name_unknown}; `{name}` stands for that name")
@@ -324,6 +332,9 @@ class SnapshotBuilder:
             self.account_pab = plain(value)
             self.account_pab_set = True
             self.locate(self._account() + ("s3", "public_access_block"), loc)
+            # an IaC input says nothing else of the account itself: its findings (account-level Block Public
+            # Access) are about this declaration
+            self.locate(self._account(), loc)
 
     # -- IAM --------------------------------------------------------------------------------------------
     def iam_arn(self, kind: str, name: str, path: str | None = "/") -> str:
@@ -524,12 +535,41 @@ class SnapshotBuilder:
 
 @dataclass
 class IacPart:
-    """What one IaC input yields: its snapshot (without creation defaults), the buckets it creates, and
-    what it destroys (``removals.Removal``; only a Terraform plan says that)."""
+    """What one IaC input yields: its snapshot (without creation defaults), the buckets it creates, what it
+    destroys (``removals.Removal``; only a Terraform plan says that), and the buckets it declares without
+    creating them (a plan's existing buckets)."""
 
     snapshot: dict
     created_buckets: set[str]
     removals: list = field(default_factory=list)
+    declared_buckets: set[str] = field(default_factory=set)
+
+
+# What a change alone does not say (docs/iac.md, "What the input does not set"): unknown, never "off".
+NOT_IN_ACCOUNT = ("Unknown: the input does not declare the account's Block Public Access settings (Terraform "
+                  "`aws_s3_account_public_access_block`); check the change against the live estate (--live)")
+NOT_IN_BUCKET = ("Unknown: the input names this bucket but does not declare it (it is managed elsewhere); check the "
+                 "change against the live estate (--live)")
+
+
+def unknown_where_undeclared(snapshot: dict, declared_buckets: set[str], accounts: set[str] | None = None) -> None:
+    """Mark as unknown what a change read on its own does not set: the Block Public Access settings of each
+    account (of ``accounts``, when given) that the change does not declare, and every setting of a bucket the
+    change only names. A value no input sets is unknown, not off: rules then judge only what the files can set."""
+    for acct in snapshot.get("accounts") or []:
+        if accounts is not None and acct.get("id") not in accounts:
+            continue
+        s3 = acct.setdefault("s3", {})
+        errors = acct.get("errors") or {}
+        if "public_access_block" not in s3 and not any("PublicAccessBlock" in k for k in errors):
+            acct.setdefault("errors", {})["s3control:GetPublicAccessBlock"] = NOT_IN_ACCOUNT
+        for b in s3.get("buckets") or []:
+            if b.get("Name") in declared_buckets:
+                continue
+            unknown = b.setdefault("Errors", {})
+            for key, api in BUCKET_API.items():
+                if key not in b and api not in unknown:
+                    unknown[api] = NOT_IN_BUCKET
 
 
 def note_unknown_managed_policies(builder: SnapshotBuilder) -> None:
@@ -544,9 +584,12 @@ def note_unknown_managed_policies(builder: SnapshotBuilder) -> None:
                         f"Unknown: the document of managed policy `{arn}` is not in this input")
 
 
-def resolve_locations(snap: dict, locs: Iterable[tuple[tuple, Loc]]) -> dict:
-    """Logical paths -> JSON pointers of ``snap``; the first position given for a pointer wins."""
-    return resolve_pointers(snap, ((path, loc.as_json()) for path, loc in locs))
+def resolve_locations(snap: dict, locs: Iterable[tuple[tuple, Loc, bool]]) -> dict:
+    """Logical paths -> JSON pointers of ``snap``; the first position given for a pointer wins, one that is
+    only restated (``"restated": true``) losing to any other."""
+    ordered = sorted(locs, key=lambda x: x[2])  # stable: restated ones last
+    return resolve_pointers(snap, ((path, {**loc.as_json(), "restated": True} if restated else loc.as_json())
+                                   for path, loc, restated in ordered))
 
 
 def resolve_pointers(snap: dict, items: Iterable[tuple[tuple, Any]]) -> dict:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 from ..errors import InputError, Place
-from .builder import DEFAULT_ACCOUNT_ID, IacPart, apply_creation_defaults
+from .builder import DEFAULT_ACCOUNT_ID, IacPart, apply_creation_defaults, unknown_where_undeclared
 from .removals import Removal
 
 
@@ -138,17 +138,30 @@ def load_change(paths: Iterable[str] = (), *, terraform: Iterable[str] = (), ter
     from .overlay import merge
     proposed = parts[0].snapshot
     created = set(parts[0].created_buckets)
+    declared = created | parts[0].declared_buckets
     removals: list[Removal] = list(parts[0].removals)
     for part in parts[1:]:
         proposed = merge(proposed, part.snapshot, new_bucket_defaults=False)
         created |= part.created_buckets
+        declared |= part.created_buckets | part.declared_buckets
         removals += part.removals
     if live is not None:
         result = merge(live, proposed, new_bucket_defaults=True, removals=removals)
+        # accounts the live estate does not have: what the change does not set there is unknown
+        unknown_where_undeclared(result, set(_bucket_names(result)), set(_account_ids(proposed)) - set(live_accounts))
     else:
         result = proposed  # nothing live to destroy: removals have nothing to apply to
         for acct in result.get("accounts") or []:
             for bucket in (acct.get("s3") or {}).get("buckets") or []:
                 if bucket.get("Name") in created:
                     apply_creation_defaults(bucket)
+        unknown_where_undeclared(result, declared)
     return IacChange(result, result.get("locations") or {}, removals)
+
+
+def _account_ids(snapshot: dict) -> list[str]:
+    return [a["id"] for a in snapshot.get("accounts") or [] if isinstance(a, dict) and isinstance(a.get("id"), str)]
+
+
+def _bucket_names(snapshot: dict) -> list[str]:
+    return [b.get("Name") for a in snapshot.get("accounts") or [] for b in (a.get("s3") or {}).get("buckets") or []]

@@ -69,10 +69,10 @@ def check(*argv: str) -> tuple[int, list[dict], str]:
     return status, doc["findings"], err.getvalue()
 
 
-def found(findings: list[dict], rule: str, subject: str | None = None) -> list[tuple[str, int, int]]:
-    """(file, line, column) of each open finding of a rule (on a subject)."""
+def found(findings: list[dict], rule: str, subject: str | None = None, status: str = "open") -> list[tuple[str, int, int]]:
+    """(file, line, column) of each finding of a rule (on a subject) with that status (open by default)."""
     return sorted((f["location"]["file"], f["location"]["line"], f["location"]["column"]) for f in findings
-                  if f["rule"] == rule and f["status"] == "open" and (subject is None or f["subject"] == subject))
+                  if f["rule"] == rule and f["status"] == status and (subject is None or f["subject"] == subject))
 
 
 def write(tmp_path: Path, files: dict[str, str]) -> str:

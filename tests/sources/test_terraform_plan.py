@@ -16,6 +16,7 @@ from s3audit.sources.terraform import load_terraform_plan
 
 from .conftest import bucket, pointer_of, role, valid, where
 from .test_terraform_dir import line_of
+from ..iac.plans import change_at
 
 P = "fixtures/terraform-plans"
 CONFIG = {"modules": "fixtures/terraform/modules", "unknown-after-apply": "fixtures/terraform/unknown-values",
@@ -150,10 +151,14 @@ def test_configuration_directory_defaults_to_the_plans_directory(tmp_path):
     assert where(s, pointer_of(s, "roles", "etl"))[1] == 2
 
 
-def test_plan_without_configuration_has_no_locations_but_the_same_content(tmp_path):
+def test_plan_without_configuration_places_each_resource_on_its_entry(tmp_path):
+    """A plan records no positions of its own; without the configuration, each resource is placed on its
+    entry in `resource_changes` (line and column: `terraform show -json` writes one line)."""
     shutil.copy(f"{P}/v3-inline-update.json", tmp_path / "plan.json")
     s = load_terraform_plan(str(tmp_path / "plan.json")).snapshot
-    assert s["locations"] == {}
+    entry = change_at(str(tmp_path / "plan.json"), "aws_s3_bucket.downloads")
+    assert {loc["line"] for loc in s["locations"].values()} == {entry["line"]}
+    assert s["locations"][pointer_of(s, "buckets", "acme-downloads")] == entry
     assert bucket(s, "acme-downloads")["Versioning"]["Status"] == "Enabled"
 
 
@@ -192,7 +197,8 @@ def test_policies_in_a_plan_without_its_configuration(tmp_path):
     s = load_terraform_plan(str(tmp_path / "plan.json")).snapshot
     assert role(s, "vendor-access")["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {
         "AWS": "arn:aws:iam::999999999999:root"}
-    assert s["locations"] == {}
+    entry = change_at(str(tmp_path / "plan.json"), "aws_iam_role.vendor")
+    assert s["locations"][pointer_of(s, "roles", "vendor-access", "AssumeRolePolicyDocument", "Statement", 0)] == entry
 
 
 def test_invalid_policy_json_in_a_plan_names_the_plan(tmp_path):
@@ -201,5 +207,6 @@ def test_invalid_policy_json_in_a_plan_names_the_plan(tmp_path):
     (tmp_path / "plan.json").write_text(json.dumps(doc))
     with pytest.raises(InputError) as exc:
         load_terraform_plan(str(tmp_path / "plan.json"))
-    assert "trust policy is not valid JSON" in exc.value.message
+    assert "`assume_role_policy` is not valid JSON" in exc.value.message
     assert exc.value.place.file == str(tmp_path / "plan.json")
+    assert exc.value.place.pointer == "/resource_changes/0/change/after/assume_role_policy"

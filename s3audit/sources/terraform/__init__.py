@@ -55,4 +55,4 @@ def load_terraform_dir(directory: str, *, account_id: str = DEFAULT_ACCOUNT_ID,
         builder.unread(what, why, loc)
     note_unknown_managed_policies(builder)
     snap = builder.finish()
-    return IacPart(snap, set(builder.created_buckets))
+    return IacPart(snap, set(builder.created_buckets), declared_buckets=set(builder.declared_buckets))

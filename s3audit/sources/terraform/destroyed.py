@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ...errors import InputError
-from ..values import Loc, parse_json_with_positions
+from ..values import Loc, top_level_elements
 from .resource import Res, strip_keys
 from .resources import removals_of
 
@@ -73,18 +72,8 @@ def _prior_values(plan: dict) -> dict[str, dict]:
 
 def _change_positions(text: str, file: str) -> dict[int, dict]:
     """Where each entry of ``resource_changes`` starts in the plan file (``terraform show -json`` writes one
-    line, so the column matters); empty if the positional reader refuses the text."""
-    try:
-        doc = parse_json_with_positions(text, file)
-    except InputError:
-        return {}
-    changes = doc.get("resource_changes") if isinstance(doc, dict) else None
-    out = {}
-    for i, rc in enumerate(changes if isinstance(changes, list) else []):
-        pos = getattr(rc, "pos", None)
-        if pos is not None:
-            out[i] = pos.as_json()
-    return out
+    line, so the column matters); empty if the text is not a JSON object."""
+    return {i: loc.as_json() for i, loc in enumerate(top_level_elements(text, "resource_changes", file))}
 
 
 def _removed_blocks(dir_loader: "DirLoader | None") -> dict[str, Loc]:

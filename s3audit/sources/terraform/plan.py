@@ -16,7 +16,7 @@ from typing import Any, Iterable
 from ...errors import InputError, Place
 from ...fileio import parse_json, read_text
 from ..builder import DEFAULT_ACCOUNT_ID, IacPart, SnapshotBuilder, decode_policy, note_unknown_managed_policies
-from ..values import PDict, PList, PStr, Unknown, first_unknown
+from ..values import Loc, PDict, PList, PStr, Unknown, first_unknown, top_level_elements
 from .config import has_configuration
 from .destroyed import plan_removals
 from .evaluate import DirLoader
@@ -42,12 +42,23 @@ def _inject_unknown(value: Any, unknown: Any, label: str) -> Any:
     return value
 
 
+def _entry(entries: list[Loc], pointer: str) -> Loc | None:
+    """The position of the ``resource_changes`` entry a pointer is in."""
+    m = re.match(r"/resource_changes/(\d+)/", pointer)
+    return entries[int(m.group(1))] if m and int(m.group(1)) < len(entries) else None
+
+
 def _module_prefix(module: Any) -> str:
     return module + "." if isinstance(module, str) and module else ""
 
 
 def _creates(actions: Any) -> bool:
     return isinstance(actions, list) and "create" in actions
+
+
+def _changes(actions: Any) -> bool:
+    """Whether a change's actions change anything (``no-op`` and ``read`` only restate the object)."""
+    return isinstance(actions, list) and not set(actions) <= {"no-op", "read"}
 
 
 def _need(cond: bool, message: str, file: str, pointer: str) -> None:
@@ -150,8 +161,11 @@ def load_terraform_plan(path: str, *, terraform_dir: str | None = None, account_
     if isinstance(plan.get("planned_values"), dict) and plan["planned_values"].get("root_module") is not None:
         planned = list(_walk_modules(plan["planned_values"]["root_module"], file, "/planned_values/root_module"))
     seen: set[str] = set()
-    # (address, type, module prefix, values, after_unknown, created, JSON pointer of the values in the plan)
-    records: list[tuple[str, str, str, dict, Any, bool, str]] = []
+    # Without its configuration a plan's resources are placed on their entries in the plan file.
+    entries = top_level_elements(text, "resource_changes", file) if dir_loader is None else []
+    # (address, type, module prefix, values, after_unknown, created, JSON pointer of the values in the plan,
+    # whether the plan changes it)
+    records: list[tuple[str, str, str, dict, Any, bool, str, bool]] = []
     for r, ptr in planned:
         _need(isinstance(r, dict) and isinstance(r.get("address"), str) and isinstance(r.get("type"), str),
               "a planned resource needs `address` and `type`", file, ptr)
@@ -171,7 +185,8 @@ def load_terraform_plan(path: str, *, terraform_dir: str | None = None, account_
                 where = f"/resource_changes/{change_at[r['address']]}/change/after"
             unknown = ch.get("after_unknown")
         module = (rc or r).get("module_address", "")
-        records.append((r["address"], r["type"], _module_prefix(module), values, unknown, _creates(actions), where))
+        records.append((r["address"], r["type"], _module_prefix(module), values, unknown, _creates(actions), where,
+                        _changes(actions)))
         seen.add(r["address"])
     for address, rc in changes.items():  # changes planned_values does not list (rare, but be complete)
         ch = rc["change"]
@@ -180,10 +195,10 @@ def load_terraform_plan(path: str, *, terraform_dir: str | None = None, account_
             continue
         records.append((address, str(rc.get("type", "")), _module_prefix(rc.get("module_address", "")), ch["after"],
                         ch.get("after_unknown"), _creates(actions),
-                        f"/resource_changes/{change_at[address]}/change/after"))
+                        f"/resource_changes/{change_at[address]}/change/after", _changes(actions)))
 
     resources: list[Res] = []
-    for address, rtype, module, values, unknown, created, where in records:
+    for address, rtype, module, values, unknown, created, where, changed in records:
         vals = _inject_unknown(values, unknown, address) if unknown else dict(values)
         d = dir_res.get(address) or dir_by_base.get(strip_keys(address))
         rel_address = address[len(module):] if module and address.startswith(module) else address
@@ -217,16 +232,18 @@ def load_terraform_plan(path: str, *, terraform_dir: str | None = None, account_
         if why is None and d is not None and d.name_unknown and placeholder(d.address) in (
                 vals.get("bucket"), vals.get("name")):
             why = d.name_unknown  # the configuration's placeholder stands in for the name
+        _decode_policies(vals, file, where)
         if d is not None:
             vals = _transplant_positions(vals, d.values)
-        resources.append(Res(address, rtype, vals, d.loc if d else None, dict(d.key_pos) if d else {}, created,
-                             module, why, (file, where)))
+        loc = d.loc if d else _entry(entries, where)
+        resources.append(Res(address, rtype, vals, loc, dict(d.key_pos) if d else {}, created, module, why,
+                             (file, where), restated=d is None and not changed))
 
     builder = SnapshotBuilder("terraform", f"plan {file}", account_id, file)
     map_resources(builder, resources, region)
     note_unknown_managed_policies(builder)
     removals = plan_removals(plan, changes, text, file, account_id, dir_loader, dir_res, dir_by_base)
-    return IacPart(builder.finish(), set(builder.created_buckets), removals)
+    return IacPart(builder.finish(), set(builder.created_buckets), removals, set(builder.declared_buckets))
 
 
 # Attributes that name another resource: when the plan leaves them unknown, references can tell them.
@@ -262,6 +279,27 @@ def _fill_from_config(vals: dict, d: Res | None, conf: dict, module: str, change
                     if isinstance(got, str):
                         vals[key] = got
                         break
+
+
+# The arguments that hold a policy document as JSON text (at the top level, or in a nested block).
+_POLICY_TEXTS = ("policy", "assume_role_policy", "content")
+
+
+def _decode_policies(vals: dict, file: str, pointer: str, depth: int = 0) -> None:
+    """Decode the policy documents a plan holds as JSON text, in place: the text keeps its value (PStr) and
+    remembers the document it encodes; text that is not JSON is an input error at its pointer in the plan (the
+    provider would have refused it). A plan records no positions inside the text."""
+    for key, value in list(vals.items()):
+        at = f"{pointer}/{key}"
+        if key in _POLICY_TEXTS and isinstance(value, str) and value and not isinstance(value, PStr):
+            try:
+                vals[key] = PStr(value, encoded=json.loads(value))
+            except ValueError as exc:
+                raise InputError(f"`{key}` is not valid JSON ({exc})", Place(file, pointer=at)) from None
+        elif isinstance(value, list) and depth < 2:
+            for i, item in enumerate(value):
+                if isinstance(item, dict):
+                    _decode_policies(item, file, f"{at}/{i}", depth + 1)
 
 
 def _transplant_positions(plan_vals: dict, dir_vals: dict) -> dict:

@@ -22,6 +22,7 @@ class Res:
     module: str = ""  # module address prefix, "" for the root module, else "module.a." ...
     name_unknown: str | None = None
     origin: tuple[str, str] | None = None  # a plan's resource: (plan file, JSON pointer of its values there)
+    restated: bool = False  # located on a plan entry that changes nothing (no-op): a place of last resort
 
     def at(self, key: str) -> Loc | None:
         return self.key_pos.get(key) or self.loc

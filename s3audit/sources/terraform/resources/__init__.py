@@ -26,7 +26,9 @@ def map_resources(builder: SnapshotBuilder, resources: list[Res], region: Any) -
             schema = ARGUMENT_TYPES.get(r.type)
             if schema is not None:
                 convert_arguments(r, schema)  # as Terraform converts them before the provider sees them
+            builder.restating = r.restated
             fn(m, r)
+    builder.restating = False
 
 
 def add_computed(rtype: str, obj: dict, address: str, account_id: str, region: Any) -> str | None:

@@ -387,7 +387,7 @@ def _set(m: Mapper, r: Res, bucket: str, key: str, value: Any, attr: str) -> Non
 def aws_s3_bucket(m: Mapper, r: Res) -> None:
     v = r.values
     name = v["bucket"]
-    m.b.bucket(name, r.loc, created=r.created, name_unknown=r.name_unknown)
+    m.b.bucket(name, r.loc, created=r.created, declared=True, name_unknown=r.name_unknown)
     region = v.get("region") if isinstance(v.get("region"), str) else m.region
     if isinstance(region, str):
         m.b.set_bucket(name, "Region", region, None)
