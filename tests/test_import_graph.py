@@ -21,7 +21,7 @@ def _modules() -> dict[str, Path]:
     """Module name -> source file, for every module of the package (packages by their ``__init__``)."""
     out = {}
     for path in sorted(ROOT.rglob("*.py")):
-        parts = list(path.relative_to(ROOT.parent).with_suffix("").parts)
+        parts = [PACKAGE, *path.relative_to(ROOT).with_suffix("").parts]
         if parts[-1] == "__init__":
             parts.pop()
         out[".".join(parts)] = path

@@ -62,13 +62,18 @@ from typing import Iterator
 from ..iam.engine import Engine
 from ..snapshot.model import Snapshot
 from .data_stage import DataGraph, build_data_graph, data_resources
-from .edges import dedupe as _dedupe  # noqa: F401  (importable from here, as before)
-from .kinds import (ACCESS_POINT, ANONYMOUS, ANONYMOUS_KIND, AUTHENTICATED, AUTHENTICATED_KIND,  # noqa: F401
+from .kinds import (ACCESS_POINT, ANONYMOUS, ANONYMOUS_KIND, AUTHENTICATED, AUTHENTICATED_KIND,
                     AUTHENTICATED_PROXY, BUCKET, CAN_ACCESS, CAN_ACT_AS, CAN_ASSUME, DATA_KINDS, GROUP, MEMBER_OF,
                     PRINCIPAL_KINDS, PROVIDER, ROLE, ROOT, SERVICE, SESSION, USER)
 from .principal_stage import build_principal_graph
 from .principals import PrincipalGraph
 from .store import MultiDigraph
+
+# The graph's names (kinds.py) stay importable from here, beside the graph and its build.
+__all__ = ["AccessGraph", "build_graph", "assemble", "ACCESS_POINT", "ANONYMOUS", "ANONYMOUS_KIND", "AUTHENTICATED",
+           "AUTHENTICATED_KIND", "AUTHENTICATED_PROXY", "BUCKET", "CAN_ACCESS", "CAN_ACT_AS", "CAN_ASSUME",
+           "DATA_KINDS", "GROUP", "MEMBER_OF", "PRINCIPAL_KINDS", "PROVIDER", "ROLE", "ROOT", "SERVICE", "SESSION",
+           "USER"]
 
 
 class AccessGraph:

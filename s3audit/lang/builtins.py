@@ -360,8 +360,8 @@ def _import_engine() -> None:
     global Request, Context, Tri, s3sem, principal_match
     from ..iam import s3 as s3sem
     from ..iam.context import Context
-    from ..iam.engine import Request
-    from ..iam.engine import _principal_match as principal_match
+    from ..iam.decision import Request
+    from ..iam.principal_match import principal_match
     from ..iam.logic import Tri
 
 
