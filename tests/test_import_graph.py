@@ -11,6 +11,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import networkx as nx
+
 import s3audit
 
 PACKAGE = "s3audit"
@@ -71,41 +73,11 @@ def _graph() -> dict[str, set[str]]:
 
 
 def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
-    """The strongly connected components with more than one module (Tarjan), each as a sorted list."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    stack: list[str] = []
-    on_stack: set[str] = set()
-    out: list[list[str]] = []
-    counter = 0
-
-    def visit(v: str) -> None:
-        nonlocal counter
-        index[v] = low[v] = counter
-        counter += 1
-        stack.append(v)
-        on_stack.add(v)
-        for w in sorted(graph.get(v, ())):
-            if w not in index:
-                visit(w)
-                low[v] = min(low[v], low[w])
-            elif w in on_stack:
-                low[v] = min(low[v], index[w])
-        if low[v] == index[v]:
-            component = []
-            while True:
-                w = stack.pop()
-                on_stack.discard(w)
-                component.append(w)
-                if w == v:
-                    break
-            if len(component) > 1:
-                out.append(sorted(component))
-
-    for v in sorted(graph):
-        if v not in index:
-            visit(v)
-    return sorted(out)
+    """The strongly connected components of more than one module, each as a sorted list."""
+    g = nx.DiGraph()
+    g.add_nodes_from(graph)
+    g.add_edges_from((m, d) for m, deps in graph.items() for d in deps)
+    return sorted(sorted(c) for c in nx.strongly_connected_components(g) if len(c) > 1)
 
 
 def test_the_package_has_no_import_cycle():
@@ -119,6 +91,7 @@ def test_the_walk_sees_relative_and_deferred_imports():
     # A relative import at the top of a module, and one inside a function: both are edges.
     assert "s3audit.iam.policy" in graph["s3audit.iam.engine"]
     assert "s3audit.graph.build" in graph["s3audit.lang.evaluate"]  # imported inside a method
+    assert "s3audit.graph.escalation" in graph["s3audit.graph.principal_stage"]  # from . import escalation
 
 
 def test_the_cycle_finder_finds_a_cycle():

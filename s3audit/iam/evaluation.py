@@ -155,7 +155,9 @@ class Evaluation:
             grants = set(grants) | set(ap_used)
 
         # 6. What other resources add to this request (see further_layers).
-        required.extend(self.further_layers(caller, t, action_l, ctx))
+        for deny, allow in self.further_layers(caller, t, action_l, ctx):
+            denies.append(deny)
+            required.append(allow)
 
         # 1. An explicit Deny decides; else every required layer must allow.
         deny_tri = _FALSE
@@ -193,14 +195,17 @@ class Evaluation:
         return Decision(_TRI_DECISION[final], tuple(_dedupe(reasons)), tuple(_dedupe(residuals)),
                         tuple(assumptions), frozenset(grants) if final is not _FALSE else frozenset())
 
-    def further_layers(self, caller: Caller, t: Target, action: str, ctx: Context) -> Iterable[_Layer]:
-        """Layers that must also allow the request because of another resource it relies on: none yet.
+    def further_layers(self, caller: Caller, t: Target, action: str,
+                       ctx: Context) -> Iterable[tuple[_Layer, _Layer]]:
+        """(deny layer, allow layer) pairs that the request must also pass because of another resource it
+        relies on: an explicit Deny in one decides, and each allow layer must allow. None yet.
 
         The KMS workstream adds one here: reading an object of a bucket whose default encryption is SSE-KMS
-        with key K needs ``kms:Decrypt`` on K, decided by this same procedure on a request for K; its deny,
-        allow and residuals become a _Layer. Evaluate its statements through ``_evaluate`` (not through the
-        engine's ``decide``): the engine memoises a decision by the statements it consulted (``_matched``,
-        ``_outcomes_of``), and ``Engine._consulted`` must list the policies such a layer reads."""
+        with key K needs ``kms:Decrypt`` on K (the key policy, grants, the caller's IAM policies, ...). Build
+        its layers from ``_evaluate`` on the key's policies, not from the engine's ``decide``: the engine
+        memoises a decision by the outcomes of the statements it consulted (``_matched``, ``_outcomes_of``
+        record them), and ``Engine._consulted`` must list the policies such a layer reads, or its requests
+        fall back to plans per action (``tests/iam/test_engine_layers.py`` shows both)."""
         return ()
 
     # ---- 2, 3. organization policies ----
