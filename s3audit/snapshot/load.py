@@ -16,7 +16,7 @@ from .. import packaged
 from ..errors import Place, SnapshotError, pointer_join
 from ..fileio import parse_json, read_text
 from .model import (UNKNOWN, Account, AccessPoint, Acl, Bucket, Grant, Group, ManagedPolicy, Organization,
-                    OrgPolicy, PolicyDocument, PublicAccessBlock, Role, Snapshot, User)
+                    OrgPolicy, PolicyDocument, PublicAccessBlock, Role, Snapshot, UnreadInput, User)
 
 FORMAT = "s3audit.snapshot/v1"
 
@@ -215,7 +215,9 @@ class _Builder:
             seen[a.id] = i
         return Snapshot(format=d["format"], taken_at=d["taken_at"], source_kind=source.get("kind"),
                         source_detail=source.get("detail"), organization=org, accounts=accounts,
-                        locations=MappingProxyType(dict(d.get("locations") or {})), file=self.file)
+                        locations=MappingProxyType(dict(d.get("locations") or {})), file=self.file,
+                        unread=tuple(UnreadInput(u["what"], u["why"], u.get("file"), u.get("line"), u.get("column"))
+                                     for u in d.get("unread") or ()))
 
     def organization(self, o: dict) -> Organization:
         parents: dict[str, str] = {}
