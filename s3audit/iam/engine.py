@@ -27,7 +27,7 @@ from . import iam_targets
 from . import s3 as s3sem
 from .context import Context, context_key, fold
 from .decision import ALLOW, CONDITIONAL, DENY, Decision, Reason, Request, Residual
-from .evaluation import Evaluation, _Layer, statement_outcome
+from .evaluation import Evaluation, _Layer, condition_outcome, statement_outcome
 from .logic import Tri
 from .policy import Policy, Statement, compile_policy
 from .principal_match import principal_match
@@ -135,14 +135,7 @@ class _Plan:
         outcomes = []
         for s, _, _ in self.dynamic:
             block = s.conditions
-            if block.clauses:
-                key = (id(block), tuple([ctx.lookup(k) for k in block.keys]))
-                hit = conditions.get(key)
-                if hit is None:
-                    hit = conditions[key] = block.evaluate(ctx)
-                outcomes.append(hit)
-            else:
-                outcomes.append(None)
+            outcomes.append(condition_outcome(block, ctx, conditions) if block.clauses else None)
         outcomes = tuple(outcomes)
         # The residual clauses are compiled once per memoised block outcome and held here: their identity
         # stands for them.

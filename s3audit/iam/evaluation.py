@@ -712,22 +712,28 @@ def _either(by_kind: dict[str, _Layer]) -> _Layer:
 def statement_outcome(s: Statement, resource: str, who: Tri, ctx: Context | None, conditions: dict):
     """How one statement meets a request: None when it does not apply, else (Tri, residual clauses).
 
-    ``conditions`` memoises Condition blocks by the values of the keys they read (their whole input)."""
+    ``conditions`` memoises Condition blocks (see condition_outcome)."""
     m = s.resource_matches(resource, ctx)
     if m is _FALSE:
         return None
     block = s.conditions
     if block.clauses:
-        key = (id(block), tuple([ctx.lookup(k) for k in block.keys]))
-        hit = conditions.get(key)
-        if hit is None:
-            hit = conditions[key] = block.evaluate(ctx)
-        c, residual = hit
+        c, residual = condition_outcome(block, ctx, conditions)
         m = m & c & who
     else:
         residual = ()
         m = m & who
     return None if m is _FALSE else (m, residual)
+
+
+def condition_outcome(block, ctx: Context, conditions: dict) -> tuple:
+    """(Tri, residual clauses) of a Condition block on a request's context, memoised in ``conditions`` by the
+    values of the keys the block reads (its whole input)."""
+    key = (id(block), tuple([ctx.lookup(k) for k in block.keys]))
+    hit = conditions.get(key)
+    if hit is None:
+        hit = conditions[key] = block.evaluate(ctx)
+    return hit
 
 
 def _merge_or(into: _Layer, other: _Layer) -> None:
