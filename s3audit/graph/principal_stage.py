@@ -18,7 +18,7 @@ from .edges import combine_all, proxy_note
 from .index import access_point_actions, matcher_actions, s3_access_actions
 from .kinds import (ANONYMOUS, ANONYMOUS_KIND, AUTHENTICATED, AUTHENTICATED_KIND, AUTHENTICATED_PROXY, CAN_ASSUME,
                     GROUP, MEMBER_OF, PROVIDER, ROLE, ROOT, SERVICE, USER)
-from .principals import NodeSpec, PrincipalGraph, compiled, entry_node
+from .principals import NodeSpec, PrincipalGraph, compiled
 
 ASSUME_ROLE = "sts:assumerole"
 
@@ -43,7 +43,8 @@ class _PrincipalStage:
         for b in snapshot.buckets:
             if b.acl is not UNKNOWN and b.acl is not None and b.acl.owner_id:
                 canonical.setdefault(b.acl.owner_id, b.account)
-        self.p = PrincipalGraph(snapshot.account_ids, canonical)
+        data_ids = frozenset(x.arn for a in snapshot.accounts for x in (*a.buckets, *a.access_points))
+        self.p = PrincipalGraph(snapshot.account_ids, canonical, data_ids)
         self.g = self.p.g
 
     # -- nodes --
@@ -67,7 +68,7 @@ class _PrincipalStage:
         return n
 
     def name(self, e) -> str | None:
-        hit = entry_node(e, self.p.canonical, self.p.roles_by_name)
+        hit = self.p.entry(e)
         return None if hit is None else self.make(*hit)
 
     def principal_nodes(self) -> None:

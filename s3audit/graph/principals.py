@@ -67,7 +67,7 @@ def root_arn(account: str) -> str:
 def entry_node(e: PrincipalEntry, canonical: dict[str, str],
                roles_by_name: dict[tuple[str, str], str]) -> tuple[str, NodeSpec] | None:
     """The node a Principal entry names and how to make it; None for everyone, wildcards and entries that
-    name no principal (a unique id of a deleted principal, junk, a bucket or access point ARN)."""
+    name no principal (a unique id of a deleted principal, junk)."""
     if e.is_everyone:
         return None
     if e.kind == "Service":
@@ -87,7 +87,7 @@ def entry_node(e: PrincipalEntry, canonical: dict[str, str],
     if _ACCOUNT_ID.match(v):
         return _root(v)
     parts = v.split(":", 5)
-    if len(parts) != 6 or parts[0] != "arn" or not _ACCOUNT_ID.match(parts[4]) or parts[2] == "s3":
+    if len(parts) != 6 or parts[0] != "arn" or not _ACCOUNT_ID.match(parts[4]):
         return None
     account, rest = parts[4], parts[5]
     if rest == "root":
@@ -107,10 +107,11 @@ def _root(account: str) -> tuple[str, NodeSpec]:
 class PrincipalGraph:
     """The principal stage's result (see the module docstring); ``principal_stage.py`` builds it."""
 
-    def __init__(self, account_ids: frozenset[str], canonical: dict[str, str]):
+    def __init__(self, account_ids: frozenset[str], canonical: dict[str, str], data_ids: frozenset[str]):
         self.g = MultiDigraph()
         self.account_ids = account_ids
         self.canonical = canonical  # canonical user id -> account (from the buckets' ACL owners)
+        self.data_ids = data_ids  # the ARNs of the snapshot's buckets and access points: never principals
         # The first ``described`` nodes are the principals the snapshot describes (with the anonymous and
         # the authenticated caller); the rest are principals that policies name.
         self.described = 0
@@ -131,9 +132,15 @@ class PrincipalGraph:
         self.edge_order.append((u, v, key))
 
     # -- reading it --
-    def node_of(self, e: PrincipalEntry) -> str | None:
-        """The node a Principal entry names (see ``entry_node``)."""
+    def entry(self, e: PrincipalEntry) -> tuple[str, NodeSpec] | None:
+        """``entry_node`` of a Principal entry, but None for one that names a bucket or access point of the
+        snapshot (AWS accepts no such principal; its id is a data node's)."""
         hit = entry_node(e, self.canonical, self.roles_by_name)
+        return None if hit is None or hit[0] in self.data_ids else hit
+
+    def node_of(self, e: PrincipalEntry) -> str | None:
+        """The node a Principal entry names (see ``entry``)."""
+        hit = self.entry(e)
         return None if hit is None else hit[0]
 
     def account_of(self, n: str) -> str | None:

@@ -124,3 +124,21 @@ def test_any_partition_of_the_data_gives_the_whole(snap, data):
     n = len(data_resources(snap))
     parts = data.draw(st.lists(st.integers(0, 3), min_size=n, max_size=n))
     _check_partition(snap, parts)
+
+
+def test_a_principal_element_naming_an_access_point_names_no_principal():
+    # AWS accepts no access point as a principal ("Invalid principal in policy"); the name is a data node's,
+    # so the principal stage must not take it for a principal (it did, and the data stage then failed).
+    from s3audit.snapshot.load import snapshot_from_dict
+
+    from ..iam.estate import build
+
+    a = "111111111111"
+    ap = f"arn:aws:s3:us-east-1:{a}:accesspoint/ap1"
+    d = build({"accounts": {a: {"buckets": {"data-a": {"policy": {
+        "Effect": "Allow", "Principal": {"AWS": ap}, "Action": "s3:GetObject", "Resource": "arn:aws:s3:::data-a/*"}}}}}})
+    d["accounts"][0]["s3"]["access_points"] = [{"Name": "ap1", "Bucket": "data-a", "Region": "us-east-1",
+                                                "NetworkOrigin": "Internet"}]
+    graph = build_graph(snapshot_from_dict(d))
+    assert graph.node(ap)["kind"] == "access-point"
+    assert not list(graph.g.successors(ap))
