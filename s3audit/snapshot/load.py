@@ -17,7 +17,7 @@ from ..errors import Place, SnapshotError, pointer_join
 from ..fileio import parse_json, read_text
 from .aws_managed import with_shipped_policies
 from .model import (UNKNOWN, Account, AccessPoint, Acl, Bucket, Grant, Group, ManagedPolicy, Organization,
-                    OrgPolicy, PolicyDocument, PublicAccessBlock, Role, Snapshot, User)
+                    OrgPolicy, PolicyDocument, PublicAccessBlock, Role, Snapshot, UnreadInput, User)
 
 FORMAT = "s3audit.snapshot/v1"
 
@@ -217,7 +217,9 @@ class _Builder:
         accounts = with_shipped_policies(accounts)
         return Snapshot(format=d["format"], taken_at=d["taken_at"], source_kind=source.get("kind"),
                         source_detail=source.get("detail"), organization=org, accounts=accounts,
-                        locations=MappingProxyType(dict(d.get("locations") or {})), file=self.file)
+                        locations=MappingProxyType(dict(d.get("locations") or {})), file=self.file,
+                        unread=tuple(UnreadInput(u["what"], u["why"], u.get("file"), u.get("line"), u.get("column"))
+                                     for u in d.get("unread") or ()))
 
     def organization(self, o: dict) -> Organization:
         parents: dict[str, str] = {}

@@ -295,6 +295,18 @@ class Organization:
 
 
 @dataclass(frozen=True)
+class UnreadInput:
+    """Something a producer was given but could not read (a Terraform module that was not downloaded, a
+    CloudFormation transform it cannot expand): what it is, why, and where it is declared."""
+
+    what: str
+    why: str
+    file: str | None = None
+    line: int | None = None
+    column: int | None = None
+
+
+@dataclass(frozen=True)
 class Snapshot:
     format: str
     taken_at: str
@@ -304,6 +316,7 @@ class Snapshot:
     accounts: tuple[Account, ...]
     locations: Mapping[str, Mapping[str, Any]]
     file: str | None = None
+    unread: tuple[UnreadInput, ...] = ()
 
     def account(self, account_id: str) -> Account | None:
         for a in self.accounts:

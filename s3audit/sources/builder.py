@@ -173,6 +173,7 @@ class SnapshotBuilder:
         self.account_errors: dict[str, str] = {}
         self.org_errors: dict[str, str] = {}
         self._locs: list[tuple[tuple, Loc]] = []
+        self._unread: list[dict] = []
 
     # -- locations --------------------------------------------------------------------------------------
     def _account(self) -> tuple:
@@ -181,6 +182,15 @@ class SnapshotBuilder:
     def locate(self, path: tuple, loc: Loc | None) -> None:
         if loc is not None:
             self._locs.append((path, loc))
+
+    def unread(self, what: str, why: str, loc: Loc | None) -> None:
+        """Record an input this reader could not read (docs/snapshot-format.md, ``unread``): it becomes an
+        INPUT-not-read finding located at ``loc``, so the run is never a silent pass."""
+        entry: dict[str, Any] = {"what": what, "why": why}
+        if loc is not None:
+            entry.update(loc.as_json())
+        if entry not in self._unread:
+            self._unread.append(entry)
 
     def locate_policy(self, path: tuple, policy: Policy, loc: Loc | None) -> None:
         """The document's own position (or the attribute's) and each statement's."""
@@ -432,6 +442,8 @@ class SnapshotBuilder:
             snap["organization"] = org
         snap["accounts"] = [account]
         snap["locations"] = resolve_locations(snap, self._locs)
+        if self._unread:
+            snap["unread"] = list(self._unread)
         return snap
 
 
