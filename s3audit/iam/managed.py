@@ -12,9 +12,9 @@ differ, and none of them is in the data, so their ARNs stay unknown.
 """
 from __future__ import annotations
 
-import gzip
 import json
 import re
+import zlib
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -41,11 +41,6 @@ class ShippedPolicy:
         return f"shipped copy of {self.date}"
 
 
-def is_aws_managed(arn: str) -> bool:
-    """Whether an ARN names a policy of the ``aws`` partition's AWS managed policies."""
-    return _AWS_MANAGED.match(arn) is not None
-
-
 def lookup(arn: str) -> ShippedPolicy | None:
     """The shipped document of the AWS managed policy ``arn`` names, or None when the data has none.
 
@@ -61,8 +56,9 @@ def lookup(arn: str) -> ShippedPolicy | None:
     entry = data["policies"].get(name)
     if entry is None or (entry[0] is not None and entry[0] != path):
         return None
-    known_path, version, source, text, deprecated = entry
-    return ShippedPolicy(arn, name, version, data["sources"][source]["date"], deprecated, json.loads(text))
+    known_path, version, source, deprecated, chunk, line = entry
+    document = json.loads(_chunk(chunk)[line])
+    return ShippedPolicy(arn, name, version, data["sources"][source]["date"], deprecated, document)
 
 
 def about() -> dict:
@@ -79,4 +75,21 @@ def names() -> frozenset[str]:
 
 @lru_cache(maxsize=1)
 def _data() -> dict:
-    return json.loads(gzip.decompress(read_bytes("iam", "data", "managed_policies.json.gz")))
+    """The index (the file's first gzip member) and, under ``documents``, the members after it, each holding
+    a chunk of documents (see ``data/build_managed_policies.py``)."""
+    stream = zlib.decompressobj(wbits=31)  # gzip framing; stops at the end of the first member
+    data = json.loads(stream.decompress(read_bytes("iam", "data", "managed_policies.json.gz")))
+    data["documents"] = stream.unused_data
+    data["texts"] = {}  # chunk number -> its document texts, decompressed on first use
+    return data
+
+
+def _chunk(number: int) -> list[str]:
+    """The document texts of one chunk, one per line."""
+    data = _data()
+    texts = data["texts"].get(number)
+    if texts is None:
+        offset, size = data["chunks"][number]
+        raw = zlib.decompress(data["documents"][offset:offset + size], wbits=31)
+        texts = data["texts"][number] = raw.decode().splitlines()
+    return texts

