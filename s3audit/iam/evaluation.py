@@ -36,6 +36,7 @@ needs ``kms:Decrypt`` on its key) gets that decision as a layer from ``further_l
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Iterable, Mapping
 
 from ..snapshot.model import UNKNOWN, AccessPoint, Bucket, PolicyDocument, Snapshot
@@ -79,11 +80,6 @@ class Evaluation:
         self.file = snapshot.file
         self.index = PrincipalIndex(snapshot)
         self.org = snapshot.organization
-        self._managed: dict[str, Any] = {}
-        for a in snapshot.accounts:
-            for arn, mp in a.managed_policies.items():
-                if mp.document is not None and (arn not in self._managed or a.id in arn):
-                    self._managed[arn] = mp.document
         self._buckets: dict[str, Bucket] = {b.name: b for b in snapshot.buckets}
         self._access_points: dict[tuple[str, str], AccessPoint] = {}
         for a in snapshot.accounts:
@@ -461,19 +457,19 @@ class Evaluation:
         note None (the boundary layer reports it)."""
         e = caller.entity
         docs, absent, unknown = identity_documents(e, lambda account, name: self.index.groups.get((account, name)),
-                                                   self._managed.get)
+                                                   self.snapshot.managed_document)
         missing: list[tuple[str, str | None]] = [
             (arn, f"managed policy {arn} attached to {e.arn} is not in the snapshot; it may allow or deny")
             for arn in absent]
         missing += [(e.arn, note + "; it may allow or deny") for note in unknown]
         boundary: Any = None
         if getattr(e, "boundary", None):
-            d = self._managed.get(e.boundary)
+            d = self.snapshot.managed_document(e.boundary)
             if d is None:
                 boundary = UNKNOWN
                 missing.append((e.boundary, None))
             else:
-                boundary = self.compile(PolicyDocument(d.document, d.pointer, "boundary", e.arn, e.boundary))
+                boundary = self.compile(replace(d, kind="boundary", owner=e.arn, name=e.boundary))
         return [self.compile(d) for d in docs], missing, boundary
 
     def _identity_side(self, caller: Caller, t: Target, action: str, ctx: Context):
@@ -681,7 +677,7 @@ def _assemble(policy: Policy, effect: str, layer: str, outcomes: list, reasons: 
         reason = reasons.get((id(s), effect, layer))
         if reason is None:
             reason = reasons[(id(s), effect, layer)] = Reason(_src(policy), s.label, effect, layer,
-                                                              policy.doc.pointer + s.pointer)
+                                                              policy.doc.pointer_to(s.pointer))
         if m is _TRUE:
             definite.append(reason)
         else:
