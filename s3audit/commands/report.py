@@ -15,7 +15,7 @@ def run(args) -> int:
     from ..audit import evaluate, locate
     from ..fileio import write_atomic
     from ..report import render
-    from ..report.access import build_graph, pictures_from_findings, sensitive_paths
+    from ..report.access import build_graph, report_pictures
     from ..report.model import Report, snapshot_provenance
     from ..snapshot.load import load_snapshot
     from ..subjects import SubjectIndex
@@ -34,9 +34,7 @@ def run(args) -> int:
                     snapshot=snapshot_provenance(snap), profile=_profile_info(profile),
                     fail_on=profile.threshold(args.fail_on), waivers=[w.to_json() for w in ev.waivers],
                     mode="snapshot", inputs=[args.snapshot], notes=notes, title=args.title or "s3audit")
-    report.paths = pictures_from_findings(report.findings, snap)
-    if graph is not None:
-        report.paths += sensitive_paths(graph, snap, profile.sensitive or None)
+    report.paths = report_pictures(report.findings, snap, graph, profile, ev.data_classes)
     page = render("html", report)
     if args.output and args.output != "-":
         write_atomic(args.output, page)

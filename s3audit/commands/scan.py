@@ -25,7 +25,7 @@ def run(args) -> int:
     from ..audit import compare, evaluate
     from ..fileio import read_text, write_atomic
     from ..report import render
-    from ..report.access import access_changes, access_map, build_graph, pictures_from_findings, sensitive_paths
+    from ..report.access import access_changes, access_map, build_graph, report_pictures
     from ..report.json import dumps
     from ..report.model import Report, snapshot_provenance
     from ..snapshot.load import snapshot_from_dict
@@ -82,9 +82,8 @@ def run(args) -> int:
         delta = Report(findings=new, mode="scan", resolved=resolved, unchanged=unchanged, access_changes=changes,
                        **common)
         delta.snapshot["previous"] = prev["taken_at"] if prev else None
-        pictures = pictures_from_findings(findings, snap)
-        state.paths = pictures + (sensitive_paths(graph, snap, profile.sensitive or None) if graph is not None else [])
-        delta.paths = [p for p in pictures if p.finding in {f.fingerprint for f in new}]
+        state.paths = report_pictures(findings, snap, graph, profile, ev.data_classes)
+        delta.paths = [p for p in state.paths if p.finding and p.finding in {f.fingerprint for f in new}]
 
         files = {"snapshot": "snapshot.json.gz", "findings": "findings.json", "diff": "diff.json"}
         write_atomic(os.path.join(run_dir, "snapshot.json.gz"), text)
