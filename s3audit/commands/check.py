@@ -109,6 +109,9 @@ def run(args) -> int:
                     profile=_profile_info(profile), fail_on=threshold,
                     waivers=[w.to_json() for w in ev.waivers], baseline=baseline_info, resolved=resolved,
                     mode=mode, inputs=inputs, notes=notes)
+    if any(fmt == "html" for fmt, _ in pairs):
+        from ..history import account_of_findings
+        report.accounts = account_of_findings(report.findings, subjects)
     if wants_pictures:
         from ..report.access import report_pictures
         report.paths = report_pictures(report.findings, snap, graph, profile, ev.data_classes)

@@ -94,15 +94,18 @@ def run(args) -> int:
             rows = [[p, b, lv, d] for (p, b, lv), d in sorted(access_now.items())]
             write_atomic(os.path.join(run_dir, "access.json"),
                          json.dumps({"format": "s3audit.access/v1", "access": rows}) + "\n")
+        accounts = hist.account_of_findings(findings, subjects)
+        state.accounts = accounts
         for fmt in formats:
             if fmt == "json":
                 continue  # findings.json and diff.json are always written
             name = REPORT_FILES[fmt]
-            # the page and the SARIF file show the whole state; the summaries show what changed
+            # the page and the SARIF file show the whole state; the summaries show what changed; a page too
+            # big to show whole links to findings.json beside it for the complete lists
+            options = {"sidecar": {"findings": "findings.json", "paths": "findings.json"}} if fmt == "html" else {}
             write_atomic(os.path.join(run_dir, name), render(fmt, state if fmt in ("html", "sarif", "junit")
-                                                               else delta))
+                                                               else delta, **options))
             files[fmt] = name
-        accounts = hist.account_of_findings(findings, subjects)
         entry = hist.entry_for(rid, snap.taken_at, findings, accounts, new=new, resolved=resolved,
                                profile=profile.name, fail_on=delta.fail_on_label, failing_new=len(delta.failing),
                                files=files)

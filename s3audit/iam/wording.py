@@ -237,20 +237,21 @@ def met_by_construction(residual: Mapping[str, Any]) -> str | None:
     return TLS
 
 
-CONSTRUCTION_NOTES = {
-    TLS: "met by construction (the bucket's own policy denies every request not over TLS)",
-}
+# why each condition is met by construction
+CONSTRUCTION_WHY = {TLS: "the bucket's own policy denies every request not over TLS"}
+CONSTRUCTION_NOTES = {kind: f"met by construction ({why})" for kind, why in CONSTRUCTION_WHY.items()}
 
 
-def describe(residual: Mapping[str, Any], assume: Iterable[str] = ()) -> str:
+def describe(residual: Mapping[str, Any], assume: Iterable[str] = (), *, brief: bool = False) -> str:
     """The explanation, with what makes it met when it is the bucket's own TLS-only deny (and ``assumed``
-    when the audit profile assumes it)."""
+    when the audit profile assumes it); ``brief`` for a table cell whose legend says the rest."""
     text = residual.get("explanation") or explanation(residual)
     kind = met_by_construction(residual)
     if kind is None:
         return text
-    suffix = "assumed met (audit profile)" if kind in set(assume) else CONSTRUCTION_NOTES[kind]
-    return f"{text} — {suffix}"
+    if kind in set(assume):
+        return f"{text} (assumed met: audit profile)" if brief else f"{text} — assumed met (audit profile)"
+    return f"{text} (met by construction)" if brief else f"{text} — {CONSTRUCTION_NOTES[kind]}"
 
 
 def residual_json(effect: str, source: str, statement: str, conditions: Iterable[Mapping]) -> dict:

@@ -39,12 +39,25 @@ def _hop(source: str, target: str, kind: str, decision: str, actions, detail: st
     """A hop of a picture; a conditional hop whose every residual the profile assumes met (the bucket's own
     TLS-only deny under ``assume: {tls: true}``) and that rests on nothing unknown reads as allowed."""
     conditions = tuple(conditions)
+    if kind == "access" and not detail:
+        detail = ", ".join(levels_of(actions))  # the graph's JSON has no levels: the actions' own
     assumed: tuple[str, ...] = ()
     if decision != "allow" and assume and conditions and not any(_effect(r) == "Unknown" for r in reasons):
         kinds = [met_by_construction(c) for c in conditions]
         if all(k in assume for k in kinds):
             decision, assumed = "allow", tuple(sorted(set(kinds)))
     return PathHop(source, target, kind, decision, tuple(actions), detail, conditions, assumed)
+
+
+def levels_of(actions: Iterable[str]) -> dict[str, list[str]]:
+    """Access level -> the actions of that level (IAM's levels: list, read, write, permissions, tagging),
+    in ``LEVELS`` order; actions the catalogue does not know are under "other"."""
+    from ..iam.actions import s3_level
+    out: dict[str, list[str]] = {}
+    for a in actions:
+        out.setdefault(s3_level(a) or "other", []).append(a)
+    order = {lv: i for i, lv in enumerate((*LEVELS, "tagging"))}
+    return {lv: out[lv] for lv in sorted(out, key=lambda lv: (order.get(lv, 9), lv))}
 
 
 def _effect(reason: Any) -> str | None:

@@ -191,6 +191,9 @@ class Report:
     # fingerprint -> where in the snapshot file the finding's subject is (for SARIF, which needs a file
     # position for every result); filled by the command line when the snapshot is a file; not serialised
     snapshot_lines: dict[str, Location] = field(default_factory=dict)
+    # fingerprint -> the account the finding is about (a bucket's ARN names none), filled by the command
+    # line from the snapshot for the per-account counts; not serialised
+    accounts: dict[str, str | None] = field(default_factory=dict)
 
     # ---- what the run concluded ----
     @property
