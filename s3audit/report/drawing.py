@@ -12,7 +12,7 @@ from typing import Iterable
 
 from .layout import (ACCOUNT_SIZE, LABEL_SIZE, NAME_SIZE, NODE_HEIGHT, NODE_WIDTH, layout, union)
 from .model import PathHop, PathPicture
-from .textwidth import fit
+from .textwidth import fit, text_width
 
 
 def edge_label(h: PathHop) -> str:
@@ -95,15 +95,17 @@ def svg(paths: Iterable[PathPicture], title: str = "") -> str:
         first, second = node_lines(n.name)
         cx = n.x + NODE_WIDTH / 2
         room = NODE_WIDTH - 12
+        # a name too long at 13 px is tried at 12 (the smallest text the pictures use) before it is cut
+        size = NAME_SIZE if text_width(first, NAME_SIZE) <= room else ACCOUNT_SIZE
+        name = html.escape(fit(first, size, room, keep_end=True))
         if second:
-            text = (f'<text x="{cx:.1f}" y="{n.y + 18:.1f}" text-anchor="middle" font-size="{NAME_SIZE}" '
-                    f'fill="#111">{html.escape(fit(first, NAME_SIZE, room, keep_end=True))}</text>'
+            text = (f'<text x="{cx:.1f}" y="{n.y + 18:.1f}" text-anchor="middle" font-size="{size}" '
+                    f'fill="#111">{name}</text>'
                     f'<text x="{cx:.1f}" y="{n.y + 34:.1f}" text-anchor="middle" font-size="{ACCOUNT_SIZE}" '
                     f'fill="#52525b">{html.escape(fit(second, ACCOUNT_SIZE, room))}</text>')
         else:
             text = (f'<text x="{cx:.1f}" y="{n.y + NODE_HEIGHT / 2 + 5:.1f}" text-anchor="middle" '
-                    f'font-size="{NAME_SIZE}" fill="#111">{html.escape(fit(first, NAME_SIZE, room, keep_end=True))}'
-                    f'</text>')
+                    f'font-size="{size}" fill="#111">{name}</text>')
         out.append(f'<g class="node {cls}"><title>{html.escape(n.name)}</title>'
                    f'<rect x="{n.x:.1f}" y="{n.y:.1f}" width="{NODE_WIDTH}" height="{NODE_HEIGHT}" rx="{rx}" '
                    f'fill="{fill}" stroke="{stroke}" stroke-width="1.5"/>{text}</g>')

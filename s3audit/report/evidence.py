@@ -277,8 +277,11 @@ def _hops_blocks(hops: Sequence[Mapping], assume: Iterable[str], facts: Mapping 
         acts = [str(a) for a in h.get("actions") or ()]
         how = _VERBS.get(str(h.get("kind")), str(h.get("kind")))
         what = (Code(", ".join(acts[:3]) + (f" and {len(acts) - 3} more" if len(acts) > 3 else "")),) if acts else ()
-        grants = [r for r in h.get("reasons") or () if isinstance(r, Mapping) and r.get("effect") in ("Allow", "Grant")]
-        why = tuple(p for r in grants[:3] for p in (str(r.get("source", "")),
+        allows = [r for r in h.get("reasons") or () if isinstance(r, Mapping) and r.get("effect") in ("Allow", "Grant")]
+        # what grants the hop; the guard rails that merely do not block it (SCPs, RCPs, boundaries) are left
+        # to the raw JSON unless nothing else allows it
+        grants = [r for r in allows if r.get("layer") not in _GUARD_RAILS] or allows
+        why = tuple(p for r in grants[:3] for p in (shorten_arns(str(r.get("source", ""))),
                                                     f", statement {r['statement']}" if r.get("statement") else "",
                                                     "; "))[:-1] or ("",)
         conds = [c for c in h.get("conditions") or () if isinstance(c, Mapping)]
@@ -292,6 +295,15 @@ def _hops_blocks(hops: Sequence[Mapping], assume: Iterable[str], facts: Mapping 
     for kind in sorted(k for k in kinds if k):
         out.append(Para((f"Met by construction: {CONSTRUCTION_WHY[kind]}.",)))
     return out
+
+
+_GUARD_RAILS = frozenset({"scp", "rcp", "boundary", "block-public-access"})
+_IAM_ARN = re.compile(r"arn:aws:(?:iam|sts)::(\d{12}):([^\s,;]+)")
+
+
+def shorten_arns(text: str) -> str:
+    """IAM ARNs inside a sentence said as ``role/x (111111111111)``."""
+    return _IAM_ARN.sub(lambda m: short_name(m.group(0)), text)
 
 
 def short_name(name: str) -> str:

@@ -39,7 +39,7 @@ CSS = """
 *{box-sizing:border-box}body{font:14px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#18181b;
 margin:0;background:#fafafa}header{background:#18181b;color:#fafafa;padding:20px 32px}header h1{margin:0;font-size:22px}
 header p{margin:4px 0 0;color:#d4d4d8}nav{padding:8px 32px;background:#27272a}nav a{color:#e4e4e7;margin-right:16px;
-text-decoration:none}main{padding:8px 32px 48px;max-width:1560px}section{background:#fff;border:1px solid var(--line);
+text-decoration:none}main{padding:8px 24px 48px;max-width:1560px}section{background:#fff;border:1px solid var(--line);
 border-radius:8px;padding:16px 20px;margin:16px 0}h2{margin-top:0;font-size:18px}h3{font-size:15px;margin:18px 0 6px}
 h4{font-size:13px;margin:10px 0 4px;text-transform:uppercase;letter-spacing:.04em;color:#52525b}
 table{border-collapse:collapse;margin:6px 0}table.wide{width:100%}
@@ -56,7 +56,7 @@ code{overflow-wrap:break-word}pre{background:#f4f4f5;padding:8px;overflow:auto;m
 min-width:110px}.card b{display:block;font-size:24px}.muted{color:#71717a}.bar{height:12px;display:inline-block;
 vertical-align:middle}.grid{display:flex;gap:24px;flex-wrap:wrap;align-items:flex-start}
 details.finding{border-top:1px solid var(--line);padding:6px 0}details.finding>summary{cursor:pointer}
-details.finding>.picture,details.finding>.note{margin-left:18px}
+details.finding>.note{margin-left:18px}
 .fbody{display:grid;grid-template-columns:minmax(0,3fr) minmax(260px,2fr);gap:24px;padding:4px 0 8px 18px}
 .fix{background:#f0fdf4;border-left:3px solid var(--ok);padding:4px 14px;border-radius:4px}
 .fix p{margin:4px 0}.evidence p{margin:6px 0}.evidence ul{margin:4px 0;padding-left:20px}

@@ -18,12 +18,12 @@ from typing import Iterable
 from .model import PathHop, PathPicture
 from .textwidth import fit
 
-NODE_WIDTH, NODE_HEIGHT, ROW_HEIGHT, MARGIN = 210, 42, 58, 16
-GAP = 170  # the lane between two columns
+NODE_WIDTH, NODE_HEIGHT, ROW_HEIGHT, MARGIN = 190, 42, 58, 16
+GAP = 160  # the lane between two columns
 COL_WIDTH = NODE_WIDTH + GAP
 LABEL_SIZE, NAME_SIZE, ACCOUNT_SIZE = 12, 13, 12  # px: nothing smaller than 12 at 100% zoom
 LABEL_STEP = 20  # rows of a lane: a 12 px label is about 15 px tall
-LABEL_LEFT, LABEL_RIGHT = 16, 16  # room for the arrow to turn into and out of its label's row
+LABEL_LEFT, LABEL_RIGHT = 14, 14  # room for the arrow to turn into and out of its label's row
 LABEL_WIDTH = GAP - LABEL_LEFT - LABEL_RIGHT
 CHANNEL_STEP = 14
 
