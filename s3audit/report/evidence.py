@@ -118,11 +118,12 @@ def _one(e: Any, assume: Iterable[str]) -> list[Block]:
         return [Para(("Policy problem ", Code(str(e.get("code", ""))), ": ", *_inline_code(str(e.get("message", ""))),
                       *where, "."))]
     if kind == "unknown":
-        missing = [str(m) for m in e.get("missing") or ()]
+        # what the rule needed and the snapshot lacks: a value's expression, or the engine's sentence
+        missing = [str(m) for m in e.get("missing") or ()] or ["something it needs could not be read"]
         parts: list = ["Could not be decided: "]
         for i, m in enumerate(missing):
-            parts += [", " if i else "", Code(m)]
-        parts.append(" could not be read when the snapshot was taken." if missing else "something could not be read.")
+            parts += ["; " if i else "", Code(m) if not any(c.isspace() for c in m) else m]
+        parts.append(".")
         return [Para(tuple(parts))]
     if kind == "path" and isinstance(e.get("hops"), list):
         return _hops_blocks(e["hops"], assume, e)

@@ -92,7 +92,9 @@ def test_lint_unknown_and_unfamiliar_evidence():
         {"kind": "unknown", "missing": ["b.policy"]},
         {"kind": "mystery", "n": 1}))
     assert ev.Code("s3:GetObjects") in lint.parts and ev.Code("/accounts/0/x") in lint.parts
-    assert ev.Code("b.policy") in unknown.parts and "could not be read" in unknown.parts[-1]
+    assert unknown == ev.Para(("Could not be decided: ", "", ev.Code("b.policy"), "."))
+    sentence = ev.blocks([{"kind": "unknown", "missing": ["the bucket policy could not be read"]}])[0]
+    assert sentence == ev.Para(("Could not be decided: ", "", "the bucket policy could not be read", "."))
     assert odd == ev.Para(("Recorded: ", ev.Code('{"kind": "mystery", "n": 1}')))
 
 
@@ -239,3 +241,12 @@ def test_check_writes_the_sidecars_beside_a_big_html_report(tmp_path, monkeypatc
     _audit.write_outputs(report, [("html", str(out))], "never")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["page.findings.csv", "page.html", "page.paths.csv"]
     assert 'href="page.findings.csv"' in out.read_text()
+
+
+def test_the_scope_is_the_packs_classes_widened_by_the_profile_else_the_default():
+    from s3audit.report.access import DEFAULT_SENSITIVE, data_scope
+    assert data_scope({"pci"}) == {"data-class": ("pci",)}
+    assert data_scope({"pci"}, {"data-class": ["internal"], "owner": ["payments"]}) == {
+        "data-class": ("pci", "internal"), "owner": ("payments",)}
+    assert data_scope(set(), {"data-class": ["internal"]}) == {"data-class": ("internal",)}
+    assert data_scope(set()) == {k: tuple(v) for k, v in DEFAULT_SENSITIVE.items()}
