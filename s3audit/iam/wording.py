@@ -25,7 +25,6 @@ from typing import Any, Iterable, Mapping
 from .conditions import parse_operator
 
 TLS = "tls"
-ASSUMPTIONS = (TLS,)  # what an audit profile may assume (``assume: {tls: true}``)
 
 # Keys a request always carries (AWS's global condition keys page): no "or when it is missing" for them.
 _ALWAYS_PRESENT = frozenset({
