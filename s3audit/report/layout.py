@@ -94,21 +94,14 @@ def _order(nodes: dict[str, Node], hops: list[PathHop]) -> dict[int, list[Node]]
 
     renumber()
     cols = sorted(columns)
-    for sweep in (reversed(cols), cols):  # right to left, then left to right
-        done: set[int] = set()
+    for sweep in (list(reversed(cols)), cols):  # one sweep each way
         for c in sweep:
-            fixed = [nodes[m] for n in columns[c] for m in neighbours[n.name]]
-            if not fixed:
-                done.add(c)
-                continue
-
             def centre(n: Node, c=c) -> float:
                 rows = [nodes[m].row for m in neighbours[n.name] if nodes[m].col != c]
                 return sum(rows) / len(rows) if rows else n.row
 
             columns[c].sort(key=lambda n: (centre(n), n.row))
             renumber()
-            done.add(c)
     return columns
 
 
