@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import Any, Mapping
 
+from .wording import residual_json
+
 ALLOW, DENY, CONDITIONAL = "allow", "deny", "conditional"
 
 
@@ -52,8 +54,15 @@ class Residual:
     conditions: tuple[dict, ...]
 
     def to_json(self) -> dict:
-        return {"effect": self.effect, "source": self.source, "statement": self.statement,
-                "conditions": list(self.conditions)}
+        """The machine form and, beside it, the conditions in words (``explanation``; ``met_by_construction``
+        for the bucket's own TLS-only deny): see ``wording``."""
+        out = dict(self._plain)
+        out["conditions"] = list(self.conditions)
+        return out
+
+    @cached_property
+    def _plain(self) -> dict:
+        return residual_json(self.effect, self.source, self.statement, self.conditions)
 
     @cached_property
     def json_text(self) -> str:
