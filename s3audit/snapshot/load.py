@@ -15,6 +15,7 @@ from urllib.parse import unquote
 from .. import packaged
 from ..errors import Place, SnapshotError, pointer_join
 from ..fileio import parse_json, read_text
+from .aws_managed import with_shipped_policies
 from .model import (EMPTY, UNKNOWN, Account, AccessPoint, Acl, Bucket, Grant, Group, ManagedPolicy, Organization,
                     OrgPolicy, PolicyDocument, PublicAccessBlock, Role, Snapshot, UnreadInput, User)
 
@@ -206,7 +207,7 @@ class _Builder:
 
     def policy(self, value: Any, pointer: str, kind: str, owner: str, name: str = "") -> PolicyDocument:
         return PolicyDocument(decode_policy(value, Place(self.file, pointer=pointer)), pointer, kind, owner, name,
-                              MappingProxyType(self.flagged[pointer]) if pointer in self.flagged else EMPTY)
+                              unknown=MappingProxyType(self.flagged[pointer]) if pointer in self.flagged else EMPTY)
 
     def snapshot(self, d: dict) -> Snapshot:
         for pointer, why in (d.get("unknown_statements") or {}).items():
@@ -224,6 +225,7 @@ class _Builder:
                 raise SnapshotError(f"account `{a.id}` appears twice (also at /accounts/{seen[a.id]})",
                                     Place(self.file, pointer=f"/accounts/{i}/id"))
             seen[a.id] = i
+        accounts = with_shipped_policies(accounts)
         return Snapshot(format=d["format"], taken_at=d["taken_at"], source_kind=source.get("kind"),
                         source_detail=source.get("detail"), organization=org, accounts=accounts,
                         locations=MappingProxyType(dict(d.get("locations") or {})), file=self.file,
