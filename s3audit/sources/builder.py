@@ -21,7 +21,7 @@ from typing import Any, Iterable
 
 from ..errors import InputError, Place
 from .arns import iam_arn
-from .locations import Sel, to_pointer
+from .locations import PointerIndex, Sel
 from .unknown_parts import confine, unmark, with_marks
 from .values import (Loc, PartialJson, PartialString, PDict, PList, PStr, Unknown, first_unknown,
                      parse_json_with_positions, plain, unknown_like)
@@ -596,8 +596,9 @@ def resolve_pointers(snap: dict, items: Iterable[tuple[tuple, Any]]) -> dict:
     """(logical path, value) pairs -> {JSON pointer of ``snap``: value}, in pointer order; the first value given
     for a pointer wins, and a path ``snap`` does not have is left out."""
     out: dict[str, Any] = {}
+    index = PointerIndex(snap)
     for path, value in items:
-        pointer = to_pointer(snap, path)
+        pointer = index.pointer(path)
         if pointer is not None and pointer not in out:
             out[pointer] = value
     return dict(sorted(out.items(), key=lambda kv: _pointer_key(kv[0])))

@@ -123,9 +123,25 @@ def parse(text: str, file: str):
 
 
 def kids(node) -> list:
-    """The sub-trees of a node that carry meaning (no punctuation tokens, no newlines or comments)."""
-    from lark import Tree
-    return [c for c in node.children if isinstance(c, Tree) and c.data not in _NOT_TREES]
+    """The sub-trees of a node that carry meaning (no punctuation tokens, no newlines or comments), worked out
+    once per node (an expression of a resource with count or for_each is evaluated once per instance)."""
+    try:
+        return node._kids
+    except AttributeError:
+        pass
+    tree = _tree_class()
+    out = node._kids = [c for c in node.children if isinstance(c, tree) and c.data not in _NOT_TREES]
+    return out
+
+
+_TREE: list = []
+
+
+def _tree_class():
+    if not _TREE:
+        from lark import Tree
+        _TREE.append(Tree)
+    return _TREE[0]
 
 
 def name_of(node) -> str:
@@ -196,6 +212,24 @@ class Resolver:
 
     def read_file(self, path: str, scope: "Scope") -> PStr:  # pragma: no cover - interface
         raise EvalError("file() is not available here")
+
+    def charge(self, steps: int) -> None:
+        """Count ``steps`` of evaluation work (each element a ``for`` expression visits) against the budget of
+        the configuration being read, if any (see terraform/evaluate.py)."""
+
+
+# No collection s3audit evaluates holds more than this many elements, and no text more than MAX_TEXT characters
+# (below): a configuration that doubles a list at each of a few dozen nested locals, or asks for range(1e9),
+# would otherwise take time and memory exponential (or just enormous) in what it writes. Such a value is
+# unknown, with the reason.
+MAX_ELEMENTS = 1_000_000
+TOO_MANY = f"the value would have more than {MAX_ELEMENTS:,} elements, which s3audit does not evaluate"
+
+
+def _bounded(value):
+    if len(value) > MAX_ELEMENTS:
+        raise EvalError(TOO_MANY)
+    return value
 
 
 @dataclass
@@ -673,6 +707,8 @@ def _for_tuple(node, scope):
     idents, coll = _for_intro(node, scope)
     if isinstance(coll, Unknown):
         return unknown_like(coll)
+    if isinstance(coll, (list, dict)):
+        scope.resolver.charge(len(coll))
     body = [k for k in kids(node) if k.data not in ("for_intro", "for_cond")][0]
     cond = _for_cond(node)
     out = PList(pos=scope.src.loc(node))
@@ -692,6 +728,8 @@ def _for_object(node, scope):
     idents, coll = _for_intro(node, scope)
     if isinstance(coll, Unknown):
         return unknown_like(coll)
+    if isinstance(coll, (list, dict)):
+        scope.resolver.charge(len(coll))
     key_node, value_node = [k for k in kids(node) if k.data not in ("for_intro", "for_cond")][:2]
     grouping = any(not hasattr(c, "data") and str(c) == "..." for c in node.children)
     cond = _for_cond(node)
@@ -877,6 +915,8 @@ def _format(fmt, *args):
         m = re.match(r"%([-+# 0]*)(\d*)(?:\.(\d+))?([svdfqtbeEgGxXo%])", fmt[i:])
         if not m:
             raise EvalError("bad format verb")
+        if int(m.group(2) or 0) > 4096 or int(m.group(3) or 0) > 4096:
+            raise EvalError("a format width or precision over 4096 is not evaluated")
         verb = m.group(4)
         i += m.end()
         if verb == "%":
@@ -981,6 +1021,7 @@ def _flatten(v):
             if isinstance(inner, Unknown):
                 return unknown_like(inner)
             out.extend(inner)
+            _bounded(out)
         else:
             out.append(x)
     return out
@@ -1006,7 +1047,12 @@ def _concat(*lists):
         if not isinstance(lst, list):
             raise EvalError("concat() takes lists")
         out.extend(lst)
+        _bounded(out)
     return out
+
+
+def _range(*args):
+    return PList(_bounded(range(*[int(to_number(x)) for x in args])))
 
 
 def _coalesce(*vals):
@@ -1038,10 +1084,17 @@ def _element(lst, idx):
 
 
 def _toset(v):
-    out = PList()
-    for x in v:
-        if x not in out:
-            out.append(x)
+    """toset(): the distinct elements (in a set of strings, sorted, as Terraform lists a set of strings)."""
+    if all(isinstance(x, (str, int, float, bool)) and not isinstance(x, Unknown) for x in v):
+        seen: dict = {}
+        for x in v:
+            seen.setdefault((type(x) is bool, x), x)  # True and 1 stay distinct
+        out = PList(seen.values())
+    else:
+        out = PList()
+        for x in v:
+            if x not in out:
+                out.append(x)
     if all(isinstance(x, str) for x in out):
         out.sort()
     return out
@@ -1209,7 +1262,7 @@ FUNCTIONS: dict[str, Callable] = {
         isinstance(x, (str, int, float, bool)) for x in lst) else PList([x for i, x in enumerate(lst) if x not in lst[:i]]),
     "compact": lambda lst: PList(x for x in lst if x not in (None, "")),
     "zipmap": lambda ks, vs: PDict(zip([to_string(k) for k in ks], vs)),
-    "range": lambda *a: PList(range(*[int(to_number(x)) for x in a])),
+    "range": _range,
     "sort": lambda lst: PList(sorted(to_string(x) for x in lst)), "reverse": lambda lst: PList(reversed(lst)),
     "min": lambda *a: min(to_number(x) for x in a), "max": lambda *a: max(to_number(x) for x in a),
     "abs": lambda x: abs(to_number(x)), "ceil": lambda x: math.ceil(to_number(x)),

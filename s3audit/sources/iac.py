@@ -159,6 +159,28 @@ def load_change(paths: Iterable[str] = (), *, terraform: Iterable[str] = (), ter
     return IacChange(result, result.get("locations") or {}, removals)
 
 
+def typed_snapshot(change: IacChange, inputs: list[str], *, remember_valid: bool = False):
+    """The typed snapshot (``snapshot.model.Snapshot``) of a change. A value the readers produced that the
+    snapshot format refuses (an input whose type Terraform or CloudFormation would have refused, that no
+    reader check caught) is reported at the place of the input that set it (its entry in ``locations``, or
+    the nearest object that has one), never at a pointer into the snapshot the user never wrote."""
+    from ..errors import SnapshotError
+    from ..snapshot.load import snapshot_from_dict
+    try:
+        return snapshot_from_dict(change.snapshot, file=None, remember_valid=remember_valid)
+    except SnapshotError as exc:
+        pointer = (exc.place.pointer if exc.place else None) or ""
+        field = pointer.rsplit("/", 1)[-1].replace("~1", "/").replace("~0", "~")
+        message = f"`{field}`: {exc.message}" if field else exc.message
+        p = pointer
+        while p:
+            loc = change.locations.get(p)
+            if loc:
+                raise InputError(message, Place(loc["file"], loc.get("line"), loc.get("column"))) from None
+            p = p.rsplit("/", 1)[0]
+        raise InputError(message, Place(inputs[0] if inputs else None)) from None
+
+
 def _account_ids(snapshot: dict) -> list[str]:
     return [a["id"] for a in snapshot.get("accounts") or [] if isinstance(a, dict) and isinstance(a.get("id"), str)]
 

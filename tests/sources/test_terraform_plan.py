@@ -176,13 +176,23 @@ def test_every_plan_fixture_loads_and_is_classified_as_a_plan():
     ("[]", "a Terraform plan is a JSON object"),
     ('{"planned_values": {}}', "missing `format_version`"),
     ('{"format_version": "1.2"}', "missing `planned_values`"),
-    ('{"format_version": "1.2", "resource_changes": [{"address": 3}]}', "needs `address` and `change`"),
+    ('{"format_version": "1.2", "resource_changes": [{"address": 3}]}', "`address` must be a string"),
+    ('{"format_version": "1.2", "resource_changes": [{"address": "a.b"}]}', "`change` must be an object"),
+    ('{"format_version": "1.2", "resource_changes": [{"address": "a.b", "change": {"actions": "create"}}]}',
+     "`actions` must be a list"),
+    ('{"format_version": "1.2", "planned_values": {"root_module": {"resources": [{"address": "a.b", '
+     '"values": []}]}}}', "`values` must be an object"),
+    ('{"format_version": "1.2", "resource_changes": [], "configuration": {"root_module": {"module_calls": '
+     '{"m": 3}}}}', "module call `m` must be an object"),
 ])
-def test_malformed_plans_are_input_errors(tmp_path, content, message):
+def test_malformed_plans_are_input_errors_at_their_pointer(tmp_path, content, message):
+    """Each part of a plan s3audit reads has the type the format documents
+    (https://developer.hashicorp.com/terraform/internals/json-format), or the plan is refused at that part."""
     f = tmp_path / "plan.json"
     f.write_text(content)
-    with pytest.raises(InputError, match=message):
+    with pytest.raises(InputError, match=message) as exc:
         load_terraform_plan(str(f))
+    assert exc.value.place.file == str(f) and (exc.value.place.line or exc.value.place.pointer is not None)
 
 
 def test_load_iac_reads_a_plan_by_content():

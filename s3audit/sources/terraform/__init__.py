@@ -33,6 +33,7 @@ destroying it takes away) is a table (registry.py) filled by one module per fami
 from __future__ import annotations
 
 from ..builder import DEFAULT_ACCOUNT_ID, IacPart, SnapshotBuilder, note_unknown_managed_policies
+from ..collector import collector_held
 from .config import has_configuration, read_module
 from .evaluate import DirLoader
 from .plan import load_terraform_plan
@@ -45,6 +46,11 @@ __all__ = ["load_terraform_dir", "load_terraform_plan", "has_configuration", "re
 def load_terraform_dir(directory: str, *, account_id: str = DEFAULT_ACCOUNT_ID,
                        var_values: dict | None = None) -> IacPart:
     """Read and evaluate the Terraform configuration in ``directory`` (see the package docstring)."""
+    with collector_held():
+        return _load_dir(directory, account_id, var_values)
+
+
+def _load_dir(directory: str, account_id: str, var_values: dict | None) -> IacPart:
     loader = DirLoader(directory, account_id, var_values)
     resources = loader.resources()
     builder = SnapshotBuilder("terraform", f"configuration {loader.shown}", account_id)

@@ -41,12 +41,12 @@ def plan_removals(plan: dict, changes: dict[str, dict], text: str, file: str, ac
         location = _declared_at(address, rc.get("type", ""), rc.get("module_address", ""), dir_loader, dir_res,
                                 dir_by_base, removed_blocks) or positions.get(i) or {"file": file, "line": None,
                                                                                     "column": None}
-        gone = removals_of(rc.get("type", ""), before, address, account_id, location)
+        gone = removals_of(rc.get("type") or "", before, address, account_id, location)
         after = rc["change"].get("after")
         if "create" in rc["change"]["actions"] and isinstance(after, dict):
             # An attachment or membership is nothing but the edge it names: replaced by the same edge, it
             # stays (and the overlay could not re-create an attachment to a policy defined elsewhere).
-            again = removals_of(rc.get("type", ""), after, address, account_id, None)
+            again = removals_of(rc.get("type") or "", after, address, account_id, None)
             gone = [r for r in gone if not (r.kind in _EDGES and r in again)]
         out += gone
     return out

@@ -49,6 +49,7 @@ class DirLoader:
         inputs = read_tfvars(self.root_dir, self.shown)
         inputs.update(var_values or {})
         self.unplaced: list[tuple[str, str]] = []
+        self.steps = 0  # evaluation work done (see charge)
         # What could not be read (docs/snapshot-format.md, `unread`): (what, why, where it is declared).
         self.unread: list[tuple[str, str, Loc | None]] = []
         self._downloaded = self._read_modules_json()
@@ -138,6 +139,16 @@ class DirLoader:
             for child in children:
                 self._collect(child, out)
 
+    def charge(self, steps: int, loc: Loc | None) -> None:
+        """Count evaluation work (the elements ``for`` expressions visit, the instances ``count`` and
+        ``for_each`` make): past MAX_STEPS for the whole configuration, what is left is unknown and the
+        configuration is recorded as not fully read, so no input can make a check run for hours."""
+        self.steps += steps
+        if self.steps > MAX_STEPS:
+            self.not_read("the configuration", f"evaluating it takes more than {MAX_STEPS:,} steps (for expressions "
+                                               f"and instances); the values past that are unknown", loc)
+            raise EvalError(f"the configuration takes more than {MAX_STEPS:,} steps to evaluate")
+
     def not_read(self, what: str, why: str, loc: Loc | None) -> None:
         if not any(u[0] == what for u in self.unread):
             self.unread.append((what, why, loc))
@@ -191,6 +202,9 @@ class ModuleInstance(Resolver):
             self._busy.pop(key, None)
         self._cache[key] = value
         return value
+
+    def charge(self, steps: int) -> None:  # Resolver
+        self.loader.charge(steps, None)
 
     def unreadable(self, name: str) -> bool:
         """Whether ``module "name"`` was recorded as not read (its instances are then unknown)."""
@@ -282,6 +296,11 @@ class ModuleInstance(Resolver):
                 return Unknown(f"the count of `{self.prefix}{key}` is unknown ({n.reason})")
             if not isinstance(n, int) or isinstance(n, bool):
                 return Unknown(f"the count of `{self.prefix}{key}` is not a whole number")
+            if n > MAX_INSTANCES:
+                why = f"its count is over {MAX_INSTANCES:,}, which s3audit does not expand"
+                self.loader.not_read(self.prefix + key, why, block.loc)
+                return Unknown(f"`{self.prefix}{key}`: {why}")
+            self._charge(n, block)
             return {i: {"count": PDict({"index": i})} for i in range(n)}
         if "for_each" in block.attrs:
             coll = evaluate(block.attrs["for_each"].expr, scope.with_src(block.attrs["for_each"].src))
@@ -289,12 +308,24 @@ class ModuleInstance(Resolver):
                                                                          first_unknown(list(coll.keys())))
             if u is not None:
                 return Unknown(f"the for_each of `{self.prefix}{key}` is unknown ({u.reason})")
+            if isinstance(coll, (dict, list)) and len(coll) > MAX_INSTANCES:
+                why = f"its for_each has over {MAX_INSTANCES:,} elements, which s3audit does not expand"
+                self.loader.not_read(self.prefix + key, why, block.loc)
+                return Unknown(f"`{self.prefix}{key}`: {why}")
+            if isinstance(coll, (dict, list)):
+                self._charge(len(coll), block)
             if isinstance(coll, dict):
                 return {k: {"each": PDict({"key": k, "value": v})} for k, v in coll.items()}
             if isinstance(coll, list):
                 return {to_string(v): {"each": PDict({"key": to_string(v), "value": v})} for v in coll}
             return Unknown(f"the for_each of `{self.prefix}{key}` is not a map or set")
         return None
+
+    def _charge(self, steps: int, block: Block) -> None:
+        try:
+            self.loader.charge(steps, block.loc)
+        except EvalError:
+            pass  # recorded as not read; what is past the budget is unknown from now on
 
     def _each_instance(self, block: Block, key: str, one) -> Any:
         """``one(address, names)`` for each instance of a resource or data source (``key``, relative to this
@@ -408,6 +439,10 @@ class ModuleInstance(Resolver):
 
 
 _NOTHING = object()
+# The most instances one `count` or `for_each` is expanded to, and the most steps (see DirLoader.charge) a whole
+# configuration is evaluated with: far above real configurations (a 40,000-bucket one takes well under a tenth).
+MAX_INSTANCES = 200_000
+MAX_STEPS = 20_000_000
 # A module call's meta-arguments: not inputs of the module.
 _MODULE_META = frozenset({"source", "version", "count", "for_each", "providers", "depends_on"})
 

@@ -16,10 +16,12 @@ from typing import Any, Iterable
 from ...errors import InputError, Place
 from ...fileio import parse_json, read_text
 from ..builder import DEFAULT_ACCOUNT_ID, IacPart, SnapshotBuilder, decode_policy, note_unknown_managed_policies
+from ..collector import collector_held
 from ..values import Loc, PDict, PList, PStr, Unknown, first_unknown, top_level_elements
 from .config import has_configuration
 from .destroyed import plan_removals
 from .evaluate import DirLoader
+from .plan_shape import check_shape
 from .resource import Res, placeholder, strip_keys
 from .resources import add_computed, map_resources
 
@@ -103,13 +105,19 @@ def load_terraform_plan(path: str, *, terraform_dir: str | None = None, account_
     ``account_id`` defaults to the account the plan's own IAM ARNs show; with ``known_accounts`` (the live
     estate's, in order) only if it is one of them, else the first of them; else the placeholder.
     """
-    file = str(path)
+    with collector_held():
+        return _load_plan(str(path), terraform_dir, account_id, known_accounts)
+
+
+def _load_plan(file: str, terraform_dir: str | None, account_id: str | None, known_accounts: Iterable[str]) -> IacPart:
+    path = file
     text = read_text(path)
     plan = parse_json(text, file)
     _need(isinstance(plan, dict), "a Terraform plan is a JSON object", file, "")
     _need("format_version" in plan, "not a Terraform plan: missing `format_version`", file, "")
     _need("planned_values" in plan or "resource_changes" in plan,
           "not a Terraform plan: missing `planned_values` and `resource_changes`", file, "")
+    check_shape(plan, file)
     if account_id is None:
         shown, known = _account_in(plan), list(known_accounts)
         account_id = (shown if shown in known else known[0]) if known else shown or DEFAULT_ACCOUNT_ID
@@ -132,7 +140,8 @@ def load_terraform_plan(path: str, *, terraform_dir: str | None = None, account_
     region: Any = Unknown("the provider's region is not set in the configuration")
     cfg = plan.get("configuration") or {}
     aws_provider = (cfg.get("provider_config") or {}).get("aws") or {}
-    reg_expr = (aws_provider.get("expressions") or {}).get("region") or {}
+    reg_expr = (aws_provider.get("expressions") or {}).get("region")
+    reg_expr = reg_expr if isinstance(reg_expr, dict) else {}
     if isinstance(reg_expr.get("constant_value"), str):
         region = reg_expr["constant_value"]
     elif dir_loader is not None:
@@ -193,20 +202,22 @@ def load_terraform_plan(path: str, *, terraform_dir: str | None = None, account_
         actions = ch.get("actions") or []
         if address in seen or actions == ["delete"] or not isinstance(ch.get("after"), dict):
             continue
-        records.append((address, str(rc.get("type", "")), _module_prefix(rc.get("module_address", "")), ch["after"],
+        records.append((address, rc.get("type") or "", _module_prefix(rc.get("module_address", "")), ch["after"],
                         ch.get("after_unknown"), _creates(actions),
                         f"/resource_changes/{change_at[address]}/change/after", _changes(actions)))
 
     resources: list[Res] = []
     for address, rtype, module, values, unknown, created, where, changed in records:
         vals = _inject_unknown(values, unknown, address) if unknown else dict(values)
+        if not isinstance(vals, dict):
+            vals = {}  # `after_unknown: true`: nothing of the resource is known before apply
         d = dir_res.get(address) or dir_by_base.get(strip_keys(address))
         rel_address = address[len(module):] if module and address.startswith(module) else address
         conf = config_by_address.get(strip_keys(module) + strip_keys(rel_address)) or {}
         declared = set((conf.get("expressions") or {}).keys()) if conf else None
         if d is not None and declared is None:
             declared = set(d.values.keys())
-        _fill_from_config(vals, d, conf, module, changes, dir_res, account_id, region)
+        _fill_from_config(vals, d, conf, module, changes, dir_res, account_id, region, _instance_key(rel_address))
         if declared is not None:
             # Unknown computed attributes the configuration does not set (``arn``, a role's
             # ``inline_policy``): either s3audit computes them below or they are not the change's to decide.
@@ -252,33 +263,56 @@ _REF_ATTRS = {"bucket": ("id", "bucket"), "role": ("name", "id"), "user": ("name
               "access_point_arn": ("arn",)}
 
 
+def _instance_key(address: str) -> str:
+    """The instance key of a resource address, as written (``["a"]`` of ``aws_s3_bucket.x["a"]``; ``""``)."""
+    m = re.match(r"[^.\[]+\.[^.\[]+(\[.*\])$", address)
+    return m.group(1) if m else ""
+
+
+def _for_each_source(conf: dict) -> str | None:
+    """The resource a configuration resource's ``for_each`` iterates (``for_each = aws_s3_bucket.x``), if any."""
+    refs = (conf.get("for_each_expression") or {}).get("references") if isinstance(
+        conf.get("for_each_expression"), dict) else None
+    found = [r for r in refs or [] if isinstance(r, str) and re.fullmatch(r"[a-z0-9_]+\.[A-Za-z0-9_-]+", r)
+             and not r.startswith(("var.", "local.", "module.", "data.", "each.", "count."))]
+    return found[0] if len(found) == 1 else None
+
+
 def _fill_from_config(vals: dict, d: Res | None, conf: dict, module: str, changes: dict, dir_res: dict,
-                      account_id: str, region: Any) -> None:
+                      account_id: str, region: Any, key: str = "") -> None:
     """Replace unknown values the configuration can tell: first from the evaluated directory, then from
-    the plan's own references (``bucket = aws_s3_bucket.x.id`` -> that bucket's planned name)."""
-    for key, value in list(vals.items()):
+    the plan's own references (``bucket = aws_s3_bucket.x.id`` -> that bucket's planned name; with
+    ``for_each = aws_s3_bucket.x``, ``bucket = each.value.id`` -> the name of the bucket of the same key)."""
+    for field, value in list(vals.items()):
         if first_unknown(value) is None:
             continue
-        if d is not None and key in d.values and first_unknown(d.values[key]) is None:
-            vals[key] = d.values[key]
+        if d is not None and field in d.values and first_unknown(d.values[field]) is None:
+            vals[field] = d.values[field]
             continue
-        if key in _REF_ATTRS:
-            expr = (conf.get("expressions") or {}).get(key) or {}
-            for ref in expr.get("references") or []:
+        if field in _REF_ATTRS:
+            expr = (conf.get("expressions") or {}).get(field)
+            for ref in (expr.get("references") or []) if isinstance(expr, dict) else []:
                 parts = ref.split(".")
-                if len(parts) == 3 and parts[2] in _REF_ATTRS[key]:
+                source = _for_each_source(conf) if parts[:2] == ["each", "value"] else None
+                if source is not None and len(parts) == 3 and parts[2] in _REF_ATTRS[field]:
+                    target = changes.get(module + source + key)
+                elif len(parts) == 3 and parts[2] in _REF_ATTRS[field]:
                     target = changes.get(module + ".".join(parts[:2]))
-                    if target is None:
-                        continue
-                    tvals = target["change"].get("after") or {}
-                    tv = dict(tvals) if isinstance(tvals, dict) else {}
-                    tu = target["change"].get("after_unknown") or {}
-                    tv = _inject_unknown(tv, tu, target["address"]) if tu else tv
-                    add_computed(target.get("type", ""), tv, target["address"], account_id, region)
-                    got = tv.get(parts[2])
-                    if isinstance(got, str):
-                        vals[key] = got
-                        break
+                else:
+                    continue
+                if target is None:
+                    continue
+                tvals = target["change"].get("after") or {}
+                tv = dict(tvals) if isinstance(tvals, dict) else {}
+                tu = target["change"].get("after_unknown") or {}
+                tv = _inject_unknown(tv, tu, target["address"]) if tu else tv
+                if not isinstance(tv, dict):
+                    continue
+                add_computed(target.get("type") or "", tv, target["address"], account_id, region)
+                got = tv.get(parts[2])
+                if isinstance(got, str):
+                    vals[field] = got
+                    break
 
 
 # The arguments that hold a policy document as JSON text (at the top level, or in a nested block).

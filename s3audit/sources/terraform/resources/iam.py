@@ -137,6 +137,8 @@ def aws_iam_policy_attachment(m: Mapper, r: Res) -> None:
             if isinstance(n, Unknown):
                 m.b.unplaced(r.address, f"the {attr} of `{r.address}` are not known ({n.reason})")
                 continue
+            if not isinstance(n, str) or not n:
+                continue  # null or empty: names no entity
             m.b.mention(kind, n)
             m.b.attach_all(kind, n, [arn], r.at("policy_arn"))
 
