@@ -550,8 +550,63 @@ def _requests(rt: Runtime, principal: Any, action: Any, resource: Any):
 
 def _requests_of(rt: Runtime, sel: Selector, action: Any, arn: str, bucket: str | None):
     scope = rt.scope(bucket)
-    return _triples(rt, sel.candidates(rt, scope), rt.actions(action), _resources(arn, scope), scope,
-                    scope.bucket is not None and ":::" in arn)
+    callers = sel.candidates(rt, scope)
+    b = scope.bucket
+    if b is not None and not sel.contains(ref_of_text(f"arn:aws:iam::{b.account}:root", rt.world), rt.world):
+        # the selector leaves the bucket's own account out: a service acting only on its behalf is its own account
+        callers = [c for c in callers if not _acts_for_the_owner_only(rt, c, scope)]
+    return _triples(rt, callers, rt.actions(action), _resources(arn, scope), scope,
+                    b is not None and ":::" in arn)
+
+
+_SOURCE_KEYS = ("aws:sourceaccount", "aws:sourceowner", "aws:sourcearn")
+_PINNING = {"StringEquals", "StringEqualsIgnoreCase", "StringLike", "ArnEquals", "ArnLike"}
+
+
+def _acts_for_the_owner_only(rt: Runtime, caller: str, scope: Scope) -> bool:
+    """Whether a service principal gets something from the bucket only on behalf of the bucket's own account: every
+    Allow statement of the bucket policy that names it holds it to that account with ``aws:SourceAccount`` /
+    ``aws:SourceOwner`` or to resources of that account with ``aws:SourceArn``. A service then acts for the account
+    that owns the bucket, not for another one (the keys AWS sets for a service's request on behalf of a resource:
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html#cross-service-confused-deputy-prevention,
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-sourceaccount);
+    S3 server access logging is granted so (https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html),
+    as are CloudFront's origin access control and SES's delivery to a bucket."""
+    b = scope.bucket
+    key = ("owner-only", caller, b.name)
+    hit = rt._no_grant.get(key, _UNSET)
+    if hit is not _UNSET:
+        return hit
+    hit = False
+    ref = ref_of_text(caller, rt.world)
+    if ref.kind == "service" and isinstance(b.policy, PolicyDocument):
+        caller_obj = rt.engine.caller(caller)
+        grants = [st for st in rt.engine.compile(b.policy).statements
+                  if st.effect == "Allow" and principal_match(st, caller_obj, rt._canonical) is not None]
+        hit = bool(grants) and all(_held_to(st, b.account) for st in grants)
+    rt._no_grant[key] = hit
+    return hit
+
+
+def _held_to(st: Any, account: str) -> bool:
+    """A statement whose Condition holds the request to one account: a positive string or ARN operator on
+    ``aws:SourceAccount``/``aws:SourceOwner`` with only that account, or on ``aws:SourceArn`` with only ARNs whose
+    account field is that account (no wildcard in it). IfExists and set operators let a request without the key
+    through, so they hold nothing."""
+    for c in st.conditions.clauses:
+        key = c.key.lower()
+        if key not in _SOURCE_KEYS or not c.values:
+            continue
+        op = getattr(c, "parsed", None)
+        if op is None or op.base not in _PINNING or op.set_op or op.if_exists:
+            continue
+        if key == "aws:sourcearn":
+            fields = [v.split(":") for v in c.values]
+            if all(len(f) >= 6 and f[0] == "arn" and f[4] == account for f in fields):
+                return True
+        elif all(v == account for v in c.values):
+            return True
+    return False
 
 
 def _triples(rt: Runtime, callers: list[str], actions: tuple[str, ...], resources: list[str], scope: Scope,

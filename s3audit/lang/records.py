@@ -393,6 +393,15 @@ class BucketView(Record):
     @cached_property
     def versioning(self) -> Any:
         v = self._get(self.b.versioning, "Versioning")
+        lock = self.b.object_lock
+        if isinstance(lock, dict) and lock.get("ObjectLockEnabled") == "Enabled" and (
+                isinstance(v, Unknown) or (v or {}).get("Status") != "Enabled"):
+            # A bucket with Object Lock is versioned: "After you enable Object Lock on a bucket, you can't disable
+            # Object Lock or suspend versioning for that bucket"
+            # (https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock-configure.html); S3 turns
+            # versioning on when it creates a bucket with Object Lock. An input that creates such a bucket
+            # without saying so still makes a versioned bucket.
+            v = {**(v if isinstance(v, dict) else {}), "Status": "Enabled"}
         if isinstance(v, Unknown):
             return v
         v = v or {}
