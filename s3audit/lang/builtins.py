@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from ..snapshot.model import UNKNOWN, Bucket, PolicyDocument
+from .cost import Budget
 from .records import (AccessPointView, AccountView, BucketView, DecisionView, HopView, PathView, PrincipalView,
                       World, decision_depends_on_unknown, reason_text, to_json, unknown_reasons_of)
 from .values import Unknown, is_unknown, unknown
@@ -383,6 +384,7 @@ class Runtime:
         self.world = world
         self.engine = world.engine
         self.evidence: list = []
+        self.budget = Budget()  # the steps left to the rule being evaluated (run_rules gives each its own)
         self._decisions: dict[tuple, Any] = {}
         self._scopes: dict[str, Scope] = {}
         self._expand: dict[str, tuple[str, ...]] = {}
