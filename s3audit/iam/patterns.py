@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from .context import ABSENT, UNKNOWN_VALUE, Context
 from .logic import Tri
-from .wildcard import ArnGlob, Glob, compiled, fold
+from .wildcard import compiled, fold
 from .wildcard import glob_match as glob_match  # noqa: F401  (the plain matcher, for callers outside policies)
 
 _TRUE, _FALSE, _UNKNOWN = Tri.TRUE, Tri.FALSE, Tri.UNKNOWN
@@ -92,7 +93,7 @@ class Pattern:
     parts: tuple[Part, ...] = field(init=False, compare=False, repr=False)
     _exact: str | None = field(init=False, compare=False, repr=False)
     _prefix: str | None = field(init=False, compare=False, repr=False)
-    _glob: Glob | ArnGlob | None = field(init=False, compare=False, repr=False)
+    _fullmatch: Any = field(init=False, compare=False, repr=False)  # the compiled matcher's, when it has one
     has_variables: bool = field(init=False, compare=False, repr=False)
 
     def __post_init__(self):
@@ -118,7 +119,7 @@ class Pattern:
                 matcher = compiled(parts, self.arn, self.case_sensitive)
         object.__setattr__(self, "_exact", exact)
         object.__setattr__(self, "_prefix", prefix)
-        object.__setattr__(self, "_glob", matcher)
+        object.__setattr__(self, "_fullmatch", matcher.fullmatch if matcher is not None else None)
 
     @property
     def exact(self) -> str | None:
@@ -145,8 +146,8 @@ class Pattern:
             return _TRUE if (value if self.case_sensitive else fold(value)) == self._exact else _FALSE
         if self._prefix is not None:
             return _TRUE if (value if self.case_sensitive else fold(value)).startswith(self._prefix) else _FALSE
-        if self._glob is not None:
-            return _TRUE if self._glob.match(value if self.case_sensitive else fold(value)) else _FALSE
+        if self._fullmatch is not None:
+            return _TRUE if self._fullmatch(value if self.case_sensitive else fold(value)) is not None else _FALSE
         return self._match_with_variables(value, ctx)
 
     def _match_with_variables(self, value: str, ctx: Context | None) -> Tri:

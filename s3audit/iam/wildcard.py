@@ -3,30 +3,36 @@ backtracking.
 
 Every pattern a user writes — in a policy (Action, Resource, Principal, String*Like and Arn* conditions), in
 a rule (`matches`, `glob`, principal selectors), in an audit profile (rule ids, scopes, waivers) or on the
-command line (`paths --from`) — is matched here. A regular expression would backtrack: `*a*a*a…*b` against a
-long run of `a` takes time exponential in the number of stars.
+command line (`paths --from`) — is matched here. The plain translation to a regular expression (`*` as
+`.*`) backtracks: `*a*a…*b` against a long run of `a` takes time exponential in the number of stars.
 
 The algorithm. The stars cut the pattern into segments of literal characters and `?`. The first segment must
 match at the start of the value, the last at its end; each segment between is placed at its leftmost
-occurrence after the previous one. That greedy choice is safe because the star before a segment can absorb
-any characters: if the pattern matches at all, it matches with every middle segment at its leftmost
-occurrence (moving one left only leaves more room for what follows), so nothing is ever retried. A segment
-without `?` is found with ``str.find``; one with `?` is found by its longest literal run, each candidate then
-checked at the run's fixed offsets. The search for each segment resumes where the previous one ended, so the
-value is scanned once: O(n + m) character comparisons for patterns without `?` (``str.find`` is linear in
-CPython for the needles where it matters), and at most O(n·m) in the worst case of many `?` — never
-exponential, and no backtracking over earlier segments.
+occurrence after the previous one, and never moved again. That greedy choice is safe because the star before
+a segment absorbs any characters: if the pattern matches at all, it matches with every middle segment at its
+leftmost occurrence (moving one left only leaves more room for what follows), so nothing needs retrying.
+Each search resumes where the previous segment ended: the value is scanned once, each position trying at most
+the segment being placed — O(n·m) comparisons in the worst case (many near-misses of a segment full of `?`),
+about O(n + m) for ordinary patterns, and never exponential.
+
+It runs in the C regular expression engine: a middle segment is the atomic group ``(?>.*?SEG)`` (the lazy
+scan finds the leftmost occurrence; the atomic group forbids backtracking into it once found), the first is
+anchored at the start and the last is ``.*SEG`` at the end (``fullmatch``), whose greedy scan backtracks over
+that one star only. (Python's own ``fnmatch`` has translated globs the same way since 3.9.)
 
 ARNs. In Arn* conditions and the Resource element, a wildcard in the first five colon-separated segments
 does not span a colon
-(https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html): the pattern
-and the value are both cut at their first five colons and the six pieces matched pairwise.
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html): the pattern is
+cut at its first five colons, each of the first five pieces matched with ``[^:]`` for a wildcard character,
+the sixth with any character. A pattern with fewer than five colons is matched whole.
 
-Case. Case-insensitive matching folds both sides character by character (``fold``), keeping their lengths,
-so `?` still stands for one character of the value.
+Case. Case-insensitive matching folds both sides one character for one (``fold``) and matches exactly, so
+`?` still stands for one character of the value and every kind of pattern (exact, prefix, wildcard) folds
+alike.
 """
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Sequence
 
@@ -49,145 +55,75 @@ def _fold_char(c: str) -> str:
     return low if len(low) == 1 else c
 
 
-class _Segment:
-    """Literal characters and `?` between two stars: ``length`` characters, ``pieces`` the literal runs with
-    their offsets, ``anchor`` the longest of them (what is searched for)."""
+def _segments(parts: Sequence[Part]) -> tuple[bool, list[list[Part]]]:
+    """(whether the pattern has a star, the runs of literals and `?` between its stars)."""
+    segments: list[list[Part]] = [[]]
+    for p in parts:
+        if p[0] == "star":
+            segments.append([])
+        else:
+            segments[-1].append(p)
+    return len(segments) > 1, segments
 
-    __slots__ = ("length", "pieces", "anchor", "literal")
 
-    def __init__(self, tokens: Sequence[str | None]):
-        # tokens: one per character, None for `?`
-        self.length = len(tokens)
-        pieces: list[tuple[int, str]] = []
-        run: list[str] = []
-        for i, t in enumerate(tokens + [None]):
-            if t is None:
-                if run:
-                    pieces.append((i - len(run), "".join(run)))
-                    run = []
-            else:
-                run.append(t)
-        self.pieces = tuple(pieces)
-        self.anchor = max(pieces, key=lambda p: len(p[1])) if pieces else None
-        self.literal = pieces[0][1] if len(pieces) == 1 and pieces[0][0] == 0 and \
-            len(pieces[0][1]) == self.length else None
+def _source(parts: Sequence[Part], one: str) -> str:
+    """The regex source of a plain pattern whose wildcard character is ``one`` (``.`` or ``[^:]``)."""
+    starred, segments = _segments(parts)
 
-    def at(self, value: str, start: int) -> bool:
-        """The segment matches ``value`` at ``start`` (which leaves room for it)."""
-        for off, text in self.pieces:
-            if not value.startswith(text, start + off):
-                return False
-        return True
+    def text(seg: list[Part]) -> str:
+        return "".join(one if p[0] == "one" else re.escape(p[1]) for p in seg)
 
-    def find(self, value: str, start: int, end: int) -> int:
-        """The leftmost position >= start where the segment matches within value[:end], or -1."""
-        last = end - self.length  # the last position it may start at
-        if last < start:
-            return -1
-        if self.literal is not None:
-            return value.find(self.literal, start, end)
-        if self.anchor is None:  # only `?`: any position with room
-            return start
-        off, text = self.anchor
-        pos = start
-        while pos <= last:
-            i = value.find(text, pos + off, last + off + len(text))
-            if i < 0:
-                return -1
-            pos = i - off
-            if self.at(value, pos):
-                return pos
-            pos += 1
-        return -1
+    if not starred:
+        return text(segments[0])
+    head, *middle, tail = segments
+    run = one + "*"
+    return text(head) + "".join(f"(?>{run}?{text(m)})" for m in middle if m) + run + text(tail)
+
+
+def _arn_pieces(parts: Sequence[Part]) -> list[list[Part]]:
+    """The parts cut at the first five literal colons (six pieces)."""
+    pieces: list[list[Part]] = [[]]
+    for p in parts:
+        if p[0] != "lit" or len(pieces) == 6 or ":" not in p[1]:
+            pieces[-1].append(p)
+            continue
+        text = p[1]
+        while len(pieces) < 6 and ":" in text:
+            before, text = text.split(":", 1)
+            if before:
+                pieces[-1].append(("lit", before))
+            pieces.append([])
+        if text:
+            pieces[-1].append(("lit", text))
+    return pieces
 
 
 class Glob:
-    """A compiled plain wildcard pattern (no ARN segments): ``match(value)`` on an already folded value when
-    the pattern is case-insensitive."""
+    """A compiled pattern: ``match(value)`` (on a value already folded when the pattern is case-insensitive);
+    ``fullmatch`` is the regex's, for callers on a hot path (not None: a match)."""
 
-    __slots__ = ("head", "middle", "tail", "starred", "shortest")
+    __slots__ = ("fullmatch", "source")
 
-    def __init__(self, parts: Sequence[Part]):
-        segments: list[_Segment] = []
-        tokens: list[str | None] = []
-        starred = False
-        for p in parts:
-            if p[0] == "star":
-                segments.append(_Segment(tokens))
-                tokens = []
-                starred = True
-            elif p[0] == "one":
-                tokens.append(None)
-            else:
-                tokens.extend(p[1])
-        segments.append(_Segment(tokens))
-        self.starred = starred
-        self.head = segments[0]
-        self.tail = segments[-1] if starred else None
-        self.middle = tuple(s for s in segments[1:-1] if s.length)
-        self.shortest = sum(s.length for s in segments)
+    def __init__(self, source: str):
+        self.source = source
+        self.fullmatch = re.compile(source, re.DOTALL).fullmatch
 
     def match(self, value: str) -> bool:
-        n = len(value)
-        head = self.head
-        if not self.starred:
-            return n == head.length and head.at(value, 0)
-        if n < self.shortest or not head.at(value, 0):
-            return False
-        tail = self.tail
-        end = n - tail.length
-        if not tail.at(value, end):
-            return False
-        pos = head.length
-        for seg in self.middle:
-            i = seg.find(value, pos, end)
-            if i < 0:
-                return False
-            pos = i + seg.length
-        return True
+        return self.fullmatch(value) is not None
 
 
-class ArnGlob:
-    """A compiled ARN pattern: its first five colons cut it into six plain patterns, matched against the
-    value's six pieces (a pattern with fewer than five colons is matched whole, as a plain pattern)."""
-
-    __slots__ = ("pieces",)
-
-    def __init__(self, parts: Sequence[Part]):
-        pieces: list[list[Part]] = [[]]
-        for p in parts:
-            if p[0] != "lit" or len(pieces) == 6 or ":" not in p[1]:
-                pieces[-1].append(p)
-                continue
-            text = p[1]
-            while len(pieces) < 6 and ":" in text:
-                before, text = text.split(":", 1)
-                if before:
-                    pieces[-1].append(("lit", before))
-                pieces.append([])
-            if text:
-                pieces[-1].append(("lit", text))
-        self.pieces = tuple(Glob(p) for p in pieces)
-
-    def match(self, value: str) -> bool:
-        pieces = self.pieces
-        if len(pieces) < 6:
-            return pieces[0].match(value) if len(pieces) == 1 else False
-        values = value.split(":", 5)
-        return len(values) == 6 and all(g.match(v) for g, v in zip(pieces, values))
-
-
-def compile_parts(parts: Sequence[Part], *, arn: bool = False, case_sensitive: bool = True) -> "Glob | ArnGlob":
+def compile_parts(parts: Sequence[Part], *, arn: bool = False, case_sensitive: bool = True) -> Glob:
     """The matcher of parsed pattern parts; literals folded when case-insensitive (fold the value too)."""
     if not case_sensitive:
         parts = [("lit", fold(p[1])) if p[0] == "lit" else p for p in parts]
     if arn and sum(p[1].count(":") for p in parts if p[0] == "lit") >= 5:
-        return ArnGlob(parts)
-    return Glob(parts)
+        pieces = _arn_pieces(parts)
+        return Glob(":".join([_source(p, "[^:]") for p in pieces[:5]] + [_source(pieces[5], ".")]))
+    return Glob(_source(parts, "."))
 
 
 @lru_cache(maxsize=65536)
-def compiled(parts: tuple[Part, ...], arn: bool = False, case_sensitive: bool = True) -> "Glob | ArnGlob":
+def compiled(parts: tuple[Part, ...], arn: bool = False, case_sensitive: bool = True) -> Glob:
     """``compile_parts``, cached: patterns repeat across policies and requests."""
     return compile_parts(parts, arn=arn, case_sensitive=case_sensitive)
 
