@@ -27,6 +27,7 @@ from .profile import Profile, WaiverOutcome, apply_waivers
 from .report.model import RuleInfo
 from .snapshot.model import Snapshot
 from .subjects import SubjectIndex
+from .unread import INPUTS_PACK, RULE as UNREAD_RULE, unread_findings
 
 
 @dataclass
@@ -84,7 +85,12 @@ def set_evaluator(evaluator: Evaluator | None) -> None:
 
 def run_rules(snapshot: Snapshot, rule_files: Iterable[str] = (), params: Mapping[str, Any] | None = None, *,
               engine=None, graph=None) -> RuleRun:
-    return _evaluator(snapshot, list(rule_files), dict(params or {}), engine=engine, graph=graph)
+    """The rules' findings, plus one INPUT-not-read finding per input the snapshot's producer could not read."""
+    run = _evaluator(snapshot, list(rule_files), dict(params or {}), engine=engine, graph=graph)
+    unread = unread_findings(snapshot)
+    if unread:
+        run = RuleRun([*run.findings, *unread], [*run.rules, UNREAD_RULE], run.packs)
+    return run
 
 
 @dataclass
@@ -106,7 +112,8 @@ def apply_profile(run: RuleRun, profile: Profile, snapshot: Snapshot | None, *, 
                   subjects: SubjectIndex | None = None) -> Evaluation:
     profile.check_packs(r.pack for r in run.rules if r.builtin)
     subjects = subjects or SubjectIndex(snapshot)
-    selected = [r for r in run.rules if profile.selects(r.id, r.pack, r.builtin)]
+    # an unread input is never deselected by a choice of packs (only a waiver answers it)
+    selected = [r for r in run.rules if r.pack == INPUTS_PACK or profile.selects(r.id, r.pack, r.builtin)]
     selected = [replace(r, severity=profile.severity_of(r.id, r.severity)) for r in selected]
     known = {r.id for r in run.rules}
     chosen = {r.id for r in selected}
