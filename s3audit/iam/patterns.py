@@ -22,7 +22,6 @@ from typing import Any
 from .context import ABSENT, UNKNOWN_VALUE, Context
 from .logic import Tri
 from .wildcard import compiled, fold
-from .wildcard import glob_match as glob_match  # noqa: F401  (the plain matcher, for callers outside policies)
 
 _TRUE, _FALSE, _UNKNOWN = Tri.TRUE, Tri.FALSE, Tri.UNKNOWN
 
