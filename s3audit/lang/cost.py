@@ -14,8 +14,9 @@ multiply. The checker therefore measures every `def` and rule on its AST, with e
   collections have m = 1, `+` adds the bounds, `-` keeps the left one. More than ``MAX_ELEMENTS`` when
   N = ``REFERENCE_SIZE`` is refused (lists doubled through defs).
 - **steps** for one subject: each evaluation of a quantifier costs its iterations times the expressions its
-  body evaluates besides nested quantifiers (which count their own), and each `+` or `-` of collections
-  costs the elements it copies. More than ``MAX_STEPS`` when N = ``REFERENCE_SIZE`` is refused (nested
+  body evaluates besides nested quantifiers (which count their own), each `+` or `-` of collections the
+  elements it copies, and membership in a list, `matches` against patterns and equality of collections
+  the elements they walk. More than ``MAX_STEPS`` when N = ``REFERENCE_SIZE`` is refused (nested
   counts over large lists; three quantifiers nested over unrelated collections of the same subject).
 
 N is the number of elements the snapshot's collections hold, every list of every record counted where the
@@ -53,6 +54,19 @@ _CAP = 10 ** 30  # saturation: bounds past every limit stay small numbers
 # Record fields that lead to a parent or to something shared, not to the record's own part of the snapshot.
 _NOT_OWN = frozenset({("statement", "policy"), ("path", "start"), ("path", "target")})
 GROWING_OPS = frozenset({"list-concat", "set-union", "set-difference"})  # they copy elements
+_COLLECTIONS = (T.ListT, T.SetT, T.MapT)
+
+
+def walked(meaning: str | None, left: T.Type | None, right: T.Type | None) -> tuple[bool, bool]:
+    """Which operands a comparison walks element by element (the measure and the evaluator charge them):
+    membership in a list, `matches` against a list or set of patterns, (in)equality of collections."""
+    if meaning in ("in-collection", "not-in-collection"):
+        return False, isinstance(right, T.ListT)
+    if meaning == "matches":
+        return False, isinstance(right, (T.ListT, T.SetT))
+    if meaning in ("eq", "ne") and isinstance(left, _COLLECTIONS) and isinstance(right, _COLLECTIONS):
+        return True, True
+    return False, False
 
 
 def _cap(n: int) -> int:
@@ -81,6 +95,11 @@ class Budget:
 
     def exceeded(self) -> None:
         raise StepsExceeded(f"it took more than {self.steps:,} steps, the most a rule may take in one run")
+
+    def walk(self, elements: int) -> None:
+        self.left -= elements
+        if self.left < 0:
+            self.exceeded()
 
     def copy(self, elements: int) -> None:
         if elements > self.elements:
@@ -288,6 +307,9 @@ class Measure:
                 if meaning == "set-difference":
                     return replace(left, owner=None), cost
                 return _Val(_cap(left.k + right.k), _cap(left.m + right.m), True, _join(left.elem, right.elem)), cost
+            walks_left, walks_right = walked(meaning, r.types.get(e.left), r.types.get(e.right))
+            cost.steps = _cap(cost.steps + (left.size(self.n) if walks_left else 0) +
+                              (right.size(self.n) if walks_right else 0))
             return _SCALAR, cost
         if isinstance(e, A.Quant):
             return _SCALAR, self._quant(e, env, own)

@@ -31,7 +31,7 @@ from . import ast as A
 from . import builtins as B
 from . import types as T
 from .check import CheckResult, check_program
-from .cost import GROWING_OPS, Budget, Measure, StepsExceeded
+from .cost import GROWING_OPS, Budget, Measure, StepsExceeded, walked
 from .diagnostics import render_all
 from .program import Program as SourceProgram
 from .records import (AccessPointView, AccountView, BucketView, PathView, PrincipalView, Record, StatementView,
@@ -676,10 +676,13 @@ class _Compiler:
             return f_or
         op = _BINARY[meaning]
         absent = _ABSENT.get(meaning, _NONE)
-        if meaning in GROWING_OPS:
-            return _growing(op, absent, left, right)
-        world_op = meaning.endswith("-selector")
         lc, rc = _constant_of(left), _constant_of(right)
+        if meaning in GROWING_OPS:
+            return _charged(op, absent, left, right, True, True, copies=True)
+        walks_left, walks_right = walked(meaning, self.r.types.get(e.left), self.r.types.get(e.right))
+        if (walks_left and lc is None) or (walks_right and rc is None):
+            return _charged(op, absent, left, right, walks_left, walks_right, copies=False)
+        world_op = meaning.endswith("-selector")
         if not world_op and (lc is None) != (rc is None):
             return _binop_constant(meaning, op, absent, left, right, lc, rc)
 
@@ -864,8 +867,10 @@ _ABSENT: dict[str, Any] = {
 }
 
 
-def _growing(op: Callable, absent: Any, left: Closure, right: Closure) -> Closure:
-    """`+` and `-` of collections: the elements copied are charged to the rule's budget before they are."""
+def _charged(op: Callable, absent: Any, left: Closure, right: Closure, charge_left: bool, charge_right: bool, *,
+             copies: bool) -> Closure:
+    """An operator whose work grows with its operands (cost.walked, `+` and `-` of collections): the elements
+    it walks or copies are charged to the rule's budget before it does."""
     def f(fr):
         a = left(fr)
         b = right(fr)
@@ -875,7 +880,11 @@ def _growing(op: Callable, absent: Any, left: Closure, right: Closure) -> Closur
             return absent
         rt = fr[0]
         if rt is not None:  # None while a constant is folded at compile time
-            rt.budget.copy(len(a or ()) + len(b or ()))
+            n = (len(a) if charge_left and a is not None else 0) + (len(b) if charge_right and b is not None else 0)
+            if copies:
+                rt.budget.copy(n)
+            else:
+                rt.budget.walk(n)
         return op(a, b)
     return f
 
