@@ -238,9 +238,11 @@ def _covers(big: Statement, small: Statement) -> bool:
 
 def _redundant(policy: Policy) -> list[LintFinding]:
     out = []
-    index = _CoverIndex(policy.statements)
-    for s in policy.statements:
-        for other in index.candidates(s):
+    stmts = policy.statements
+    # a short policy is compared pair by pair; a long one looks up the statements that may cover each
+    index = _CoverIndex(stmts) if len(stmts) >= _INDEXED_FROM else None
+    for s in stmts:
+        for other in stmts if index is None else index.candidates(s):
             # For two identical statements, report only the later one.
             if _covers(other, s) and not (_covers(s, other) and other.index > s.index):
                 out.append(LintFinding("redundant-statement", f"every grant of this statement is already made by "
@@ -250,6 +252,8 @@ def _redundant(policy: Policy) -> list[LintFinding]:
 
 
 _EVERYONE = object()  # the principals key of a statement whose Principal includes everyone
+_INDEXED_FROM = 16  # statements in a policy
+_BROAD = 64  # known actions past which a statement is not filed under each (`s3:*`, `*`): it is always a candidate
 
 
 def _plain(s: Statement) -> bool:
@@ -263,20 +267,24 @@ class _CoverIndex:
 
     A statement can only be covered by one of the same effect, with no conditions or the same ones, with the
     same principals or everyone's, that names each of its actions and covers each of its resources. The
-    statements are grouped by the first three; within a group, by action and by the literal text each
-    resource pattern must start with, and the smaller of the two candidate lists is checked."""
+    statements are grouped by the first three; within a group, by action (a statement naming more than
+    ``_BROAD`` actions, such as `s3:*`, is a candidate for every other) and by the literal text each resource
+    pattern must start with, and the smaller of the two candidate lists is checked."""
 
     def __init__(self, statements: tuple[Statement, ...]):
-        self.groups: dict[tuple, tuple[dict, dict, list, list]] = {}
+        self.groups: dict[tuple, tuple[dict, list, dict, list, list]] = {}
         for s in statements:
             if not _plain(s):
                 continue
             everyone = s.principals is not None and any(p.is_everyone for p in s.principals)
             key = (s.effect, s.conditions.clauses, _EVERYONE if everyone else s.principals)
-            by_action, by_prefix, no_resource, members = self.groups.setdefault(key, ({}, {}, [], []))
+            by_action, broad, by_prefix, no_resource, members = self.groups.setdefault(key, ({}, [], {}, [], []))
             members.append(s)
-            for a in s.actions.known:
-                by_action.setdefault(a, []).append(s)
+            if len(s.actions.known) > _BROAD:
+                broad.append(s)
+            else:
+                for a in s.actions.known:
+                    by_action.setdefault(a, []).append(s)
             if s.resources is None:
                 no_resource.append(s)
                 continue
@@ -292,10 +300,13 @@ class _CoverIndex:
             group = self.groups.get(key)
             if group is None:
                 continue
-            by_action, by_prefix, no_resource, members = group
+            by_action, broad, by_prefix, no_resource, members = group
             lists = []
-            if small.actions.known:
-                lists.append(min((by_action.get(a, ()) for a in small.actions.known), key=len))
+            known = small.actions.known
+            if len(known) > _BROAD:  # only a statement as broad can name all of them
+                lists.append(broad)
+            elif known:
+                lists.append(min((by_action.get(a, []) for a in known), key=len) + broad)
             if small.resources is None:
                 lists.append(no_resource)
             elif small.resources:
