@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from ..errors import InputError, Place
+from .re2 import Re2SyntaxError, Re2TooCostly, Re2Unsupported, compile_re2, replace_all
 from .values import (Fresh, Loc, PartialJson, PartialString, PDict, PList, PStr, Unknown, first_unknown,
                      unknown_like)
 
@@ -786,6 +787,9 @@ def _function(node, scope):
         return fn(*args)
     except EvalError:
         raise
+    except BadPattern as exc:
+        loc = scope.src.loc(node)
+        raise InvalidPattern(f"`{name}`: {exc}", Place(loc.file, loc.line, loc.column)) from None
     except (TypeError, ValueError, KeyError, IndexError, AttributeError) as exc:
         raise EvalError(f"bad arguments to `{name}`: {exc}") from None
 
@@ -794,7 +798,7 @@ def _try(name, arg_exprs, scope):
     for a in arg_exprs:
         try:
             v = _ev(a, scope)
-        except EvalError:
+        except (EvalError, InvalidPattern):
             continue
         if name == "can":
             u = first_unknown(v)
@@ -943,17 +947,39 @@ def _format(fmt, *args):
 
 def _replace(s, old, new):
     old, new = to_string(old), to_string(new)
+    pattern = _regex(old[1:-1]) if len(old) > 1 and old.startswith("/") and old.endswith("/") else None
     if isinstance(s, PartialJson):
         return _replace_in_json(s, old, new)
     if isinstance(s, PartialString):
         return _replace_in_pieces(s, old, new)
     s = to_string(s)
-    if len(old) > 1 and old.startswith("/") and old.endswith("/"):
-        return re.sub(old[1:-1], re.sub(r"\$(\d+)", r"\\\1", new), s)
+    if pattern is not None:
+        # Go's regexp, as Terraform runs it: linear in the text, never Python's backtracking re
+        try:
+            return replace_all(pattern, s, new, max_len=MAX_TEXT)
+        except Re2TooCostly as exc:
+            raise EvalError(f"{exc}, which s3audit does not evaluate") from None
     out = s.replace(old, new)
     if len(out) > MAX_TEXT:
         raise EvalError(TOO_LONG)
     return out
+
+
+class BadPattern(Exception):
+    """A regular expression Terraform refuses (its function fails: the input is wrong, not unknown)."""
+
+
+class InvalidPattern(InputError):
+    """BadPattern at its place: exit 2, unless try() or can() takes the error as Terraform does."""
+
+
+def _regex(pattern: str):
+    try:
+        return compile_re2(pattern)
+    except Re2SyntaxError as exc:
+        raise BadPattern(f"invalid regular expression: {exc}") from None
+    except (Re2Unsupported, Re2TooCostly) as exc:
+        raise EvalError(str(exc)) from None
 
 
 # Characters JSON text holds outside its strings (structure, numbers, true/false/null, blanks); characters that

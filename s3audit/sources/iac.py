@@ -63,12 +63,22 @@ def looks_like_iac(path: str) -> bool:
         re.search(r"^Resources\s*:", head, re.M) and "AWS::" in head))
 
 
+def terraform_root(path: str) -> str:
+    """The module directory a Terraform input names: the directory itself, or the directory of a file in it.
+    A path that does not exist is an error, never its parent directory read instead (a mistyped path must not
+    pass)."""
+    if os.path.isdir(path):
+        return path
+    if os.path.isfile(path):
+        return os.path.dirname(path) or "."
+    raise InputError("no such file or directory", Place(path))
+
+
 def load_part(kind: str, path: str, *, account_id: str | None, terraform_dir: str | None = None,
               region: str | None = None, parameters: dict | None = None) -> IacPart:
     if kind == "terraform":
         from .terraform import load_terraform_dir
-        return load_terraform_dir(path if os.path.isdir(path) else os.path.dirname(path) or ".",
-                                  account_id=account_id or DEFAULT_ACCOUNT_ID)
+        return load_terraform_dir(terraform_root(path), account_id=account_id or DEFAULT_ACCOUNT_ID)
     if kind == "terraform-plan":
         from .terraform import load_terraform_plan
         return load_terraform_plan(path, terraform_dir=terraform_dir, account_id=account_id)
@@ -121,7 +131,7 @@ def load_change(paths: Iterable[str] = (), *, terraform: Iterable[str] = (), ter
     parts: list[IacPart] = []
     for kind, path in inputs:
         if kind == "terraform":
-            d = os.path.normpath(path if os.path.isdir(path) else os.path.dirname(path) or ".")
+            d = os.path.normpath(terraform_root(path))
             if d in seen_dirs:
                 continue
             seen_dirs.add(d)

@@ -62,3 +62,31 @@ def test_a_local_module_directory_that_does_not_exist_is_not_read(tmp_path):
     assert [(u["what"], u["line"]) for u in s["unread"]] == [("module.gone", 1)]
     assert "not a directory" in s["unread"][0]["why"]
     assert bucket(s, "acme-kept")["Name"] == "acme-kept"
+
+
+# -- no silent pass: a Terraform input that names nothing to read is exit 2 (issue 11, item 2) --------------
+
+def test_a_missing_or_empty_configuration_is_exit_2_not_a_pass(tmp_path):
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "README.md").write_text("no configuration here\n")
+    cases = {
+        ("--terraform", str(tmp_path / "nope")): "no such file or directory",
+        ("--terraform", str(tmp_path / "nope" / "main.tf")): "no such file or directory",  # not its parent read
+        ("--terraform", str(tmp_path / "empty")): "no Terraform configuration here",
+        ("--terraform", str(tmp_path / "docs")): "no Terraform configuration here",
+    }
+    for argv, message in cases.items():
+        status, findings, err = check("check", *argv)
+        assert status == 2 and findings == [], argv
+        assert f"{argv[1]}: " in err and message in err and "Traceback" not in err, (argv, err)
+
+
+def test_a_named_configuration_directory_of_a_plan_must_be_there(tmp_path):
+    plan = tmp_path / "plan.json"
+    plan.write_text('{"format_version": "1.2", "planned_values": {"root_module": {}}}')
+    status, _, err = check("check", "--terraform-plan", str(plan), "--terraform-dir", str(tmp_path / "nope"))
+    assert status == 2 and f"{tmp_path / 'nope'}: no such directory" in err
+    (tmp_path / "empty").mkdir()
+    status, _, err = check("check", "--terraform-plan", str(plan), "--terraform-dir", str(tmp_path / "empty"))
+    assert status == 2 and "no Terraform configuration here" in err

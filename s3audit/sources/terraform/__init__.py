@@ -32,6 +32,9 @@ destroying it takes away) is a table (registry.py) filled by one module per fami
 """
 from __future__ import annotations
 
+import os
+
+from ...errors import InputError, Place
 from ..builder import DEFAULT_ACCOUNT_ID, IacPart, SnapshotBuilder, note_unknown_managed_policies
 from ..collector import collector_held
 from .config import has_configuration, read_module
@@ -51,6 +54,11 @@ def load_terraform_dir(directory: str, *, account_id: str = DEFAULT_ACCOUNT_ID,
 
 
 def _load_dir(directory: str, account_id: str, var_values: dict | None) -> IacPart:
+    # a run over nothing must not pass: the root module must exist and hold configuration
+    if not os.path.isdir(directory):
+        raise InputError("no such directory", Place(directory))
+    if not has_configuration(directory):
+        raise InputError("no Terraform configuration here (no .tf or .tf.json file)", Place(directory))
     loader = DirLoader(directory, account_id, var_values)
     resources = loader.resources()
     builder = SnapshotBuilder("terraform", f"configuration {loader.shown}", account_id)
