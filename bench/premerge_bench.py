@@ -1,5 +1,5 @@
-"""Benchmark: a pre-merge `s3audit check` beside Checkov on the same file (run from the repository root:
-python3 bench/premerge_bench.py; BENCH_N runs each, default 15).
+"""Benchmark: a pre-merge `s3audit check` beside Checkov on the same inputs (run from the repository root:
+python3 bench/premerge_bench.py [--corpus [K]] [INPUT ...]; BENCH_N runs each, default 15, 3 with a list).
 
 Both tools run as a pre-commit hook runs them: a fresh process from an installed package in a virtual
 environment of its own. Checkov's comes from bench/checkov_agreement.py; s3audit's is created (and this
@@ -11,6 +11,11 @@ counted.
    `checkov -f --framework cloudformation` on the same file.
 2. A Terraform plan of 200 resources (bench/iac_load.py's synthetic plan) checked against the demo estate
    with --live.
+
+3. With --corpus (every K-th input of bench/corpus/, default every 5th: Terraform roots calling a module, plans,
+   templates) or a list of inputs (a Terraform directory, a plan .json, a template): per input, the median wall
+   time of each tool over BENCH_N alternating fresh runs and their ratio; then the median over the inputs of
+   s3audit's and of Checkov's medians, and of the per-input ratios (issue 12's target: at most 1/10).
 
 Prints medians and minimums (and CPU time: a process's own work, which noise from other processes on the
 machine affects less than wall time).
@@ -75,7 +80,67 @@ def summary(samples: list[tuple[float, float]]) -> str:
             f"CPU median {statistics.median(cpus):.3f} s")
 
 
+def commands_for(path: str, ours: str, out: str) -> tuple[list[str], list[str]]:
+    """(s3audit's command, Checkov's command) for one input: a Terraform directory, a plan or a template."""
+    quiet = ["-o", "json", "--compact", "--quiet", "--skip-download"]
+    if os.path.isdir(path):
+        return ([ours, "check", "--terraform", path, "--format", "json", "-o", out],
+                [*checkov_cmd(), "-d", path, "--framework", "terraform", *quiet])
+    with open(path, encoding="utf-8") as fh:
+        head = fh.read(4096)
+    if path.endswith(".json") and '"format_version"' in head:
+        return ([ours, "check", "--terraform-plan", path, "--format", "json", "-o", out],
+                [*checkov_cmd(), "-f", path, "--framework", "terraform_plan", *quiet])
+    return ([ours, "check", "--cloudformation", path, "--format", "json", "-o", out],
+            [*checkov_cmd(), "-f", path, "--framework", "cloudformation", *quiet])
+
+
+def checkov_cmd() -> list[str]:
+    from checkov_agreement import ensure_checkov
+    return [ensure_checkov()]
+
+
+def compare_inputs(paths: list[str], n: int) -> None:
+    """Per input: both tools' median wall time over n alternating fresh runs; then medians over the inputs."""
+    from checkov_agreement import checkov_env
+    ours = s3audit_venv()
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONDONTWRITEBYTECODE")}
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for path in paths:
+            mine, theirs = commands_for(path, ours, os.path.join(tmp, "f.json"))
+            t = alternate({"s3audit": (mine, env), "checkov": (theirs, checkov_env())}, n)
+            a = statistics.median(w for w, _ in t["s3audit"])
+            b = statistics.median(w for w, _ in t["checkov"])
+            rows.append((path, a, b))
+            print(f"  {path:<58} s3audit {a:6.3f} s  checkov {b:6.3f} s  ratio 1/{b / a:5.1f}", flush=True)
+    ours_med = statistics.median(a for _, a, _ in rows)
+    theirs_med = statistics.median(b for _, _, b in rows)
+    ratios = sorted(a / b for _, a, b in rows)
+    print(f"{len(rows)} inputs, {n} alternating fresh runs of each tool per input:")
+    print(f"  median over inputs: s3audit {ours_med:.3f} s, checkov {theirs_med:.3f} s "
+          f"(ratio of medians 1/{theirs_med / ours_med:.1f}); per-input ratio: median 1/{1 / statistics.median(ratios):.1f}, "
+          f"worst 1/{1 / ratios[-1]:.1f}, best 1/{1 / ratios[0]:.1f}")
+    print(f"  load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+
+
+def corpus_sample(every: int) -> list[str]:
+    from corpus_bench import inputs
+    return [argv[1] for _, argv in inputs()][::every]
+
+
 def main() -> None:
+    args = sys.argv[1:]
+    if args:
+        n = int(os.environ.get("BENCH_N", "3"))
+        if args[0] == "--corpus":
+            paths = corpus_sample(int(args[1]) if len(args) > 1 else 5)
+        else:
+            paths = args
+        compare_inputs(paths, n)
+        cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+        print(f"machine: {os.cpu_count()} CPUs, {cpu}, Python {sys.version.split()[0]}")
+        return
     from checkov_agreement import checkov_env, ensure_checkov
     from iac_load import synthetic_plan
     n = int(os.environ.get("BENCH_N", "15"))

@@ -174,11 +174,14 @@ def typed_snapshot(change: IacChange, inputs: list[str], *, remember_valid: bool
     snapshot format refuses (an input whose type Terraform or CloudFormation would have refused, that no
     reader check caught) is reported at the place of the input that set it (its entry in ``locations``, or
     the nearest object that has one), never at a pointer into the snapshot the user never wrote."""
-    from ..errors import SnapshotError
+    from ..errors import PolicyError, SnapshotError
     from ..snapshot.load import snapshot_from_dict
     try:
+        _check_conditions(change.snapshot)
         return snapshot_from_dict(change.snapshot, file=None, remember_valid=remember_valid)
-    except SnapshotError as exc:
+    except (SnapshotError, PolicyError) as exc:
+        if exc.place is not None and exc.place.file:  # already placed in a file the user wrote
+            raise
         pointer = (exc.place.pointer if exc.place else None) or ""
         field = pointer.rsplit("/", 1)[-1].replace("~1", "/").replace("~0", "~")
         message = f"`{field}`: {exc.message}" if field else exc.message
@@ -189,6 +192,28 @@ def typed_snapshot(change: IacChange, inputs: list[str], *, remember_valid: bool
                 raise InputError(message, Place(loc["file"], loc.get("line"), loc.get("column"))) from None
             p = p.rsplit("/", 1)[0]
         raise InputError(message, Place(inputs[0] if inputs else None)) from None
+
+
+def _check_conditions(node, pointer: str = "") -> None:
+    """The Condition blocks of every policy statement in a generated snapshot, checked as IAM checks them (a value
+    that is null, as a Terraform variable without a value writes it, is refused by AWS): the error then has a
+    pointer that typed_snapshot places in the input, where rules would meet it later with no place at all."""
+    from ..iam.conditions import compile_conditions
+    from ..errors import pointer_join
+    if isinstance(node, dict):
+        for k, v in node.items():
+            here = pointer_join(pointer, k)
+            if k == "Statement":
+                for i, st in enumerate(v if isinstance(v, list) else [v]):
+                    if isinstance(st, dict) and isinstance(st.get("Condition"), dict):
+                        at = pointer_join(here, i) if isinstance(v, list) else here
+                        compile_conditions(st["Condition"], version=None, pointer=pointer_join(at, "Condition"))
+            elif isinstance(v, (dict, list)):
+                _check_conditions(v, here)
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            if isinstance(v, (dict, list)):
+                _check_conditions(v, pointer_join(pointer, i))
 
 
 def _account_ids(snapshot: dict) -> list[str]:

@@ -90,3 +90,17 @@ def test_a_named_configuration_directory_of_a_plan_must_be_there(tmp_path):
     (tmp_path / "empty").mkdir()
     status, _, err = check("check", "--terraform-plan", str(plan), "--terraform-dir", str(tmp_path / "empty"))
     assert status == 2 and "no Terraform configuration here" in err
+
+
+def test_a_null_condition_value_is_refused_at_its_place_in_the_configuration(tmp_path):
+    """A variable whose value is null written into a policy condition: IAM refuses the document
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_grammar.html: a condition value is a
+    string, number or boolean); the error is at the statement's line, not at a pointer into the snapshot."""
+    (tmp_path / "main.tf").write_text(
+        'variable "external_id" {\n  type    = string\n  default = null\n}\n'
+        'resource "aws_iam_role" "partner" {\n  name = "partner"\n  assume_role_policy = jsonencode({\n'
+        '    Version = "2012-10-17"\n    Statement = [{\n      Effect    = "Allow"\n'
+        '      Principal = { AWS = "arn:aws:iam::210987654321:root" }\n      Action    = "sts:AssumeRole"\n'
+        '      Condition = { StringEquals = { "sts:ExternalId" = var.external_id } }\n    }]\n  })\n}\n')
+    status, _, err = check("check", "--terraform", str(tmp_path))
+    assert status == 2 and f"{tmp_path / 'main.tf'}:9:" in err and "not null" in err and "/accounts/" not in err
