@@ -112,15 +112,19 @@ def compare_inputs(paths: list[str], n: int) -> None:
             t = alternate({"s3audit": (mine, env), "checkov": (theirs, checkov_env())}, n)
             a = statistics.median(w for w, _ in t["s3audit"])
             b = statistics.median(w for w, _ in t["checkov"])
-            rows.append((path, a, b))
-            print(f"  {path:<58} s3audit {a:6.3f} s  checkov {b:6.3f} s  ratio 1/{b / a:5.1f}", flush=True)
-    ours_med = statistics.median(a for _, a, _ in rows)
-    theirs_med = statistics.median(b for _, _, b in rows)
-    ratios = sorted(a / b for _, a, b in rows)
+            ca = statistics.median(c for _, c in t["s3audit"])
+            cb = statistics.median(c for _, c in t["checkov"])
+            rows.append((path, a, b, ca, cb))
+            print(f"  {path:<52} wall: s3audit {a:6.3f} s checkov {b:6.3f} s (1/{b / a:4.1f}); "
+                  f"CPU: {ca:5.3f} s {cb:6.3f} s (1/{cb / ca:4.1f})", flush=True)
     print(f"{len(rows)} inputs, {n} alternating fresh runs of each tool per input:")
-    print(f"  median over inputs: s3audit {ours_med:.3f} s, checkov {theirs_med:.3f} s "
-          f"(ratio of medians 1/{theirs_med / ours_med:.1f}); per-input ratio: median 1/{1 / statistics.median(ratios):.1f}, "
-          f"worst 1/{1 / ratios[-1]:.1f}, best 1/{1 / ratios[0]:.1f}")
+    for label, i in (("wall", 1), ("CPU", 3)):
+        ours_med = statistics.median(r[i] for r in rows)
+        theirs_med = statistics.median(r[i + 1] for r in rows)
+        ratios = sorted(r[i] / r[i + 1] for r in rows)
+        print(f"  {label} time, median over inputs: s3audit {ours_med:.3f} s, checkov {theirs_med:.3f} s "
+              f"(ratio of medians 1/{theirs_med / ours_med:.1f}); per-input ratio: median "
+              f"1/{1 / statistics.median(ratios):.1f}, worst 1/{1 / ratios[-1]:.1f}, best 1/{1 / ratios[0]:.1f}")
     print(f"  load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from ..errors import InputError, Place
-from .re2 import Re2SyntaxError, Re2TooCostly, Re2Unsupported, compile_re2, replace_all
+from .re2 import Re2SyntaxError, Re2TooCostly, Re2Unsupported, compile_re2, find_all, replace_all
 from .values import (Fresh, Loc, PartialJson, PartialString, PDict, PList, PStr, Unknown, first_unknown,
                      unknown_like)
 
@@ -982,6 +982,39 @@ def _regex(pattern: str):
         raise EvalError(str(exc)) from None
 
 
+def _regex_result(rx, text: str, m: list):
+    """One match as Terraform's regex() gives it: the matched text (no groups), a list (unnamed groups; null for
+    one that took no part) or an object (named groups)."""
+    def group(g):
+        return None if m[2 * g] < 0 else text[m[2 * g]:m[2 * g + 1]]
+    if rx.ngroups == 0:
+        return text[m[0]:m[1]]
+    if not rx.names:
+        return PList(group(g) for g in range(1, rx.ngroups + 1))
+    if len(rx.names) != rx.ngroups:
+        raise BadPattern("invalid regular expression: named and unnamed capture groups cannot be mixed")
+    return PDict({name: group(g) for g, name in rx.names.items()})
+
+
+def _regex_fn(pattern, s):
+    rx, text = _regex(to_string(pattern)), to_string(s)
+    try:
+        found = find_all(rx, text)[:1]
+    except Re2TooCostly as exc:
+        raise EvalError(f"{exc}, which s3audit does not evaluate") from None
+    if not found:
+        raise EvalError("pattern did not match any part of the given string")
+    return _regex_result(rx, text, found[0])
+
+
+def _regexall(pattern, s):
+    rx, text = _regex(to_string(pattern)), to_string(s)
+    try:
+        return PList(_regex_result(rx, text, m) for m in find_all(rx, text))
+    except Re2TooCostly as exc:
+        raise EvalError(f"{exc}, which s3audit does not evaluate") from None
+
+
 # Characters JSON text holds outside its strings (structure, numbers, true/false/null, blanks); characters that
 # Terraform's jsonencode() writes escaped inside them (text to replace with one of them is not in the text as
 # written); and characters that, inserted as they are, change what the JSON text means.
@@ -1271,7 +1304,7 @@ FUNCTIONS: dict[str, Callable] = {
     "concat": _concat, "merge": _merge, "flatten": _flatten, "coalesce": _coalesce,
     "coalescelist": lambda *ls: next((x for x in ls if x), PList()),
     "lower": lambda s: to_string(s).lower(), "upper": lambda s: to_string(s).upper(),
-    "title": lambda s: to_string(s).title(), "replace": _replace,
+    "title": lambda s: to_string(s).title(), "replace": _replace, "regex": _regex_fn, "regexall": _regexall,
     "trimspace": lambda s: _trimmed(s, str.lstrip, str.rstrip), "chomp": lambda s: _trimmed(s, None, _chomp),
     "trim": lambda s, cs: to_string(s).strip(to_string(cs)),
     "trimprefix": lambda s, p: to_string(s).removeprefix(to_string(p)),

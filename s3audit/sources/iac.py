@@ -194,26 +194,26 @@ def typed_snapshot(change: IacChange, inputs: list[str], *, remember_valid: bool
         raise InputError(message, Place(inputs[0] if inputs else None)) from None
 
 
-def _check_conditions(node, pointer: str = "") -> None:
+def _check_conditions(snapshot: dict) -> None:
     """The Condition blocks of every policy statement in a generated snapshot, checked as IAM checks them (a value
     that is null, as a Terraform variable without a value writes it, is refused by AWS): the error then has a
     pointer that typed_snapshot places in the input, where rules would meet it later with no place at all."""
-    from ..iam.conditions import compile_conditions
     from ..errors import pointer_join
-    if isinstance(node, dict):
-        for k, v in node.items():
-            here = pointer_join(pointer, k)
-            if k == "Statement":
+    from ..iam.conditions import compile_conditions
+    stack: list[tuple[object, tuple]] = [(a, ("accounts", i)) for i, a in enumerate(snapshot.get("accounts") or [])]
+    while stack:
+        node, path = stack.pop()
+        items = node.items() if isinstance(node, dict) else enumerate(node)
+        for k, v in items:
+            if not isinstance(v, (dict, list)):
+                continue
+            if k == "Statement" and isinstance(node, dict):
                 for i, st in enumerate(v if isinstance(v, list) else [v]):
                     if isinstance(st, dict) and isinstance(st.get("Condition"), dict):
-                        at = pointer_join(here, i) if isinstance(v, list) else here
-                        compile_conditions(st["Condition"], version=None, pointer=pointer_join(at, "Condition"))
-            elif isinstance(v, (dict, list)):
-                _check_conditions(v, here)
-    elif isinstance(node, list):
-        for i, v in enumerate(node):
-            if isinstance(v, (dict, list)):
-                _check_conditions(v, pointer_join(pointer, i))
+                        at = (*path, k, i) if isinstance(v, list) else (*path, k)
+                        compile_conditions(st["Condition"], version=None,
+                                           pointer=pointer_join("", *at, "Condition"))
+            stack.append((v, (*path, k)))
 
 
 def _account_ids(snapshot: dict) -> list[str]:

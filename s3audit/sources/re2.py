@@ -635,3 +635,25 @@ def replace_all(rx: Re2, text: str, template: str, *, max_len: int | None = None
         pos = pos + 1 if pos + 1 > m[1] else m[1]
     out.append(text[last_end:])
     return "".join(out)
+
+
+def find_all(rx: Re2, text: str) -> list[list]:
+    """Go's FindAllStringSubmatchIndex: the slots of every non-overlapping match; an empty match right after a
+    match is left out."""
+    budget = _Budget(STEP_BUDGET)
+    out: list[list] = []
+    pos, prev_end = 0, -1
+    while pos <= len(text):
+        m = search(rx, text, pos, budget)
+        if m is None:
+            break
+        accept = True
+        if m[1] == pos:  # an empty match
+            accept = m[0] != prev_end
+            pos += 1
+        else:
+            pos = m[1]
+        prev_end = m[1]
+        if accept:
+            out.append(m)
+    return out

@@ -65,3 +65,20 @@ def test_a_pattern_past_the_step_budget_is_unknown_not_a_hang(tmp_path):
                          '  tags = { t = replace(local.s, "/(a?){300}b/", "x") }\n}\n')
     b = bucket(snap, "acme")
     assert "Tags" not in b and "too many steps" in b["Errors"]["GetBucketTagging"]
+
+
+def test_regex_and_regexall_give_what_terraform_documents(tmp_path):
+    """https://developer.hashicorp.com/terraform/language/functions/regex and .../regexall: no group -> the
+    match; unnamed groups -> a list; named groups -> an object; regexall -> one such value per match."""
+    snap = _tf(tmp_path, 'locals {\n  arn = "arn:aws:s3:::acme-logs"\n}\n'
+                         'resource "aws_s3_bucket" "b" {\n  bucket = regex("[a-z-]+$", local.arn)\n'
+                         '  tags = {\n    unnamed = join("/", regex("^arn:(\\\\w+):(s3)", local.arn))\n'
+                         '    named   = regex("^arn:(?P<partition>\\\\w+):", local.arn).partition\n'
+                         '    all     = length(regexall("a", local.arn))\n'
+                         '    none    = length(regexall("z", local.arn))\n  }\n}\n')
+    assert bucket(snap, "acme-logs")["Tags"] == {"unnamed": "aws/s3", "named": "aws", "all": "3", "none": "0"}
+
+
+def test_regex_without_a_match_is_an_error_try_can_take(tmp_path):
+    snap = _tf(tmp_path, 'resource "aws_s3_bucket" "b" {\n  bucket = try(regex("^z", "abc"), "no-match")\n}\n')
+    assert bucket(snap, "no-match")
