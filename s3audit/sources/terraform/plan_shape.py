@@ -69,7 +69,8 @@ class _Check:
         for side in ("before", "after"):
             self.need(change.get(side), dict, f"{at}/change/{side}", f"`{side}`")
 
-    def module(self, m: Any, at: str) -> None:
+    def resources(self, m: Any, at: str):
+        """(resource, its pointer) of a module's `resources`, each an object with an `address`."""
         self.need(m, dict, at, "a module")
         if not m:
             return
@@ -78,23 +79,24 @@ class _Check:
             rat = f"{at}/resources/{i}"
             self.need(r, dict, rat, "a resource", optional=False)
             self.need(r.get("address"), str, rat + "/address", "`address`", optional=False)
+            yield r, rat
+
+    def module(self, m: Any, at: str) -> None:
+        for r, rat in self.resources(m, at):
             for key in ("mode", "type", "name"):
                 self.need(r.get(key), str, f"{rat}/{key}", f"`{key}`")
             self.need(r.get("values"), dict, rat + "/values", "`values`")
+        if not m:
+            return
         children = self.need(m.get("child_modules"), list, at + "/child_modules", "`child_modules`")
         for i, child in enumerate(children or []):
             self.module(child, f"{at}/child_modules/{i}")
 
     def config_module(self, m: Any, at: str) -> None:
-        self.need(m, dict, at, "a module")
+        for r, rat in self.resources(m, at):
+            self.expressions(r.get("expressions"), rat + "/expressions")
         if not m:
             return
-        resources = self.need(m.get("resources"), list, at + "/resources", "`resources`")
-        for i, r in enumerate(resources or []):
-            rat = f"{at}/resources/{i}"
-            self.need(r, dict, rat, "a resource", optional=False)
-            self.need(r.get("address"), str, rat + "/address", "`address`", optional=False)
-            self.expressions(r.get("expressions"), rat + "/expressions")
         calls = self.need(m.get("module_calls"), dict, at + "/module_calls", "`module_calls`")
         for name, call in (calls or {}).items():
             cat = pointer_join(at + "/module_calls", name)
