@@ -2,19 +2,22 @@
 
 Each sub-command's work lives in ``s3audit.commands.<name>.run(args) -> int``, imported only when that
 command runs, so ``s3audit --help`` stays instant and never imports boto3. Any ``S3AuditError`` becomes
-one message on stderr and exit status 2.
+one message on stderr and exit status 2; anything else that escapes a command is a bug in s3audit, never
+findings: one line and exit status 3 (the traceback with ``--debug`` or ``S3AUDIT_DEBUG=1``).
 """
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
+import signal
 import sys
 from typing import Callable
 
 from . import __version__
-from .errors import S3AuditError
+from .errors import OutputError, S3AuditError
 
-EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
 
 class _Parser(argparse.ArgumentParser):
@@ -158,7 +161,10 @@ def _output_options(p: argparse.ArgumentParser, default: str = "text") -> None:
 def _check(p: argparse.ArgumentParser) -> None:
     p.add_argument("inputs", nargs="*", metavar="SNAPSHOT|IAC",
                    help="a snapshot, or Terraform/CloudFormation files and directories (classified by content; "
-                        "other files are skipped, as the pre-commit hook passes them)")
+                        "a file of no kind is an error, unless --skip-unrecognized)")
+    p.add_argument("--skip-unrecognized", action="store_true",
+                   help="skip input files that are neither a snapshot nor IaC, with a note (the pre-commit hook "
+                        "passes every staged JSON and YAML file)")
     p.add_argument("--terraform", action="append", metavar="DIR", help="Terraform configuration directory (repeatable)")
     p.add_argument("--terraform-plan", action="append", metavar="FILE",
                    help="Terraform plan JSON from `terraform show -json` (repeatable)")
@@ -226,32 +232,146 @@ COMMANDS.update({
 })
 
 
+def _debug_option(p: argparse.ArgumentParser) -> None:
+    # SUPPRESS: a sub-command's parser must not reset what was given before the command's name
+    p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                   help="print the traceback of an internal error (also S3AUDIT_DEBUG=1)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="s3audit", description="Policy-as-code compliance linter and auditor for S3 data access.")
     parser.add_argument("--version", action="version", version=f"s3audit {__version__}")
+    _debug_option(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name, (help_text, build) in COMMANDS.items():
-        build(sub.add_parser(name, help=help_text, description=help_text))
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        build(p)
+        _debug_option(p)
     return parser
 
 
+class _Terminated(BaseException):
+    """SIGTERM, raised where the program is so that files being written are cleaned up on the way out."""
+
+
+def _on_sigterm(signum, frame):  # pragma: no cover - exercised through a subprocess
+    raise _Terminated()
+
+
+class _Stdout:
+    """Standard output as the commands see it: writing to a closed, full or vanished standard output is an
+    OutputError (one line, exit 2), and text that cannot be encoded is escaped rather than crashing."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def _fail(self, exc: BaseException | None) -> OutputError:
+        if self._stream is None or isinstance(exc, ValueError):
+            why = "it is closed"
+        elif isinstance(exc, BrokenPipeError):
+            why = "the reader closed it before everything was written"
+        else:
+            why = (getattr(exc, "strerror", None) or str(exc)).rstrip(".").lower()
+        return OutputError(f"cannot write to standard output: {why}")
+
+    def write(self, text: str) -> int:
+        if self._stream is None:
+            raise self._fail(None)
+        try:
+            return self._stream.write(text)
+        except UnicodeEncodeError:
+            escaped = text.encode(getattr(self._stream, "encoding", None) or "utf-8", "backslashreplace")
+            return self._stream.write(escaped.decode(getattr(self._stream, "encoding", None) or "utf-8"))
+        except (OSError, ValueError) as exc:
+            raise self._fail(exc) from None
+
+    def flush(self) -> None:
+        if self._stream is None:
+            return
+        try:
+            self._stream.flush()
+        except (OSError, ValueError) as exc:
+            raise self._fail(exc) from None
+
+    def isatty(self) -> bool:
+        try:
+            return self._stream is not None and self._stream.isatty()
+        except (OSError, ValueError):
+            return False
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
+
+
+def _one_line(text: str, limit: int = 300) -> str:
+    line = " ".join(str(text).split())
+    return line if len(line) <= limit else line[:limit - 1] + "…"
+
+
+def _internal_error(exc: BaseException, debug: bool) -> int:
+    if debug:
+        import traceback
+        traceback.print_exception(exc, file=sys.stderr)
+    what = _one_line(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)
+    print(f"s3audit: internal error ({what}); this is a bug in s3audit, not a finding"
+          + ("" if debug else "; run with --debug or S3AUDIT_DEBUG=1 for the traceback"), file=sys.stderr)
+    return EXIT_INTERNAL
+
+
 def main(argv: list[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):
+        try:  # a name or message that is not valid text (a lone surrogate) is shown escaped, never raw
+            stream.reconfigure(errors="backslashreplace")
+        except (AttributeError, ValueError, OSError):
+            pass
     parser = build_parser()
     args = parser.parse_args(argv)
+    debug = bool(getattr(args, "debug", False)) or os.environ.get("S3AUDIT_DEBUG", "").strip() not in ("", "0")
     if not args.command:
         parser.print_help()
         return EXIT_BAD_INPUT
-    module = importlib.import_module(f"s3audit.commands.{args.command.replace('-', '_')}")
+    real_stdout = sys.stdout
+    sys.stdout = _Stdout(real_stdout)
     try:
-        return module.run(args)
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    except ValueError:  # not the main thread: leave signals alone
+        previous = None
+    try:
+        module = importlib.import_module(f"s3audit.commands.{args.command.replace('-', '_')}")
+        status = module.run(args)
+        sys.stdout.flush()
+        return status
     except S3AuditError as exc:
         print(f"s3audit: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("s3audit: interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:
-        return EXIT_OK
+    except _Terminated:
+        print("s3audit: terminated", file=sys.stderr)
+        return 143
+    except Exception as exc:
+        return _internal_error(exc, debug)
+    finally:
+        sys.stdout = real_stdout
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+        _quiet_broken_stdout(real_stdout)
+
+
+def _quiet_broken_stdout(stream) -> None:
+    """After standard output failed, let the interpreter's own flush at exit find nothing to write."""
+    if stream is None:
+        return
+    try:
+        stream.flush()
+    except (OSError, ValueError):
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, stream.fileno())
+            os.close(devnull)
+        except (OSError, ValueError, AttributeError):
+            pass
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -74,6 +74,12 @@ class UsageError(S3AuditError):
     kind = "usage"
 
 
+class OutputError(S3AuditError):
+    """A file (or standard output) that s3audit could not or would not write."""
+
+    kind = "output"
+
+
 def pointer_join(base: str, *parts: object) -> str:
     """Extend a JSON pointer (RFC 6901) with escaped reference tokens."""
     out = base

@@ -139,18 +139,40 @@ def snapshot_kind(path: str) -> str:
         return "iac"
     if not os.path.exists(path):
         raise InputError("no such file", Place(path))
-    if path.endswith(".gz"):
-        from ..fileio import read_text
-        head = read_text(path)[:65536]
-    else:
-        with open(path, encoding="utf-8", errors="replace") as fh:
-            head = fh.read(65536)
+    head = _head(path)
     m = _FORMAT.search(head)
     if m:
         return m.group(1)
     if looks_like_iac(path):
         return "iac"
     return "other"
+
+
+def _head(path: str) -> str:
+    """The first 64 KiB of a file's text (of a gzip file: of what it holds)."""
+    if path.endswith(".gz"):
+        from ..fileio import read_text
+        return read_text(path)[:65536]
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            return fh.read(65536)
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}", Place(path)) from None
+
+
+def unrecognized(path: str, expected: str) -> InputError:
+    """The error for a file that is none of the kinds a command reads: why it is not (it is empty, it is not
+    valid JSON, or it lacks the marker), placed as precisely as the file allows."""
+    head = _head(path)
+    if not head.strip():
+        return InputError(f"the file is empty (expected {expected})", Place(path))
+    text = head.lstrip("\ufeff \t\r\n")
+    if text[:1] in ("{", "["):
+        from ..fileio import parse_json, read_text
+        parse_json(read_text(path), path)  # raises, with the line and column, when the JSON is broken
+        return InputError(f"not {expected} (a JSON document without the marker "
+                          f"`\"format\": \"s3audit.snapshot/v1\"`)", Place(path))
+    return InputError(f"not {expected}", Place(path))
 
 
 def sarif_lines(report, snapshot, subjects) -> None:

@@ -14,6 +14,7 @@ count), 1 when something is, 2 for bad input or usage.
 """
 from __future__ import annotations
 
+import os
 import sys
 
 from ..errors import UsageError
@@ -31,9 +32,10 @@ def run(args) -> int:
     threshold = profile.threshold(args.fail_on)
     baseline = _audit.load_baseline(args.baseline)
 
-    snapshot_path, iac_paths, skipped = _split_inputs(args.inputs)
+    snapshot_path, iac_paths, skipped = _split_inputs(args.inputs, getattr(args, "skip_unrecognized", False))
     terraform, plans, templates = list(args.terraform or ()), list(args.terraform_plan or ()), \
         list(args.cloudformation or ())
+    _require_inputs(iac_paths, terraform, plans, templates, args.live)
     has_iac = bool(iac_paths or terraform or plans or templates)
     live_path = args.live
     if snapshot_path and live_path and has_iac:
@@ -120,10 +122,13 @@ def run(args) -> int:
     return report.exit_status
 
 
-def _split_inputs(paths):
+def _split_inputs(paths, skip_unrecognized: bool = False):
     snapshot, iac, skipped = None, [], []
     for p in paths or ():
         kind = _audit.snapshot_kind(p)
+        if kind == "other" and not skip_unrecognized:
+            raise _audit.unrecognized(p, "a snapshot, a Terraform file or directory, a plan or a CloudFormation "
+                                         "template")
         if kind == "snapshot":
             if snapshot is not None:
                 raise UsageError(f"one snapshot at a time (got `{snapshot}` and `{p}`); use `s3audit diff` to "
@@ -137,6 +142,31 @@ def _split_inputs(paths):
         else:
             skipped.append(p)
     return snapshot, iac, skipped
+
+
+def _require_inputs(iac_paths, terraform, plans, templates, live) -> None:
+    """Every named input exists and holds something to read: a run over nothing must not pass."""
+    from ..errors import InputError, Place
+    from ..sources.iac import TERRAFORM_SUFFIXES
+    for d in [*terraform, *(p for p in iac_paths if os.path.isdir(p))]:
+        if not os.path.exists(d):
+            raise InputError("no such directory", Place(d))
+        if not os.path.isdir(d):
+            raise InputError("not a directory (--terraform takes a configuration directory)", Place(d))
+        try:
+            names = os.listdir(d)
+        except OSError as exc:
+            raise InputError(f"cannot read the directory: {exc.strerror or exc}", Place(d)) from None
+        if not any(n.endswith((".tf", ".tf.json")) and os.path.isfile(os.path.join(d, n)) for n in names):
+            raise InputError("no Terraform configuration here (no .tf or .tf.json file)", Place(d))
+    for f in [*plans, *templates, *([live] if live else []),
+              *(p for p in iac_paths if not os.path.isdir(p) and not p.endswith(TERRAFORM_SUFFIXES))]:
+        if not os.path.exists(f):
+            raise InputError("no such file", Place(f))
+        if os.path.isdir(f):
+            raise InputError("is a directory, expected a file", Place(f))
+        if os.path.getsize(f) == 0:
+            raise InputError("the file is empty", Place(f))
 
 
 def _parameters(values) -> dict | None:

@@ -28,8 +28,7 @@ def run(args) -> int:
     from ..report.access import access_changes, access_map, build_graph, pictures_from_findings, sensitive_paths
     from ..report.json import dumps
     from ..report.model import Report, snapshot_provenance
-    from ..snapshot.load import snapshot_from_dict
-    from ..fileio import parse_json
+    from ..snapshot.load import snapshot_from_text
     from ..subjects import SubjectIndex
     from .check import _profile_info
 
@@ -48,8 +47,7 @@ def run(args) -> int:
         else:
             source, text = _collect(args, directory), None
             text = read_text(source)
-        doc = parse_json(text, source)
-        snap = snapshot_from_dict(doc, file=source)
+        snap = snapshot_from_text(text, source)
         rid = hist.run_id(snap.taken_at)
         run_dir = os.path.join(directory, rid)
         subjects = SubjectIndex(snap)

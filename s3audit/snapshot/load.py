@@ -13,8 +13,8 @@ from typing import Any, Mapping
 from urllib.parse import unquote
 
 from .. import packaged
-from ..errors import Place, SnapshotError, pointer_join
-from ..fileio import parse_json, read_text
+from ..errors import InputError, Place, SnapshotError, pointer_join
+from ..fileio import loads_strict, parse_json, read_text
 from .model import (UNKNOWN, Account, AccessPoint, Acl, Bucket, Grant, Group, ManagedPolicy, Organization,
                     OrgPolicy, PolicyDocument, PublicAccessBlock, Role, Snapshot, User)
 
@@ -48,9 +48,21 @@ def _validator():
 
 def load_snapshot(path: str, *, remember_valid: bool = False) -> Snapshot:
     """Load, validate and model the snapshot at ``path`` (``.json`` or ``.json.gz``); ``remember_valid`` as
-    for snapshot_from_dict."""
-    document = parse_json(read_text(path), str(path))
-    return snapshot_from_dict(document, file=str(path), remember_valid=remember_valid)
+    for snapshot_from_dict. A file that holds no account is refused: checking it would pass on nothing."""
+    return snapshot_from_text(read_text(path), str(path), remember_valid=remember_valid)
+
+
+def snapshot_from_text(text: str, file: str, *, remember_valid: bool = False) -> Snapshot:
+    """``load_snapshot`` of text already read from ``file``."""
+    if not text.strip():
+        raise SnapshotError("the file is empty (expected a snapshot: a JSON object with "
+                            f"\"format\": \"{FORMAT}\")", Place(file))
+    document = parse_json(text, file)
+    snapshot = snapshot_from_dict(document, file=file, remember_valid=remember_valid)
+    if not snapshot.accounts:
+        raise SnapshotError("the snapshot holds no account, so there is nothing to check (did the collection "
+                            "reach any account?)", Place(file, pointer="/accounts"))
+    return snapshot
 
 
 def validate(document: Any, file: str | None = None) -> None:
@@ -152,10 +164,10 @@ def decode_policy(value: Any, place: Place) -> Any:
         if text.startswith("%7B") or text.startswith("%7b") or ("%22" in text and not text.startswith("{")):
             text = unquote(text)
         try:
-            return json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise SnapshotError(f"policy text is not valid JSON: {exc.msg.lower()} at character {exc.pos}",
-                                place) from None
+            return loads_strict(text, place.file, pointer=place.pointer or "")
+        except InputError as exc:
+            raise SnapshotError(f"policy text is not valid JSON: {exc.message.removeprefix('invalid JSON: ')}",
+                                exc.place) from None
     return value
 
 
