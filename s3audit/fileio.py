@@ -165,51 +165,54 @@ def _inflate(raw: bytes, file: str) -> bytes:
     return b"".join(out)
 
 
-class _Refused(ValueError):
+class NotStrictJSON(ValueError):
     """A strict-JSON refusal raised inside the decoder (the position is found afterwards)."""
 
 
 def _no_constant(name: str) -> Any:
-    raise _Refused(f"`{name}` is not JSON (JSON numbers are finite)")
+    raise NotStrictJSON(f"`{name}` is not JSON (JSON numbers are finite)")
 
 
 def _finite(text: str) -> float:
     value = float(text)
     if math.isinf(value):
-        raise _Refused(f"the number `{text[:40]}` is too large")
+        raise NotStrictJSON(f"the number `{text[:40]}` is too large")
     return value
 
 
-_DECODER = json.JSONDecoder(parse_constant=_no_constant, parse_float=_finite)
+STRICT_DECODER = json.JSONDecoder(parse_constant=_no_constant, parse_float=_finite)
 # What a lone surrogate can only come from: a \uD800-\uDFFF escape (UTF-8 text cannot hold one raw).
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 _LONE_SURROGATE = re.compile("[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]")
 
 
-def loads_strict(text: str, file: str | None, *, pointer: str | None = None, max_depth: int = MAX_DEPTH) -> Any:
+def loads_strict(text: str, file: str | None, *, pointer: str | None = None, max_depth: int = MAX_DEPTH,
+                 line: int | None = None) -> Any:
     """``json.loads`` for input: strict JSON, bounded nesting, no lone surrogates; InputError otherwise.
 
-    The error's place is the line and column in ``text`` (for JSON embedded in a string of another document,
-    ``pointer`` places that string and the message says where inside it).
+    The error's place is the line and column in ``text`` (``line``: ``text`` is that line of its file, as in a
+    JSON-lines file); for JSON embedded in a string of another document, ``pointer`` places that string and
+    the message says where inside it.
     """
+    first = line or 1
+
     def place(pos: int | None) -> Place:
         if pointer is not None:
             return Place(file, pointer=pointer)
         if pos is None:
-            return Place(file)
-        line = text.count("\n", 0, pos) + 1
-        return Place(file, line, pos - (text.rfind("\n", 0, pos) + 1) + 1)
+            return Place(file, line)
+        return Place(file, text.count("\n", 0, pos) + first, pos - (text.rfind("\n", 0, pos) + 1) + 1)
 
     def inner(pos: int | None) -> str:
         return f" (character {pos + 1} of the text)" if pointer is not None and pos is not None else ""
 
     try:
-        value = _DECODER.decode(text)
+        value = STRICT_DECODER.decode(text)
     except json.JSONDecodeError as exc:
         if pointer is not None:
             raise InputError(f"invalid JSON: {exc.msg.lower()}{inner(exc.pos)}", place(None)) from None
-        raise InputError(f"invalid JSON: {exc.msg.lower()}", Place(file, exc.lineno, exc.colno)) from None
-    except _Refused as exc:
+        raise InputError(f"invalid JSON: {exc.msg.lower()}", Place(file, exc.lineno + first - 1, exc.colno)) from None
+    except NotStrictJSON as exc:
         pos = _first_refused(text)
         raise InputError(f"{exc}{inner(pos)}", place(pos)) from None
     except RecursionError:
@@ -226,8 +229,8 @@ def loads_strict(text: str, file: str | None, *, pointer: str | None = None, max
         where = _lone_surrogate(value, "")
         if where is not None:
             found, at = where
-            raise InputError(f"the string at {at or '/'} holds a lone surrogate ({found}), which is not text",
-                             Place(file, pointer=pointer_join(pointer or "", *_split(at)) if pointer else at))
+            at = pointer_join(pointer, *_split(at)) if pointer else at
+            raise InputError(f"a string holds a lone surrogate ({found}), which is not text", Place(file, line, pointer=at))
     return value
 
 

@@ -27,6 +27,11 @@ STDOUT = "-"
 _FORMAT = re.compile(r'"format"\s*:\s*"s3audit\.(snapshot|findings)/')
 
 
+def warn(message: str) -> None:
+    """A note on standard error that does not stop the run."""
+    print(f"s3audit: warning: {message}", file=sys.stderr)
+
+
 def parse_today(text: str | None) -> _dt.date:
     if not text:
         return _dt.datetime.now(_dt.timezone.utc).date()

@@ -679,6 +679,11 @@ class Engine:
             absent += list(_ACCESS_POINT_KEYS)
         return Context.of({k: val for k, val in v.items() if val is not None}, absent=absent)
 
+    def keys_never_carried(self, action: str) -> frozenset[str]:
+        """The condition keys (folded) that requests for ``action`` never carry: the engine takes them as
+        absent whatever a request says (Service Authorization Reference)."""
+        return self._absent_keys(action.lower())
+
     def _absent_keys(self, action: str) -> frozenset[str]:
         carried = self._action_absent.get(action)
         if carried is None:

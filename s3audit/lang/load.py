@@ -50,6 +50,12 @@ def expand(paths: Sequence[str], root: str | None = None) -> list[tuple[Path, Pa
             found = sorted(q for q in p.rglob(f"*{RULE_SUFFIX}") if q.is_file())
             pairs = [(q, Path(root) if root else p) for q in found]
         elif p.is_file():
+            # only rule files are read: an error quotes the line at fault, which must never be a line of
+            # some other file (a password hash in /etc/shadow)
+            if not raw.endswith(RULE_SUFFIX):
+                raise InputError(f"not a rule file (rule files end in `{RULE_SUFFIX}`)", Place(raw))
+            if not os.path.realpath(p).endswith(RULE_SUFFIX):
+                raise InputError("links to a file that is not a rule file", Place(raw))
             pairs = [(p, Path(root) if root else _default_root(p))]
         else:
             raise InputError(f"cannot read `{raw}`: no such file or directory", Place(raw))

@@ -12,6 +12,7 @@ baselines, ``diff`` and the scan history). Findings read back keep the fingerpri
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Iterable, Mapping
 
 from .. import __version__
@@ -258,10 +259,10 @@ class Report:
     def from_json(cls, d: Any, file: str | None = None) -> "Report":
         if not isinstance(d, dict) or d.get("format") != FINDINGS_FORMAT:
             found = d.get("format") if isinstance(d, dict) else None
+            from ..schemas.validate import short
             raise InputError(f"not an s3audit findings file (expected \"format\": \"{FINDINGS_FORMAT}\""
-                             + (f", found `{found}`)" if found else ")"), Place(file, pointer="/format"))
-        if not isinstance(d.get("findings"), list):
-            raise InputError("`findings` must be a list", Place(file, pointer="/findings"))
+                             + (f", found `{short(found)}`)" if found else ")"), Place(file, pointer="/format"))
+        _validate(d, file)
         findings = [finding_from_json(f, file, i) for i, f in enumerate(d["findings"])]
         summary = d.get("summary") or {}
         fail_on = summary.get("fail_on", "high")
@@ -279,6 +280,25 @@ class Report:
             paths=[PathPicture.from_json(p) for p in d.get("paths") or []],
             access_changes=[AccessChange.from_json(c) for c in d.get("access_changes") or []],
             mode=d.get("mode", "snapshot"), inputs=list(d.get("inputs") or []), notes=list(d.get("notes") or []))
+
+
+@lru_cache(maxsize=1)
+def _validator():
+    import json
+
+    import jsonschema
+
+    from .. import packaged
+    return jsonschema.Draft202012Validator(json.loads(packaged.read_text("schemas", "findings.schema.json")))
+
+
+def _validate(document: dict, file: str | None) -> None:
+    """A findings file is read only as far as its schema holds: anything else is an error at its pointer."""
+    from ..schemas.validate import first_error
+    found = first_error(_validator(), document)
+    if found is not None:
+        pointer, message = found
+        raise InputError(f"not a findings/v1 file: {message}", Place(file, pointer=pointer))
 
 
 def load_findings(path: str) -> Report:

@@ -13,7 +13,7 @@ from typing import Any, Mapping
 from urllib.parse import unquote
 
 from .. import packaged
-from ..errors import InputError, Place, SnapshotError, pointer_join
+from ..errors import InputError, Place, SnapshotError
 from ..fileio import loads_strict, parse_json, read_text
 from .model import (UNKNOWN, Account, AccessPoint, Acl, Bucket, Grant, Group, ManagedPolicy, Organization,
                     OrgPolicy, PolicyDocument, PublicAccessBlock, Role, Snapshot, User)
@@ -69,65 +69,11 @@ def validate(document: Any, file: str | None = None) -> None:
     """Raise SnapshotError for the first value that breaks the schema."""
     if not isinstance(document, dict):
         raise SnapshotError("a snapshot is a JSON object", Place(file, pointer=""))
-    errors = list(_validator().iter_errors(document))
-    if not errors:
-        return
-    import jsonschema.exceptions as jx
-    first = min(errors, key=lambda e: _document_order(document, e.absolute_path))
-    if first.context:  # oneOf / anyOf: the branch that came closest says the most
-        first = jx.best_match(first.context) or first
-    pointer = pointer_join("", *first.absolute_path)
-    raise SnapshotError(_describe(first), Place(file, pointer=pointer))
-
-
-def _document_order(document: Any, path) -> list[int]:
-    """Positions of a path's steps in the document as written, so 'first' means first in the file."""
-    order, node = [], document
-    for step in path:
-        if isinstance(node, dict):
-            order.append(list(node).index(step) if step in node else len(node))
-        else:
-            order.append(step if isinstance(step, int) else 0)
-        try:
-            node = node[step]
-        except (KeyError, IndexError, TypeError):
-            break
-    return order
-
-
-def _describe(error) -> str:
-    kind, value = error.validator, error.instance
-    if kind == "required":
-        missing = [k for k in error.validator_value if isinstance(value, dict) and k not in value]
-        return f"missing required key `{missing[0] if missing else error.validator_value[0]}`"
-    if kind == "type":
-        want = error.validator_value
-        want = " or ".join(want) if isinstance(want, list) else want
-        return f"expected {want}, found {_json_type(value)}"
-    if kind == "const":
-        return f"expected `{error.validator_value}`, found `{_short(value)}`"
-    if kind == "enum":
-        return f"expected one of {', '.join(f'`{v}`' for v in error.validator_value)}, found `{_short(value)}`"
-    if kind == "pattern":
-        hint = {"^\\d{12}$": "a 12-digit account id"}.get(error.validator_value)
-        if hint is None and "\\d{4}-\\d{2}-\\d{2}" in error.validator_value:
-            hint = "an RFC 3339 timestamp such as 2026-11-24T02:00:00Z"
-        return f"expected {hint or 'a value matching ' + error.validator_value}, found `{_short(value)}`"
-    if kind == "minLength":
-        return "must not be empty"
-    if kind == "minimum":
-        return f"must be at least {error.validator_value}"
-    return error.message
-
-
-def _json_type(value: Any) -> str:
-    return {dict: "an object", list: "an array", str: "a string", bool: "a boolean", type(None): "null",
-            int: "a number", float: "a number"}.get(type(value), type(value).__name__)
-
-
-def _short(value: Any) -> str:
-    text = json.dumps(value) if not isinstance(value, str) else value
-    return text if len(text) <= 60 else text[:57] + "..."
+    from ..schemas.validate import first_error
+    found = first_error(_validator(), document)
+    if found is not None:
+        pointer, message = found
+        raise SnapshotError(message, Place(file, pointer=pointer))
 
 
 def snapshot_from_dict(document: Any, file: str | None = None, *, remember_valid: bool = False) -> Snapshot:

@@ -79,7 +79,7 @@ def test_full_profile_is_read():
         rules:
           include: ["PCI-*", "FSBP-S3.*"]
           exclude: [FSBP-S3.13]
-        rule_files: [../rules/extra.s3r]
+        rule_files: [rules/extra.s3r]
         scope:
           accounts: ["2222*"]
           buckets: [payments-*]
@@ -94,7 +94,7 @@ def test_full_profile_is_read():
           classification: [secret]
         """)
     assert p.name == "payments" and p.packs == ("pci-dss", "fsbp")
-    assert p.rule_files == (os.path.join("policies", "../rules/extra.s3r"),)
+    assert p.rule_files == (os.path.join("policies", "rules/extra.s3r"),)
     assert p.scope.tags == {"data-class": ("pci", "cardholder")}
     assert p.params == {"trusted_accounts": ["888888888888"], "retention_days": {"pci": 365}}
     assert p.severity_overrides == (("FSBP-S3.13", Severity.LOW),)
