@@ -320,9 +320,8 @@ def snapshot_provenance(snapshot: Any, file: str | None = None) -> dict:
         "accounts": [{"id": a.id, "name": a.name} for a in accounts],
         "buckets": sum(len(a.buckets) for a in accounts),
         "principals": sum(len(a.roles) + len(a.users) for a in accounts),
-        "incomplete": sorted({k for a in accounts for k in a.errors}
-                             | ({f"organization:{k}" for k in snapshot.organization.errors}
-                                if snapshot.organization else set()))[:50],
+        # every call that failed, one sentence each (the text, Markdown and HTML reports list them too)
+        "incomplete": [f"{where}: {call}: {error}" for where, call, error in snapshot.collection_errors()],
     }
 
 
