@@ -65,10 +65,9 @@ def _positive_int(text: str) -> int:
     return value
 
 
-def _collect(p: argparse.ArgumentParser) -> None:
-    p.add_argument("-o", "--output", required=True, metavar="SNAPSHOT",
-                   help="snapshot file to write (.json, or .json.gz to compress); written atomically")
-    p.add_argument("--profile", metavar="NAME", help="AWS profile for the starting credentials")
+def _aws_options(p) -> None:
+    """Where and how to collect from AWS: the same options, spelt alike, for `collect` and `scan`."""
+    p.add_argument("--aws-profile", metavar="NAME", help="AWS profile for the starting credentials")
     p.add_argument("--region", metavar="R", help="home region for STS, IAM, Organizations and listing buckets "
                    "(default: the profile's region, else us-east-1)")
     how = p.add_mutually_exclusive_group()
@@ -81,9 +80,18 @@ def _collect(p: argparse.ArgumentParser) -> None:
     which.add_argument("--organization", action="store_true",
                        help="collect every active account of the organization (from the management account "
                             "or a delegated administrator)")
-    p.add_argument("--endpoint-url", metavar="URL", help="send every AWS call to this endpoint (for example moto)")
+    p.add_argument("--endpoint-url", metavar="URL",
+                   help="send every AWS call to this endpoint (an S3-compatible server: moto, LocalStack)")
     p.add_argument("--workers", type=_positive_int, default=8, metavar="N",
                    help="concurrent API calls (default: 8)")
+
+
+def _collect(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-o", "--output", required=True, metavar="SNAPSHOT",
+                   help="snapshot file to write (.json, or .json.gz to compress); written atomically")
+    _aws_options(p)
+    # the option's first name, kept working; `scan` needs --profile for the audit profile
+    p.add_argument("--profile", dest="aws_profile", metavar="NAME", help=argparse.SUPPRESS)
     p.add_argument("--resume", action="store_true",
                    help="continue an interrupted run from SNAPSHOT.partial, skipping accounts already collected")
 
@@ -135,15 +143,16 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
 _SEVERITIES = ("info", "low", "medium", "high", "critical", "never")
 
 
-def _audit_options(p: argparse.ArgumentParser) -> None:
+def _audit_options(p: argparse.ArgumentParser, fail_on_help: str | None = None) -> None:
     p.add_argument("--profile", metavar="PROFILE",
                    help="audit profile: a YAML file or a built-in name (default, fsbp, cis, pci, gdpr, governance, "
                         "hygiene); default: default")
     p.add_argument("--rules", action="append", default=[], metavar="PATH",
                    help="extra rule file or directory, run beside the built-in packs (repeatable)")
     p.add_argument("--fail-on", choices=_SEVERITIES, metavar="SEVERITY",
-                   help="fail (exit 1) when an open finding is at or above this severity: info, low, medium, high, "
-                        "critical or never (default: the profile's, else high); waived findings never count")
+                   help=fail_on_help or "fail (exit 1) when an open finding is at or above this severity: info, low, "
+                        "medium, high, critical or never (default: the profile's, else high); waived findings never "
+                        "count")
     p.add_argument("--today", metavar="YYYY-MM-DD", help="the date waivers' expiry is judged against (default: today)")
 
 
@@ -196,16 +205,7 @@ def _scan(p: argparse.ArgumentParser) -> None:
     p.add_argument("--snapshot", metavar="FILE", help="check this snapshot instead of collecting one from AWS")
     p.add_argument("--report-format", action="append", metavar="FORMAT",
                    help="reports to write into the run's folder (default: json, text, markdown, html, sarif)")
-    collect = p.add_argument_group("collecting from AWS (without --snapshot)")
-    collect.add_argument("--aws-profile", metavar="NAME", help="AWS profile for the starting credentials")
-    collect.add_argument("--region", metavar="R", help="home region for STS, IAM, Organizations and listing buckets")
-    collect.add_argument("--role-name", metavar="NAME", help="role to assume in each account")
-    collect.add_argument("--role-arn", metavar="ARN", nargs="+", action="extend", default=[],
-                         help="roles to assume, one per account")
-    collect.add_argument("--accounts", metavar="ID,...", help="comma-separated account ids to collect")
-    collect.add_argument("--organization", action="store_true", help="collect every active account of the organization")
-    collect.add_argument("--endpoint-url", metavar="URL", help="send every AWS call to this endpoint")
-    collect.add_argument("--workers", type=int, default=8, metavar="N", help="concurrent API calls (default: 8)")
+    _aws_options(p.add_argument_group("collecting from AWS (without --snapshot)"))
     _audit_options(p)
     _output_options(p)
 
@@ -220,7 +220,10 @@ def _report(p: argparse.ArgumentParser) -> None:
     p.add_argument("snapshot", metavar="SNAPSHOT", help="the snapshot to audit")
     p.add_argument("-o", "--output", metavar="PATH", help="HTML file to write (default: standard output)")
     p.add_argument("--title", metavar="TEXT", help="the report's title (default: s3audit)")
-    _audit_options(p)
+    _audit_options(p, fail_on_help="the severity the report's verdict is judged at: info, low, medium, high, "
+                                   "critical or never (default: the profile's, else high). Given, the command "
+                                   "fails (exit 1) when an open finding is at or above it; without it, the report "
+                                   "is written and the exit status is 0 whatever it finds")
 
 
 COMMANDS.update({

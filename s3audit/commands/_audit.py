@@ -99,6 +99,9 @@ def resolve_outputs(formats: Iterable[str] | None, outputs: Iterable[str] | None
     for p in files:
         if files.count(p) > 1:
             raise UsageError(f"two outputs would write the same file `{p}`")
+    from ..fileio import check_writable_target
+    for p in files:
+        check_writable_target(p)  # refused now, before the run, not after it
     return pairs
 
 
@@ -111,7 +114,10 @@ def use_colour(choice: str | None) -> bool:
 
 
 def write_outputs(report, pairs: list[tuple[str, str]], colour: str | None = "auto") -> None:
+    """Render and write each output; the files written are named on standard error ("wrote FILE"), with the
+    summary line when nothing went to standard output, so that a CI log still shows the verdict."""
     from ..report.text import summary_line
+    written = []
     for fmt, path in pairs:
         options = {"color": use_colour(colour)} if fmt == "text" and path == STDOUT else {}
         text = render(fmt, report, **options)
@@ -120,8 +126,10 @@ def write_outputs(report, pairs: list[tuple[str, str]], colour: str | None = "au
             sys.stdout.flush()
         else:
             write_atomic(path, text)
-    if all(p != STDOUT for _, p in pairs):
-        print(summary_line(report), file=sys.stderr)
+            written.append(path)
+    if written:
+        tail = f"; {summary_line(report)}" if all(p != STDOUT for _, p in pairs) else ""
+        print(f"wrote {', '.join(written)}{tail}", file=sys.stderr)
 
 
 def load_profile_arg(spec: str | None):
@@ -165,19 +173,19 @@ def _head(path: str) -> str:
         raise InputError(f"cannot read: {exc.strerror or exc}", Place(path)) from None
 
 
-def unrecognized(path: str, expected: str) -> InputError:
-    """The error for a file that is none of the kinds a command reads: why it is not (it is empty, it is not
-    valid JSON, or it lacks the marker), placed as precisely as the file allows."""
+def unrecognized(path: str, what: str) -> InputError:
+    """The error for a file that is none of the kinds a command reads: it is empty, its JSON is broken (the
+    line and column), or it lacks the marker (``what`` says what it is not)."""
     head = _head(path)
     if not head.strip():
-        return InputError(f"the file is empty (expected {expected})", Place(path))
-    text = head.lstrip("\ufeff \t\r\n")
-    if text[:1] in ("{", "["):
+        return InputError("the file is empty", Place(path))
+    first = head.lstrip("\ufeff \t\r\n")[:1]
+    if first == "{" or (first == "[" and path.endswith((".json", ".json.gz"))):  # not `[section]` of TOML or INI
         from ..fileio import parse_json, read_text
         parse_json(read_text(path), path)  # raises, with the line and column, when the JSON is broken
-        return InputError(f"not {expected} (a JSON document without the marker "
-                          f"`\"format\": \"s3audit.snapshot/v1\"`)", Place(path))
-    return InputError(f"not {expected}", Place(path))
+        return InputError(f"{what} (a JSON document without the marker `\"format\": \"s3audit.snapshot/v1\"`)",
+                          Place(path))
+    return InputError(what, Place(path))
 
 
 def sarif_lines(report, snapshot, subjects) -> None:

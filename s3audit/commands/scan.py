@@ -33,17 +33,20 @@ def run(args) -> int:
     if os.path.exists(directory) and not os.path.isdir(directory):
         raise UsageError(f"--history `{directory}` is not a directory")
 
-    with hist.locked(directory):
+    from ..progress import Progress
+    with hist.locked(directory), Progress("scan") as progress:
         for name in hist.remove_stale_files(directory):
             _audit.warn(f"removed {name}, left behind by an interrupted run")
         collected = None
         try:
             if args.snapshot:
+                progress.stage("reading the snapshot")
                 source, text = args.snapshot, read_text(args.snapshot)
             else:
+                progress.close()  # the collector draws its own progress
                 source = collected = _collect(args, directory)
                 text = read_text(source)
-            written = _run(args, directory, source, text, profile, threshold, today, formats)
+            written = _run(args, directory, source, text, profile, threshold, today, formats, progress)
         finally:
             if collected is not None:
                 for leftover in (collected, collected + ".partial"):
@@ -52,13 +55,13 @@ def run(args) -> int:
                     except OSError:
                         pass
     delta, run_dir, files = written
-    print(f"s3audit: wrote {run_dir}{os.sep} ({', '.join(files)}) and {os.path.join(directory, hist.INDEX)}",
+    print(f"wrote {run_dir}{os.sep} ({', '.join(files)}) and {os.path.join(directory, hist.INDEX)}",
           file=sys.stderr)
     _audit.write_outputs(delta, pairs, args.color)
     return delta.exit_status
 
 
-def _run(args, directory, source, text, profile, threshold, today, formats):
+def _run(args, directory, source, text, profile, threshold, today, formats, progress):
     """Check one snapshot and record the run in the history (under its lock): (the report of what is new,
     the run's folder, the files written there)."""
     from .. import history as hist
@@ -77,9 +80,11 @@ def _run(args, directory, source, text, profile, threshold, today, formats):
     run_dir = os.path.join(directory, rid)
     subjects = SubjectIndex(snap)
     notes: list[str] = []
+    progress.stage("building the access graph")
     graph = build_graph(snap)
     if graph is None:
         notes.append("the access graph is not part of this build: no access changes or path pictures")
+    progress.stage("running the rules")
     ev = evaluate(snap, profile, rule_files=args.rules or (), today=today, subjects=subjects,
                   engine=graph.engine if graph else None, graph=graph)
     findings = ev.findings
@@ -109,6 +114,7 @@ def _run(args, directory, source, text, profile, threshold, today, formats):
     state.paths = pictures + (sensitive_paths(graph, snap, profile.sensitive or None) if graph is not None else [])
     delta.paths = [p for p in pictures if p.finding in {f.fingerprint for f in new}]
 
+    progress.stage("writing the run")
     files = {"snapshot": "snapshot.json.gz", "findings": "findings.json", "diff": "diff.json"}
     write_atomic(os.path.join(run_dir, "snapshot.json.gz"), text)
     write_atomic(os.path.join(run_dir, "findings.json"), dumps(state.to_json()))

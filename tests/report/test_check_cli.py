@@ -62,7 +62,8 @@ def test_sarif_on_the_demo_estate_is_valid_and_points_into_the_snapshot(cli, tmp
     out_file = tmp_path / "out.sarif"
     status, out, err = cli("check", DAY1, TODAY, "--format", "sarif", "-o", out_file)
     assert status == 1 and out == ""
-    assert err.startswith("summary: 19 findings")  # the verdict still reaches the CI log
+    # the verdict still reaches the CI log, after the file written
+    assert err.startswith(f"wrote {out_file}; summary: 19 findings")
     doc = json.loads(out_file.read_text())
     jsonschema.Draft4Validator(json.loads(SARIF_SCHEMA.read_text())).validate(doc)
     results = doc["runs"][0]["results"]
