@@ -111,6 +111,12 @@ class Profile:
             return False
         return not any(fnmatch.fnmatchcase(rule_id, p) for p in self.exclude)
 
+    def check_rule_files(self) -> None:
+        """Every rule file the profile names is there (an error at the profile's line, not the rule file's)."""
+        for i, path in enumerate(self.rule_files):
+            if not os.path.isfile(path):
+                raise ProfileError(f"rule file `{path}` does not exist", self.place(f"/rule_files/{i}"))
+
     def check_packs(self, known: Iterable[str]) -> None:
         """Every pack the profile names must exist; a typo would silently check nothing."""
         known = sorted(set(known))

@@ -56,10 +56,12 @@ def _parts(obj: Any) -> tuple[str, str, str, Any]:
             and isinstance(resource, str) and resource):
         k = next(k for k in ("principal", "action", "resource") if not isinstance(obj.get(k), str) or not obj.get(k))
         raise InputError(f"missing or non-string `{k}`")
-    ctx = obj.get("context") or {}
+    ctx = obj.get("context")
+    if ctx is None:
+        ctx = {}
+    if not isinstance(ctx, dict):
+        raise InputError("`context` must be an object of key -> value (or list of values, or null for absent)")
     if ctx:
-        if not isinstance(ctx, dict):
-            raise InputError("`context` must be an object of key -> value (or list of values, or null for absent)")
         for k, v in ctx.items():
             if not (v is None or isinstance(v, _SCALARS) or (
                     isinstance(v, list) and all(isinstance(x, _SCALARS) for x in v))):
@@ -208,7 +210,9 @@ def _decide_lines(engine: Engine, path: str, fmt: str, out: TextIO) -> int:
                 # Checked as _parts checks it, the usual shape without a call.
                 if type(obj) is dict:
                     principal, action, resource = obj.get("principal"), obj.get("action"), obj.get("resource")
-                    ctx = obj.get("context") or _NO_CONTEXT
+                    ctx = obj.get("context")
+                    if ctx is None or ctx == _NO_CONTEXT:
+                        ctx = _NO_CONTEXT
                     if (type(principal) is str and principal and type(action) is str and action
                             and type(resource) is str and resource
                             and (ctx is _NO_CONTEXT or type(ctx) is dict and _SCALAR_TYPES.issuperset(map(type, ctx.values())))):
