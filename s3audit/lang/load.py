@@ -48,6 +48,8 @@ def expand(paths: Sequence[str], root: str | None = None) -> list[tuple[Path, Pa
         p = Path(raw)
         if p.is_dir():
             found = sorted(q for q in p.rglob(f"*{RULE_SUFFIX}") if q.is_file())
+            if not found:  # a folder of no rules would check nothing, and pass
+                raise InputError(f"no rule files (`*{RULE_SUFFIX}`) in this directory", Place(raw))
             pairs = [(q, Path(root) if root else p) for q in found]
         elif p.is_file():
             # only rule files are read: an error quotes the line at fault, which must never be a line of
