@@ -15,24 +15,16 @@ from pathlib import Path
 
 import pytest
 
-from s3audit.cli import main
 
-ROOT = Path(__file__).resolve().parents[1]
+from .clirun import ROOT, cli, in_repository  # noqa: F401 (a fixture)
+
 CORPUS = ROOT / "tests" / "fuzz" / "corpus"
 SNAPSHOT = json.loads((CORPUS / "snapshot.json").read_text())
 PLAN = "fixtures/terraform-plans/new-public-bucket.json"
 TEMPLATE = "fixtures/cloudformation/private-bucket.yaml"
 
 
-@pytest.fixture(autouse=True)
-def _in_the_repository(monkeypatch):
-    monkeypatch.chdir(ROOT)
-
-
-def cli(capsys, *argv) -> tuple[int, str, str]:
-    status = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return status, out, err
+pytestmark = pytest.mark.usefixtures("in_repository")
 
 
 def refused(capsys, argv, where: str, what: str = "") -> str:

@@ -14,23 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from s3audit.cli import main
 
-ROOT = Path(__file__).resolve().parents[1]
+from .clirun import ROOT, cli, in_repository  # noqa: F401 (a fixture)
+
 DAY1 = "s3audit/demo/estate.json"
 DAY2 = "s3audit/demo/estate-day2.json"
 SECRET = "root:$6$c2VjcmV0$aGFzaA:19000:0:99999:7:::"  # a line that must never be shown
 
 
-@pytest.fixture(autouse=True)
-def _in_the_repository(monkeypatch):
-    monkeypatch.chdir(ROOT)
-
-
-def cli(capsys, *argv) -> tuple[int, str, str]:
-    status = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return status, out, err
+pytestmark = pytest.mark.usefixtures("in_repository")
 
 
 # ---- rule files are rule files ----

@@ -13,19 +13,12 @@ import pytest
 
 from s3audit.cli import build_parser, main
 
-ROOT = Path(__file__).resolve().parents[1]
+from .clirun import ROOT, cli, in_repository  # noqa: F401 (a fixture)
+
 DAY1 = "s3audit/demo/estate.json"
 
 
-@pytest.fixture(autouse=True)
-def _in_the_repository(monkeypatch):
-    monkeypatch.chdir(ROOT)
-
-
-def cli(capsys, *argv) -> tuple[int, str, str]:
-    status = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return status, out, err
+pytestmark = pytest.mark.usefixtures("in_repository")
 
 
 def _help(command: str) -> str:

@@ -183,8 +183,8 @@ PIECES = ["{", "}", "[", "]", ",", ":", '"', "\\", "\n", "\t", " ", "-", "*", "&
 
 
 @st.composite
-def text_mutation(draw, text: str) -> tuple[str, str]:
-    """``text`` with one to four character, token or line edits."""
+def text_mutation(draw, text: str, pieces: list[str] | None = None) -> tuple[str, str]:
+    """``text`` with one to four character, token or line edits (insertions drawn from ``pieces``)."""
     notes = []
     for _ in range(draw(st.integers(1, 4))):
         kind = draw(st.sampled_from(["delete", "insert", "swap-tokens", "delete-token", "swap-lines", "dup-line"]))
@@ -194,7 +194,7 @@ def text_mutation(draw, text: str) -> tuple[str, str]:
             if kind == "delete" and text:
                 text = text[:pos] + text[min(len(text), pos + draw(st.integers(1, 12))):]
             else:
-                text = text[:pos] + draw(st.sampled_from(PIECES) | st.text(max_size=3)) + text[pos:]
+                text = text[:pos] + draw(st.sampled_from(pieces or PIECES) | st.text(max_size=3)) + text[pos:]
         elif kind in ("swap-tokens", "delete-token"):
             tokens = TOKEN.findall(text)
             if len(tokens) < 2:
