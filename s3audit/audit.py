@@ -28,6 +28,7 @@ from .profile import Profile, WaiverOutcome, apply_waivers
 from .report.model import RuleInfo
 from .snapshot.model import Snapshot
 from .subjects import SubjectIndex
+from .unread import INPUTS_PACK, RULE as UNREAD_RULE, unread_findings
 
 
 @dataclass
@@ -35,6 +36,7 @@ class RuleRun:
     findings: list[Finding]
     rules: list[RuleInfo]
     packs: list[tuple[str, str]]
+    data_classes: Mapping[str, frozenset] = field(default_factory=dict)  # pack -> `data-class` values
 
 
 # (snapshot, extra rule files, params, engine, graph) -> RuleRun
@@ -60,7 +62,7 @@ def lang_evaluator(snapshot: Snapshot, rule_files: list[str], params: Mapping[st
         program = _programs[key] = ev.load_program(paths, dict(params) if params else None)
     result = ev.run_rules(program, snapshot, engine=engine, graph=graph)
     rules = [RuleInfo.from_meta(m, builtin=_under(m.file, builtin)) for m in result.rules]
-    return RuleRun(list(result.findings), rules, list(result.packs))
+    return RuleRun(list(result.findings), rules, list(result.packs), dict(result.data_classes))
 
 
 def _version(path: str) -> tuple:
@@ -94,7 +96,12 @@ def set_evaluator(evaluator: Evaluator | None) -> None:
 
 def run_rules(snapshot: Snapshot, rule_files: Iterable[str] = (), params: Mapping[str, Any] | None = None, *,
               engine=None, graph=None) -> RuleRun:
-    return _evaluator(snapshot, list(rule_files), dict(params or {}), engine=engine, graph=graph)
+    """The rules' findings, plus one INPUT-not-read finding per input the snapshot's producer could not read."""
+    run = _evaluator(snapshot, list(rule_files), dict(params or {}), engine=engine, graph=graph)
+    unread = unread_findings(snapshot)
+    if unread:
+        run = RuleRun([*run.findings, *unread], [*run.rules, UNREAD_RULE], run.packs)
+    return run
 
 
 @dataclass
@@ -103,6 +110,9 @@ class Evaluation:
     rules: list[RuleInfo]
     packs: list[tuple[str, str]]
     waivers: list[WaiverOutcome] = field(default_factory=list)
+    # `data-class` tag values the profile's packs care about (their *_data_classes parameters): the
+    # report's pictures of paths show the buckets of these classes (with the profile's `sensitive` added)
+    data_classes: frozenset = frozenset()
 
 
 def evaluate(snapshot: Snapshot, profile: Profile, *, rule_files: Iterable[str] = (), today: _dt.date,
@@ -135,7 +145,8 @@ def apply_profile(run: RuleRun, profile: Profile, snapshot: Snapshot | None, *, 
                   subjects: SubjectIndex | None = None) -> Evaluation:
     profile.check_packs(r.pack for r in run.rules if r.builtin)
     subjects = subjects or SubjectIndex(snapshot)
-    selected = [r for r in run.rules if profile.selects(r.id, r.pack, r.builtin)]
+    # an unread input is never deselected by a choice of packs (only a waiver answers it)
+    selected = [r for r in run.rules if r.pack == INPUTS_PACK or profile.selects(r.id, r.pack, r.builtin)]
     selected = [replace(r, severity=profile.severity_of(r.id, r.severity)) for r in selected]
     known = {r.id for r in run.rules}
     chosen = {r.id for r in selected}
@@ -149,7 +160,8 @@ def apply_profile(run: RuleRun, profile: Profile, snapshot: Snapshot | None, *, 
     findings, outcomes = apply_waivers(findings, profile.waivers, today, subjects)
     packs_used = {r.pack for r in selected}
     packs = [(n, v) for n, v in run.packs if n in packs_used]
-    return Evaluation(findings, selected, packs, outcomes)
+    classes = frozenset(c for n, values in run.data_classes.items() if n in packs_used for c in values)
+    return Evaluation(findings, selected, packs, outcomes, classes)
 
 
 # ---- placing findings on file lines ----

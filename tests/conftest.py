@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def snapshot_md_example() -> dict:
     """The example snapshot printed in docs/snapshot-format.md (the contract's own example)."""
     text = (ROOT / "docs" / "snapshot-format.md").read_text()
-    return json.loads(re.search(r"```json\n(.*?)```", text, re.S).group(1))
+    return json.loads(re.search(r"^## Example\n.*?```json\n(.*?)```", text, re.S | re.M).group(1))
 
 
 # --- the suite stands alone ------------------------------------------------------------------------------------

@@ -9,6 +9,9 @@ which changes only lines of the varied file that mix them), over 2,000 requests 
 - the varied file of bench/explain_check.py (every principal kind, access point and IAM resources, cased and
   padded actions, list/number/null/non-ASCII context values, extra fields, CRLF, blank and repeated lines).
 
+Since then, one intended change: each residual condition carries `"explanation"` (its words) and, for a
+bucket's own TLS-only deny, `"met_by_construction": "tls"` (issue 16, item 4); nothing else differs.
+
 When a change to the engine is meant to change its answers or their wording, check the new output and
 update the digests (`python3 bench/explain_check.py OLD_TREE NEW_TREE` compares two trees in full).
 
@@ -16,7 +19,8 @@ Issue 11 changed them once, on purpose: a context key that the action's requests
 the assumptions (`ignored: s3:GetObjectTagging requests never carry s3:prefix`; 199 of the 2,000 bench lines and
 347 of the varied file's), and the varied file no longer holds the names `explain` now refuses as typos
 (unknown principals of accounts whose IAM the snapshot holds, actions no service documents, a missing access
-point). Against main at the time, every other byte of both files' JSON and text output was unchanged.
+point). Against main at the time (with issue 16's explanations), every other byte of both files' JSON and text
+output was unchanged.
 """
 from __future__ import annotations
 
@@ -37,8 +41,8 @@ ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "s3audit" / "demo" / "estate.json"
 
 DIGESTS = {
-    "bench": "da92e5e68a261ded0261d4a09d8f20c969cc2ae09e350e410a3a563cfe349457",
-    "varied": "314f151e664749a0afa25877555901dc3b70a79da977144d45391de58e7182fc",
+    "bench": "8be424258b2d133e29dbc640ea47d91f024fdc6ff1e989dd23f6419f6bfcef8e",
+    "varied": "43d408e86684ed2ecd51a807abda3e4445705d976bdd67c13cd3967de01c9f10",
 }
 
 

@@ -13,10 +13,11 @@ from typing import Any, Mapping
 from urllib.parse import unquote
 
 from .. import packaged
-from ..errors import InputError, Place, SnapshotError
+from ..errors import InputError, Place, SnapshotError, pointer_join
 from ..fileio import loads_strict, parse_json, read_text
+from .aws_managed import with_shipped_policies
 from .model import (UNKNOWN, Account, AccessPoint, Acl, Bucket, Grant, Group, ManagedPolicy, Organization,
-                    OrgPolicy, PolicyDocument, PublicAccessBlock, Role, Snapshot, User)
+                    OrgPolicy, PolicyDocument, PublicAccessBlock, Role, Snapshot, UnreadInput, User)
 
 FORMAT = "s3audit.snapshot/v1"
 
@@ -171,9 +172,12 @@ class _Builder:
                 raise SnapshotError(f"account `{a.id}` appears twice (also at /accounts/{seen[a.id]})",
                                     Place(self.file, pointer=f"/accounts/{i}/id"))
             seen[a.id] = i
+        accounts = with_shipped_policies(accounts)
         return Snapshot(format=d["format"], taken_at=d["taken_at"], source_kind=source.get("kind"),
                         source_detail=source.get("detail"), organization=org, accounts=accounts,
-                        locations=MappingProxyType(dict(d.get("locations") or {})), file=self.file)
+                        locations=MappingProxyType(dict(d.get("locations") or {})), file=self.file,
+                        unread=tuple(UnreadInput(u["what"], u["why"], u.get("file"), u.get("line"), u.get("column"))
+                                     for u in d.get("unread") or ()))
 
     def organization(self, o: dict) -> Organization:
         parents: dict[str, str] = {}

@@ -20,6 +20,7 @@ from datetime import datetime, timezone
 from typing import Any, Iterable
 
 from ..errors import InputError, Place
+from .arns import iam_arn
 from .locations import Sel, to_pointer
 from .values import Loc, PDict, PList, PStr, Unknown, first_unknown, parse_json_with_positions, plain
 
@@ -36,6 +37,8 @@ BUCKET_API = {
     "Website": "GetBucketWebsite",
 }
 ACCESS_POINT_API = {"Policy": "GetAccessPointPolicy", "PublicAccessBlock": "GetAccessPoint"}
+# The four Block Public Access settings, as S3's PublicAccessBlockConfiguration names them.
+PUBLIC_ACCESS_BLOCK_KEYS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
 
 
 def creation_defaults() -> dict:
@@ -101,6 +104,23 @@ def canned_acl(name: str, account_id: str) -> dict | None:
     grants = [{"Grantee": {"Type": "CanonicalUser", **owner}, "Permission": "FULL_CONTROL"}]
     grants += [{"Grantee": dict(g), "Permission": p} for g, p in extra]
     return {"Owner": owner, "Grants": grants}
+
+
+def access_point_entry(bucket: str, vpc: Any, public_access_block: Any, bucket_account_id: Any) -> dict:
+    """An access point's values as ``GetAccessPoint`` shows them. ``vpc`` is its VPC configuration
+    (``{"VpcId": ...}``; None or empty for an access point open to the Internet; or Unknown);
+    ``public_access_block`` its four settings, or Unknown."""
+    entry: dict = {"Bucket": bucket}
+    if isinstance(vpc, Unknown):
+        entry["VpcConfiguration"] = vpc
+    elif vpc:
+        entry.update({"NetworkOrigin": "VPC", "VpcConfiguration": vpc})
+    else:
+        entry["NetworkOrigin"] = "Internet"
+    entry["PublicAccessBlock"] = public_access_block
+    if isinstance(bucket_account_id, str):
+        entry["BucketAccountId"] = bucket_account_id
+    return entry
 
 
 class Policy:
@@ -173,6 +193,7 @@ class SnapshotBuilder:
         self.account_errors: dict[str, str] = {}
         self.org_errors: dict[str, str] = {}
         self._locs: list[tuple[tuple, Loc]] = []
+        self._unread: list[dict] = []
 
     # -- locations --------------------------------------------------------------------------------------
     def _account(self) -> tuple:
@@ -181,6 +202,15 @@ class SnapshotBuilder:
     def locate(self, path: tuple, loc: Loc | None) -> None:
         if loc is not None:
             self._locs.append((path, loc))
+
+    def unread(self, what: str, why: str, loc: Loc | None) -> None:
+        """Record an input this reader could not read (docs/snapshot-format.md, ``unread``): it becomes an
+        INPUT-not-read finding located at ``loc``, so the run is never a silent pass."""
+        entry: dict[str, Any] = {"what": what, "why": why}
+        if loc is not None:
+            entry.update(loc.as_json())
+        if entry not in self._unread:
+            self._unread.append(entry)
 
     def locate_policy(self, path: tuple, policy: Policy, loc: Loc | None) -> None:
         """The document's own position (or the attribute's) and each statement's."""
@@ -240,6 +270,15 @@ class SnapshotBuilder:
     def unplaced(self, address: str, reason: str) -> None:
         self.account_errors[f"{self.kind}:{address}"] = f"Unknown: {reason}"
 
+    def referenced_name(self, address: str, value: Any, attr: str, what: str) -> str | None:
+        """The name (of a bucket, a role...) that resource ``address`` gives in ``attr``; None, and the resource
+        named unplaced, when it is not known."""
+        if isinstance(value, str) and value:
+            return str(value)
+        reason = value.reason if isinstance(value, Unknown) else f"`{attr}` is not set"
+        self.unplaced(address, f"the {what} of `{address}` is not known ({reason})")
+        return None
+
     def access_point(self, name: str, entry: dict, policy: Any, loc: Loc) -> None:
         ap = {"Name": name, **{k: plain(v) for k, v in entry.items() if first_unknown(v) is None}}
         path = self._account() + ("s3", "access_points", Sel("Name", name))
@@ -267,7 +306,7 @@ class SnapshotBuilder:
 
     # -- IAM --------------------------------------------------------------------------------------------
     def iam_arn(self, kind: str, name: str, path: str | None = "/") -> str:
-        return f"arn:aws:iam::{self.account_id}:{kind}{path or '/'}{name}"
+        return iam_arn(self.account_id, kind, path or "/", name)
 
     def _entity(self, table: dict, list_key: str, name_key: str, name: str, kind: str, path: str | None,
                 loc: Loc | None, arn: str | None = None) -> dict:
@@ -334,6 +373,26 @@ class SnapshotBuilder:
             items.append({"PolicyName": policy_arn.rsplit("/", 1)[-1], "PolicyArn": policy_arn})
         self.locate(self._entity_path(kind, entity) + ("AttachedManagedPolicies", Sel("PolicyArn", policy_arn)),
                     loc)
+
+    def attach_all(self, kind: str, entity: str, arns: Any, loc: Loc | None) -> None:
+        """Attach each managed policy of a list; an unknown list or ARN makes the entity's attachments unknown."""
+        if arns is None:
+            return
+        key = f"iam:{self._ENTITY[kind][4]}/{entity}/AttachedManagedPolicies"
+        if isinstance(arns, Unknown):
+            self.account_errors[key] = unknown_text(arns)
+            return
+        for arn in arns:
+            if isinstance(arn, Unknown):
+                self.account_errors[key] = unknown_text(arn)
+            else:
+                self.attach(kind, entity, str(arn), loc)
+
+    def mention(self, kind: str, name: str) -> None:
+        """An entity the input refers to but may not define (managed elsewhere): a partial entry, which the
+        overlay merges with the live one."""
+        if name not in getattr(self, self._ENTITY[kind][0]):
+            getattr(self, kind)(name)
 
     def boundary(self, kind: str, entity: str, arn: Any, loc: Loc | None) -> None:
         if arn is None or arn == "":
@@ -432,6 +491,8 @@ class SnapshotBuilder:
             snap["organization"] = org
         snap["accounts"] = [account]
         snap["locations"] = resolve_locations(snap, self._locs)
+        if self._unread:
+            snap["unread"] = list(self._unread)
         return snap
 
 

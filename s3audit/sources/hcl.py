@@ -153,7 +153,7 @@ def read_file(text: str, file: str, line_offset: int = 0) -> list[Block | Attr]:
 # --- evaluation -------------------------------------------------------------------------------------------
 
 class Resolver:
-    """Resolves the root names of references (``var``, ``local``, ``aws_s3_bucket``...); see terraform.py."""
+    """Resolves the root names of references (``var``, ``local``, ``aws_s3_bucket``...); see terraform/evaluate.py."""
 
     def root(self, name: str, scope: "Scope", node) -> Any:  # pragma: no cover - interface
         raise EvalError(f"unknown name `{name}`")

@@ -74,6 +74,10 @@ def merge(base: dict, top: dict, *, new_bucket_defaults: bool, removals: Iterabl
         under = source_base.get("detail") or source_base.get("kind")
         result["source"] = {"kind": source_top.get("kind", "manual"),
                             "detail": f"{detail} over {under}" if under else detail}
+    unread = [u for u in (base.get("unread") or [])]
+    unread += [u for u in (top.get("unread") or []) if u not in unread]
+    if unread:  # what either side could not read stays unread in the combination
+        result["unread"] = unread
     locations: dict[str, dict] = {}
     for path, loc in top_locs + base_locs:
         if path is None:

@@ -1,0 +1,29 @@
+"""ARNs and names AWS derives from a resource's name, shared by the IaC readers.
+
+They are known before the resource exists (from its name, account, region and partition), so the readers
+compute them instead of leaving them "known only after apply"/"after deploy". Formats:
+https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html#amazons3-resources-for-iam-policies
+and https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-arns
+"""
+from __future__ import annotations
+
+
+def bucket_arn(name: str) -> str:
+    return f"arn:aws:s3:::{name}"
+
+
+def bucket_domain_name(name: str) -> str:
+    return f"{name}.s3.amazonaws.com"
+
+
+def bucket_regional_domain_name(name: str, region: str) -> str:
+    return f"{name}.s3.{region}.amazonaws.com"
+
+
+def access_point_arn(region: str, account_id: str, name: str) -> str:
+    return f"arn:aws:s3:{region}:{account_id}:accesspoint/{name}"
+
+
+def iam_arn(account_id: str, kind: str, path: str, name: str) -> str:
+    """``kind`` is ``role``, ``user``, ``group`` or ``policy``; ``path`` starts and ends with ``/``."""
+    return f"arn:aws:iam::{account_id}:{kind}{path}{name}"

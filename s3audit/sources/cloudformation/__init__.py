@@ -1,0 +1,47 @@
+"""CloudFormation templates (YAML or JSON) -> format-v1 snapshots (source kind ``cloudformation``).
+
+YAML is composed with PyYAML (libyaml when present) into nodes, which keep the line and column of every
+mapping, key and value, and converted here: the short intrinsic tags (``!Ref``, ``!Sub``, ``!GetAtt`` ...)
+become their long forms (``{"Ref": ...}``), timestamps stay the strings the template wrote (CloudFormation
+reads ``Version: 2012-10-17`` as text). JSON templates are read by the position-keeping reader in
+values.py. Then ``Ref``, ``Fn::GetAtt``, ``Fn::Sub``, ``Fn::Join``, ``Fn::Select``, ``Fn::Split``,
+``Fn::If`` (with the template's Conditions), ``Fn::FindInMap`` and ``Fn::Base64`` are resolved between the
+template's resources, parameters with defaults and pseudo parameters; what only a deployment knows
+(``Fn::ImportValue``, ``Fn::GetAZs``, a parameter without default, a generated physical id) is Unknown.
+
+Names CloudFormation generates at deploy time (a bucket without ``BucketName``, a role without
+``RoleName``) become the placeholder ``<LogicalId>``: never a valid AWS name, and every ``Ref``/``GetAtt``
+of the resource resolves to the same placeholder. Such a bucket also gets ``Errors["ListBuckets"]``.
+A resource whose ``Condition`` cannot be decided is kept: it may be deployed.
+
+The package, one idea per module: syntax.py reads YAML and JSON with positions, template.py and
+intrinsics.py resolve the template's values, and what s3audit knows of each resource type (how it maps to
+the snapshot, its name property, its ``Fn::GetAtt`` attributes) is in tables (registry.py) filled by one
+module per family in resources/. The SAM transform is sam.py's.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from ...fileio import read_text
+from ..builder import DEFAULT_ACCOUNT_ID, IacPart, SnapshotBuilder, note_unknown_managed_policies
+from .resources import map_resources
+from .syntax import read_template
+from .template import Template
+
+__all__ = ["load_cloudformation", "read_template", "Template"]
+
+
+def load_cloudformation(path: str, *, account_id: str = DEFAULT_ACCOUNT_ID, region: str | None = None,
+                        stack_name: str | None = None, parameters: dict[str, Any] | None = None):
+    """Read one template: its snapshot (without creation defaults) and the buckets it creates."""
+    file = str(path)
+    doc = read_template(read_text(path), file)
+    t = Template(doc, file, account_id, region, stack_name, parameters)
+    b = SnapshotBuilder("cloudformation", f"template {file}", account_id)
+    if "Transform" in doc or any(str(r["Type"]).startswith("AWS::Serverless::") for r in t.resources.values()):
+        from ..sam import expand  # the SAM transform's generated roles and policies (only when needed)
+        expand(t, b)
+    map_resources(t, b)
+    note_unknown_managed_policies(b)
+    return IacPart(b.finish(), set(b.created_buckets))

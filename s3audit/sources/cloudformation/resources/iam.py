@@ -1,0 +1,131 @@
+"""CloudFormation's IAM resource types: roles, users, groups, managed policies, policies and group additions
+(mapping to the account's IAM, names, and the ARNs ``Fn::GetAtt`` knows before deploy)."""
+from __future__ import annotations
+
+from typing import Any
+
+from ...arns import iam_arn
+from ...locations import Sel
+from ...values import PDict, Unknown
+from ..registry import NAME_PROPERTY, REF_ATTRIBUTE, Mapper, Named, attributes, maps, tag_map
+
+NAME_PROPERTY.update({"AWS::IAM::Role": "RoleName", "AWS::IAM::User": "UserName", "AWS::IAM::Group": "GroupName",
+                      "AWS::IAM::ManagedPolicy": "ManagedPolicyName"})
+REF_ATTRIBUTE["AWS::IAM::ManagedPolicy"] = "PolicyArn"  # Ref of a managed policy is its ARN
+
+
+@attributes("AWS::IAM::Role", "AWS::IAM::User", "AWS::IAM::Group")
+def _entity_attribute(t: Any, r: Named, attr: str) -> Any:
+    return iam_arn(t.account_id, r.rtype.rsplit("::", 1)[1].lower(), r.path, r.name) if attr == "Arn" else None
+
+
+@attributes("AWS::IAM::ManagedPolicy")
+def _managed_policy_attribute(t: Any, r: Named, attr: str) -> Any:
+    return iam_arn(t.account_id, "policy", r.path, r.name) if attr == "PolicyArn" else None
+
+
+def _entity_common(m: Mapper, kind: str, name: str, logical: str, p: PDict) -> None:
+    """What roles, users and groups share: inline policies, managed policies, and (not groups) boundary and tags."""
+    b = m.b
+    label = kind.title()
+    policies = p.get("Policies")
+    if isinstance(policies, Unknown):
+        b.account_errors[f"iam:{label}/{name}/{b._ENTITY[kind][3]}"] = f"Unknown: {policies.reason}"
+    else:
+        for pol in policies or []:
+            if isinstance(pol, Unknown):  # an undecided `Fn::If` around a policy: it may be there
+                b.account_errors[f"iam:{label}/{name}/{b._ENTITY[kind][3]}"] = f"Unknown: {pol.reason}"
+                continue
+            pname = pol.get("PolicyName") if isinstance(pol, dict) else None
+            if isinstance(pname, str):
+                b.inline_policy(kind, name, pname, pol.get("PolicyDocument"),
+                                getattr(pol, "pos", None) or m.at(logical, p, "Policies"))
+    b.attach_all(kind, name, p.get("ManagedPolicyArns"), m.at(logical, p, "ManagedPolicyArns"))
+    if kind != "group":
+        b.boundary(kind, name, p.get("PermissionsBoundary"), m.at(logical, p, "PermissionsBoundary"))
+        tags = p.get("Tags")
+        if isinstance(tags, list):
+            b.tags(kind, name, tag_map(tags))
+
+
+def _path(p: PDict) -> str:
+    return p["Path"] if isinstance(p.get("Path"), str) else "/"
+
+
+@maps("AWS::IAM::Role", stage=1)
+def iam_role(m: Mapper, logical: str, p: PDict) -> None:
+    name = m.t.name(logical)
+    m.b.role(name, _path(p), m.t.loc_of(logical))
+    m.b.trust_policy(name, p.get("AssumeRolePolicyDocument"), m.at(logical, p, "AssumeRolePolicyDocument"))
+    _entity_common(m, "role", name, logical, p)
+
+
+@maps("AWS::IAM::User", stage=1)
+def iam_user(m: Mapper, logical: str, p: PDict) -> None:
+    name = m.t.name(logical)
+    m.b.user(name, _path(p), m.t.loc_of(logical))
+    _entity_common(m, "user", name, logical, p)
+    groups = p.get("Groups")
+    if isinstance(groups, Unknown):
+        m.b.account_errors[f"iam:User/{name}/GroupList"] = f"Unknown: {groups.reason}"
+    else:
+        for g in groups or []:
+            if isinstance(g, str):
+                m.b.add_to_group(name, g, m.at(logical, p, "Groups"))
+
+
+@maps("AWS::IAM::Group", stage=1)
+def iam_group(m: Mapper, logical: str, p: PDict) -> None:
+    name = m.t.name(logical)
+    m.b.group(name, _path(p), m.t.loc_of(logical))
+    _entity_common(m, "group", name, logical, p)
+
+
+@maps("AWS::IAM::ManagedPolicy", stage=2)
+def iam_managed_policy(m: Mapper, logical: str, p: PDict) -> None:
+    arn = m.t.getatt(logical, "PolicyArn")
+    name = m.t.name(logical)
+    m.b.managed_policy(arn, name, _path(p), p.get("PolicyDocument"), m.at(logical, p, "PolicyDocument"))
+    m.b.locate(m.b._account() + ("iam", "Policies", Sel("Arn", arn)), m.t.loc_of(logical))
+    _attach_to(m, logical, p, lambda kind, entity: m.b.attach(kind, entity, arn, m.t.loc_of(logical)))
+
+
+@maps("AWS::IAM::Policy")
+def iam_policy(m: Mapper, logical: str, p: PDict) -> None:
+    pname = p.get("PolicyName")
+    if not isinstance(pname, str):
+        pname = f"<{logical}>"
+    doc = p.get("PolicyDocument")
+    at = m.at(logical, p, "PolicyDocument")
+    _attach_to(m, logical, p, lambda kind, entity: m.b.inline_policy(kind, entity, pname, doc, at))
+
+
+def _attach_to(m: Mapper, logical: str, p: PDict, attach) -> None:
+    for prop, kind in (("Roles", "role"), ("Users", "user"), ("Groups", "group")):
+        names = p.get(prop)
+        if isinstance(names, Unknown):
+            m.b.unplaced(logical, f"the {prop.lower()} of `{logical}` are not known ({names.reason})")
+            continue
+        for n in names or []:
+            if isinstance(n, Unknown) or not isinstance(n, str):
+                m.b.unplaced(logical, f"the {prop.lower()} of `{logical}` are not known")
+                continue
+            if n.startswith("arn:aws:iam::"):
+                n = n.rsplit("/", 1)[-1]
+            m.b.mention(kind, n)
+            attach(kind, n)
+
+
+@maps("AWS::IAM::UserToGroupAddition")
+def iam_user_to_group_addition(m: Mapper, logical: str, p: PDict) -> None:
+    group = m.named(logical, p, "GroupName", "group")
+    users = p.get("Users")
+    if group is None:
+        return
+    m.b.mention("group", group)
+    if isinstance(users, Unknown):
+        m.b.unplaced(logical, f"the users of `{logical}` are not known ({users.reason})")
+        return
+    for u in users or []:
+        if isinstance(u, str):
+            m.b.add_to_group(u, group, m.t.loc_of(logical))
