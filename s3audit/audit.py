@@ -131,13 +131,14 @@ _PARAMETER = re.compile(r"the profile sets `([^`]*)`|parameter `([^`]*)` is decl
 
 def _in_profile(error: RuleError, profile: Profile) -> S3AuditError:
     """A parameter value the rules refuse is the profile's error: placed at its line there."""
-    for d in getattr(error, "diagnostics", ()):
-        m = _PARAMETER.match(d.message)
+    said = [(d.message, d.hint) for d in getattr(error, "diagnostics", ())] or [(error.message, None)]
+    for message, hint in said:
+        m = _PARAMETER.match(message)
         if m:
             name = m.group(1) or m.group(2)
             pointer = pointer_join("/params", name) + ("#key" if m.group(1) else "")
-            hint = f"; {d.hint}" if d.hint else ""
-            return ProfileError(f"{d.message}{hint}", profile.places.get(pointer) or Place(profile.file))
+            more = f"; {hint}" if hint else ""
+            return ProfileError(f"{message}{more}", profile.places.get(pointer) or Place(profile.file))
     return error
 
 

@@ -234,7 +234,11 @@ def _findings(capsys) -> dict:
 @pytest.mark.parametrize("mutate, pointer, what", [
     (lambda d: d["findings"][0].update(severity="urgent"), "/findings/0/severity", "expected one of `info`"),
     (lambda d: d["findings"][1].update(subject=["arn:aws:s3:::x"]), "/findings/1/subject", "expected string"),
-    (lambda d: d["findings"][2].update(location={"file": 1, "line": 1, "column": 1}), "/findings/2/location", ""),
+    (lambda d: d["findings"][2].update(location={"file": 1, "line": 1, "column": 1}), "/findings/2/location/file",
+     "expected string, found a number"),
+    (lambda d: d["findings"][2].update(location={"file": "x.tf", "line": "1", "column": 1}),
+     "/findings/2/location/line", "expected integer or null"),
+    (lambda d: d["resolved"].append({**d["findings"][0], "controls": "PCI"}), "/resolved/0/controls", "expected array"),
     (lambda d: d["findings"][0].pop("fingerprint"), "/findings/0", "missing required key `fingerprint`"),
     (lambda d: d.update(findings={}), "/findings", "expected array"),
     (lambda d: d["rules"][0].update(severity=3), "/rules/0/severity", "expected one of"),
@@ -301,3 +305,14 @@ def test_an_internal_error_in_a_real_process_exits_3(tmp_path):
                           env={**os.environ, "PYTHONPATH": str(ROOT), "S3AUDIT_DEBUG": ""})
     assert done.returncode == 3 and done.stdout == ""
     assert done.stderr.startswith("s3audit: internal error (KeyError: 'boom')") and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("params, where, what", [
+    ("params:\n  trusted_accounts: \"999999999999\"\n", "3:21", "is declared as `set<string>` but the profile gives a "
+                                                              "string"),
+    ("params:\n  trusted_acounts: []\n", "3:3", "the profile sets `trusted_acounts`, which no rule file declares; "
+                                                "did you mean `trusted_accounts`?"),
+])
+def test_a_parameter_the_rules_refuse_is_the_profile_s_error_at_its_line(capsys, tmp_path, params, where, what):
+    profile = write(tmp_path, "p.yaml", "profile: p\n" + params)
+    refused(capsys, ["check", "s3audit/demo/estate.json", "--profile", profile], f"{profile}:{where}: ", what)

@@ -29,6 +29,7 @@ SNAPSHOT = json.loads(SNAPSHOT_TEXT)
 TODAY = "2026-12-01"
 
 
+@lru_cache(maxsize=None)
 def _schema(*parts: str) -> SchemaPositions:
     return SchemaPositions(json.loads((ROOT / "s3audit" / Path(*parts)).read_text()))
 
@@ -80,11 +81,14 @@ SNAPSHOT_CASES = st.one_of(
 EXPLAIN_ANONYMOUS = ["--principal", "anonymous", "--action", "s3:GetObject", "--resource",
                      "arn:aws:s3:::zz-no-such-bucket-anywhere/x"]
 
+# Commands are drawn evenly: listing the cheap one twice keeps the run within its minute while the costly ones
+# (every rule, the whole access graph) still see hundreds of cases.
+_explain = lambda f, w, r: ["explain", str(f), *EXPLAIN_ANONYMOUS]  # noqa: E731
 register(InputKind(
     name="snapshot", suffix=".json", cases=SNAPSHOT_CASES, examples=1300, prepare=_prepare,
     commands=(
         lambda f, w, r: ["check", str(f), "--today", TODAY, "--format", "json", "-o", f"json={r}"],
-        lambda f, w, r: ["explain", str(f), *EXPLAIN_ANONYMOUS],
+        _explain, _explain,
         lambda f, w, r: ["paths", str(f), "--from", "external", "--format", "json"],
     )))
 
@@ -227,6 +231,7 @@ def _rule_case(draw) -> Case:
 register(InputKind(
     name="rule-file", suffix=".s3r", cases=_rule_case(), examples=700, prepare=_prepare, quotes_lines=True,
     commands=(lambda f, w, r: ["rules", "check", str(f)],
+              lambda f, w, r: ["rules", "check", str(f)],
               lambda f, w, r: ["check", str(w / "base.json"), "--rules", str(f), "--today", TODAY,
                                "-o", f"json={r}"])))
 
@@ -288,14 +293,14 @@ def findings_text() -> str:
     return outcome.out
 
 
-@st.composite
-def _findings_case(draw) -> Case:
-    text = findings_text()
-    return draw(_json_cases(json.loads(text), text, _schema("schemas", "findings.schema.json")))
+def _findings_cases() -> st.SearchStrategy:
+    text = findings_text()  # made when first drawn from, by the command it then feeds
+    return _json_cases(json.loads(text), text, _schema("schemas", "findings.schema.json"))
 
 
 register(InputKind(
-    name="findings", suffix=".json", cases=_findings_case(), examples=800, prepare=_prepare,
+    name="findings", suffix=".json", cases=st.deferred(_findings_cases), examples=800, prepare=_prepare,
     commands=(lambda f, w, r: ["diff", str(f), str(w / "base-findings.json"), "-o", f"json={r}"],
+              lambda f, w, r: ["diff", str(w / "base-findings.json"), str(f), "-o", f"json={r}"],
               lambda f, w, r: ["check", str(w / "base.json"), "--baseline", str(f), "--today", TODAY,
                                "-o", f"json={r}"])))

@@ -44,6 +44,7 @@ class SchemaPositions:
 
     def __init__(self, schema: dict):
         self.root = schema
+        self._found: dict[int, tuple[Any, list]] = {}  # id of a base document -> (it, its positions)
 
     def _resolve(self, s: Any) -> dict:
         seen = 0
@@ -70,6 +71,10 @@ class SchemaPositions:
         return None, None
 
     def positions(self, document: Any) -> list[tuple[tuple, frozenset[str], tuple | None]]:
+        """Every typed value of ``document`` (computed once per base document: the bases never change)."""
+        held = self._found.get(id(document))
+        if held is not None and held[0] is document:
+            return held[1]
         out: list[tuple[tuple, frozenset[str], tuple | None]] = []
 
         def walk(s: Any, node: Any, path: tuple) -> None:
@@ -89,6 +94,7 @@ class SchemaPositions:
                     walk(s["items"], v, path + (i,))
 
         walk(self.root, document, ())
+        self._found[id(document)] = (document, out)
         return out
 
 
