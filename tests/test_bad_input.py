@@ -189,8 +189,10 @@ def test_json_nested_100000_deep(capsys, tmp_path):
     ("/accounts/0/s3/buckets/0/ObjectLock/Rule/DefaultRetention/Days", True, "expected integer, found a boolean"),
     ("/accounts/0/s3/buckets/0/Versioning/Status", 1, "expected string, found a number"),
     ("/accounts/0/s3/buckets/0/Replication/Rules/0/Destination/Bucket", None, "expected string, found null"),
-    ("/accounts/0/s3/buckets/0/Name", "a/b", "expected a value matching"),
-    ("/accounts/0/s3/access_points/0/Region", "eu:west", "expected a value matching"),
+    ("/accounts/0/s3/buckets/0/Name", "a/b", "expected a bucket or access point name"),
+    ("/accounts/0/s3/access_points/0/Region", "eu:west", "expected a region name such as eu-west-1"),
+    ("/accounts/0/iam/UserDetailList/0/AttachedManagedPolicies/0/PolicyArn", "pass", "expected an ARN"),
+    ("/accounts/0/iam/RoleDetailList/0/Arn", "arn:aws:iam:", "expected an ARN"),
 ])
 def test_wrongly_typed_snapshot_values_are_placed_by_pointer(capsys, tmp_path, pointer, value, what):
     doc = copy.deepcopy(SNAPSHOT)

@@ -54,7 +54,7 @@ def describe(error) -> str:
     if kind == "enum":
         return f"expected one of {', '.join(f'`{v}`' for v in error.validator_value)}, found `{short(value)}`"
     if kind == "pattern":
-        hint = {"^\\d{12}$": "a 12-digit account id"}.get(error.validator_value)
+        hint = _PATTERNS.get(error.validator_value)
         if hint is None and "\\d{4}-\\d{2}-\\d{2}" in error.validator_value:
             hint = "an RFC 3339 timestamp such as 2026-11-24T02:00:00Z"
         return f"expected {hint or 'a value matching ' + error.validator_value}, found `{short(value)}`"
@@ -63,6 +63,15 @@ def describe(error) -> str:
     if kind == "minimum":
         return f"must be at least {error.validator_value}"
     return short(error.message, 200)
+
+
+_PATTERNS = {  # what a pattern of the schemas asks for, in words
+    "^\\d{12}$": "a 12-digit account id",
+    "^arn:[^:]+:[^:]*:[^:]*:[^:]*:.+$": "an ARN (arn:partition:service:region:account:resource)",
+    "^[A-Za-z0-9-]+$": "a region name such as eu-west-1",
+    "^[^/:*?\\s\\u0000-\\u001f\\u007f]+$": "a bucket or access point name (no `/`, `:`, wildcard, space or control "
+                                             "character)",
+}
 
 
 def json_type(value: Any) -> str:
