@@ -48,6 +48,8 @@ def _check(args, progress):
     terraform, plans, templates = list(args.terraform or ()), list(args.terraform_plan or ()), \
         list(args.cloudformation or ())
     _require_inputs(iac_paths, terraform, plans, templates, args.live)
+    if getattr(args, "terraform_dir", None) is not None:  # a plan's configuration, named: it must be there
+        _require_inputs([], [args.terraform_dir], [], [], None)
     has_iac = bool(iac_paths or terraform or plans or templates)
     live_path = args.live
     if snapshot_path and live_path and has_iac:

@@ -128,9 +128,6 @@ def _load_plan(file: str, terraform_dir: str | None, account_id: str | None, kno
     shown_dir = terraform_dir if terraform_dir is not None else os.path.dirname(file) or "."
     dir_res: dict[str, Res] = {}
     dir_loader = None
-    if terraform_dir is not None and not has_configuration(directory):  # named, so it must be there
-        raise InputError("no Terraform configuration here (no .tf or .tf.json file)" if os.path.isdir(directory)
-                         else "no such directory (--terraform-dir)", Place(terraform_dir))
     if has_configuration(directory):
         dir_loader = DirLoader(shown_dir if terraform_dir is not None or not os.path.isabs(file) else directory,
                                account_id, var_values)
