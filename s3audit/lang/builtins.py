@@ -383,6 +383,7 @@ class Runtime:
         self.world = world
         self.engine = world.engine
         self.evidence: list = []
+        self.fixes: dict | None = None  # fingerprint -> evaluated `fix` clauses, when the run is asked for them
         self._decisions: dict[tuple, Any] = {}
         self._scopes: dict[str, Scope] = {}
         self._expand: dict[str, tuple[str, ...]] = {}
