@@ -197,6 +197,11 @@ def _check(p: argparse.ArgumentParser) -> None:
     p.add_argument("--parameter", action="append", metavar="KEY=VALUE", help="CloudFormation parameter value")
     p.add_argument("--baseline", metavar="FINDINGS.json",
                    help="report only findings whose fingerprints this earlier findings file does not have")
+    p.add_argument("--suggest", action="store_true",
+                   help="attach to each open finding the change that fixes it (a statement or grant to remove or "
+                        "narrow, a statement or setting to add), as a JSON Patch of the snapshot and, for IaC, the "
+                        "place to edit; each change proved by running the engine and the rule on the changed estate, "
+                        "with the access it also changes")
     _audit_options(p)
     _output_options(p)
 

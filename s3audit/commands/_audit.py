@@ -187,3 +187,20 @@ def sarif_lines(report, snapshot, subjects) -> None:
         if pointer in positions:
             line, col = positions[pointer]
             report.snapshot_lines[fp] = Location(snapshot.file, line, col)
+
+
+def fix_regions(report, snapshot) -> None:
+    """Fill ``report.fix_regions``: where the value each suggestion changes is in the snapshot file, so that
+    SARIF can carry the change as an edit of that file."""
+    from ..fileio import read_text
+    from ..report.jsonpos import pointer_spans
+    if snapshot is None or not snapshot.file or not snapshot.file.endswith(".json") \
+            or not os.path.isfile(snapshot.file) or not report.suggestions:
+        return  # a compressed snapshot is no file to edit
+    wanted = {fp: s["diff"]["pointer"] for fp, s in report.suggestions.items() if s.get("fix") and s.get("diff")}
+    if not wanted:
+        return
+    spans = pointer_spans(read_text(snapshot.file), set(wanted.values()))
+    for fp, pointer in wanted.items():
+        if pointer in spans:
+            report.fix_regions[fp] = (snapshot.file, spans[pointer])

@@ -73,19 +73,30 @@ class CutResult:
                 "verified": self.verified}
 
 
-def levels_of(access: str) -> tuple[str, ...]:
+def levels_of(access: str | tuple[str, ...]) -> tuple[str, ...]:
+    """The access levels an ``access`` (a level, ``any``, or several levels) stands for."""
+    if isinstance(access, tuple):
+        return LEVELS if "any" in access else access
     return LEVELS if access == "any" else (access,)
 
 
-def smallest_cut(document: Any, snapshot: Snapshot, bucket: str, access: str = "any", start_spec: str | None = None,
+def _wants(attrs: dict, levels: tuple[str, ...]) -> bool:
+    """Whether a ``can-access`` edge grants one of the levels."""
+    return attrs["kind"] == CAN_ACCESS and any(lv in attrs["levels"] for lv in levels)
+
+
+def smallest_cut(document: Any, snapshot: Snapshot, bucket: str, access: str | tuple[str, ...] = "any",
+                 start_spec: str | None = None,
                  *, graph: AccessGraph | None = None, start: Iterable[str] | None = None,
                  first_hop: str | None = None) -> CutResult:
     """The smallest set of grants of ``document`` (the snapshot's JSON) whose removal leaves no route from the
     start principals (``start_spec`` as ``--from`` takes it, or node ids in ``start``; default: every
-    principal) to ``bucket`` with ``access``, proved by rebuilding. ``first_hop`` (``act-as``) cuts only
+    principal) to ``bucket`` with ``access`` (a level, ``any``, or a tuple of levels: a route with any of
+    them), proved by rebuilding. ``first_hop`` (``act-as``) cuts only
     routes whose first hop is of that kind."""
-    if access not in ACCESS_CHOICES:
-        raise InputError(f"unknown access level `{access}` (expected one of {', '.join(ACCESS_CHOICES)})")
+    for a in (access if isinstance(access, tuple) else (access,)):
+        if a not in ACCESS_CHOICES:
+            raise InputError(f"unknown access level `{a}` (expected one of {', '.join(ACCESS_CHOICES)})")
     graph = graph or build_graph(snapshot)
     if not graph.data_nodes_of(bucket):
         raise InputError(f"bucket `{bucket}` is not in the snapshot")
@@ -96,8 +107,8 @@ def smallest_cut(document: Any, snapshot: Snapshot, bucket: str, access: str = "
     else:
         starts = set(graph.principals())
     levels = levels_of(access)
-    reaching = sorted(_reaching(graph, bucket, access, starts, first_hop))
-    result = CutResult(bucket, access, reaching, [])
+    reaching = sorted(_reaching(graph, bucket, levels, starts, first_hop))
+    result = CutResult(bucket, access if isinstance(access, str) else ", ".join(access), reaching, [])
     if not reaching:
         result.verified = True
         result.graph_after = graph
@@ -110,7 +121,7 @@ def smallest_cut(document: Any, snapshot: Snapshot, bucket: str, access: str = "
     rebuilds = 0
     for _ in range(MAX_ROUNDS):
         result.rounds += 1
-        found, stuck = _min_cut(current, GrantModel(current), bucket, access, left, first_hop)
+        found, stuck = _min_cut(current, GrantModel(current), bucket, levels, left, first_hop)
         uncuttable |= stuck
         found = {_remap(g, removed) for g in found}
         if not found:
@@ -118,7 +129,7 @@ def smallest_cut(document: Any, snapshot: Snapshot, bucket: str, access: str = "
         removed |= found
         current = _rebuild(document, snapshot, removed)
         rebuilds += 1
-        left = _reaching(current, bucket, access, starts - uncuttable, first_hop)
+        left = _reaching(current, bucket, levels, starts - uncuttable, first_hop)
         if not left:
             verified = not uncuttable
             break
@@ -128,11 +139,11 @@ def smallest_cut(document: Any, snapshot: Snapshot, bucket: str, access: str = "
             trial = removed - {g}
             rebuilt = _rebuild(document, snapshot, trial) if trial else graph
             rebuilds += 1
-            if not _reaching(rebuilt, bucket, access, starts - uncuttable, first_hop):
+            if not _reaching(rebuilt, bucket, levels, starts - uncuttable, first_hop):
                 removed = trial
                 current = rebuilt
     result.cut = sorted(removed, key=lambda g: g.pointer)
-    result.verified = verified and not _reaching(current, bucket, access, starts - uncuttable, first_hop)
+    result.verified = verified and not _reaching(current, bucket, levels, starts - uncuttable, first_hop)
     result.uncuttable = sorted(uncuttable)
     result.rebuilds = rebuilds
     result.patch = patch.removal(document, [g.pointer for g in result.cut])
@@ -148,13 +159,13 @@ def smallest_cut(document: Any, snapshot: Snapshot, bucket: str, access: str = "
 
 # ---- routes left ----
 
-def _reaching(graph: AccessGraph, bucket: str, access: str, starts: set[str], first_hop: str | None) -> set[str]:
-    """The start principals that still have a route to the bucket with the access."""
+def _reaching(graph: AccessGraph, bucket: str, levels: tuple[str, ...], starts: set[str],
+              first_hop: str | None) -> set[str]:
+    """The start principals that still have a route to the bucket with one of the levels."""
     accessors = set()
     for d in graph.data_nodes_of(bucket):
         for a in graph.g.predecessors(d):
-            if any(e["kind"] == CAN_ACCESS and (access == "any" or access in e["levels"])
-                   for e in graph.g[a][d].values()):
+            if any(_wants(e, levels) for e in graph.g[a][d].values()):
                 accessors.add(a)
     if not accessors:
         return set()
@@ -188,7 +199,7 @@ def _weights(graph: AccessGraph) -> Counter:
     return c
 
 
-def _min_cut(graph: AccessGraph, model: GrantModel, bucket: str, access: str, starts: set[str],
+def _min_cut(graph: AccessGraph, model: GrantModel, bucket: str, levels: tuple[str, ...], starts: set[str],
              first_hop: str | None) -> tuple[set[Grant], set[str]]:
     """(the grants of a minimum cut of the network, the start principals no cut separates)."""
     import networkx as nx
@@ -226,7 +237,7 @@ def _min_cut(graph: AccessGraph, model: GrantModel, bucket: str, access: str, st
     for d in data:
         for a in graph.g.predecessors(d):
             for attrs in graph.g[a][d].values():
-                if attrs["kind"] == CAN_ACCESS and (access == "any" or access in attrs["levels"]):
+                if _wants(attrs, levels):
                     gadget(a, d, model.edge(a, d, attrs))
                     accessors.add(a)
         h.add_edge(d, _SNK)

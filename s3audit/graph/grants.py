@@ -23,7 +23,8 @@ cross-account page, reference_policies_evaluation-logic-cross-account.html) from
   principal, the session or everyone (one naming the account delegates to the identity side);
 - across accounts both must: identity statements *and* resource statements;
 - a role's trust policy must allow even within the account: a statement naming the role's account needs
-  an identity statement too (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html);
+  an identity statement too
+  (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html);
 - through an access point, the access point's side and the bucket's side must each permit
   (https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-points-policies.html);
 - an identity statement a user holds through a group also needs the membership;

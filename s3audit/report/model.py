@@ -170,6 +170,17 @@ def group_access_changes(changes: Iterable[AccessChange]) -> list[tuple[str, str
     return [(k[0], k[1], k[2], tuple(v), k[3], k[4]) for k, v in out.items()]
 
 
+def access_change_text(g) -> str:
+    """One line for a grouped access change (``group_access_changes``)."""
+    change, principal, bucket, levels, before, after = g
+    what = ", ".join(levels)
+    if change == "gained":
+        return f"+ {principal} gained {what} access to {bucket} ({after})"
+    if change == "lost":
+        return f"- {principal} lost {what} access to {bucket} (was {before})"
+    return f"~ {principal} {what} access to {bucket}: {before} -> {after}"
+
+
 @dataclass
 class Report:
     findings: list[Finding]
@@ -194,6 +205,12 @@ class Report:
     # fingerprint -> the account the finding is about (a bucket's ARN names none), filled by the command
     # line from the snapshot for the per-account counts; not serialised
     accounts: dict[str, str | None] = field(default_factory=dict)
+    # fingerprint -> the suggested fix (``check --suggest``; report/suggestion.py says its keys), serialised as
+    # each finding's "suggestion"
+    suggestions: dict[str, dict] = field(default_factory=dict)
+    # fingerprint -> (file, region) of the value a suggestion replaces in the snapshot file, for SARIF's fix;
+    # filled by the command line from the file; not serialised
+    fix_regions: dict[str, tuple[str, dict]] = field(default_factory=dict)
 
     # ---- what the run concluded ----
     @property
@@ -247,10 +264,17 @@ class Report:
         return dict(sorted(out.items()))
 
     # ---- serialisation ----
+    def finding_json(self, f: Finding) -> dict:
+        out = f.to_json()
+        s = self.suggestions.get(f.fingerprint)
+        if s is not None:
+            out["suggestion"] = s
+        return out
+
     def to_json(self) -> dict:
         return {
             "format": FINDINGS_FORMAT,
-            "findings": [f.to_json() for f in self.sorted_findings],
+            "findings": [self.finding_json(f) for f in self.sorted_findings],
             "summary": self.summary(),
             "tool": {"name": "s3audit", "version": __version__},
             "mode": self.mode,
@@ -278,6 +302,8 @@ class Report:
         if not isinstance(d.get("findings"), list):
             raise InputError("`findings` must be a list", Place(file, pointer="/findings"))
         findings = [finding_from_json(f, file, i) for i, f in enumerate(d["findings"])]
+        suggestions = {f.fingerprint: raw["suggestion"] for f, raw in zip(findings, d["findings"])
+                       if isinstance(raw, dict) and isinstance(raw.get("suggestion"), dict)}
         summary = d.get("summary") or {}
         fail_on = summary.get("fail_on", "high")
         return cls(
@@ -293,7 +319,8 @@ class Report:
             unchanged=[finding_from_json(f, file, i) for i, f in enumerate(d.get("unchanged") or [])],
             paths=[PathPicture.from_json(p) for p in d.get("paths") or []],
             access_changes=[AccessChange.from_json(c) for c in d.get("access_changes") or []],
-            mode=d.get("mode", "snapshot"), inputs=list(d.get("inputs") or []), notes=list(d.get("notes") or []))
+            mode=d.get("mode", "snapshot"), inputs=list(d.get("inputs") or []), notes=list(d.get("notes") or []),
+            suggestions=suggestions)
 
 
 def load_findings(path: str) -> Report:

@@ -260,8 +260,36 @@ def removal(document: Any, pointers: Iterable[str]) -> list[dict]:
     for head, inner in sorted(by_text.items()):
         original = get(document, head)
         decoded = apply(decode_text(original), _removal_ops(decode_text(original), inner))
-        ops.append({"op": "replace", "path": head, "value": _encode_like(original, decoded)})
-    return ops
+        if _deletable(head) and not decoded.get("Statement"):
+            ops.append({"op": "remove", "path": head})
+        else:
+            ops.append({"op": "replace", "path": head, "value": _encode_like(original, decoded)})
+    return _whole_policies(document, ops)
+
+
+def _deletable(policy_pointer: str) -> bool:
+    """A bucket's or access point's policy, which S3 deletes whole (DeleteBucketPolicy) rather than keep
+    without statements; IAM's documents stay, with none (removing an inline policy would shift the indices of
+    its neighbours, which other pointers name)."""
+    return policy_pointer.endswith("/Policy") and "/s3/" in policy_pointer
+
+
+def _whole_policies(document: Any, ops: list[dict]) -> list[dict]:
+    """Removals that leave a bucket or access point policy without statements remove the policy instead."""
+    gone: dict[str, int] = defaultdict(int)
+    for op in ops:
+        head, _, _ = op["path"].rpartition("/Statement")
+        if op["op"] in ("remove", "replace") and head and _deletable(head) and "/Statement" in op["path"]:
+            gone[head] += 1
+    empty = set()
+    for head, n in gone.items():
+        stmts = decode_text(get(document, head)).get("Statement")
+        if not isinstance(stmts, list) or n >= len(stmts):
+            empty.add(head)
+    if not empty:
+        return ops
+    kept = [op for op in ops if op["path"].rpartition("/Statement")[0] not in empty]
+    return kept + [{"op": "remove", "path": head} for head in sorted(empty)]
 
 
 def _removal_ops(document: Any, pointers: list[str]) -> list[dict]:

@@ -155,7 +155,8 @@ def test_cross_account_needs_both_sides_so_either_is_a_cut():
     vault = bucket("vault", grant({"AWS": f"arn:aws:iam::{B}:role/reader"}, READ, VAULT))
     doc = document(account(A, buckets=[vault]), account(B, roles=[reader]))
     result = cut_of(doc, start=f"arn:aws:iam::{B}:role/reader")
-    assert [g.pointer for g in result.cut] == ["/accounts/1/iam/RoleDetailList/0/RolePolicyList/0/PolicyDocument/Statement/0"]
+    assert [g.pointer for g in result.cut] == \
+        ["/accounts/1/iam/RoleDetailList/0/RolePolicyList/0/PolicyDocument/Statement/0"]
     assert result.verified
 
 
@@ -186,7 +187,8 @@ def test_group_membership_is_a_grant_unless_the_group_denies():
     doc = document(account(A, users=[alice, bob], groups=[dev_denying], buckets=[bucket("vault")]))
     result = cut_of(doc, start=f"arn:aws:iam::{A}:user/alice")
     [g] = result.cut
-    assert (g.kind, g.pointer) == ("statement", "/accounts/0/iam/GroupDetailList/0/GroupPolicyList/0/PolicyDocument/Statement/0")
+    assert (g.kind, g.pointer) == \
+        ("statement", "/accounts/0/iam/GroupDetailList/0/GroupPolicyList/0/PolicyDocument/Statement/0")
     assert {(p, b) for p, b, _ in result.collateral} == {(f"arn:aws:iam::{A}:user/bob", "vault"),
                                                          (f"arn:aws:iam::{A}:group/devs", "vault")}
 
@@ -239,13 +241,27 @@ def test_routes_resting_on_nothing_removable_are_named_and_not_verified():
 def test_policy_held_as_text_is_cut_inside_the_text():
     vault = bucket("vault")
     vault["Policy"] = json.dumps({"Version": "2012-10-17", "Statement": [
-        grant({"AWS": f"arn:aws:iam::{X}:root"}, READ, VAULT)]})
+        grant({"AWS": f"arn:aws:iam::{X}:root"}, READ, VAULT),
+        grant({"AWS": f"arn:aws:iam::{A}:root"}, READ, VAULT)]})
     doc = document(account(A, buckets=[vault]))
     result = cut_of(doc)
     assert [g.pointer for g in result.cut] == ["/accounts/0/s3/buckets/0/Policy/Statement/0"]
     [op] = result.patch
     assert op["op"] == "replace" and op["path"] == "/accounts/0/s3/buckets/0/Policy"
+    assert [s["Principal"] for s in json.loads(op["value"])["Statement"]] == [{"AWS": f"arn:aws:iam::{A}:root"}]
     assert result.verified
+
+
+def test_a_bucket_policy_left_without_statements_is_deleted():
+    """S3 keeps no policy without statements: the change is DeleteBucketPolicy."""
+    for policy in (lambda d: d, json.dumps):
+        vault = bucket("vault")
+        vault["Policy"] = policy({"Version": "2012-10-17", "Statement": [
+            grant({"AWS": f"arn:aws:iam::{X}:root"}, READ, VAULT)]})
+        doc = document(account(A, buckets=[vault]))
+        result = cut_of(doc)
+        assert result.patch == [{"op": "remove", "path": "/accounts/0/s3/buckets/0/Policy"}]
+        assert result.verified
 
 
 def test_iac_snapshots_give_file_line_and_column():
