@@ -121,8 +121,8 @@ def run(args) -> int:
         program = compiled_rules([*profile.rule_files, *(args.rules or ())], profile.params)
         found = suggest(doc, snap, program, report.findings, graph=graph)
         report.suggestions = {fp: s.to_json() for fp, s in found.items()}
-        if mode == "snapshot":
-            _audit.fix_regions(report, snap)
+        if any(fmt == "sarif" for fmt, _ in pairs):
+            _audit.fix_regions(report, snap, doc)
     if any(fmt == "html" for fmt, _ in pairs):
         from ..history import account_of_findings
         report.accounts = account_of_findings(report.findings, subjects)

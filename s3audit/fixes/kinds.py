@@ -157,7 +157,7 @@ def _days(duration) -> int:
 
 @kind("remove_grants")
 def remove_grants(estate: Estate, call) -> Change:
-    from ..graph.build import ANONYMOUS, AUTHENTICATED
+    from ..graph.kinds import ANONYMOUS, AUTHENTICATED
     from ..graph.cut import smallest_cut
     from ..graph.paths import select_principals
     t = call.target

@@ -41,8 +41,9 @@ from typing import Any, Iterable
 from ..errors import InputError
 from ..snapshot import patch
 from ..snapshot.model import Snapshot
-from .build import CAN_ACCESS, CAN_ACT_AS, CAN_ASSUME, AccessGraph, build_graph
+from .build import AccessGraph, build_graph
 from .grants import FALSE, TRUE, Grant, GrantModel
+from .kinds import CAN_ACCESS, CAN_ACT_AS, CAN_ASSUME
 from .paths import ACCESS_CHOICES, select_principals
 from .routes import LEVELS, _ancestors, reach
 
@@ -127,7 +128,7 @@ def smallest_cut(document: Any, snapshot: Snapshot, bucket: str, access: str | t
         if not found:
             break
         removed |= found
-        current = _rebuild(document, snapshot, removed)
+        current = _rebuild(document, snapshot, removed, bucket)
         rebuilds += 1
         left = _reaching(current, bucket, levels, starts - uncuttable, first_hop)
         if not left:
@@ -137,7 +138,9 @@ def smallest_cut(document: Any, snapshot: Snapshot, bucket: str, access: str | t
         # minimal: put each grant back (the heaviest first) and keep it out only if routes return
         for g in sorted(removed, key=lambda g: (-weights.get(g.pointer, 1), g.pointer)):
             trial = removed - {g}
-            rebuilt = _rebuild(document, snapshot, trial) if trial else graph
+            if not trial:
+                continue  # the routes were there before anything was removed
+            rebuilt = _rebuild(document, snapshot, trial, bucket)
             rebuilds += 1
             if not _reaching(rebuilt, bucket, levels, starts - uncuttable, first_hop):
                 removed = trial
@@ -148,6 +151,10 @@ def smallest_cut(document: Any, snapshot: Snapshot, bucket: str, access: str | t
     result.rebuilds = rebuilds
     result.patch = patch.removal(document, [g.pointer for g in result.cut])
     result.locations = {g.pointer: _location(snapshot, g.pointer) for g in result.cut}
+    if result.cut:
+        current = _rebuild(document, snapshot, set(result.cut))  # the whole estate, for the collateral
+        rebuilds += 1
+        result.rebuilds = rebuilds
     result.graph_after = current
     if result.cut:
         before, after = reach(graph), reach(current)
@@ -294,10 +301,24 @@ def _reverse_free(h, target) -> set:
 
 # ---- removing grants and rebuilding ----
 
-def _rebuild(document: Any, snapshot: Snapshot, removed: set[Grant]) -> AccessGraph:
+def _rebuild(document: Any, snapshot: Snapshot, removed: set[Grant], bucket: str | None = None) -> AccessGraph:
+    """The graph of the snapshot without the grants; with ``bucket``, only that bucket's data stage (the routes
+    to it need the principal stage whole, and no other bucket's edges)."""
+    from ..iam.engine import Engine
     from ..snapshot.load import snapshot_from_dict
+    from ..snapshot.model import Bucket
+    from .build import assemble
+    from .data_stage import build_data_graph, data_resources
+    from .principal_stage import build_principal_graph
     changed = patch.apply(document, patch.removal(document, [g.pointer for g in removed]))
-    return build_graph(snapshot_from_dict(changed, file=snapshot.file))
+    snap = snapshot_from_dict(changed, file=snapshot.file)
+    if bucket is None:
+        return build_graph(snap)
+    engine = Engine(snap)
+    engine.compile_all()
+    principals = build_principal_graph(snap, engine)
+    data = [x for x in data_resources(snap) if (x.name if isinstance(x, Bucket) else x.bucket) == bucket]
+    return assemble(principals, build_data_graph(snap, principals, data, engine), snap, engine)
 
 
 def _remap(g: Grant, removed: set[Grant]) -> Grant:

@@ -42,10 +42,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from ..iam.engine import Reason, Request
 from ..iam import s3 as s3sem
+from ..iam.decision import Reason, Request
 from ..snapshot.model import UNKNOWN
-from .build import (ACCESS_POINT, ANONYMOUS_KIND, BUCKET, CAN_ACCESS, PROVIDER, ROLE, SERVICE, AccessGraph)
+from .build import AccessGraph
+from .kinds import ACCESS_POINT, ANONYMOUS_KIND, BUCKET, CAN_ACCESS, PROVIDER, ROLE, SERVICE
 
 STATEMENT, ACL_GRANT, MEMBERSHIP, INSTANCE_PROFILE = "statement", "acl-grant", "membership", "instance-profile"
 KINDS = (STATEMENT, ACL_GRANT, MEMBERSHIP, INSTANCE_PROFILE)

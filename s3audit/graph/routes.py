@@ -21,8 +21,9 @@ from __future__ import annotations
 from collections import defaultdict, deque
 from typing import Iterable
 
-from ..iam.engine import ALLOW
-from .build import ACCESS_POINT, BUCKET, CAN_ACCESS, PRINCIPAL_KINDS, AccessGraph
+from ..iam.decision import ALLOW
+from .build import AccessGraph
+from .kinds import ACCESS_POINT, BUCKET, CAN_ACCESS, PRINCIPAL_KINDS
 from .paths import Hop, Path, _access_hop, _best_edge, _check, _hop, _path
 
 LEVELS = ("list", "read", "write", "permissions")  # the access levels of paths (ACCESS_CHOICES but "any")

@@ -208,9 +208,9 @@ class Report:
     # fingerprint -> the suggested fix (``check --suggest``; report/suggestion.py says its keys), serialised as
     # each finding's "suggestion"
     suggestions: dict[str, dict] = field(default_factory=dict)
-    # fingerprint -> (file, region) of the value a suggestion replaces in the snapshot file, for SARIF's fix;
-    # filled by the command line from the file; not serialised
-    fix_regions: dict[str, tuple[str, dict]] = field(default_factory=dict)
+    # fingerprint -> (file, [(SARIF region, text to put there or None to delete)]): a suggestion as exact edits
+    # of a file the run read, for SARIF's fix; filled by the command line from the file; not serialised
+    fix_regions: dict[str, tuple[str, list]] = field(default_factory=dict)
 
     # ---- what the run concluded ----
     @property

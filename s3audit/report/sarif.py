@@ -124,7 +124,7 @@ def _result(f: Finding, index: dict[str, int], report: Report) -> dict:
     if s is not None:
         r["properties"]["suggestion"] = s
         placed = report.fix_regions.get(f.fingerprint)
-        fix = sarif_fix(s, placed[1] if placed else None, artifact_uri(placed[0]) if placed else None)
+        fix = sarif_fix(s, placed, artifact_uri(placed[0]) if placed else None)
         if fix is not None:
             r["fixes"] = [fix]
     if f.status is Status.WAIVED:

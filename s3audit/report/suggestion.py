@@ -70,14 +70,17 @@ def diff(s: Mapping[str, Any]) -> str:
     return "\n".join(difflib.unified_diff(before, after, fromfile=f"a{where}", tofile=f"b{where}", lineterm="")) + "\n"
 
 
-def sarif_fix(s: Mapping[str, Any], region: Mapping[str, Any] | None, uri: str | None) -> dict | None:
-    """A SARIF ``fix``: the changed value's text in the snapshot file replaced by the new value. Only when the
-    change is an exact edit of a file the run read (``region`` of the value there, ``uri`` of the file)."""
-    d = s.get("diff")
-    if not s.get("fix") or not d or region is None or uri is None:
+def sarif_fix(s: Mapping[str, Any], placed: tuple[str, list] | None, uri: str | None) -> dict | None:
+    """A SARIF ``fix``: the change as exact edits of one file the run read (``placed``: the file and its
+    replacements, each a region and the text to put there, None to delete it). None when the change is not
+    such an edit (the suggestion then stays in the result's properties)."""
+    if not s.get("fix") or placed is None or uri is None:
         return None
-    text = d.get("after") or ""
+    replacements = []
+    for region, text in placed[1]:
+        r: dict = {"deletedRegion": dict(region)}
+        if text is not None:
+            r["insertedContent"] = {"text": text}
+        replacements.append(r)
     return {"description": {"text": headline(s)},
-            "artifactChanges": [{"artifactLocation": {"uri": uri},
-                                 "replacements": [{"deletedRegion": dict(region),
-                                                   "insertedContent": {"text": text}}]}]}
+            "artifactChanges": [{"artifactLocation": {"uri": uri}, "replacements": replacements}]}
