@@ -93,14 +93,20 @@ def _bucket_value(estate: Estate, bucket_ptr: str, key: str, fn: Callable[[Any],
     return patch.edit(estate.document, changes)
 
 
-def _bucket(estate: Estate, call) -> tuple[str, dict]:
+def _bucket_named(call) -> str:
+    """The bucket a finding (about a bucket, or a path to one) is about."""
     t = call.target
     if t.get("kind") == "path":
-        ptr = t["pointer"]
-    elif t.get("kind") == "bucket":
-        ptr = t["pointer"]
-    else:
-        raise NoChange("the finding is not about a bucket")
+        return t["bucket"]
+    if t.get("kind") == "bucket":
+        return t["name"]
+    raise NoChange("the finding is about neither a bucket nor a path to one")
+
+
+def _bucket(estate: Estate, call) -> tuple[str, dict]:
+    """(pointer, document) of the bucket a finding is about."""
+    _bucket_named(call)
+    ptr = call.target["pointer"]
     return ptr, patch.get(estate.document, ptr)
 
 
@@ -161,12 +167,7 @@ def remove_grants(estate: Estate, call) -> Change:
     from ..graph.cut import smallest_cut
     from ..graph.paths import select_principals
     t = call.target
-    if t.get("kind") == "path":
-        bucket = t["bucket"]
-    elif t.get("kind") == "bucket":
-        bucket = t["name"]
-    else:
-        raise NoChange("the finding is about neither a path nor a bucket")
+    bucket = _bucket_named(call)
     start_kind = call.args.get("from", "path")
     g = estate.graph
     if start_kind == "path":

@@ -46,8 +46,7 @@ class Suggestion:
         if c.statement is not None:
             out["statement"] = c.statement
         if c.removes:
-            out["removes"] = [{"kind": g.kind, "source": g.source, "statement": g.statement, "pointer": g.pointer}
-                              for g in c.removes]
+            out["removes"] = [{k: v for k, v in g.to_json().items() if k != "location"} for g in c.removes]
         if self.edits:
             out["edits"] = self.edits
         out["verified"] = self.verified

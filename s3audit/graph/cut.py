@@ -68,8 +68,7 @@ class CutResult:
     graph_after: Any = field(default=None, repr=False)
 
     def to_json(self) -> dict:
-        return {"cut": [{"kind": g.kind, "source": g.source, "statement": g.statement, "pointer": g.pointer,
-                         "location": self.locations.get(g.pointer)} for g in self.cut],
+        return {"cut": [g.to_json(self.locations.get(g.pointer)) for g in self.cut],
                 "collateral": [{"principal": p, "bucket": b, "access": a} for p, b, a in self.collateral],
                 "verified": self.verified}
 

@@ -77,6 +77,12 @@ class Grant:
     source: str
     statement: str | None = None
 
+    def to_json(self, location: str | None = None) -> dict:
+        """As ``paths --cut --format json`` names it (``statement`` only for statements)."""
+        return {"kind": self.kind, "source": self.source,
+                "statement": self.statement if self.kind == STATEMENT else None, "pointer": self.pointer,
+                "location": location}
+
     def label(self) -> str:
         if self.kind == STATEMENT:
             return f"statement {self.statement} of the {self.source}" if self.statement else self.source
@@ -87,38 +93,31 @@ class Grant:
 
 # ---- formulas ----
 
-def any_of(parts: Iterable) -> tuple:
+def _join(op: str, parts: Iterable, unit: tuple, zero: tuple) -> tuple:
+    """``op`` (any | all) of the parts, flattened and simplified: ``zero`` decides it (TRUE for any, FALSE for
+    all), ``unit`` is left out."""
     out = []
     for p in parts:
-        if p is TRUE or p == TRUE:
-            return TRUE
-        if p == FALSE:
+        if p == zero:
+            return zero
+        if p == unit:
             continue
-        if isinstance(p, tuple) and p and p[0] == "any":
+        if isinstance(p, tuple) and p and p[0] == op:
             out.extend(p[1])
         else:
             out.append(p)
     out = list(dict.fromkeys(out))
     if not out:
-        return FALSE
-    return out[0] if len(out) == 1 else ("any", tuple(out))
+        return unit
+    return out[0] if len(out) == 1 else (op, tuple(out))
+
+
+def any_of(parts: Iterable) -> tuple:
+    return _join("any", parts, FALSE, TRUE)
 
 
 def all_of(parts: Iterable) -> tuple:
-    out = []
-    for p in parts:
-        if p == FALSE:
-            return FALSE
-        if p == TRUE:
-            continue
-        if isinstance(p, tuple) and p and p[0] == "all":
-            out.extend(p[1])
-        else:
-            out.append(p)
-    out = list(dict.fromkeys(out))
-    if not out:
-        return TRUE
-    return out[0] if len(out) == 1 else ("all", tuple(out))
+    return _join("all", parts, TRUE, FALSE)
 
 
 def grants_in(formula) -> set[Grant]:
@@ -190,6 +189,8 @@ class GrantModel:
             for ap in a.access_points:
                 if ap.policy not in (None, UNKNOWN):
                     self.docs[ap.policy.pointer] = ap.policy
+        for p in self.engine.policies():  # and any other policy the engine reads (a key policy ...)
+            self.docs.setdefault(p.doc.pointer, p.doc)
 
     def _documents(self, x) -> set[str]:
         out = {d.pointer for d in x.inline}

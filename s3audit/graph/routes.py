@@ -35,14 +35,15 @@ def _principal_hop(graph: AccessGraph, u: str, v: str) -> Hop | None:
     return None if best is None else _hop(graph, u, v, *best)
 
 
-def _ancestors(graph: AccessGraph, targets: Iterable[str]) -> set[str]:
-    """Principals with a chain of principal hops to any of ``targets`` (themselves included)."""
+def _ancestors(graph: AccessGraph, targets: Iterable[str], allow_only: bool = False) -> set[str]:
+    """Principals with a chain of principal hops (only ``allow`` ones if asked) to any of ``targets``
+    (themselves included)."""
     seen = set(targets)
     queue = deque(seen)
     while queue:
         v = queue.popleft()
         for u in graph.g.predecessors(v):
-            if u not in seen and _best_edge(graph, u, v, allow_only=False) is not None:
+            if u not in seen and _best_edge(graph, u, v, allow_only=allow_only) is not None:
                 seen.add(u)
                 queue.append(u)
     return seen
@@ -180,7 +181,7 @@ def reach(graph: AccessGraph) -> dict[tuple[str, str, str], str]:
     out: dict[tuple[str, str, str], str] = {}
     for accessor, ends in access_edges.items():
         everyone = _ancestors(graph, [accessor])
-        allowed = _allow_ancestors(graph, accessor)
+        allowed = _ancestors(graph, [accessor], allow_only=True)
         for (bucket, level), decision in ends.items():
             for p in everyone:
                 key = (p, bucket, level)
@@ -190,15 +191,3 @@ def reach(graph: AccessGraph) -> dict[tuple[str, str, str], str]:
                 else:
                     out.setdefault(key, "conditional")
     return out
-
-
-def _allow_ancestors(graph: AccessGraph, target: str) -> set[str]:
-    seen = {target}
-    queue = deque(seen)
-    while queue:
-        v = queue.popleft()
-        for u in graph.g.predecessors(v):
-            if u not in seen and _best_edge(graph, u, v, allow_only=True) is not None:
-                seen.add(u)
-                queue.append(u)
-    return seen

@@ -17,6 +17,8 @@ import pytest
 
 from s3audit.cli import main
 
+from .edits import apply_replacements
+
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = "s3audit/demo/estate.json"
 TF = "fixtures/terraform/v4-public-policy"
@@ -69,23 +71,6 @@ def test_json_carries_a_suggestion_beside_each_open_finding(demo_json):
 def test_without_suggest_nothing_changes(capsys):
     code, out, _ = run(capsys, "check", DEMO, "--format", "json", "--today", "2026-11-24")
     assert code == 1 and not any("suggestion" in f for f in json.loads(out)["findings"])
-
-
-def apply_replacements(text: str, replacements: list[dict]) -> str:
-    """Apply SARIF replacements (1-based lines and columns, end exclusive) to a text, the last first."""
-    lines = text.split("\n")
-    offsets = [0]
-    for ln in lines[:-1]:
-        offsets.append(offsets[-1] + len(ln) + 1)
-
-    def pos(line, col):
-        return offsets[line - 1] + col - 1 if line <= len(lines) else len(text)
-    for r in sorted(replacements, key=lambda r: (r["deletedRegion"]["startLine"], r["deletedRegion"]["startColumn"]),
-                    reverse=True):
-        d = r["deletedRegion"]
-        start, end = pos(d["startLine"], d["startColumn"]), pos(d["endLine"], d["endColumn"])
-        text = text[:start] + r.get("insertedContent", {}).get("text", "") + text[end:]
-    return text
 
 
 def test_sarif_fixes_validate_and_each_edit_fixes_its_finding(capsys, tmp_path):

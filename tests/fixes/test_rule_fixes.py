@@ -50,6 +50,13 @@ def materialise(tf, fixtures, case):
     return doc, program
 
 
+def open_findings(tf, fixtures, case):
+    """The case's snapshot document, the rules with its parameters, the snapshot and the rule's open findings."""
+    doc, program = materialise(tf, fixtures, case)
+    snap, found = findings_of(program, doc, case["rule"])
+    return doc, program, snap, [f for f in found if f.status is Status.OPEN]
+
+
 def findings_of(program, doc, rule):
     snap = snapshot_from_dict(doc)
     return snap, run_rules(program, snap, select=lambda m: m.id == rule).findings
@@ -68,9 +75,7 @@ def test_every_built_in_rule_says_how_it_is_fixed():
 @pytest.mark.parametrize("tf, fixtures, case", [c for c in CASES if c.values[2]["rule"] in FIXABLE])
 def test_the_suggestion_makes_the_finding_disappear(tf, fixtures, case):
     rule = case["rule"]
-    doc, program = materialise(tf, fixtures, case)
-    snap, found = findings_of(program, doc, rule)
-    opened = [f for f in found if f.status is Status.OPEN]
+    doc, program, snap, opened = open_findings(tf, fixtures, case)
     assert opened
     suggestions = suggest(doc, snap, program, opened)
     for f in opened:
@@ -89,10 +94,7 @@ def test_every_fixable_rule_has_a_failing_case():
 
 @pytest.mark.parametrize("tf, fixtures, case", [c for c in CASES if c.values[2]["rule"] in MANUAL])
 def test_findings_no_single_change_fixes_say_why(tf, fixtures, case):
-    rule = case["rule"]
-    doc, program = materialise(tf, fixtures, case)
-    snap, found = findings_of(program, doc, rule)
-    opened = [f for f in found if f.status is Status.OPEN]
+    doc, program, snap, opened = open_findings(tf, fixtures, case)
     for f, s in suggest(doc, snap, program, opened).items():
         assert not s.verified and s.change is None
         assert s.reason.startswith("no single change fixes this finding: ")

@@ -214,6 +214,8 @@ def test_acl_grant_is_a_cut_element():
     [g] = result.cut
     assert (g.kind, g.pointer, g.source) == ("acl-grant", "/accounts/0/s3/buckets/0/Acl/Grants/0", "ACL of vault")
     assert result.verified
+    assert result.to_json()["cut"] == [{"kind": "acl-grant", "source": "ACL of vault", "statement": None,
+                                        "pointer": "/accounts/0/s3/buckets/0/Acl/Grants/0", "location": None}]
 
 
 def test_a_trust_naming_the_account_needs_the_identity_statement_too():
