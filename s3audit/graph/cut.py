@@ -376,8 +376,12 @@ def render_cut_text(result: CutResult) -> str:
         lines.append(f"no route to {what} from the start principals: nothing to cut")
         return "\n".join(lines) + "\n"
     n = len(result.cut)
-    lines.append(f"the smallest cut: {n} grant{'s' if n != 1 else ''} close{'s' if n == 1 else ''} every route "
-                 f"to {what} from {len(result.start)} principal{'s' if len(result.start) != 1 else ''}")
+    cuttable = len(result.start) - len(result.uncuttable)
+    if n:
+        lines.append(f"the smallest cut: {n} grant{'s' if n != 1 else ''} close{'s' if n == 1 else ''} every route "
+                     f"to {what} from {cuttable} principal{'s' if cuttable != 1 else ''}")
+    else:
+        lines.append(f"no removal of grants closes the routes to {what}")
     for i, g in enumerate(result.cut, 1):
         lines.append(f"  {i}. [{g.kind}] {g.label()}")
         lines.append(f"       pointer: {g.pointer}")
@@ -390,7 +394,7 @@ def render_cut_text(result: CutResult) -> str:
     if result.verified:
         lines.append(f"verified: rebuilt without {'it' if n == 1 else 'them'}, the engine finds no route left "
                      f"({result.rebuilds} rebuild{'s' if result.rebuilds != 1 else ''})")
-    else:
+    elif n:
         lines.append("not verified: routes remain after the removal")
     if result.collateral:
         lines.append(f"collateral: the removal also takes away ({len(result.collateral)})")
