@@ -9,7 +9,10 @@ engine never reads (versioning, logging, lifecycle, Object Lock, replication, we
 and the graph is not rebuilt for it.
 
 Changes are proved once each: the same patch serves every finding it is tried for (the TLS-only statement
-of one bucket for FSBP-S3.5, CIS-2.1.1 and PCI-4.2.1), and each rule runs once per patched estate.
+of one bucket for FSBP-S3.5, CIS-2.1.1 and PCI-4.2.1), and each rule runs once per patched estate. Changes
+of different buckets are not proved together in one estate: a rule may read several buckets (a log target,
+a replication destination), and a finding that vanished beside another bucket's change would not prove
+its own change. A change that is not a well-formed edit of the snapshot is a reason, not an error.
 
 A finding whose fixes all fail, or whose rule says ``fix manual(...)``, gets a suggestion without a change
 that says why no single change fixes it. Findings of rules without ``fix`` clauses get none.
@@ -20,6 +23,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
+from ..errors import S3AuditError
 from ..findings import Finding, Status
 from ..snapshot import patch
 from .kinds import Change, Estate, NoChange, make
@@ -101,7 +105,7 @@ def suggest(document: Any, snapshot, program, findings: Iterable[Finding], *, gr
     g = estate.graph if compiled_needs_graph else None
     run = run_rules(program, snapshot, engine=g.engine if g else None, graph=g, select=lambda m: m.id in wanted,
                     fixes=True)
-    trials: dict[str, _Trial] = {}
+    trials: dict[str, _Trial | str] = {}
     before_access = None
     out: dict[str, Suggestion] = {}
     for f in todo:
@@ -116,10 +120,20 @@ def suggest(document: Any, snapshot, program, findings: Iterable[Finding], *, gr
             except NoChange as exc:
                 reasons.append(str(exc))
                 continue
+            except S3AuditError as exc:  # the change is not a well-formed edit of this snapshot: no proof, no fix
+                reasons.append(f"the `{call.kind}` change could not be made: {exc}")
+                continue
             key = change.key()
             trial = trials.get(key)
             if trial is None:
-                trial = trials[key] = _Trial(patch.apply(document, change.patch), snapshot.file, change.graph_after)
+                try:
+                    trial = _Trial(patch.apply(document, change.patch), snapshot.file, change.graph_after)
+                except S3AuditError as exc:  # the patched estate does not read as a snapshot
+                    trial = f"{change.description}: the change does not make a readable snapshot ({exc})"
+                trials[key] = trial
+            if isinstance(trial, str):
+                reasons.append(trial)
+                continue
             if f.fingerprint in trial.fingerprints(program, f.rule):
                 reasons.append(f"{change.description}: the finding remains")
                 continue

@@ -99,3 +99,18 @@ def test_findings_no_single_change_fixes_say_why(tf, fixtures, case):
         assert not s.verified and s.change is None
         assert s.reason.startswith("no single change fixes this finding: ")
         assert s.to_json() == {"fix": None, "verified": False, "change": None, "reason": s.reason}
+
+
+def test_a_change_that_does_not_apply_is_a_reason_not_a_crash(monkeypatch):
+    from s3audit.fixes import suggest as suggest_module
+    from s3audit.fixes.kinds import Change
+    tf, fixtures, case = next(c.values for c in CASES if c.values[2]["rule"] in FIXABLE)
+    doc, program, snap, opened = open_findings(tf, fixtures, case)
+    broken = Change("remove_statement", "remove", "remove a statement that is not there",
+                    [{"op": "remove", "path": "/accounts/99/nothing"}], "/accounts/99/nothing")
+    monkeypatch.setattr(suggest_module, "make", lambda estate, call: broken)
+    for f in opened:
+        s = suggest(doc, snap, program, [f])[f.fingerprint]
+        assert not s.verified and s.change is None
+        assert s.reason.startswith("no single change fixes this finding: remove a statement that is not there: "
+                                   "the change does not make a readable snapshot"), s.reason
