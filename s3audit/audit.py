@@ -18,10 +18,11 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import os
+import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable, Mapping
 
-from .errors import InputError
+from .errors import InputError, Place, ProfileError, RuleError, S3AuditError, pointer_join
 from .findings import Finding, Location, Status
 from .profile import Profile, WaiverOutcome, apply_waivers
 from .report.model import RuleInfo
@@ -65,11 +66,20 @@ def compiled_rules(rule_files: Iterable[str], params: Mapping[str, Any] | None):
     from .lang import evaluate as ev
     rule_files = list(rule_files)
     paths = [ev.builtin_rules_dir(), *rule_files] if rule_files else None
-    key = (tuple(paths or ()), json.dumps(params or {}, sort_keys=True, default=str))
+    # a rule file's identity is its content's: a file rewritten in place is read again
+    key = (tuple((p, _version(p)) for p in paths or ()), json.dumps(params or {}, sort_keys=True, default=str))
     program = _programs.get(key)
     if program is None:
         program = _programs[key] = ev.load_program(paths, dict(params) if params else None)
     return program
+
+
+def _version(path: str) -> tuple:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return ()
+    return (st.st_mtime_ns, st.st_size, st.st_ino)
 
 
 def _under(path: str | None, directory: str) -> bool:
@@ -117,8 +127,28 @@ class Evaluation:
 def evaluate(snapshot: Snapshot, profile: Profile, *, rule_files: Iterable[str] = (), today: _dt.date,
              subjects: SubjectIndex | None = None, engine=None, graph=None) -> Evaluation:
     """Run the rules and apply the profile: the findings of one snapshot as the profile sees them."""
-    run = run_rules(snapshot, [*profile.rule_files, *rule_files], profile.params, engine=engine, graph=graph)
+    profile.check_rule_files()
+    try:
+        run = run_rules(snapshot, [*profile.rule_files, *rule_files], profile.params, engine=engine, graph=graph)
+    except RuleError as exc:
+        raise _in_profile(exc, profile) from None
     return apply_profile(run, profile, snapshot, today=today, subjects=subjects)
+
+
+_PARAMETER = re.compile(r"the profile sets `([^`]*)`|parameter `([^`]*)` is declared as .* but the profile gives")
+
+
+def _in_profile(error: RuleError, profile: Profile) -> S3AuditError:
+    """A parameter value the rules refuse is the profile's error: placed at its line there."""
+    said = [(d.message, d.hint) for d in getattr(error, "diagnostics", ())] or [(error.message, None)]
+    for message, hint in said:
+        m = _PARAMETER.match(message)
+        if m:
+            name = m.group(1) or m.group(2)
+            pointer = pointer_join("/params", name) + ("#key" if m.group(1) else "")
+            more = f"; {hint}" if hint else ""
+            return ProfileError(f"{message}{more}", profile.places.get(pointer) or Place(profile.file))
+    return error
 
 
 def apply_profile(run: RuleRun, profile: Profile, snapshot: Snapshot | None, *, today: _dt.date,
