@@ -195,6 +195,12 @@ class Engine(Evaluation):
         self._conditions: dict[tuple, tuple] = {}  # Condition block outcomes by the values they read
         self._classes: dict[tuple, int] = {}
         self._routes: dict[tuple, _Route] = {}
+        # (principal, target scope) -> the keys of _routes, _plans and _classes made for it, so that _forget
+        # finds them without scanning the stores (a scan per forget made the build grow with estate²)
+        self._route_keys: dict[tuple[str, str], list[tuple]] = {}
+        self._plan_keys: dict[tuple[str, str], list[tuple]] = {}
+        self._class_keys: dict[tuple[str, str], list[tuple]] = {}
+        self._aliases: dict[int, list[str]] = {}  # id of a Caller -> the principal strings parsed to it
         self._action_parts: dict[tuple, tuple] = {}
         self._class_numbers: dict[tuple, int] = {}
         self._consulted_cache: dict[tuple, tuple] = {}
@@ -261,6 +267,7 @@ class Engine(Evaluation):
         if c is None:
             c = parse_caller(principal, self.snapshot, self.index)
             self._callers[principal] = c
+            self._aliases.setdefault(id(c), []).append(principal)
         return c
 
     def target(self, resource: str) -> Target:
@@ -287,7 +294,8 @@ class Engine(Evaluation):
         of memoised condition outcomes: they go together, with every holder of a profile (plans, targets)."""
         for memo in (self._routes, self._plans, self._classes, self._conditions, self._org_memo,
                      self._consulted_cache, self._consulted_ids, self._profile_numbers,
-                     self._consulted_numbers, self._context_tables, self._targets, self._known_statements):
+                     self._consulted_numbers, self._context_tables, self._targets, self._known_statements,
+                     self._route_keys, self._plan_keys, self._class_keys):
             memo.clear()
 
     def principal_match(self, statement: Statement, principal: str) -> str | None:
@@ -427,6 +435,7 @@ class Engine(Evaluation):
         # bucket's: record which, so that other requests of the plan can be matched the same way.
         entries = tuple((s, resource != t.resource, who) for s, resource, who, _ in recorded)
         if key not in self._plans:
+            self._plan_keys.setdefault((key[0], key[1]), []).append(key)
             plan = self._plans[key] = _Plan(entries, self._facts(caller, t, action_l), self._profile_numbers,
                                             self._plan_shapes, self._context_tables)
         elif plan is not None and plan.entries != entries:
@@ -492,19 +501,22 @@ class Engine(Evaluation):
         action_l = action.strip().lower()
         route = _Route(caller, action_l, (principal, t.scope, self._action_class(caller, t, action_l)))
         self._routes[(principal, action, t.scope)] = route
+        self._route_keys.setdefault((principal, t.scope), []).append((principal, action, t.scope))
         return route
 
     def _forget(self, caller: Caller, t: Target) -> None:
-        """Drop the routes, classes and plans of a caller and target scope (see the tripwire in decide)."""
-        for store in (self._routes, self._plans):
-            for k in [k for k in store if k[0] == caller.text or (k[0] in self._callers
-                                                                  and self._callers[k[0]] is caller)]:
-                if t.scope in k:
-                    if store is self._plans and store[k] is not None:
-                        store[k].retired = True
-                    del store[k]
-        for k in [k for k in self._classes if k[0] == caller.text and k[1] == t.scope]:
-            del self._classes[k]
+        """Drop the routes, classes and plans of a caller and target scope (see the tripwire in decide): those
+        made for any principal string that names this caller, found through the keys kept per pair."""
+        names = dict.fromkeys([caller.text, *self._aliases.get(id(caller), ())])
+        for store, keys in ((self._routes, self._route_keys), (self._plans, self._plan_keys)):
+            for name in names:
+                for k in keys.pop((name, t.scope), ()):
+                    if k in store:
+                        if store is self._plans and store[k] is not None:
+                            store[k].retired = True
+                        del store[k]
+        for k in self._class_keys.pop((caller.text, t.scope), ()):
+            self._classes.pop(k, None)
 
     def _action_class(self, caller: Caller, t: Target, action: str):
         """What a decision for this caller and target depends on in the action: the statements of every
@@ -539,6 +551,7 @@ class Engine(Evaluation):
                 if other is None:
                     self._classes_by_policies[(policies, action)] = number
             self._classes[key] = number
+            self._class_keys.setdefault((caller.text, t.scope), []).append(key)
         return number
 
     def _consulted_number(self, caller: Caller, t: Target) -> int:

@@ -17,7 +17,6 @@ requirement. Nothing unknown ever passes silently.
 """
 from __future__ import annotations
 
-import gc
 import json
 import operator
 from collections.abc import Mapping  # not typing.Mapping: its isinstance is several times slower
@@ -26,6 +25,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 from .. import packaged
 from ..errors import RuleError
+from ..gcpause import no_cyclic_gc
 from ..findings import Finding, Location, Severity, Status, make_finding
 from . import ast as A
 from . import builtins as B
@@ -158,22 +158,19 @@ def run_rules(program: CompiledProgram, snapshot: Any, *, engine: Any = None, gr
     # The snapshot, the engine's compiled policies and the graph are long-lived and large: keep the cyclic
     # garbage collector from scanning them again and again while rules make many small objects (which
     # reference counting frees).
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        # Findings come out ordered by (severity, highest first; rule; subject; key), ties in the order they
-        # were found: rule ids are unique, so sorting the rules, then each rule's findings, gives that order
-        # without a key per finding over the whole list.
-        for r in sorted(rules, key=lambda r: (-int(r.meta.severity), r.meta.id)):
-            found = r.run(rt)
-            found.sort(key=_BY_SUBJECT if r.keyless else _SUBJECT_ORDER)
-            findings.extend(found)
-    finally:
-        # The views and caches of the run refer to each other; undone here, reference counting frees them
-        # at once instead of leaving a heap of cycles to the collector.
-        rt.close()
-        if collecting:
-            gc.enable()
+    with no_cyclic_gc():
+        try:
+            # Findings come out ordered by (severity, highest first; rule; subject; key), ties in the order they
+            # were found: rule ids are unique, so sorting the rules, then each rule's findings, gives that order
+            # without a key per finding over the whole list.
+            for r in sorted(rules, key=lambda r: (-int(r.meta.severity), r.meta.id)):
+                found = r.run(rt)
+                found.sort(key=_BY_SUBJECT if r.keyless else _SUBJECT_ORDER)
+                findings.extend(found)
+        finally:
+            # The views and caches of the run refer to each other; undone here, reference counting frees them
+            # at once instead of leaving a heap of cycles to the collector.
+            rt.close()
     return RunResult(findings, [r.meta for r in rules], list(program.packs), dict(program.data_classes))
 
 
