@@ -385,6 +385,7 @@ class Runtime:
         _import_engine()
         self.world = world
         self.engine = world.engine
+        self.observer: Any = None  # see evaluate.run_rules
         self.evidence: list = []
         self._decisions: dict[tuple, Any] = {}
         self._scopes: dict[str, Scope] = {}
@@ -665,6 +666,8 @@ def _memo(fn: Callable) -> Callable:
         else:
             ctx, ctx_key = {}, ()
         act = tuple(sorted(action)) if isinstance(action, (frozenset, set)) else action
+        if rt.observer is not None:  # on every call: an answer met before was read all the same
+            rt.observer.asked(rt, sel, arn, bucket)
         key = (name, sel.key, act, arn, ctx_key)
         hit = rt._answers.get(key)
         if hit is None:
@@ -736,7 +739,9 @@ def decision(rt: Runtime, principal: Any, action: Any, resource: Any, context: A
     got = _requests(rt, principal, action, resource)
     if is_unknown(got):
         return got
-    requests, _, _ = got
+    requests, arn, sel = got
+    if rt.observer is not None:
+        rt.observer.asked(rt, sel, arn, _resource_arn(resource)[1])
     ctx = engine_context(context)
     best = None
     rank = {"allow": 0, "conditional": 1, "deny": 2}
@@ -808,6 +813,8 @@ def public(rt: Runtime, resource: Any, access: Any = "any") -> Any:
         return unknown(resource, access)
     level = access or "any"
     world = rt.world
+    if rt.observer is not None and isinstance(resource, (BucketView, AccessPointView)):
+        rt.observer.asked(rt, None, *_resource_arn(resource))
     if isinstance(resource, BucketView):
         b = resource.b
         account = world.accounts.get(b.account)

@@ -138,9 +138,17 @@ def compile_program(source: SourceProgram, params: Mapping[str, Any] | None = No
 
 
 def run_rules(program: CompiledProgram, snapshot: Any, *, engine: Any = None, graph: Any = None,
-              select: Callable[[RuleMeta], bool] | None = None) -> RunResult:
+              select: Callable[[RuleMeta], bool] | None = None, buckets: Iterable[str] | None = None,
+              observer: Any = None) -> RunResult:
     """Evaluate every (selected) rule over the snapshot. The access graph is built only if a selected rule
-    needs it and ``graph`` is not given."""
+    needs it and ``graph`` is not given.
+
+    ``buckets`` (names) limits the subjects of bucket, access point and path rules to those buckets and their
+    access points (a shard of the estate: ``graph`` then needs only their data nodes); every other kind of
+    subject, and everything a rule reads, stays the whole snapshot's. ``observer`` is told each subject as
+    its evaluation starts (``observer.subject(view)``) and every engine question a rule asks about a resource
+    (``observer.asked(runtime, selector or None, resource ARN, bucket name or None)``): what a shard read,
+    for incremental runs (``s3audit.shards``)."""
     if engine is None:
         from ..iam.engine import Engine
         engine = Engine(snapshot)
@@ -150,10 +158,11 @@ def run_rules(program: CompiledProgram, snapshot: Any, *, engine: Any = None, gr
         from ..graph.build import build_graph
         return build_graph(snapshot, engine)
 
-    world = World(snapshot, engine, make_graph)
+    world = World(snapshot, engine, make_graph, only_buckets=buckets)
     if graph is not None:
         world._graph = graph
     rt = B.Runtime(world)
+    rt.observer = observer
     findings: list[Finding] = []
     # The snapshot, the engine's compiled policies and the graph are long-lived and large: keep the cyclic
     # garbage collector from scanning them again and again while rules make many small objects (which
@@ -1051,9 +1060,12 @@ class CompiledRule:
         trim = rt.trim
         evidence = rt.evidence = []
         evaluated = 0
+        observer = rt.observer
         for subject in self._subjects(rt):
             fr = template.copy()
             fr[slot] = subject
+            if observer is not None:
+                observer.subject(subject)
             if evidence:  # each subject's evidence starts empty
                 evidence = rt.evidence = []
             evaluated += 1

@@ -146,8 +146,12 @@ def to_json(v: Any) -> Any:
 class World:
     """What one run over one snapshot shares."""
 
-    def __init__(self, snapshot: Snapshot, engine: Any, graph_factory: Callable[[], Any] | None = None):
+    def __init__(self, snapshot: Snapshot, engine: Any, graph_factory: Callable[[], Any] | None = None, *,
+                 only_buckets: Any = None):
         self.snapshot = snapshot
+        # the buckets (names) whose buckets and access points are subjects of this run; None: all (a shard
+        # of the estate gives its own: see evaluate.run_rules)
+        self.only_buckets = frozenset(only_buckets) if only_buckets is not None else None
         self.engine = engine
         self._graph_factory = graph_factory
         self._graph: Any = None
@@ -245,7 +249,9 @@ class World:
         return hit
 
     def buckets(self) -> list["BucketView"]:
-        return self._every("bucket", lambda: [self.bucket(b) for a in self.snapshot.accounts for b in a.buckets])
+        only = self.only_buckets
+        return self._every("bucket", lambda: [self.bucket(b) for a in self.snapshot.accounts for b in a.buckets
+                                              if only is None or b.name in only])
 
     def account_views(self) -> list["AccountView"]:
         return self._every("account", lambda: [self.account(a) for a in self.snapshot.accounts])
@@ -255,8 +261,9 @@ class World:
                                                  for x in (*a.users, *a.roles)])
 
     def access_points(self) -> list["AccessPointView"]:
+        only = self.only_buckets
         return self._every("access_point", lambda: [self.access_point(ap) for a in self.snapshot.accounts
-                                                    for ap in a.access_points])
+                                                    for ap in a.access_points if only is None or ap.bucket in only])
 
     def policy_documents(self) -> list[PolicyDocument]:
         """Every policy document of the snapshot, each once: identity (inline, and managed policies' default

@@ -119,15 +119,19 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def snapshot_from_dict(document: Any, file: str | None = None, *, remember_valid: bool = False) -> Snapshot:
-    """Validate a snapshot document and build the typed model.
+def snapshot_from_dict(document: Any, file: str | None = None, *, remember_valid: bool = False,
+                       validated: bool = False) -> Snapshot:
+    """Validate a snapshot document and build the typed model (``validated``: the caller knows this very
+    document passed the check: a worker given the digest of the text its parent checked).
 
     ``remember_valid``: skip the schema check (and jsonschema's import, a tenth of a pre-merge check) when
     this exact document passed it before, and remember it when it passes now. For the small documents the
     IaC readers build, which repeat from run to run, and for a snapshot that `explain` is run on again and
     again; only successes are kept, so errors are always reported.
     """
-    if not remember_valid:
+    if validated:
+        pass
+    elif not remember_valid:
         validate(document, file)
     else:
         from .. import __version__
