@@ -65,6 +65,7 @@ def _paths(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-hops", type=int, metavar="N", help="longest path to report, the access hop included")
     p.add_argument("--format", choices=("text", "json", "dot", "mermaid"), default="text",
                    help="output format (default: text)")
+    _scale_options(p)
 
 
 def _positive_int(text: str) -> int:
@@ -190,6 +191,7 @@ def _check(p: argparse.ArgumentParser) -> None:
                    help="report only findings whose fingerprints this earlier findings file does not have")
     _audit_options(p)
     _output_options(p)
+    _scale_options(p)  # for a snapshot; a check of IaC (pre-merge) always runs in one process
 
 
 def _diff(p: argparse.ArgumentParser) -> None:
@@ -214,9 +216,24 @@ def _scan(p: argparse.ArgumentParser) -> None:
     collect.add_argument("--accounts", metavar="ID,...", help="comma-separated account ids to collect")
     collect.add_argument("--organization", action="store_true", help="collect every active account of the organization")
     collect.add_argument("--endpoint-url", metavar="URL", help="send every AWS call to this endpoint")
-    collect.add_argument("--workers", type=int, default=8, metavar="N", help="concurrent API calls (default: 8)")
     _audit_options(p)
     _output_options(p)
+    _scale_options(p, full=True)
+
+
+def _scale_options(p: argparse.ArgumentParser, full: bool = False) -> None:
+    """``--workers``, ``--scheduler`` (and scan's ``--full``): see commands/_scale.py."""
+    p.add_argument("--workers", type=_positive_int, metavar="N",
+                   help="analyse on N local processes (default: every core for an estate of 2,000 buckets and "
+                        "access points or more, else one process); the output is the same whatever N")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="analyse on a Dask distributed cluster, for example tcp://10.0.0.5:8786 (pip install "
+                        "'s3audit[cluster]'); its workers must run this version of s3audit and read the snapshot "
+                        "at the same path, or give it as an s3:// URL")
+    if full:
+        p.add_argument("--full", action="store_true",
+                       help="recompute every bucket, instead of reusing the last run's results for those whose "
+                            "inputs did not change")
 
 
 def _history(p: argparse.ArgumentParser) -> None:
@@ -232,6 +249,7 @@ def _report(p: argparse.ArgumentParser) -> None:
                         "PDF with a headless Chromium")
     p.add_argument("--title", metavar="TEXT", help="the report's title (default: s3audit)")
     _audit_options(p)
+    _scale_options(p)
 
 
 COMMANDS.update({

@@ -54,6 +54,7 @@ def run(args) -> int:
     wants_graph = any(fmt == "html" for fmt, _ in pairs)  # the HTML page draws every path to sensitive data
     notes: list[str] = []
     resolved = []
+    drawn = None  # pictures of paths to sensitive data, when a run split into tasks drew them
     if has_iac:
         from ..fileio import read_json
         from ..snapshot.load import snapshot_from_dict
@@ -91,12 +92,20 @@ def run(args) -> int:
             mode = "iac"
         inputs = [*(live_path and [live_path] or []), *iac_paths, *terraform, *plans, *templates]
     else:
-        from ..snapshot.load import load_snapshot
-        snap = load_snapshot(snapshot_path)
+        from . import _scale
+        loaded = _scale.load(snapshot_path)
+        snap = loaded.snapshot
         subjects = SubjectIndex(snap)
-        graph = _graph(snap, wants_graph, notes)
-        ev = evaluate(snap, profile, rule_files=args.rules or (), today=today, subjects=subjects,
-                      engine=graph.engine if graph else None, graph=graph)
+        how = _scale.executors(args, snap)
+        if how is not None:  # split into tasks: the graph is never whole here
+            graph = None
+            done = _scale.evaluate(loaded, profile, how, rule_files=args.rules or (), today=today, subjects=subjects,
+                                   pictures=wants_pictures)
+            ev, drawn = done.ev, done.drawn
+        else:
+            graph = _graph(snap, wants_graph, notes)
+            ev = evaluate(snap, profile, rule_files=args.rules or (), today=today, subjects=subjects,
+                          engine=graph.engine if graph else None, graph=graph)
         findings = locate(ev.findings, snap, subjects)
         mode, inputs = "snapshot", [snapshot_path]
 
@@ -114,7 +123,7 @@ def run(args) -> int:
         report.accounts = account_of_findings(report.findings, subjects)
     if wants_pictures:
         from ..report.access import report_pictures
-        report.paths = report_pictures(report.findings, snap, graph, profile, ev.data_classes)
+        report.paths = report_pictures(report.findings, snap, graph, profile, ev.data_classes, drawn)
     if any(fmt == "sarif" for fmt, _ in pairs) and mode == "snapshot":
         _audit.sarif_lines(report, snap, subjects)
     _audit.write_outputs(report, pairs, args.color)

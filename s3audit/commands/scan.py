@@ -31,6 +31,7 @@ def run(args) -> int:
     from ..snapshot.load import snapshot_from_dict
     from ..fileio import parse_json
     from ..subjects import SubjectIndex
+    from . import _scale
     from .check import _profile_info
 
     pairs = _audit.resolve_outputs(args.format, args.output)
@@ -54,11 +55,22 @@ def run(args) -> int:
         run_dir = os.path.join(directory, rid)
         subjects = SubjectIndex(snap)
         notes: list[str] = []
-        graph = build_graph(snap)
-        if graph is None:
-            notes.append("the access graph is not part of this build: no access changes or path pictures")
-        ev = evaluate(snap, profile, rule_files=args.rules or (), today=today, subjects=subjects,
-                      engine=graph.engine if graph else None, graph=graph)
+        how = _scale.executors(args, snap, always=True)
+        drawn = access_now = None
+        if how is not None:
+            # as tasks, reusing from the history the buckets whose inputs did not change (unless --full)
+            graph = None
+            done = _scale.evaluate(_scale.Loaded(source, text, doc, snap), profile, how, rule_files=args.rules or (),
+                                   today=today, subjects=subjects, access=True, pictures=True, history=directory,
+                                   full=args.full)
+            ev, drawn, access_now = done.ev, done.drawn, done.access
+        else:
+            graph = build_graph(snap)
+            if graph is None:
+                notes.append("the access graph is not part of this build: no access changes or path pictures")
+            ev = evaluate(snap, profile, rule_files=args.rules or (), today=today, subjects=subjects,
+                          engine=graph.engine if graph else None, graph=graph)
+            access_now = access_map(graph) if graph is not None else None
         findings = ev.findings
 
         index = hist.load_index(directory)
@@ -68,7 +80,6 @@ def run(args) -> int:
             new, resolved, unchanged = compare(before.findings, findings)
         else:
             new, resolved, unchanged = list(findings), [], []
-        access_now = access_map(graph) if graph is not None else None
         changes = []
         if access_now is not None and prev is not None:
             before_access = _read_access(os.path.join(directory, prev["id"], "access.json"))
@@ -82,7 +93,7 @@ def run(args) -> int:
         delta = Report(findings=new, mode="scan", resolved=resolved, unchanged=unchanged, access_changes=changes,
                        **common)
         delta.snapshot["previous"] = prev["taken_at"] if prev else None
-        state.paths = report_pictures(findings, snap, graph, profile, ev.data_classes)
+        state.paths = report_pictures(findings, snap, graph, profile, ev.data_classes, drawn)
         delta.paths = [p for p in state.paths if p.finding and p.finding in {f.fingerprint for f in new}]
 
         files = {"snapshot": "snapshot.json.gz", "findings": "findings.json", "diff": "diff.json"}
@@ -145,6 +156,6 @@ def _collect(args, directory: str) -> str:
     options = aws.CollectOptions(
         output=path, profile=args.aws_profile, region=args.region, role_name=args.role_name,
         role_arns=tuple(args.role_arn), accounts=accounts, organization=args.organization,
-        endpoint_url=args.endpoint_url, workers=args.workers, resume=False)
+        endpoint_url=args.endpoint_url, resume=False)
     aws.collect(options, aws.Progress(sys.stderr))
     return path

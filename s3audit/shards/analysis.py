@@ -66,7 +66,7 @@ def analyse(source: Source, *, rule_files: Iterable[str] = (), params: Mapping[s
     statics: dict[str, str] = {}
     todo = names
     if local or history is not None:
-        engine, principals = _principal_stage(snap)
+        engine, principals = principal_stage(snap)
         worker.prepare(job, snap, engine, principals)
         if history is not None:
             from ..graph.data_stage import pair_data
@@ -127,7 +127,8 @@ def analyse(source: Source, *, rule_files: Iterable[str] = (), params: Mapping[s
     return out
 
 
-def _principal_stage(snapshot):
+def principal_stage(snapshot):
+    """The engine (policies compiled) and the principal stage of a snapshot."""
     from ..graph.principal_stage import build_principal_graph
     from ..iam.engine import Engine
     engine = Engine(snapshot)
