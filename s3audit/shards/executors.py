@@ -81,9 +81,10 @@ class Runner:
                 self._pool = None
                 missing = [i for i in range(len(calls)) if i not in results]
                 if attempt == 2:
-                    raise WorkerLost(f"a worker process died again while running {what(missing[0])} (it was lost "
-                                     f"once and its tasks rerun); no findings were written. A worker killed by "
-                                     f"the system often means too little memory: try fewer --workers") from None
+                    names = ", ".join(what(i) for i in missing[:3]) + (", ..." if len(missing) > 3 else "")
+                    raise WorkerLost(f"a worker process died again (one had died before and its tasks were rerun); "
+                                     f"unfinished: {names}; no findings were written. A worker killed by the "
+                                     f"system often means too little memory: try fewer --workers") from None
         return [results[i] for i in range(len(calls))]
 
     def _run_pool(self, fn: Callable, calls: Sequence[tuple], pending: list[int], results: dict) -> None:
