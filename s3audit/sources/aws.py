@@ -290,11 +290,20 @@ class Journal:
         return journal
 
     def _append(self, record: dict) -> None:
-        line = to_json(record) + "\n"
-        with self._lock, open(self.path, "a", encoding="utf-8") as fh:
-            fh.write(line)
-            fh.flush()
-            os.fsync(fh.fileno())
+        """One line, handed to the kernel in one write(2) on a descriptor opened for appending (a buffered
+        text file would split a large account's line into several writes, each a moment at which a reader or
+        a kill sees half a line), then synced. A kill can still land inside that write: ``resume`` drops a
+        torn last line."""
+        data = (to_json(record) + "\n").encode("utf-8")
+        with self._lock:
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view):]
+                os.fsync(fd)
+            finally:
+                os.close(fd)
 
     def record_organization(self, organization: dict | None, errors: dict) -> None:
         self.organization_done, self.organization, self.organization_errors = True, organization, errors
@@ -634,7 +643,10 @@ class Collector:
             self.progress.add(errors=1)
             return {}, {"iam:GetAccountAuthorizationDetails": self.error_code(exc)}
         in_use = _managed_policies_in_use(merged)
-        merged["Policies"] = [p for p in merged["Policies"] if _keep_policy(p, in_use)]
+        # by ARN: the pages need not list managed policies in the same order twice (moto does not), and a
+        # snapshot's pointers (/iam/Policies/N) should not move between two collections of the same account
+        merged["Policies"] = sorted((p for p in merged["Policies"] if _keep_policy(p, in_use)),
+                                    key=lambda p: str(p.get("Arn", "")))
         return merged, {}
 
     def collect_account_public_access_block(self, ctx: _Account) -> tuple[dict | None, dict]:

@@ -176,6 +176,8 @@ def test_iam_with_only_the_aws_managed_policies_in_use(run):
     assert {p["Arn"] for p in iam["Policies"]} == {
         f"arn:aws:iam::{MANAGEMENT}:policy/ReadReports", f"arn:aws:iam::{MANAGEMENT}:policy/BoundaryS3Only",
         S3_READ_ONLY}
+    # in ARN order, whatever order the pages list them in (so pointers into Policies do not move between runs)
+    assert [p["Arn"] for p in iam["Policies"]] == sorted(p["Arn"] for p in iam["Policies"])
     roles = {r["RoleName"]: r for r in iam["RoleDetailList"]}
     assert roles["data-reader"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {
         "AWS": f"arn:aws:iam::{MANAGEMENT}:role/etl"}
