@@ -99,6 +99,10 @@ def _collect(p: argparse.ArgumentParser) -> None:
                    help="concurrent API calls (default: 8)")
     p.add_argument("--resume", action="store_true",
                    help="continue an interrupted run from SNAPSHOT.partial, skipping accounts already collected")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="collect the accounts as tasks on a Dask cluster's workers, each assuming the role in its "
+                        "account with the worker's credentials (pip install 's3audit[cluster]'); the journal and "
+                        "--resume work as without it")
 
 
 def _demo(p: argparse.ArgumentParser) -> None:

@@ -45,7 +45,7 @@ class Runner:
 
     def __enter__(self) -> "Runner":
         if self.scheduler is not None:
-            self._client = _dask_client(self.scheduler)
+            self._client = connect(self.scheduler)
             self._pool = self._client.get_executor(pure=False)
         return self
 
@@ -109,7 +109,7 @@ class Runner:
             except S3AuditError:
                 raise
             except Exception as exc:
-                if _lost(exc):
+                if lost(exc):
                     raise WorkerLost(f"Dask workers were lost while running {what(i)} and the scheduler gave up "
                                      f"rerunning it ({type(exc).__name__}: {exc}); no findings were written") from None
                 raise
@@ -130,13 +130,15 @@ def _context():
     return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
 
 
-def _lost(exc: BaseException) -> bool:
+def lost(exc: BaseException) -> bool:
+    """Whether a task's exception says its worker was lost (and the scheduler gave up rerunning it)."""
     name = type(exc).__name__
     return name in ("KilledWorker", "CommClosedError", "FutureCancelledError", "CancelledError") or \
         isinstance(exc, (OSError, TimeoutError))
 
 
-def _dask_client(address: str):
+def connect(address: str):
+    """A Dask client of the scheduler at ``address``, once it has a worker running this very s3audit."""
     try:
         from distributed import Client
     except ImportError:

@@ -9,8 +9,6 @@ tasks of one process run one at a time (they would share one core under the GIL 
 from __future__ import annotations
 
 import json
-import os
-import signal
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -152,23 +150,9 @@ def run_global(job: Job) -> GlobalResult:
 
 
 # ------------------------------------------------------------------------------------------ fault drills
-FAULT_ENV = "S3AUDIT_KILL_SHARD"
+FAULT_ENV = "S3AUDIT_KILL_SHARD"  # see drill.py
 
 
 def _fault_point(index: int) -> None:
-    """A drill for the tests of lost workers: with ``S3AUDIT_KILL_SHARD=I`` (or ``I:MARKER``) in its
-    environment, the process running shard I kills itself with SIGKILL, as the kernel's OOM killer would
-    (with a marker file: only once, creating the file)."""
-    spec = os.environ.get(FAULT_ENV)
-    if not spec:
-        return
-    which, _, marker = spec.partition(":")
-    if which != str(index):
-        return
-    if marker:
-        try:
-            fd = os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-        except FileExistsError:
-            return
-        os.close(fd)
-    os.kill(os.getpid(), signal.SIGKILL)
+    from .drill import kill_point
+    kill_point(FAULT_ENV, str(index))

@@ -129,6 +129,7 @@ class CollectOptions:
     workers: int = 8
     resume: bool = False
     max_attempts: int = 10     # attempts per call, the first included (botocore adaptive retries)
+    scheduler: str | None = None  # a Dask scheduler: member accounts are collected as tasks on its workers
 
     def __post_init__(self) -> None:
         if self.workers < 1:
@@ -146,6 +147,9 @@ class CollectOptions:
             raise UsageError("`--accounts` and `--organization` need `--role-name`, the role to assume in each account")
         if self.role_name and not (self.accounts or self.organization):
             raise UsageError("`--role-name` needs `--accounts` or `--organization`")
+        if self.scheduler and not (self.role_name or self.role_arns):
+            raise UsageError("`--scheduler` collects accounts by assuming a role in each: give `--organization` "
+                             "or `--accounts` with `--role-name`, or `--role-arn`")
 
     @property
     def journal_path(self) -> str:
@@ -431,7 +435,48 @@ class Collector:
         return snapshot
 
     def collect_accounts(self, targets: list[Target], journal: Journal) -> None:
-        """Collect accounts, several at once (a quarter as many as workers), each journaled when done.
+        """Collect accounts, each journaled when done: on a Dask cluster (``scheduler``), every account the
+        collection reaches by assuming a role; here, the others (or all of them)."""
+        if self.options.scheduler:
+            remote = [t for t in targets if t.role_arn is not None]
+            self.collect_on_cluster(remote, journal)
+            targets = [t for t in targets if t.role_arn is None]  # the caller's own: its credentials are here
+        self.collect_here(targets, journal)
+
+    def collect_on_cluster(self, targets: list[Target], journal: Journal) -> None:
+        """One task per account on the cluster's workers, each assuming the role in its account with the
+        worker's own credentials; each account journaled here as its task finishes. The scheduler reruns
+        the task of a worker lost mid-account (its half-read account never reaches the journal, and a task
+        yields its result once, so nothing is lost or written twice); if it gives up, the run stops with
+        the journal as it is, for ``--resume``."""
+        if not targets:
+            return
+        from concurrent.futures import as_completed
+
+        from ..shards.executors import WorkerLost, connect, lost
+        client = connect(self.options.scheduler)
+        try:
+            pool = client.get_executor(pure=False)
+            futures = {pool.submit(collect_account_task, self.options, t): t for t in targets}
+            for future in as_completed(futures):
+                try:
+                    account = future.result()
+                except S3AuditError:
+                    raise
+                except Exception as exc:
+                    if lost(exc):
+                        raise WorkerLost(f"Dask workers were lost while collecting account "
+                                         f"{futures[future].account_id} and the scheduler gave up rerunning it "
+                                         f"({type(exc).__name__}); the accounts collected so far are in "
+                                         f"{journal.path}: run again with --resume") from None
+                    raise
+                journal.record_account(account)
+                self.progress.add(accounts_done=1)
+        finally:
+            client.close()
+
+    def collect_here(self, targets: list[Target], journal: Journal) -> None:
+        """Collect accounts in this process, several at once (a quarter as many as workers).
 
         The API calls run in one pool of ``workers`` threads; the accounts' own threads only list buckets,
         assume roles and wait. On any exception (a crash, Ctrl-C) the queued work is cancelled at once.
@@ -739,6 +784,18 @@ class Collector:
                 self.progress.add(errors=len(errors))
             found.append(ap)
         return found, {}
+
+
+def collect_account_task(options: CollectOptions, target: Target) -> dict:
+    """One account, on a cluster worker (``Collector.collect_on_cluster``)."""
+    from ..shards.drill import kill_point
+    kill_point("S3AUDIT_KILL_ACCOUNT", target.account_id)
+    collector = Collector(options)
+    pool = ThreadPoolExecutor(max_workers=options.workers, thread_name_prefix="s3audit-collect")
+    try:
+        return collector.collect_account(target, pool)
+    finally:
+        pool.shutdown(wait=True)
 
 
 def _method(operation: str) -> str:

@@ -219,3 +219,31 @@ def test_the_scanner_policy_suffices_when_iam_is_enforced(server, tmp_path):
                  for k, v in (b.get("Errors") or {}).items()}
     assert failures == {("mgmt-reports", "GetBucketPolicy"): "AccessDenied"}
     assert key["SecretAccessKey"] not in output.read_text() + done.stderr
+
+
+def test_accounts_collected_on_a_dask_cluster_are_the_local_run_s_even_when_a_worker_dies(server, tmp_path):
+    """`collect --organization --scheduler`: the member accounts are tasks on two `dask worker` processes (with
+    the credentials of their own environment), the caller's account is read here; a worker killed while reading
+    an account loses nothing and duplicates nothing: the scheduler reruns the account on a worker."""
+    pytest.importorskip("distributed")
+    from ..shards.dask_cluster import dask_cluster
+
+    local, remote = tmp_path / "local.json", tmp_path / "dask.json"
+    marker = tmp_path / "killed-once"
+    args = ("--organization", "--role-name", SCANNER_ROLE)
+    done = subprocess.run(_command(server, local, *args), env=_env(tmp_path), capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    with dask_cluster(2, env={**_env(tmp_path), "S3AUDIT_KILL_ACCOUNT": f"{PAYMENTS}:{marker}"}) as address:
+        done = subprocess.run([*_command(server, remote, *args), "--scheduler", address], env=_env(tmp_path),
+                              capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert marker.exists(), "no worker was killed"
+    one, two = json.loads(local.read_text()), json.loads(remote.read_text())
+    assert [a["id"] for a in two["accounts"]] == [a["id"] for a in one["accounts"]] == [MANAGEMENT, PAYMENTS, ANALYTICS]
+    for snapshot in (one, two):  # when the scanner role was last used is all that may differ
+        for account in snapshot["accounts"]:
+            for role in account["iam"].get("RoleDetailList", ()):
+                role.pop("RoleLastUsed", None)
+    assert two["accounts"] == one["accounts"] and two["organization"] == one["organization"]
+    assert not Path(str(remote) + ".partial").exists()
