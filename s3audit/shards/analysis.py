@@ -102,6 +102,14 @@ def analyse(source: Source, *, rule_files: Iterable[str] = (), params: Mapping[s
     finally:
         if local:
             worker.forget()
+    meters: dict[int, dict] = {}
+    for _, m in results:
+        seen = meters.setdefault(m.pid, {"peak_rss_mib": 0.0, "cpu_s": 0.0, "tasks": 0})
+        seen["peak_rss_mib"] = max(seen["peak_rss_mib"], round(m.peak_rss_mib))
+        seen["cpu_s"] = max(seen["cpu_s"], round(m.cpu_s, 2))
+        seen["tasks"] += 1
+    stats["processes"] = list(meters.values())
+    results = [r for r, _ in results]
     glob = results[0] if rules else None
     computed: dict[str, UnitResult] = {u.name: u for part in results[1 if rules else 0:] for u in part}
     units = {**reused, **computed}
@@ -124,6 +132,7 @@ def analyse(source: Source, *, rule_files: Iterable[str] = (), params: Mapping[s
             entries[n] = store.entry(u, statics[n], keys.full_key(statics[n], u.callers, u.buckets))
         store.save(history, keys.global_digest, {n: entries[n] for n in names})
     stats["computed"] = len(computed)
+    stats["edges"] = sum(u.edges for u in ordered) + (glob.principal_edges if glob is not None else 0)
     return out
 
 

@@ -26,6 +26,7 @@ class UnitResult:
     access: list[tuple[str, str, str, str]] = field(default_factory=list)  # (principal, bucket, level, decision)
     pictures: list[list[Any]] = field(default_factory=list)  # per bucket of the unit (snapshot order): pictures
     paths: list[Any] = field(default_factory=list)  # paths from the chosen principals to the unit's buckets
+    edges: int = 0  # can-access edges to its data nodes (the benchmarks' cost per edge)
     # what the unit's rules read beyond the unit (incremental runs): principals the engine was asked about,
     # other buckets asked about, and whether something was read that cannot be named (never reused then)
     callers: tuple[str, ...] = ()
@@ -36,6 +37,23 @@ class UnitResult:
 @dataclass
 class GlobalResult:
     findings: dict[str, list[Finding]] = field(default_factory=dict)
+    principal_edges: int = 0
+
+
+@dataclass
+class Meter:
+    """Where a task ran and what its process had used by its end (for the benchmarks)."""
+
+    pid: int
+    peak_rss_mib: float
+    cpu_s: float
+
+
+def meter() -> Meter:
+    import os
+    import resource
+    import time
+    return Meter(os.getpid(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, time.process_time())
 
 
 def merge_findings(rule_order: Sequence[str], parts: Iterable[dict[str, list[Finding]]]) -> list[Finding]:

@@ -46,7 +46,7 @@ def entry(result: UnitResult, static: str, key: str) -> dict:
 def result_to_json(u: UnitResult) -> dict:
     return {"findings": {rule: [_finding(f) for f in found] for rule, found in u.findings.items()},
             "access": [list(r) for r in u.access],
-            "pictures": [[p.to_json() for p in pics] for pics in u.pictures]}
+            "pictures": [[p.to_json() for p in pics] for pics in u.pictures], "edges": u.edges}
 
 
 def result_from_json(name: str, d: dict, e: dict) -> UnitResult:
@@ -54,7 +54,8 @@ def result_from_json(name: str, d: dict, e: dict) -> UnitResult:
     return UnitResult(name, {rule: [_from(x) for x in found] for rule, found in d["findings"].items()},
                       [tuple(r) for r in d["access"]],
                       [[PathPicture.from_json(p) for p in pics] for pics in d["pictures"]],
-                      [], tuple(e.get("callers") or ()), tuple(e.get("buckets") or ()), bool(e.get("opaque")))
+                      [], d.get("edges", 0), tuple(e.get("callers") or ()), tuple(e.get("buckets") or ()),
+                      bool(e.get("opaque")))
 
 
 def _finding(f: Finding) -> list:

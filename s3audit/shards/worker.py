@@ -15,7 +15,7 @@ from typing import Any
 
 from ..gcpause import no_cyclic_gc
 from .job import Job
-from .results import GlobalResult, UnitResult
+from .results import GlobalResult, Meter, UnitResult, meter
 
 SHARD_KINDS = frozenset({"bucket", "access_point", "path"})  # rules whose subjects belong to one unit
 
@@ -75,9 +75,10 @@ def describe_worker() -> dict:
 
 
 # ---------------------------------------------------------------------------------------------- the tasks
-def run_task(job: Job, index: int, names: list[str] | None) -> list[UnitResult] | GlobalResult:
-    """Task ``index``: the global task (``names`` None) or a shard of units."""
-    return run_global(job) if names is None else run_shard(job, index, names)
+def run_task(job: Job, index: int, names: list[str] | None) -> tuple[list[UnitResult] | GlobalResult, Meter]:
+    """Task ``index``: the global task (``names`` None) or a shard of units; with its process's meter."""
+    out = run_global(job) if names is None else run_shard(job, index, names)
+    return out, meter()
 
 
 def run_shard(job: Job, index: int, names: list[str]) -> list[UnitResult]:
@@ -107,6 +108,9 @@ def _run_shard(job: Job, names: list[str]) -> list[UnitResult]:
         if unit not in out:  # pragma: no cover - a finding that names no unit of the shard
             raise AssertionError(f"finding {f.rule} on {f.subject} belongs to no unit of its shard")
         out[unit].findings.setdefault(f.rule, []).append(f)
+    unit_of = st.unit_of_arn
+    for _, d, _, _ in data.edges:
+        out[unit_of[d]].edges += 1
     if job.access:
         from ..report.access import access_map
         for (p, b, lv), d in access_map(graph).items():
@@ -143,7 +147,7 @@ def run_global(job: Job) -> GlobalResult:
         st = _state(job)
         run = ev.run_rules(_program(job), st.snapshot, engine=st.engine,
                            select=lambda m: m.subject not in SHARD_KINDS)
-        out = GlobalResult()
+        out = GlobalResult(principal_edges=len(st.principals.edge_order))
         for f in run.findings:
             out.findings.setdefault(f.rule, []).append(f)
         return out
