@@ -18,7 +18,9 @@ from ..snapshot.model import AccessPoint, Bucket, Snapshot
 # Below this many buckets and access points a run stays in one process: starting workers and building the
 # principal stage in each costs more than the pool gains.
 LARGE_ESTATE = 2000
-SHARDS_PER_WORKER = 4  # enough pieces to even out uneven shards, few enough that each one's fixed cost is small
+# Enough pieces to even out uneven shards, few enough that what each one repeats stays small: each shard copies
+# the principal graph and rediscovers, principal by principal, which of its buckets decide alike.
+SHARDS_PER_WORKER = 2
 
 
 def unit_names(snapshot: Snapshot) -> list[str]:
