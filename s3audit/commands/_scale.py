@@ -43,8 +43,7 @@ def executors(args, snapshot, *, always: bool = False) -> tuple[int, str | None]
     scheduler = getattr(args, "scheduler", None)
     workers = getattr(args, "workers", None)
     if workers is None:
-        from ..shards.executors import cores
-        from ..shards.units import default_workers
+        from ..shards.units import cores, default_workers
         workers = default_workers(snapshot, cores())
     if scheduler is None and workers <= 1 and not always:
         return None

@@ -9,10 +9,7 @@ status 2, and nothing written). Dask is imported only here, and only for ``--sch
 """
 from __future__ import annotations
 
-import multiprocessing
-import os
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import Executor, Future, wait
 from typing import Any, Callable, Sequence
 
 from ..errors import S3AuditError
@@ -70,6 +67,7 @@ class Runner:
             return [fn(*args) for args in calls]
         if self.scheduler is not None:
             return self._run_dask(fn, calls, what)
+        from concurrent.futures.process import BrokenProcessPool  # only for a pool: small runs never import it
         results: dict[int, Any] = {}
         for attempt in (1, 2):
             pending = [i for i in range(len(calls)) if i not in results]
@@ -88,6 +86,8 @@ class Runner:
         return [results[i] for i in range(len(calls))]
 
     def _run_pool(self, fn: Callable, calls: Sequence[tuple], pending: list[int], results: dict) -> None:
+        from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures.process import BrokenProcessPool
         if self._pool is None:
             self._pool = ProcessPoolExecutor(self.workers, mp_context=_context())
         futures: dict[Future, int] = {self._pool.submit(fn, *calls[i]): i for i in pending}
@@ -126,6 +126,7 @@ def _as_done(futures: dict[Future, int]):
 def _context():
     """Fork where the platform has it: the workers inherit the snapshot, engine and principal stage the parent
     has made (``worker.prepare``) instead of each reading and building them again."""
+    import multiprocessing
     methods = multiprocessing.get_all_start_methods()
     return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
 
@@ -162,10 +163,3 @@ def connect(address: str):
         raise S3AuditError(f"the Dask workers {', '.join(odd)} run another version of s3audit than this one; "
                            f"install the same on every worker")
     return client
-
-
-def cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):  # pragma: no cover - not Linux
-        return os.cpu_count() or 1

@@ -58,6 +58,15 @@ def split(names: Sequence[str], shards: int) -> list[list[str]]:
     return out
 
 
+def cores() -> int:
+    """The cores this process may run on."""
+    import os
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
 def default_workers(snapshot: Snapshot | None, cores: int | None) -> int:
     """``--workers`` when not given: every core for a large estate, one process otherwise."""
     if snapshot is None or cores is None or cores < 2:
