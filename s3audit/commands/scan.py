@@ -45,7 +45,8 @@ def run(args) -> int:
 
     with hist.locked(directory):
         if args.snapshot:
-            source, text = args.snapshot, read_text(args.snapshot)
+            from ..shards.location import read_location  # a file, or s3://BUCKET/KEY
+            source, text = args.snapshot, read_location(args.snapshot)
         else:
             source, text = _collect(args, directory), None
             text = read_text(source)
