@@ -148,14 +148,8 @@ class Keys:
         """A unit's buckets and access points, and the buckets its replication rules name."""
         hit = self._own.get(unit)
         if hit is None:
-            items = self._by_unit.get(unit)
-            if items is None:
-                hit = "absent"
-            else:
-                raw = [_resolve(self.doc, x.pointer) for x in items]
-                named = sorted({n for x in items for n in _replication_targets(x)} - {unit})
-                hit = _h(_canon(raw), *(self._raw_of(n) for n in named))
-            self._own[unit] = hit
+            named = sorted({n for x in self._by_unit.get(unit, ()) for n in _replication_targets(x)} - {unit})
+            hit = self._own[unit] = _h(self._raw_of(unit), *(self._raw_of(n) for n in named))
         return hit
 
     def _raw_of(self, unit: str) -> str:
@@ -193,8 +187,8 @@ def _ancestry_digests(g: Any, entity) -> dict[str, str]:
         edges = []
         above = set()
         for v in comp:
-            for u, keyed in g._pred[v].items():
-                for k, attrs in keyed.items():
+            for u in g.predecessors(v):
+                for k, attrs in g[u][v].items():
                     edges.append(_h(u, v, k, repr(attrs)))
                 j = comp_of[u]
                 if j != i:
@@ -204,48 +198,7 @@ def _ancestry_digests(g: Any, entity) -> dict[str, str]:
 
 
 def _components_sources_first(g: Any) -> list[list[str]]:
-    """Tarjan's strongly connected components over the predecessor edges (iterative): each component comes
-    after every component with an edge into it."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    on_stack: set[str] = set()
-    stack: list[str] = []
-    out: list[list[str]] = []
-    counter = 0
-    for root in g.nodes:
-        if root in index:
-            continue
-        work = [(root, iter(g._pred[root]))]
-        index[root] = low[root] = counter
-        counter += 1
-        stack.append(root)
-        on_stack.add(root)
-        while work:
-            v, it = work[-1]
-            advanced = False
-            for u in it:
-                if u not in index:
-                    index[u] = low[u] = counter
-                    counter += 1
-                    stack.append(u)
-                    on_stack.add(u)
-                    work.append((u, iter(g._pred[u])))
-                    advanced = True
-                    break
-                if u in on_stack:
-                    low[v] = min(low[v], index[u])
-            if advanced:
-                continue
-            work.pop()
-            if work:
-                low[work[-1][0]] = min(low[work[-1][0]], low[v])
-            if low[v] == index[v]:
-                comp = []
-                while True:
-                    w = stack.pop()
-                    on_stack.discard(w)
-                    comp.append(w)
-                    if w == v:
-                        break
-                out.append(comp)
-    return out
+    """Strongly connected components over the predecessor edges: each comes after every component with an
+    edge into it."""
+    from ..sccs import strongly_connected
+    return strongly_connected(g.nodes, g.predecessors)

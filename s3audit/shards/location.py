@@ -3,7 +3,6 @@
 that finds another file there refuses to analyse it rather than report on the wrong estate."""
 from __future__ import annotations
 
-import gzip
 import hashlib
 import os
 
@@ -33,15 +32,8 @@ def read_location(location: str) -> str:
         raw = boto3.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
     except (BotoCoreError, ClientError) as exc:
         raise InputError(f"cannot read: {exc}", Place(location)) from None
-    if raw[:2] == b"\x1f\x8b":
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError) as exc:
-            raise InputError(f"not a valid gzip file ({exc})", Place(location)) from None
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 text (byte {exc.start})", Place(location)) from None
+    from ..fileio import text_of
+    return text_of(raw, location)
 
 
 def digest_of(text: str) -> str:

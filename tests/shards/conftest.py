@@ -1,23 +1,12 @@
-import json
 import sys
 from pathlib import Path
 
 import pytest
 
-from s3audit.cli import main
+from ..report.conftest import cli  # noqa: F401 (the command line in-process)
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "s3audit" / "demo" / "estate.json"
-
-
-@pytest.fixture
-def cli(capsys):
-    """Run the command line in-process: (exit status, stdout, stderr)."""
-    def run(*argv):
-        status = main([str(a) for a in argv])
-        out, err = capsys.readouterr()
-        return status, out, err
-    return run
 
 
 def synthetic_estate(path: Path, **size) -> Path:
@@ -33,7 +22,3 @@ def synthetic_estate(path: Path, **size) -> Path:
 @pytest.fixture(scope="session")
 def synthetic(tmp_path_factory) -> Path:
     return synthetic_estate(tmp_path_factory.mktemp("estate") / "estate.json")
-
-
-def load(path):
-    return json.loads(Path(path).read_text())
