@@ -26,12 +26,11 @@ class Loaded:
 
 def load(location: str) -> Loaded:
     """A snapshot file or s3:// object, kept with its text (workers check they read the same)."""
-    from ..fileio import parse_json
     from ..shards.location import read_location
-    from ..snapshot.load import snapshot_from_dict
+    from ..snapshot.load import document_and_snapshot
     text = read_location(location)
-    doc = parse_json(text, location)
-    return Loaded(location, text, doc, snapshot_from_dict(doc, file=location))
+    doc, snapshot = document_and_snapshot(text, location)
+    return Loaded(location, text, doc, snapshot)
 
 
 def executors(args, snapshot, *, always: bool = False) -> tuple[int, str | None] | None:
