@@ -89,7 +89,7 @@ class Runner:
         from concurrent.futures import ProcessPoolExecutor
         from concurrent.futures.process import BrokenProcessPool
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=_context())
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=_context(), initializer=_default_sigterm)
         futures: dict[Future, int] = {self._pool.submit(fn, *calls[i]): i for i in pending}
         broken = None
         for f in _as_done(futures):
@@ -121,6 +121,14 @@ def _as_done(futures: dict[Future, int]):
     while pending:
         done, pending = wait(pending, return_when="FIRST_COMPLETED")
         yield from sorted(done, key=futures.__getitem__)
+
+
+def _default_sigterm() -> None:
+    """A pool worker dies of SIGTERM, as the pool expects when it ends a broken pool's workers: the CLI's own
+    handler, inherited through fork, would raise in the worker instead, and a worker blocked writing a result
+    then never exits (the pool waits for it forever)."""
+    import signal
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _context():
