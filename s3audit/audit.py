@@ -46,16 +46,16 @@ Evaluator = Callable[..., RuleRun]
 _programs: dict[tuple, Any] = {}
 
 
-def rule_program(rule_files: Iterable[str], params: Mapping[str, Any] | None):
-    """The built-in packs plus ``rule_files``, checked and compiled with ``params`` (once per process: an
-    overlay runs the same rules on two snapshots, a worker runs them on every shard)."""
+def compiled_rules(rule_files: Iterable[str], params: Mapping[str, Any] | None):
+    """The built-in packs plus ``rule_files``, checked and compiled with ``params``: once per process (an
+    overlay runs the same rules on two snapshots, suggestions run them again on changed estates, a worker runs
+    them on every shard)."""
     try:
         from .lang import evaluate as ev
     except ImportError:  # pragma: no cover - only in a build without the evaluator
         raise InputError("the rule evaluator (s3audit.lang.evaluate) is not part of this build") from None
     rule_files = list(rule_files)
-    builtin = ev.builtin_rules_dir()
-    paths = [builtin, *rule_files] if rule_files else None
+    paths = [ev.builtin_rules_dir(), *rule_files] if rule_files else None
     # a rule file's identity is its content's: a file rewritten in place is read again
     key = (tuple((p, _version(p)) for p in paths or ()), json.dumps(params or {}, sort_keys=True, default=str))
     program = _programs.get(key)
@@ -76,7 +76,7 @@ def lang_evaluator(snapshot: Snapshot, rule_files: list[str], params: Mapping[st
                    graph=None) -> RuleRun:
     """The rule language's evaluator: the built-in packs plus ``rule_files``."""
     from .lang import evaluate as ev
-    program = rule_program(rule_files, params)
+    program = compiled_rules(rule_files, params)
     return rule_run(program, ev.run_rules(program, snapshot, engine=engine, graph=graph))
 
 

@@ -61,14 +61,14 @@ def evaluate(loaded: Loaded, profile, how: tuple[int, str | None], *, rule_files
              access: bool = False, pictures: bool = False, history: str | None = None,
              full: bool = False) -> Evaluated:
     """``audit.evaluate`` (and what the reports ask of the graph) as tasks."""
-    from ..audit import RuleRun, apply_profile, rule_program, rule_run, with_unread
+    from ..audit import RuleRun, apply_profile, compiled_rules, rule_run, with_unread
     from ..lang.evaluate import RunResult
     from ..report.access import data_scope
     from ..shards.analysis import analyse
     files = [*profile.rule_files, *rule_files]
     sensitive = None
     if pictures:
-        program = rule_program(files, profile.params)
+        program = compiled_rules(files, profile.params)
         empty: RuleRun = with_unread(rule_run(program, RunResult([], program.rules, list(program.packs),
                                                                  dict(program.data_classes))), loaded.snapshot)
         classes = apply_profile(empty, profile, loaded.snapshot, today=today, subjects=subjects).data_classes

@@ -112,8 +112,10 @@ def _check(args, progress):
         from . import _scale
         loaded = _scale.load(snapshot_path)
         snap = loaded.snapshot
+        doc = loaded.document  # --suggest: the suggestions are patches of the document itself
         subjects = SubjectIndex(snap)
-        how = _scale.executors(args, snap)
+        # --suggest reruns the rules on changed estates: one process, with the whole graph
+        how = None if args.suggest else _scale.executors(args, snap)
         if how is not None:  # split into tasks: the graph is never whole here
             graph = None
             progress.stage("analysing the estate as tasks")
@@ -137,6 +139,14 @@ def _check(args, progress):
                     profile=_profile_info(profile), fail_on=threshold,
                     waivers=[w.to_json() for w in ev.waivers], baseline=baseline_info, resolved=resolved,
                     mode=mode, inputs=inputs, notes=notes)
+    if getattr(args, "suggest", False):
+        from ..audit import compiled_rules
+        from ..fixes.suggest import suggest
+        program = compiled_rules([*profile.rule_files, *(args.rules or ())], profile.params)
+        found = suggest(doc, snap, program, report.findings, graph=graph)
+        report.suggestions = {fp: s.to_json() for fp, s in found.items()}
+        if any(fmt == "sarif" for fmt, _ in pairs):
+            _audit.fix_regions(report, snap, doc)
     if any(fmt == "html" for fmt, _ in pairs):
         from ..history import account_of_findings
         report.accounts = account_of_findings(report.findings, subjects)

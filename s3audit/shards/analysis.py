@@ -44,11 +44,11 @@ def analyse(source: Source, *, rule_files: Iterable[str] = (), params: Mapping[s
             assume: Iterable[str] = (), paths_from: tuple | None = None, rules: bool = True,
             workers: int = 1, scheduler: str | None = None, shards: int | None = None,
             history: str | None = None, full: bool = False) -> Analysis:
-    from ..audit import rule_program, rule_run
+    from ..audit import compiled_rules, rule_run
     from ..lang.evaluate import RunResult
     params_text = json.dumps(dict(params or {}), sort_keys=True, default=str)
     rule_files = tuple(rule_files)
-    program = rule_program(rule_files, params or {})
+    program = compiled_rules(rule_files, params or {})
     job = Job(source.location, source.digest, rule_files, params_text, access,
               tuple((k, tuple(v)) for k, v in sensitive.items()) if sensitive is not None else None,
               tuple(sorted(assume)), paths_from, record=history is not None)

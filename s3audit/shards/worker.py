@@ -63,8 +63,8 @@ def _state(job: Job) -> _State:
 
 
 def _program(job: Job):
-    from ..audit import rule_program
-    return rule_program(job.rule_files, json.loads(job.params))
+    from ..audit import compiled_rules
+    return compiled_rules(job.rule_files, json.loads(job.params))
 
 
 def describe_worker() -> dict:
