@@ -227,7 +227,9 @@ def _history(p: argparse.ArgumentParser) -> None:
 
 def _report(p: argparse.ArgumentParser) -> None:
     p.add_argument("snapshot", metavar="SNAPSHOT", help="the snapshot to audit")
-    p.add_argument("-o", "--output", metavar="PATH", help="HTML file to write (default: standard output)")
+    p.add_argument("-o", "--output", metavar="PATH",
+                   help="HTML file to write (default: standard output); a name ending in .pdf prints the page to "
+                        "PDF with a headless Chromium")
     p.add_argument("--title", metavar="TEXT", help="the report's title (default: s3audit)")
     _audit_options(p)
 
@@ -237,7 +239,7 @@ COMMANDS.update({
     "diff": ("compare two snapshots or findings files: new, resolved and unchanged findings, access changes", _diff),
     "scan": ("nightly: check the estate, keep a dated history, alert only on what is new", _scan),
     "history": ("summarise a scan history: findings per day, severity, rule and account", _history),
-    "report": ("write one self-contained HTML audit report", _report),
+    "report": ("write one self-contained HTML (or PDF) audit report", _report),
 })
 
 

@@ -42,6 +42,7 @@ from .context import Context, context_key, fold
 from .logic import Tri
 from .policy import Policy, PrincipalEntry, Statement, compile_policy
 from .principals import Caller, PrincipalIndex, identity_documents, parse_caller
+from .wording import residual_json
 
 ALLOW, DENY, CONDITIONAL = "allow", "deny", "conditional"
 _ACL_PERMISSIONS = ("READ", "WRITE", "READ_ACP", "WRITE_ACP", "FULL_CONTROL")
@@ -97,8 +98,15 @@ class Residual:
     conditions: tuple[dict, ...]
 
     def to_json(self) -> dict:
-        return {"effect": self.effect, "source": self.source, "statement": self.statement,
-                "conditions": list(self.conditions)}
+        """The machine form and, beside it, the conditions in words (``explanation``; ``met_by_construction``
+        for the bucket's own TLS-only deny): see ``wording``."""
+        out = dict(self._plain)
+        out["conditions"] = list(self.conditions)
+        return out
+
+    @cached_property
+    def _plain(self) -> dict:
+        return residual_json(self.effect, self.source, self.statement, self.conditions)
 
     @cached_property
     def json_text(self) -> str:
