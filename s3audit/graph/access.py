@@ -28,6 +28,7 @@ from ..iam.actions import universe
 from ..iam.context import Context
 from ..iam.decision import ALLOW, Reason, Request, Residual
 from ..iam.engine import Engine
+from ..iam.kms import S3_KMS_OPERATIONS
 from ..iam.logic import Tri
 from ..iam.patterns import Pattern
 from ..iam.policy import Policy
@@ -44,6 +45,9 @@ _ACL_PERMISSIONS = ("READ", "WRITE", "READ_ACP", "WRITE_ACP")
 # Context keys whose value is the resource's account: a statement reading one ties a decision to the owner.
 _OWNER_KEYS = frozenset({"aws:resourceaccount", "aws:resourceorgid", "aws:resourceorgpaths", "s3:resourceaccount"})
 _UNSHAREABLE = object()
+_UNSET_KEY = object()
+# What S3 needs of a bucket's KMS key, per action: the groups the actions of a KMS bucket are split into.
+_KMS_NEEDS = (None, *dict.fromkeys(S3_KMS_OPERATIONS.values()))
 
 
 class AccessPlanner:
@@ -75,6 +79,7 @@ class AccessPlanner:
         self._remaps: dict[str, tuple] = {}
         self._rcp_statements: dict[str | None, list] = {}
         self._org_policies: dict[tuple[str, str], list[Policy]] = {}
+        self._keys: dict[str, Any] = {}
         self.buckets = {bk.arn: bk for bk in snapshot.buckets}
         self.access_points = {ap.arn: ap for a in snapshot.accounts for ap in a.access_points}
         self.shared = 0  # pairs answered from an equivalent bucket (for the benchmark's curiosity)
@@ -230,8 +235,10 @@ class AccessPlanner:
             return self._shapes[data]
         out = None
         bk = self.buckets.get(data)
+        # A bucket whose objects are under a KMS key is decided on its own: the key's decision may read the
+        # bucket's own ARN (the encryption context) and is its key's.
         if bk is not None and bk.policy is not UNKNOWN and bk.acl is not UNKNOWN \
-                and bk.public_access_block is not UNKNOWN and bk.ownership is not UNKNOWN:
+                and bk.public_access_block is not UNKNOWN and bk.ownership is not UNKNOWN and self.key_of(data) is None:
             account = self.snapshot.account(bk.account)
             policy_text = ()
             verdict = None
@@ -251,6 +258,16 @@ class AccessPlanner:
                         bk.ownership, rcps), policy_text)
         self._shapes[data] = out
         return out
+
+    def key_of(self, data: str):
+        """The KMS key (``snapshot.kms.KeyUse``) new objects of a data node's bucket are encrypted under, or None."""
+        hit = self._keys.get(data, _UNSET_KEY)
+        if hit is _UNSET_KEY:
+            bk = self.buckets.get(data)
+            if bk is None and data in self.access_points:
+                bk = self.buckets.get(f"arn:aws:s3:::{self.access_points[data].bucket}")
+            hit = self._keys[data] = self.engine.keys.bucket_key(bk) if bk is not None else None
+        return hit
 
     def org_policies_of(self, account: str | None, ptype: str) -> list[Policy]:
         """The organization policies of a type on the account's path from the root (none for the management
@@ -408,6 +425,11 @@ class AccessPlanner:
         blocks = [x for blk in self.static_blocks(domain, acl is not None, frozenset(keys)) for x in (blk & cand,) if x]
         for classes in splits:
             blocks = [x for blk in blocks for c in classes for x in (blk & c,) if x]
+        if self.key_of(data) is not None:
+            # Actions S3 completes with the bucket's KMS key (reads need kms:Decrypt, writes GenerateDataKey)
+            # decide apart from the others (the engine joins the key's decision: iam/locks.py).
+            blocks = [x for blk in blocks for needs in _KMS_NEEDS for x in (frozenset(a for a in blk if
+                      S3_KMS_OPERATIONS.get(a) == needs),) if x]
         caller = node["caller"]
         results: dict[str, dict] = {}
         for members in sorted(blocks, key=min):
