@@ -656,7 +656,7 @@ def _remap(attrs: dict, rep: tuple, target: tuple) -> dict:
                                if r.source in to else r for r in reasons)
     conditions = attrs["conditions"]
     if any(c.source in to for c in conditions):
-        out["conditions"] = tuple(Residual(c.effect, to[c.source], c.statement, c.conditions)
+        out["conditions"] = tuple(Residual(c.effect, to[c.source], c.statement, c.conditions, c.notes)
                                   if c.source in to else c for c in conditions)
     if rep_account != account:
         out["assumptions"] = tuple(a.replace(rep_account, account) for a in attrs["assumptions"])

@@ -395,6 +395,11 @@ class Engine(Evaluation):
             return locks.apply(d, principal, action, resource, context, self._targets[resource])
         return d
 
+    def decide_policies(self, request: Request) -> Decision:
+        """The decision of the request's policies alone: ``decide`` without the KMS key and VPC endpoint it must
+        also pass (what a bucket shares, whether the share can work)."""
+        return self._decide_policies(request.principal, request.action, request.resource, request.context, request)
+
     def _decide_policies(self, principal: str, action: str, resource: str, context: Mapping[str, Any],
                          request: Request | None = None) -> Decision:
         """The decision of the request's policies (evaluation.py), memoised by plan."""

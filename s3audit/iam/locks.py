@@ -157,8 +157,12 @@ class Locks:
             assumptions.append(self._key_assumption(use, b))
         else:
             decision = ALLOW if all(d.decision == ALLOW for d in decided) else CONDITIONAL
+            granted = sorted(dict.fromkeys(_granting(r) for d in decided for r in d.reasons
+                                           if r.effect in ("Allow", "Grant") and r.layer not in ("scp", "rcp")),
+                             key=lambda g: not g.startswith(("key policy", "grant ")))  # the key's own first
+            note = header + (f": granted by {'; '.join(granted)}" if granted else "")
             reasons.append(Reason(f"KMS key {label}", None, "Allow" if decision == ALLOW else "Unknown", "kms",
-                                  _pointer(use), note=header))
+                                  _pointer(use), note=note))
             for d in decided:
                 # the guard rails' allows (FullAWSAccess) are said by the S3 request's own reasons
                 reasons += [_kms_reason(r) for r in d.reasons if not (r.layer in ("scp", "rcp") and r.effect == "Allow")]
@@ -306,17 +310,14 @@ class Locks:
         return hit[1]
 
     def _described_residual(self, c: Residual) -> Residual:
-        """A residual whose clauses name known endpoints, with a note of what each admits."""
-        notes = []
-        for clause in c.conditions:
-            if str(clause.get("key", "")).lower() != SOURCE_VPCE:
-                continue
-            for v in clause.get("values") or ():
-                if v in self.endpoints:
-                    notes.append({"note": self.describe_endpoint(self.endpoints[v])})
+        """A residual whose clauses name known endpoints, its explanation saying what each admits."""
+        notes = [self.describe_endpoint(self.endpoints[v]) for clause in c.conditions
+                 if str(clause.get("key", "")).lower() == SOURCE_VPCE
+                 for v in clause.get("values") or () if v in self.endpoints]
         if not notes:
             return c
-        return Residual(c.effect, c.source, c.statement, c.conditions + tuple(n for n in notes if n not in c.conditions))
+        return Residual(c.effect, c.source, c.statement, c.conditions,
+                        tuple(dict.fromkeys((*c.notes, *notes))))
 
     def describe_endpoint(self, e: VpcEndpoint) -> str:
         """``vpce-1 is a Gateway endpoint of VPC vpc-1 in account A; its policy admits ...`` (wording.py)."""
@@ -334,6 +335,13 @@ class Locks:
 
 def _pointer(use: KeyUse) -> str | None:
     return use.key.pointer if use.key is not None and use.key.pointer else None
+
+
+def _granting(r: Reason) -> str:
+    """``the key policy statement X`` / ``identity policy P of R statement S`` / ``grant G of K``."""
+    if r.statement is None:
+        return r.source
+    return f"{r.source} statement {r.statement}"
 
 
 def _kms_reason(r: Reason) -> Reason:
