@@ -422,7 +422,7 @@ class Clause:
         """The clause for a key whose value is none of ``found.values`` or absent: decided when both readings
         agree, which needs an equality comparison with policy values that are all among ``found.values``."""
         op = self.parsed
-        if op.base in ("Null", None) or op.set_op or self.variables:
+        if op.base in ("Null", None) or op.set_op or (self.variables and any("${" in v for v in self.values)):
             return _UNKNOWN
         family = _OPERATORS[op.base][0]
         if family not in ("string", "string-ignore-case", "string-like"):

@@ -11,6 +11,10 @@ its caller carries, and how a grant of a key meets a request.
   the encryption context ``aws:s3:arn`` = the object's ARN, or the bucket's when S3 Bucket Keys are on
   (https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-via-service,
   https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html#encryption-context).
+  S3 makes that request itself, not through the caller's VPC endpoint: the keys a VPC endpoint adds
+  (``aws:SourceVpce``, ``aws:SourceVpc``, ``aws:VpcSourceIp``: "included in the request context only if the
+  requester uses a VPC endpoint", https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html)
+  are absent from it, and the endpoint's policy, which governs requests to S3, does not apply to it.
 - **A key's policy must always allow.** "No AWS principal has any permissions to a KMS key unless that
   permission is provided explicitly" by the key policy, directly or by the statement that lets the account's
   IAM policies allow it; across accounts the key policy and the caller's IAM policies must both allow, and only
@@ -63,6 +67,9 @@ CRYPTOGRAPHIC_OPERATIONS = frozenset(f"kms:{op.lower()}" for op in (
 
 ENCRYPTION_CONTEXT_S3 = "aws:s3:arn"
 
+# The condition keys a VPC endpoint adds to the requests that come through it (module docstring).
+ENDPOINT_KEYS = ("aws:SourceVpce", "aws:SourceVpc", "aws:VpcSourceIp")
+
 
 def s3_request_context(caller_account: str | None, bucket_region: Any, bucket_arn: str, object_arn: str,
                        bucket_key: bool) -> dict[str, Any]:
@@ -73,6 +80,7 @@ def s3_request_context(caller_account: str | None, bucket_region: Any, bucket_ar
         "kms:EncryptionContextKeys": [ENCRYPTION_CONTEXT_S3],
         "aws:ViaAWSService": "true", "aws:CalledVia": ["s3.amazonaws.com"],
         "aws:CalledViaFirst": "s3.amazonaws.com", "aws:CalledViaLast": "s3.amazonaws.com"}
+    context.update(dict.fromkeys(ENDPOINT_KEYS))  # absent (None): S3 calls KMS, not through the caller's endpoint
     if isinstance(bucket_region, str):
         context["kms:ViaService"] = f"s3.{bucket_region}.amazonaws.com"
     if caller_account:

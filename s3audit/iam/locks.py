@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Mapping
 
+from ..snapshot.endpoints import serves
 from ..snapshot.kms import KeyUse
 from ..snapshot.model import UNKNOWN, Bucket, PolicyDocument, VpcEndpoint
 from . import kms
@@ -44,6 +45,7 @@ SOURCE_VPCE = "aws:sourcevpce"
 # Stands for "an endpoint no condition names": a VPC endpoint id no policy can be written with.
 OTHER_ENDPOINT = "vpce-0000000000000000"
 _ENFORCING_KEY = "s3:x-amz-server-side-encryption-aws-kms-key-id"
+_ENDPOINT_KEYS = frozenset(k.lower() for k in kms.ENDPOINT_KEYS)
 
 
 class Locks:
@@ -123,7 +125,7 @@ class Locks:
         caller = engine.caller(principal)
         object_arn = t.bucket_resource
         fas = kms.s3_request_context(caller.account, b.region, b.arn, object_arn, kms.bucket_key_enabled(b.encryption))
-        kms_context = {**(context or {}), **fas}
+        kms_context = {**{k: v for k, v in (context or {}).items() if k.lower() not in _ENDPOINT_KEYS}, **fas}
         key_arn = use.arn
         needed = [(op, engine.decide_parts(principal, op, key_arn, kms_context)) for op in ops]
         sometimes = [(op, why, engine.decide_parts(principal, op, key_arn, kms_context))
@@ -228,10 +230,10 @@ class Locks:
 
     def endpoint_decision(self, principal: str, action: str, resource: str, context: Mapping[str, Any],
                           endpoint_id: str, t: "Target") -> Decision | None:
-        """What the endpoint's policy says of the request (None: the snapshot does not know the endpoint, or it
-        has the default policy, full access)."""
+        """What the endpoint's policy says of the request (None: the snapshot does not know the endpoint, it
+        has the default policy, full access, or it is another service's endpoint, ``endpoints.serves``)."""
         endpoint = self.endpoints.get(endpoint_id)
-        if endpoint is None or endpoint.policy is None:
+        if endpoint is None or endpoint.policy is None or not serves(endpoint, action):
             return None
         key = (endpoint_id, principal, action, resource, context_key(context))
         if key in self._endpoint_memo:

@@ -55,7 +55,7 @@ def facts_of_caller(caller: Caller, org: Organization | None, account_ids: froze
                 v["aws:PrincipalOrgPaths"] = org_path_text(org, caller.account)
             elif org is not None and caller.account in account_ids:
                 absent += ["aws:PrincipalOrgID", "aws:PrincipalOrgPaths"]
-            elif org is not None and org.id and org.member_accounts and not org.errors:
+            elif org is not None and org.id and org.member_accounts and members_complete(org):
                 # An account outside the organization, whose members the snapshot lists: its principals'
                 # organization (if any) is another one.
                 outside_org = Outside(frozenset({org.id}))
@@ -92,6 +92,17 @@ def facts_of_caller(caller: Caller, org: Organization | None, account_ids: froze
         ctx = Context(MappingProxyType({**ctx.values, "aws:principalorgid": outside_org}), ctx.absent, ctx.closed,
                       ctx.absent_prefixes)
     return ctx
+
+
+# The calls that list an organization's accounts: while none failed, its member list is complete (an error
+# on a policy, say, leaves it so).
+MEMBERSHIP_CALLS = frozenset(f"organizations:{op}" for op in (
+    "DescribeOrganization", "ListRoots", "ListOrganizationalUnitsForParent", "ListAccountsForParent"))
+
+
+def members_complete(org) -> bool:
+    """Whether the snapshot lists every account of the organization (no call that lists them failed)."""
+    return not any(k.split("/", 1)[0] in MEMBERSHIP_CALLS for k in org.errors)
 
 
 def session_tags_possible(role, compile_: Callable[[PolicyDocument], Policy]) -> bool:

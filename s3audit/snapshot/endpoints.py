@@ -33,3 +33,17 @@ def read_endpoints(section: Any, errors: Mapping[str, Any], account: str, pointe
                                e.get("VpcId"), e.get("ServiceName"), e.get("VpcEndpointType"), e.get("State"), doc,
                                MappingProxyType(dict(failed)), ptr))
     return tuple(out), gaps(errors, LIST_CALLS, listed is not None, iac, "VPC endpoints")
+
+
+def serves(endpoint: VpcEndpoint, action: str) -> bool:
+    """Whether requests of ``action`` (``service:Action``) go through ``endpoint``: an endpoint carries the
+    requests of the one AWS service it is for (``com.amazonaws.<region>.s3`` → ``s3:…``), so its policy governs
+    only those (https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-access.html). An endpoint whose
+    service is unknown or not an AWS service's is taken to carry the request."""
+    name = endpoint.service
+    if not isinstance(name, str) or not name.startswith("com.amazonaws."):
+        return True
+    parts = name.split(".")
+    service = "s3" if parts[2:3] == ["s3-global"] else parts[-1]
+    return action.split(":", 1)[0].lower() == service.lower()
+

@@ -238,6 +238,8 @@ def _organization(spec: dict, accounts: list[str]) -> dict:
             org["policies"].append({"Id": f"p-{kind}-{i}", "Name": name, "Type": ptype,
                                     "Document": document(p.get("policy", "FullAWSAccess"), default=full),
                                     "Targets": [_target(t) for t in p["targets"]]})
+    if spec.get("errors"):
+        org["errors"] = dict(spec["errors"])
     return org
 
 

@@ -9,6 +9,8 @@ AWS pages:
   bucket policy that denies every request not coming through one endpoint)
 - SOURCE_VPCE: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-sourcevpce
   (present only when the request comes through a VPC endpoint)
+- FAS: https://docs.aws.amazon.com/IAM/latest/UserGuide/access_forward_access_sessions.html (S3 itself calls KMS
+  for an SSE-KMS object: that request does not come through the caller's S3 endpoint)
 """
 from __future__ import annotations
 
@@ -65,8 +67,9 @@ def decide(e, principal, action="s3:GetObject", context=TLS):
 
 # ---- S3_VPCE, ENDPOINT_POLICY: a bucket locked to an endpoint that admits only the organization ----
 
-def test_outside_the_organization_every_way_in_is_denied():
-    e = engine([endpoint("vpce-1", ORG_ONLY)])
+@pytest.mark.parametrize("version", ["2008-10-17", "2012-10-17"])  # the later one reads policy variables
+def test_outside_the_organization_every_way_in_is_denied(version):
+    e = engine([endpoint("vpce-1", {**ORG_ONLY, "Version": version})])
     d = decide(e, PARTNER)
     # the bucket policy grants the partner; only the endpoint's policy stops it, and no way avoids the endpoint
     assert d.decision == "deny"
@@ -123,6 +126,35 @@ def test_an_endpoint_policy_that_denies_uploads():
     assert decide(e, ALICE, "s3:GetObject", through).decision == "allow"
     # not through that endpoint: its policy has no say
     assert decide(e, ALICE, "s3:PutObject", TLS).decision == "allow"
+
+
+# ---- ENDPOINT_POLICY, FAS: the endpoint governs the S3 request, not the KMS request S3 makes ----
+
+S3_ONLY = {"Version": "2008-10-17", "Statement": [
+    {"Sid": "S3Only", "Effect": "Allow", "Principal": "*", "Action": "s3:*", "Resource": "*"}]}
+KEY = f"arn:aws:kms:us-east-1:{A}:key/1234abcd-0000-0000-0000-00000000000b"
+ROOT_KEY_POLICY = {"Version": "2012-10-17", "Statement": [
+    {"Sid": "Enable IAM User Permissions", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{A}:root"},
+     "Action": "kms:*", "Resource": "*"}]}
+
+
+def test_the_kms_request_s3_makes_does_not_pass_the_s3_endpoint():
+    rw = {"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject", "kms:Decrypt", "kms:GenerateDataKey"],
+          "Resource": "*"}
+    key = {"KeyId": KEY.rsplit("/", 1)[1], "Arn": KEY, "KeyManager": "CUSTOMER", "KeyState": "Enabled",
+           "Policy": json.dumps(ROOT_KEY_POLICY), "Grants": []}
+    e = Engine(snapshot_from_dict(build({
+        "accounts": {A: {"users": {"alice": {"policy": [rw]}}, "buckets": {"vault": {"policy": [LOCKED], "kms_key": KEY}},
+                         "kms": [key], "endpoints": [endpoint("vpce-1", S3_ONLY)]}}})))
+    through = {**TLS, "aws:SourceVpce": "vpce-1"}
+    for action in ("s3:GetObject", "s3:PutObject"):
+        d = decide(e, ALICE, action, through)
+        assert d.decision in ("allow", "conditional"), d.json_text  # multipart uploads leave writes conditional
+        assert not any(r.source.startswith("VPC endpoint policy") and r.effect != "Allow" for r in d.reasons)
+        assert any(r.layer == "kms" and r.effect == "Allow" for r in d.reasons)
+    assert decide(e, ALICE, "s3:GetObject", through).decision == "allow"
+    # a KMS request of its own through the S3 endpoint is not the endpoint's to judge either
+    assert e.decide(Request(ALICE, "kms:Decrypt", KEY, through)).decision == "allow"
 
 
 @pytest.mark.parametrize("context", [{}, TLS, {**TLS, "aws:SourceVpce": "vpce-1"}, {"aws:SourceVpce": "vpce-9"}])
