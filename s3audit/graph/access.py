@@ -359,7 +359,14 @@ class AccessPlanner:
         return hit
 
     def _add(self, n: str, data: str, attrs: dict) -> None:
-        self.out.append((n, data, f"{CAN_ACCESS}:{attrs['decision']}", attrs))
+        key = f"{CAN_ACCESS}:{attrs['decision']}"
+        if self.key_of(data) is not None:
+            # the edges of a bucket under a KMS key are split by what they need of the key (decide_pair)
+            needs = {op for acts in attrs["levels"].values() for a in acts
+                     for op in S3_KMS_OPERATIONS.get(a.lower(), ())}
+            if needs:
+                key += ":" + "+".join(sorted(needs))
+        self.out.append((n, data, key, attrs))
 
     def share_key(self, n, data, node, dnode, domain, identity, boundary, res_policies, witnesses, candidate,
                   matches):
@@ -425,15 +432,18 @@ class AccessPlanner:
         blocks = [x for blk in self.static_blocks(domain, acl is not None, frozenset(keys)) for x in (blk & cand,) if x]
         for classes in splits:
             blocks = [x for blk in blocks for c in classes for x in (blk & c,) if x]
-        if self.key_of(data) is not None:
+        keyed = self.key_of(data) is not None
+        if keyed:
             # Actions S3 completes with the bucket's KMS key (reads need kms:Decrypt, writes GenerateDataKey)
-            # decide apart from the others (the engine joins the key's decision: iam/locks.py).
+            # decide apart from the others (the engine joins the key's decision: iam/locks.py), and make edges
+            # of their own: a read edge carries the key's Decrypt decision, not the write's.
             blocks = [x for blk in blocks for needs in _KMS_NEEDS for x in (frozenset(a for a in blk if
                       S3_KMS_OPERATIONS.get(a) == needs),) if x]
         caller = node["caller"]
-        results: dict[str, dict] = {}
+        results: dict[tuple, dict] = {}
         for members in sorted(blocks, key=min):
             rep = min(members)
+            needs = " ".join(S3_KMS_OPERATIONS.get(rep, ())) if keyed else ""
             targets = [(None, data)] if acts[rep] == "bucket" else witnesses
             for scope, resource in targets:
                 d = engine.decide(Request(caller, rep, resource))
@@ -443,9 +453,9 @@ class AccessPlanner:
                     targets = ()
                 if not d.possible:
                     continue
-                acc = results.get(d.decision)
+                acc = results.get((d.decision, needs))
                 if acc is None:
-                    acc = results[d.decision] = {"facts": EdgeFacts(decision=d.decision), "levels": {},
+                    acc = results[(d.decision, needs)] = {"facts": EdgeFacts(decision=d.decision), "levels": {},
                                                  "scope": set(), "via": set(), "resources": set()}
                 acc["facts"].add(None, d)
                 for a in members:
@@ -457,7 +467,7 @@ class AccessPlanner:
                 acc["resources"].add(resource)
         out = []
         canonical = universe().get
-        for decision, acc in sorted(results.items()):
+        for _, acc in sorted(results.items()):
             levels = {lv: tuple(sorted(canonical(a).name for a in acts_)) for lv, acts_ in sorted(acc["levels"].items())}
             attrs = acc["facts"].attrs(CAN_ACCESS, levels=levels, scope=tuple(sorted(acc["scope"])),
                                        via=tuple(sorted(acc["via"])), resources=tuple(sorted(acc["resources"])))
