@@ -12,6 +12,17 @@ which changes only lines of the varied file that mix them), over 2,000 requests 
 Since then, one intended change: each residual condition carries `"explanation"` (its words) and, for a
 bucket's own TLS-only deny, `"met_by_construction": "tls"` (issue 16, item 4); nothing else differs.
 
+Then issue 14 (the KMS key and VPC endpoints in every decision): the demo gains a token vault and a
+warehouse (requests on them were "bucket not in the snapshot"), its keys' and endpoints' sections (JSON
+pointers into later buckets shift), and S3 decisions on SSE-KMS buckets carry a `kms` reason (the key
+policy statement or grant that lets the caller use the key) or are denied for want of the key (anonymous
+callers, accounts the key does not admit), and through a VPC endpoint a `vpc-endpoint` reason; a condition
+on `aws:SourceVpce` says what the endpoint admits; a principal of an account outside the organization has an
+`aws:PrincipalOrgID` that is not the organization's, so an RCP requiring it denies outright. Over the same
+requests on the new demo (main's engine against this one): of the benchmark's 2,000 lines 73 differ (21
+conditional → deny for want of the key, 14 conditional and 12 allow gaining the key's reason, 19 denials now
+by the RCP, 7 conditions naming the endpoint), of the varied file's 2,128 lines 56.
+
 When a change to the engine is meant to change its answers or their wording, check the new output and
 update the digests (`python3 bench/explain_check.py OLD_TREE NEW_TREE` compares two trees in full).
 """
@@ -34,8 +45,8 @@ ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "s3audit" / "demo" / "estate.json"
 
 DIGESTS = {
-    "bench": "e47c4a80c933c6b5adc4800c11618bcaea48c1171a6954b7a97573cd052fa18f",
-    "varied": "54cf7809f1867091ac920c9df3d233fc59d592a71d5f05b84002e29b5c5b0977",
+    "bench": "20654eb47bdfe3c7dcb4449b42954a6647c52f534cb1e978beeeb8c28799c715",
+    "varied": "7c02764a2f354eb235e65091fd17d13611b38e3ae7ea1c5328f59d1af8dbc5bb",
 }
 
 
