@@ -150,8 +150,8 @@ class KeyIndex:
         m = _ALIAS_ARN.match(ref)
         if m:
             partition, region, account, alias = m.groups()
-        if alias is None:  # a key id
-            arn = f"arn:{partition}:kms:{region}:{account}:key/{ref}"
+        if alias is None:  # a key id (or an ARN that names no key: kept as written)
+            arn = ref if ref.startswith("arn:") else f"arn:{partition}:kms:{region}:{account}:key/{ref}"
             key = self.by_id.get((account, region, ref)) or self.by_arn.get(arn)
             return KeyUse(written, arn, key, None if key else self._missing(account, region, arn), by_alias)
         arn = f"arn:{partition}:kms:{region}:{account}:{alias}"
