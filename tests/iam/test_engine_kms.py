@@ -19,6 +19,10 @@ Each case cites the AWS page its expectation comes from:
   (aws:s3:arn is the object's ARN, or the bucket's with S3 Bucket Keys)
 - AWS_MANAGED: https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#aws-managed-key
 - KEY_STATE: https://docs.aws.amazon.com/kms/latest/developerguide/key-state.html
+- SCP: https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps.html (an SCP limits what
+  the member accounts' principals may do, KMS requests included)
+- RCP: https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps.html (an RCP limits what
+  may be done to the member accounts' resources; AWS KMS is one of the services RCPs support)
 """
 from __future__ import annotations
 
@@ -310,6 +314,50 @@ def test_unreadable_grants_may_allow_anyone():
     del k["Grants"]
     engine = estate([k], users={"dave": {"policy": [READ]}})
     assert decide(engine, user("dave")).decision == "conditional"
+
+
+# ---- SCP, RCP: the organization's guard rails decide the KMS request S3 makes for the caller ----
+
+def org_estate(scps=(), rcps=()) -> Engine:
+    outsider = "333333333333"
+    return Engine(snapshot_from_dict(build({
+        "accounts": {A: {"users": {"alice": {"policy": [READ, DECRYPT]}},
+                         "buckets": {"data": {"kms_key": KEY, "policy": [
+                             {**CROSS, "Principal": {"AWS": f"arn:aws:iam::{outsider}:role/reader"}}]}},
+                         "kms": [key(policy=[root_statement(), {**KEY_FOR_B, "Principal": {"AWS": f"arn:aws:iam::{outsider}:root"}}])]},
+                     outsider: {"roles": {"reader": {"policy": [READ, DECRYPT]}}, "kms": []}},
+        "organization": {"accounts": {A: "root"}, "scps": [{"targets": ["root"]}, *scps],
+                         "rcps": [{"targets": ["root"]}, *rcps]}})))
+
+
+def test_an_scp_that_denies_kms_decrypt_denies_the_read():
+    # an SCP attached to the account must allow too (each level of the path must): it allows all but Decrypt
+    no_decrypt = {"targets": [A], "policy": [{"Sid": "All", "Effect": "Allow", "Action": "*", "Resource": "*"},
+                                             {"Sid": "NoDecrypt", "Effect": "Deny", "Action": "kms:Decrypt",
+                                              "Resource": "*"}]}
+    assert decide(org_estate(), user("alice")).decision == "allow"
+    d = decide(org_estate(scps=[no_decrypt]), user("alice"))
+    assert d.decision == "deny"
+    assert any(r.layer == "kms" and r.source.startswith("SCP") and r.statement == "NoDecrypt" and r.effect == "Deny"
+               for r in d.reasons)
+    # S3's policies alone still allow her: the key's request is what the SCP stops
+    assert org_estate(scps=[no_decrypt]).decide_policies(Request(user("alice"), "s3:GetObject", OBJ, TLS)).decision == "allow"
+
+
+def test_an_rcp_on_the_keys_account_stops_callers_outside_the_organization():
+    outsider = "arn:aws:iam::333333333333:role/reader"
+    org_only = {"targets": [A], "policy": [
+        {"Sid": "KeysStayInTheOrg", "Effect": "Deny", "Principal": "*", "Action": "kms:*", "Resource": "*",
+         "Condition": {"StringNotEqualsIfExists": {"aws:PrincipalOrgID": "o-exampleorg1"},
+                       "BoolIfExists": {"aws:PrincipalIsAWSService": "false"}}}]}
+    # the bucket, the key policy and the caller's own policies all allow: only the RCP stands in the way
+    assert decide(org_estate(), outsider).decision == "allow"
+    d = decide(org_estate(rcps=[org_only]), outsider)
+    assert d.decision == "deny"
+    assert any(r.layer == "kms" and r.source.startswith("RCP") and r.statement == "KeysStayInTheOrg"
+               for r in d.reasons)
+    # the organization's own principals are not stopped by it
+    assert decide(org_estate(rcps=[org_only]), user("alice")).decision == "allow"
 
 
 # ---- KEY_STATE, anonymous ----
