@@ -237,18 +237,9 @@ class Engine(Evaluation):
             for mp in a.managed_policies.values():
                 if mp.document is not None:
                     self.compile(mp.document)
-            for b in a.buckets:
-                if isinstance(b.policy, PolicyDocument):
-                    self.compile(b.policy)
-            for ap in a.access_points:
-                if isinstance(ap.policy, PolicyDocument):
-                    self.compile(ap.policy)
-            for k in a.kms_keys:
-                if isinstance(k.policy, PolicyDocument):
-                    self.compile(k.policy)
-            for e in a.vpc_endpoints:
-                if isinstance(e.policy, PolicyDocument):
-                    self.compile(e.policy)
+            for r in (*a.buckets, *a.access_points, *a.kms_keys, *a.vpc_endpoints):  # resource policies
+                if isinstance(r.policy, PolicyDocument):
+                    self.compile(r.policy)
         if self.org is not None:
             for p in self.org.policies:
                 self.compile(p.document)
