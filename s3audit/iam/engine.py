@@ -621,11 +621,11 @@ class Engine(Evaluation):
                     levels = self._org_levels(account, ptype) if account else None
                     for _, attached in levels or ():
                         out.extend((p, who) for p in attached)
-            key = t.other.key if t.other is not None else None
+            kms_key = t.other.key if t.other is not None else None
             for doc in (t.access_point.policy if t.access_point is not None else None,
                         t.bucket.policy if t.bucket is not None else None,
                         t.other.trust if t.other is not None else None,
-                        key.policy if key is not None and key is not UNKNOWN else None):
+                        kms_key.policy if kms_key is not None and kms_key is not UNKNOWN else None):
                 if isinstance(doc, PolicyDocument):
                     out.append((self.compile(doc), caller))
             if caller.entity is not None and caller.kind in ("user", "role"):
