@@ -189,6 +189,21 @@ def decode_policy(value: Any, where: Loc | None, what: str = "policy", fallback_
     return Policy(doc=value)
 
 
+def set_or_unknown(item: dict, key: str, api: str, value: Any) -> None:
+    """Set ``item[key]`` (a bucket's or key's value), or, when an Unknown is anywhere inside the value, drop it and
+    name it in the item's ``Errors`` under the API call that would have read it; a known value clears that error."""
+    u = first_unknown(value)
+    if u is not None:
+        item.pop(key, None)
+        item.setdefault("Errors", {})[api] = unknown_text(u)
+        return
+    item[key] = plain(value)
+    if item.get("Errors"):
+        item["Errors"].pop(api, None)
+        if not item["Errors"]:
+            del item["Errors"]
+
+
 class SnapshotBuilder:
     def __init__(self, kind: str, detail: str, account_id: str = DEFAULT_ACCOUNT_ID, file: str | None = None):
         self.kind, self.detail, self.account_id = kind, detail, account_id
@@ -259,17 +274,7 @@ class SnapshotBuilder:
     def set_bucket(self, name: str, key: str, value: Any, loc: Loc | None) -> None:
         """Set one bucket value; an Unknown anywhere inside makes the whole value unknown."""
         b = self.bucket(name)
-        api = BUCKET_API.get(key, key)
-        u = first_unknown(value)
-        if u is not None:
-            b.pop(key, None)
-            b.setdefault("Errors", {})[api] = unknown_text(u)
-        else:
-            b[key] = plain(value)
-            if b.get("Errors"):
-                b["Errors"].pop(api, None)
-                if not b["Errors"]:
-                    del b["Errors"]
+        set_or_unknown(b, key, BUCKET_API.get(key, key), value)
         self.locate(self.bucket_path(name) + (key,), loc)
 
     def set_bucket_policy(self, name: str, value: Any, loc: Loc) -> None:
@@ -480,14 +485,7 @@ class SnapshotBuilder:
 
     def set_kms_key(self, arn: str, key: str, value: Any, loc: Loc | None) -> None:
         """Set one key value; an Unknown anywhere inside makes it unknown (named in the key's ``Errors``)."""
-        k = self.kms_key(arn)
-        api = KMS_KEY_API.get(key, key)
-        u = first_unknown(value)
-        if u is not None:
-            k.pop(key, None)
-            k.setdefault("Errors", {})[api] = unknown_text(u)
-        else:
-            k[key] = plain(value)
+        set_or_unknown(self.kms_key(arn), key, KMS_KEY_API.get(key, key), value)
         self.locate(self._key_path(arn) + (key,), loc)
 
     def forget_locations(self, path: tuple) -> None:
