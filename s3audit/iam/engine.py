@@ -33,6 +33,7 @@ from .policy import Policy, Statement, compile_policy
 from .principal_match import principal_match
 from .principals import Caller, parse_caller
 from .request_facts import facts_of_caller, facts_of_target, keys_absent_for
+from .locks import Locks
 from .resource_index import INDEXED_FROM, ResourceIndex
 from .targets import Target, resolve_target
 
@@ -174,6 +175,8 @@ class Engine(Evaluation):
 
     def __init__(self, snapshot: Snapshot):
         super().__init__(snapshot)
+        self.locks = Locks(self)  # the KMS key and VPC endpoint a request must also pass (locks.py)
+        self._volatile = False  # set by a decision that depends on more than its statements (a KMS grant)
         self._policies: dict[int, Policy] = {}
         self._callers: dict[str, Caller] = {}
         self._targets: dict[str, Target] = {}
@@ -240,12 +243,9 @@ class Engine(Evaluation):
             for mp in a.managed_policies.values():
                 if mp.document is not None:
                     self.compile(mp.document)
-            for b in a.buckets:
-                if isinstance(b.policy, PolicyDocument):
-                    self.compile(b.policy)
-            for ap in a.access_points:
-                if isinstance(ap.policy, PolicyDocument):
-                    self.compile(ap.policy)
+            for r in (*a.buckets, *a.access_points, *a.kms_keys, *a.vpc_endpoints):  # resource policies
+                if isinstance(r.policy, PolicyDocument):
+                    self.compile(r.policy)
         if self.org is not None:
             for p in self.org.policies:
                 self.compile(p.document)
@@ -275,7 +275,8 @@ class Engine(Evaluation):
     def target(self, resource: str) -> Target:
         t = self._targets.get(resource)
         if t is None:
-            t = resolve_target(resource, self._buckets, self._access_points, self.index)
+            t = resolve_target(resource, self._buckets, self._access_points, self.index, self.keys)
+            t.kms = self.locks.key_of(t)
             self._targets[resource] = t
         return t
 
@@ -299,6 +300,7 @@ class Engine(Evaluation):
                      self._consulted_numbers, self._context_tables, self._targets, self._known_statements,
                      self._route_keys, self._plan_keys, self._class_keys):
             memo.clear()
+        self.locks.forget()
 
     def principal_match(self, statement: Statement, principal: str) -> str | None:
         """How a resource-policy statement's Principal covers the principal ('everyone', 'account',
@@ -355,6 +357,8 @@ class Engine(Evaluation):
             where = self._target_facts[t.scope] = facts_of_target(t, self.org)
         carried = self._absent_keys(action)
         values = {**who.values, **where.values}
+        if action.startswith("kms:") and caller.account:
+            values["kms:calleraccount"] = (caller.account,)  # every KMS request carries it (conditions-kms.html)
         absent = (who.absent | where.absent | carried).difference(values)
         return Context(MappingProxyType(values), absent, False, who.absent_prefixes)
 
@@ -389,7 +393,22 @@ class Engine(Evaluation):
     def decide_parts(self, principal: str, action: str, resource: str, context: Mapping[str, Any],
                      request: Request | None = None) -> Decision:
         """``decide(Request(principal, action, resource, context))``, building the Request only when the
-        decision is not memoised (the bulk path decides from a request line's parts)."""
+        decision is not memoised (the bulk path decides from a request line's parts): the decision of the
+        request's policies, joined with the KMS key and VPC endpoint the request must also pass (locks.py)."""
+        d = self._decide_policies(principal, action, resource, context, request)
+        locks = self.locks
+        if locks.endpoints or self._targets[resource].kms is not None:
+            return locks.apply(d, principal, action, resource, context, self._targets[resource])
+        return d
+
+    def decide_policies(self, request: Request) -> Decision:
+        """The decision of the request's policies alone: ``decide`` without the KMS key and VPC endpoint it must
+        also pass (what a bucket shares, whether the share can work)."""
+        return self._decide_policies(request.principal, request.action, request.resource, request.context, request)
+
+    def _decide_policies(self, principal: str, action: str, resource: str, context: Mapping[str, Any],
+                         request: Request | None = None) -> Decision:
+        """The decision of the request's policies (evaluation.py), memoised by plan."""
         t = self._targets.get(resource)
         if t is None or ":" not in action:
             self.check(request or Request(principal, action, resource, context))
@@ -427,10 +446,16 @@ class Engine(Evaluation):
             request = Request(principal, action, resource, context)
         self._recording = recorded = []
         self._consulting = consulting = set()
+        self._volatile = False
         try:
             decision = self.decide_in_full(request, t, action_l)
         finally:
             self._recording = self._consulting = None
+        if self._volatile:
+            # The decision depends on more than the outcomes of its statements (a KMS grant whose constraints
+            # read the request's encryption context): decide these requests in full.
+            self._plans[key] = None
+            return decision
         if not isinstance(key[2], tuple) and not self._class_covers(caller, t, action_l, recorded, consulting):
             # The full decision consulted a policy or evaluated a statement that the action class does not
             # account for: actions cannot be told apart safely here, so this caller and target get plans per
@@ -536,6 +561,10 @@ class Engine(Evaluation):
             if (caller.text, t.scope) in self._per_action:
                 return ("action", action)
             other = t.other
+            if other is not None and iam_targets.uses_key_policy(other, action):
+                # Grants name operations one by one, and what a key allows across accounts or in its state
+                # differs by operation: requests on keys are planned per action.
+                return ("action", action)
             # For S3 targets the shape depends on the consulted policies and the action alone: callers and
             # targets consulting the same policies (a role and its sessions, a bucket and its objects) share it.
             policies = self._consulted_number(caller, t)
@@ -610,9 +639,11 @@ class Engine(Evaluation):
                     levels = self._org_levels(account, ptype) if account else None
                     for _, attached in levels or ():
                         out.extend((p, who) for p in attached)
+            kms_key = t.other.key if t.other is not None else None
             for doc in (t.access_point.policy if t.access_point is not None else None,
                         t.bucket.policy if t.bucket is not None else None,
-                        t.other.trust if t.other is not None else None):
+                        t.other.trust if t.other is not None else None,
+                        kms_key.policy if kms_key is not None and kms_key is not UNKNOWN else None):
                 if isinstance(doc, PolicyDocument):
                     out.append((self.compile(doc), caller))
             if caller.entity is not None and caller.kind in ("user", "role"):

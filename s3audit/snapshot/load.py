@@ -16,6 +16,8 @@ from .. import packaged
 from ..errors import InputError, Place, SnapshotError, pointer_join
 from ..fileio import loads_strict, parse_json, read_text
 from .aws_managed import with_shipped_policies
+from .endpoints import read_endpoints
+from .kms import read_keys
 from .model import (UNKNOWN, Account, AccessPoint, Acl, Bucket, Grant, Group, ManagedPolicy, Organization,
                     OrgPolicy, PolicyDocument, PublicAccessBlock, Role, Snapshot, UnreadInput, User)
 
@@ -164,15 +166,22 @@ def _notes(items: list[tuple[str, str, str]] | None, arn: str) -> tuple[str, ...
     return tuple(f"{what} of `{arn}` {verb} unknown ({why.removeprefix('Unknown: ')})" for what, verb, why in items or ())
 
 
+# Producers that describe a change rather than an account (docs/snapshot-format.md): what they do not declare is
+# not part of the change, so an absent regional section (KMS keys, VPC endpoints) means "none declared".
+IAC_KINDS = frozenset({"terraform", "cloudformation"})
+
+
 class _Builder:
     def __init__(self, file: str | None):
         self.file = file
+        self.iac = False
 
     def policy(self, value: Any, pointer: str, kind: str, owner: str, name: str = "") -> PolicyDocument:
         return PolicyDocument(decode_policy(value, Place(self.file, pointer=pointer)), pointer, kind, owner, name)
 
     def snapshot(self, d: dict) -> Snapshot:
         source = d.get("source") or {}
+        self.iac = source.get("kind") in IAC_KINDS
         org = self.organization(d["organization"]) if d.get("organization") else None
         accounts = tuple(self.account(a, f"/accounts/{i}") for i, a in enumerate(d["accounts"]))
         seen: dict[str, int] = {}
@@ -287,8 +296,11 @@ class _Builder:
             pab = PublicAccessBlock.from_api(s3["public_access_block"])
         else:
             pab = UNKNOWN if any("PublicAccessBlock" in k for k in errors) else None
+        keys, key_gaps = read_keys(a.get("kms"), errors, acct, ptr, self.iac, self.policy)
+        endpoints, endpoint_gaps = read_endpoints(a.get("ec2"), errors, acct, ptr, self.iac, self.policy)
         return Account(acct, a.get("name"), users, groups, tuple(roles), MappingProxyType(managed), pab,
-                       buckets, aps, MappingProxyType(errors), ptr)
+                       buckets, aps, MappingProxyType(errors), ptr, keys, MappingProxyType(key_gaps),
+                       endpoints, MappingProxyType(endpoint_gaps))
 
     def _unknowns(self, raw: dict) -> set[str]:
         return {_ERROR_FIELDS.get(k, k) for k in (raw.get("Errors") or {})}

@@ -1,4 +1,5 @@
-"""The live collector: read IAM, S3 and the organization's guard rails from AWS into a format-v1 snapshot.
+"""The live collector: read IAM, S3, KMS keys, VPC endpoints and the organization's guard rails from AWS into a
+format-v1 snapshot.
 
 This is the only module that imports boto3, and only when a collection starts. Every call it makes is a
 read (Get*, List*, Describe*) plus ``sts:AssumeRole`` to reach member accounts; ``policies/scanner-policy.json``
@@ -37,7 +38,7 @@ JOURNAL_SUFFIX = ".partial"
 IAM_FILTERS = ("User", "Role", "Group", "LocalManagedPolicy", "AWSManagedPolicy")
 IAM_LISTS = ("UserDetailList", "GroupDetailList", "RoleDetailList", "Policies")
 UNREACHED_READS = ("iam:GetAccountAuthorizationDetails", "s3:ListBuckets", "s3control:GetPublicAccessBlock",
-                   "s3control:ListAccessPoints")
+                   "s3control:ListAccessPoints", "kms:ListKeys", "ec2:DescribeVpcEndpoints")
 ORG_POLICY_TYPES = ("SERVICE_CONTROL_POLICY", "RESOURCE_CONTROL_POLICY")
 ROLE_ARN = re.compile(r"^arn:[a-z-]+:iam::(\d{12}):role/[\w+=,.@/-]+$")
 ACCOUNT_ID = re.compile(r"^\d{12}$")
@@ -695,6 +696,10 @@ class Collector:
             for ap in found:  # keyed by ARN: an endpoint that ignores the region returns the same ones twice
                 access_points.setdefault(ap.get("AccessPointArn") or f"{ap['Name']}@{ap.get('Bucket')}", ap)
         account["s3"]["access_points"] = list(access_points.values())
+        keys, endpoints, regional_errors = self.collect_keys_and_endpoints(ctx, regions, pool)
+        errors.update(regional_errors)
+        account["kms"] = {"keys": keys}
+        account["ec2"] = {"vpc_endpoints": endpoints}
         if errors:
             account["errors"] = errors
         return account
@@ -807,6 +812,95 @@ class Collector:
                 self.progress.add(errors=len(errors))
             found.append(ap)
         return found, {}
+
+    # -- KMS keys and VPC endpoints, per region -----------------------------------------------------------
+
+    def collect_keys_and_endpoints(self, ctx: _Account, regions: list[str],
+                                   pool: ThreadPoolExecutor) -> tuple[list[dict], list[dict], dict]:
+        """Every KMS key (with its aliases, policy, grants and rotation status) and VPC endpoint of the account in
+        ``regions`` (where its buckets and access points are: a bucket's SSE-KMS key is in its own region). A
+        listing that failed is named ``<service>:<Operation>@<region>`` in the returned errors; a call about one
+        key in that key's ``Errors``. Runs on the account's thread; the calls go to ``pool``."""
+        listings = [(region, pool.submit(self.list_keys, ctx, region)) for region in regions]
+        endpoint_futures = [pool.submit(self.collect_vpc_endpoints, ctx, region) for region in regions]
+        errors: dict[str, str] = {}
+        key_futures: list[Future] = []
+        for region, future in listings:
+            listed, aliases, failed = future.result()
+            errors.update(failed)
+            key_futures += [pool.submit(self.collect_key, ctx, region, k, aliases.get(k["KeyId"], [])) for k in listed]
+        endpoints: list[dict] = []
+        for future in endpoint_futures:
+            found, failed = future.result()
+            endpoints += found
+            errors.update(failed)
+        return [f.result() for f in key_futures], endpoints, errors
+
+    def list_keys(self, ctx: _Account, region: str) -> tuple[list[dict], dict[str, list], dict]:
+        """(ListKeys entries, key id -> its ListAliases entries, errors) in one region."""
+        kms = ctx.client("kms", region)
+        errors: dict[str, str] = {}
+        try:
+            listed = self._paginate(kms, "list_keys", "Keys")
+        except self._api_errors as exc:
+            self.progress.add(errors=1)
+            return [], {}, {f"kms:ListKeys@{region}": self.error_code(exc)}
+        aliases: dict[str, list] = {}
+        try:
+            for alias in self._paginate(kms, "list_aliases", "Aliases"):
+                if alias.get("TargetKeyId"):  # an AWS managed alias whose key AWS has not created yet names none
+                    aliases.setdefault(alias["TargetKeyId"], []).append(alias)
+        except self._api_errors as exc:
+            self.progress.add(errors=1)
+            errors[f"kms:ListAliases@{region}"] = self.error_code(exc)
+        return listed, aliases, errors
+
+    def collect_key(self, ctx: _Account, region: str, listed: dict, aliases: list) -> dict:
+        kms = ctx.client("kms", region)
+        arn = listed.get("KeyArn") or listed["KeyId"]
+        key: dict[str, Any] = {"KeyId": listed["KeyId"]}
+        if listed.get("KeyArn"):
+            key["Arn"] = listed["KeyArn"]
+        errors: dict[str, str] = {}
+
+        def read(operation: str, fn: Callable[[], Any], absent: frozenset[str] = frozenset()) -> Any:
+            try:
+                return fn()
+            except self._api_errors as exc:
+                code = self.error_code(exc)
+                if code not in absent:
+                    errors[operation] = code
+                return None
+
+        described = read("DescribeKey", lambda: kms.describe_key(KeyId=arn)["KeyMetadata"])
+        if described:
+            key.update(described)
+        key["Region"] = region
+        if aliases:
+            key["Aliases"] = aliases
+        policy = read("GetKeyPolicy", lambda: kms.get_key_policy(KeyId=arn, PolicyName="default")["Policy"])
+        if policy is not None:
+            key["Policy"] = _policy_document(policy)
+        grants = read("ListGrants", lambda: self._paginate(kms, "list_grants", "Grants", KeyId=arn))
+        if grants is not None:
+            key["Grants"] = grants
+        # Asymmetric and HMAC keys have no automatic rotation: not applicable, not a failure.
+        rotation = read("GetKeyRotationStatus", lambda: kms.get_key_rotation_status(KeyId=arn),
+                        frozenset({"UnsupportedOperationException"}))
+        if rotation is not None:
+            key["KeyRotationEnabled"] = rotation.get("KeyRotationEnabled")
+        if errors:
+            key["Errors"] = errors
+            self.progress.add(errors=len(errors))
+        return key
+
+    def collect_vpc_endpoints(self, ctx: _Account, region: str) -> tuple[list[dict], dict]:
+        try:
+            found = self._paginate(ctx.client("ec2", region), "describe_vpc_endpoints", "VpcEndpoints")
+        except self._api_errors as exc:
+            self.progress.add(errors=1)
+            return [], {f"ec2:DescribeVpcEndpoints@{region}": self.error_code(exc)}
+        return [{**e, "Region": region} for e in found], {}
 
 
 def collect_account_task(options: CollectOptions, target: Target) -> dict:

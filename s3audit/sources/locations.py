@@ -23,7 +23,7 @@ class Sel(NamedTuple):
 # Which field identifies an element of a snapshot list, tried in this order; lists of elements with
 # none of them (statements, grants, rules) are addressed by index.
 IDENTITY_FIELDS = ("id", "Name", "RoleName", "UserName", "GroupName", "Arn", "PolicyArn", "PolicyName", "Id",
-                   "VersionId")
+                   "VersionId", "VpcEndpointId")
 
 
 def identity(element: Any) -> Sel | None:

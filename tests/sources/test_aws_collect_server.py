@@ -220,6 +220,10 @@ def test_the_scanner_policy_suffices_when_iam_is_enforced(server, tmp_path):
     failures = {(a["id"], k): v for a in document["accounts"] for k, v in (a.get("errors") or {}).items()}
     failures |= {(b["Name"], k): v for a in document["accounts"] for b in a["s3"]["buckets"]
                  for k, v in (b.get("Errors") or {}).items()}
+    failures |= {(k.get("KeyId"), op): v for a in document["accounts"] for k in a["kms"]["keys"]
+                 for op, v in (k.get("Errors") or {}).items()}
+    assert [len(a["kms"]["keys"]) for a in document["accounts"]] == [0, 1, 0]
+    assert [len(a["ec2"]["vpc_endpoints"]) for a in document["accounts"]] == [1, 0, 0]
     assert failures == {("mgmt-reports", "GetBucketPolicy"): "AccessDenied"}
     assert key["SecretAccessKey"] not in output.read_text() + done.stderr
 
