@@ -21,7 +21,7 @@ from typing import Any, Iterable
 
 from ..errors import InputError, Place
 from .arns import iam_arn
-from .locations import Sel, to_pointer
+from .locations import PointerIndex, Sel
 from .values import Loc, PDict, PList, PStr, Unknown, first_unknown, parse_json_with_positions, plain
 
 DEFAULT_ACCOUNT_ID = "123456789012"
@@ -521,8 +521,9 @@ def note_unknown_managed_policies(builder: SnapshotBuilder) -> None:
 def resolve_locations(snap: dict, locs: Iterable[tuple[tuple, Loc]]) -> dict:
     """Logical paths -> JSON pointers of ``snap``; the first position given for a pointer wins."""
     out: dict[str, dict] = {}
+    index = PointerIndex(snap)
     for path, loc in locs:
-        pointer = to_pointer(snap, path)
+        pointer = index.pointer(path)
         if pointer is not None and pointer not in out:
             out[pointer] = loc.as_json()
     return dict(sorted(out.items(), key=lambda kv: _pointer_key(kv[0])))
