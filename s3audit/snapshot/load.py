@@ -15,6 +15,7 @@ from urllib.parse import unquote
 from .. import packaged
 from ..errors import Place, SnapshotError, pointer_join
 from ..fileio import parse_json, read_text
+from .aws_managed import with_shipped_policies
 from .model import (UNKNOWN, Account, AccessPoint, Acl, Bucket, Grant, Group, ManagedPolicy, Organization,
                     OrgPolicy, PolicyDocument, PublicAccessBlock, Role, Snapshot, UnreadInput, User)
 
@@ -213,6 +214,7 @@ class _Builder:
                 raise SnapshotError(f"account `{a.id}` appears twice (also at /accounts/{seen[a.id]})",
                                     Place(self.file, pointer=f"/accounts/{i}/id"))
             seen[a.id] = i
+        accounts = with_shipped_policies(accounts)
         return Snapshot(format=d["format"], taken_at=d["taken_at"], source_kind=source.get("kind"),
                         source_detail=source.get("detail"), organization=org, accounts=accounts,
                         locations=MappingProxyType(dict(d.get("locations") or {})), file=self.file,
