@@ -15,6 +15,7 @@ named in the account's ``errors`` under ``<kind>:<resource address>``.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Iterable
@@ -37,6 +38,8 @@ BUCKET_API = {
     "Website": "GetBucketWebsite",
 }
 ACCESS_POINT_API = {"Policy": "GetAccessPointPolicy", "PublicAccessBlock": "GetAccessPoint"}
+# What a managed policy's ARN looks like: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html
+_POLICY_ARN = re.compile(r"^arn:[a-z0-9-]+:iam::(\d{12}|aws):policy/.+")
 # The four Block Public Access settings, as S3's PublicAccessBlockConfiguration names them.
 PUBLIC_ACCESS_BLOCK_KEYS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
 
@@ -173,7 +176,19 @@ def decode_policy(value: Any, where: Loc | None, what: str = "policy", fallback_
     if not isinstance(value, dict):
         place = Place(where.file, where.line, where.column) if where else Place(fallback_file)
         raise InputError(f"{what} must be a JSON object", place)
-    return Policy(doc=value)
+    return Policy(doc=_sids_as_text(value))
+
+
+def _sids_as_text(doc: dict) -> dict:
+    """A ``Sid`` written as a number (YAML's ``Sid: 1``) as its text: a Sid is a label of letters and digits
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_sid.html), and CloudFormation
+    deploys such templates; it names a statement and grants nothing."""
+    statements = doc.get("Statement")
+    for s in statements if isinstance(statements, list) else [statements]:
+        if isinstance(s, dict) and isinstance(s.get("Sid"), (int, float)) and not isinstance(s.get("Sid"), bool):
+            sid = s["Sid"]
+            s["Sid"] = str(int(sid)) if isinstance(sid, float) and sid.is_integer() else str(sid)
+    return doc
 
 
 class SnapshotBuilder:
@@ -366,6 +381,9 @@ class SnapshotBuilder:
         self.locate(self._entity_path(kind, entity) + (list_key, Sel("PolicyName", policy_name)), loc)
 
     def attach(self, kind: str, entity: str, policy_arn: str, loc: Loc | None) -> None:
+        if not _POLICY_ARN.match(policy_arn):  # IAM refuses to attach anything else
+            raise InputError(f"`{policy_arn[:80]}` is not the ARN of a managed policy (arn:aws:iam::ACCOUNT:policy/NAME)",
+                             Place(loc.file, loc.line, loc.column) if loc else Place(self.file))
         table_name = self._ENTITY[kind][0]
         e = getattr(self, table_name)[entity]
         items = e.setdefault("AttachedManagedPolicies", [])

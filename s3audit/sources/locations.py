@@ -93,6 +93,17 @@ class PointerIndex:
         return pointer
 
 
+def nearest_location(locations: dict, pointer: str) -> dict | None:
+    """The position the ``locations`` map gives for ``pointer``, else for its nearest ancestor that has one."""
+    while True:
+        loc = locations.get(pointer)
+        if loc is not None:
+            return loc
+        if not pointer:
+            return None
+        pointer = pointer.rsplit("/", 1)[0]
+
+
 def to_logical(doc: Any, pointer: str) -> tuple | None:
     """The logical path of a JSON pointer in ``doc`` (list elements by identity), or None if it dangles."""
     if pointer == "":

@@ -248,7 +248,7 @@ def test_every_template_fixture_loads_and_is_classified():
     ("bad-json.json", 5, 40, "invalid JSON"),
     ("unknown-tag.yaml", 5, 19, "unknown tag `!Reff`"),
     ("missing-type.yaml", 2, 3, "resource `Bucket` needs a `Type`"),
-    ("bad-ref.yaml", 5, 7, "`Ref` to `Nowhere`"),
+    ("bad-ref.yaml", 5, 15, "`Ref` to `Nowhere`"),  # at the function, not its property
 ])
 def test_malformed_templates_are_input_errors_at_their_place(name, line, column, message):
     with pytest.raises(InputError) as exc:

@@ -27,8 +27,9 @@ from typing import Any
 from ...fileio import read_text
 from ..builder import DEFAULT_ACCOUNT_ID, IacPart, SnapshotBuilder, note_unknown_managed_policies
 from .resources import map_resources
+from .language_extensions import LANGUAGE_EXTENSIONS, expand_loops
 from .syntax import read_template
-from .template import Template
+from .template import SAM_TRANSFORM, Template, transform_names
 
 __all__ = ["load_cloudformation", "read_template", "Template"]
 
@@ -52,9 +53,20 @@ def _load(file: str, account_id: str, region: str | None, stack_name: str | None
     doc = read_template(read_text(file), file)
     t = Template(doc, file, account_id, region, stack_name, parameters)
     b = SnapshotBuilder("cloudformation", f"template {file}", account_id)
-    if "Transform" in doc or any(str(r["Type"]).startswith("AWS::Serverless::") for r in t.resources.values()):
+    transforms = transform_names(doc, file)
+    for name, at in transforms:
+        if name == LANGUAGE_EXTENSIONS:
+            expand_loops(t)
+        elif name != SAM_TRANSFORM:
+            b.unread(f"Transform {name}", f"the transform `{name}` rewrites the template at deploy time and s3audit "
+                                          "does not expand it: what it adds or changes was not read", at)
+    t.check_resources()
+    if any(name == SAM_TRANSFORM for name, _ in transforms) or any(
+            r["Type"].startswith("AWS::Serverless::") for r in t.resources.values()):
         from ..sam import expand  # the SAM transform's generated roles and policies (only when needed)
         expand(t, b)
     map_resources(t, b)
+    for what, why, at in t.unread:
+        b.unread(what, why, at)
     note_unknown_managed_policies(b)
     return IacPart(b.finish(), set(b.created_buckets))

@@ -9,7 +9,8 @@ from ...builder import SnapshotBuilder
 from ....errors import InputError, Place
 from ...values import Unknown
 from ..intrinsics import TemplateError
-from ..registry import MAPS, Mapper
+from ..registry import MAPS, PROPERTIES, Mapper
+from ..shapes import conform
 from ..template import Template
 from . import s3  # noqa: F401  (fills the tables; keep this order: it is the order of types)
 from . import iam  # noqa: F401
@@ -37,4 +38,7 @@ def map_resources(t: Template, b: SnapshotBuilder) -> None:
             if isinstance(props, Unknown):
                 b.unplaced(logical, props.reason)
                 continue
+            shape = PROPERTIES.get(rtype)
+            if shape is not None:
+                props = conform(props, shape, getattr(props, "pos", None) or t.loc_of(logical), logical)
             fn(m, logical, props)
