@@ -22,6 +22,7 @@ from typing import Any, Iterable
 
 from ..errors import InputError, Place
 from .arns import iam_arn
+from .confine import confine_policy
 from .locations import PointerIndex, Sel
 from .values import Loc, PDict, PList, PStr, Unknown, first_unknown, parse_json_with_positions, plain
 
@@ -126,6 +127,10 @@ def access_point_entry(bucket: str, vpc: Any, public_access_block: Any, bucket_a
     return entry
 
 
+# What a statement of each kind of policy must cover when nothing is known of it (confine.py).
+_POLICY_KIND = {"bucket policy": "resource", "access point policy": "resource", "trust policy": "trust"}
+
+
 class Policy:
     """A decoded policy document, or the reason it is unknown."""
 
@@ -172,7 +177,11 @@ def decode_policy(value: Any, where: Loc | None, what: str = "policy", fallback_
                                  Place(at.file, at.line, at.column)) from None
     u = first_unknown(value)
     if u is not None:
-        return Policy(unknown=u)
+        # the unknown part confined to its statement or condition; unknown as a whole only when it must be
+        confined = confine_policy(value, _POLICY_KIND.get(what, "identity"))
+        if confined is None:
+            return Policy(unknown=u)
+        value = confined
     if not isinstance(value, dict):
         place = Place(where.file, where.line, where.column) if where else Place(fallback_file)
         raise InputError(f"{what} must be a JSON object", place)
