@@ -171,7 +171,7 @@ def _i_select(t: Template, arg: Any) -> Any:
         raise TemplateError("`Fn::Select` selects from a list")
     try:
         i = int(index) if not isinstance(index, (bool, float)) else None
-    except ValueError:
+    except (TypeError, ValueError):  # a list, a mapping or null where the index goes
         i = None
     if i is None:
         raise TemplateError("the index of `Fn::Select` must be a whole number")
@@ -283,14 +283,15 @@ def _i_condition(t: Template, arg: Any) -> Any:
 
 
 def _i_tojson(t: Template, arg: Any) -> Any:
-    # AWS::LanguageExtensions: an object or a list as JSON text
+    # AWS::LanguageExtensions: an object or a list as JSON text, written compactly as CloudFormation writes it
+    # ("{\"key1\":\"value1\"}": intrinsic-function-reference-ToJsonString.html)
     v = t.resolve(arg)
     if isinstance(v, Unknown):
         return Unknown(v.reason)
     if not isinstance(v, (dict, list)):
         raise TemplateError("`Fn::ToJsonString` takes an object or a list")
     u = first_unknown(v)
-    return Unknown(u.reason) if u is not None else PStr(json.dumps(v), encoded=v)
+    return Unknown(u.reason) if u is not None else PStr(json.dumps(v, separators=(",", ":")), encoded=v)
 
 
 def _i_length(t: Template, arg: Any) -> Any:
