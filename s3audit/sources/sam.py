@@ -52,7 +52,7 @@ from typing import Any
 
 from ..errors import InputError, Place
 from .cloudformation.template import SAM_TRANSFORM, transform_names
-from .symbolic import atom
+from .symbolic import atom, concat
 from .values import Loc, PDict, PList, Unknown
 
 _PARTITION = "aws"  # the CloudFormation reader resolves AWS::Partition to `aws` too
@@ -376,6 +376,11 @@ class _Expander:
         if rtype == "AWS::Serverless::Function" and alias is None:
             names = [n for n in names if n not in ("Alias", "Version")]
         for prop in names:
+            if prop == "Alias" and isinstance(alias, str):
+                # an alias's ARN is its function's with the alias name after it (Ref of AWS::Lambda::Alias:
+                # https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-lambda-alias.html)
+                self.t.extra_refs[f"{logical}.Alias"] = concat([self.t.getatt(logical, "Arn"), ":", alias])
+                continue
             self.t.extra_refs[f"{logical}.{prop}"] = atom(
                 f"ref:{logical}.{prop}", f"`{logical}.{prop}`, which the SAM transform generates, is known only "
                                          "after deploy")

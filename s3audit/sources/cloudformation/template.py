@@ -79,7 +79,12 @@ class Template:
         self.unread: list[tuple[str, str, Loc]] = []  # parts of the template a macro rewrites at deploy time
 
     def check_resources(self) -> None:
-        """Every resource as CloudFormation requires it (after the transforms' loops are expanded)."""
+        """Every resource as CloudFormation requires it (after the transforms' loops are expanded). An
+        ``Fn::Transform`` among the resources (``AWS::Include`` of a snippet, a macro) adds resources at deploy time
+        that s3audit does not see: reported as not read, the other resources are read."""
+        if "Fn::Transform" in self.resources:
+            self.macro(self.resources["Fn::Transform"], self.resources.key_pos.get("Fn::Transform"))
+            del self.resources["Fn::Transform"]
         for logical, res in self.resources.items():
             at = self.resources.key_pos.get(logical) or self.resources.pos
             if isinstance(logical, str) and logical.startswith("Fn::ForEach::"):
@@ -341,6 +346,9 @@ class Template:
                             raise
                 out = PDict(pos=getattr(value, "pos", None))
                 for k, v in value.items():
+                    if k == "Fn::Transform":  # beside other keys: the macro adds to this mapping at deploy time
+                        self.macro(v, value.key_pos.get(k) if isinstance(value, PDict) else None)
+                        continue
                     r = self.resolve(v)
                     if r is NOVALUE:
                         continue
