@@ -184,3 +184,45 @@ def test_every_finding_of_these_templates_has_a_file_and_line(name, capsys):
     _, findings = check(f, capsys)
     located = [x for x in findings if x.get("location")]
     assert located and all(x["location"]["file"] == f and x["location"]["line"] >= 1 for x in located)
+
+
+# ---- a template a macro rewrites ----------------------------------------------------------------------------
+
+MACRO_TEMPLATE = """\
+Transform: AcmeRoleBuilder
+Resources:
+  Worker:
+    Type: AWS::IAM::Role
+    Properties:
+      Permissions: [s3-read]
+  Archive:
+    Type: AWS::S3::Bucket
+    Properties:
+      BucketName: acme-archive
+"""
+
+
+def test_under_a_macro_what_is_invalid_as_written_is_not_read_and_the_rest_is(tmp_path, capsys):
+    # The macro runs before CloudFormation reads the template (template-macros.html): a role without
+    # AssumeRolePolicyDocument may be what the macro completes, so it is not read (at its properties), never
+    # refused.
+    path = tmp_path / "t.yaml"
+    path.write_text(MACRO_TEMPLATE)
+    status, findings = check(str(path), capsys)
+    unread = {x["subject"]: x for x in findings if x["rule"] == "INPUT-not-read"}
+    assert set(unread) == {"Transform AcmeRoleBuilder", "Worker"}
+    assert unread["Worker"]["location"]["line"] == 6 and "AssumeRolePolicyDocument" in unread["Worker"]["message"]
+    assert rules_on(findings, "arn:aws:s3:::acme-archive") and status == 1
+    # without the macro the same role is refused at its place
+    path.write_text(MACRO_TEMPLATE.replace("Transform: AcmeRoleBuilder\n", ""))
+    assert main(["check", "--cloudformation", str(path)]) == 2
+    assert "AssumeRolePolicyDocument" in capsys.readouterr().err
+
+
+def test_a_template_only_its_macro_can_read_is_not_read(tmp_path, capsys):
+    path = tmp_path / "t.yaml"
+    path.write_text("Transform: AcmeShorthand\nResources:\n  - S3::Bucket data\n")
+    status, findings = check(str(path), capsys)
+    (unread,) = [x for x in findings if x["rule"] == "INPUT-not-read"]
+    assert unread["subject"] == "Transform AcmeShorthand" and "Resources" in unread["message"]
+    assert status == 1

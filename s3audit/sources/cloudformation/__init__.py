@@ -24,12 +24,14 @@ from __future__ import annotations
 import gc
 from typing import Any
 
+from ...errors import InputError
 from ...fileio import read_text
 from ..builder import DEFAULT_ACCOUNT_ID, IacPart, SnapshotBuilder, note_unknown_managed_policies
 from .resources import map_resources
 from .language_extensions import LANGUAGE_EXTENSIONS, expand_loops
 from .syntax import read_template
 from .template import SAM_TRANSFORM, Template, transform_names
+from ..values import Loc
 
 __all__ = ["load_cloudformation", "read_template", "Template"]
 
@@ -51,9 +53,20 @@ def load_cloudformation(path: str, *, account_id: str = DEFAULT_ACCOUNT_ID, regi
 def _load(file: str, account_id: str, region: str | None, stack_name: str | None,
           parameters: dict[str, Any] | None) -> IacPart:
     doc = read_template(read_text(file), file)
-    t = Template(doc, file, account_id, region, stack_name, parameters)
     b = SnapshotBuilder("cloudformation", f"template {file}", account_id)
     transforms = transform_names(doc, file)
+    macros = [name for name, _ in transforms if name not in (LANGUAGE_EXTENSIONS, SAM_TRANSFORM)]
+    try:
+        t = Template(doc, file, account_id, region, stack_name, parameters)
+    except InputError as exc:
+        if not macros:
+            raise
+        at = exc.place
+        b.unread(f"Transform {macros[0]}", f"{exc.message}, as written; the macro `{macros[0]}` rewrites the "
+                 "template before CloudFormation reads it, and s3audit does not run it",
+                 Loc(at.file, at.line, at.column) if at is not None else Loc(file, 1, 1))
+        return IacPart(b.finish(), set())
+    t.macros = macros
     for name, at in transforms:
         if name == LANGUAGE_EXTENSIONS:
             expand_loops(t)

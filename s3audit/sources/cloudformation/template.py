@@ -77,6 +77,18 @@ class Template:
         self._symbolic_reason: dict[str, str] = {}
         self.extra_refs: dict[str, Any] = {}  # references the SAM transform resolves (`Function.Alias`)
         self.unread: list[tuple[str, str, Loc]] = []  # parts of the template a macro rewrites at deploy time
+        self.macros: list[str] = []  # template-level transforms s3audit does not expand (set by the loader)
+
+    def not_valid_before_macro(self, exc: InputError, what: str) -> None:
+        """A template a macro rewrites need not be valid CloudFormation as written: the macro runs first
+        (template-macros.html), so what s3audit finds invalid is reported as not read, not refused. Without a
+        macro, the error stands."""
+        if not self.macros:
+            raise exc
+        place = exc.place
+        at = Loc(place.file, place.line, place.column) if place is not None else Loc(self.file, 1, 1)
+        self.unread.append((what, f"{exc.message}, as written; the macro `{self.macros[0]}` rewrites the template "
+                                  "before CloudFormation reads it, and s3audit does not run it", at))
 
     def check_resources(self) -> None:
         """Every resource as CloudFormation requires it (after the transforms' loops are expanded). An
@@ -85,20 +97,28 @@ class Template:
         if "Fn::Transform" in self.resources:
             self.macro(self.resources["Fn::Transform"], self.resources.key_pos.get("Fn::Transform"))
             del self.resources["Fn::Transform"]
-        for logical, res in self.resources.items():
-            at = self.resources.key_pos.get(logical) or self.resources.pos
-            if isinstance(logical, str) and logical.startswith("Fn::ForEach::"):
-                raise InputError("`Fn::ForEach` needs `Transform: AWS::LanguageExtensions`", _place(at, self.file))
-            if not _LOGICAL_ID.match(logical):
-                raise InputError(f"the logical id `{logical[:60]}` is not alphanumeric (A-Za-z0-9)",
-                                 _place(at, self.file))
-            if not isinstance(res, dict) or not isinstance(res.get("Type"), str) or not res["Type"]:
-                raise InputError(f"resource `{logical}` needs a `Type`", _place(at, self.file))
-            for key, kind in (("Properties", dict), ("Condition", str)):
-                if key in res and not isinstance(res[key], kind):
-                    where = res.key_pos.get(key) if isinstance(res, PDict) else None
-                    raise InputError(f"`{key}` of `{logical}` must be a {'mapping' if kind is dict else 'string'}",
-                                     _place(where or at, self.file))
+        for logical in list(self.resources):
+            try:
+                self._check_resource(logical)
+            except InputError as exc:
+                self.not_valid_before_macro(exc, logical)
+                del self.resources[logical]
+
+    def _check_resource(self, logical: str) -> None:
+        res = self.resources[logical]
+        at = self.resources.key_pos.get(logical) or self.resources.pos
+        if isinstance(logical, str) and logical.startswith("Fn::ForEach::"):
+            raise InputError("`Fn::ForEach` needs `Transform: AWS::LanguageExtensions`", _place(at, self.file))
+        if not _LOGICAL_ID.match(logical):
+            raise InputError(f"the logical id `{logical[:60]}` is not alphanumeric (A-Za-z0-9)",
+                             _place(at, self.file))
+        if not isinstance(res, dict) or not isinstance(res.get("Type"), str) or not res["Type"]:
+            raise InputError(f"resource `{logical}` needs a `Type`", _place(at, self.file))
+        for key, kind in (("Properties", dict), ("Condition", str)):
+            if key in res and not isinstance(res[key], kind):
+                where = res.key_pos.get(key) if isinstance(res, PDict) else None
+                raise InputError(f"`{key}` of `{logical}` must be a {'mapping' if kind is dict else 'string'}",
+                                 _place(where or at, self.file))
 
     def _section(self, name: str) -> PDict:
         value = self.doc.get(name)

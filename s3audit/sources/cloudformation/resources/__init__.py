@@ -26,20 +26,27 @@ def map_resources(t: Template, b: SnapshotBuilder) -> None:
         for logical, res in t.resources.items():
             if res["Type"] != rtype:
                 continue
-            cond = res.get("Condition")
-            if cond is not None:
-                try:
-                    decided = t.condition(str(cond))
-                except TemplateError as exc:
-                    at = res.key_pos.get("Condition") or t.loc_of(logical)
-                    raise InputError(str(exc), Place(at.file, at.line, at.column)) from None
-                if decided is False:
-                    continue
-            props = t.properties(logical)
-            if isinstance(props, Unknown):
-                b.unplaced(logical, props.reason)
-                continue
-            shape = PROPERTIES.get(rtype)
-            if shape is not None:
-                props = conform(props, shape, getattr(props, "pos", None) or t.loc_of(logical), logical)
-            fn(m, logical, props)
+            try:
+                _map_one(t, b, m, fn, logical, res)
+            except InputError as exc:
+                t.not_valid_before_macro(exc, logical)
+
+
+def _map_one(t: Template, b: SnapshotBuilder, m: Mapper, fn, logical: str, res) -> None:
+    cond = res.get("Condition")
+    if cond is not None:
+        try:
+            decided = t.condition(str(cond))
+        except TemplateError as exc:
+            at = res.key_pos.get("Condition") or t.loc_of(logical)
+            raise InputError(str(exc), Place(at.file, at.line, at.column)) from None
+        if decided is False:
+            return
+    props = t.properties(logical)
+    if isinstance(props, Unknown):
+        b.unplaced(logical, props.reason)
+        return
+    shape = PROPERTIES.get(res["Type"])
+    if shape is not None:
+        props = conform(props, shape, getattr(props, "pos", None) or t.loc_of(logical), logical)
+    fn(m, logical, props)
