@@ -253,7 +253,7 @@ def test_every_template_fixture_loads_and_is_classified():
 
 @pytest.mark.parametrize("name, line, column, message", [
     ("bad-indent.yaml", 4, 4, "invalid YAML"),
-    ("duplicate-key.yaml", 6, 7, "duplicate key `BucketName`"),
+    ("duplicate-key.yaml", 5, 1, "duplicate key `Resources`"),  # a section twice: template-formats.html
     ("bad-json.json", 5, 40, "invalid JSON"),
     ("unknown-tag.yaml", 5, 19, "unknown tag `!Reff`"),
     ("missing-type.yaml", 2, 3, "resource `Bucket` needs a `Type`"),

@@ -226,3 +226,20 @@ def test_a_template_only_its_macro_can_read_is_not_read(tmp_path, capsys):
     (unread,) = [x for x in findings if x["rule"] == "INPUT-not-read"]
     assert unread["subject"] == "Transform AcmeShorthand" and "Resources" in unread["message"]
     assert status == 1
+
+
+# ---- a key written twice --------------------------------------------------------------------------------------
+
+def test_a_key_written_twice_is_unknown_where_it_is_and_a_resource_written_twice_is_not_read(tmp_path, capsys):
+    # CloudFormation deploys such templates (a public corpus has them in 10 of 497), but which value it keeps is
+    # not documented: the value is unknown, never a guess
+    path = tmp_path / "t.yaml"
+    path.write_text("Resources:\n  Data:\n    Type: AWS::S3::Bucket\n    Properties:\n      BucketName: one\n"
+                    "      BucketName: two\n  Twice:\n    Type: AWS::S3::Bucket\n  Twice:\n"
+                    "    Type: AWS::IAM::Role\n")
+    snap, _ = load_iac(cloudformation=[str(path)])
+    assert [b["Name"] for b in snap["accounts"][0]["s3"]["buckets"]] == ["<Data>"]
+    (unread,) = snap["unread"]
+    assert (unread["what"], unread["line"]) == ("Twice", 9) and "lines 7 and 9" in unread["why"]
+    status, findings = check(str(path), capsys)
+    assert status == 1 and [x["subject"] for x in findings if x["rule"] == "INPUT-not-read"] == ["Twice"]

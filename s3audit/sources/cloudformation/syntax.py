@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...errors import InputError, Place
-from ..values import Loc, PDict, PList, parse_json_with_positions
+from ..values import Loc, PDict, PList, Unknown, parse_json_with_positions
 
 _SHORT_TAGS = {"Ref": "Ref", "Condition": "Condition"}
 # Every short form CloudFormation documents: the intrinsic functions, the condition functions, the functions of the
@@ -116,7 +116,17 @@ class _Converter:
                     raise InputError("a mapping key must be a plain value", self.place(k))
                 key = str(key) if not isinstance(key, bool) else ("true" if key else "false")
                 if key in out:
-                    raise InputError(f"duplicate key `{key}`", self.place(k))
+                    if depth == 0:  # a section twice: "undefined behavior" (template-formats.html)
+                        raise InputError(f"duplicate key `{key}`", self.place(k))
+                    # CloudFormation deploys templates with a key written twice, but which value it keeps is not
+                    # documented: the value is unknown (confined to the statement or property it is in), never
+                    # a guess that could hide the statement that matters
+                    first = out.key_pos[key]
+                    self.convert(v, depth + 1)  # still checked as YAML CloudFormation reads
+                    out[key] = Unknown(f"`{key}` is written twice (lines {first.line} and {k.start_mark.line + 1}); "
+                                       "which value CloudFormation keeps is not documented")
+                    out.key_pos[key] = self.loc(k)
+                    continue
                 out[key] = self.convert(v, depth + 1)
                 out.key_pos[key] = self.loc(k)
             return out

@@ -98,6 +98,10 @@ class Template:
             self.macro(self.resources["Fn::Transform"], self.resources.key_pos.get("Fn::Transform"))
             del self.resources["Fn::Transform"]
         for logical in list(self.resources):
+            if isinstance(self.resources[logical], Unknown):  # a logical id written twice (syntax.py)
+                self.unread.append((logical, self.resources[logical].reason, self.loc_of(logical)))
+                del self.resources[logical]
+                continue
             try:
                 self._check_resource(logical)
             except InputError as exc:
