@@ -51,9 +51,21 @@ def test_mutated_templates_are_read_or_refused_at_their_place(tmp_path, example)
     ("!Select [[1], [a, b]]", "the index of `Fn::Select` must be a whole number"),
     ("!Select [{i: 1}, [a, b]]", "the index of `Fn::Select` must be a whole number"),
     ("!Select [null, [a, b]]", "the index of `Fn::Select` must be a whole number"),
+    ("!!int +", "`+` is not a valid `int`"),  # PyYAML's int constructor indexes past the sign
+    ('!!float ""', "`` is not a valid `float`"),
 ])
 def test_crash_sites_found_by_fuzzing_are_input_errors(tmp_path, value, message):
     path = tmp_path / "template.yaml"
     path.write_text(f"Resources:\n  B:\n    Type: AWS::S3::Bucket\n    Properties:\n      BucketName: {value}\n")
     code, err = check(str(path), str(tmp_path / "findings.json"))
     assert code == 2 and err.strip() == f"s3audit: {path}:5:19: {message}"
+
+
+def test_a_resource_type_that_is_not_a_string_is_refused_when_loops_gather_names(tmp_path):
+    # names are gathered for Fn::ForEach before resources are checked: a list as Type crashed the gathering
+    path = tmp_path / "template.yaml"
+    path.write_text("Transform: AWS::LanguageExtensions\nResources:\n  Fn::ForEach::X:\n    - I\n    - [a]\n"
+                    "    - \"${I}B\":\n        Type: AWS::S3::Bucket\n        Properties: {BucketName: !Ref Other}\n"
+                    "  Other:\n    Type: [AWS::S3::Bucket]\n")
+    code, err = check(str(path), str(tmp_path / "findings.json"))
+    assert code == 2 and err.strip() == f"s3audit: {path}:9:3: resource `Other` needs a `Type`"

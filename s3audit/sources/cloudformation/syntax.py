@@ -146,7 +146,7 @@ class _Converter:
                 return self.scalars.construct_yaml_float(node)
             if tag == "tag:yaml.org,2002:bool":
                 return self.scalars.construct_yaml_bool(node)
-        except (ValueError, KeyError, y.YAMLError):  # `!!int abc`, `!!bool maybe`: the tag does not fit the text
+        except (ValueError, KeyError, IndexError, y.YAMLError):  # `!!int abc`, `!!int -`, `!!bool maybe`
             raise InputError(f"`{node.value[:40]}` is not a valid `{tag.rsplit(':', 1)[-1]}`", self.place(node)) \
                 from None
         if tag == "tag:yaml.org,2002:null":

@@ -218,7 +218,8 @@ class Template:
             self._building = True
             try:
                 for logical, res in self.resources.items():
-                    prop = NAME_PROPERTY.get(res["Type"])
+                    rtype = res.get("Type") if isinstance(res, dict) else None
+                    prop = NAME_PROPERTY.get(rtype) if isinstance(rtype, str) else None  # a bad Type: refused later
                     if prop is None:
                         continue
                     try:
