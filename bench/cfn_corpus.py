@@ -53,7 +53,7 @@ def templates(paths: list[str]) -> list[str]:
     for p in paths:
         files = [p] if os.path.isfile(p) else [
             os.path.join(d, f) for d, dirs, fs in os.walk(p) for f in fs
-            if f.endswith(_SUFFIXES) and not any(part.startswith(".") or part == "node_modules"
+            if f.endswith(_SUFFIXES) and not any((part.startswith(".") and part != ".") or part == "node_modules"
                                                  for part in os.path.relpath(d, p).split(os.sep))]
         for f in sorted(files):
             try:
@@ -100,9 +100,30 @@ def check_one(path: str, out: str) -> dict:
         return {"path": path, "outcome": "crash", "detail": (message.splitlines() or ["?"])[-1][:160], "cpu": cpu}
     with open(out, encoding="utf-8") as fh:
         findings = json.load(fh)["findings"]
-    return {"path": path, "outcome": "read", "cpu": cpu, "findings": len(findings),
-            "unknown": sum(1 for f in findings if f["status"] == "unknown"),
-            "unread": sum(1 for f in findings if f["rule"] == "INPUT-not-read")}
+    out = {"path": path, "outcome": "read", "cpu": cpu, "findings": len(findings),
+           "unknown": sum(1 for f in findings if f["status"] == "unknown"),
+           "unread": sum(1 for f in findings if f["rule"] == "INPUT-not-read")}
+    with open(path, encoding="utf-8") as fh:
+        out["tls_denies"] = fh.read().count(_TLS_SID)
+    if out["tls_denies"]:
+        denying = _buckets_with_tls_deny(path)
+        out["tls_attached"] = len(denying)
+        out["tls_false"] = sum(1 for f in findings if f["rule"] in ("FSBP-S3.5", "CIS-2.1.1")
+                               and f["subject"] in denying)
+    return out
+
+
+# The generated corpus gives every TLS-only deny this Sid. A deny the snapshot does not hold on its bucket was
+# not attached; a bucket holding one that is still reported open to plain HTTP is a false finding.
+_TLS_SID = "DenyInsecureTransport"
+
+
+def _buckets_with_tls_deny(path: str) -> set[str]:
+    from s3audit.sources.iac import load_iac
+    snap, _ = load_iac(cloudformation=[path])
+    return {f"arn:aws:s3:::{b['Name']}" for a in snap["accounts"] for b in a["s3"]["buckets"]
+            if isinstance(b.get("Policy"), dict)
+            and any(st.get("Sid") == _TLS_SID for st in b["Policy"].get("Statement", []))}
 
 
 def survey(files: list[str]) -> list[dict]:
@@ -126,6 +147,11 @@ def report(results: list[dict], label: str) -> None:
     print(f"  findings {findings}, unknown {unknown} ({100 * unknown / max(findings, 1):.1f}%); "
           f"{sum(1 for r in read if r['unread'])} templates with an input not read "
           f"({sum(r['unread'] for r in read)} INPUT-not-read findings)")
+    denies = sum(r.get("tls_denies", 0) for r in read)
+    if denies:
+        print(f"  {denies} TLS-only denies ({_TLS_SID}), {sum(r.get('tls_attached', 0) for r in read)} attached "
+              f"to their bucket; FSBP-S3.5/CIS-2.1.1 findings on those buckets: "
+              f"{sum(r.get('tls_false', 0) for r in read)}")
     if cpus:
         print(f"  CPU per template: median {statistics.median(cpus) * 1000:.0f} ms, "
               f"max {cpus[-1] * 1000:.0f} ms, total {sum(cpus):.1f} s")

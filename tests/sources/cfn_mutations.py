@@ -343,6 +343,8 @@ def _short_tag(value: dict) -> str | None:
     (k, v), = value.items()
     if not isinstance(v, (str, list, dict)) or not isinstance(k, str):
         return None
+    if isinstance(v, dict) and _short_tag(v) is not None:
+        return None  # a node has one tag: `!Length !Ref Teams` is not YAML, `{"Fn::Length": !Ref Teams}` is
     if k in _SHORT:
         return _SHORT[k]
     return "!" + k[4:] if k.startswith("Fn::") and len(k) > 4 and "::" not in k[4:] else None
