@@ -94,11 +94,9 @@ def _i_sub(t: Template, arg: Any) -> Any:
     variables: Any = {}
     if isinstance(arg, list):
         text, variables = _args(arg, 2, "Fn::Sub", "a string and a map of variables")
-        variables = t.resolve(variables)
+        variables = _resolved_as(t, variables, dict, "the variables of `Fn::Sub` must be a map")
         if isinstance(variables, Unknown):
             return variables
-        if not isinstance(variables, dict):
-            raise TemplateError("the variables of `Fn::Sub` must be a map")
     else:
         text = arg
     if not isinstance(text, str):
@@ -125,6 +123,14 @@ def _i_sub(t: Template, arg: Any) -> Any:
     return t.named(concat(pieces))
 
 
+def _resolved_as(t: Template, value: Any, kind: type, message: str) -> Any:
+    """``value`` resolved: of ``kind``, or unknown; anything else is the input error ``message``."""
+    v = t.resolve(value)
+    if isinstance(v, (kind, Unknown)):
+        return v
+    raise TemplateError(message)
+
+
 def _text(v: Any) -> str:
     if isinstance(v, bool):
         return "true" if v else "false"
@@ -142,16 +148,12 @@ def _scalar_text(v: Any, fn: str) -> Any:
 
 def _i_join(t: Template, arg: Any) -> Any:
     delim, items = _args(arg, 2, "Fn::Join", "a delimiter and a list")
-    delim = t.resolve(delim)
+    delim = _resolved_as(t, delim, str, "the delimiter of `Fn::Join` must be a string")
     if isinstance(delim, Unknown):
         return delim
-    if not isinstance(delim, str):
-        raise TemplateError("the delimiter of `Fn::Join` must be a string")
-    items = t.resolve(items)
+    items = _resolved_as(t, items, list, "`Fn::Join` takes a list to join")
     if isinstance(items, Unknown):
         return items
-    if not isinstance(items, list):
-        raise TemplateError("`Fn::Join` takes a list to join")
     pieces: list = []
     for i, x in enumerate(items):
         if i:
