@@ -17,6 +17,8 @@ include, a nested application, a loop over a list only a deployment knows).
 With ``--checkov N``, N of the read templates (evenly spaced through the sorted list) are checked by both tools as
 a pre-merge hook runs them (fresh process, installed package; bench/premerge_bench.py's virtual environments),
 alternating, 3 runs each after a warm-up; the median over templates of s3audit's wall time / Checkov's is printed.
+``BENCH_S3AUDIT="python -m s3audit"`` runs this checkout instead of the installed copy (the shared virtual
+environment is then left alone).
 """
 from __future__ import annotations
 
@@ -163,12 +165,17 @@ def versus_checkov(files: list[str], n: int) -> None:
     from checkov_agreement import checkov_env, ensure_checkov
     from premerge_bench import run_once, s3audit_venv
     sample = [files[round(i * (len(files) - 1) / max(n - 1, 1))] for i in range(min(n, len(files)))]
-    ours, checkov = s3audit_venv(), ensure_checkov()
+    checkov = ensure_checkov()
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONDONTWRITEBYTECODE")}
+    if os.environ.get("BENCH_S3AUDIT"):  # e.g. "python -m s3audit": this checkout, not the installed copy
+        ours_cmd = os.environ["BENCH_S3AUDIT"].split()
+        env["PYTHONPATH"] = ROOT
+    else:
+        ours_cmd = [s3audit_venv()]
     ratios = []
     with tempfile.TemporaryDirectory() as tmp:
         for f in sample:
-            cmds = {"s3audit": ([ours, "check", "--cloudformation", f, "--format", "json",
+            cmds = {"s3audit": ([*ours_cmd, "check", "--cloudformation", f, "--format", "json",
                                  "-o", os.path.join(tmp, "f.json")], env),
                     "checkov": ([checkov, "-f", f, "--framework", "cloudformation", "-o", "json", "--compact",
                                  "--quiet", "--skip-download"], checkov_env())}

@@ -10,13 +10,16 @@ traceback, never exit 3, never an error placed in the snapshot s3audit made (``a
 from __future__ import annotations
 
 import contextlib
+import json
 import io
 import re
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from s3audit.cli import main
+from s3audit.sources.cloudformation.intrinsics import _placeholders
 
 from .cfn_mutations import mutated_template
 
@@ -69,3 +72,23 @@ def test_a_resource_type_that_is_not_a_string_is_refused_when_loops_gather_names
                     "  Other:\n    Type: [AWS::S3::Bucket]\n")
     code, err = check(str(path), str(tmp_path / "findings.json"))
     assert code == 2 and err.strip() == f"s3audit: {path}:9:3: resource `Other` needs a `Type`"
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@given(st.text(alphabet="${}!ab.", max_size=30))
+def test_sub_placeholders_are_what_the_pattern_finds(text):
+    # Fn::Sub's ${name} is found by a linear scan: the same matches as the pattern it replaces
+    pattern = re.compile(r"\$\{([^}]*)\}")
+    assert list(_placeholders(text)) == [(m.start(), m.end(), m.group(1)) for m in pattern.finditer(text)]
+
+
+def test_a_long_sub_string_without_a_closing_brace_is_read_in_linear_time(tmp_path):
+    # found by bench/cfn_fuzz.py: 200,000 `${` in an Fn::Sub took minutes (the pattern rescanned to the end)
+    path = tmp_path / "template.json"
+    path.write_text(json.dumps({"Resources": {"B": {"Type": "AWS::S3::Bucket", "Properties": {
+        "BucketName": {"Fn::Sub": "${" * 200_000}}}}}))
+    code, err = check(str(path), str(tmp_path / "findings.json"))
+    # no placeholder closes, so the text is the name as written (S3 would refuse it at deploy, not the template)
+    findings = json.loads((tmp_path / "findings.json").read_text())["findings"]
+    assert code == 0 and err.startswith("summary:")
+    assert {f["subject"] for f in findings if f["rule"] == "FSBP-S3.9"} == {"arn:aws:s3:::" + "${" * 200_000}
