@@ -14,6 +14,7 @@ count), 1 when something is, 2 for bad input or usage.
 """
 from __future__ import annotations
 
+import os
 import sys
 
 from ..errors import S3AuditError, UsageError
@@ -21,6 +22,18 @@ from . import _audit
 
 
 def run(args) -> int:
+    from ..progress import Progress
+    with Progress("check") as progress:
+        found = _check(args, progress)
+    if found is None:
+        return 0
+    report, pairs = found
+    _audit.write_outputs(report, pairs, args.color)
+    return report.exit_status
+
+
+def _check(args, progress):
+    """The report of a check and where to write it (None: nothing to check)."""
     from ..audit import apply_baseline, evaluate, introduced_and_fixed, locate
     from ..report.model import Report, snapshot_provenance
     from ..subjects import SubjectIndex
@@ -31,9 +44,10 @@ def run(args) -> int:
     threshold = profile.threshold(args.fail_on)
     baseline = _audit.load_baseline(args.baseline)
 
-    snapshot_path, iac_paths, skipped = _split_inputs(args.inputs)
+    snapshot_path, iac_paths, skipped = _split_inputs(args.inputs, getattr(args, "skip_unrecognized", False))
     terraform, plans, templates = list(args.terraform or ()), list(args.terraform_plan or ()), \
         list(args.cloudformation or ())
+    _require_inputs(iac_paths, terraform, plans, templates, args.live)
     has_iac = bool(iac_paths or terraform or plans or templates)
     live_path = args.live
     if snapshot_path and live_path and has_iac:
@@ -47,13 +61,14 @@ def run(args) -> int:
     if not snapshot_path and not has_iac:
         if skipped:
             print("s3audit: nothing to check", file=sys.stderr)
-            return 0
+            return None
         raise UsageError("give a snapshot, or IaC with --terraform, --terraform-plan or --cloudformation")
 
     wants_pictures = any(fmt in ("markdown", "html") for fmt, _ in pairs)
     wants_graph = any(fmt == "html" for fmt, _ in pairs)  # the HTML page draws every path to sensitive data
     notes: list[str] = []
     resolved = []
+    progress.stage("reading the inputs")
     if has_iac:
         from ..fileio import read_json
         from ..snapshot.load import snapshot_from_dict
@@ -70,7 +85,8 @@ def run(args) -> int:
         try:
             snap = snapshot_from_dict(doc, file=None, remember_valid=live_doc is None)
             subjects = SubjectIndex(snap)
-            graph = _graph(snap, wants_graph, notes)
+            graph = _graph(snap, wants_graph, notes, progress)
+            progress.stage("running the rules")
             ev = evaluate(snap, profile, rule_files=args.rules or (), today=today, subjects=subjects,
                           engine=graph.engine if graph else None, graph=graph)
         except S3AuditError as exc:  # a value the change wrote: say where it wrote it
@@ -80,6 +96,7 @@ def run(args) -> int:
             from ..sources.locations import carry_locations
             from ..sources.removals import RemovalLocator
             live_snap = snapshot_from_dict(live_doc, file=live_path)
+            progress.stage("running the rules on the live estate")
             before = evaluate(live_snap, profile, rule_files=args.rules or (), today=today)
             findings, resolved = introduced_and_fixed(before.findings, ev.findings)
             # What the change introduces is on the overlaid snapshot, what it fixes on the live one: both
@@ -94,10 +111,17 @@ def run(args) -> int:
             mode = "iac"
         inputs = [*(live_path and [live_path] or []), *iac_paths, *terraform, *plans, *templates]
     else:
-        from ..snapshot.load import load_snapshot
-        snap = load_snapshot(snapshot_path)
+        if args.suggest:  # the suggestions are patches of the document itself
+            from ..fileio import parse_json, read_text
+            from ..snapshot.load import snapshot_from_dict
+            doc = parse_json(read_text(snapshot_path), snapshot_path)
+            snap = snapshot_from_dict(doc, file=snapshot_path)
+        else:
+            from ..snapshot.load import load_snapshot
+            snap = load_snapshot(snapshot_path)
         subjects = SubjectIndex(snap)
-        graph = _graph(snap, wants_graph, notes)
+        graph = _graph(snap, wants_graph, notes, progress)
+        progress.stage("running the rules")
         ev = evaluate(snap, profile, rule_files=args.rules or (), today=today, subjects=subjects,
                       engine=graph.engine if graph else None, graph=graph)
         findings = locate(ev.findings, snap, subjects)
@@ -112,6 +136,14 @@ def run(args) -> int:
                     profile=_profile_info(profile), fail_on=threshold,
                     waivers=[w.to_json() for w in ev.waivers], baseline=baseline_info, resolved=resolved,
                     mode=mode, inputs=inputs, notes=notes)
+    if getattr(args, "suggest", False):
+        from ..audit import compiled_rules
+        from ..fixes.suggest import suggest
+        program = compiled_rules([*profile.rule_files, *(args.rules or ())], profile.params)
+        found = suggest(doc, snap, program, report.findings, graph=graph)
+        report.suggestions = {fp: s.to_json() for fp, s in found.items()}
+        if any(fmt == "sarif" for fmt, _ in pairs):
+            _audit.fix_regions(report, snap, doc)
     if any(fmt == "html" for fmt, _ in pairs):
         from ..history import account_of_findings
         report.accounts = account_of_findings(report.findings, subjects)
@@ -120,14 +152,16 @@ def run(args) -> int:
         report.paths = report_pictures(report.findings, snap, graph, profile, ev.data_classes)
     if any(fmt == "sarif" for fmt, _ in pairs) and mode == "snapshot":
         _audit.sarif_lines(report, snap, subjects)
-    _audit.write_outputs(report, pairs, args.color)
-    return report.exit_status
+    return report, pairs
 
 
-def _split_inputs(paths):
+def _split_inputs(paths, skip_unrecognized: bool = False):
     snapshot, iac, skipped = None, [], []
     for p in paths or ():
         kind = _audit.snapshot_kind(p)
+        if kind == "other" and not skip_unrecognized:
+            raise _audit.unrecognized(p, "not a snapshot, a Terraform file or directory, a plan or a "
+                                         "CloudFormation template")
         if kind == "snapshot":
             if snapshot is not None:
                 raise UsageError(f"one snapshot at a time (got `{snapshot}` and `{p}`); use `s3audit diff` to "
@@ -143,6 +177,31 @@ def _split_inputs(paths):
     return snapshot, iac, skipped
 
 
+def _require_inputs(iac_paths, terraform, plans, templates, live) -> None:
+    """Every named input exists and holds something to read: a run over nothing must not pass."""
+    from ..errors import InputError, Place
+    from ..sources.iac import TERRAFORM_SUFFIXES
+    for d in [*terraform, *(p for p in iac_paths if os.path.isdir(p))]:
+        if not os.path.exists(d):
+            raise InputError("no such directory", Place(d))
+        if not os.path.isdir(d):
+            raise InputError("not a directory (--terraform takes a configuration directory)", Place(d))
+        try:
+            names = os.listdir(d)
+        except OSError as exc:
+            raise InputError(f"cannot read the directory: {exc.strerror or exc}", Place(d)) from None
+        if not any(n.endswith((".tf", ".tf.json")) and os.path.isfile(os.path.join(d, n)) for n in names):
+            raise InputError("no Terraform configuration here (no .tf or .tf.json file)", Place(d))
+    for f in [*plans, *templates, *([live] if live else []),
+              *(p for p in iac_paths if not os.path.isdir(p) and not p.endswith(TERRAFORM_SUFFIXES))]:
+        if not os.path.exists(f):
+            raise InputError("no such file", Place(f))
+        if os.path.isdir(f):
+            raise InputError("is a directory, expected a file", Place(f))
+        if os.path.getsize(f) == 0:
+            raise InputError("the file is empty", Place(f))
+
+
 def _parameters(values) -> dict | None:
     if not values:
         return None
@@ -155,9 +214,11 @@ def _parameters(values) -> dict | None:
     return out
 
 
-def _graph(snap, wanted: bool, notes: list[str]):
+def _graph(snap, wanted: bool, notes: list[str], progress=None):
     if not wanted:
         return None
+    if progress is not None:
+        progress.stage("building the access graph")
     from ..report.access import build_graph
     graph = build_graph(snap)
     if graph is None:

@@ -8,12 +8,12 @@ from __future__ import annotations
 from ..findings import Finding, Status
 from ..iam.wording import describe
 from .drawing import mermaid
-from .model import SEVERITY_ORDER, Report, group_access_changes, sort_key
-from .text import access_change_text
+from .model import SEVERITY_ORDER, Report, access_change_text, group_access_changes, sort_key
 
 TOP = 10
 MAX_PICTURES = 5
 MAX_ACCESS = 30
+MAX_FIXES = 10  # suggested fixes shown with their diffs
 LIMIT = 60000  # characters; GitHub's comment limit is 65,536
 
 
@@ -85,6 +85,26 @@ def render(report: Report) -> str:
         out.extend(_row(f) for f in top)
         out.append("")
 
+    fixes = [f for f in sorted(counted, key=sort_key) if f.fingerprint in report.suggestions][:MAX_FIXES]
+    if fixes:
+        from .suggestion import diff, headline
+        out.append("### Suggested fixes")
+        out.append("")
+        for f in fixes:
+            s = report.suggestions[f.fingerprint]
+            out.append(f"**`{_cell(f.rule, 80)}`** on `{_cell(f.subject, 120)}`: {_cell(headline(s), 600)}")
+            out.append("")
+            for e in s.get("edits") or ():
+                place = ":".join(str(x) for x in (e.get("file"), e.get("line"), e.get("column")) if x is not None)
+                out.append(f"edit at `{place}`")
+                out.append("")
+            d = diff(s)
+            if d and sum(len(x) + 1 for x in out) + len(d) < LIMIT // 2:
+                out.append("```diff")
+                out.append(d.rstrip("\n"))
+                out.append("```")
+                out.append("")
+
     pictures, drawn = [], set()
     for p in report.paths:  # one picture per distinct path, though several rules may report it
         shape = tuple((h.source, h.target, h.kind, h.decision) for h in p.hops)
@@ -141,6 +161,29 @@ def render(report: Report) -> str:
             else:
                 out.append(f"- {where}: stale waiver for `{w.get('rule')}` on `{w.get('resource')}` matched nothing")
         out.append("")
+
+    missing = (report.snapshot or {}).get("incomplete") or []
+    if missing:
+        # before the full list of findings, which fills what is left of the comment
+        out.append(f"### Not collected ({len(missing)})")
+        out.append("")
+        out.append("What depends on these calls is unknown to the rules, never assumed.")
+        out.append("")
+        if len(missing) > TOP:
+            out.append(f"<details><summary>{len(missing)} calls failed</summary>")
+            out.append("")
+        budget = LIMIT // 3
+        for i, m in enumerate(missing):
+            line = f"- {_cell(m, 300)}"
+            budget -= len(line) + 1
+            if budget < 0:
+                out.append(f"- … and {len(missing) - i} more (see the JSON output)")
+                break
+            out.append(line)
+        out.append("")
+        if len(missing) > TOP:
+            out.append("</details>")
+            out.append("")
 
     rest = sorted(report.findings, key=sort_key)
     if len(rest) > len(top):
