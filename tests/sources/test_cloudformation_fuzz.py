@@ -90,5 +90,5 @@ def test_a_long_sub_string_without_a_closing_brace_is_read_in_linear_time(tmp_pa
     code, err = check(str(path), str(tmp_path / "findings.json"))
     # no placeholder closes, so the text is the name as written (S3 would refuse it at deploy, not the template)
     findings = json.loads((tmp_path / "findings.json").read_text())["findings"]
-    assert code == 0 and err.startswith("summary:")
+    assert code == 0 and "summary: " in err and "Traceback" not in err
     assert {f["subject"] for f in findings if f["rule"] == "FSBP-S3.9"} == {"arn:aws:s3:::" + "${" * 200_000}
