@@ -338,13 +338,22 @@ class _Text:
 
 
 def _short_tag(value: dict) -> str | None:
+    tag = _tag_name(value)
+    if tag is None:
+        return None
+    (inner,) = value.values()
+    if isinstance(inner, dict) and _tag_name(inner) is not None:
+        return None  # a node has one tag: `!Length !Ref Teams` is not YAML, `{"Fn::Length": !Ref Teams}` is
+    return tag
+
+
+def _tag_name(value: dict) -> str | None:
+    """The short tag of a one-key function mapping, looking no deeper (values nest thousands deep)."""
     if len(value) != 1:
         return None
     (k, v), = value.items()
     if not isinstance(v, (str, list, dict)) or not isinstance(k, str):
         return None
-    if isinstance(v, dict) and _short_tag(v) is not None:
-        return None  # a node has one tag: `!Length !Ref Teams` is not YAML, `{"Fn::Length": !Ref Teams}` is
     if k in _SHORT:
         return _SHORT[k]
     return "!" + k[4:] if k.startswith("Fn::") and len(k) > 4 and "::" not in k[4:] else None
