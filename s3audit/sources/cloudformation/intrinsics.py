@@ -87,7 +87,7 @@ def _i_getatt(t: Template, arg: Any) -> Any:
 
 
 def _placeholders(text: str):
-    """(start, end, name) of each ``${name}`` of an ``Fn::Sub`` string, left to right: what the pattern
+    r"""(start, end, name) of each ``${name}`` of an ``Fn::Sub`` string, left to right: what the pattern
     ``\$\{([^}]*)\}`` finds, in linear time (the pattern rescans to the end of the text from every ``${`` that
     no ``}`` follows: a 400 KB string of ``${`` took minutes)."""
     i = 0
