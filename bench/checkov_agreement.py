@@ -22,7 +22,8 @@ resource address and reports lines of the plan JSON, so plan results are tied th
 Checkov must run without ``--quiet``: with it the JSON report leaves out every passed check, and the
 agreement would only ever see Checkov's failures.
 
-``--no-run`` skips Checkov and re-reads the frozen Checkov verdicts; it recomputes s3audit's verdicts and
+``--only FIXTURE...`` runs Checkov on the fixtures named (new or changed ones) and keeps the frozen Checkov verdicts
+of the others. ``--no-run`` skips Checkov and re-reads the frozen Checkov verdicts; it recomputes s3audit's verdicts and
 writes them as the new frozen ones (after a deliberate change of s3audit, or of REASONS).
 """
 from __future__ import annotations
@@ -505,6 +506,27 @@ def main() -> int:
     if "--no-run" in sys.argv:
         with open(FROZEN, encoding="utf-8") as fh:
             frozen = json.load(fh)
+    elif "--only" in sys.argv:
+        # Checkov on the fixtures named after --only (new or changed ones); the others keep their frozen
+        # Checkov verdicts (Checkov and their input are unchanged)
+        only = set(sys.argv[sys.argv.index("--only") + 1:])
+        with open(FROZEN, encoding="utf-8") as fh:
+            frozen = json.load(fh)
+        exe = ensure_checkov()
+        if checkov_version(exe) != frozen["checkov"]:
+            raise SystemExit(f"the frozen verdicts are Checkov {frozen['checkov']}'s: run without --only")
+        for kind, path in fixtures():
+            if path not in only:
+                continue
+            print(f"checkov {path}", file=sys.stderr)
+            rows = run_checkov(exe, kind, path)
+            for r in rows:
+                if kind != "terraform_plan" or r["check"] not in frozen["names"]:
+                    frozen["names"][r["check"]] = r["name"]
+            buckets, untied = combine(rows, kind, path, load(kind, path))
+            frozen["fixtures"][path] = {"kind": kind, "buckets": buckets, "untied": untied}
+        frozen["fixtures"] = {p: frozen["fixtures"][p] for _, p in fixtures() if p in frozen["fixtures"]}
+        frozen["names"] = dict(sorted(frozen["names"].items()))
     else:
         exe = ensure_checkov()
         frozen = {"checkov": checkov_version(exe), "fixtures": {}, "names": {}}

@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 import sys
 
-from ..errors import UsageError
+from ..errors import S3AuditError, UsageError
 from . import _audit
 
 
@@ -73,7 +73,7 @@ def _check(args, progress):
     if has_iac:
         from ..fileio import read_json
         from ..snapshot.load import snapshot_from_dict
-        from ..sources.iac import load_change
+        from ..sources.iac import load_change, placed_in_change
         live_doc = read_json(live_path) if live_path else None
         change = load_change(iac_paths, terraform=terraform, terraform_plans=plans, cloudformation=templates,
                              live=live_doc, account_id=args.account_id, terraform_dir=args.terraform_dir,
@@ -83,12 +83,15 @@ def _check(args, progress):
             n = len({r.address for r in change.removals})
             notes.append(f"the change destroys {n} resource{'s' if n != 1 else ''}: deletions are only checked "
                          f"against the live estate (--live)")
-        snap = snapshot_from_dict(doc, file=None, remember_valid=live_doc is None)
-        subjects = SubjectIndex(snap)
-        graph = _graph(snap, wants_graph, notes, progress)
-        progress.stage("running the rules")
-        ev = evaluate(snap, profile, rule_files=args.rules or (), today=today, subjects=subjects,
-                      engine=graph.engine if graph else None, graph=graph)
+        try:
+            snap = snapshot_from_dict(doc, file=None, remember_valid=live_doc is None)
+            subjects = SubjectIndex(snap)
+            graph = _graph(snap, wants_graph, notes, progress)
+            progress.stage("running the rules")
+            ev = evaluate(snap, profile, rule_files=args.rules or (), today=today, subjects=subjects,
+                          engine=graph.engine if graph else None, graph=graph)
+        except S3AuditError as exc:  # a value the change wrote: say where it wrote it
+            raise placed_in_change(exc, doc) from None
         findings = ev.findings
         if live_doc is not None:
             from ..sources.locations import carry_locations

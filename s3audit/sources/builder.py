@@ -15,13 +15,15 @@ named in the account's ``errors`` under ``<kind>:<resource address>``.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Iterable
 
 from ..errors import InputError, Place
 from .arns import iam_arn, kms_key_ref_arn
-from .locations import Sel, to_pointer
+from .confine import confine_policy
+from .locations import PointerIndex, Sel, to_pointer
 from .values import Loc, PDict, PList, PStr, Unknown, first_unknown, parse_json_with_positions, plain
 
 DEFAULT_ACCOUNT_ID = "123456789012"
@@ -41,6 +43,8 @@ ACCESS_POINT_API = {"Policy": "GetAccessPointPolicy", "PublicAccessBlock": "GetA
 KMS_KEY_API = {"Policy": "GetKeyPolicy", "Grants": "ListGrants", "KeyRotationEnabled": "GetKeyRotationStatus",
                "KeyState": "DescribeKey", "Enabled": "DescribeKey", "Description": "DescribeKey"}
 VPC_ENDPOINT_API = {"PolicyDocument": "DescribeVpcEndpoints"}
+# What a managed policy's ARN looks like: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html
+_POLICY_ARN = re.compile(r"^arn:[a-z0-9-]+:iam::(\d{12}|aws):policy/.+")
 # The four Block Public Access settings, as S3's PublicAccessBlockConfiguration names them.
 PUBLIC_ACCESS_BLOCK_KEYS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
 
@@ -136,6 +140,10 @@ def access_point_entry(bucket: str, vpc: Any, public_access_block: Any, bucket_a
     return entry
 
 
+# What a statement of each kind of policy must cover when nothing is known of it (confine.py).
+_POLICY_KIND = {"bucket policy": "resource", "access point policy": "resource", "trust policy": "trust"}
+
+
 class Policy:
     """A decoded policy document, or the reason it is unknown."""
 
@@ -182,11 +190,27 @@ def decode_policy(value: Any, where: Loc | None, what: str = "policy", fallback_
                                  Place(at.file, at.line, at.column)) from None
     u = first_unknown(value)
     if u is not None:
-        return Policy(unknown=u)
+        # the unknown part confined to its statement or condition; unknown as a whole only when it must be
+        confined = confine_policy(value, _POLICY_KIND.get(what, "identity"))
+        if confined is None:
+            return Policy(unknown=u)
+        value = confined
     if not isinstance(value, dict):
         place = Place(where.file, where.line, where.column) if where else Place(fallback_file)
         raise InputError(f"{what} must be a JSON object", place)
-    return Policy(doc=value)
+    return Policy(doc=_sids_as_text(value))
+
+
+def _sids_as_text(doc: dict) -> dict:
+    """A ``Sid`` written as a number (YAML's ``Sid: 1``) as its text: a Sid is a label of letters and digits
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_sid.html), and CloudFormation
+    deploys such templates; it names a statement and grants nothing."""
+    statements = doc.get("Statement")
+    for s in statements if isinstance(statements, list) else [statements]:
+        if isinstance(s, dict) and isinstance(s.get("Sid"), (int, float)) and not isinstance(s.get("Sid"), bool):
+            sid = s["Sid"]
+            s["Sid"] = str(int(sid)) if isinstance(sid, float) and sid.is_integer() else str(sid)
+    return doc
 
 
 def set_or_unknown(item: dict, key: str, api: str, value: Any) -> None:
@@ -386,6 +410,9 @@ class SnapshotBuilder:
         self.locate(self._entity_path(kind, entity) + (list_key, Sel("PolicyName", policy_name)), loc)
 
     def attach(self, kind: str, entity: str, policy_arn: str, loc: Loc | None) -> None:
+        if not _POLICY_ARN.match(policy_arn):  # IAM refuses to attach anything else
+            raise InputError(f"`{policy_arn[:80]}` is not the ARN of a managed policy (arn:aws:iam::ACCOUNT:policy/NAME)",
+                             Place(loc.file, loc.line, loc.column) if loc else Place(self.file))
         table_name = self._ENTITY[kind][0]
         e = getattr(self, table_name)[entity]
         items = e.setdefault("AttachedManagedPolicies", [])
@@ -649,8 +676,9 @@ def note_unknown_managed_policies(builder: SnapshotBuilder) -> None:
 def resolve_locations(snap: dict, locs: Iterable[tuple[tuple, Loc]]) -> dict:
     """Logical paths -> JSON pointers of ``snap``; the first position given for a pointer wins."""
     out: dict[str, dict] = {}
+    index = PointerIndex(snap)
     for path, loc in locs:
-        pointer = to_pointer(snap, path)
+        pointer = index.pointer(path)
         if pointer is not None and pointer not in out:
             out[pointer] = loc.as_json()
     return dict(sorted(out.items(), key=lambda kv: _pointer_key(kv[0])))

@@ -35,7 +35,7 @@ import re
 from typing import Iterable
 
 from .builder import BUCKET_API, KMS_KEY_API, VPC_ENDPOINT_API, apply_creation_defaults, owner_placeholder
-from .locations import Sel, to_logical, to_pointer
+from .locations import PointerIndex, Sel, to_logical, to_pointer
 from .removals import Removal, apply_removals
 
 _ENTITIES = (("RoleDetailList", "RoleName", "RolePolicyList", "Role"),
@@ -82,10 +82,11 @@ def merge(base: dict, top: dict, *, new_bucket_defaults: bool, removals: Iterabl
     if unread:  # what either side could not read stays unread in the combination
         result["unread"] = unread
     locations: dict[str, dict] = {}
+    index = PointerIndex(result)
     for path, loc in top_locs + base_locs:
         if path is None:
             continue
-        pointer = to_pointer(result, path)
+        pointer = index.pointer(path)
         if pointer is not None and pointer not in locations:
             locations[pointer] = dict(loc)
     if locations:
