@@ -23,7 +23,7 @@ from typing import Any, Iterable
 from ..errors import InputError, Place
 from .arns import iam_arn, kms_key_ref_arn
 from .confine import confine_policy
-from .locations import PointerIndex, Sel, to_pointer
+from .locations import PointerIndex, Sel
 from .values import Loc, PDict, PList, PStr, Unknown, first_unknown, parse_json_with_positions, plain
 
 DEFAULT_ACCOUNT_ID = "123456789012"

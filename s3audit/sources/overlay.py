@@ -35,7 +35,7 @@ import re
 from typing import Iterable
 
 from .builder import BUCKET_API, KMS_KEY_API, VPC_ENDPOINT_API, apply_creation_defaults, owner_placeholder
-from .locations import PointerIndex, Sel, to_logical, to_pointer
+from .locations import PointerIndex, Sel, to_logical
 from .removals import Removal, apply_removals
 
 _ENTITIES = (("RoleDetailList", "RoleName", "RolePolicyList", "Role"),
