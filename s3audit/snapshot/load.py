@@ -16,6 +16,8 @@ from .. import packaged
 from ..errors import InputError, Place, SnapshotError, pointer_join
 from ..fileio import loads_strict, parse_json, read_text
 from .aws_managed import with_shipped_policies
+from .endpoints import read_endpoints
+from .kms import read_keys
 from .model import (EMPTY, UNKNOWN, Account, AccessPoint, Acl, Bucket, Grant, Group, ManagedPolicy, Organization,
                     OrgPolicy, PolicyDocument, PublicAccessBlock, Role, Snapshot, UnreadInput, User)
 
@@ -55,6 +57,11 @@ def load_snapshot(path: str, *, remember_valid: bool = False) -> Snapshot:
 
 def snapshot_from_text(text: str, file: str, *, remember_valid: bool = False) -> Snapshot:
     """``load_snapshot`` of text already read from ``file``."""
+    return document_and_snapshot(text, file, remember_valid=remember_valid)[1]
+
+
+def document_and_snapshot(text: str, file: str, *, remember_valid: bool = False) -> tuple[dict, Snapshot]:
+    """``snapshot_from_text``, with the parsed JSON document (incremental scans digest its parts)."""
     if not text.strip():
         raise SnapshotError("the file is empty (expected a snapshot: a JSON object with "
                             f"\"format\": \"{FORMAT}\")", Place(file))
@@ -63,7 +70,7 @@ def snapshot_from_text(text: str, file: str, *, remember_valid: bool = False) ->
     if not snapshot.accounts:
         raise SnapshotError("the snapshot holds no account, so there is nothing to check (did the collection "
                             "reach any account?)", Place(file, pointer="/accounts"))
-    return snapshot
+    return document, snapshot
 
 
 def validate(document: Any, file: str | None = None) -> None:
@@ -77,15 +84,19 @@ def validate(document: Any, file: str | None = None) -> None:
         raise SnapshotError(message, Place(file, pointer=pointer))
 
 
-def snapshot_from_dict(document: Any, file: str | None = None, *, remember_valid: bool = False) -> Snapshot:
-    """Validate a snapshot document and build the typed model.
+def snapshot_from_dict(document: Any, file: str | None = None, *, remember_valid: bool = False,
+                       validated: bool = False) -> Snapshot:
+    """Validate a snapshot document and build the typed model (``validated``: the caller knows this very
+    document passed the check: a worker given the digest of the text its parent checked).
 
     ``remember_valid``: skip the schema check (and jsonschema's import, a tenth of a pre-merge check) when
     this exact document passed it before, and remember it when it passes now. For the small documents the
     IaC readers build, which repeat from run to run, and for a snapshot that `explain` is run on again and
     again; only successes are kept, so errors are always reported.
     """
-    if not remember_valid:
+    if validated:
+        pass
+    elif not remember_valid:
         validate(document, file)
     else:
         from .. import __version__
@@ -158,10 +169,16 @@ def _notes(items: list[tuple[str, str, str]] | None, arn: str) -> tuple[str, ...
 _STATEMENT_POINTER = re.compile(r"(.*?)(/Statement(?:/\d+)?)")
 
 
+# Producers that describe a change rather than an account (docs/snapshot-format.md): what they do not declare is
+# not part of the change, so an absent regional section (KMS keys, VPC endpoints) means "none declared".
+IAC_KINDS = frozenset({"terraform", "cloudformation"})
+
+
 class _Builder:
     def __init__(self, file: str | None):
         self.file = file
         self.flagged: dict[str, dict[str, str]] = {}  # document pointer -> {statement pointer in it: why}
+        self.iac = False
 
     def policy(self, value: Any, pointer: str, kind: str, owner: str, name: str = "") -> PolicyDocument:
         return PolicyDocument(decode_policy(value, Place(self.file, pointer=pointer)), pointer, kind, owner, name,
@@ -175,6 +192,7 @@ class _Builder:
                                     "document (.../Statement/N)", Place(self.file, pointer="/unknown_statements"))
             self.flagged.setdefault(m.group(1), {})[m.group(2)] = why
         source = d.get("source") or {}
+        self.iac = source.get("kind") in IAC_KINDS
         org = self.organization(d["organization"]) if d.get("organization") else None
         accounts = tuple(self.account(a, f"/accounts/{i}") for i, a in enumerate(d["accounts"]))
         seen: dict[str, int] = {}
@@ -289,8 +307,11 @@ class _Builder:
             pab = PublicAccessBlock.from_api(s3["public_access_block"])
         else:
             pab = UNKNOWN if any("PublicAccessBlock" in k for k in errors) else None
+        keys, key_gaps = read_keys(a.get("kms"), errors, acct, ptr, self.iac, self.policy)
+        endpoints, endpoint_gaps = read_endpoints(a.get("ec2"), errors, acct, ptr, self.iac, self.policy)
         return Account(acct, a.get("name"), users, groups, tuple(roles), MappingProxyType(managed), pab,
-                       buckets, aps, MappingProxyType(errors), ptr)
+                       buckets, aps, MappingProxyType(errors), ptr, keys, MappingProxyType(key_gaps),
+                       endpoints, MappingProxyType(endpoint_gaps))
 
     def _unknowns(self, raw: dict) -> set[str]:
         return {_ERROR_FIELDS.get(k, k) for k in (raw.get("Errors") or {})}

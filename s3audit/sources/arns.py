@@ -34,6 +34,8 @@ def iam_arn(account_id: str, kind: str, path: str, name: str) -> str:
 # https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html
 
 
+# A key's id is drawn when it is created, so before that the readers name it by a placeholder
+# (https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#key-id-key-ARN).
 def kms_key_arn(region: str, account_id: str, key_id: str) -> str:
     return f"arn:aws:kms:{region}:{account_id}:key/{key_id}"
 
@@ -41,6 +43,11 @@ def kms_key_arn(region: str, account_id: str, key_id: str) -> str:
 def kms_alias_arn(region: str, account_id: str, alias: str) -> str:
     """``alias`` as the provider takes it, ``alias/name``."""
     return f"arn:aws:kms:{region}:{account_id}:{alias}"
+
+
+def kms_key_ref_arn(ref: str, region: str, account_id: str) -> str:
+    """A key named by ARN or by key id (as ``key_id``/``TargetKeyId`` arguments accept), as its ARN."""
+    return ref if ref.startswith("arn:") else kms_key_arn(region, account_id, ref)
 
 
 def cloudfront_distribution_arn(account_id: str, distribution_id: str) -> str:

@@ -19,7 +19,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Iterable
 
-from ..errors import InputError, Place
+from ..errors import InputError, Place, S3AuditError
 from .builder import DEFAULT_ACCOUNT_ID, IacPart, apply_creation_defaults, unknown_where_undeclared
 from .removals import Removal
 
@@ -176,6 +176,7 @@ def typed_snapshot(change: IacChange, inputs: list[str], *, remember_valid: bool
     the nearest object that has one), never at a pointer into the snapshot the user never wrote."""
     from ..errors import PolicyError, SnapshotError
     from ..snapshot.load import snapshot_from_dict
+    from .locations import nearest_location
     try:
         _check_conditions(change.snapshot)
         return snapshot_from_dict(change.snapshot, file=None, remember_valid=remember_valid)
@@ -185,12 +186,9 @@ def typed_snapshot(change: IacChange, inputs: list[str], *, remember_valid: bool
         pointer = (exc.place.pointer if exc.place else None) or ""
         field = pointer.rsplit("/", 1)[-1].replace("~1", "/").replace("~0", "~")
         message = f"`{field}`: {exc.message}" if field else exc.message
-        p = pointer
-        while p:
-            loc = change.locations.get(p)
-            if loc:
-                raise InputError(message, Place(loc["file"], loc.get("line"), loc.get("column"))) from None
-            p = p.rsplit("/", 1)[0]
+        loc = nearest_location(change.locations, pointer) if pointer else None
+        if loc is not None:
+            raise InputError(message, Place(loc["file"], loc.get("line"), loc.get("column"))) from None
         raise InputError(message, Place(inputs[0] if inputs else None)) from None
 
 
@@ -222,3 +220,17 @@ def _account_ids(snapshot: dict) -> list[str]:
 
 def _bucket_names(snapshot: dict) -> list[str]:
     return [b.get("Name") for a in snapshot.get("accounts") or [] for b in (a.get("s3") or {}).get("buckets") or []]
+
+
+def placed_in_change(error: S3AuditError, snapshot: dict) -> S3AuditError:
+    """An error about a value of the snapshot made from IaC (a JSON pointer, no file) placed where the value is
+    written instead: the file, line and column its ``locations`` give for it or its nearest ancestor. The user
+    wrote the template or configuration, not the snapshot."""
+    place = error.place
+    if place is None or place.file is not None or place.pointer is None:
+        return error
+    from .locations import nearest_location
+    loc = nearest_location(snapshot.get("locations") or {}, place.pointer)
+    if loc is None:
+        return error
+    return error.at(Place(loc["file"], loc.get("line"), loc.get("column")))

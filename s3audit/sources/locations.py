@@ -23,7 +23,7 @@ class Sel(NamedTuple):
 # Which field identifies an element of a snapshot list, tried in this order; lists of elements with
 # none of them (statements, grants, rules) are addressed by index.
 IDENTITY_FIELDS = ("id", "Name", "RoleName", "UserName", "GroupName", "Arn", "PolicyArn", "PolicyName", "Id",
-                   "VersionId")
+                   "VersionId", "VpcEndpointId")
 
 
 def identity(element: Any) -> Sel | None:
@@ -91,6 +91,17 @@ class PointerIndex:
                     return None
                 pointer, node = pointer_join(pointer, step), node[step]
         return pointer
+
+
+def nearest_location(locations: dict, pointer: str) -> dict | None:
+    """The position the ``locations`` map gives for ``pointer``, else for its nearest ancestor that has one."""
+    while True:
+        loc = locations.get(pointer)
+        if loc is not None:
+            return loc
+        if not pointer:
+            return None
+        pointer = pointer.rsplit("/", 1)[0]
 
 
 def to_logical(doc: Any, pointer: str) -> tuple | None:

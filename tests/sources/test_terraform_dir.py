@@ -205,6 +205,7 @@ def test_unknown_values_are_unknown_never_guessed():
     assert b["Policy"]["Statement"][0]["Principal"] == "*" and "GetBucketPolicy" not in errors
     p = pointer_of(s, "buckets", name, "Policy", "Statement", 0)
     assert "trusted_account" in s["unknown_statements"][p] and "`Principal`" in s["unknown_statements"][p]
+    assert s["accounts"][0]["kms"]["keys"][0]["Arn"] == "arn:aws:kms:us-east-1:123456789012:key/<aws_kms_key.k>"
     acct_errors = s["accounts"][0]["errors"]
     assert "iam:Role/<aws_iam_role.worker>/RolePolicyList/kms" not in acct_errors
     # the key the change creates has an id chosen at apply time: a placeholder stands for it, in the ARN AWS
@@ -214,6 +215,7 @@ def test_unknown_values_are_unknown_never_guessed():
     assert kms == {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": key}
     assert b["Encryption"]["Rules"][0]["ApplyServerSideEncryptionByDefault"] == {"SSEAlgorithm": "aws:kms",
                                                                                  "KMSMasterKeyID": key}
+    assert "GetBucketEncryption" not in errors
     assert "teams" in acct_errors["terraform:aws_iam_user.per_team"]
     assert role(s, "<aws_iam_role.worker>")["Arn"] == "arn:aws:iam::123456789012:role/<aws_iam_role.worker>"
     # a new bucket still gets S3's documented defaults for what the change does not set

@@ -81,9 +81,10 @@ def test_values_known_only_after_apply():
     b = bucket(s, "<aws_s3_bucket.scratch>")
     assert "bucket_prefix" in b["Errors"]["ListBuckets"]
     # the plan leaves the KMS key's ARN to apply time; the configuration tells it is the key the change creates,
-    # whose ARN a placeholder id stands in (resources/referenced.py)
+    # whose ARN a placeholder id stands in (resources/kms.py)
     assert b["Encryption"]["Rules"][0]["ApplyServerSideEncryptionByDefault"] == {
         "SSEAlgorithm": "aws:kms", "KMSMasterKeyID": "arn:aws:kms:us-east-1:123456789012:key/<aws_kms_key.k>"}
+    assert "GetBucketEncryption" not in b["Errors"]
     # the plan's variables reach the configuration: the policy is fully known
     assert b["Policy"]["Statement"][0]["Principal"] == {"AWS": "arn:aws:iam::555566667777:root"}
     assert role(s, "<aws_iam_role.worker>")["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {

@@ -2,42 +2,23 @@
 
 A bucket policy names the CloudFront distribution that may read it (``aws:SourceArn``), the KMS key uploads
 must use, the SNS topic or SQS queue it notifies; those are created by the same change and their ids are chosen
-at apply time. Like a bucket without a name, each gets a placeholder id, ``<address>``, which is no real id and
+at apply time (KMS keys and VPC endpoints, which s3audit maps, compute theirs in kms.py and vpc.py alike). Like a bucket without a name, each gets a placeholder id, ``<address>``, which is no real id and
 so never equals one, and the ARN AWS derives from it (arns.py): every reference to the resource is the same
 value, and the rest of a policy that names it stays decided.
 """
 from __future__ import annotations
 
-from ...arns import (cloudfront_distribution_arn, cloudfront_origin_access_identity_arn, kms_alias_arn, kms_key_arn,
-                     regional_arn)
+from ...arns import cloudfront_distribution_arn, cloudfront_origin_access_identity_arn, regional_arn
 from ...values import Unknown
 from ..registry import Instance, computes
 from ..resource import fill, placeholder
 
 
-def _region(at: Instance) -> str | Unknown:
-    return at.region if isinstance(at.region, str) else Unknown(
-        f"the ARN of `{at.address}` needs the provider's region, which the configuration does not set")
-
-
-def _arn_in_region(at: Instance, make) -> str | Unknown:
-    region = _region(at)
-    return region if isinstance(region, Unknown) else make(region)
-
-
-@computes("aws_kms_key")
-def _kms_key(obj: dict, at: Instance) -> None:
-    key_id = placeholder(at.address)
-    fill(obj, "key_id", key_id)
-    fill(obj, "id", key_id)
-    fill(obj, "arn", _arn_in_region(at, lambda r: kms_key_arn(r, at.account_id, key_id)))
-
-
-@computes("aws_kms_alias")
-def _kms_alias(obj: dict, at: Instance) -> None:
-    name = obj.get("name") if isinstance(obj.get("name"), str) else f"alias/{placeholder(at.address)}"
-    fill(obj, "id", name)
-    fill(obj, "arn", _arn_in_region(at, lambda r: kms_alias_arn(r, at.account_id, name)))
+def arn_in_region(at: Instance, make) -> str | Unknown:
+    """``make(region)``, or unknown (and why) when the provider's region is not known."""
+    if isinstance(at.region, str):
+        return make(at.region)
+    return Unknown(f"the ARN of `{at.address}` needs the provider's region, which the configuration does not set")
 
 
 @computes("aws_cloudfront_distribution")
@@ -55,7 +36,7 @@ def _origin_access_identity(obj: dict, at: Instance) -> None:
     fill(obj, "cloudfront_access_identity_path", f"origin-access-identity/cloudfront/{identity_id}")
 
 
-@computes("aws_cloudfront_origin_access_control", "aws_vpc_endpoint", "aws_vpc")
+@computes("aws_cloudfront_origin_access_control", "aws_vpc")
 def _generated_id(obj: dict, at: Instance) -> None:
     fill(obj, "id", placeholder(at.address))
 
@@ -74,10 +55,10 @@ def _named(obj: dict, at: Instance) -> None:
     service, resource = _NAMED[at.rtype]
     name = obj.get("name") if isinstance(obj.get("name"), str) and obj.get("name") else placeholder(at.address)
     fill(obj, "name", name)
-    arn = _arn_in_region(at, lambda r: regional_arn(service, r, at.account_id, resource.format(name)))
+    arn = arn_in_region(at, lambda r: regional_arn(service, r, at.account_id, resource.format(name)))
     fill(obj, "arn", arn)
     if at.rtype == "aws_sqs_queue":
-        fill(obj, "id", _arn_in_region(at, lambda r: f"https://sqs.{r}.amazonaws.com/{at.account_id}/{name}"))
+        fill(obj, "id", arn_in_region(at, lambda r: f"https://sqs.{r}.amazonaws.com/{at.account_id}/{name}"))
         fill(obj, "url", obj["id"])
     else:
         fill(obj, "id", arn if at.rtype == "aws_sns_topic" else name)
