@@ -87,9 +87,11 @@ def test_explain_names_the_statement_and_the_value_it_waits_for(tmp_path, at_roo
     snap = tmp_path / "snap.json"
     snap.write_text(json.dumps(_load(at_root)))
     out = io.StringIO()
+    # an account role whose own policies grant no s3:GetObject but may decrypt with the bucket's key (issue 14:
+    # reading an SSE-KMS object needs kms:Decrypt too): only the flagged statement may let it read
     with contextlib.redirect_stdout(out):
-        assert main(["explain", str(snap), "--principal", "arn:aws:iam::444455556666:root", "--action",
-                     "s3:GetObject", "--resource", f"{ARN}/published/report.pdf", "--format", "json"]) == 0
+        assert main(["explain", str(snap), "--principal", "arn:aws:iam::123456789012:role/acme-media-replication",
+                     "--action", "s3:GetObject", "--resource", f"{ARN}/published/report.pdf", "--format", "json"]) == 0
     d = json.loads(out.getvalue())
     assert d["decision"] == "conditional"
     unknown = [r for r in d["reasons"] if r["effect"] == "Unknown"]
