@@ -41,12 +41,6 @@ from .patterns import Pattern
 
 _TRUE, _FALSE, _UNKNOWN = Tri.TRUE, Tri.FALSE, Tri.UNKNOWN
 
-# The operator IaC producers write where a part of a statement is known only after apply or deploy
-# (sources/confine.py): ``{"s3audit:Unknown": {"<what>": ["<why>"]}}``. Every clause of it is UNKNOWN, so the
-# statement may or may not apply, and the clause says which part is unknown and why. It is no operator AWS has,
-# and no policy AWS accepts contains it.
-UNKNOWN_OPERATOR = "s3audit:Unknown"
-
 # Base operator -> (family, negated). Families decide how a value is compiled and compared.
 _OPERATORS: dict[str, tuple[str, bool]] = {
     "StringEquals": ("string", False),
@@ -368,8 +362,7 @@ class Clause:
         null: tuple[bool | None, ...] = ()
         var_keys: frozenset[str] = frozenset()
         if op.base is None:
-            if self.operator != UNKNOWN_OPERATOR:
-                problems.append(f"unknown condition operator `{self.operator}`")
+            problems.append(f"unknown condition operator `{self.operator}`")
         elif op.base == "Null":
             null = tuple(parse_bool(v) for v in self.values)
             problems += [f"`{v}` is not `true` or `false` for `Null` on `{self.key}`"

@@ -22,7 +22,7 @@ import json
 from functools import lru_cache
 from typing import Any, Iterable, Mapping
 
-from .conditions import UNKNOWN_OPERATOR, parse_operator
+from .conditions import parse_operator
 
 TLS = "tls"
 
@@ -168,12 +168,6 @@ def _positive(op, key: str, folded: str, values: tuple[str, ...], holds: bool) -
 
 @lru_cache(maxsize=4096)
 def _clause_phrase(operator: str, key: str, values: tuple[str, ...], holds: bool) -> str:
-    if operator == UNKNOWN_OPERATOR:  # a part of the statement IaC knows only at deploy time (sources/confine.py)
-        if key.startswith("Fn::If ") and values:
-            truth = values[0] if holds else {"true": "false", "false": "true"}.get(values[0], values[0])
-            return f"if condition `{key[7:]}` is {truth} at deploy time"
-        return (f"if its {key}, known only at deploy time, {'covers' if holds else 'does not cover'} the request"
-                + (f" ({values[-1]})" if values else ""))
     op = parse_operator(operator)
     folded = key.lower()
     if op.base == "Null":

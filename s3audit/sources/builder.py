@@ -22,7 +22,6 @@ from typing import Any, Iterable
 
 from ..errors import InputError, Place
 from .arns import iam_arn, kms_key_ref_arn
-from .confine import confine_policy
 from .locations import PointerIndex, Sel
 from .unknown_parts import confine, unmark, with_marks
 from .values import (Loc, PartialJson, PartialString, PDict, PList, PStr, Unknown, first_unknown,
@@ -142,11 +141,6 @@ def access_point_entry(bucket: str, vpc: Any, public_access_block: Any, bucket_a
     return entry
 
 
-# What a statement of each kind of policy must cover when nothing is known of it (confine.py).
-_POLICY_KIND = {"bucket policy": "resource", "access point policy": "resource", "resource control policy": "resource",
-                "trust policy": "trust"}
-
-
 class Policy:
     """A decoded policy document, or the reason it is unknown. ``flagged``: the statements (by index in
     ``doc["Statement"]``) that hold an unknown, with the reason (see unknown_parts.py)."""
@@ -157,15 +151,12 @@ class Policy:
         self.doc, self.unknown, self.flagged = doc, unknown, flagged or {}
 
 
-def decode_policy(value: Any, where: Loc | None, what: str = "policy", fallback_file: str | None = None, *,
-                  marked: bool = False) -> Policy | None:
+def decode_policy(value: Any, where: Loc | None, what: str = "policy", fallback_file: str | None = None) -> Policy | None:
     """Turn a policy value (object, JSON text, jsonencode result) into a document; None when absent.
 
     JSON text that is not valid JSON is an InputError at the position of the text (the provider or
     CloudFormation would reject it at plan/deploy time). A document with unknown parts keeps every statement,
     those holding an unknown flagged with a stand-in (unknown_parts.py); one that cannot be confined is unknown.
-    ``marked`` (CloudFormation's reader): the unknown parts are confined with the ``s3audit:Unknown`` condition
-    operator instead (confine.py), which splits an undecided ``Fn::If`` into its cases.
     """
     if value is None or value == "":
         return None
@@ -206,12 +197,6 @@ def decode_policy(value: Any, where: Loc | None, what: str = "policy", fallback_
                     raise
                 raise InputError(f"{what} is not valid JSON ({exc.message.removeprefix('invalid JSON: ')})",
                                  Place(at.file, at.line, at.column)) from None
-    if marked and first_unknown(value) is not None:
-        # the unknown part confined to its statement or condition; unknown as a whole only when it must be
-        confined = confine_policy(value, _POLICY_KIND.get(what, "identity"))
-        if confined is None:
-            return Policy(unknown=first_unknown(value))
-        value = confined
     if not isinstance(value, dict):
         place = Place(where.file, where.line, where.column) if where else Place(fallback_file)
         raise InputError(f"{what} must be a JSON object", place)
@@ -275,7 +260,6 @@ class SnapshotBuilder:
         self.restating = False
         self._unread: list[dict] = []
         self._unknown_statements: list[tuple[tuple, str]] = []
-        self.marked = kind == "cloudformation"  # how policies confine their unknown parts (decode_policy)
 
     # -- locations --------------------------------------------------------------------------------------
     def _account(self) -> tuple:
@@ -338,7 +322,7 @@ class SnapshotBuilder:
         self.locate(self.bucket_path(name) + (key,), loc)
 
     def set_bucket_policy(self, name: str, value: Any, loc: Loc) -> None:
-        pol = decode_policy(value, loc, "bucket policy", self.file, marked=self.marked)
+        pol = decode_policy(value, loc, "bucket policy", self.file)
         if pol is None:
             return
         if pol.unknown is not None:
@@ -366,7 +350,7 @@ class SnapshotBuilder:
             u = first_unknown(v)
             if u is not None:
                 ap.setdefault("Errors", {})[ACCESS_POINT_API.get(k, k)] = unknown_text(u)
-        pol = decode_policy(policy, loc, "access point policy", self.file, marked=self.marked)
+        pol = decode_policy(policy, loc, "access point policy", self.file)
         if pol is not None and pol.unknown is not None:
             ap.setdefault("Errors", {})["GetAccessPointPolicy"] = unknown_text(pol.unknown)
         elif pol is not None:
@@ -421,7 +405,7 @@ class SnapshotBuilder:
         return self._account() + ("iam", list_key, Sel(name_key, name))
 
     def trust_policy(self, role_name: str, value: Any, loc: Loc) -> None:
-        pol = decode_policy(value, loc, "trust policy", self.file, marked=self.marked)
+        pol = decode_policy(value, loc, "trust policy", self.file)
         role = self.roles[role_name]
         if pol is None:
             return
@@ -435,7 +419,7 @@ class SnapshotBuilder:
     def inline_policy(self, kind: str, entity: str, policy_name: str, value: Any, loc: Loc) -> None:
         table_name, _, _, list_key, label = self._ENTITY[kind]
         e = getattr(self, table_name)[entity]
-        pol = decode_policy(value, loc, "inline policy", self.file, marked=self.marked)
+        pol = decode_policy(value, loc, "inline policy", self.file)
         if pol is None:
             return
         items = e.setdefault(list_key, [])
@@ -508,7 +492,7 @@ class SnapshotBuilder:
         entry = {"PolicyName": name, "Arn": arn, "Path": path or "/", "DefaultVersionId": "v1",
                  "IsAttachable": True}
         base = self._account() + ("iam", "Policies", Sel("Arn", arn))
-        pol = decode_policy(value, loc, "managed policy", self.file, marked=self.marked)
+        pol = decode_policy(value, loc, "managed policy", self.file)
         if pol is not None and pol.unknown is not None:
             self.account_errors[f"iam:Policy/{arn}/Document"] = unknown_text(pol.unknown)
             entry["PolicyVersionList"] = []
@@ -562,7 +546,7 @@ class SnapshotBuilder:
         self._unknown_statements = [x for x in self._unknown_statements if x[0][:n] != path]
 
     def set_kms_key_policy(self, arn: str, value: Any, loc: Loc | None) -> None:
-        pol = decode_policy(value, loc, "key policy", self.file, marked=self.marked)
+        pol = decode_policy(value, loc, "key policy", self.file)
         if pol is None:
             return
         self.forget_locations(self._key_path(arn) + ("Policy",))
@@ -610,7 +594,7 @@ class SnapshotBuilder:
     def set_vpc_endpoint_policy(self, endpoint_id: str, value: Any, loc: Loc | None) -> None:
         e = self.vpc_endpoints.setdefault(endpoint_id, {"VpcEndpointId": endpoint_id})
         path = self._account() + ("ec2", "vpc_endpoints", Sel("VpcEndpointId", endpoint_id), "PolicyDocument")
-        pol = decode_policy(value, loc, "VPC endpoint policy", self.file, marked=self.marked)
+        pol = decode_policy(value, loc, "VPC endpoint policy", self.file)
         if pol is None:
             return
         self.forget_locations(path)
@@ -627,7 +611,7 @@ class SnapshotBuilder:
     # -- Organizations ----------------------------------------------------------------------------------
     def org_policy(self, policy_id: str, name: str, ptype: str, value: Any, loc: Loc) -> None:
         what = "resource control policy" if ptype == "RESOURCE_CONTROL_POLICY" else "service control policy"
-        pol = decode_policy(value, loc, what, self.file, marked=self.marked)
+        pol = decode_policy(value, loc, what, self.file)
         path = ("organization", "policies", Sel("Id", policy_id))
         entry = self.org_policies.setdefault(policy_id, {"Id": policy_id, "Targets": []})
         entry.update({"Name": name, "Type": ptype})

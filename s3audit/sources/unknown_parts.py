@@ -16,6 +16,9 @@ part that matches at least every value it could take:
   is left out (it decides nothing);
 * a statement that is unknown as a whole: ``Allow`` and ``Deny`` of every action on every resource (to every
   principal in a resource policy).
+* a statement that is one of two known ones depending on a condition decided only at deploy time
+  (CloudFormation's ``Fn::If`` on an undecided condition, around the statement, its ``Effect`` or a whole element):
+  one statement per case, each flagged with its case; a case that removes it (``AWS::NoValue``) gives none.
 
 The engine evaluates a flagged statement as one that *may* apply where its stand-in applies: an Allow may
 allow, a Deny may deny, each with the reason; so the decision is "conditional", never "no access", and the
@@ -50,25 +53,80 @@ def confine(doc: dict, what: str) -> Confined:
         if isinstance(key, Unknown):
             return Confined(unknown=key)
     for key in ("Version", "Statement"):
-        if isinstance(doc.get(key), Unknown):
+        if isinstance(doc.get(key), Unknown) and not (key == "Statement" and _undecided(doc[key])):
             return Confined(unknown=doc[key])
     raw = doc.get("Statement")
     statements = raw if isinstance(raw, list) else [raw] if raw is not None else []
     out_statements = PList(pos=getattr(raw, "pos", None))
     flagged: dict[int, str] = {}
-    for s in statements:
-        u = first_unknown(s)
-        if u is None:
-            out_statements.append(s)
-            continue
-        for stand_in in _stand_ins(s, what):
-            flagged[len(out_statements)] = _reason(s, u)
-            out_statements.append(stand_in)
+    for written in statements:
+        for s, case in _cases(written, ""):
+            u = first_unknown(s)
+            if u is None:
+                if case:
+                    flagged[len(out_statements)] = case
+                out_statements.append(s)
+                continue
+            for stand_in in _stand_ins(s, what):
+                flagged[len(out_statements)] = _joined(case, _reason(s, u))
+                out_statements.append(stand_in)
     out = PDict(((k, v) for k, v in doc.items() if k != "Id" or not isinstance(v, Unknown)), pos=getattr(doc, "pos", None))
     out.key_pos.update(getattr(doc, "key_pos", {}))
     if "Statement" in doc:
         out["Statement"] = out_statements if isinstance(raw, list) or len(out_statements) != 1 else out_statements[0]
     return Confined(out, flagged)
+
+
+# Where an undecided ``Fn::If`` makes one statement per case: around the statement, its Effect or a whole element.
+_SPLIT_AT = ("Effect", "Action", "NotAction", "Resource", "NotResource", "Principal", "NotPrincipal", "Condition")
+
+
+def _undecided(value: Any) -> tuple[str, Any, Any] | None:
+    """(condition, value if true, value if false) of a value decided by a condition only a deployment decides
+    (``cloudformation/intrinsics.Undecided``), else None."""
+    cond = getattr(value, "condition", None)
+    if isinstance(value, Unknown) and isinstance(cond, str):
+        return cond, value.yes, value.no  # type: ignore[attr-defined]
+    return None
+
+
+def _removed(value: Any) -> bool:
+    return type(value) is object  # ``AWS::NoValue`` (intrinsics.NOVALUE): the case removes what it stands in
+
+
+def _joined(*reasons: str) -> str:
+    return "; ".join(r for r in reasons if r)
+
+
+def _cases(s: Any, case: str):
+    """(statement, why it is one only in some deployments, or "") for each statement ``s`` may be."""
+    cases = _undecided(s)
+    if cases is not None:
+        cond, yes, no = cases
+        for branch, truth in ((yes, "true"), (no, "false")):
+            if _removed(branch):
+                continue
+            why = _joined(case, f"the statement is written so where condition `{cond}` is {truth} ({s.reason})")
+            for b in branch if isinstance(branch, list) else [branch]:
+                yield from _cases(b, why)
+        return
+    if isinstance(s, dict):
+        for key in _SPLIT_AT:
+            cases = _undecided(s.get(key))
+            if cases is None:
+                continue
+            cond, yes, no = cases
+            for branch, truth in ((yes, "true"), (no, "false")):
+                copy = PDict(s, pos=getattr(s, "pos", None))
+                copy.key_pos.update(getattr(s, "key_pos", {}))
+                if _removed(branch):
+                    del copy[key]
+                else:
+                    copy[key] = branch
+                yield from _cases(copy, _joined(case, f"its `{key}` is written so where condition `{cond}` is {truth} "
+                                                      f"({s[key].reason})"))
+            return
+    yield s, case
 
 
 def _reason(s: Any, u: Unknown) -> str:
@@ -112,7 +170,7 @@ def _stand_ins(s: Any, what: str) -> list[dict]:
             condition = _known_conditions(value)
             if condition:
                 base[key] = condition
-        else:
+        elif first_unknown(value) is None:  # an element of no meaning to IAM holding an unknown is left out
             base[key] = value
     effect = s.get("Effect")
     if isinstance(effect, Unknown):
@@ -125,9 +183,10 @@ def _patterns(value: Any, *, arn: bool) -> Any:
     if isinstance(value, Unknown):
         return _pattern(value, arn)
     if isinstance(value, list):
-        out = PList((_pattern(x, arn) if isinstance(x, Unknown) else x for x in value), pos=getattr(value, "pos", None))
+        out = PList((_pattern(x, arn) if isinstance(x, Unknown) else "*" if first_unknown(x) is not None else x
+                     for x in value), pos=getattr(value, "pos", None))
         return "*" if "*" in out else out
-    return value
+    return "*" if first_unknown(value) is not None else value  # not a string or list, and holds an unknown
 
 
 def _pattern(u: Unknown, arn: bool) -> str:
@@ -148,7 +207,8 @@ def _known_conditions(value: Any) -> Any:
         if isinstance(op, Unknown):
             continue
         if not isinstance(entries, dict):
-            out[op] = entries  # malformed: the policy compiler says so
+            if first_unknown(entries) is None:
+                out[op] = entries  # malformed: the policy compiler says so
             continue
         kept = PDict({k: v for k, v in entries.items() if not isinstance(k, Unknown) and first_unknown(v) is None},
                      pos=getattr(entries, "pos", None))

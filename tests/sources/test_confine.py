@@ -1,10 +1,9 @@
-"""Unknown values confined to the statement or condition they touch (issue 12, item 1), and how the engine reads
-the marker those parts carry.
-
-A policy value IaC knows only at deploy time used to make the whole policy unknown; now only its statement (or
-the one condition clause) is, through the `s3audit:Unknown` condition operator, which the engine evaluates as
-unknown whatever the request says, so the statement "may apply".
-Condition evaluation: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition.html
+"""CloudFormation's unknown values confined to the statement they touch (issue 12, item 1), in the one mechanism
+every IaC reader uses: the statement is kept with a stand-in for the unknown part and flagged in the snapshot's
+``unknown_statements`` (sources/unknown_parts.py, docs/snapshot-format.md); the engine evaluates a flagged statement
+as one that *may* apply. What is CloudFormation's own: an ``Fn::If`` whose condition only a deployment decides
+makes one statement per case, each flagged with its case, and a case that is ``AWS::NoValue`` makes none.
+Fn::If and AWS::NoValue: https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/intrinsic-function-reference-conditions.html
 Policy evaluation (an explicit deny wins, an allow is needed):
 https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
 """
@@ -13,90 +12,65 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from s3audit.iam.conditions import UNKNOWN_OPERATOR, compile_conditions
-from s3audit.iam.context import Context
-from s3audit.iam.logic import Tri
-from s3audit.iam.wording import clause_phrase
 from s3audit.sources.cloudformation.intrinsics import NOVALUE, Undecided
-from s3audit.sources.confine import confine_policy
-from s3audit.sources.values import Unknown
+from s3audit.sources.unknown_parts import confine
+from s3audit.sources.values import Unknown, first_unknown
 
 TLS_DENY = {"Sid": "TlsOnly", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
             "Resource": ["arn:aws:s3:::b", "arn:aws:s3:::b/*"], "Condition": {"Bool": {"aws:SecureTransport": False}}}
+GRANT = {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "s3:GetObject",
+         "Resource": "arn:aws:s3:::b/*"}
 
 
-def marker(statement: dict) -> dict:
-    return statement["Condition"][UNKNOWN_OPERATOR]
-
-
-def test_the_marker_is_unknown_to_every_request_and_no_problem():
-    block = compile_conditions({UNKNOWN_OPERATOR: {"Resource": ["`AWS::Region` is chosen at deploy time"]}},
-                               version="2012-10-17", pointer="/Statement/0/Condition", file=None)
-    assert block.problems == ()
-    for ctx in (Context.of({}), Context.of({"aws:SecureTransport": True}, closed=True)):
-        result, residual = block.evaluate(ctx)
-        assert result is Tri.UNKNOWN and residual[0].key == "Resource"
-    assert clause_phrase({"operator": UNKNOWN_OPERATOR, "key": "Resource", "values": ["why"]}) == \
-        "if its Resource, known only at deploy time, covers the request (why)"
-    assert clause_phrase({"operator": UNKNOWN_OPERATOR, "key": "Fn::If IsProd", "values": ["true", "why"]},
-                         holds=False) == "if condition `IsProd` is false at deploy time"
-
-
-def test_an_unknown_condition_value_makes_that_clause_unknown_and_keeps_the_rest():
+def test_an_unknown_condition_value_drops_that_entry_flags_the_statement_and_keeps_the_rest():
     # a CloudFront origin access policy naming its distribution by reference, beside a TLS-only deny
     cf = {"Effect": "Allow", "Principal": {"Service": "cloudfront.amazonaws.com"}, "Action": "s3:GetObject",
           "Resource": "arn:aws:s3:::b/*",
           "Condition": {"StringEquals": {"AWS:SourceArn": Unknown("the id of `Dist` is known after deploy"),
                                          "AWS:SourceAccount": "123456789012"}}}
-    doc = confine_policy({"Version": "2012-10-17", "Statement": [TLS_DENY, cf]}, "resource")
-    deny, allow = doc["Statement"]
-    assert deny == TLS_DENY
-    assert allow["Condition"]["StringEquals"] == {"AWS:SourceAccount": "123456789012"}
-    assert marker(allow) == {"StringEquals/AWS:SourceArn": ["the id of `Dist` is known after deploy"]}
-    assert (allow["Principal"], allow["Resource"]) == (cf["Principal"], cf["Resource"])
+    out = confine({"Version": "2012-10-17", "Statement": [TLS_DENY, cf]}, "bucket policy")
+    deny, allow = out.doc["Statement"]
+    assert deny == TLS_DENY and 0 not in out.flagged
+    assert allow["Condition"] == {"StringEquals": {"AWS:SourceAccount": "123456789012"}}
+    assert "the id of `Dist` is known after deploy" in out.flagged[1]
 
 
-def test_an_unknown_resource_or_principal_covers_everything_with_the_marker():
-    s = {"Effect": "Allow", "Principal": {"AWS": Unknown("parameter `Partner` has no default")},
-         "Action": "s3:GetObject", "NotResource": ["arn:aws:s3:::b/private/*", Unknown("x")]}
-    (out,) = confine_policy({"Statement": [s]}, "resource")["Statement"]
-    assert out["Principal"] == "*" and out["Resource"] == "*" and "NotResource" not in out
-    assert set(marker(out)) == {"Principal", "NotResource"}
-    assert out["Action"] == "s3:GetObject"
-
-
-def test_an_undecided_if_around_a_statement_makes_one_statement_per_case():
-    grant = {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "s3:GetObject",
-             "Resource": "arn:aws:s3:::b/*"}
-    both = Undecided("condition `IsProd` is undecided", "IsProd", grant, {**grant, "Action": "s3:ListBucket"})
-    only = Undecided("condition `IsProd` is undecided", "IsProd", grant, NOVALUE)
-    doc = confine_policy({"Statement": [TLS_DENY, both, only]}, "resource")
-    deny, yes, no, yes_only = doc["Statement"]
-    assert deny == TLS_DENY
-    assert marker(yes)["Fn::If IsProd"][0] == "true" and marker(no)["Fn::If IsProd"][0] == "false"
+def test_an_undecided_if_around_a_statement_makes_one_flagged_statement_per_case():
+    both = Undecided("condition `IsProd` is undecided", "IsProd", GRANT, {**GRANT, "Action": "s3:ListBucket"})
+    only = Undecided("condition `IsProd` is undecided", "IsProd", GRANT, NOVALUE)
+    out = confine({"Statement": [TLS_DENY, both, only]}, "bucket policy")
+    deny, yes, no, yes_only = out.doc["Statement"]
+    assert deny == TLS_DENY and 0 not in out.flagged
     assert (yes["Action"], no["Action"], yes_only["Action"]) == ("s3:GetObject", "s3:ListBucket", "s3:GetObject")
+    assert "`IsProd` is true" in out.flagged[1] and "`IsProd` is false" in out.flagged[2]
+    assert "`IsProd` is true" in out.flagged[3] and len(out.flagged) == 3
+
+
+def test_an_undecided_if_around_an_element_or_the_statement_list_splits_there():
+    effect = {**GRANT, "Effect": Undecided("condition `Open` is undecided", "Open", "Allow", "Deny")}
+    out = confine({"Statement": effect}, "bucket policy")
+    assert [s["Effect"] for s in out.doc["Statement"]] == ["Allow", "Deny"] and set(out.flagged) == {0, 1}
+    cond = {**GRANT, "Condition": Undecided("condition `Strict` is undecided", "Strict",
+                                            {"Bool": {"aws:SecureTransport": True}}, NOVALUE)}
+    with_cond, without = confine({"Statement": [cond]}, "bucket policy").doc["Statement"]
+    assert with_cond["Condition"] == {"Bool": {"aws:SecureTransport": True}} and "Condition" not in without
+    listed = Undecided("condition `IsProd` is undecided", "IsProd", [TLS_DENY, GRANT], NOVALUE)
+    out = confine({"Statement": listed}, "bucket policy")
+    assert out.unknown is None and out.doc["Statement"] == [TLS_DENY, GRANT] and set(out.flagged) == {0, 1}
 
 
 def test_a_statement_nothing_is_known_of_may_allow_and_may_deny():
-    doc = confine_policy({"Statement": [TLS_DENY, Unknown("`Fn::ImportValue shared` is another stack's")]},
-                         "identity")
-    _, allow, deny = doc["Statement"]
+    out = confine({"Statement": [TLS_DENY, Unknown("`Fn::ImportValue shared` is another stack's")]}, "inline policy")
+    _, allow, deny = out.doc["Statement"]
     assert (allow["Effect"], deny["Effect"]) == ("Allow", "Deny")
     assert allow["Action"] == allow["Resource"] == "*" and "Principal" not in allow
-    assert marker(allow) == {"Statement": ["`Fn::ImportValue shared` is another stack's"]}
-
-
-def test_an_unknown_sid_is_left_out():
-    # the Sid labels a statement and grants nothing
-    # (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_sid.html)
-    doc = confine_policy({"Statement": [{**TLS_DENY, "Sid": Unknown("s")}]}, "resource")
-    assert doc["Statement"] == [{k: v for k, v in TLS_DENY.items() if k != "Sid"}]
+    assert "another stack's" in out.flagged[1] and "another stack's" in out.flagged[2]
 
 
 def test_the_policy_is_unknown_as_a_whole_only_when_its_version_or_statement_list_is():
-    assert confine_policy({"Version": Unknown("v"), "Statement": [TLS_DENY]}, "resource") is None
-    assert confine_policy({"Statement": Unknown("the list")}, "resource") is None
-    assert confine_policy({"Id": Unknown("id"), "Statement": [TLS_DENY]}, "resource") == {"Statement": [TLS_DENY]}
+    assert confine({"Version": Unknown("v"), "Statement": [TLS_DENY]}, "bucket policy").unknown is not None
+    assert confine({"Statement": Unknown("the list")}, "bucket policy").unknown is not None
+    assert confine({"Id": Unknown("id"), "Statement": [TLS_DENY]}, "bucket policy").doc == {"Statement": [TLS_DENY]}
 
 
 _values = st.recursive(st.one_of(st.text(max_size=5), st.booleans(), st.just(Unknown("u"))),
@@ -108,17 +82,22 @@ _statements = st.fixed_dictionaries({"Effect": st.sampled_from(["Allow", "Deny"]
                                                                            st.dictionaries(st.text(max_size=3),
                                                                                            _values, max_size=2),
                                                                            max_size=2)})
+_known = st.fixed_dictionaries({"Effect": st.sampled_from(["Allow", "Deny"]), "Action": st.text(max_size=5)})
 
 
-@given(st.lists(st.one_of(_statements, st.just(Unknown("whole"))), max_size=4))
-def test_no_unknown_is_left_and_every_known_statement_is_kept(statements):
-    from s3audit.sources.values import first_unknown
-    doc = confine_policy({"Version": "2012-10-17", "Statement": statements}, "resource")
-    assert doc is not None and first_unknown(doc) is None
-    out = doc["Statement"]
+@given(st.lists(st.one_of(_statements, st.just(Unknown("whole")),
+                          st.builds(lambda a, b: Undecided("condition `C` is undecided", "C", a, b),
+                                    _known, st.one_of(_known, st.just(NOVALUE)))), max_size=4))
+def test_no_unknown_is_left_and_every_statement_not_known_is_flagged(statements):
+    out = confine({"Version": "2012-10-17", "Statement": statements}, "bucket policy")
+    assert out.unknown is None and first_unknown(out.doc) is None
+    result = out.doc["Statement"]
+    result = result if isinstance(result, list) else [result]
     known = [s for s in statements if first_unknown(s) is None]
-    assert all(s in out for s in known)  # what was known stays exactly as written
-    # every statement with an unknown part became statements that say so
-    assert len(out) == len(known) + sum(2 if isinstance(s, Unknown) else 1 for s in statements
-                                        if first_unknown(s) is not None)
-    assert all(UNKNOWN_OPERATOR in s["Condition"] for s in out if s not in known)
+    assert all(s in result for s in known)  # what was known stays exactly as written
+    # every statement with an unknown part became statements that are flagged
+    cases = sum(1 + (s.no is not NOVALUE) for s in statements
+                if isinstance(s, Undecided))
+    others = sum(2 if isinstance(s, Unknown) else 1 for s in statements
+                 if first_unknown(s) is not None and not isinstance(s, Undecided))
+    assert len(out.flagged) == cases + others and len(result) == len(known) + cases + others
