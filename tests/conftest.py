@@ -1,4 +1,5 @@
 import json
+import os
 import re
 from pathlib import Path
 
@@ -12,6 +13,17 @@ def snapshot_md_example() -> dict:
     """The example snapshot printed in docs/snapshot-format.md (the contract's own example)."""
     text = (ROOT / "docs" / "snapshot-format.md").read_text()
     return json.loads(re.search(r"^## Example\n.*?```json\n(.*?)```", text, re.S | re.M).group(1))
+
+
+# --- generated cases are the same from run to run --------------------------------------------------------------
+# A CI run must fail for the change it tests, not for a case a new random seed happened upon, so hypothesis draws
+# the same cases every run (and keeps no example database in the checkout). To explore new cases, locally or on a
+# schedule, run with S3AUDIT_FUZZ_EXPLORE=1; a failure there prints the case's reproduction blob.
+from hypothesis import settings as _hypothesis_settings
+
+_hypothesis_settings.register_profile("s3audit-ci", derandomize=True, database=None, print_blob=True)
+_hypothesis_settings.register_profile("s3audit-explore", database=None, print_blob=True)
+_hypothesis_settings.load_profile("s3audit-explore" if os.environ.get("S3AUDIT_FUZZ_EXPLORE") else "s3audit-ci")
 
 
 # --- the suite stands alone ------------------------------------------------------------------------------------

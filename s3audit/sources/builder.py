@@ -455,7 +455,7 @@ class SnapshotBuilder:
         for arn in arns:
             if isinstance(arn, Unknown):
                 self.account_errors[key] = unknown_text(arn)
-            else:
+            elif arn is not None:  # null names no policy (as a null role name names no role)
                 self.attach(kind, entity, str(arn), loc)
 
     def mention(self, kind: str, name: str) -> None:

@@ -1,7 +1,8 @@
 """Generated bad inputs of every kind, through the command line (see harness.py for what each must show).
 
 At least 5,000 inputs a run across the kinds (``test_enough_inputs_ran`` holds the count), in about a minute.
-The seed changes from run to run, so that CI keeps exploring; a failure prints the case's reproduction blob.
+The cases are the same from run to run (tests/conftest.py's hypothesis profile), so that CI fails for the change it
+tests; S3AUDIT_FUZZ_EXPLORE=1 draws new cases each run. A failure prints the case's reproduction blob.
 """
 from __future__ import annotations
 
