@@ -776,7 +776,28 @@ def main() -> None:
                 json.dump(make(i), fh, indent=1)
                 fh.write("\n")
             count += 1
+    count += _templates()
     print(f"wrote {count} inputs under {HERE}")
+
+
+def _templates() -> int:
+    """The CloudFormation and SAM templates of bench/cfn_corpus_gen.py (the same seeded corpus that
+    ``bench/cfn_corpus.py --own`` reads), filed by kind: a template that declares a serverless resource is SAM."""
+    import sys
+    import tempfile
+    bench = os.path.dirname(HERE)
+    sys.path[:0] = [bench, os.path.dirname(bench)]
+    from cfn_corpus_gen import write_corpus
+    for kind in ("cloudformation", "sam"):
+        shutil.rmtree(os.path.join(HERE, kind), ignore_errors=True)
+        os.makedirs(os.path.join(HERE, kind))
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = write_corpus(tmp)
+        for path in paths:
+            with open(path, encoding="utf-8") as fh:
+                kind = "sam" if "AWS::Serverless" in fh.read() else "cloudformation"
+            shutil.copy(path, os.path.join(HERE, kind, os.path.basename(path)))
+    return len(paths)
 
 
 if __name__ == "__main__":
