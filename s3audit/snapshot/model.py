@@ -56,11 +56,21 @@ class PolicyDocument:
 
 
 @dataclass(frozen=True)
+class PolicyVersion:
+    """One version of a managed policy (``PolicyVersionList``); only the default one is in force."""
+
+    id: str
+    document: PolicyDocument
+    is_default: bool
+
+
+@dataclass(frozen=True)
 class ManagedPolicy:
     arn: str
     name: str
     document: PolicyDocument | None  # the default version; None when no version was recorded
     pointer: str
+    versions: tuple[PolicyVersion, ...] = ()  # every version recorded with its document, the default included
 
 
 @dataclass(frozen=True)
@@ -206,6 +216,23 @@ class AccessPoint:
 
 
 @dataclass(frozen=True)
+class Compute:
+    """Something that runs code as a role: an EC2 instance, a Lambda function, a Glue job ... (``compute.py``
+    lists the kinds). ``role`` is the role ARN it runs as, None when it runs as none, UNKNOWN when that could
+    not be read; ``facts`` holds what a kind adds (an instance's ``state``, ``profile`` and whether SSM
+    ``managed`` it; an ECS service's ``cluster`` and ``exec_enabled``)."""
+
+    kind: str
+    arn: str
+    name: str
+    account: str
+    region: Any  # str, or UNKNOWN
+    role: Any
+    pointer: str
+    facts: Mapping[str, Any] = field(default_factory=lambda: EMPTY)
+
+
+@dataclass(frozen=True)
 class Account:
     id: str
     name: str | None
@@ -218,6 +245,12 @@ class Account:
     access_points: tuple[AccessPoint, ...]
     errors: Mapping[str, str]
     pointer: str
+    compute: tuple[Compute, ...] = ()
+    # kind -> why the account's inventory of that kind is incomplete (not collected, a listing failed)
+    compute_unknown: Mapping[str, str] = field(default_factory=lambda: EMPTY)
+    regions: tuple[str, ...] | None = None  # the regions the collector read compute in; None: not said
+    # user name -> whether the user has a console password (the credential report); UNKNOWN when not read
+    passwords: Any = UNKNOWN
 
     @property
     def root_arn(self) -> str:
@@ -230,6 +263,12 @@ class Account:
     @property
     def s3_known(self) -> bool:
         return not any(k.startswith(("s3:ListBuckets", "s3:ListAllMyBuckets")) for k in self.errors)
+
+    def has_password(self, user_name: str) -> Any:
+        """Whether the user has a console password (True/False), or UNKNOWN when the snapshot does not say."""
+        if self.passwords is UNKNOWN:
+            return UNKNOWN
+        return self.passwords.get(user_name, UNKNOWN)
 
 
 @dataclass(frozen=True)
