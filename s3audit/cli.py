@@ -79,6 +79,8 @@ def _collect(p: argparse.ArgumentParser) -> None:
                        help="collect every active account of the organization (from the management account "
                             "or a delegated administrator)")
     p.add_argument("--endpoint-url", metavar="URL", help="send every AWS call to this endpoint (for example moto)")
+    p.add_argument("--regions", metavar="R,...", help="read compute (EC2, Lambda, Glue, ...) only in these regions "
+                   "(default: every region enabled in each account)")
     p.add_argument("--workers", type=_positive_int, default=8, metavar="N",
                    help="concurrent API calls (default: 8)")
     p.add_argument("--resume", action="store_true",
@@ -199,6 +201,8 @@ def _scan(p: argparse.ArgumentParser) -> None:
     collect.add_argument("--accounts", metavar="ID,...", help="comma-separated account ids to collect")
     collect.add_argument("--organization", action="store_true", help="collect every active account of the organization")
     collect.add_argument("--endpoint-url", metavar="URL", help="send every AWS call to this endpoint")
+    collect.add_argument("--regions", metavar="R,...", help="read compute only in these regions (default: every "
+                         "region enabled in each account)")
     collect.add_argument("--workers", type=int, default=8, metavar="N", help="concurrent API calls (default: 8)")
     _audit_options(p)
     _output_options(p)

@@ -12,6 +12,7 @@ def run(args: argparse.Namespace) -> int:
     options = aws.CollectOptions(
         output=args.output, profile=args.profile, region=args.region, role_name=args.role_name,
         role_arns=tuple(args.role_arn), accounts=accounts, organization=args.organization,
-        endpoint_url=args.endpoint_url, workers=args.workers, resume=args.resume)
+        endpoint_url=args.endpoint_url, workers=args.workers,
+        regions=tuple(r.strip() for r in (args.regions or "").split(",") if r.strip()), resume=args.resume)
     aws.collect(options, aws.Progress(sys.stderr))
     return 0

@@ -50,8 +50,9 @@ def valid(snapshot: dict) -> None:
 
 @pytest.fixture
 def aws_env(monkeypatch, tmp_path):
-    from .aws_estate import fake_aws_environment
+    from .aws_estate import fake_aws_environment, moto_gaps
     fake_aws_environment(monkeypatch, tmp_path)
+    moto_gaps(monkeypatch)
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from .aws_estate import (ANALYTICS, MANAGEMENT, PAYMENTS, SCANNER_ROLE, Fault, Recorder, build_estate,
-                         fake_aws_environment, fixed_account_ids)
+                         fake_aws_environment, fixed_account_ids, moto_gaps)
 from s3audit.cli import main
 from s3audit.snapshot.load import load_snapshot, validate
 from s3audit.snapshot.model import UNKNOWN
@@ -52,6 +52,7 @@ def shared_estate(tmp_path_factory):
     with pytest.MonkeyPatch.context() as mp:
         fake_aws_environment(mp, tmp_path_factory.mktemp("aws"))
         fixed_account_ids(mp)
+        moto_gaps(mp)
         with mock_aws():
             yield build_estate(aws_managed=False)
 
