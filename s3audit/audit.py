@@ -35,6 +35,7 @@ class RuleRun:
     findings: list[Finding]
     rules: list[RuleInfo]
     packs: list[tuple[str, str]]
+    data_classes: Mapping[str, frozenset] = field(default_factory=dict)  # pack -> `data-class` values
 
 
 # (snapshot, extra rule files, params, engine, graph) -> RuleRun
@@ -59,7 +60,7 @@ def lang_evaluator(snapshot: Snapshot, rule_files: list[str], params: Mapping[st
         program = _programs[key] = ev.load_program(paths, dict(params) if params else None)
     result = ev.run_rules(program, snapshot, engine=engine, graph=graph)
     rules = [RuleInfo.from_meta(m, builtin=_under(m.file, builtin)) for m in result.rules]
-    return RuleRun(list(result.findings), rules, list(result.packs))
+    return RuleRun(list(result.findings), rules, list(result.packs), dict(result.data_classes))
 
 
 def _under(path: str | None, directory: str) -> bool:
@@ -99,6 +100,9 @@ class Evaluation:
     rules: list[RuleInfo]
     packs: list[tuple[str, str]]
     waivers: list[WaiverOutcome] = field(default_factory=list)
+    # `data-class` tag values the profile's packs care about (their *_data_classes parameters): the
+    # report's pictures of paths show the buckets of these classes (with the profile's `sensitive` added)
+    data_classes: frozenset = frozenset()
 
 
 def evaluate(snapshot: Snapshot, profile: Profile, *, rule_files: Iterable[str] = (), today: _dt.date,
@@ -127,7 +131,8 @@ def apply_profile(run: RuleRun, profile: Profile, snapshot: Snapshot | None, *, 
     findings, outcomes = apply_waivers(findings, profile.waivers, today, subjects)
     packs_used = {r.pack for r in selected}
     packs = [(n, v) for n, v in run.packs if n in packs_used]
-    return Evaluation(findings, selected, packs, outcomes)
+    classes = frozenset(c for n, values in run.data_classes.items() if n in packs_used for c in values)
+    return Evaluation(findings, selected, packs, outcomes, classes)
 
 
 # ---- placing findings on file lines ----

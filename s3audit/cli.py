@@ -25,6 +25,21 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message}\n")
 
 
+class _Version(argparse.Action):
+    """``--version``: s3audit's version, then the shipped AWS data and its date. Written when asked, so that
+    no other run reads the data files."""
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        from .iam import actions, managed
+        data, catalogue = managed.about(), actions.about()
+        sources = "; ".join(f"{s['name']} {s['version'][:12]} of {s['date']}" for s in data["sources"])
+        sys.stdout.write(f"s3audit {__version__}\n"
+                         f"AWS managed policies: {data['policies']} documents as of {data['date']} ({sources})\n"
+                         f"IAM actions: {catalogue['source']}"
+                         f"{' as of ' + catalogue['date'] if catalogue['date'] else ' (date not recorded)'}\n")
+        parser.exit(0)
+
+
 def _explain(p: argparse.ArgumentParser) -> None:
     p.add_argument("snapshot", help="snapshot file (.json or .json.gz)")
     p.add_argument("--principal", help="principal ARN, or 'anonymous' for the unauthenticated caller")
@@ -216,7 +231,9 @@ def _history(p: argparse.ArgumentParser) -> None:
 
 def _report(p: argparse.ArgumentParser) -> None:
     p.add_argument("snapshot", metavar="SNAPSHOT", help="the snapshot to audit")
-    p.add_argument("-o", "--output", metavar="PATH", help="HTML file to write (default: standard output)")
+    p.add_argument("-o", "--output", metavar="PATH",
+                   help="HTML file to write (default: standard output); a name ending in .pdf prints the page to "
+                        "PDF with a headless Chromium")
     p.add_argument("--title", metavar="TEXT", help="the report's title (default: s3audit)")
     _audit_options(p)
 
@@ -226,13 +243,14 @@ COMMANDS.update({
     "diff": ("compare two snapshots or findings files: new, resolved and unchanged findings, access changes", _diff),
     "scan": ("nightly: check the estate, keep a dated history, alert only on what is new", _scan),
     "history": ("summarise a scan history: findings per day, severity, rule and account", _history),
-    "report": ("write one self-contained HTML audit report", _report),
+    "report": ("write one self-contained HTML (or PDF) audit report", _report),
 })
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="s3audit", description="Policy-as-code compliance linter and auditor for S3 data access.")
-    parser.add_argument("--version", action="version", version=f"s3audit {__version__}")
+    parser.add_argument("--version", action=_Version, nargs=0, help="show the version and the date of the AWS data "
+                        "s3audit ships, and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name, (help_text, build) in COMMANDS.items():
         build(sub.add_parser(name, help=help_text, description=help_text))

@@ -66,7 +66,12 @@ class Finding:
 
     @property
     def fingerprint(self) -> str:
-        return fingerprint(self.rule, self.subject, self.key)
+        # kept beside the fields once computed (reports sort, index and print hundreds of thousands of
+        # findings by it); the fields it hashes never change: the dataclass is frozen
+        fp = self.__dict__.get("_fingerprint")
+        if fp is None:
+            fp = self.__dict__["_fingerprint"] = fingerprint(self.rule, self.subject, self.key)
+        return fp
 
     def to_json(self) -> dict:
         out = {

@@ -96,6 +96,7 @@ class Profile:
     fail_on: str | None = None  # a severity label, "never", or None (the caller's default)
     waivers: tuple[Waiver, ...] = ()
     sensitive: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # tag -> value globs (reports)
+    assume: frozenset[str] = frozenset()  # conditions reports treat as met (``assume: {tls: true}``: "tls")
     places: Mapping[str, Place] = field(default_factory=dict, compare=False)  # pointer -> place, for errors
 
     def place(self, pointer: str) -> Place:
@@ -254,7 +255,8 @@ def parse_profile(text: str, file: str) -> Profile:
         params=dict(data.get("params") or {}),
         severity_overrides=tuple((k, Severity.parse(v)) for k, v in (data.get("severity_overrides") or {}).items()),
         fail_on=data.get("fail_on"), waivers=tuple(waivers),
-        sensitive={k: tuple(v) for k, v in (data.get("sensitive") or {}).items()}, places=places)
+        sensitive={k: tuple(v) for k, v in (data.get("sensitive") or {}).items()},
+        assume=frozenset(k for k, v in (data.get("assume") or {}).items() if v is True), places=places)
 
 
 def _parse_date(text: str, place: Place) -> _dt.date:

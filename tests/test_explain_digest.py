@@ -9,6 +9,9 @@ which changes only lines of the varied file that mix them), over 2,000 requests 
 - the varied file of bench/explain_check.py (every principal kind, access point and IAM resources, cased and
   padded actions, list/number/null/non-ASCII context values, extra fields, CRLF, blank and repeated lines).
 
+Since then, one intended change: each residual condition carries `"explanation"` (its words) and, for a
+bucket's own TLS-only deny, `"met_by_construction": "tls"` (issue 16, item 4); nothing else differs.
+
 When a change to the engine is meant to change its answers or their wording, check the new output and
 update the digests (`python3 bench/explain_check.py OLD_TREE NEW_TREE` compares two trees in full).
 """
@@ -31,8 +34,8 @@ ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "s3audit" / "demo" / "estate.json"
 
 DIGESTS = {
-    "bench": "716b18c3d8f7342144f7bb95425a4dd03867ea6a8f4aeba1e999fff0f56cefd3",
-    "varied": "c92de55652b65ec01ddd27a49111d006f4bb5578fe01d27458aa30d35b8a5f5c",
+    "bench": "e47c4a80c933c6b5adc4800c11618bcaea48c1171a6954b7a97573cd052fa18f",
+    "varied": "54cf7809f1867091ac920c9df3d233fc59d592a71d5f05b84002e29b5c5b0977",
 }
 
 

@@ -109,6 +109,8 @@ def write_outputs(report, pairs: list[tuple[str, str]], colour: str | None = "au
     from ..report.text import summary_line
     for fmt, path in pairs:
         options = {"color": use_colour(colour)} if fmt == "text" and path == STDOUT else {}
+        if fmt == "html" and path != STDOUT:
+            options["sidecar"] = write_sidecars(report, path)
         text = render(fmt, report, **options)
         if path == STDOUT:
             sys.stdout.write(text)
@@ -117,6 +119,18 @@ def write_outputs(report, pairs: list[tuple[str, str]], colour: str | None = "au
             write_atomic(path, text)
     if all(p != STDOUT for _, p in pairs):
         print(summary_line(report), file=sys.stderr)
+
+
+def write_sidecars(report, path: str) -> dict[str, str]:
+    """Beside an HTML report too big to show whole, the complete lists (``report.sidecar``); kind -> the
+    name the page links to (relative: the files travel together)."""
+    from ..report import sidecar
+    links = {}
+    for kind, file in sidecar.names(path, report).items():
+        links[kind] = os.path.basename(file)
+    for file, text in sidecar.contents(report, path).items():
+        write_atomic(file, text)
+    return links
 
 
 def load_profile_arg(spec: str | None):

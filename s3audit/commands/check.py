@@ -109,11 +109,12 @@ def run(args) -> int:
                     profile=_profile_info(profile), fail_on=threshold,
                     waivers=[w.to_json() for w in ev.waivers], baseline=baseline_info, resolved=resolved,
                     mode=mode, inputs=inputs, notes=notes)
+    if any(fmt == "html" for fmt, _ in pairs):
+        from ..history import account_of_findings
+        report.accounts = account_of_findings(report.findings, subjects)
     if wants_pictures:
-        from ..report.access import pictures_from_findings, sensitive_paths
-        report.paths = pictures_from_findings(report.findings, snap)
-        if graph is not None:
-            report.paths += sensitive_paths(graph, snap, profile.sensitive or None)
+        from ..report.access import report_pictures
+        report.paths = report_pictures(report.findings, snap, graph, profile, ev.data_classes)
     if any(fmt == "sarif" for fmt, _ in pairs) and mode == "snapshot":
         _audit.sarif_lines(report, snap, subjects)
     _audit.write_outputs(report, pairs, args.color)
@@ -162,5 +163,8 @@ def _graph(snap, wanted: bool, notes: list[str]):
 
 
 def _profile_info(profile) -> dict:
-    return {"name": profile.name, "file": profile.file, "description": profile.description,
-            "fail_on": profile.fail_on}
+    out = {"name": profile.name, "file": profile.file, "description": profile.description,
+           "fail_on": profile.fail_on}
+    if profile.assume:
+        out["assume"] = sorted(profile.assume)
+    return out

@@ -8,6 +8,7 @@ from typing import Any, Iterable, TextIO
 
 from ..errors import InputError, Place, UsageError
 from ..iam.engine import Decision, Engine, Request
+from ..iam.wording import clause_text, describe
 from ..snapshot.load import load_snapshot
 
 
@@ -76,20 +77,14 @@ def render_text(request: Request, d: Decision) -> str:
     if d.conditions:
         lines.append("depends on the request:")
         for c in d.conditions:
-            conds = "; ".join(_clause_text(x) for x in c.conditions)
+            conds = "; ".join(clause_text(x) for x in c.conditions)
             verb = "allowed if" if c.effect == "Allow" else "denied if"
             lines.append(f"  {verb} {conds}  ({c.source}, statement {c.statement})")
+            lines.append(f"    = {describe(c.to_json())}")
     if d.assumptions:
         lines.append("assumptions:")
         lines.extend(f"  - {a}" for a in d.assumptions)
     return "\n".join(lines)
-
-
-def _clause_text(c: dict) -> str:
-    if "operator" in c:
-        vals = c["values"]
-        return f"{c['operator']} {c['key']} {vals[0] if len(vals) == 1 else vals}"
-    return c.get("note", json.dumps(c))
 
 
 def run(args) -> int:

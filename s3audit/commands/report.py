@@ -1,26 +1,35 @@
-"""``s3audit report SNAPSHOT -o report.html``: one self-contained HTML page for auditors.
+"""``s3audit report SNAPSHOT -o report.html``: one self-contained HTML page for auditors (or ``-o audit.pdf``).
 
-Executive summary (by severity and by framework control), every finding with its evidence, every
-reachable path to sensitive data drawn as SVG, the rule catalogue, and the snapshot's provenance. No
-network is needed to view it. Exit status 0 (the page is written whatever it finds), 2 for bad input.
+Executive summary (by severity, framework control, rule and account), every finding with its evidence and
+remediation, every reachable path to the data the profile is about drawn as SVG, the rule catalogue, and
+the snapshot's provenance. No network is needed to view it. A report too big to read whole summarises and
+writes the complete lists beside it (``AUDIT.findings.csv``, ``AUDIT.paths.csv``). A file name ending in
+``.pdf`` prints the page with a headless Chromium (exit 2, naming the browsers looked for, when there is
+none). Exit status 0 (the report is written whatever it finds), 2 for bad input.
 """
 from __future__ import annotations
 
+import os
 import sys
 
 from . import _audit
+from ..errors import UsageError
 
 
 def run(args) -> int:
     from ..audit import evaluate, locate
     from ..fileio import write_atomic
+    from ..history import account_of_findings
     from ..report import render
-    from ..report.access import build_graph, pictures_from_findings, sensitive_paths
+    from ..report.access import build_graph, report_pictures
     from ..report.model import Report, snapshot_provenance
     from ..snapshot.load import load_snapshot
     from ..subjects import SubjectIndex
     from .check import _profile_info
 
+    output = args.output if args.output and args.output != "-" else None
+    pdf = output is not None and output.lower().endswith(".pdf")
+    chromium = _browser(output) if pdf else None  # before the work: a missing browser fails at once
     today = _audit.parse_today(args.today)
     profile = _audit.load_profile_arg(args.profile)
     snap = load_snapshot(args.snapshot)
@@ -34,15 +43,35 @@ def run(args) -> int:
                     snapshot=snapshot_provenance(snap), profile=_profile_info(profile),
                     fail_on=profile.threshold(args.fail_on), waivers=[w.to_json() for w in ev.waivers],
                     mode="snapshot", inputs=[args.snapshot], notes=notes, title=args.title or "s3audit")
-    report.paths = pictures_from_findings(report.findings, snap)
-    if graph is not None:
-        report.paths += sensitive_paths(graph, snap, profile.sensitive or None)
-    page = render("html", report)
-    if args.output and args.output != "-":
-        write_atomic(args.output, page)
-        from ..report.text import summary_line
-        print(f"wrote {args.output}; {summary_line(report)}", file=sys.stderr)
+    report.accounts = account_of_findings(report.findings, subjects)
+    report.paths = report_pictures(report.findings, snap, graph, profile, ev.data_classes)
+    from ..report.text import summary_line
+    if output is None:
+        sys.stdout.write(render("html", report))
+        return 0
+    links = _audit.write_sidecars(report, output)
+    page = render("html", report, sidecar=links)
+    if pdf:
+        write_atomic(output, _print(page, output, chromium))
     else:
-        sys.stdout.write(page)
+        write_atomic(output, page)
+    beside = f" (and {', '.join(links.values())} beside it)" if links else ""
+    print(f"wrote {output}{beside}; {summary_line(report)}", file=sys.stderr)
     return 0
 
+
+def _browser(output: str) -> str:
+    from ..report.browser import find_chromium, missing_message
+    path = find_chromium()
+    if path is None:
+        raise UsageError(missing_message(f"writing {output} (a PDF)") + f"; or write HTML: -o "
+                         f"{os.path.splitext(output)[0]}.html")
+    return path
+
+
+def _print(page: str, output: str, chromium: str) -> bytes:
+    from ..report.browser import BrowserError, MissingBrowser, print_pdf
+    try:
+        return print_pdf(page, chromium)
+    except (BrowserError, MissingBrowser) as exc:
+        raise UsageError(f"cannot print {output} with {chromium}: {exc}") from None

@@ -25,7 +25,7 @@ def run(args) -> int:
     from ..audit import compare, evaluate
     from ..fileio import read_text, write_atomic
     from ..report import render
-    from ..report.access import access_changes, access_map, build_graph, pictures_from_findings, sensitive_paths
+    from ..report.access import access_changes, access_map, build_graph, report_pictures
     from ..report.json import dumps
     from ..report.model import Report, snapshot_provenance
     from ..snapshot.load import snapshot_from_dict
@@ -82,9 +82,8 @@ def run(args) -> int:
         delta = Report(findings=new, mode="scan", resolved=resolved, unchanged=unchanged, access_changes=changes,
                        **common)
         delta.snapshot["previous"] = prev["taken_at"] if prev else None
-        pictures = pictures_from_findings(findings, snap)
-        state.paths = pictures + (sensitive_paths(graph, snap, profile.sensitive or None) if graph is not None else [])
-        delta.paths = [p for p in pictures if p.finding in {f.fingerprint for f in new}]
+        state.paths = report_pictures(findings, snap, graph, profile, ev.data_classes)
+        delta.paths = [p for p in state.paths if p.finding and p.finding in {f.fingerprint for f in new}]
 
         files = {"snapshot": "snapshot.json.gz", "findings": "findings.json", "diff": "diff.json"}
         write_atomic(os.path.join(run_dir, "snapshot.json.gz"), text)
@@ -95,15 +94,18 @@ def run(args) -> int:
             rows = [[p, b, lv, d] for (p, b, lv), d in sorted(access_now.items())]
             write_atomic(os.path.join(run_dir, "access.json"),
                          json.dumps({"format": "s3audit.access/v1", "access": rows}) + "\n")
+        accounts = hist.account_of_findings(findings, subjects)
+        state.accounts = accounts
         for fmt in formats:
             if fmt == "json":
                 continue  # findings.json and diff.json are always written
             name = REPORT_FILES[fmt]
-            # the page and the SARIF file show the whole state; the summaries show what changed
+            # the page and the SARIF file show the whole state; the summaries show what changed; a page too
+            # big to show whole links to findings.json beside it for the complete lists
+            options = {"sidecar": {"findings": "findings.json", "paths": "findings.json"}} if fmt == "html" else {}
             write_atomic(os.path.join(run_dir, name), render(fmt, state if fmt in ("html", "sarif", "junit")
-                                                               else delta))
+                                                               else delta, **options))
             files[fmt] = name
-        accounts = hist.account_of_findings(findings, subjects)
         entry = hist.entry_for(rid, snap.taken_at, findings, accounts, new=new, resolved=resolved,
                                profile=profile.name, fail_on=delta.fail_on_label, failing_new=len(delta.failing),
                                files=files)

@@ -24,6 +24,7 @@ from typing import Iterable
 
 from ..errors import InputError
 from ..iam.engine import ALLOW, CONDITIONAL, Reason, Residual
+from ..iam.wording import clause_text, describe
 from .build import (ACCESS_POINT, ANONYMOUS, BUCKET, CAN_ACCESS, CAN_ACT_AS, CAN_ASSUME, MEMBER_OF, PRINCIPAL_KINDS,
                     SERVICE, AccessGraph, _dedupe)
 
@@ -265,13 +266,6 @@ def render_json(graph: AccessGraph, paths: list[Path]) -> str:
     return json.dumps({"paths": [p.to_json(graph) for p in paths]}, indent=2)
 
 
-def _clause(c: dict) -> str:
-    if "operator" in c:
-        vals = c.get("values", [])
-        return f"{c['operator']} {c['key']} {vals[0] if len(vals) == 1 else vals}"
-    return c.get("note", json.dumps(c))
-
-
 def _actions_text(actions: tuple[str, ...], limit: int = 8) -> str:
     if len(actions) <= limit:
         return ", ".join(actions)
@@ -302,8 +296,9 @@ def render_text(graph: AccessGraph, paths: list[Path], *, heading: str | None = 
                 lines.append(f"       because: [{r.effect}] {r.source}{stmt}{note}")
             for c in h.conditions:
                 verb = "only if" if c.effect == "Allow" else "unless"
-                conds = "; ".join(_clause(x) for x in c.conditions)
+                conds = "; ".join(clause_text(x) for x in c.conditions)
                 lines.append(f"       {verb}: {conds}  ({c.source}, statement {c.statement})")
+                lines.append(f"         = {describe(c.to_json())}")
     return "\n".join(lines) + "\n"
 
 

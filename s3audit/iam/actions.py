@@ -114,8 +114,18 @@ def _expand(universe: ActionUniverse, pattern: str) -> frozenset[str]:
 
 @lru_cache(maxsize=1)
 def universe() -> ActionUniverse:
-    raw = read_bytes("iam", "data", "actions.json.gz")
-    return ActionUniverse(json.loads(gzip.decompress(raw)))
+    return ActionUniverse(_data())
+
+
+@lru_cache(maxsize=1)
+def _data() -> dict:
+    return json.loads(gzip.decompress(read_bytes("iam", "data", "actions.json.gz")))
+
+
+def about() -> dict:
+    """The catalogue's source and date (None when the build did not record one), for ``s3audit --version``."""
+    data = _data()
+    return {"source": data["source"], "date": data.get("date")}
 
 
 def s3_level(action: str) -> str | None:

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import itertools
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 from types import MappingProxyType
 from typing import Any, Iterable, Mapping
@@ -42,6 +42,7 @@ from .context import Context, context_key, fold
 from .logic import Tri
 from .policy import Policy, PrincipalEntry, Statement, compile_policy
 from .principals import Caller, PrincipalIndex, identity_documents, parse_caller
+from .wording import residual_json
 
 ALLOW, DENY, CONDITIONAL = "allow", "deny", "conditional"
 _ACL_PERMISSIONS = ("READ", "WRITE", "READ_ACP", "WRITE_ACP", "FULL_CONTROL")
@@ -97,8 +98,15 @@ class Residual:
     conditions: tuple[dict, ...]
 
     def to_json(self) -> dict:
-        return {"effect": self.effect, "source": self.source, "statement": self.statement,
-                "conditions": list(self.conditions)}
+        """The machine form and, beside it, the conditions in words (``explanation``; ``met_by_construction``
+        for the bucket's own TLS-only deny): see ``wording``."""
+        out = dict(self._plain)
+        out["conditions"] = list(self.conditions)
+        return out
+
+    @cached_property
+    def _plain(self) -> dict:
+        return residual_json(self.effect, self.source, self.statement, self.conditions)
 
     @cached_property
     def json_text(self) -> str:
@@ -339,11 +347,6 @@ class Engine:
         self.index = PrincipalIndex(snapshot)
         self.org = snapshot.organization
         self._policies: dict[int, Policy] = {}
-        self._managed: dict[str, Any] = {}
-        for a in snapshot.accounts:
-            for arn, mp in a.managed_policies.items():
-                if mp.document is not None and (arn not in self._managed or a.id in arn):
-                    self._managed[arn] = mp.document
         self._buckets: dict[str, Bucket] = {b.name: b for b in snapshot.buckets}
         self._access_points: dict[tuple[str, str], AccessPoint] = {}
         for a in snapshot.accounts:
@@ -537,19 +540,19 @@ class Engine:
             return hit
         e = caller.entity
         docs, absent, unknown = identity_documents(e, lambda account, name: self.index.groups.get((account, name)),
-                                                   self._managed.get)
+                                                   self.snapshot.managed_document)
         missing: list[tuple[str, str | None]] = [
             (arn, f"managed policy {arn} attached to {e.arn} is not in the snapshot; it may allow or deny")
             for arn in absent]
         missing += [(e.arn, note + "; it may allow or deny") for note in unknown]
         boundary: Any = None
         if getattr(e, "boundary", None):
-            d = self._managed.get(e.boundary)
+            d = self.snapshot.managed_document(e.boundary)
             if d is None:
                 boundary = UNKNOWN
                 missing.append((e.boundary, None))
             else:
-                boundary = self.compile(PolicyDocument(d.document, d.pointer, "boundary", e.arn, e.boundary))
+                boundary = self.compile(replace(d, kind="boundary", owner=e.arn, name=e.boundary))
         out = ([self.compile(d) for d in docs], missing, boundary)
         self._identity_cache[key] = out
         return out
@@ -1507,7 +1510,7 @@ def _assemble(policy: Policy, effect: str, layer: str, outcomes: list, reasons: 
         reason = reasons.get((id(s), effect, layer))
         if reason is None:
             reason = reasons[(id(s), effect, layer)] = Reason(_src(policy), s.label, effect, layer,
-                                                              policy.doc.pointer + s.pointer)
+                                                              policy.doc.pointer_to(s.pointer))
         if m is _TRUE:
             definite.append(reason)
         else:

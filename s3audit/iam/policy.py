@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from ..errors import Place, PolicyError, pointer_join
-from ..snapshot.model import PolicyDocument
+from ..snapshot.model import PolicyDocument, aws_managed_label
 from .actions import universe
 from .conditions import ConditionBlock, compile_conditions
 from .context import Context
@@ -126,7 +126,7 @@ class Statement:
         """The statement's identity for a decision's reasons."""
         return {"source": self.policy.source_label if self.policy else None,
                 "statement": self.label, "effect": self.effect,
-                "pointer": (self.policy.doc.pointer if self.policy else "") + self.pointer}
+                "pointer": self.policy.doc.pointer_to(self.pointer) if self.policy else self.pointer}
 
 
 @dataclass(frozen=True)
@@ -139,6 +139,9 @@ class Policy:
     @property
     def source_label(self) -> str:
         d = self.doc
+        if d.origin:  # an AWS managed policy from the shipped data: say so, so that an auditor knows
+            what = aws_managed_label(d.name, d.origin)
+            return f"permissions boundary {what} of {d.owner}" if d.kind == "boundary" else what
         if d.kind == "identity":
             return f"identity policy {d.name} of {d.owner}" if d.name and d.name != d.owner else \
                 f"identity policy of {d.owner}"

@@ -21,7 +21,7 @@ import gc
 import json
 import operator
 from collections.abc import Mapping  # not typing.Mapping: its isinstance is several times slower
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Sequence
 
 from .. import packaged
@@ -62,6 +62,12 @@ class RunResult:
     findings: list[Finding]
     rules: list[RuleMeta]
     packs: list[tuple[str, str]]  # (pack name, version)
+    data_classes: Mapping[str, frozenset] = field(default_factory=dict)  # pack -> `data-class` values it cares about
+
+
+# A pack parameter whose name ends so lists the `data-class` tag values the pack is about (pci-dss:
+# `cardholder_data_classes`); the report of a profile draws the paths to those buckets.
+DATA_CLASSES_SUFFIX = "_data_classes"
 
 
 def builtin_rules_dir() -> str:
@@ -73,12 +79,14 @@ class CompiledProgram:
     """Checked and compiled rules, with the parameter values they run with."""
 
     def __init__(self, source: SourceProgram, checked: CheckResult, rules: list["CompiledRule"],
-                 packs: list[tuple[str, str]], params: Mapping[str, Any]):
+                 packs: list[tuple[str, str]], params: Mapping[str, Any],
+                 data_classes: Mapping[str, frozenset] | None = None):
         self.source = source
         self.checked = checked
         self.compiled = rules
         self.packs = packs
         self.params = dict(params)
+        self.data_classes = dict(data_classes or {})  # pack -> `data-class` values (its *_data_classes params)
 
     @property
     def rules(self) -> list[RuleMeta]:
@@ -118,10 +126,15 @@ def compile_program(source: SourceProgram, params: Mapping[str, Any] | None = No
     compiler = _Compiler(checked, params, {f.path: f.pack.name.text for f in source.files if f.pack is not None})
     rules = [compiler.rule(info) for info in checked.rules if info.runs]
     packs: list[tuple[str, str]] = []
+    data_classes: dict[str, frozenset] = {}
     for f in source.files:
         if f.pack is not None and f.path in source.entries:
             packs.append((f.pack.name.text, f.pack.version.value if f.pack.version else ""))
-    return CompiledProgram(source, checked, rules, packs, params)
+            values = [compiler._param(d) for d in f.params if d.name.text.endswith(DATA_CLASSES_SUFFIX)]
+            if values:
+                data_classes[f.pack.name.text] = frozenset(
+                    str(x) for v in values if isinstance(v, (set, frozenset, tuple, list)) for x in v)
+    return CompiledProgram(source, checked, rules, packs, params, data_classes)
 
 
 def run_rules(program: CompiledProgram, snapshot: Any, *, engine: Any = None, graph: Any = None,
@@ -161,7 +174,7 @@ def run_rules(program: CompiledProgram, snapshot: Any, *, engine: Any = None, gr
         rt.close()
         if collecting:
             gc.enable()
-    return RunResult(findings, [r.meta for r in rules], list(program.packs))
+    return RunResult(findings, [r.meta for r in rules], list(program.packs), dict(program.data_classes))
 
 
 _SUBJECT_ORDER = operator.attrgetter("subject", "key")

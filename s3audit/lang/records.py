@@ -11,6 +11,7 @@ policy, the access graph (built on first use) and the views already made.
 from __future__ import annotations
 
 from collections.abc import Mapping  # not typing.Mapping: its isinstance is several times slower
+from dataclasses import replace
 from types import MappingProxyType
 from typing import Any, Callable
 
@@ -164,11 +165,6 @@ class World:
         self._views: dict[tuple, Record] = {}
         self._subjects: dict[str, list] = {}  # every subject of a kind, made once per run
         self._lint: dict[int, tuple] = {}
-        self._managed: dict[str, Any] = {}
-        for a in snapshot.accounts:
-            for arn, mp in a.managed_policies.items():
-                if mp.document is not None and (arn not in self._managed or a.id in arn):
-                    self._managed[arn] = mp.document
         self._groups = {(a.id, g.name): g for a in snapshot.accounts for g in a.groups}
         self._entities: dict[str, User | Role] = {}
         for a in snapshot.accounts:
@@ -211,7 +207,7 @@ class World:
         return hit[1]
 
     def managed_document(self, arn: str) -> PolicyDocument | None:
-        return self._managed.get(arn)
+        return self.snapshot.managed_document(arn)
 
     # ---- views (one per thing per run)
     def _view(self, key: tuple, make: Callable[[], Record]) -> Record:
@@ -266,7 +262,8 @@ class World:
 
     def policy_documents(self) -> list[PolicyDocument]:
         """Every policy document of the snapshot, each once: identity (inline, and managed policies' default
-        versions), trust, bucket, access point, SCP and RCP."""
+        versions), trust, bucket, access point, SCP and RCP. Not the shipped copies of AWS managed policies
+        the snapshot attaches without holding (they decide access, but are no text of the estate's)."""
         out: list[PolicyDocument] = []
         seen: set[int] = set()
 
@@ -281,7 +278,8 @@ class World:
                     add(d)
                 add(getattr(x, "trust", None))
             for mp in a.managed_policies.values():
-                add(mp.document)
+                if not mp.shipped:  # AWS's own text, not the snapshot's: nothing its owners could correct
+                    add(mp.document)
             for b in a.buckets:
                 add(b.policy)
             for ap in a.access_points:
@@ -646,7 +644,7 @@ class StatementView(Record):
         self.index = index
         self.raw = raw
         self.local_pointer = pointer
-        self.pointer = policy.doc.pointer + pointer
+        self.pointer = policy.doc.pointer_to(pointer)
         sid = raw.get("Sid")
         self.sid = sid if isinstance(sid, str) and sid else None
         self.label = self.sid or f"#{index}"
@@ -765,7 +763,7 @@ class PrincipalView(Record):
         d = self.world.managed_document(e.boundary)
         if d is None:
             return Unknown([f"permissions boundary `{e.boundary}` of `{self.arn}` is not in the snapshot"])
-        return self.world.policy(PolicyDocument(d.document, d.pointer, "boundary", e.arn, e.boundary))
+        return self.world.policy(replace(d, kind="boundary", owner=e.arn, name=e.boundary))
 
     @cached_property
     def trust(self) -> Any:

@@ -11,6 +11,7 @@ import fnmatch
 from typing import Any, Iterable, Mapping
 
 from ..findings import Finding
+from ..iam.wording import met_by_construction
 from ..snapshot.model import UNKNOWN, Snapshot
 from .model import AccessChange, PathHop, PathPicture
 
@@ -33,13 +34,44 @@ def _external(graph, n: str) -> bool:
     return bool(a.get("external")) or a.get("kind") in ("anonymous", "authenticated")
 
 
-def picture(graph, path, sensitive: str = "", finding: str = "") -> PathPicture:
+def _hop(source: str, target: str, kind: str, decision: str, actions, detail: str, conditions, reasons,
+         assume: frozenset) -> PathHop:
+    """A hop of a picture; a conditional hop whose every residual the profile assumes met (the bucket's own
+    TLS-only deny under ``assume: {tls: true}``) and that rests on nothing unknown reads as allowed."""
+    conditions = tuple(conditions)
+    if kind == "access" and not detail:
+        detail = ", ".join(levels_of(actions))  # the graph's JSON has no levels: the actions' own
+    assumed: tuple[str, ...] = ()
+    if decision != "allow" and assume and conditions and not any(_effect(r) == "Unknown" for r in reasons):
+        kinds = [met_by_construction(c) for c in conditions]
+        if all(k in assume for k in kinds):
+            decision, assumed = "allow", tuple(sorted(set(kinds)))
+    return PathHop(source, target, kind, decision, tuple(actions), detail, conditions, assumed)
+
+
+def levels_of(actions: Iterable[str]) -> dict[str, list[str]]:
+    """Access level -> the actions of that level (IAM's levels: list, read, write, permissions, tagging),
+    in ``LEVELS`` order; actions the catalogue does not know are under "other"."""
+    from ..iam.actions import s3_level
+    out: dict[str, list[str]] = {}
+    for a in actions:
+        out.setdefault(s3_level(a) or "other", []).append(a)
+    order = {lv: i for i, lv in enumerate((*LEVELS, "tagging"))}
+    return {lv: out[lv] for lv in sorted(out, key=lambda lv: (order.get(lv, 9), lv))}
+
+
+def _effect(reason: Any) -> str | None:
+    return reason.get("effect") if isinstance(reason, Mapping) else getattr(reason, "effect", None)
+
+
+def picture(graph, path, sensitive: str = "", finding: str = "", assume: frozenset = frozenset()) -> PathPicture:
     from ..graph.paths import display
-    hops = tuple(PathHop(display(graph, h.source), display(graph, h.target), h.kind, h.decision,
-                         tuple(h.actions), h.detail) for h in path.hops)
+    hops = tuple(_hop(display(graph, h.source), display(graph, h.target), h.kind, h.decision, h.actions, h.detail,
+                      (c.to_json() for c in h.conditions), h.reasons, assume) for h in path.hops)
     nodes = {h.source for h in path.hops} | {h.target for h in path.hops}
     external = tuple(sorted(display(graph, n) for n in nodes if _external(graph, n)))
-    return PathPicture(display(graph, path.principal), path.bucket, tuple(path.access), path.decision, hops,
+    decision = "allow" if all(h.decision == "allow" for h in hops) else path.decision
+    return PathPicture(display(graph, path.principal), path.bucket, tuple(path.access), decision, hops,
                        external, sensitive, finding)
 
 
@@ -53,8 +85,25 @@ def sensitive_reason(tags: Any, sensitive: Mapping[str, Iterable[str]]) -> str:
     return ""
 
 
+def data_scope(data_classes: Iterable[str], widen: Mapping[str, Iterable[str]] | None = None
+               ) -> dict[str, tuple[str, ...]]:
+    """Which buckets a profile's report draws paths to: those whose ``data-class`` is one its packs care
+    about (``data_classes``), plus what the profile's ``sensitive`` adds; ``DEFAULT_SENSITIVE`` when
+    neither names anything (a profile of packs about no data class in particular)."""
+    scope: dict[str, list[str]] = {}
+    classes = sorted(set(data_classes))
+    if classes:
+        scope["data-class"] = classes
+    for key, patterns in (widen or {}).items():
+        values = scope.setdefault(key, [])
+        values.extend(p for p in patterns if p not in values)
+    if not scope:
+        return {k: tuple(v) for k, v in DEFAULT_SENSITIVE.items()}
+    return {k: tuple(v) for k, v in scope.items()}
+
+
 def sensitive_paths(graph, snapshot: Snapshot, sensitive: Mapping[str, Iterable[str]] | None = None,
-                    access: str = "any") -> list[PathPicture]:
+                    access: str = "any", assume: frozenset = frozenset()) -> list[PathPicture]:
     """Every principal's path to every bucket whose tags mark sensitive data (``DEFAULT_SENSITIVE``)."""
     from ..graph.paths import paths_to
     sensitive = sensitive or DEFAULT_SENSITIVE
@@ -63,7 +112,19 @@ def sensitive_paths(graph, snapshot: Snapshot, sensitive: Mapping[str, Iterable[
         why = sensitive_reason(bucket.tags, sensitive)
         if not why or not graph.data_nodes_of(bucket.name):
             continue
-        out.extend(picture(graph, p, why) for p in paths_to(graph, bucket.name, access))
+        out.extend(picture(graph, p, why, assume=assume) for p in paths_to(graph, bucket.name, access))
+    return out
+
+
+def report_pictures(findings: Iterable[Finding], snapshot: Snapshot, graph, profile,
+                    data_classes: Iterable[str] = ()) -> list[PathPicture]:
+    """The pictures a report shows: the paths path findings carry, and every path to the buckets of the
+    data classes in the profile's scope (``data_scope``), with the profile's assumptions applied."""
+    assume = frozenset(getattr(profile, "assume", ()) or ())
+    out = pictures_from_findings(findings, snapshot, assume)
+    if graph is not None:
+        scope = data_scope(data_classes, getattr(profile, "sensitive", None) or None)
+        out += sensitive_paths(graph, snapshot, scope, assume=assume)
     return out
 
 
@@ -115,7 +176,8 @@ def _decision(h: dict) -> str:
     return "conditional" if h.get("conditions") else "allow"
 
 
-def pictures_from_findings(findings: Iterable[Finding], snapshot: Snapshot | None = None) -> list[PathPicture]:
+def pictures_from_findings(findings: Iterable[Finding], snapshot: Snapshot | None = None,
+                           assume: frozenset = frozenset()) -> list[PathPicture]:
     """The paths path findings carry as evidence, one picture each."""
     out = []
     for f in findings:
@@ -123,8 +185,9 @@ def pictures_from_findings(findings: Iterable[Finding], snapshot: Snapshot | Non
         if found is None:
             continue
         facts, raw = found
-        hops = tuple(PathHop(h["from"], h["to"], str(h.get("kind", "access")), _decision(h),
-                             tuple(h.get("actions") or ()), str(h.get("detail", ""))) for h in raw)
+        hops = tuple(_hop(h["from"], h["to"], str(h.get("kind", "access")), _decision(h), h.get("actions") or (),
+                          str(h.get("detail", "")), (c for c in h.get("conditions") or () if isinstance(c, dict)),
+                          h.get("reasons") or (), assume) for h in raw)
         names = [h.source for h in hops] + [hops[-1].target]
         given = facts.get("external")
         external = tuple(sorted(set(given) if isinstance(given, list) else

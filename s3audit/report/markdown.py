@@ -6,6 +6,7 @@ that stops well before that, and at most ``MAX_PICTURES`` Mermaid pictures are d
 from __future__ import annotations
 
 from ..findings import Finding, Status
+from ..iam.wording import describe
 from .drawing import mermaid
 from .model import SEVERITY_ORDER, Report, group_access_changes, sort_key
 from .text import access_change_text
@@ -93,6 +94,7 @@ def render(report: Report) -> str:
     if pictures:
         out.append("### New access paths" if new else "### Access paths")
         out.append("")
+        assume = tuple((report.profile or {}).get("assume") or ())
         for p in pictures:
             out.append(f"**{_cell(p.principal, 120)}** → **{_cell(p.bucket, 80)}** ({p.decision}, "
                        f"{len(p.hops)} hop{'s' if len(p.hops) != 1 else ''})")
@@ -101,6 +103,10 @@ def render(report: Report) -> str:
             out.append(mermaid([p]).rstrip("\n"))
             out.append("```")
             out.append("")
+            words = list(dict.fromkeys(describe(c, assume) for h in p.hops for c in h.conditions))
+            if words:
+                out.append("Conditional: " + "; ".join(_cell(w, 300) for w in words) + ".")
+                out.append("")
 
     if report.access_changes:
         grouped = group_access_changes(report.access_changes)

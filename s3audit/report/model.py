@@ -90,10 +90,23 @@ class PathHop:
     decision: str = "allow"  # allow | conditional
     actions: tuple[str, ...] = ()
     detail: str = ""
+    # what the hop still depends on: residuals as the engine's JSON has them (with their "explanation")
+    conditions: tuple[dict, ...] = ()
+    # conditions the audit profile assumes met (``assume: {tls: true}``) that made a conditional hop allowed
+    assumed: tuple[str, ...] = ()
 
     def to_json(self) -> dict:
-        return {"from": self.source, "to": self.target, "kind": self.kind, "decision": self.decision,
-                "actions": list(self.actions), "detail": self.detail}
+        out = {"from": self.source, "to": self.target, "kind": self.kind, "decision": self.decision,
+               "actions": list(self.actions), "detail": self.detail, "conditions": list(self.conditions)}
+        if self.assumed:
+            out["assumed"] = list(self.assumed)
+        return out
+
+    @classmethod
+    def from_json(cls, h: Mapping[str, Any]) -> "PathHop":
+        return cls(h["from"], h["to"], h.get("kind", "access"), h.get("decision", "allow"),
+                   tuple(h.get("actions") or ()), h.get("detail", ""),
+                   tuple(c for c in h.get("conditions") or () if isinstance(c, dict)), tuple(h.get("assumed") or ()))
 
 
 @dataclass(frozen=True)
@@ -116,8 +129,7 @@ class PathPicture:
 
     @classmethod
     def from_json(cls, d: Mapping[str, Any]) -> "PathPicture":
-        hops = tuple(PathHop(h["from"], h["to"], h.get("kind", "access"), h.get("decision", "allow"),
-                             tuple(h.get("actions") or ()), h.get("detail", "")) for h in d.get("hops") or ())
+        hops = tuple(PathHop.from_json(h) for h in d.get("hops") or ())
         return cls(d["principal"], d["bucket"], tuple(d.get("access") or ()), d.get("decision", "allow"), hops,
                    tuple(d.get("external") or ()), d.get("sensitive", ""), d.get("finding", ""))
 
@@ -179,6 +191,9 @@ class Report:
     # fingerprint -> where in the snapshot file the finding's subject is (for SARIF, which needs a file
     # position for every result); filled by the command line when the snapshot is a file; not serialised
     snapshot_lines: dict[str, Location] = field(default_factory=dict)
+    # fingerprint -> the account the finding is about (a bucket's ARN names none), filled by the command
+    # line from the snapshot for the per-account counts; not serialised
+    accounts: dict[str, str | None] = field(default_factory=dict)
 
     # ---- what the run concluded ----
     @property

@@ -16,6 +16,7 @@ from .. import packaged
 from ..errors import Place, SnapshotError, pointer_join
 from ..fileio import parse_json, read_text
 from . import compute as ck
+from .aws_managed import with_shipped_policies
 from .model import (UNKNOWN, Account, AccessPoint, Acl, Bucket, Compute, Grant, Group, ManagedPolicy, Organization,
                     OrgPolicy, PolicyDocument, PolicyVersion, PublicAccessBlock, Role, Snapshot, UnreadInput, User)
 
@@ -221,6 +222,7 @@ class _Builder:
                 raise SnapshotError(f"account `{a.id}` appears twice (also at /accounts/{seen[a.id]})",
                                     Place(self.file, pointer=f"/accounts/{i}/id"))
             seen[a.id] = i
+        accounts = with_shipped_policies(accounts)
         return Snapshot(format=d["format"], taken_at=d["taken_at"], source_kind=source.get("kind"),
                         source_detail=source.get("detail"), organization=org, accounts=accounts,
                         locations=MappingProxyType(dict(d.get("locations") or {})), file=self.file,

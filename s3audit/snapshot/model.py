@@ -11,6 +11,7 @@ the same as absent (``None``): the engine treats it as "could be anything".
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from types import MappingProxyType
 from typing import Any, Mapping
 
@@ -42,17 +43,36 @@ EMPTY: Mapping[str, Any] = MappingProxyType({})
 
 @dataclass(frozen=True)
 class PolicyDocument:
-    """One policy document as found in the snapshot: decoded JSON plus where it lives and what it is."""
+    """One policy document as found in the snapshot: decoded JSON plus where it lives and what it is.
+
+    An AWS managed policy the snapshot attaches without holding its text comes from the data shipped with
+    s3audit (``s3audit.iam.managed``): ``origin`` says so (``shipped copy of 2026-09-16``) and ``pointer`` is
+    where the snapshot names the policy (an attachment), the document itself being in no snapshot."""
 
     document: Any  # dict for a well-formed document; anything else is reported when compiled
-    pointer: str  # JSON pointer to the document in the snapshot
+    pointer: str  # JSON pointer to the document in the snapshot (see above for a shipped one)
     kind: str  # identity | boundary | trust | bucket | access-point | scp | rcp
     owner: str  # ARN (or id) of what the policy is attached to or defines
     name: str = ""  # inline policy name, managed policy ARN, SCP name ...
+    origin: str | None = None  # where the text came from when not from the snapshot
+
+    def pointer_to(self, inner: str) -> str:
+        """The pointer of a part of the document (``/Statement/0``); for a shipped document, which is in no
+        snapshot, where the snapshot names the policy."""
+        return self.pointer if self.origin else self.pointer + inner
 
     @property
     def label(self) -> str:
+        if self.origin:
+            what = aws_managed_label(self.name, self.origin)
+            return what if self.owner == self.name else f"{self.kind} {what} of {self.owner}"
         return f"{self.kind} policy {self.name or ''} of {self.owner}".replace("  ", " ")
+
+
+def aws_managed_label(arn: str, origin: str) -> str:
+    """``AWS managed policy AmazonS3ReadOnlyAccess (shipped copy of 2026-09-16)``: what reasons call a policy
+    whose text the snapshot did not hold."""
+    return f"AWS managed policy {arn.rsplit('/', 1)[-1]} ({origin})"
 
 
 @dataclass(frozen=True)
@@ -69,8 +89,13 @@ class ManagedPolicy:
     arn: str
     name: str
     document: PolicyDocument | None  # the default version; None when no version was recorded
-    pointer: str
+    pointer: str  # its entry in the snapshot's Policies; a shipped one's: where the snapshot names it
     versions: tuple[PolicyVersion, ...] = ()  # every version recorded with its document, the default included
+
+    @property
+    def shipped(self) -> bool:
+        """Whether the document is s3audit's shipped copy of an AWS managed policy, not the snapshot's own."""
+        return self.document is not None and self.document.origin is not None
 
 
 @dataclass(frozen=True)
@@ -337,6 +362,20 @@ class Snapshot:
             if a.id == account_id:
                 return a
         return None
+
+    def managed_document(self, arn: str) -> PolicyDocument | None:
+        """The default version of a managed policy, wherever in the snapshot it is held (its own account's
+        copy first), or None when the snapshot holds none."""
+        return self._managed_documents.get(arn)
+
+    @cached_property
+    def _managed_documents(self) -> Mapping[str, PolicyDocument]:
+        out: dict[str, PolicyDocument] = {}
+        for a in self.accounts:
+            for arn, mp in a.managed_policies.items():
+                if mp.document is not None and (arn not in out or a.id in arn):
+                    out[arn] = mp.document
+        return out
 
     @property
     def buckets(self) -> tuple[Bucket, ...]:

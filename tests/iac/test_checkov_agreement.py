@@ -166,8 +166,8 @@ def test_no_stale_reasons(rows):
 def test_every_plan_with_s3_resources_is_compared(rows):
     _, table = rows
     compared = {os.path.basename(r["fixture"]) for r in table if r["kind"] == "terraform_plan"}
-    assert compared == {"access-point-account-pab.json", "count-for-each.json", "modules.json",
-                        "new-public-bucket.json", "policy-document.json", "private-bucket-noop.json",
+    assert compared == {"access-point-account-pab.json", "aws-managed-policies.json", "count-for-each.json",
+                        "modules.json", "new-public-bucket.json", "policy-document.json", "private-bucket-noop.json",
                         "replace-and-delete.json", "replace-cardholder-policy.json", "unknown-after-apply.json",
                         "v3-inline-update.json"}
     plan_rows = [r for r in table if r["kind"] == "terraform_plan"]

