@@ -105,6 +105,26 @@ ARN_KEYS = {FUNCTION: "FunctionArn", NOTEBOOK: "NotebookInstanceArn", CODEBUILD_
             TASK_DEFINITION: "taskDefinitionArn", ECS_SERVICE: "serviceArn", STATE_MACHINE: "stateMachineArn"}
 
 
+def sections() -> list[tuple[tuple[str, str], Callable[[dict], Any], str]]:
+    """Every section this module reads, with what identifies an item in it (with its ``Region``: names are
+    unique per region) and the call whose failure leaves the section incomplete."""
+    out = [(k.section, k.name, k.calls[0]) for k in KINDS]
+    out.append((SSM_SECTION, lambda item: item.get("InstanceId"), SSM_CALL))
+    return out
+
+
+# An error value that says the section was never read rather than that a call failed (the overlay writes it
+# for what the live snapshot did not collect).
+NOT_COLLECTED = "Unknown: not collected in the live snapshot"
+
+
+def reason(call: str, error: str) -> str:
+    """Why an inventory is incomplete, from the error recorded for its call."""
+    if error.startswith("Unknown: "):
+        return f"{error.removeprefix('Unknown: ')} (`{call}`)"
+    return f"`{call}` failed: {error}"
+
+
 def failed(errors: dict, call: str) -> str | None:
     """The error recorded for ``call`` in an account's ``errors``, for the whole account (``"svc:Op"``) or one
     region (``"svc:Op@us-east-1"``): the first found, as ``"<error> (in <region>)"``; None when it did not fail."""

@@ -198,8 +198,7 @@ def _notes(items: list[tuple[str, str, str]] | None, arn: str) -> tuple[str, ...
     return tuple(f"{what} of `{arn}` {verb} unknown ({why.removeprefix('Unknown: ')})" for what, verb, why in items or ())
 
 
-# Producers that describe a change rather than an account (docs/snapshot-format.md, "Compute"): what they do not
-# declare is not part of the change, as for IAM entities, so an absent compute section means "none declared".
+# Producers that describe a change rather than an account (docs/snapshot-format.md, "Compute").
 IAC_KINDS = frozenset({"terraform", "cloudformation"})
 
 
@@ -352,7 +351,7 @@ class _Builder:
 
     def compute(self, a: dict, acct: str, ptr: str, roles: list[Role]) -> tuple[tuple[Compute, ...], dict[str, str]]:
         """The account's compute (docs/snapshot-format.md, "Compute") and, per kind, why its inventory is
-        incomplete: a section not collected (absent from a snapshot of an account), or a listing that failed."""
+        incomplete: a section not collected (absent), or a listing that failed."""
         errors = a.get("errors") or {}
         by_name = {r.name: r.arn for r in roles}
         by_profile: dict[str, str] = {}
@@ -369,12 +368,12 @@ class _Builder:
             service, key = kind.section
             section = a.get(service)
             listed = section.get(key) if isinstance(section, dict) else None
-            why = regions_failed and f"`{ck.REGIONS_CALL}` failed: {regions_failed}"
+            why = regions_failed and ck.reason(ck.REGIONS_CALL, regions_failed)
             for call in kind.calls:
                 failed = ck.failed(errors, call)
                 if failed and not why:
-                    why = f"`{call}` failed: {failed}"
-            if listed is None and not self.iac and not why:
+                    why = ck.reason(call, failed)
+            if listed is None and not why:
                 why = f"the account's {kind.label}s were not collected"
             if why:
                 unknown[kind.kind] = why
@@ -390,16 +389,16 @@ class _Builder:
         listed = (a.get(service) or {}).get(key) if isinstance(a.get(service), dict) else None
         managed = {x["InstanceId"]: str(x.get("PingStatus") or "Online") for x in listed or []}
         if regions_failed:
-            return managed, lambda region: f"`{ck.REGIONS_CALL}` failed: {regions_failed}"
+            return managed, lambda region: ck.reason(ck.REGIONS_CALL, regions_failed)
         if listed is None:
-            why = ("whether SSM manages an instance is known only once it runs" if self.iac
-                   else "the nodes SSM manages were not collected")
+            why = ("the nodes SSM manages were not collected (for an instance a change creates, that is known "
+                   "only once it runs)")
             return managed, lambda region: why
         account_wide = errors.get(ck.SSM_CALL)
 
         def failed(region: Any) -> str | None:
             why = account_wide or (errors.get(f"{ck.SSM_CALL}@{region}") if isinstance(region, str) else None)
-            return f"`{ck.SSM_CALL}` failed: {why}" if why else None
+            return ck.reason(ck.SSM_CALL, str(why)) if why else None
         return managed, failed
 
     def compute_item(self, kind: ck.ComputeKind, item: dict, acct: str, ptr: str, by_name: dict, by_profile: dict,

@@ -68,8 +68,13 @@ def cloudformation_stack_arn(region: str, account_id: str, name: str, stack_id: 
     return f"arn:aws:cloudformation:{region}:{account_id}:stack/{name}/{stack_id}"
 
 
+def ecs_task_family_arn(region: str, account_id: str, family: str) -> str:
+    return f"arn:aws:ecs:{region}:{account_id}:task-definition/{family}"
+
+
 def ecs_task_definition_arn(region: str, account_id: str, family: str, revision: object = "*") -> str:
-    return f"arn:aws:ecs:{region}:{account_id}:task-definition/{family}:{revision}"
+    """Revisions are numbered at registration; ``*`` stands for one not known yet."""
+    return f"{ecs_task_family_arn(region, account_id, family)}:{revision}"
 
 
 def ecs_cluster_arn(region: str, account_id: str, name: str) -> str:

@@ -95,14 +95,16 @@ def test_absent_sections_of_an_account_are_not_collected():
     assert a.compute_unknown[ck.FUNCTION] == "the account's Lambda functions were not collected"
 
 
-def test_absent_sections_of_a_change_are_none_declared():
-    doc = estate(ec2={"instances": [{"InstanceId": "i-1", "Region": "us-east-1",
-                                     "IamInstanceProfile": {"Arn": f"arn:aws:iam::{A}:instance-profile/web-profile"}}]})
+def test_empty_sections_say_none_and_ssm_management_of_a_change_is_unknown():
+    sections = {s: {k: []} for s, k in (kind.section for kind in ck.KINDS) if s != "ec2"}
+    doc = estate(ec2={"instances": [{"InstanceId": "<aws_instance.web>", "Region": "us-east-1",
+                                     "IamInstanceProfile": {"Arn": f"arn:aws:iam::{A}:instance-profile/web-profile"}}]},
+                 **{**sections, "glue": {"dev_endpoints": [], "jobs": []}, "ecs": {"task_definitions": [], "services": []}})
     doc["source"] = {"kind": "terraform"}
     a = account(doc)
     assert dict(a.compute_unknown) == {}
     [i] = a.compute
-    # SSM management is a runtime fact: unknown for a change
+    # SSM management is a runtime fact: the readers write no `ssm` section, so it is unknown
     assert i.facts["managed"] is UNKNOWN and "only once it runs" in i.facts["managed_note"]
 
 

@@ -13,6 +13,7 @@ from ..registry import MAPS, Mapper
 from ..template import Template
 from . import s3  # noqa: F401  (fills the tables; keep this order: it is the order of types)
 from . import iam  # noqa: F401
+from . import compute  # noqa: F401
 
 
 def map_resources(t: Template, b: SnapshotBuilder) -> None:
