@@ -21,19 +21,22 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import Any, Mapping
 
 from ..iam import s3 as s3sem
 from ..iam.actions import universe
 from ..iam.context import Context
-from ..iam.engine import ALLOW, Reason, Request, Residual
+from ..iam.decision import ALLOW, Reason, Request, Residual
+from ..iam.engine import Engine
 from ..iam.logic import Tri
 from ..iam.patterns import Pattern
 from ..iam.policy import Policy
-from ..snapshot.model import UNKNOWN, PolicyDocument
-from .build import (ACCESS_POINT, ANONYMOUS_KIND, AUTHENTICATED, CAN_ACCESS, GROUP, PROVIDER, ROLE, ROOT, SERVICE,
-                    SESSION, USER, EdgeFacts, _Builder, _proxy_note, via_of)
+from ..snapshot.model import UNKNOWN, PolicyDocument, Snapshot
+from .edges import EdgeFacts, proxy_note, via_of
 from .index import access_point_actions, matcher_actions, s3_access_actions
+from .kinds import (ACCESS_POINT, ANONYMOUS_KIND, AUTHENTICATED, CAN_ACCESS, GROUP, PROVIDER, ROLE, ROOT, SERVICE,
+                    SESSION, USER)
+from .principals import Grantees, PrincipalGraph
 
 _WITNESS = "s3audit-witness"  # an object key the caller may choose: stands for "any key" under a prefix
 _MAX_WITNESSES = 8
@@ -44,9 +47,17 @@ _UNSHAREABLE = object()
 
 
 class AccessPlanner:
-    def __init__(self, b: _Builder):
-        self.b = b
-        self.engine = b.engine
+    """Decides the ``can-access`` edges of (principal, data node) pairs, one principal at a time, appending
+    them to ``edges`` as (principal, data node, key, attributes)."""
+
+    def __init__(self, snapshot: Snapshot, engine: Engine, principals: PrincipalGraph,
+                 data_nodes: Mapping[str, dict], grantees: Mapping[str, Grantees], edges: list):
+        self.snapshot = snapshot
+        self.engine = engine
+        self.principals = principals
+        self.data_nodes = data_nodes
+        self.grantees = grantees
+        self.out = edges
         u = universe()
         self.domains = {"s3": s3_access_actions(), "ap": access_point_actions()}
         self.levels = {a: u.get(a).level for a in self.domains["s3"] | self.domains["ap"]}
@@ -63,8 +74,9 @@ class AccessPlanner:
         self._owner_bound_data: dict[str, bool] = {}
         self._remaps: dict[str, tuple] = {}
         self._rcp_statements: dict[str | None, list] = {}
-        self.buckets = {bk.arn: bk for bk in b.snapshot.buckets}
-        self.access_points = {ap.arn: ap for a in b.snapshot.accounts for ap in a.access_points}
+        self._org_policies: dict[tuple[str, str], list[Policy]] = {}
+        self.buckets = {bk.arn: bk for bk in snapshot.buckets}
+        self.access_points = {ap.arn: ap for a in snapshot.accounts for ap in a.access_points}
         self.shared = 0  # pairs answered from an equivalent bucket (for the benchmark's curiosity)
         self.decided = 0
         self.start(None)
@@ -82,14 +94,14 @@ class AccessPlanner:
         self._all_actions = False
         if n is None:
             return
-        node = self._node = self.b.g.nodes[n]
+        node = self._node = self.principals.g.nodes[n]
         kind = node["kind"]
         if kind in (USER, ROLE, GROUP) and node["known"]:
             found = self.engine.identity_policies(n)
             if found is not None:
                 self._identity, _missing, self._boundary = found
-            self._identity_actions = self.b.identity_actions.get(n, {})
-            if n in self.b.unknown_identity:
+            self._identity_actions = self.principals.identity_actions.get(n, {})
+            if n in self.principals.unknown_identity:
                 self._identity_actions = None
                 self._all_actions = True
         elif kind == ROOT or (kind in (USER, ROLE, SESSION) and not node["known"]):
@@ -103,12 +115,12 @@ class AccessPlanner:
         hit = self._statements.get(domain)
         if hit is not None:
             return hit
-        node = self.b.g.nodes[n]
+        node = self.principals.g.nodes[n]
         policies = list(identity)
         if isinstance(boundary, Policy):
             policies.append(boundary)
         if node["kind"] not in (ANONYMOUS_KIND, SERVICE, PROVIDER):
-            policies += self.b.org_policies_of(node["account"], "SERVICE_CONTROL_POLICY")
+            policies += self.org_policies_of(node["account"], "SERVICE_CONTROL_POLICY")
         out = [(s, _heads(s, self._ctx)) for p in policies for s in p.statements
                if _discriminates(s) and self.statement_actions(s, domain)]
         self._statements[domain] = out
@@ -116,13 +128,13 @@ class AccessPlanner:
 
     def variables(self, n: str) -> Context:
         """Values of policy variables fixed by the principal (to place keys under `home/${aws:username}/`)."""
-        node = self.b.g.nodes[n]
+        node = self.principals.g.nodes[n]
         v: dict[str, Any] = {}
         if node["account"]:
             v["aws:PrincipalAccount"] = node["account"]
         if node["kind"] == USER:
             v["aws:username"] = node["name"]
-            u = self.b.users.get(n)
+            u = self.principals.users.get(n)
             if u is not None and u.id:
                 v["aws:userid"] = u.id
         for k, val in node["tags"].items():
@@ -188,7 +200,7 @@ class AccessPlanner:
         if hit is not None:
             return hit
         acts = frozenset(self.domains[domain])
-        if self.b.data_grantees[data].unknown:
+        if self.grantees[data].unknown:
             out = set(acts)
         else:
             out = set()
@@ -220,7 +232,7 @@ class AccessPlanner:
         bk = self.buckets.get(data)
         if bk is not None and bk.policy is not UNKNOWN and bk.acl is not UNKNOWN \
                 and bk.public_access_block is not UNKNOWN and bk.ownership is not UNKNOWN:
-            account = self.b.snapshot.account(bk.account)
+            account = self.snapshot.account(bk.account)
             policy_text = ()
             verdict = None
             ok = True
@@ -233,17 +245,33 @@ class AccessPlanner:
             if ok and bk.acl is not None and bk.acls_enabled:
                 acl = (bk.acl.owner_id, tuple((g.grantee_type, g.grantee, g.permission) for g in bk.acl.grants))
             if ok and account is not None and account.public_access_block is not UNKNOWN:
-                rcps = tuple(id(p) for p in self.b.org_policies_of(bk.account, "RESOURCE_CONTROL_POLICY"))
+                rcps = tuple(id(p) for p in self.org_policies_of(bk.account, "RESOURCE_CONTROL_POLICY"))
                 version = bk.policy.document.get("Version") if isinstance(bk.policy, PolicyDocument) else None
                 out = ((version, verdict, acl, repr(bk.public_access_block), repr(account.public_access_block),
                         bk.ownership, rcps), policy_text)
         self._shapes[data] = out
         return out
 
+    def org_policies_of(self, account: str | None, ptype: str) -> list[Policy]:
+        """The organization policies of a type on the account's path from the root (none for the management
+        account), compiled."""
+        key = (account or "", ptype)
+        hit = self._org_policies.get(key)
+        if hit is None:
+            hit = []
+            org = self.snapshot.organization
+            if org is not None and account is not None and account != org.management_account:
+                for level in org.path_of(account):
+                    for p in org.policies:
+                        if p.type == ptype and level in p.targets:
+                            hit.append(self.engine.compile(p.document))
+            self._org_policies[key] = hit
+        return hit
+
     def rcp_statements(self, owner: str | None) -> list:
         hit = self._rcp_statements.get(owner)
         if hit is None:
-            hit = [(s, _heads(s, None)) for p in self.b.org_policies_of(owner, "RESOURCE_CONTROL_POLICY")
+            hit = [(s, _heads(s, None)) for p in self.org_policies_of(owner, "RESOURCE_CONTROL_POLICY")
                    for s in p.statements if _discriminates(s)]
             self._rcp_statements[owner] = hit
         return hit
@@ -295,7 +323,7 @@ class AccessPlanner:
         statements of those policies in order) of a data node, computed once."""
         hit = self._data_info.get(data)
         if hit is None:
-            dnode = self.b.g.nodes[data]
+            dnode = self.data_nodes[data]
             domain = "ap" if dnode["kind"] == ACCESS_POINT else "s3"
             res_policies, acl, is_ap = self.resource_side(data)
             statements = tuple(st for p in res_policies for st in p.statements)
@@ -314,7 +342,7 @@ class AccessPlanner:
         return hit
 
     def _add(self, n: str, data: str, attrs: dict) -> None:
-        self.b.g.add_edge(n, data, key=f"{CAN_ACCESS}:{attrs['decision']}", **attrs)
+        self.out.append((n, data, f"{CAN_ACCESS}:{attrs['decision']}", attrs))
 
     def share_key(self, n, data, node, dnode, domain, identity, boundary, res_policies, witnesses, candidate,
                   matches):
@@ -348,27 +376,27 @@ class AccessPlanner:
         """Whether a relevant statement reads a key whose value is the resource's account."""
         mine = self._owner_bound.get(domain)
         if mine is None:
-            scps = self.b.org_policies_of(node["account"], "SERVICE_CONTROL_POLICY")
+            scps = self.org_policies_of(node["account"], "SERVICE_CONTROL_POLICY")
             mine = self._owner_bound[domain] = any(self.masks(p, domain)[3] & _OWNER_KEYS for p in [*identity, *scps])
         if mine:
             return True
         theirs = self._owner_bound_data.get(data)
         if theirs is None:
-            rcps = self.b.org_policies_of(owner, "RESOURCE_CONTROL_POLICY")
+            rcps = self.org_policies_of(owner, "RESOURCE_CONTROL_POLICY")
             theirs = self._owner_bound_data[data] = any(self.masks(p, domain)[3] & _OWNER_KEYS
                                                         for p in [*res_policies, *rcps])
         return theirs
 
     def decide_pair(self, n, data, node, dnode, domain, identity, boundary, res_policies, acl, witnesses,
                     candidate) -> list[dict]:
-        b, engine = self.b, self.engine
+        engine = self.engine
         acts = self.domains[domain]
         relevant = list(identity) + list(res_policies)
         if isinstance(boundary, Policy):
             relevant.append(boundary)
         if node["kind"] not in (ANONYMOUS_KIND, SERVICE, PROVIDER):
-            relevant += b.org_policies_of(node["account"], "SERVICE_CONTROL_POLICY")
-        relevant += b.org_policies_of(dnode["account"], "RESOURCE_CONTROL_POLICY")
+            relevant += self.org_policies_of(node["account"], "SERVICE_CONTROL_POLICY")
+        relevant += self.org_policies_of(dnode["account"], "RESOURCE_CONTROL_POLICY")
         splits = []
         keys: set[str] = set()
         for p in relevant:
@@ -412,7 +440,7 @@ class AccessPlanner:
             attrs = acc["facts"].attrs(CAN_ACCESS, levels=levels, scope=tuple(sorted(acc["scope"])),
                                        via=tuple(sorted(acc["via"])), resources=tuple(sorted(acc["resources"])))
             if n == AUTHENTICATED:
-                attrs["assumptions"] = tuple(_proxy_note(x) for x in attrs["assumptions"])
+                attrs["assumptions"] = tuple(proxy_note(x) for x in attrs["assumptions"])
             out.append(attrs)
         return out
 

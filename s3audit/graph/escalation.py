@@ -26,13 +26,12 @@ caller's own Allow statements, and the most permissive answer counts.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
-from ..iam.engine import ALLOW, CONDITIONAL, Decision, Request, Residual
-from .build import CAN_ACT_AS, CAN_ASSUME, GROUP, MEMBER_OF, ROLE, USER, EdgeFacts, combine_all
-
-if TYPE_CHECKING:
-    from .build import _Builder
+from ..iam.decision import ALLOW, CONDITIONAL, Decision, Request, Residual
+from ..iam.engine import Engine
+from .edges import EdgeFacts, combine_all
+from .kinds import CAN_ACT_AS, CAN_ASSUME, GROUP, MEMBER_OF, ROLE, USER
+from .principals import PrincipalGraph, root_arn
 
 _WITNESS = "s3audit-witness"
 
@@ -145,21 +144,21 @@ def fill(pattern: str, account: str) -> str | None:
 
 
 class _Escalations:
-    def __init__(self, b: "_Builder"):
-        self.b = b
-        self.engine = b.engine
-        self.g = b.g
+    def __init__(self, p: PrincipalGraph, engine: Engine):
+        self.p = p
+        self.engine = engine
+        self.g = p.g
         self.admins: set[str] = set()  # principals that can grant themselves anything (no boundary)
         self._anywhere: dict[tuple[str, str], Decision | None] = {}
         self.managed_of: dict[str, list[str]] = {}
-        for n, u in b.users.items():
+        for n, u in p.users.items():
             arns = list(u.attached)
             for gname in u.groups:
-                gr = b.groups.get(f"arn:aws:iam::{u.account}:group/{gname}")
+                gr = p.groups.get(f"arn:aws:iam::{u.account}:group/{gname}")
                 if gr is not None:
                     arns.extend(gr.attached)
             self.managed_of[n] = [a for a in arns if a.split(":")[4] == u.account]
-        for n, x in list(b.roles.items()) + list(b.groups.items()):
+        for n, x in list(p.roles.items()) + list(p.groups.items()):
             self.managed_of[n] = [a for a in x.attached if a.split(":")[4] == x.account]
 
     # -- helpers --
@@ -168,7 +167,7 @@ class _Escalations:
 
     def may(self, n: str, action: str, target: str) -> bool:
         """Whether n has an indexed Allow grant for the action that could name the target."""
-        return n in self.b.query(action, self.g.nodes[n]["account"], target)
+        return n in self.p.query(action, self.g.nodes[n]["account"], target)
 
     def decide(self, n: str, action: str, resource: str, context=None) -> Decision:
         return self.engine.decide(Request(self.caller(n), _CANONICAL.get(action, action), resource, context or {}))
@@ -201,9 +200,8 @@ class _Escalations:
         self._anywhere[key] = best
         return best
 
-
     def add(self, u: str, v: str, technique: str, facts: EdgeFacts, **extra) -> None:
-        self.g.add_edge(u, v, key=f"{CAN_ACT_AS}:{technique}", **facts.attrs(CAN_ACT_AS, technique=technique, **extra))
+        self.p.add_edge(u, v, f"{CAN_ACT_AS}:{technique}", facts.attrs(CAN_ACT_AS, technique=technique, **extra))
 
     def try_actions(self, n: str, pairs) -> tuple[str, Decision, str] | None:
         """The first allowed (else first possible) of alternative (action, resource) requests."""
@@ -220,22 +218,22 @@ class _Escalations:
 
     # -- techniques --
     def self_grants(self) -> None:
-        b = self.b
-        for n in list(b.users) + list(b.roles) + list(b.groups):
+        p = self.p
+        for n in list(p.users) + list(p.roles) + list(p.groups):
             node = self.g.nodes[n]
-            if n in b.users:
-                u = b.users[n]
+            if n in p.users:
+                u = p.users[n]
                 pairs = [(a, n) for a in USER_POLICY]
                 for gname in u.groups:
                     pairs += [(a, f"arn:aws:iam::{u.account}:group/{gname}") for a in GROUP_POLICY]
                 entity = u
-            elif n in b.roles:
-                entity = b.roles[n]
+            elif n in p.roles:
+                entity = p.roles[n]
                 if entity.is_service_linked:
                     continue
                 pairs = [(a, n) for a in ROLE_POLICY]
             else:
-                entity = b.groups[n]
+                entity = p.groups[n]
                 pairs = [(a, n) for a in GROUP_POLICY]
             pairs += [(a, m) for m in self.managed_of.get(n, ()) for a in POLICY_VERSION]
             hit = self.try_actions(n, pairs)
@@ -251,13 +249,13 @@ class _Escalations:
                     {"note": "a policy the principal gives itself adds only what its permissions boundary allows"},)))
             elif d.decision == ALLOW:
                 self.admins.add(n)
-            self.add(n, b.root_node(node["account"]), "self-grant", facts)
+            self.add(n, root_arn(node["account"]), "self-grant", facts)
 
     def join_group(self) -> None:
-        b = self.b
-        for g, gr in b.groups.items():
-            for n in sorted(b.query(ADD_TO_GROUP, gr.account, g)):
-                if n not in b.users or n in self.admins or gr.name in b.users[n].groups:
+        p = self.p
+        for g, gr in p.groups.items():
+            for n in sorted(p.query(ADD_TO_GROUP, gr.account, g)):
+                if n not in p.users or n in self.admins or gr.name in p.users[n].groups:
                     continue
                 d = self.decide(n, ADD_TO_GROUP, g)
                 if d.possible:
@@ -266,13 +264,13 @@ class _Escalations:
                     self.add(n, g, "join-group", facts)
 
     def pass_role(self) -> None:
-        b = self.b
-        for r_arn, r in b.roles.items():
-            services = [s for s in sorted(b.trust_grantees[r_arn].services) if s in PASS_ROLE_SERVICES
+        p = self.p
+        for r_arn, r in p.roles.items():
+            services = [s for s in sorted(p.trust_grantees[r_arn].services) if s in PASS_ROLE_SERVICES
                         and self.g.has_edge(s, r_arn, key=f"{CAN_ASSUME}:sts:AssumeRole")]
             if not services:
                 continue
-            for n in sorted(b.query(PASS_ROLE, r.account, r_arn)):
+            for n in sorted(p.query(PASS_ROLE, r.account, r_arn)):
                 if n == r_arn or n in self.admins:
                     continue
                 for svc in services:
@@ -307,11 +305,11 @@ class _Escalations:
         return best
 
     def credentials(self) -> None:
-        b = self.b
-        for u_arn, u in b.users.items():
+        p = self.p
+        for u_arn, u in p.users.items():
             found: set[str] = set()
             for a in CREDENTIALS:
-                found |= set(b.query(a, u.account, u_arn))
+                found |= set(p.query(a, u.account, u_arn))
             for n in sorted(found):
                 if n == u_arn or n in self.admins:
                     continue
@@ -322,11 +320,11 @@ class _Escalations:
                     self.add(n, u_arn, "credentials", facts)
 
     def trust_rewrites(self) -> None:
-        b = self.b
-        for r_arn, r in b.roles.items():
+        p = self.p
+        for r_arn, r in p.roles.items():
             if r.is_service_linked:
                 continue  # AWS owns the trust policy of a service-linked role
-            for n in sorted(b.query(TRUST_REWRITE, r.account, r_arn)):
+            for n in sorted(p.query(TRUST_REWRITE, r.account, r_arn)):
                 if n == r_arn or n in self.admins:
                     continue
                 d = self.decide(n, TRUST_REWRITE, r_arn)
@@ -338,8 +336,8 @@ class _Escalations:
     def modify_and_become(self) -> None:
         """A principal that can reach a user or role of its account in one hop and change that principal's
         policies can give it, and so itself, any permission of the account."""
-        b = self.b
-        for n in list(b.users) + list(b.roles) + list(b.groups):
+        p = self.p
+        for n in list(p.users) + list(p.roles) + list(p.groups):
             if n in self.admins:
                 continue
             account = self.g.nodes[n]["account"]
@@ -362,11 +360,12 @@ class _Escalations:
                 facts.conditions.extend(attrs["conditions"])
                 if attrs["decision"] == CONDITIONAL:
                     facts.decision = CONDITIONAL
-                self.add(n, b.root_node(account), f"modify-and-become:{t}", facts, via_principal=t)
+                self.add(n, root_arn(account), f"modify-and-become:{t}", facts, via_principal=t)
 
 
-def add_edges(b: "_Builder") -> None:
-    e = _Escalations(b)
+def add_edges(p: PrincipalGraph, engine: Engine) -> None:
+    """Add the ``can-act-as`` edges to a principal graph that has its ``member-of`` and ``can-assume`` ones."""
+    e = _Escalations(p, engine)
     e.self_grants()
     e.join_group()
     e.pass_role()

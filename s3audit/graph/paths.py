@@ -23,10 +23,12 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from ..errors import InputError
-from ..iam.engine import ALLOW, CONDITIONAL, Reason, Residual
+from ..iam.decision import ALLOW, CONDITIONAL, Reason, Residual
 from ..iam.wording import clause_text, describe
-from .build import (ACCESS_POINT, ANONYMOUS, BUCKET, CAN_ACCESS, CAN_ACT_AS, CAN_ASSUME, MEMBER_OF, PRINCIPAL_KINDS,
-                    SERVICE, AccessGraph, _dedupe)
+from .build import AccessGraph
+from .edges import dedupe as _dedupe
+from .kinds import (ACCESS_POINT, ANONYMOUS, BUCKET, CAN_ACCESS, CAN_ACT_AS, CAN_ASSUME, MEMBER_OF, PRINCIPAL_KINDS,
+                    SERVICE)
 
 ACCESS_CHOICES = ("list", "read", "write", "permissions", "any")
 HOP_KINDS = {MEMBER_OF: "member-of", CAN_ASSUME: "assume", CAN_ACT_AS: "act-as", CAN_ACCESS: "access"}

@@ -51,6 +51,10 @@ class MultiDigraph:
 
     def add_edge(self, u: str, v: str, key: str, **attrs: Any) -> None:
         """Add (or update) the edge u -> v with this key; missing nodes are added without attributes."""
+        self.adopt_edge(u, v, key, attrs)
+
+    def adopt_edge(self, u: str, v: str, key: str, attrs: dict) -> None:
+        """``add_edge`` keeping this very dict as the edge's attributes (for a build handing over what it made)."""
         for n in (u, v):
             if n not in self.nodes:
                 self.add_node(n)

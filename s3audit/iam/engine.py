@@ -1,163 +1,47 @@
-"""The authorization engine: can this principal perform this S3 action on this resource, and why?
+"""The authorization engine: ``evaluation.py``'s decision procedure, made fast.
 
-One pure function of the snapshot, AWS's documented evaluation logic in order
-(https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html,
-https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html,
-https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-auth-workflow.html):
+``Engine(snapshot).decide(Request(principal, action, resource, context))`` returns the ``Decision`` that
+``Evaluation.decide_in_full`` gives, memoised without approximating:
 
-1. an explicit ``Deny`` in any applicable policy (SCP, RCP, resource, identity, boundary) decides;
-2. SCPs on the path from the root to the principal's account must each allow (not for the management
-   account, not for service-linked roles);
-3. RCPs on the path to the resource's account must each allow (not for the management account, not for
-   AWS service principals or service-linked roles);
-4. the resource side (bucket policy, access point policy, bucket ACL when ACLs are enabled) and the
-   identity side (identity policies, permissions boundary) combine: within one account either side may
-   grant; across accounts both must;
-5. Block Public Access removes public ACL grants (IgnorePublicAcls) and limits a public policy to the
-   owner's account and AWS services (RestrictPublicBuckets).
-
-Every layer is three-valued: what the snapshot fixes is evaluated, what depends on the request stays as
-residual conditions, and what is unknown (an API call that failed, a principal outside the snapshot) is
-reported as an assumption, erring toward "access may be possible".
-
-Besides S3 resources the engine decides STS and IAM requests for the access graph (can this principal
-assume that role, pass it to a service, create an access key for that user): ``iam_targets.py`` resolves
-those resources, and a role's trust policy takes the place of the bucket policy.
+- **Plans.** Requests of one principal, target scope (the resource but the object key) and action class
+  consult the same statements: a first full decision records them (``_Plan``), and the next request is
+  decided from those statements' outcomes alone, memoised by resource profile and context profile (numbers
+  for what the statements make of the resource and of the request's context). A full decision that
+  consults anything its plan does not account for falls back to plans per action.
+- **Action classes.** Actions whose decisions for a caller and target depend on the same statements, ACL
+  permissions and absent condition keys share one plan.
+- **Caches.** Compiled policies, statements by action, principal matches, identity policies, organization
+  levels and layers, Block Public Access, request facts: each computed once. ``clear_request_cache``
+  forgets the per-request ones, and all the memos once they grow past ``memo_limit``, so that a caller
+  deciding millions of requests (the access graph) keeps memory bounded.
 """
 from __future__ import annotations
 
 import itertools
-import json
-from dataclasses import dataclass, field, replace
-from functools import cached_property, lru_cache
 from types import MappingProxyType
 from typing import Any, Iterable, Mapping
 
 from ..errors import InputError
-from ..snapshot.model import UNKNOWN, AccessPoint, Account, Bucket, PolicyDocument, Snapshot
+from ..snapshot.model import UNKNOWN, PolicyDocument, Snapshot
 from . import iam_targets
 from . import s3 as s3sem
-from .actions import universe
 from .context import Context, context_key, fold
+from .decision import ALLOW, CONDITIONAL, DENY, Decision, Reason, Request, Residual
+from .evaluation import Evaluation, _Layer, condition_outcome, statement_outcome
 from .logic import Tri
-from .policy import Policy, PrincipalEntry, Statement, compile_policy
-from .principals import Caller, PrincipalIndex, identity_documents, parse_caller
-from .wording import residual_json
+from .policy import Policy, Statement, compile_policy
+from .principal_match import principal_match
+from .principals import Caller, parse_caller
+from .request_facts import facts_of_caller, facts_of_target, keys_absent_for
+from .targets import Target, resolve_target
 
-ALLOW, DENY, CONDITIONAL = "allow", "deny", "conditional"
+# The answer's shape is importable from here too (``from s3audit.iam.engine import Engine, Request``).
+__all__ = ["Engine", "Request", "Decision", "Reason", "Residual", "ALLOW", "DENY", "CONDITIONAL"]
+
 _ACL_PERMISSIONS = ("READ", "WRITE", "READ_ACP", "WRITE_ACP", "FULL_CONTROL")
 _TRUE, _FALSE, _UNKNOWN = Tri.TRUE, Tri.FALSE, Tri.UNKNOWN  # module constants: enum attribute access is slow
-_TRI_DECISION = {_TRUE: ALLOW, _FALSE: DENY, _UNKNOWN: CONDITIONAL}
 _TRI_NUMBER = {_TRUE: 2, _UNKNOWN: 1, _FALSE: 0}
 _MISSING = object()
-
-# Keys whose presence depends on how the request is made; they stay unknown unless supplied.
-# s3 keys that an action never carries are known to be absent (Service Authorization Reference).
-_ACCESS_POINT_KEYS = ("s3:DataAccessPointArn", "s3:DataAccessPointAccount", "s3:AccessPointNetworkOrigin")
-
-
-@dataclass(frozen=True)
-class Request:
-    principal: str
-    action: str
-    resource: str
-    context: Mapping[str, Any] = field(default_factory=dict)  # key -> value(s); None marks a key absent
-
-
-@dataclass(frozen=True)
-class Reason:
-    source: str
-    statement: str | None
-    effect: str  # Allow | Deny | ImplicitDeny | Grant (ACL) | Block
-    layer: str  # scp | rcp | resource | access-point | acl | identity | boundary | block-public-access
-    pointer: str | None = None
-    note: str | None = None
-
-    def to_json(self) -> dict:
-        out = {"source": self.source, "statement": self.statement, "effect": self.effect, "layer": self.layer}
-        if self.pointer:
-            out["pointer"] = self.pointer
-        if self.note:
-            out["note"] = self.note
-        return out
-
-    @property
-    def json_text(self) -> str:
-        """``json.dumps(self.to_json())``; decisions repeat a few reasons many times, so it is memoised by
-        content."""
-        return _reason_json(self.source, self.statement, self.effect, self.layer, self.pointer, self.note)
-
-
-@dataclass(frozen=True)
-class Residual:
-    """What a conditional answer still depends on: a statement whose conditions the request decides."""
-
-    effect: str  # Allow: access needs these to hold; Deny: access needs these NOT to hold
-    source: str
-    statement: str
-    conditions: tuple[dict, ...]
-
-    def to_json(self) -> dict:
-        """The machine form and, beside it, the conditions in words (``explanation``; ``met_by_construction``
-        for the bucket's own TLS-only deny): see ``wording``."""
-        out = dict(self._plain)
-        out["conditions"] = list(self.conditions)
-        return out
-
-    @cached_property
-    def _plain(self) -> dict:
-        return residual_json(self.effect, self.source, self.statement, self.conditions)
-
-    @cached_property
-    def json_text(self) -> str:
-        return json.dumps(self.to_json())
-
-
-@dataclass(frozen=True)
-class Decision:
-    decision: str  # allow | deny | conditional
-    reasons: tuple[Reason, ...]
-    conditions: tuple[Residual, ...]
-    assumptions: tuple[str, ...]
-    grants: frozenset[str] = frozenset()  # how access is granted: identity, resource, acl, account-root
-
-    @property
-    def allowed(self) -> bool:
-        return self.decision == ALLOW
-
-    @property
-    def possible(self) -> bool:
-        """Access may be possible: allowed, or allowed under some request conditions or unknowns."""
-        return self.decision != DENY
-
-    def to_json(self) -> dict:
-        return {"decision": self.decision, "reasons": [r.to_json() for r in self.reasons],
-                "conditions": [c.to_json() for c in self.conditions], "assumptions": list(self.assumptions)}
-
-    @property
-    def json_text(self) -> str:
-        """``json.dumps(self.to_json())``, computed once (memoised decisions are shared by many requests).
-        Decisions of different requests are often alike: the text is memoised by the JSON of the parts."""
-        text = self.__dict__.get("_json_text")
-        if text is None:
-            # Kept beside the fields (a frozen dataclass keeps its __dict__ open to this).
-            text = self.__dict__["_json_text"] = _decision_json(
-                self.decision, tuple([r.json_text for r in self.reasons]),
-                tuple([c.json_text for c in self.conditions]), tuple(self.assumptions))
-        return text
-
-
-@lru_cache(maxsize=8192, typed=True)
-def _reason_json(source, statement, effect, layer, pointer, note) -> str:
-    return json.dumps(Reason(source, statement, effect, layer, pointer, note).to_json())
-
-
-@lru_cache(maxsize=8192, typed=True)
-def _decision_json(decision: str, reasons: tuple[str, ...], conditions: tuple[str, ...],
-                   assumptions: tuple[str, ...]) -> str:
-    """The text of ``json.dumps(Decision.to_json())`` from the JSON of its reasons and conditions."""
-    return (f'{{"decision": {json.dumps(decision)}, "reasons": [{", ".join(reasons)}], '
-            f'"conditions": [{", ".join(conditions)}], "assumptions": {json.dumps(list(assumptions))}}}')
 
 
 class _Route:
@@ -182,53 +66,6 @@ class _Said:
     def __init__(self, context: Context, number: int):
         self.context = context
         self.number = number
-
-
-class _Layer:
-    """The outcome of one group of statements: a Tri, the statements that made it, and residuals."""
-
-    __slots__ = ("tri", "reasons", "residuals", "assumptions")
-
-    def __init__(self, tri: Tri, reasons=(), residuals=(), assumptions=()):
-        self.tri = tri
-        self.reasons = list(reasons)
-        self.residuals = list(residuals)
-        self.assumptions = list(assumptions)
-
-
-def _src(policy: Policy) -> str:
-    return policy.source_label
-
-
-@dataclass
-class _Target:
-    resource: str
-    bucket: Bucket | None
-    bucket_name: str | None
-    key: str | None
-    access_point: AccessPoint | None
-    owner: str | None  # account id of the bucket
-    bucket_resource: str  # the resource as the bucket policy sees it (access point ARNs translated)
-    note: str | None = None
-    other: iam_targets.OtherTarget | None = None  # set for resources that are not S3 (IAM, STS, other services)
-    # Everything about the target but the object key: requests with the same principal, action and scope
-    # consult the same statements (see _Plan).
-    scope: int = field(init=False, repr=False)
-    # Resource profiles by plan shape (see _Plan): plans of the same statements share them.
-    profiles: dict = field(init=False, repr=False, compare=False, default_factory=dict)
-
-    def __post_init__(self):
-        point = self.resource.split("/object/", 1)[0] if ":accesspoint/" in self.resource else None
-        # A small number per distinct scope: cheap to hash in the keys of the hot path.
-        self.scope = _SCOPES.setdefault((self.bucket_name, point, self.owner, self.key is None,
-                                         self.resource if self.other is not None else None), len(_SCOPES))
-
-    @property
-    def label(self) -> str:
-        return self.bucket_name or self.resource
-
-
-_SCOPES: dict[tuple, int] = {}  # (bucket, access point, owner, bucket-or-object) -> number, process-wide
 
 
 class _Plan:
@@ -275,7 +112,7 @@ class _Plan:
             if self.separable and not any(facts.fixes(k) for s, _, _ in self.dynamic for k in s.conditions.keys) \
             else None
         # resource -> (profile number, static signature, Resource matches), for a plan without a shape; with
-        # one, its resource profiles are kept by the targets (_Target.profiles).
+        # one, its resource profiles are kept by the targets (Target.profiles).
         self.by_resource: dict[str, tuple] = {}
         # request context number -> (profile number, Condition outcomes)
         self.by_context: dict[int, tuple] = {} if self.blocks is None else tables.setdefault(self.blocks, {})
@@ -284,7 +121,7 @@ class _Plan:
         self.numbers = numbers  # profile -> number, engine-wide (resource and context profiles apart)
         self.retired = False  # replaced or forgotten: routes that hold it look their plan up again
 
-    def resource_profile(self, t: "_Target", facts: Context, conditions: dict) -> tuple:
+    def resource_profile(self, t: "Target", facts: Context, conditions: dict) -> tuple:
         """(number, outcomes of the static statements as a signature, Resource match of each dynamic one)."""
         fixed = _signature(self.static, t, facts, conditions)
         matches = tuple(s.resource_matches(t.bucket_resource if on_bucket else t.resource, facts)
@@ -298,14 +135,7 @@ class _Plan:
         outcomes = []
         for s, _, _ in self.dynamic:
             block = s.conditions
-            if block.clauses:
-                key = (id(block), tuple([ctx.lookup(k) for k in block.keys]))
-                hit = conditions.get(key)
-                if hit is None:
-                    hit = conditions[key] = block.evaluate(ctx)
-                outcomes.append(hit)
-            else:
-                outcomes.append(None)
+            outcomes.append(condition_outcome(block, ctx, conditions) if block.clauses else None)
         outcomes = tuple(outcomes)
         # The residual clauses are compiled once per memoised block outcome and held here: their identity
         # stands for them.
@@ -314,7 +144,7 @@ class _Plan:
         return number, outcomes
 
     def combine(self, matches: tuple, outcomes: tuple) -> tuple:
-        """The dynamic half of the signature from the two profiles (as _statement_outcome computes it)."""
+        """The dynamic half of the signature from the two profiles (as statement_outcome computes it)."""
         keys = []
         for (_, _, who), m, outcome in zip(self.dynamic, matches, outcomes):
             if m is _FALSE:
@@ -336,33 +166,16 @@ class _Plan:
                 tuple(k for k, fixed in zip(keys, self.mask) if not fixed))
 
 
-class Engine:
+class Engine(Evaluation):
     """Decides requests against one snapshot. Policies are compiled once, on first use, and cached."""
 
     memo_limit = 200_000  # clear_request_cache forgets memos grown past this many entries
 
     def __init__(self, snapshot: Snapshot):
-        self.snapshot = snapshot
-        self.file = snapshot.file
-        self.index = PrincipalIndex(snapshot)
-        self.org = snapshot.organization
+        super().__init__(snapshot)
         self._policies: dict[int, Policy] = {}
-        self._buckets: dict[str, Bucket] = {b.name: b for b in snapshot.buckets}
-        self._access_points: dict[tuple[str, str], AccessPoint] = {}
-        for a in snapshot.accounts:
-            for ap in a.access_points:
-                self._access_points[(a.id, ap.name)] = ap
-        self._canonical: dict[str, str] = {}
-        for b in snapshot.buckets:
-            if b.acl is not UNKNOWN and b.acl is not None and b.acl.owner_id:
-                self._canonical.setdefault(b.acl.owner_id, b.account)
-        self._org_policies: dict[str, list] = {}
-        if self.org is not None:
-            for p in self.org.policies:
-                for t in p.targets:
-                    self._org_policies.setdefault(t, []).append(p)
         self._callers: dict[str, Caller] = {}
-        self._targets: dict[str, _Target] = {}
+        self._targets: dict[str, Target] = {}
         self._identity_cache: dict[str, tuple[list[Policy], list[str], Any]] = {}
         self._base_ctx: dict[tuple, Context] = {}
         self._caller_facts: dict[str, Context] = {}
@@ -396,7 +209,6 @@ class Engine:
         self._plan_shapes: dict[tuple, int] = {}
         self._context_tables: dict[int, dict] = {}  # plan blocks -> context profiles (see _Plan)
         self._per_action: set[tuple] = set()
-        self._reasons: dict[tuple, Reason] = {}  # see _assemble (statements live as long as the engine)
         self._recording: list | None = None  # statement outcomes of the decision under way (see _Plan)
         self._consulting: set | None = None  # ids of the policies the decision under way consults
 
@@ -436,15 +248,12 @@ class Engine:
         return list(self._policies.values())
 
     def _statements(self, policy: Policy, action: str, effect: str | None = None) -> tuple[Statement, ...]:
-        """Statements of a policy (of one effect) that can match an action (indexed once per policy,
-        action and effect)."""
         key = (id(policy), action, effect)
         hit = self._by_action.get(key)
         if hit is None:
-            hit = tuple(s for s in policy.statements
-                        if (effect is None or s.effect == effect) and s.actions.matches(action))
-            self._by_action[key] = hit
+            hit = self._by_action[key] = super()._statements(policy, action, effect)
         return hit
+
 
     # ---- resolving the request ----
     def caller(self, principal: str) -> Caller:
@@ -454,10 +263,10 @@ class Engine:
             self._callers[principal] = c
         return c
 
-    def target(self, resource: str) -> _Target:
+    def target(self, resource: str) -> Target:
         t = self._targets.get(resource)
         if t is None:
-            t = self._resolve_target(resource)
+            t = resolve_target(resource, self._buckets, self._access_points, self.index)
             self._targets[resource] = t
         return t
 
@@ -481,41 +290,11 @@ class Engine:
                      self._consulted_numbers, self._context_tables, self._targets, self._known_statements):
             memo.clear()
 
-    def _resolve_target(self, resource: str) -> _Target:
-        if resource.startswith("arn:aws:s3:::") or resource.startswith("arn:aws-us-gov:s3:::") \
-                or resource.startswith("arn:aws-cn:s3:::"):
-            rest = resource.split(":::", 1)[1]
-            name, _, key = rest.partition("/")
-            bucket = self._buckets.get(name)
-            return _Target(resource, bucket, name, key if "/" in rest else None, None,
-                           bucket.account if bucket else None, resource,
-                           None if bucket else f"bucket `{name}` is not in the snapshot; its policy, ACL and "
-                                               "owner are unknown")
-        parts = resource.split(":", 5)
-        if len(parts) == 6 and parts[2] == "s3" and parts[5].startswith("accesspoint/"):
-            ap_part = parts[5][len("accesspoint/"):]
-            ap_name, _, obj = ap_part.partition("/")
-            key = obj[len("object/"):] if obj.startswith("object/") else None
-            ap = self._access_points.get((parts[4], ap_name))
-            if ap is None:
-                return _Target(resource, None, None, key, None, parts[4], resource,
-                               f"access point `{ap_name}` of account {parts[4]} is not in the snapshot")
-            bucket = self._buckets.get(ap.bucket)
-            bres = f"arn:aws:s3:::{ap.bucket}" + (f"/{key}" if key is not None else "")
-            return _Target(resource, bucket, ap.bucket, key, ap, bucket.account if bucket else ap.bucket_account,
-                           bres, None if bucket else f"bucket `{ap.bucket}` behind the access point is not in the "
-                                                     "snapshot")
-        if not resource.startswith("arn:") or parts[2] == "s3":
-            raise InputError(f"`{resource}` is not an S3 bucket, object or access point ARN, nor an ARN of "
-                             "another service")
-        other = iam_targets.resolve(resource, self.index)
-        return _Target(resource, None, None, None, None, other.account, resource, other.note, other)
-
     def principal_match(self, statement: Statement, principal: str) -> str | None:
         """How a resource-policy statement's Principal covers the principal ('everyone', 'account',
         'principal', 'session'), or None when it does not; exactly the test decide() applies (a statement
         that may cover the caller, depending on what the snapshot cannot tell, counts)."""
-        hit = _principal_match(statement, self.caller(principal), self._canonical)
+        hit = principal_match(statement, self.caller(principal), self._canonical)
         return None if hit is None else hit[0]
 
     def identity_policies(self, principal: str) -> tuple[list[Policy], list[str], Any] | None:
@@ -529,35 +308,13 @@ class Engine:
         return self._identity(caller)
 
     def _identity(self, caller: Caller) -> tuple[list[Policy], list[tuple[str, str | None]], Any]:
-        """(identity policies, what of them is unknown as (source, note) pairs, boundary Policy | None | UNKNOWN).
-
-        Unknown are attached managed policies the snapshot lacks and policies the snapshot marks unknown
-        (an IaC value known only after apply); either may allow or deny. A missing boundary is listed with
-        note None (the boundary layer reports it)."""
         key = caller.arn or ""
         hit = self._identity_cache.get(key)
-        if hit is not None:
-            return hit
-        e = caller.entity
-        docs, absent, unknown = identity_documents(e, lambda account, name: self.index.groups.get((account, name)),
-                                                   self.snapshot.managed_document)
-        missing: list[tuple[str, str | None]] = [
-            (arn, f"managed policy {arn} attached to {e.arn} is not in the snapshot; it may allow or deny")
-            for arn in absent]
-        missing += [(e.arn, note + "; it may allow or deny") for note in unknown]
-        boundary: Any = None
-        if getattr(e, "boundary", None):
-            d = self.snapshot.managed_document(e.boundary)
-            if d is None:
-                boundary = UNKNOWN
-                missing.append((e.boundary, None))
-            else:
-                boundary = self.compile(replace(d, kind="boundary", owner=e.arn, name=e.boundary))
-        out = ([self.compile(d) for d in docs], missing, boundary)
-        self._identity_cache[key] = out
-        return out
+        if hit is None:
+            hit = self._identity_cache[key] = super()._identity(caller)
+        return hit
 
-    def _facts(self, caller: Caller, t: _Target, action: str) -> Context:
+    def _facts(self, caller: Caller, t: Target, action: str) -> Context:
         """What the snapshot fixes of a request's context (computed once per caller, target and action)."""
         # What the snapshot fixes depends on the caller, the resource's account, the access point and the
         # action, not on the bucket or key: one context serves every bucket of an account.
@@ -567,7 +324,7 @@ class Engine:
             base = self._base_ctx[key] = self._derive_context(caller, t, action)
         return base
 
-    def _context(self, caller: Caller, t: _Target, action: str, supplied: Mapping[str, Any]) -> Context:
+    def _context(self, caller: Caller, t: Target, action: str, supplied: Mapping[str, Any]) -> Context:
         base = self._facts(caller, t, action)
         if not supplied:
             return base
@@ -578,131 +335,27 @@ class Engine:
             said = self._supplied[frozen] = _Said(Context.of(supplied), next(self._said_numbers))
         return base.under(said.context)
 
-    def _session_tags_possible(self, role) -> bool:
-        """Whether the role's trust policy lets anyone pass session tags (allows sts:TagSession)."""
-        if role.trust is None:
-            return False
-        if role.trust is UNKNOWN:
-            return True  # it may; the tags a session could carry are then not the role's
-        return any(s.effect == "Allow" and s.actions.matches("sts:tagsession")
-                   for s in self.compile(role.trust).statements)
-
-    def _derive_context(self, caller: Caller, t: _Target, action: str) -> Context:
+    def _derive_context(self, caller: Caller, t: Target, action: str) -> Context:
         """What the snapshot fixes about a request: facts of the caller, of the target and of the action."""
         who = self._caller_facts.get(caller.text)
         if who is None:
-            who = self._caller_facts[caller.text] = self._facts_of_caller(caller)
+            who = self._caller_facts[caller.text] = facts_of_caller(caller, self.org, self.snapshot.account_ids, self.compile)
         where = self._target_facts.get(t.scope)
         if where is None:
-            where = self._target_facts[t.scope] = self._facts_of_target(t)
+            where = self._target_facts[t.scope] = facts_of_target(t, self.org)
         carried = self._absent_keys(action)
         values = {**who.values, **where.values}
         absent = (who.absent | where.absent | carried).difference(values)
         return Context(MappingProxyType(values), absent, False, who.absent_prefixes)
 
-    def _facts_of_caller(self, caller: Caller) -> Context:
-        v: dict[str, Any] = {}
-        absent: list[str] = []
-        absent_prefixes: list[str] = []
-        if caller.is_anonymous:
-            v["aws:PrincipalType"] = "Anonymous"
-            v["aws:PrincipalIsAWSService"] = "false"
-            absent += ["aws:PrincipalArn", "aws:PrincipalAccount", "aws:PrincipalOrgID", "aws:PrincipalOrgPaths",
-                       "aws:username", "aws:userid", "aws:PrincipalServiceName", "aws:SourceArn",
-                       "aws:SourceAccount", "aws:SourceOrgID", "aws:SourceOrgPaths"]
-        elif caller.is_service:
-            v["aws:PrincipalIsAWSService"] = "true"
-            v["aws:PrincipalServiceName"] = caller.service
-            absent += ["aws:PrincipalArn", "aws:PrincipalAccount", "aws:PrincipalOrgID", "aws:username"]
-        elif caller.is_provider:
-            # A web identity or SAML user before it assumes a role: only the provider is known.
-            v["aws:PrincipalIsAWSService"] = "false"
-            v["aws:FederatedProvider"] = caller.provider
-            absent += ["aws:PrincipalServiceName"]
-        else:
-            v["aws:PrincipalIsAWSService"] = "false"
-            absent += ["aws:PrincipalServiceName", "aws:SourceArn", "aws:SourceAccount", "aws:SourceOrgID",
-                       "aws:SourceOrgPaths"]
-            if caller.account:
-                v["aws:PrincipalAccount"] = caller.account
-                if self.org is not None and caller.account in self.org.member_accounts:
-                    if self.org.id:
-                        v["aws:PrincipalOrgID"] = self.org.id
-                    v["aws:PrincipalOrgPaths"] = self._org_path_text(caller.account)
-                elif self.org is not None and caller.account in self.snapshot.account_ids:
-                    absent += ["aws:PrincipalOrgID", "aws:PrincipalOrgPaths"]
-            if caller.arn and caller.kind != "group":
-                v["aws:PrincipalArn"] = caller.arn
-            if caller.kind == "group":
-                v["aws:PrincipalType"] = "User"  # some member of the group: its name and tags are unknown
-            elif caller.kind == "user":
-                v["aws:PrincipalType"] = "User"
-                v["aws:username"] = caller.arn.rsplit("/", 1)[-1]
-                if caller.entity is not None:
-                    v["aws:userid"] = caller.entity.id or None
-                    # An IAM user's tags are all recorded: a tag it lacks is absent from the request.
-                    for k, val in caller.entity.tags.items():
-                        v[f"aws:PrincipalTag/{k}"] = val
-                    absent_prefixes.append("aws:PrincipalTag/")
-            elif caller.kind == "role":
-                v["aws:PrincipalType"] = "AssumedRole"
-                absent.append("aws:username")
-                # Session tags override the role's tags and add others, but only where the trust policy
-                # allows sts:TagSession (IAM User Guide, id_session-tags.html, "Permissions required to
-                # add session tags"); otherwise the role's tags are the session's whole tag set.
-                if caller.entity is not None and not self._session_tags_possible(caller.entity):
-                    for k, val in caller.entity.tags.items():
-                        v[f"aws:PrincipalTag/{k}"] = val
-                    absent_prefixes.append("aws:PrincipalTag/")
-            elif caller.kind == "root":
-                v["aws:PrincipalType"] = "Account"
-                v["aws:userid"] = caller.account
-                absent.append("aws:username")
-        return Context.of({k: val for k, val in v.items() if val is not None}, absent=absent,
-                          absent_prefixes=absent_prefixes)
-
-    def _facts_of_target(self, t: _Target) -> Context:
-        v: dict[str, Any] = {}
-        absent: list[str] = []
-        owner = t.owner
-        if owner:
-            v["aws:ResourceAccount"] = owner
-            v["s3:ResourceAccount"] = owner
-            if self.org is not None and owner in self.org.member_accounts:
-                if self.org.id:
-                    v["aws:ResourceOrgID"] = self.org.id
-                v["aws:ResourceOrgPaths"] = self._org_path_text(owner)
-        if t.access_point is not None:
-            ap = t.access_point
-            v["s3:DataAccessPointArn"] = t.resource.split("/object/")[0]
-            v["s3:DataAccessPointAccount"] = ap.account
-            if ap.network_origin:
-                v["s3:AccessPointNetworkOrigin"] = ap.network_origin
-        else:
-            absent += list(_ACCESS_POINT_KEYS)
-        return Context.of({k: val for k, val in v.items() if val is not None}, absent=absent)
-
     def _absent_keys(self, action: str) -> frozenset[str]:
         carried = self._action_absent.get(action)
         if carried is None:
-            carried = self._action_absent[action] = self._keys_absent_for(action)
+            carried = self._action_absent[action] = keys_absent_for(action)
         return carried
 
-    @staticmethod
-    def _keys_absent_for(action: str) -> frozenset[str]:
-        """S3 condition keys that this S3 action never carries (Service Authorization Reference)."""
-        info = universe().get(action)
-        if info is None or not action.lower().startswith("s3:"):
-            return frozenset()
-        skip = {fold(x) for x in _ACCESS_POINT_KEYS} | {"s3:resourceaccount"}
-        return frozenset(k for k in universe().service_condition_keys.get("s3", frozenset())
-                         if "<" not in k and "${" not in k and k not in info.condition_keys and k not in skip)
 
-    def _org_path_text(self, account: str) -> str:
-        path = self.org.path_of(account)
-        return f"{self.org.id}/" + "/".join(path[:-1]) + "/" if self.org.id else "/".join(path[:-1]) + "/"
-
-    # ---- evaluation ----
+    # ---- deciding: memoised decisions by plan ----
     def check(self, request: Request) -> None:
         """Raise InputError for a request that cannot be decided (no `service:Action`, no S3 resource)."""
         self.check_parts(request.action, request.resource)
@@ -760,7 +413,7 @@ class Engine:
         self._recording = recorded = []
         self._consulting = consulting = set()
         try:
-            decision = self._decide(request, t, action_l)
+            decision = self.decide_in_full(request, t, action_l)
         finally:
             self._recording = self._consulting = None
         if not isinstance(key[2], tuple) and not self._class_covers(caller, t, action_l, recorded, consulting):
@@ -783,7 +436,7 @@ class Engine:
             plan.memo[plan.key_of([o for _, _, _, o in recorded])] = decision
         return decision
 
-    def _memoised(self, plan: "_Plan", caller: Caller, t: _Target, action_l: str,
+    def _memoised(self, plan: "_Plan", caller: Caller, t: Target, action_l: str,
                   context: Mapping[str, Any]) -> Decision | None:
         """The plan's memoised decision for this request, or None (a full decision is needed).
 
@@ -833,7 +486,7 @@ class Engine:
                 plan.fast[pair] = decision
         return decision
 
-    def _route(self, principal: str, action: str, t: _Target) -> "_Route":
+    def _route(self, principal: str, action: str, t: Target) -> "_Route":
         """The caller, folded action and plan key of a principal, action and target scope (computed once)."""
         caller = self.caller(principal)
         action_l = action.strip().lower()
@@ -841,7 +494,7 @@ class Engine:
         self._routes[(principal, action, t.scope)] = route
         return route
 
-    def _forget(self, caller: Caller, t: _Target) -> None:
+    def _forget(self, caller: Caller, t: Target) -> None:
         """Drop the routes, classes and plans of a caller and target scope (see the tripwire in decide)."""
         for store in (self._routes, self._plans):
             for k in [k for k in store if k[0] == caller.text or (k[0] in self._callers
@@ -853,7 +506,7 @@ class Engine:
         for k in [k for k in self._classes if k[0] == caller.text and k[1] == t.scope]:
             del self._classes[k]
 
-    def _action_class(self, caller: Caller, t: _Target, action: str):
+    def _action_class(self, caller: Caller, t: Target, action: str):
         """What a decision for this caller and target depends on in the action: the statements of every
         consulted policy that it matches, the ACL permissions that grant it, and those of the S3 condition
         keys it never carries that the statements read. Actions alike in all three get the same decisions,
@@ -888,7 +541,7 @@ class Engine:
             self._classes[key] = number
         return number
 
-    def _consulted_number(self, caller: Caller, t: _Target) -> int:
+    def _consulted_number(self, caller: Caller, t: Target) -> int:
         """A number for the policies _consulted lists (compiled policies live as long as the engine)."""
         key = (caller.text, t.scope)
         number = self._consulted_numbers.get(key)
@@ -907,7 +560,7 @@ class Engine:
                                              frozenset().union(*(_keys_read(s) for s in matching)))
         return hit
 
-    def _class_covers(self, caller: Caller, t: _Target, action: str, recorded: list, consulting: set) -> bool:
+    def _class_covers(self, caller: Caller, t: Target, action: str, recorded: list, consulting: set) -> bool:
         """Whether every policy a full decision consulted, and every statement it evaluated, is one its
         action class accounts for."""
         key = (caller.text, t.scope)
@@ -924,7 +577,7 @@ class Engine:
                 id(s) for p, _ in self._consulted(caller, t) for s in self._statements(p, action))
         return all(id(s) in known for s, _, _, _ in recorded)
 
-    def _consulted(self, caller: Caller, t: _Target) -> tuple:
+    def _consulted(self, caller: Caller, t: Target) -> tuple:
         """(policy, caller its Principal elements are matched against or None) for every policy a decision
         for this caller and target evaluates, as the layers below evaluate them."""
         key = (caller.text, t.scope)
@@ -950,142 +603,34 @@ class Engine:
             hit = self._consulted_cache[key] = tuple(out)
         return hit
 
-    def _decide(self, request: Request, t: _Target, action_l: str) -> Decision:
-        """The full decision (decide() memoises it per plan and statement outcomes)."""
-        caller = self.caller(request.principal)
-        ctx = self._context(caller, t, action_l, request.context)
-        assumptions: list[str] = []
-        if caller.note:
-            assumptions.append(caller.note)
-        if t.note:
-            assumptions.append(t.note)
-        if caller.kind == "unknown":
-            return Decision(DENY, (Reason(caller.note or "unknown principal", None, "ImplicitDeny", "identity"),),
-                            (), tuple(assumptions))
 
-        denies: list[_Layer] = []
-        required: list[_Layer] = []
-
-        # 2. SCPs of the principal's account.
-        scp = self._org_layer(caller.account, "SERVICE_CONTROL_POLICY", action_l, t, ctx, caller)
-        if scp is not None:
-            deny, allow = scp
-            denies.append(deny)
-            required.append(allow)
-        # 3. RCPs of the resource's account (only for the services RCPs govern).
-        rcp = None
-        if t.other is None or iam_targets.rcp_applies(action_l):
-            rcp = self._org_layer(t.owner, "RESOURCE_CONTROL_POLICY", action_l, t, ctx, caller)
-        if rcp is not None:
-            deny, allow = rcp
-            denies.append(deny)
-            required.append(allow)
-
-        # 4. Resource side and identity side.
-        grants_by_kind, resource_denies, restricted, ap_grants = self._resource_side(caller, t, action_l, ctx)
-        denies.extend(resource_denies)
-        identity, identity_deny, boundary, boundary_deny = self._identity_side(caller, t, action_l, ctx)
-        denies.extend(x for x in (identity_deny, boundary_deny) if x is not None)
-
-        same_account = caller.account is not None and caller.account == t.owner
-        explicit = t.other is not None and iam_targets.uses_trust_policy(t.other, action_l)
-        combined, grants = self._combine(caller, same_account, t, identity, boundary, grants_by_kind, explicit)
-        required.append(combined)
-        if ap_grants is not None:
-            # The access point side, by the same rules, with the access point's owner as the resource owner.
-            ap_same = caller.account is not None and caller.account == t.access_point.account
-            ap_side, ap_used = self._combine(caller, ap_same, t, identity, boundary, ap_grants, explicit)
-            required.append(ap_side)
-            grants = set(grants) | set(ap_used)
-
-        deny_tri = _FALSE
-        for d in denies:
-            deny_tri = deny_tri | d.tri
-        allow_tri = _TRUE
-        for r in required:
-            allow_tri = allow_tri & r.tri
-        final = (~deny_tri) & allow_tri
-
-        reasons: list[Reason] = []
-        residuals: list[Residual] = []
-        for layer in (*denies, *required):
-            if layer.assumptions:
-                assumptions.extend(a for a in layer.assumptions if a not in assumptions)
-        if final is _FALSE:
-            if deny_tri is _TRUE:
-                for d in denies:
-                    if d.tri is _TRUE:
-                        reasons.extend(d.reasons)
-            else:
-                for r in required:
-                    if r.tri is _FALSE:
-                        reasons.extend(r.reasons)
-        else:
-            for r in required:
-                reasons.extend(r.reasons)
-                if r.tri is _UNKNOWN:
-                    residuals.extend(r.residuals)
-            for d in denies:
-                if d.tri is _UNKNOWN:
-                    reasons.extend(d.reasons)
-                    residuals.extend(d.residuals)
-        reasons.extend(restricted)
-        return Decision(_TRI_DECISION[final], tuple(_dedupe(reasons)), tuple(_dedupe(residuals)),
-                        tuple(assumptions), frozenset(grants) if final is not _FALSE else frozenset())
-
-    # -- statement evaluation --
-    def _evaluate(self, policy: Policy, effect: str, action: str, resource: str, ctx: Context, layer: str,
-                  caller: Caller | None = None) -> _Layer:
-        """OR over the policy's statements of one effect that match action, resource, principal, conditions."""
-        matched = self._matched(policy, effect, action, caller)
-        if not matched:
-            return _Layer(_FALSE)  # what _either(_assemble(...)) makes of no statement
-        return _either(_assemble(policy, effect, layer, self._outcomes_of(matched, resource, ctx), self._reasons))
-
-    def _evaluate_by_kind(self, policy: Policy, effect: str, action: str, resource: str, ctx: Context,
-                          layer: str, caller: Caller | None = None) -> dict[str, _Layer]:
-        """Like _evaluate, split by how each statement's Principal covers the caller (for resource
-        policies: 'everyone', 'account', 'principal', 'session'; '' where there is no Principal)."""
-        matched = self._matched(policy, effect, action, caller)
-        if not matched:
-            return {"": _Layer(_FALSE)}  # what _assemble makes of no statement
-        return _assemble(policy, effect, layer, self._outcomes_of(matched, resource, ctx), self._reasons)
-
+    # ---- memoised lookups of the evaluation (evaluation.py) ----
     def _matched(self, policy: Policy, effect: str, action: str, caller: Caller | None) -> tuple:
-        """(statement, principal kind, who, note) for the statements of one effect that match the action and
-        whose Principal may cover the caller (computed once per policy, action, effect and caller)."""
         if self._consulting is not None:
             self._consulting.add(id(policy))
         key = (id(policy), action, effect, caller.text if caller is not None else None)
         hit = self._matches.get(key)
         if hit is None:
-            out = []
-            for s in self._statements(policy, action, effect):
-                if caller is not None and s.principals is not None:
-                    m = _principal_match(s, caller, self._canonical)
-                    if m is not None:
-                        out.append((s, *m))
-                else:
-                    out.append((s, "", _TRUE, None))
-            hit = self._matches[key] = tuple(out)
+            hit = self._matches[key] = super()._matched(policy, effect, action, caller)
         return hit
 
     def _outcomes_of(self, matched: tuple, resource: str, ctx: Context) -> list:
         """(statement, principal kind, note, outcome) for the statements of _matched; outcome as
-        _statement_outcome. Recorded for _Plan."""
+        statement_outcome. Recorded for _Plan."""
         out = []
         recording = self._recording
         conditions = self._conditions
         for s, kind, who, note in matched:
-            outcome = _statement_outcome(s, resource, who, ctx, conditions)
+            outcome = statement_outcome(s, resource, who, ctx, conditions)
             if recording is not None:
                 recording.append((s, resource, who, outcome))
             out.append((s, kind, note, outcome))
         return out
 
-    def _org_layer(self, account: str | None, ptype: str, action: str, t: _Target, ctx: Context,
+    def _org_layer(self, account: str | None, ptype: str, action: str, t: Target, ctx: Context,
                    caller: Caller):
-        """(deny layer, allow layer) for SCPs or RCPs on the account's path, or None where they do not apply."""
+        """``Evaluation._org_layer``, memoised: the statements a request consults are found once per account,
+        policy type, action (and caller, for RCPs), and the layers once per outcome of those statements."""
         applies = self._org_applies.get((account, ptype, caller.text), _MISSING)
         if applies is _MISSING:
             applies = self._org_applies[(account, ptype, caller.text)] = self._org_levels_for(account, ptype, caller)
@@ -1104,7 +649,7 @@ class Engine:
         if self._consulting is not None:
             self._consulting |= policy_ids
         conditions = self._conditions
-        outcomes = [_statement_outcome(s, resource, who, ctx, conditions) for s, _, who, _ in items]
+        outcomes = [statement_outcome(s, resource, who, ctx, conditions) for s, _, who, _ in items]
         if self._recording is not None:
             self._recording.extend([(s, resource, who, o) for (s, _, who, _), o in zip(items, outcomes)])
         # The layers are a function of these outcomes: accounts share them across principals and requests.
@@ -1113,24 +658,6 @@ class Engine:
         if hit is None:
             hit = self._org_memo[memo_key] = self._assemble_org(layout, items, outcomes, is_scp)
         return hit
-
-    def _org_levels_for(self, account: str | None, ptype: str, caller: Caller):
-        """The levels of _org_levels when SCPs (RCPs) govern this caller's requests in (on) this account, else
-        None."""
-        org = self.org
-        if org is None or account is None or account == org.management_account:
-            return None
-        if account not in org.member_accounts:
-            return None
-        is_scp = ptype == "SERVICE_CONTROL_POLICY"
-        if caller.entity is not None and getattr(caller.entity, "is_service_linked", False):
-            return None
-        # RCPs apply to every caller on a member account's resources, AWS service principals included
-        # (only service-linked roles are exempt: orgs_manage_policies_rcps.html, "Resources and entities
-        # not restricted by RCPs"); SCPs only to the member account's own IAM principals.
-        if is_scp and not caller.has_identity:
-            return None
-        return self._org_levels(account, ptype)
 
     def _org_shape(self, levels: tuple, ptype: str, action: str, caller: Caller):
         """(layout, items, key) of the organization policies a request of this action consults: per level
@@ -1155,412 +682,23 @@ class Engine:
         number = self._shape_numbers.setdefault(key, len(self._shape_numbers))
         return tuple(layout), tuple(items), number, frozenset(id(pol) for _, row in layout for pol, _, _ in row)
 
-    def _assemble_org(self, layout: tuple, items: tuple, outcomes: list, is_scp: bool):
-        org = self.org
-        kind = "SCP" if is_scp else "RCP"
-        deny = _Layer(_FALSE)
-        allow = _Layer(_TRUE)
-        i = 0
-
-        def take(n: int) -> list:
-            nonlocal i
-            part = [(s, k, note, o) for (s, k, _, note), o in zip(items[i:i + n], outcomes[i:i + n])]
-            i += n
-            return part
-
-        for level, row in layout:
-            if not is_scp:
-                for pol, n_deny, _ in row:
-                    _merge_or(deny, _either(_assemble(pol, "Deny", "rcp", take(n_deny), self._reasons)))
-                continue
-            if not row:
-                allow.assumptions.append(f"no {kind} recorded at {org.names.get(level, level)} ({level}); "
-                                         f"assumed the default full-access {kind}")
-                continue
-            level_allow = _Layer(_FALSE)
-            for pol, n_deny, n_allow in row:
-                _merge_or(deny, _either(_assemble(pol, "Deny", "scp", take(n_deny), self._reasons)))
-                _merge_or(level_allow, _either(_assemble(pol, "Allow", "scp", take(n_allow), self._reasons)))
-            if level_allow.tri is _FALSE:
-                level_allow.reasons = [Reason(f"{kind}s at {org.names.get(level, level)} ({level})", None,
-                                              "ImplicitDeny", kind.lower(),
-                                              note=f"no {kind} attached at this level allows the action")]
-            _merge_and(allow, level_allow)
-        return deny, allow
-
     def _org_levels(self, account: str, ptype: str):
-        """((level id, compiled policies of ptype attached there), ...) from the root down to the account,
-        or None when the organization records no policy of that type (computed once per account)."""
         key = (account, ptype)
         if key not in self._levels:
-            if not any(p.type == ptype for p in self.org.policies):
-                self._levels[key] = None
-            else:
-                self._levels[key] = tuple(
-                    (level, tuple(self.compile(p.document) for p in self._org_policies.get(level, [])
-                                  if p.type == ptype))
-                    for level in self.org.path_of(account))
+            self._levels[key] = super()._org_levels(account, ptype)
         return self._levels[key]
 
-    def _resource_side(self, caller: Caller, t: _Target, action: str, ctx: Context):
-        """Grants of the resource side by kind ('principal' | 'account' | 'everyone' | 'session') as layers."""
-        grants: dict[str, _Layer] = {}
-        denies: list[_Layer] = []
-        blocked_reasons: list[Reason] = []
-        owner = t.owner
-        b = t.bucket
-
-        # Through an access point, the access point's own grants and the bucket's are separate sides: both
-        # must permit the request (https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-points-policies.html).
-        ap_grants: dict[str, _Layer] | None = {} if t.access_point is not None else None
-        into = grants
-
-        def add(kind: str, layer: _Layer):
-            if layer.tri is _FALSE:
-                return
-            cur = into.get(kind)
-            if cur is None:
-                into[kind] = layer
-            else:
-                _merge_or(cur, layer)
-
-        if t.other is not None:
-            self._trust_side(caller, t, action, ctx, add, denies)
-            return grants, denies, blocked_reasons, None
-
-        # Block Public Access in force for this bucket (and access point), merged once per target scope.
+    def _block_public_access(self, t: Target):
         block = self._blocks.get(t.scope)
         if block is None:
-            account = self.index.accounts.get(owner) if owner else None
-            levels = [account.public_access_block if account else UNKNOWN]
-            if b is not None:
-                levels.append(b.public_access_block)
-            if t.access_point is not None:
-                levels.append(t.access_point.public_access_block)
-            block = self._blocks[t.scope] = s3sem.effective_block(*levels)
+            block = self._blocks[t.scope] = super()._block_public_access(t)
+        return block
 
-        def policy_grants(doc, layer_name: str, resource: str, restrict: Tri):
-            if doc is None:
-                return
-            if doc is UNKNOWN:
-                note = f"the {layer_name.replace('-', ' ')} policy could not be read ({_err(b, t)}); it may allow or deny"
-                u = _Layer(_UNKNOWN, [Reason(f"{layer_name} policy of {t.bucket_name}", None, "Unknown", layer_name,
-                                               note=note)], [], [note])
-                add("principal", u)
-                denies.append(_Layer(_UNKNOWN, u.reasons, [], [note]))
-                return
-            pol = self.compile(doc)
-            denies.append(self._evaluate(pol, "Deny", action, resource, ctx, layer_name, caller))
-            by_kind = self._evaluate_by_kind(pol, "Allow", action, resource, ctx, layer_name, caller)
-            by_kind.pop("", None)
-            if not by_kind:
-                return
-            # RestrictPublicBuckets: a public policy serves only the owner's account and AWS services.
-            if restrict is not _FALSE and not caller.is_service and caller.account != owner:
-                verdict = self._public.get((id(pol), owner))
-                if verdict is None:
-                    verdict = self._public[(id(pol), owner)] = s3sem.policy_public(pol, owner or "")
-                public = _TRUE if verdict.public else (_UNKNOWN if verdict.public is None else _FALSE)
-                blocked = public & restrict
-                if blocked is _TRUE:
-                    blocked_reasons.append(Reason(
-                        "Block Public Access", None, "Block", "block-public-access",
-                        note=f"RestrictPublicBuckets is on and the {layer_name} policy is public, so it grants "
-                             f"nothing to principals outside account {owner}"))
-                    return
-                if blocked is _UNKNOWN:
-                    for layer in by_kind.values():
-                        layer.tri = layer.tri & _UNKNOWN
-                        layer.assumptions.append("whether Block Public Access (RestrictPublicBuckets) cuts this "
-                                                 "grant is unknown")
-            for kind, layer in by_kind.items():
-                add(kind, layer)
-
-        restrict = block.restrict_public_buckets
-        if b is None and t.bucket_name is not None:
-            unknown = _Layer(_UNKNOWN, [Reason(f"bucket {t.bucket_name}", None, "Unknown", "resource",
-                                                  note=t.note)], [], [])
-            add("principal", unknown)
-            denies.append(_Layer(_UNKNOWN, unknown.reasons))
-        if ap_grants is not None:
-            into = ap_grants
-            policy_grants(t.access_point.policy, "access-point", t.resource, restrict)
-            into = grants
-        if b is not None:
-            policy_grants(b.policy, "bucket", t.bucket_resource, restrict)
-            self._acl_grants(caller, b, action, block, add, blocked_reasons)
-        return grants, denies, blocked_reasons, ap_grants
-
-    def _trust_side(self, caller: Caller, t: _Target, action: str, ctx: Context, add, denies: list) -> None:
-        """The resource side of a non-S3 target: a role's trust policy for STS actions, else nothing."""
-        other = t.other
-        if not iam_targets.uses_trust_policy(other, action):
-            return
-        if other.trust is UNKNOWN:
-            note = other.note or f"the trust policy of {other.role_arn} is unknown"
-            u = _Layer(_UNKNOWN, [Reason(f"trust policy of {other.role_arn}", None, "Unknown", "trust", note=note)],
-                       [], [note])
-            add("principal", u)
-            denies.append(_Layer(_UNKNOWN, u.reasons, [], [note]))
-            return
-        if other.trust is None:
-            return
-        pol = self.compile(other.trust)
-        denies.append(self._evaluate(pol, "Deny", action, t.resource, ctx, "trust", caller))
-        for kind, layer in self._evaluate_by_kind(pol, "Allow", action, t.resource, ctx, "trust", caller).items():
-            if kind:
-                add(kind, layer)
-
-    def _acl_grants(self, caller: Caller, b: Bucket, action: str, block: dict, add, blocked: list) -> None:
-        if b.acl is None:
-            return
-        enabled = b.acls_enabled
-        if enabled is not UNKNOWN and not enabled:
-            return
-        if b.acl is UNKNOWN:
-            note = f"the bucket ACL of {b.name} could not be read; it may grant access"
-            add("account", _Layer(_UNKNOWN, [Reason(f"ACL of {b.name}", None, "Unknown", "acl", note=note)],
-                                  [], [note]))
-            return
-        for g in b.acl.grants:
-            if action not in s3sem.acl_permission_actions(g.permission):
-                continue
-            kind = None
-            if g.grantee_type == "Group":
-                if g.grantee == s3sem.ALL_USERS:
-                    kind = "everyone"
-                elif g.grantee == s3sem.AUTHENTICATED_USERS and not caller.is_anonymous:
-                    kind = "everyone"
-                elif g.grantee == s3sem.LOG_DELIVERY and caller.service == "logging.s3.amazonaws.com":
-                    kind = "principal"
-                if kind == "everyone":
-                    ignore = block.ignore_public_acls
-                    if ignore is _TRUE:
-                        blocked.append(Reason("Block Public Access", None, "Block", "block-public-access", g.pointer,
-                                              note=f"the ACL of {b.name} grants {g.permission} to "
-                                                   f"{g.grantee.rsplit('/', 1)[-1]}, but IgnorePublicAcls is on"))
-                        continue
-            elif g.grantee_type == "CanonicalUser":
-                acct = self._canonical.get(g.grantee)
-                if acct is not None and acct == caller.account and not caller.is_service:
-                    kind = "account"
-                elif acct is None and caller.known is False and caller.account and not caller.is_anonymous:
-                    kind = None  # an unknown canonical id might be this external account: say so below
-                    note = (f"ACL of {b.name} grants {g.permission} to canonical user {g.grantee[:12]}…, whose "
-                            "account is not in the snapshot")
-                    add("account", _Layer(_UNKNOWN, [Reason(f"ACL of {b.name}", _grant_label(g), "Grant", "acl", g.pointer,
-                                                               note=note)], [], [note]))
-            elif g.grantee_type == "AmazonCustomerByEmail" and not caller.is_anonymous:
-                note = f"ACL of {b.name} grants {g.permission} to an e-mail grantee whose account is unknown"
-                add("account", _Layer(_UNKNOWN, [Reason(f"ACL of {b.name}", _grant_label(g), "Grant", "acl", g.pointer, note=note)],
-                                      [], [note]))
-            if kind is None:
-                continue
-            tri = _TRUE
-            notes = []
-            if enabled is UNKNOWN:
-                tri = _UNKNOWN
-                notes.append(f"Object Ownership of {b.name} is unknown; the ACL may be in force")
-            if kind == "everyone" and block.ignore_public_acls is _UNKNOWN:
-                tri = tri & _UNKNOWN
-                notes.append("whether IgnorePublicAcls neutralises this public ACL grant is unknown")
-            grantee = g.grantee.rsplit("/", 1)[-1] if g.grantee_type == "Group" else g.grantee[:12] + "…"
-            add(kind, _Layer(tri, [Reason(f"ACL of {b.name}", _grant_label(g), "Grant", "acl", g.pointer,
-                                          note=f"{g.permission} to {grantee}")], [], notes))
-
-    def _identity_side(self, caller: Caller, t: _Target, action: str, ctx: Context):
-        """(identity allow, identity deny, boundary allow, boundary deny) layers for the caller."""
-        resource = t.resource
-        if not caller.has_identity:
-            return None, None, None, None
-        if caller.kind == "root":
-            if not caller.known:
-                return _Layer(_TRUE, [], [], []), None, None, None
-            return _Layer(_TRUE, [Reason(f"root user of {caller.account}", None, "Allow", "identity",
-                                            note="the account root user has every permission in its own account")]), \
-                None, None, None
-        if caller.entity is None:
-            note = caller.note or "the principal's identity policies are unknown"
-            return _Layer(_TRUE, [Reason(caller.label, None, "Allow", "identity",
-                                            note="assumed: " + note)], [], [f"assumed allowed by identity "
-                                                                             f"policies: {note}"]), None, None, None
-        policies, missing, boundary = self._identity(caller)
-        allow = _Layer(_FALSE)
-        deny = _Layer(_FALSE)
-        for p in policies:
-            _merge_or(deny, self._evaluate(p, "Deny", action, resource, ctx, "identity"))
-            _merge_or(allow, self._evaluate(p, "Allow", action, resource, ctx, "identity"))
-        for source, note in missing:
-            if note is None:  # the boundary: its own layer below
-                continue
-            _merge_or(allow, _Layer(_UNKNOWN, [Reason(source, None, "Unknown", "identity", note=note)], [], [note]))
-            _merge_or(deny, _Layer(_UNKNOWN, [Reason(source, None, "Unknown", "identity", note=note)], [], [note]))
-        if allow.tri is _FALSE:
-            allow.reasons = [Reason(f"identity policies of {caller.arn}", None, "ImplicitDeny", "identity",
-                                    note="no identity policy allows the action on this resource")]
-        b_allow = b_deny = None
-        if boundary is UNKNOWN:
-            note = f"permissions boundary {caller.entity.boundary} of {caller.arn} is not in the snapshot"
-            b_allow = _Layer(_UNKNOWN, [Reason(caller.entity.boundary, None, "Unknown", "boundary", note=note)], [],
-                             [note])
-        elif boundary is not None:
-            b_deny = self._evaluate(boundary, "Deny", action, resource, ctx, "boundary")
-            b_allow = self._evaluate(boundary, "Allow", action, resource, ctx, "boundary")
-            if b_allow.tri is _FALSE:
-                b_allow.reasons = [Reason(_src(boundary), None, "ImplicitDeny", "boundary",
-                                          note="the permissions boundary does not allow the action")]
-        return allow, deny, b_allow, b_deny
-
-    def _combine(self, caller: Caller, same_account: bool, t: _Target, identity, boundary, grants,
-                 explicit: bool = False):
-        """Identity and resource sides together, by AWS's same-account and cross-account rules.
-
-        ``explicit``: the resource policy must allow the caller even within its account (a role's trust
-        policy); naming the account then delegates to the identity policies."""
-        used: set[str] = set()
-        none = _Layer(_FALSE)
-        # A grant naming the principal itself (or everyone) needs no identity policy within the account;
-        # naming the account (or its canonical id) delegates to the account's own IAM policies.
-        specific = _Layer(_FALSE)
-        for k in ("principal", "session", "everyone"):
-            if k in grants:
-                _merge_or(specific, grants[k])
-        delegated = grants.get("account", none)
-        resource_any = _Layer(_FALSE)
-        _merge_or(resource_any, specific)
-        _merge_or(resource_any, delegated)
-
-        if not caller.has_identity:
-            out = resource_any
-            if out.tri is _FALSE:
-                out.reasons = [Reason(f"resource policies of {t.label}", None, "ImplicitDeny", "resource",
-                                      note="nothing on the resource side grants this caller the action")]
-            else:
-                used.add("resource")
-            return out, used
-
-        id_side = _Layer(_FALSE) if identity is None else identity
-        if boundary is not None:
-            gated = _Layer(id_side.tri, id_side.reasons, id_side.residuals, id_side.assumptions)
-            _merge_and(gated, boundary)
-        else:
-            gated = id_side
-        if same_account:
-            # Boundaries do not limit a same-account resource policy that names the user, the session or
-            # everyone ("Principal": "*"); they do limit one that names the role ARN, because the caller
-            # is a session of the role (reference_policies_evaluation-logic.html, "IAM role";
-            # reference_policies_elements_principal.html, "IAM role principals").
-            out = _Layer(_FALSE)
-            if explicit:
-                # The identity side counts only where the trust policy names the account.
-                via_account = _Layer(gated.tri, gated.reasons, gated.residuals, gated.assumptions)
-                _merge_and(via_account, delegated if delegated is not none else _Layer(_FALSE))
-                _merge_or(out, via_account)
-                if via_account.tri is not _FALSE:
-                    used |= {"identity", "resource"}
-            else:
-                _merge_or(out, gated)
-                if gated.tri is not _FALSE:
-                    used.add("identity")
-            direct = _Layer(_FALSE)
-            cut: list[Reason] = []
-            for k in ("principal", "everyone", "session"):
-                if k not in grants:
-                    continue
-                g = grants[k]
-                if boundary is not None and caller.kind == "role" and k == "principal":
-                    g2 = _Layer(g.tri, g.reasons, g.residuals, g.assumptions)
-                    _merge_and(g2, boundary)
-                    if g2.tri is _FALSE:
-                        cut.extend(g2.reasons)
-                    g = g2
-                _merge_or(direct, g)
-            if direct.tri is not _FALSE:
-                used.add("resource")
-            _merge_or(out, direct)
-            if out.tri is _FALSE:
-                out.reasons = list(gated.reasons)
-                if cut:
-                    out.reasons.extend(cut)
-                elif t.other is None or explicit:  # a resource that has a resource policy
-                    out.reasons.append(Reason(f"resource policies of {t.label}", None, "ImplicitDeny", "resource",
-                                              note="no resource policy grants this principal"))
-            return out, used
-        # Cross-account: both sides must allow.
-        out = _Layer(gated.tri, gated.reasons, gated.residuals, gated.assumptions)
-        if resource_any.tri is _FALSE:
-            resource_any.reasons = [Reason(f"resource policies of {t.label}", None, "ImplicitDeny", "resource",
-                                           note=f"cross-account access needs the resource side to grant account "
-                                                f"{caller.account} or the principal, and nothing does")]
-        _merge_and(out, resource_any)
-        if out.tri is not _FALSE:
-            used |= {"identity", "resource"}
-        return out, used
-
-
-def _assemble(policy: Policy, effect: str, layer: str, outcomes: list, reasons: dict) -> dict[str, _Layer]:
-    """Layers by principal kind from the outcomes of a policy's statements of one effect (_outcomes_of).
-    ``reasons`` holds the Reason of each (statement, effect, layer) once made: decisions share them."""
-    found: dict[str, tuple[list, list, list, list]] = {}
-    for s, kind, note, outcome in outcomes:
-        if outcome is None:
-            continue
-        m, residual = outcome
-        definite, maybe, residuals, notes = found.setdefault(kind, ([], [], [], []))
-        reason = reasons.get((id(s), effect, layer))
-        if reason is None:
-            reason = reasons[(id(s), effect, layer)] = Reason(_src(policy), s.label, effect, layer,
-                                                              policy.doc.pointer_to(s.pointer))
-        if m is _TRUE:
-            definite.append(reason)
-        else:
-            maybe.append(reason)
-            clauses = tuple(c.to_json() for c in residual)
-            if note is not None:
-                clauses += ({"note": note},)
-                notes.append(note)
-            residuals.append(Residual(effect, _src(policy), s.label, clauses or (
-                {"note": "the resource matches only for some values of a policy variable"},)))
-    out: dict[str, _Layer] = {}
-    for kind, (definite, maybe, residuals, notes) in found.items():
-        # The definite statements decide; the maybes add nothing then.
-        out[kind] = _Layer(_TRUE, definite) if definite else _Layer(_UNKNOWN, maybe, residuals, notes)
-    return out or {"": _Layer(_FALSE)}
-
-
-def _either(by_kind: dict[str, _Layer]) -> _Layer:
-    """One layer: the OR of the layers of every principal kind."""
-    if len(by_kind) == 1:
-        return next(iter(by_kind.values()))
-    out = _Layer(_FALSE)
-    for part in by_kind.values():
-        _merge_or(out, part)
-    return out
-
-
-def _outcomes_key(outcomes) -> tuple:
-    return tuple((id(s), kind, note, _outcome_key(o)) for s, kind, note, o in outcomes)
-
-
-def _statement_outcome(s: Statement, resource: str, who: Tri, ctx: Context | None, conditions: dict):
-    """How one statement meets a request: None when it does not apply, else (Tri, residual clauses).
-
-    ``conditions`` memoises Condition blocks by the values of the keys they read (their whole input)."""
-    m = s.resource_matches(resource, ctx)
-    if m is _FALSE:
-        return None
-    block = s.conditions
-    if block.clauses:
-        key = (id(block), tuple([ctx.lookup(k) for k in block.keys]))
-        hit = conditions.get(key)
-        if hit is None:
-            hit = conditions[key] = block.evaluate(ctx)
-        c, residual = hit
-        m = m & c & who
-    else:
-        residual = ()
-        m = m & who
-    return None if m is _FALSE else (m, residual)
+    def _public_verdict(self, policy: Policy, owner: str | None):
+        verdict = self._public.get((id(policy), owner))
+        if verdict is None:
+            verdict = self._public[(id(policy), owner)] = super()._public_verdict(policy, owner)
+        return verdict
 
 
 def _keys_read(s: Statement) -> frozenset[str]:
@@ -1583,186 +721,8 @@ def _outcome_key(outcome):
     return 1, tuple(map(id, residual))
 
 
-def _signature(entries: tuple, t: _Target, ctx: Context | None, conditions: dict) -> tuple:
+def _signature(entries: tuple, t: Target, ctx: Context | None, conditions: dict) -> tuple:
     """The outcomes of a plan's statements on this request."""
-    return tuple(_outcome_key(_statement_outcome(s, t.bucket_resource if on_bucket else t.resource, who, ctx,
+    return tuple(_outcome_key(statement_outcome(s, t.bucket_resource if on_bucket else t.resource, who, ctx,
                                                  conditions))
                  for s, on_bucket, who in entries)
-
-
-def _err(b: Bucket | None, t: _Target) -> str:
-    errors = dict(b.errors) if b is not None else {}
-    if t.access_point is not None:
-        errors.update(t.access_point.errors)
-    return ", ".join(f"{k}: {v}" for k, v in errors.items()) or "not recorded"
-
-
-def _principal_match(s: Statement, caller: Caller, canonical: Mapping[str, str]):
-    """How a resource-policy statement's Principal or NotPrincipal covers the caller, as (kind, Tri,
-    note) or None when it certainly does not. kind: 'everyone', 'account', 'principal', 'session'."""
-    if s.not_principal:
-        tri, note = _not_principal_applies(s, caller, canonical)
-        return None if tri is _FALSE else ("everyone", tri, note)
-    hit = None
-    maybe = None
-    for e in s.principals or ():
-        k = _entry_match(e, caller, canonical)
-        if k is not None:
-            hit = k if hit is None or _RANK[k] > _RANK[hit] else hit
-        elif maybe is None and _names_some_session_of(e, caller):
-            maybe = ("session", _UNKNOWN, f"the grant names role session `{e.value}`; whether the caller is "
-                                             "that session depends on the session name")
-    if hit is not None:
-        return hit, _TRUE, None
-    return maybe
-
-
-_RANK = {"account": 0, "everyone": 1, "principal": 2, "session": 3}
-
-
-def _session_prefix(caller: Caller) -> str | None:
-    """``arn:aws:sts::A:assumed-role/NAME/`` for a role caller given without a session name."""
-    if caller.kind != "role" or caller.session_arn is not None or not caller.arn or not caller.account:
-        return None
-    partition = caller.arn.split(":", 2)[1]
-    return f"arn:{partition}:sts::{caller.account}:assumed-role/{caller.arn.rsplit('/', 1)[-1]}/"
-
-
-def _names_some_session_of(e: PrincipalEntry, caller: Caller) -> bool:
-    """A role caller means any session of the role: an entry naming one of its sessions may match."""
-    prefix = _session_prefix(caller)
-    return prefix is not None and e.kind == "AWS" and e.value.startswith(prefix)
-
-
-def _not_principal_applies(s: Statement, caller: Caller, canonical: Mapping[str, str]):
-    """(Tri, note): whether a NotPrincipal statement covers the caller.
-
-    AWS may validate the caller's account, then the role, then the session (or the account, then the
-    user): the caller is excluded for sure only when every one of those is listed
-    (reference_policies_elements_notprincipal.html). A Deny with NotPrincipal always covers users and
-    roles that have a permissions boundary (access_policies_boundaries.html)."""
-    entries = s.principals or ()
-    if any(e.is_everyone for e in entries):
-        return _FALSE, None
-    if s.effect == "Deny" and caller.entity is not None and getattr(caller.entity, "boundary", None):
-        return _TRUE, None
-    if caller.is_anonymous:
-        return _TRUE, None
-    if caller.is_provider:
-        listed = any(e.kind == "Federated" and e.value == caller.provider for e in entries)
-        return (_FALSE if listed else _TRUE), None
-    if caller.kind == "group":
-        # Some member of the group: excluded only if that member (and its account) is listed.
-        if caller.account and any(e.kind == "AWS" and e.value.startswith(f"arn:aws:iam::{caller.account}:user/")
-                                  for e in entries):
-            return _UNKNOWN, "NotPrincipal lists users of the group's account; whether this member is one is unknown"
-        return _TRUE, None
-    if caller.is_service:
-        listed = any(e.kind == "Service" and e.value == caller.service for e in entries)
-        return (_FALSE if listed else _TRUE), None
-
-    def listed(arn: str | None) -> bool:
-        return arn is not None and any(
-            e.kind == "AWS" and (e.value == arn or (e.pattern is not None and e.pattern.matches(arn) is _TRUE))
-            for e in entries)
-
-    account_listed = caller.account is not None and any(
-        (e.is_account and e.account == caller.account) or
-        (e.kind == "CanonicalUser" and canonical.get(e.value) == caller.account) for e in entries)
-    if caller.kind == "root":
-        return (_FALSE if account_listed else _TRUE), None
-    if caller.kind == "role":
-        if caller.session_arn is None:
-            if any(_names_some_session_of(e, caller) for e in entries):
-                return _UNKNOWN, ("NotPrincipal lists sessions of this role; whether the caller is excluded "
-                                     "depends on the session name")
-            return _TRUE, None
-        chain = (caller.session_arn, caller.arn)
-    else:
-        chain = (caller.arn,)
-    if not listed(chain[0]):
-        return _TRUE, None
-    missing = ([] if account_listed else ["account"]) + [x for x in chain[1:] if not listed(x)]
-    if not missing:
-        return _FALSE, None
-    return _UNKNOWN, (f"NotPrincipal lists the caller but not {' or '.join(f'`{m}`' for m in missing)}; AWS "
-                         "documents that it may validate the account (and role) first, and then deny")
-
-
-def _entry_match(e: PrincipalEntry, caller: Caller, canonical: Mapping[str, str]) -> str | None:
-    if caller.is_provider:
-        # An identity provider is named only as Federated; "*" means every AWS principal, not its users.
-        return "principal" if e.kind == "Federated" and e.value == caller.provider else None
-    if e.is_everyone:
-        return "everyone"
-    if e.kind == "Service":
-        return "principal" if caller.service is not None and e.value == caller.service else None
-    if caller.is_anonymous or caller.is_service:
-        return None
-    if e.kind == "CanonicalUser":
-        return "account" if canonical.get(e.value) == caller.account and caller.account else None
-    if e.kind == "Federated":
-        return None
-    if e.pattern is not None:
-        return "principal" if caller.arn and e.pattern.matches(caller.arn) is _TRUE else None
-    if e.is_account:
-        return "account" if e.account == caller.account else None
-    v = e.value
-    if caller.session_arn is not None and v == caller.session_arn:
-        return "session"
-    if caller.arn is not None and v == caller.arn:
-        return "principal"
-    return None
-
-
-def _merge_or(into: _Layer, other: _Layer) -> None:
-    if other is None or (other.tri is _FALSE and not other.assumptions):
-        return
-    if other.tri is _FALSE:
-        into.assumptions.extend(a for a in other.assumptions if a not in into.assumptions)
-        return
-    if other.tri is _TRUE and into.tri is not _TRUE:
-        into.reasons = list(other.reasons)
-        into.residuals = []
-    elif other.tri is _TRUE:
-        into.reasons.extend(other.reasons)
-    elif into.tri is not _TRUE:
-        into.reasons.extend(other.reasons)
-        into.residuals.extend(other.residuals)
-    into.tri = into.tri | other.tri
-    if other.assumptions:
-        into.assumptions.extend(a for a in other.assumptions if a not in into.assumptions)
-
-
-def _merge_and(into: _Layer, other: _Layer) -> None:
-    if other is None:
-        return
-    if other.tri is _FALSE and into.tri is not _FALSE:
-        into.reasons = list(other.reasons)
-        into.residuals = []
-    elif into.tri is _FALSE:
-        pass
-    else:
-        into.reasons.extend(other.reasons)
-        into.residuals.extend(other.residuals)
-    into.tri = into.tri & other.tri
-    if other.assumptions:
-        into.assumptions.extend(a for a in other.assumptions if a not in into.assumptions)
-
-
-def _dedupe(items):
-    """Items in order without repeats: equal reasons (hashable), or residuals equal in what they print."""
-    if len(items) < 2:
-        return items
-    seen = set()
-    out = []
-    for x in items:
-        key = x if isinstance(x, Reason) else (x.effect, x.source, x.statement, repr(x.conditions))
-        if key not in seen:
-            seen.add(key)
-            out.append(x)
-    return out
-
-
-def _grant_label(g) -> str:
-    return f"grant #{g.pointer.rsplit('/', 1)[-1]}"

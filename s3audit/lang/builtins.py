@@ -38,7 +38,7 @@ from typing import Any, Callable
 from ..snapshot.model import UNKNOWN, Bucket, PolicyDocument
 from .records import (AccessPointView, AccountView, BucketView, DecisionView, HopView, PathView, PrincipalView,
                       World, decision_depends_on_unknown, reason_text, to_json, unknown_reasons_of)
-from .values import Unknown, is_unknown, unknown
+from .values import Shown, Unknown, is_unknown, unknown
 
 # The root of an account outside every snapshot and organization: stands for any external principal that
 # no policy names (the access graph uses the same stand-in for "any authenticated AWS principal").
@@ -96,7 +96,7 @@ def ref_of_view(v: PrincipalView) -> Ref:
     return Ref(v.arn, v.account, v.kind, getattr(v, "graph_external", None))
 
 
-class Selector:
+class Selector(Shown):
     """A set of principals, described, never enumerated."""
 
     def __init__(self, op: str, arg: Any = None, description: str = ""):
@@ -112,6 +112,9 @@ class Selector:
 
     def __repr__(self) -> str:
         return f"Selector({self.describe()})"
+
+    def display(self) -> str:
+        return self.describe()
 
     def describe(self) -> str:
         if not self.description:  # kept: paths are cached by it, and selectors never change
@@ -357,8 +360,8 @@ def _import_engine() -> None:
     global Request, Context, Tri, s3sem, principal_match
     from ..iam import s3 as s3sem
     from ..iam.context import Context
-    from ..iam.engine import Request
-    from ..iam.engine import _principal_match as principal_match
+    from ..iam.decision import Request
+    from ..iam.principal_match import principal_match
     from ..iam.logic import Tri
 
 

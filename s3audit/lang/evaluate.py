@@ -35,7 +35,7 @@ from .diagnostics import render_all
 from .program import Program as SourceProgram
 from .records import (AccessPointView, AccountView, BucketView, PathView, PrincipalView, Record, StatementView,
                       World, to_json)
-from .values import Duration, Unknown, format_duration, is_unknown, parse_duration, unknown
+from .values import Duration, Unknown, is_unknown, parse_duration, render_value, unknown
 
 Closure = Callable[[list], Any]
 
@@ -181,34 +181,6 @@ _SUBJECT_ORDER = operator.attrgetter("subject", "key")
 _BY_SUBJECT = operator.attrgetter("subject")  # the same order where every key is empty
 # Fact values whose evidence findings can share (not float: -0.0 == 0.0, yet they print apart).
 _PLAIN = frozenset({type(None), bool, int, str, Duration})
-
-
-# ------------------------------------------------------------------------------------- rendering values
-def render_value(v: Any, t: T.Type | None = None) -> str:
-    """A value as a message shows it."""
-    if v is None:
-        return "none"
-    if is_unknown(v):
-        return "unknown"
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, Duration) or (t == T.DURATION and isinstance(v, int)):
-        return format_duration(v)
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    if isinstance(v, (int, float, str)):
-        return str(v)
-    if isinstance(v, Record):
-        return v.display()
-    if isinstance(v, B.Selector):
-        return v.describe()
-    if isinstance(v, frozenset):
-        return ", ".join(sorted(render_value(x) for x in v))
-    if isinstance(v, (tuple, list)):
-        return ", ".join(render_value(x) for x in v)
-    if isinstance(v, Mapping):
-        return ", ".join(f"{k}={render_value(x)}" for k, x in v.items())
-    return str(v)
 
 
 # ---------------------------------------------------------------------------------------- parameters

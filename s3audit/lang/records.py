@@ -18,7 +18,7 @@ from typing import Any, Callable
 from ..snapshot.model import (UNKNOWN, AccessPoint, Account, Bucket, PolicyDocument, PublicAccessBlock, Role,
                               Snapshot, User)
 from ..iam.principals import identity_documents
-from .values import Duration, Unknown, days
+from .values import Duration, Shown, Unknown, days, format_duration, render_value
 
 
 class cached_property:
@@ -66,7 +66,7 @@ _NAMES = {"Region": "region", "Policy": "policy", "Acl": "ACL", "PublicAccessBlo
           "Website": "website configuration"}
 
 
-class Record:
+class Record(Shown):
     """Base of the views. ``ident`` identifies the thing (equality, hashing, sets of records)."""
 
     record = ""
@@ -118,7 +118,6 @@ def _hashable(v: Any) -> Any:
 
 
 def _text(v: Any) -> str:
-    from .evaluate import render_value
     return render_value(v)
 
 
@@ -127,7 +126,6 @@ def to_json(v: Any) -> Any:
     if v is None or isinstance(v, (bool, str)):
         return v
     if isinstance(v, Duration):
-        from .values import format_duration
         return format_duration(v)
     if isinstance(v, (int, float)):
         return v

@@ -12,7 +12,10 @@
 """
 from __future__ import annotations
 
+from collections.abc import Mapping  # not typing.Mapping: its isinstance is several times slower
 from typing import Any, Iterable
+
+from . import types as T
 
 
 class Unknown:
@@ -91,3 +94,38 @@ def parse_duration(text: str) -> Duration | None:
     if len(t) >= 2 and t[-1] in _DURATION_UNITS and t[:-1].isdigit():
         return Duration(int(t[:-1]) * _DURATION_UNITS[t[-1]])
     return None
+
+
+class Shown:
+    """A value that says how a message shows it: record views (``records.py``) and principal selectors
+    (``builtins.Selector``). ``render_value`` asks it, so this module needs neither of them."""
+
+    __slots__ = ()
+
+    def display(self) -> str:
+        raise NotImplementedError
+
+
+def render_value(v: Any, t: T.Type | None = None) -> str:
+    """A value as a message shows it."""
+    if v is None:
+        return "none"
+    if is_unknown(v):
+        return "unknown"
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, Duration) or (t == T.DURATION and isinstance(v, int)):
+        return format_duration(v)
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    if isinstance(v, (int, float, str)):
+        return str(v)
+    if isinstance(v, Shown):
+        return v.display()
+    if isinstance(v, frozenset):
+        return ", ".join(sorted(render_value(x) for x in v))
+    if isinstance(v, (tuple, list)):
+        return ", ".join(render_value(x) for x in v)
+    if isinstance(v, Mapping):
+        return ", ".join(f"{k}={render_value(x)}" for k, x in v.items())
+    return str(v)
