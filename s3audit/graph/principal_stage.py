@@ -31,7 +31,7 @@ def build_principal_graph(snapshot: Snapshot, engine: Engine) -> PrincipalGraph:
     s.membership()
     s.index_identities()
     s.assume_edges()
-    escalation.add_edges(s.p, engine)
+    escalation.add_edges(s.p, engine, snapshot)
     return s.p
 
 

@@ -95,7 +95,8 @@ KINDS: tuple[ComputeKind, ...] = (
                 _get("serviceName"), _service_arn, lambda i: None),  # its task definition's role (load.py)
     ComputeKind(STATE_MACHINE, ("stepfunctions", "state_machines"), "states.amazonaws.com",
                 ("states:ListStateMachines", "states:DescribeStateMachine"), "Step Functions state machine",
-                lambda i: i.get("name") or i["stateMachineArn"].rsplit(":", 1)[-1], lambda i, r, a: i["stateMachineArn"],
+                lambda i: i.get("name") or i["stateMachineArn"].rsplit(":", 1)[-1],
+                lambda i, r, a: arns.state_machine_arn(r, a, i.get("name") or i["stateMachineArn"].rsplit(":", 1)[-1]),
                 _get("roleArn")),
 )
 

@@ -410,7 +410,7 @@ class _Builder:
             region = arn.split(":")[3]
         if not isinstance(region, str):
             region = UNKNOWN
-        if not isinstance(arn, str):
+        if not isinstance(arn, str) or not arn.startswith("arn:"):  # IaC: an ARN known only after apply
             arn = kind.arn(item, region if isinstance(region, str) else "*", acct)
         role_value = kind.role(item)
         facts: dict[str, Any] = {}
