@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Iterable
 
-from .context import ABSENT, UNKNOWN_VALUE, Context
+from .context import ABSENT, UNKNOWN_VALUE, Context, Interval
 from .logic import Tri
 
 _TRUE, _FALSE, _UNKNOWN = Tri.TRUE, Tri.FALSE, Tri.UNKNOWN
@@ -188,7 +188,7 @@ class Pattern:
                     c.append(p)
                 continue
             found = ctx.lookup(p[1]) if ctx is not None else UNKNOWN_VALUE
-            if found is UNKNOWN_VALUE:
+            if found is UNKNOWN_VALUE or isinstance(found, Interval):  # a bounded time is still not a value
                 unknown = True
                 break
             if found is ABSENT:
@@ -215,7 +215,7 @@ class Pattern:
                 texts = [t + "?" for t in texts]
             else:
                 found = ctx.lookup(p[1]) if ctx is not None else UNKNOWN_VALUE
-                if found is UNKNOWN_VALUE:
+                if found is UNKNOWN_VALUE or isinstance(found, Interval):
                     return None
                 if found is ABSENT:
                     if p[2] is None:
