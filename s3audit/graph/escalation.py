@@ -35,7 +35,7 @@ from .edges import EdgeFacts, combine_all
 from .kinds import CAN_ACT_AS, CAN_ASSUME, GROUP, MEMBER_OF, ROLE, USER
 from .policy_versions import other_version_grants_more
 from .principals import PrincipalGraph, root_arn
-from .reach import boundary_caps_reach
+from .reach import boundary_allows_on, boundary_caps_reach
 
 _WITNESS = "s3audit-witness"
 
@@ -314,11 +314,14 @@ class _Escalations:
             facts = EdgeFacts()
             facts.add(action, d, target)
             boundary = getattr(entity, "boundary", None)
-            escape = self.try_actions(n, [(a, n) for a in BOUNDARY_REMOVAL.get(node["kind"], ())]) if boundary else None
+            found = self.engine.identity_policies(n) if boundary else None
+            removal = BOUNDARY_REMOVAL.get(node["kind"], ())
+            escape = self.try_actions(n, [(a, n) for a in removal]) if boundary else None
             if escape is not None:
                 facts.add(*escape)  # it takes the boundary away first: nothing caps what it gives itself
+            elif boundary and found is not None and boundary_allows_on(found[2], removal, n):
+                escape = True  # once it gives itself everything, its boundary lets it take the boundary away
             elif boundary:
-                found = self.engine.identity_policies(n)
                 if found is not None and boundary_caps_reach(found[2]):
                     continue  # whatever it gives itself, its boundary allows none of what reaches data
                 facts.decision = CONDITIONAL

@@ -10,23 +10,45 @@ from functools import lru_cache
 from typing import Any
 
 from ..iam.actions import universe
+from ..iam.logic import Tri
 from ..snapshot.model import UNKNOWN
 from .index import access_point_actions, matcher_actions, s3_access_actions
 
-# Services whose write or permissions-management actions lead to another principal's permissions: IAM and
-# STS, and every service that runs code as a role (escalation.py, compute_routes.py).
-REACH_SERVICES = ("iam", "sts", "lambda", "ec2", "ec2-instance-connect", "ssm", "glue", "ecs", "cloudformation",
+# Services whose write or permissions-management actions lead to another principal's permissions: STS, and
+# every service that runs code as a role (escalation.py, compute_routes.py).
+REACH_SERVICES = ("sts", "lambda", "ec2", "ec2-instance-connect", "ssm", "glue", "ecs", "cloudformation",
                   "sagemaker", "datapipeline", "codebuild", "states", "apprunner", "autoscaling")
+# The IAM actions that lead to another principal (escalation.py). The others change policies, which after a
+# self-grant gives the principal nothing its boundary does not already allow.
+# (Taking its own boundary away is decided apart: escalation.py.)
+REACH_IAM = frozenset({"iam:passrole", "iam:createaccesskey", "iam:createloginprofile", "iam:updateloginprofile",
+                       "iam:updateassumerolepolicy", "iam:addusertogroup"})
 
 
 @lru_cache(maxsize=1)
 def reach_actions() -> frozenset[str]:
     u = universe()
-    out = set(s3_access_actions()) | set(access_point_actions())
+    out = set(s3_access_actions()) | set(access_point_actions()) | REACH_IAM
     for service in REACH_SERVICES:
         for level in ("write", "permissions"):
             out |= u.by_level(service, level)
     return frozenset(out)
+
+
+def boundary_allows_on(boundary: Any, actions, resource: str) -> bool:
+    """Whether a boundary's Allow statements may allow one of ``actions`` on ``resource`` (policy variables
+    unresolved: may) and none of its Deny statements surely denies it: what a principal that gave itself
+    every permission could then do within its boundary."""
+    if boundary is None or boundary is UNKNOWN:
+        return boundary is UNKNOWN
+    for action in actions:
+        if any(s.effect == "Deny" and s.actions.matches(action) and s.resource_matches(resource, None) is Tri.TRUE
+               and not s.conditions.clauses for s in boundary.statements):
+            continue
+        if any(s.effect == "Allow" and s.actions.matches(action) and s.resource_matches(resource, None) is not Tri.FALSE
+               for s in boundary.statements):
+            return True
+    return False
 
 
 def boundary_caps_reach(boundary: Any) -> bool:
