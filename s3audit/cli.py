@@ -12,6 +12,7 @@ import sys
 from typing import Callable
 
 from . import __version__
+from .commands._inputs import add_iac_options
 from .errors import S3AuditError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT = 0, 1, 2
@@ -41,7 +42,8 @@ class _Version(argparse.Action):
 
 
 def _explain(p: argparse.ArgumentParser) -> None:
-    p.add_argument("snapshot", help="snapshot file (.json or .json.gz)")
+    p.add_argument("snapshot", nargs="?", help="snapshot file (.json or .json.gz); with IaC inputs, the live estate "
+                   "they change")
     p.add_argument("--principal", help="principal ARN, or 'anonymous' for the unauthenticated caller")
     p.add_argument("--action", help="S3 action, for example s3:GetObject")
     p.add_argument("--resource", help="resource ARN, for example arn:aws:s3:::bucket/key")
@@ -51,10 +53,12 @@ def _explain(p: argparse.ArgumentParser) -> None:
                    help="decide many requests, one JSON object per line ('-' for stdin)")
     p.add_argument("--format", choices=("text", "json"), default=None,
                    help="output format (default: text; json lines with --requests)")
+    add_iac_options(p, "the live estate's snapshot: decide on it with the change applied")
 
 
 def _paths(p: argparse.ArgumentParser) -> None:
-    p.add_argument("snapshot", help="snapshot file (.json or .json.gz)")
+    p.add_argument("snapshot", nargs="?", help="snapshot file (.json or .json.gz); with IaC inputs, the live estate "
+                   "they change")
     p.add_argument("--to", metavar="BUCKET", help="list every principal that can reach this bucket")
     p.add_argument("--access", choices=("list", "read", "write", "permissions", "any"), default="any",
                    help="the access the path must end in (default: any)")
@@ -65,6 +69,7 @@ def _paths(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-hops", type=int, metavar="N", help="longest path to report, the access hop included")
     p.add_argument("--format", choices=("text", "json", "dot", "mermaid"), default="text",
                    help="output format (default: text)")
+    add_iac_options(p, "the live estate's snapshot: who could reach the data if the change lands")
 
 
 def _positive_int(text: str) -> int:
@@ -176,18 +181,8 @@ def _check(p: argparse.ArgumentParser) -> None:
     p.add_argument("inputs", nargs="*", metavar="SNAPSHOT|IAC",
                    help="a snapshot, or Terraform/CloudFormation files and directories (classified by content; "
                         "other files are skipped, as the pre-commit hook passes them)")
-    p.add_argument("--terraform", action="append", metavar="DIR", help="Terraform configuration directory (repeatable)")
-    p.add_argument("--terraform-plan", action="append", metavar="FILE",
-                   help="Terraform plan JSON from `terraform show -json` (repeatable)")
-    p.add_argument("--terraform-dir", metavar="DIR",
-                   help="configuration directory of the plans, for file and line (default: each plan's directory)")
-    p.add_argument("--cloudformation", action="append", metavar="FILE", help="CloudFormation template (repeatable)")
-    p.add_argument("--live", metavar="LIVE.json",
-                   help="the live estate's snapshot: overlay the change on it and report only what it introduces "
-                        "(and what it fixes)")
-    p.add_argument("--account-id", metavar="ID", help="the account the IaC deploys to")
-    p.add_argument("--region", metavar="REGION", help="the region CloudFormation templates deploy to")
-    p.add_argument("--parameter", action="append", metavar="KEY=VALUE", help="CloudFormation parameter value")
+    add_iac_options(p, "the live estate's snapshot: overlay the change on it and report only what it introduces "
+                       "(and what it fixes)")
     p.add_argument("--baseline", metavar="FINDINGS.json",
                    help="report only findings whose fingerprints this earlier findings file does not have")
     _audit_options(p)

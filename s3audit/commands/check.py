@@ -17,7 +17,7 @@ from __future__ import annotations
 import sys
 
 from ..errors import UsageError
-from . import _audit
+from . import _audit, _inputs
 
 
 def run(args) -> int:
@@ -57,11 +57,8 @@ def run(args) -> int:
     if has_iac:
         from ..fileio import read_json
         from ..snapshot.load import snapshot_from_dict
-        from ..sources.iac import load_change
         live_doc = read_json(live_path) if live_path else None
-        change = load_change(iac_paths, terraform=terraform, terraform_plans=plans, cloudformation=templates,
-                             live=live_doc, account_id=args.account_id, terraform_dir=args.terraform_dir,
-                             region=args.region, parameters=_parameters(args.parameter))
+        change = _inputs.iac_change(args, iac_paths, live_doc)
         doc = change.snapshot
         if change.removals and live_doc is None:
             n = len({r.address for r in change.removals})
@@ -138,18 +135,6 @@ def _split_inputs(paths):
         else:
             skipped.append(p)
     return snapshot, iac, skipped
-
-
-def _parameters(values) -> dict | None:
-    if not values:
-        return None
-    out = {}
-    for v in values:
-        key, sep, value = v.partition("=")
-        if not sep or not key:
-            raise UsageError(f"--parameter expects KEY=VALUE, found `{v}`")
-        out[key] = value
-    return out
 
 
 def _graph(snap, wanted: bool, notes: list[str]):

@@ -9,7 +9,7 @@ from typing import Any, Iterable, TextIO
 from ..errors import InputError, Place, UsageError
 from ..iam.engine import Decision, Engine, Request
 from ..iam.wording import clause_text, describe
-from ..snapshot.load import load_snapshot
+from ._inputs import load_estate
 
 
 def parse_context(pairs: Iterable[str]) -> dict[str, Any]:
@@ -92,7 +92,7 @@ def run(args) -> int:
         raise UsageError("use either --requests or --principal/--action/--resource, not both")
     # The same snapshot is explained again and again (one request at a time, or file after file): its schema
     # check is remembered in the per-user cache.
-    snapshot = load_snapshot(args.snapshot, remember_valid=True)
+    snapshot = load_estate(args, remember_valid=True)
     engine = Engine(snapshot)
     engine.compile_all()
     if args.requests:

@@ -10,13 +10,13 @@ def run(args) -> int:
     # Imported here: the graph and the engine are most of s3audit, which `s3audit --help` must not pay for.
     from ..graph.build import build_graph
     from ..graph.paths import RENDERERS, paths_from, paths_to, render_text, select_principals
-    from ..snapshot.load import load_snapshot
+    from ._inputs import load_estate
 
     if not args.to and not args.from_:
         raise UsageError("give --to BUCKET (who can reach it) or --from PRINCIPAL (what it can reach)")
     if args.max_hops is not None and args.max_hops < 1:
         raise UsageError(f"--max-hops must be at least 1, found `{args.max_hops}`")
-    graph = build_graph(load_snapshot(args.snapshot))
+    graph = build_graph(load_estate(args))
     start = select_principals(graph, args.from_) if args.from_ else None
     if args.to:
         found = paths_to(graph, args.to, args.access, start, args.max_hops)

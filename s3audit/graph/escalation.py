@@ -29,7 +29,7 @@ import re
 
 from ..iam.decision import ALLOW, CONDITIONAL, Decision, Request, Residual
 from ..iam.engine import Engine
-from ..snapshot.model import UNKNOWN, Snapshot
+from ..snapshot.model import IAC_KINDS, UNKNOWN, Snapshot
 from .compute_routes import ROUTE_ACTIONS, ComputeRoutes
 from .edges import EdgeFacts, combine_all
 from .kinds import CAN_ACT_AS, CAN_ASSUME, GROUP, MEMBER_OF, ROLE, USER
@@ -254,22 +254,34 @@ class _Escalations:
 
     def version_pairs(self, n: str) -> list[tuple[str, str]]:
         """(action, policy) requests that rewrite a customer managed policy attached to ``n``: a new version
-        always; making another version the default only when one grants more than the default does
+        always; making another version the default only when one grants more than the default does, or may
         (https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_managed-versioning.html)."""
         out = []
         for m in self.managed_of.get(n, ()):
             out.append(("iam:createpolicyversion", m))
-            if self.grants_more(m):
+            if self.grants_more(m) is not False:
                 out.append(("iam:setdefaultpolicyversion", m))
         return out
 
-    def grants_more(self, arn: str) -> bool:
-        hit = self._more.get(arn)
-        if hit is None:
-            policy = self.accounts[arn.split(":")[4]].managed_policies.get(arn) \
-                if arn.split(":")[4] in self.accounts else None
-            hit = self._more[arn] = policy is None or other_version_grants_more(policy, self.engine.compile)
-        return hit
+    def grants_more(self, arn: str) -> bool | None:
+        """Whether another version of the policy grants more than its default: None when its versions are not
+        known (a change declares only the version it writes; earlier ones may exist)."""
+        if arn not in self._more:
+            account = self.accounts.get(arn.split(":")[4])
+            policy = account.managed_policies.get(arn) if account is not None else None
+            if policy is None or (self.snapshot.source_kind in IAC_KINDS and not policy.versions[1:]):
+                self._more[arn] = None
+            else:
+                self._more[arn] = other_version_grants_more(policy, self.engine.compile)
+        return self._more[arn]
+
+    def version_note(self, action: str, target: str, facts: EdgeFacts) -> None:
+        """A default version set whose other versions are not known: the edge depends on them."""
+        if action == "iam:setdefaultpolicyversion" and self.grants_more(target) is None:
+            facts.decision = CONDITIONAL
+            facts.conditions.append(Residual("Allow", f"the versions of {target}", "-", (
+                {"note": f"another version of {target} may grant more than its default (its versions are not "
+                         "in the snapshot)"},)))
 
     def add(self, u: str, v: str, technique: str, facts: EdgeFacts, **extra) -> None:
         self.p.add_edge(u, v, f"{CAN_ACT_AS}:{technique}", facts.attrs(CAN_ACT_AS, technique=technique, **extra))
@@ -313,6 +325,7 @@ class _Escalations:
             action, d, target = hit
             facts = EdgeFacts()
             facts.add(action, d, target)
+            self.version_note(action, target, facts)
             boundary = getattr(entity, "boundary", None)
             found = self.engine.identity_policies(n) if boundary else None
             removal = BOUNDARY_REMOVAL.get(node["kind"], ())
@@ -448,6 +461,7 @@ class _Escalations:
                     continue
                 facts = EdgeFacts()
                 facts.add(*hit)
+                self.version_note(hit[0], hit[2], facts)
                 facts.actions |= {a.lower() for a in attrs["actions"]}
                 facts.requests.extend(attrs.get("requests", ()))
                 facts.reasons.extend(attrs["reasons"])

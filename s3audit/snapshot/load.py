@@ -18,7 +18,8 @@ from ..fileio import parse_json, read_text
 from . import compute as ck
 from .aws_managed import with_shipped_policies
 from .model import (UNKNOWN, Account, AccessPoint, Acl, Bucket, Compute, Grant, Group, ManagedPolicy, Organization,
-                    OrgPolicy, PolicyDocument, PolicyVersion, PublicAccessBlock, Role, Snapshot, UnreadInput, User)
+                    OrgPolicy, PolicyDocument, PolicyVersion, PublicAccessBlock, Role, Snapshot, UnreadInput, User,
+                    IAC_KINDS)
 
 FORMAT = "s3audit.snapshot/v1"
 
@@ -198,8 +199,6 @@ def _notes(items: list[tuple[str, str, str]] | None, arn: str) -> tuple[str, ...
     return tuple(f"{what} of `{arn}` {verb} unknown ({why.removeprefix('Unknown: ')})" for what, verb, why in items or ())
 
 
-# Producers that describe a change rather than an account (docs/snapshot-format.md, "Compute").
-IAC_KINDS = frozenset({"terraform", "cloudformation"})
 
 
 class _Builder:

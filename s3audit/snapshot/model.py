@@ -345,6 +345,10 @@ class UnreadInput:
     column: int | None = None
 
 
+# Producers that describe a change rather than an account (docs/snapshot-format.md, "Compute").
+IAC_KINDS = frozenset({"terraform", "cloudformation"})
+
+
 @dataclass(frozen=True)
 class Snapshot:
     format: str

@@ -56,6 +56,15 @@ def _instance_profile_computed(obj: dict, at: Instance) -> str | None:
     return why
 
 
+@computes("aws_instance")
+def _instance_computed(obj: dict, at: Instance) -> str | None:
+    # AWS draws the instance id at launch: a placeholder stands for it, in its id and its ARN alike
+    fill(obj, "id", placeholder(at.address))
+    if isinstance(at.region, str):
+        fill(obj, "arn", arns.instance_arn(at.region, at.account_id, placeholder(at.address)))
+    return None
+
+
 @computes("aws_ecs_task_definition")
 def _task_definition_computed(obj: dict, at: Instance) -> str | None:
     # The revision is drawn at registration: the ARN without it is known, the ARN names any revision.
@@ -96,7 +105,8 @@ def aws_instance(m: Mapper, r: Res) -> None:
     profile = v.get("iam_instance_profile")
     if isinstance(profile, str) and profile and not profile.startswith("arn:"):
         profile = arns.instance_profile_arn(m.b.account_id, "/", profile)
-    entry: dict[str, Any] = {"InstanceId": placeholder(r.address), "State": {"Name": "running"}}
+    entry: dict[str, Any] = {"InstanceId": v.get("id") if isinstance(v.get("id"), str) else placeholder(r.address),
+                             "State": {"Name": "running"}}
     if profile:
         entry["IamInstanceProfile"] = {"Arn": profile}
     m.b.regional_item(("ec2", "instances"), "InstanceId", entry, _region(m, r), r.loc)
