@@ -1,20 +1,28 @@
 """``can-act-as`` edges: ways a principal can obtain another principal's permissions (privilege escalation).
 
 Each technique is a set of requests that must all be allowed; the engine decides every one of them, so
-SCPs, boundaries and explicit denies apply, and the edge names the actions that make it possible:
+SCPs, RCPs, boundaries, explicit denies and residual conditions apply, and the edge names the actions that
+make it possible. The catalogue follows the public ones (Rhino Security Labs, "AWS IAM Privilege Escalation -
+Methods and Mitigation", https://rhinosecuritylabs.com/aws/aws-privilege-escalation-methods-mitigation/;
+Bishop Fox, iam-vulnerable, https://github.com/BishopFox/iam-vulnerable); tests/graph/catalogue.py holds one
+estate per technique with its negative twins.
 
 - ``pass-role:SERVICE``: ``iam:PassRole`` on a role that SERVICE may assume (its trust policy), with
   ``iam:PassedToService`` set, together with the right to create or update a compute or job resource of
-  that service which then runs with the role (Lambda, EC2 instance profiles, Glue, ECS tasks,
-  CloudFormation, SageMaker, Data Pipeline)
-  (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_passrole.html);
-- ``credentials``: ``iam:CreateAccessKey``, ``iam:CreateLoginProfile`` or ``iam:UpdateLoginProfile`` on
-  another user;
+  that service which then runs with the role (``PASS_ROLE_SERVICES``: Lambda, EC2 instance profiles and
+  what launches instances, Glue, ECS tasks, CloudFormation, SageMaker, Data Pipeline, CodeBuild, Step
+  Functions, App Runner) (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_passrole.html);
+- through compute that already runs as a role, with no ``iam:PassRole`` (``compute_routes.py``);
+- ``credentials``: ``iam:CreateAccessKey`` on another user, ``iam:CreateLoginProfile`` on one without a console
+  password, ``iam:UpdateLoginProfile`` on one with a password (the credential report says which; unknown:
+  either);
 - ``trust-policy``: ``iam:UpdateAssumeRolePolicy`` on a role, which lets the caller trust itself;
 - ``self-grant``: ``iam:Put*Policy`` / ``iam:Attach*Policy`` on itself or a group it belongs to, or
-  ``iam:CreatePolicyVersion`` / ``iam:SetDefaultPolicyVersion`` on a customer managed policy attached to
-  it: the principal can give itself any permission of its account, so the edge leads to the account's
-  root node (conditional when a permissions boundary caps what it can give itself);
+  ``iam:CreatePolicyVersion`` on a customer managed policy attached to it, or ``iam:SetDefaultPolicyVersion``
+  when another version of it grants more (``policy_versions.py``): the principal can give itself any
+  permission of its account, so the edge leads to the account's root node. A permissions boundary caps what
+  it gives itself: no edge when the boundary allows nothing that reaches data or another principal
+  (``reach.py``), a conditional one otherwise, unless it can take the boundary away;
 - ``join-group``: ``iam:AddUserToGroup`` putting itself into another group (edge to the group);
 - ``modify-and-become``: changing the policies of a user or role (``Put*``/``Attach*``/``CreatePolicyVersion``
   ...) that the principal can already assume or act as: the edge leads to the account's root node.

@@ -66,6 +66,20 @@ def _item_call(collector: "Collector", item: dict, operation: str, fn: Callable[
         return None
 
 
+def _described(c: "Collector", summaries: list, operation: str, describe: Callable[[dict], dict],
+               body: Callable[[dict], dict] = lambda found: found) -> list:
+    """Each listed item with what its Describe call adds (``body`` picks it out of the answer); a failed call
+    is named in the item's ``Errors``."""
+    out = []
+    for summary in summaries:
+        item = dict(summary)
+        found = _item_call(c, item, operation, lambda: describe(summary))
+        if found:
+            item.update({k: v for k, v in body(found).items() if k != "ResponseMetadata"})
+        out.append(item)
+    return out
+
+
 def _in(region: str, items: list) -> list:
     for item in items:
         item["Region"] = region
@@ -107,14 +121,10 @@ def read_glue_jobs(c: "Collector", glue: Any, region: str) -> Found:
 
 
 def read_notebooks(c: "Collector", sm: Any, region: str) -> Found:
-    out = []
-    for summary in _listed(c, sm, "sagemaker:ListNotebookInstances", "list_notebook_instances", "NotebookInstances"):
-        item = {k: summary[k] for k in ("NotebookInstanceName", "NotebookInstanceArn") if k in summary}
-        found = _item_call(c, item, "DescribeNotebookInstance",
-                           lambda: sm.describe_notebook_instance(NotebookInstanceName=summary["NotebookInstanceName"]))
-        if found:
-            item.update({k: v for k, v in found.items() if k != "ResponseMetadata"})
-        out.append(item)
+    listed = _listed(c, sm, "sagemaker:ListNotebookInstances", "list_notebook_instances", "NotebookInstances")
+    out = _described(c, [{k: s[k] for k in ("NotebookInstanceName", "NotebookInstanceArn") if k in s} for s in listed],
+                     "DescribeNotebookInstance",
+                     lambda s: sm.describe_notebook_instance(NotebookInstanceName=s["NotebookInstanceName"]))
     return {("sagemaker", "notebook_instances"): _in(region, out)}
 
 
@@ -134,13 +144,9 @@ def read_stacks(c: "Collector", cfn: Any, region: str) -> Found:
 
 def read_task_definitions(c: "Collector", ecs: Any, region: str) -> Found:
     arns = _listed(c, ecs, "ecs:ListTaskDefinitions", "list_task_definitions", "taskDefinitionArns", status="ACTIVE")
-    out = []
-    for arn in arns:
-        item = {"taskDefinitionArn": arn}
-        found = _item_call(c, item, "DescribeTaskDefinition", lambda: ecs.describe_task_definition(taskDefinition=arn))
-        if found:
-            item.update(found.get("taskDefinition") or {})
-        out.append(item)
+    out = _described(c, [{"taskDefinitionArn": arn} for arn in arns], "DescribeTaskDefinition",
+                     lambda s: ecs.describe_task_definition(taskDefinition=s["taskDefinitionArn"]),
+                     lambda found: found.get("taskDefinition") or {})
     return {("ecs", "task_definitions"): _in(region, out)}
 
 
@@ -155,14 +161,8 @@ def read_services(c: "Collector", ecs: Any, region: str) -> Found:
 
 
 def read_state_machines(c: "Collector", sfn: Any, region: str) -> Found:
-    out = []
-    for summary in _listed(c, sfn, "states:ListStateMachines", "list_state_machines", "stateMachines"):
-        item = dict(summary)
-        found = _item_call(c, item, "DescribeStateMachine",
-                           lambda: sfn.describe_state_machine(stateMachineArn=summary["stateMachineArn"]))
-        if found:
-            item.update({k: v for k, v in found.items() if k != "ResponseMetadata"})
-        out.append(item)
+    out = _described(c, _listed(c, sfn, "states:ListStateMachines", "list_state_machines", "stateMachines"),
+                     "DescribeStateMachine", lambda s: sfn.describe_state_machine(stateMachineArn=s["stateMachineArn"]))
     return {("stepfunctions", "state_machines"): _in(region, out)}
 
 

@@ -64,3 +64,17 @@ def estate(aws_env, monkeypatch):
     fixed_account_ids(monkeypatch)
     with mock_aws():
         yield build_estate(aws_managed=False)
+
+
+@pytest.fixture(scope="module")
+def shared_estate(tmp_path_factory):
+    """One estate (in moto, in process) for a module's tests that only read it."""
+    from moto import mock_aws
+
+    from .aws_estate import build_estate, fake_aws_environment, fixed_account_ids, moto_gaps
+    with pytest.MonkeyPatch.context() as mp:
+        fake_aws_environment(mp, tmp_path_factory.mktemp("aws"))
+        fixed_account_ids(mp)
+        moto_gaps(mp)
+        with mock_aws():
+            yield build_estate(aws_managed=False)

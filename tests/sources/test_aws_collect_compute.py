@@ -20,8 +20,7 @@ from pathlib import Path
 import boto3
 import pytest
 
-from .aws_estate import (MANAGEMENT, SCANNER_ROLE, Fault, Recorder, build_estate, fake_aws_environment,
-                         fixed_account_ids, moto_gaps)
+from .aws_estate import MANAGEMENT, SCANNER_ROLE, Fault, Recorder
 from s3audit.snapshot import compute as ck
 from s3audit.snapshot.load import load_snapshot, validate
 from s3audit.snapshot.model import UNKNOWN
@@ -29,15 +28,8 @@ from s3audit.sources import aws, aws_compute
 
 
 @pytest.fixture(scope="module")
-def estate(tmp_path_factory):
-    from moto import mock_aws
-
-    with pytest.MonkeyPatch.context() as mp:
-        fake_aws_environment(mp, tmp_path_factory.mktemp("aws"))
-        fixed_account_ids(mp)
-        moto_gaps(mp)
-        with mock_aws():
-            yield build_estate(aws_managed=False)
+def estate(shared_estate):
+    return shared_estate
 
 
 def collect(tmp_path: Path, *faults: Fault, **kw) -> tuple[dict, Recorder]:

@@ -112,42 +112,27 @@ def aws_instance(m: Mapper, r: Res) -> None:
     m.b.regional_item(("ec2", "instances"), "InstanceId", entry, _region(m, r), r.loc)
 
 
-@maps("aws_lambda_function")
-def aws_lambda_function(m: Mapper, r: Res) -> None:
-    v = r.values
-    m.b.regional_item(("lambda", "functions"), "FunctionName",
-                      {"FunctionName": v["function_name"], "FunctionArn": v.get("arn"), "Role": _role(v.get("role"))},
-                      _region(m, r), r.loc)
+# Types that map argument by argument: type -> (section, identifying key, {AWS key: argument}); an argument that
+# names a role is read as a role (an ARN, or for some services a name).
+_BY_ARGUMENT = {
+    "aws_lambda_function": (("lambda", "functions"), "FunctionName",
+                            {"FunctionName": "function_name", "FunctionArn": "arn", "Role": "role"}),
+    "aws_glue_dev_endpoint": (("glue", "dev_endpoints"), "EndpointName", {"EndpointName": "name", "RoleArn": "role_arn"}),
+    "aws_glue_job": (("glue", "jobs"), "Name", {"Name": "name", "Role": "role_arn"}),
+    "aws_sagemaker_notebook_instance": (("sagemaker", "notebook_instances"), "NotebookInstanceName",
+                                        {"NotebookInstanceName": "name", "NotebookInstanceArn": "arn",
+                                         "RoleArn": "role_arn"}),
+    "aws_codebuild_project": (("codebuild", "projects"), "name",
+                              {"name": "name", "arn": "arn", "serviceRole": "service_role"}),
+}
+_ROLE_KEYS = {"Role", "RoleArn", "serviceRole"}
 
 
-@maps("aws_glue_dev_endpoint")
-def aws_glue_dev_endpoint(m: Mapper, r: Res) -> None:
-    v = r.values
-    m.b.regional_item(("glue", "dev_endpoints"), "EndpointName",
-                      {"EndpointName": v["name"], "RoleArn": _role(v.get("role_arn"))}, _region(m, r), r.loc)
-
-
-@maps("aws_glue_job")
-def aws_glue_job(m: Mapper, r: Res) -> None:
-    v = r.values
-    m.b.regional_item(("glue", "jobs"), "Name", {"Name": v["name"], "Role": _role(v.get("role_arn"))},
-                      _region(m, r), r.loc)
-
-
-@maps("aws_sagemaker_notebook_instance")
-def aws_sagemaker_notebook_instance(m: Mapper, r: Res) -> None:
-    v = r.values
-    m.b.regional_item(("sagemaker", "notebook_instances"), "NotebookInstanceName",
-                      {"NotebookInstanceName": v["name"], "NotebookInstanceArn": v.get("arn"),
-                       "RoleArn": _role(v.get("role_arn"))}, _region(m, r), r.loc)
-
-
-@maps("aws_codebuild_project")
-def aws_codebuild_project(m: Mapper, r: Res) -> None:
-    v = r.values
-    m.b.regional_item(("codebuild", "projects"), "name",
-                      {"name": v["name"], "arn": v.get("arn"), "serviceRole": _role(v.get("service_role"))},
-                      _region(m, r), r.loc)
+@maps(*_BY_ARGUMENT)
+def compute_by_argument(m: Mapper, r: Res) -> None:
+    section, key, fields = _BY_ARGUMENT[r.type]
+    entry = {aws: (_role(r.values.get(arg)) if aws in _ROLE_KEYS else r.values.get(arg)) for aws, arg in fields.items()}
+    m.b.regional_item(section, key, entry, _region(m, r), r.loc)
 
 
 @maps("aws_cloudformation_stack")
