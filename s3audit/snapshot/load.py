@@ -340,13 +340,18 @@ class _Builder:
                        tuple(regions) if isinstance(regions, list) else None, self.passwords(a))
 
     def passwords(self, a: dict) -> Any:
-        """User name -> has a console password, from the credential report; UNKNOWN when it was not read."""
+        """User name -> has a console password, from the credential report, or from a user's own
+        ``LoginProfile`` (GetLoginProfile's answer; null: none); UNKNOWN when neither says."""
         errors = a.get("errors") or {}
-        if "credential_report" not in a or any(k.startswith(("iam:GetCredentialReport", "iam:GenerateCredentialReport"))
-                                               for k in errors):
-            return UNKNOWN
-        return MappingProxyType({row["user"]: str(row.get("password_enabled", "")).lower() == "true"
-                                 for row in a["credential_report"] if row.get("user") != "<root_account>"})
+        out: dict[str, bool] = {}
+        if "credential_report" in a and not any(
+                k.startswith(("iam:GetCredentialReport", "iam:GenerateCredentialReport")) for k in errors):
+            out.update({row["user"]: str(row.get("password_enabled", "")).lower() == "true"
+                        for row in a["credential_report"] if row.get("user") != "<root_account>"})
+        for u in (a.get("iam") or {}).get("UserDetailList") or ():
+            if "LoginProfile" in u:
+                out[u["UserName"]] = u["LoginProfile"] is not None
+        return MappingProxyType(out) if out or "credential_report" in a else UNKNOWN
 
     def compute(self, a: dict, acct: str, ptr: str, roles: list[Role]) -> tuple[tuple[Compute, ...], dict[str, str]]:
         """The account's compute (docs/snapshot-format.md, "Compute") and, per kind, why its inventory is
@@ -421,7 +426,10 @@ class _Builder:
             if role_value and role is None and self.iac:
                 role = UNKNOWN  # a profile the change does not declare: which role it holds is not in the input
             why = ssm_unknown(region)
-            if item["InstanceId"] in managed:
+            own = item.get("InstanceInformation")  # SSM's entry for it, kept on the instance itself
+            if isinstance(own, dict):
+                facts["managed"], facts["ping"] = True, str(own.get("PingStatus") or "Online")
+            elif item["InstanceId"] in managed:
                 facts["managed"], facts["ping"] = True, managed[item["InstanceId"]]
             elif why:
                 facts["managed"], facts["managed_note"] = UNKNOWN, why

@@ -177,3 +177,16 @@ def test_bad_compute_is_refused_at_its_place(mutate, pointer):
     with pytest.raises(SnapshotError) as err:
         snapshot_from_dict(doc)
     assert err.value.place.pointer == pointer
+
+
+def test_ssm_and_password_facts_may_sit_on_the_instance_and_the_user():
+    doc = estate(ec2={"instances": [{"InstanceId": "i-9", "Region": "us-east-1",
+                                     "InstanceInformation": {"PingStatus": "ConnectionLost"}}]})
+    doc["accounts"][0]["iam"]["UserDetailList"] = [
+        {"UserName": "erin", "Arn": f"arn:aws:iam::{A}:user/erin", "LoginProfile": {"UserName": "erin"}},
+        {"UserName": "frank", "Arn": f"arn:aws:iam::{A}:user/frank", "LoginProfile": None},
+        {"UserName": "gina", "Arn": f"arn:aws:iam::{A}:user/gina"}]
+    a = account(doc)
+    [i] = by_kind(a, ck.INSTANCE)
+    assert (i.facts["managed"], i.facts["ping"]) == (True, "ConnectionLost")
+    assert (a.has_password("erin"), a.has_password("frank"), a.has_password("gina")) == (True, False, UNKNOWN)
