@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import difflib
-import fnmatch
 import json
 import os
 from dataclasses import dataclass, field, replace
@@ -28,7 +27,14 @@ from typing import Any, Iterable, Mapping
 from . import packaged
 from .errors import Place, ProfileError, pointer_join
 from .findings import Finding, Severity, Status
+from .iam.wildcard import glob
 from .subjects import SubjectIndex
+
+
+def _matches(value: str, pattern: str) -> bool:
+    """A profile's glob (rule ids, accounts, buckets, tag values, waivers): `*` any run, `?` one character."""
+    return glob(pattern).match(value)
+
 
 PROFILE_NAMES = ("default", "fsbp", "cis", "pci", "gdpr", "governance", "hygiene")
 NEVER = "never"  # fail_on value: no finding fails the run
@@ -44,9 +50,9 @@ class Waiver:
     place: Place
 
     def matches(self, finding: Finding, short_names: Iterable[str] = ()) -> bool:
-        if not fnmatch.fnmatchcase(finding.rule, self.rule):
+        if not _matches(finding.rule, self.rule):
             return False
-        return any(fnmatch.fnmatchcase(name, self.resource) for name in (finding.subject, *short_names) if name)
+        return any(_matches(name, self.resource) for name in (finding.subject, *short_names) if name)
 
     def expired(self, today: _dt.date) -> bool:
         return today > self.expires
@@ -108,9 +114,9 @@ class Profile:
             return True
         if self.packs is not None and pack not in self.packs:
             return False
-        if self.include and not any(fnmatch.fnmatchcase(rule_id, p) for p in self.include):
+        if self.include and not any(_matches(rule_id, p) for p in self.include):
             return False
-        return not any(fnmatch.fnmatchcase(rule_id, p) for p in self.exclude)
+        return not any(_matches(rule_id, p) for p in self.exclude)
 
     def check_packs(self, known: Iterable[str]) -> None:
         """Every pack the profile names must exist; a typo would silently check nothing."""
@@ -124,7 +130,7 @@ class Profile:
     # ---- 2. severity ----
     def severity_of(self, rule_id: str, default: Severity) -> Severity:
         for pattern, sev in self.severity_overrides:  # the first matching entry wins
-            if fnmatch.fnmatchcase(rule_id, pattern):
+            if _matches(rule_id, pattern):
                 return sev
         return default
 
@@ -135,16 +141,16 @@ class Profile:
             return True
         subject = subjects.resolve(finding.subject)
         if s.accounts and subject.account is not None and not any(
-                fnmatch.fnmatchcase(subject.account, p) for p in s.accounts):
+                _matches(subject.account, p) for p in s.accounts):
             return False
         if subject.kind not in ("bucket", "access-point"):
             return True
-        if s.buckets and not (subject.bucket and any(fnmatch.fnmatchcase(subject.bucket, p) for p in s.buckets)):
+        if s.buckets and not (subject.bucket and any(_matches(subject.bucket, p) for p in s.buckets)):
             return False
         if s.tags and subject.tags_known:
             for key, patterns in s.tags.items():
                 value = subject.tags.get(key)
-                if value is None or not any(fnmatch.fnmatchcase(value, p) for p in patterns):
+                if value is None or not any(_matches(value, p) for p in patterns):
                     return False
         return True
 

@@ -15,7 +15,6 @@ Renderers: text (every hop explained), json (the contract below), dot (Graphviz)
 """
 from __future__ import annotations
 
-import fnmatch
 import json
 import re
 from collections import deque
@@ -24,6 +23,7 @@ from typing import Iterable
 
 from ..errors import InputError
 from ..iam.decision import ALLOW, CONDITIONAL, Reason, Residual
+from ..iam.wildcard import glob
 from ..iam.wording import clause_text, describe
 from .build import AccessGraph
 from .edges import dedupe as _dedupe
@@ -84,8 +84,9 @@ def select_principals(graph: AccessGraph, spec: str) -> set[str]:
         return {ANONYMOUS}
     if s == "external":
         return {n for n in principals if graph.node(n)["external"] and graph.node(n)["kind"] != SERVICE}
-    if any(c in s for c in "*?["):
-        return {n for n in principals if fnmatch.fnmatchcase(n, s)}
+    if "*" in s or "?" in s:
+        pattern = glob(s)
+        return {n for n in principals if pattern.match(n)}
     if _ACCOUNT_ID.match(s):
         s = f"arn:aws:iam::{s}:root"
     if s not in graph.g or graph.node(s)["kind"] not in PRINCIPAL_KINDS:

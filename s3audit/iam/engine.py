@@ -33,6 +33,7 @@ from .policy import Policy, Statement, compile_policy
 from .principal_match import principal_match
 from .principals import Caller, parse_caller
 from .request_facts import facts_of_caller, facts_of_target, keys_absent_for, time_ranges
+from .resource_index import INDEXED_FROM, ResourceIndex
 from .targets import Target, resolve_target
 
 # The answer's shape is importable from here too (``from s3audit.iam.engine import Engine, Request``).
@@ -185,6 +186,7 @@ class Engine(Evaluation):
         self._action_absent: dict[str, frozenset[str]] = {}
         self._by_action: dict[tuple, tuple[Statement, ...]] = {}
         self._matches: dict[tuple, tuple] = {}
+        self._match_indexes: dict[int, tuple] = {}  # id of a _matches tuple -> (the tuple, its ResourceIndex)
         self._org_shapes: dict[tuple, tuple] = {}
         self._org_applies: dict[tuple, tuple | None] = {}  # (account, policy type, caller) -> levels, or None
         self._shape_numbers: dict[tuple, int] = {}
@@ -625,16 +627,28 @@ class Engine(Evaluation):
 
     def _outcomes_of(self, matched: tuple, resource: str, ctx: Context) -> list:
         """(statement, principal kind, note, outcome) for the statements of _matched; outcome as
-        statement_outcome. Recorded for _Plan."""
+        statement_outcome. Only the statements whose Resource may match a resource of the request's scope (see
+        resource_index): the others apply to no request of the plan. Recorded for _Plan."""
         out = []
         recording = self._recording
         conditions = self._conditions
-        for s, kind, who, note in matched:
+        hits = self._scope_candidates(matched, resource)
+        for s, kind, who, note in matched if hits is None else [matched[i] for i in sorted(hits)]:
             outcome = statement_outcome(s, resource, who, ctx, conditions)
             if recording is not None:
                 recording.append((s, resource, who, outcome))
             out.append((s, kind, note, outcome))
         return out
+
+    def _scope_candidates(self, matched: tuple, resource: str) -> set[int] | None:
+        """Positions in ``matched`` of the statements whose Resource may match a resource of the scope of
+        ``resource``, or None: evaluate them all (a short list)."""
+        if len(matched) < INDEXED_FROM:
+            return None
+        hit = self._match_indexes.get(id(matched))
+        if hit is None or hit[0] is not matched:
+            hit = self._match_indexes[id(matched)] = (matched, ResourceIndex([m[0] for m in matched]))
+        return hit[1].candidates(resource)
 
     def _org_layer(self, account: str | None, ptype: str, action: str, t: Target, ctx: Context,
                    caller: Caller):

@@ -10,22 +10,22 @@
   policies whose Version is 2012-10-17; ``${*}``, ``${?}`` and ``${$}`` stand for the literal characters.
   (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html)
 
-A pattern is compiled once; matching a value returns a Tri: UNKNOWN only when a variable's key is
-unknown in the request context.
+A pattern is compiled once (by s3audit.iam.wildcard: linear, never backtracking); matching a value returns
+a Tri: UNKNOWN only when a variable's key is unknown in the request context.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import Iterable
+from typing import Any
 
 from .context import ABSENT, UNKNOWN_VALUE, Context, Interval
 from .logic import Tri
+from .wildcard import compiled, fold
 
 _TRUE, _FALSE, _UNKNOWN = Tri.TRUE, Tri.FALSE, Tri.UNKNOWN
 
-_VAR = re.compile(r"\$\{([^}]*)\}")
+_DEFAULT = re.compile(r"\s*([^,\s]+)\s*,\s*'([^']*)'\s*")  # `${key, 'default'}`
 _SPECIAL = {"*": "*", "?": "?", "$": "$"}
 
 # Parts of a parsed pattern: ("lit", text) | ("star",) | ("one",) | ("var", key, default-or-None)
@@ -46,9 +46,10 @@ def parse(text: str, *, variables: bool, wildcards: bool = True) -> tuple[Part, 
             lit.clear()
 
     i, n = 0, len(text)
+    closing = text.rfind("}") if variables else -1  # no variable starts after the last `}`: one scan, not one per `${`
     while i < n:
         c = text[i]
-        if variables and c == "$" and text.startswith("${", i):
+        if c == "$" and i < closing and text.startswith("${", i):
             end = text.find("}", i + 2)
             if end != -1:
                 inner = text[i + 2:end]
@@ -57,7 +58,7 @@ def parse(text: str, *, variables: bool, wildcards: bool = True) -> tuple[Part, 
                     lit.append(_SPECIAL[inner])
                     continue
                 key, default = inner, None
-                m = re.fullmatch(r"\s*([^,\s]+)\s*,\s*'([^']*)'\s*", inner)
+                m = _DEFAULT.fullmatch(inner)
                 if m:
                     key, default = m.group(1), m.group(2)
                 flush()
@@ -78,33 +79,6 @@ def parse(text: str, *, variables: bool, wildcards: bool = True) -> tuple[Part, 
     return tuple(parts)
 
 
-def _regex(parts: Iterable[Part], *, arn: bool) -> str:
-    """Regex source for literal/wildcard parts (variables already substituted)."""
-    if arn and sum(p[1].count(":") for p in parts if p[0] == "lit") < 5:
-        arn = False  # a pattern with fewer segments than an ARN: match the whole string
-    if not arn:
-        return "".join(re.escape(p[1]) if p[0] == "lit" else (".*" if p[0] == "star" else ".") for p in parts)
-    # Segment-aware: count colons in literals to know which segment we are in.
-    out, segment = [], 0
-    for p in parts:
-        if p[0] == "lit":
-            for ch in p[1]:
-                if ch == ":" and segment < 5:
-                    segment += 1
-                out.append(re.escape(ch))
-        elif p[0] == "star":
-            out.append(".*" if segment >= 5 else "[^:]*")
-        else:
-            out.append("." if segment >= 5 else "[^:]")
-    return "".join(out)
-
-
-@lru_cache(maxsize=65536)
-def _compiled(source: str, case_sensitive: bool) -> re.Pattern:
-    # DOTALL either way: ``*`` spans any character, newlines included.
-    return re.compile(source, re.DOTALL if case_sensitive else re.IGNORECASE | re.DOTALL)
-
-
 @dataclass(frozen=True)
 class Pattern:
     """A compiled wildcard pattern. ``arn`` selects segment-wise ARN matching; ``wildcards=False`` makes
@@ -118,7 +92,7 @@ class Pattern:
     parts: tuple[Part, ...] = field(init=False, compare=False, repr=False)
     _exact: str | None = field(init=False, compare=False, repr=False)
     _prefix: str | None = field(init=False, compare=False, repr=False)
-    _re: re.Pattern | None = field(init=False, compare=False, repr=False)
+    _fullmatch: Any = field(init=False, compare=False, repr=False)  # the compiled matcher's, when it has one
     has_variables: bool = field(init=False, compare=False, repr=False)
 
     def __post_init__(self):
@@ -128,24 +102,23 @@ class Pattern:
         object.__setattr__(self, "has_variables", has_vars)
         exact = None
         prefix = None
-        regex = None
+        matcher = None
         if not has_vars:
             if all(p[0] == "lit" for p in parts):
                 exact = "".join(p[1] for p in parts)
                 if not self.case_sensitive:
-                    exact = exact.lower()
+                    exact = fold(exact)
             elif parts[-1] == ("star",) and all(p[0] == "lit" for p in parts[:-1]):
                 # `literal*`: the trailing star matches anything, in ARN mode too (it falls in the resource
-                # segment, or the pattern has too few segments to be matched segment-wise), so a prefix test
-                # does what the regex would, without compiling one per pattern.
+                # segment, or the pattern has too few segments to be matched segment-wise): a prefix test.
                 prefix = "".join(p[1] for p in parts[:-1])
                 if not self.case_sensitive:
-                    prefix = prefix.lower()
+                    prefix = fold(prefix)
             else:
-                regex = _compiled(_regex(parts, arn=self.arn), self.case_sensitive)
+                matcher = compiled(parts, self.arn, self.case_sensitive)
         object.__setattr__(self, "_exact", exact)
         object.__setattr__(self, "_prefix", prefix)
-        object.__setattr__(self, "_re", regex)
+        object.__setattr__(self, "_fullmatch", matcher.fullmatch if matcher is not None else None)
 
     @property
     def exact(self) -> str | None:
@@ -169,11 +142,11 @@ class Pattern:
 
     def matches(self, value: str, ctx: Context | None = None) -> Tri:
         if self._exact is not None:
-            return _TRUE if (value if self.case_sensitive else value.lower()) == self._exact else _FALSE
+            return _TRUE if (value if self.case_sensitive else fold(value)) == self._exact else _FALSE
         if self._prefix is not None:
-            return _TRUE if (value if self.case_sensitive else value.lower()).startswith(self._prefix) else _FALSE
-        if self._re is not None:
-            return _TRUE if self._re.fullmatch(value) else _FALSE
+            return _TRUE if (value if self.case_sensitive else fold(value)).startswith(self._prefix) else _FALSE
+        if self._fullmatch is not None:
+            return _TRUE if self._fullmatch(value if self.case_sensitive else fold(value)) is not None else _FALSE
         return self._match_with_variables(value, ctx)
 
     def _match_with_variables(self, value: str, ctx: Context | None) -> Tri:
@@ -198,8 +171,9 @@ class Pattern:
             choices = [c + [("lit", v)] for c in choices for v in found]
         if unknown:
             return _UNKNOWN
+        folded = value if self.case_sensitive else fold(value)
         for c in choices:
-            if _compiled(_regex(c, arn=self.arn), self.case_sensitive).fullmatch(value):
+            if compiled(tuple(c), self.arn, self.case_sensitive).match(folded):
                 return _TRUE
         return _FALSE
 
@@ -223,8 +197,3 @@ class Pattern:
                     found = (p[2],)
                 texts = [t + v for t in texts for v in found]
         return tuple(texts)
-
-
-def glob_match(pattern: str, value: str, *, case_sensitive: bool = True) -> bool:
-    """Plain wildcard match (no variables, no ARN segments), for callers outside policies."""
-    return Pattern(pattern, case_sensitive=case_sensitive).matches(value) is _TRUE

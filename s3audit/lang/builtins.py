@@ -28,14 +28,15 @@ access points' policies name.
 """
 from __future__ import annotations
 
-import fnmatch
 import re
 from functools import partial
 from collections.abc import Mapping  # not typing.Mapping: its isinstance is several times slower
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from ..iam.wildcard import glob
 from ..snapshot.model import UNKNOWN, Bucket, PolicyDocument
+from .cost import Budget
 from .records import (AccessPointView, AccountView, BucketView, DecisionView, HopView, PathView, PrincipalView,
                       World, decision_depends_on_unknown, reason_text, to_json, unknown_reasons_of)
 from .values import Shown, Unknown, is_unknown, unknown
@@ -175,8 +176,9 @@ class Selector(Shown):
             if _ACCOUNT.match(t):
                 return [f"arn:aws:iam::{t}:root"] + [n for n in scope.named if ref_of_text(n, rt.world).account == t]
             if "*" in t or "?" in t:
-                matching = [arn for arn in rt.world._entities if fnmatch.fnmatchcase(arn, t)]
-                return matching + [n for n in scope.named if fnmatch.fnmatchcase(n, t)] + [witness(t)]
+                pattern = glob(t)
+                matching = [arn for arn in rt.world._entities if pattern.match(arn)]
+                return matching + [n for n in scope.named if pattern.match(n)] + [witness(t)]
             return [t]
         if op == "union":
             return [c for s in self.arg for c in s._raw_candidates(rt, scope)]
@@ -209,7 +211,8 @@ def _membership(op: str, arg: Any) -> Callable[[Ref, World], bool]:
         if _ACCOUNT.match(t):
             return lambda ref, world: ref.account == t
         if "*" in t or "?" in t:
-            return lambda ref, world: fnmatch.fnmatchcase(ref.arn, t)
+            pattern = glob(t)
+            return lambda ref, world: pattern.match(ref.arn)
         return lambda ref, world: ref.arn == t or (ref.kind == "root" and t == ref.account)
     if op == "principal":
         return lambda ref, world: ref.arn == arg
@@ -386,6 +389,7 @@ class Runtime:
         self.world = world
         self.engine = world.engine
         self.evidence: list = []
+        self.budget = Budget()  # the steps left to the rule being evaluated (run_rules gives each its own)
         self._decisions: dict[tuple, Any] = {}
         self._scopes: dict[str, Scope] = {}
         self._expand: dict[str, tuple[str, ...]] = {}
@@ -533,7 +537,7 @@ def _resources(arn: str, scope: Scope) -> list[str]:
         return [arn]
     out = [arn]
     for k in scope.object_prefixes:
-        if fnmatch.fnmatchcase(k, key):
+        if glob(key).match(k):
             out.append(f"arn:aws:s3:::{bucket}/{k}")
     return out
 
@@ -985,7 +989,9 @@ def _present(rt: Runtime, value: Any) -> Any:
 
 
 def glob_match(text: str, pattern: str) -> bool:
-    return fnmatch.fnmatchcase(text, pattern.replace("[", "[[]"))
+    """`text matches pattern`: `*` any run, `?` one character, everything else literal (the wildcard matcher
+    of policies, linear in both)."""
+    return glob(pattern).match(text)
 
 
 FUNCTIONS: dict[str, Callable] = {

@@ -17,6 +17,7 @@ from typing import Any, Generic, Iterator, Mapping, Sequence, TypeVar, Union
 
 from . import ast as A
 from . import types as T
+from .cost import check_costs
 from .diagnostics import DEFAULT_LIMIT, Diagnostic, did_you_mean, finish, make
 from .program import Program
 
@@ -192,12 +193,16 @@ class _Checker:
         self.imports()
         self.param_consistency()
         self.recursion()
-        for info in list(self.def_infos.values()):
-            self.check_def(info)
+        # callees first, so that checking a def never recurses into the defs it calls (a long chain of
+        # definitions written callers first would otherwise exhaust the stack)
         self.result.defs = self.def_order()
+        for info in self.result.defs:
+            self.check_def(info)
         self.rules()
         if params_schema is not None:
             self.profile(params_schema)
+        if self.result.ok:  # measured only once everything has a type and a meaning
+            self.result.diagnostics.extend(check_costs(self.result, self.sources))
 
     def declarations(self) -> None:
         """Each file's own parameters and definitions, their types, and repeated names within a file."""

@@ -25,12 +25,13 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Sequence
 
 from .. import packaged
-from ..errors import RuleError
+from ..errors import Place, RuleError
 from ..findings import Finding, Location, Severity, Status, make_finding
 from . import ast as A
 from . import builtins as B
 from . import types as T
 from .check import CheckResult, check_program
+from .cost import GROWING_OPS, Budget, Measure, StepsExceeded, walked
 from .diagnostics import render_all
 from .program import Program as SourceProgram
 from .records import (AccessPointView, AccountView, BucketView, PathView, PrincipalView, Record, StatementView,
@@ -55,6 +56,7 @@ class RuleMeta:
     file: str
     line: int
     subject: str = "bucket"  # what the rule is checked for
+    column: int = 0
 
 
 @dataclass(frozen=True)
@@ -138,9 +140,12 @@ def compile_program(source: SourceProgram, params: Mapping[str, Any] | None = No
 
 
 def run_rules(program: CompiledProgram, snapshot: Any, *, engine: Any = None, graph: Any = None,
-              select: Callable[[RuleMeta], bool] | None = None) -> RunResult:
+              select: Callable[[RuleMeta], bool] | None = None, budget: int | None = None) -> RunResult:
     """Evaluate every (selected) rule over the snapshot. The access graph is built only if a selected rule
-    needs it and ``graph`` is not given."""
+    needs it and ``graph`` is not given.
+
+    Each rule may take ``budget`` steps (``cost.RUN_STEPS`` by default; the rule check bounds what a
+    rule can cost, this is its backstop): past it the run stops with a ``RuleError`` naming the rule."""
     if engine is None:
         from ..iam.engine import Engine
         engine = Engine(snapshot)
@@ -165,7 +170,11 @@ def run_rules(program: CompiledProgram, snapshot: Any, *, engine: Any = None, gr
         # were found: rule ids are unique, so sorting the rules, then each rule's findings, gives that order
         # without a key per finding over the whole list.
         for r in sorted(rules, key=lambda r: (-int(r.meta.severity), r.meta.id)):
-            found = r.run(rt)
+            rt.budget = Budget() if budget is None else Budget(budget)
+            try:
+                found = r.run(rt)
+            except StepsExceeded as stop:
+                raise _stopped(r.meta, stop) from None
             found.sort(key=_BY_SUBJECT if r.keyless else _SUBJECT_ORDER)
             findings.extend(found)
     finally:
@@ -175,6 +184,11 @@ def run_rules(program: CompiledProgram, snapshot: Any, *, engine: Any = None, gr
         if collecting:
             gc.enable()
     return RunResult(findings, [r.meta for r in rules], list(program.packs), dict(program.data_classes))
+
+
+def _stopped(meta: RuleMeta, stop: StepsExceeded) -> RuleError:
+    return RuleError(f"rule `{meta.id}` was stopped: {stop.what}",
+                     Place(display_file(meta.file), meta.line or None, meta.column or None))
 
 
 _SUBJECT_ORDER = operator.attrgetter("subject", "key")
@@ -271,6 +285,7 @@ _SUBJECT_ARN = {"bucket": lambda v: v.arn, "account": lambda v: v.id, "principal
 class _Compiler:
     def __init__(self, checked: CheckResult, params: Mapping[str, Any], pack_of: Mapping[str, str] | None = None):
         self.r = checked
+        self.measure = Measure(checked)  # what one iteration of each quantifier costs, charged as it runs
         self.pack_of = dict(pack_of or {})
         self.slots: dict[int, int] = {}
         self.defs: dict[int, _Def] = {}
@@ -522,6 +537,7 @@ class _Compiler:
         self.slots[id(e.var)] = s
         body = self.expr(e.body, unit)
         kind = e.kind
+        weight = self.measure.weight(e.body)
 
         def f(fr):
             c = coll(fr)
@@ -531,6 +547,10 @@ class _Compiler:
                 c = ()
             elif isinstance(c, frozenset):
                 c = sorted(c, key=_order)
+            budget = fr[0].budget  # charged up front: the check bounded this, the budget is the backstop
+            budget.left -= len(c) * weight
+            if budget.left < 0:
+                budget.exceeded()
             unknowns = []
             count = 0
             for x in c:
@@ -641,8 +661,13 @@ class _Compiler:
             return f_or
         op = _BINARY[meaning]
         absent = _ABSENT.get(meaning, _NONE)
-        world_op = meaning.endswith("-selector")
         lc, rc = _constant_of(left), _constant_of(right)
+        if meaning in GROWING_OPS:
+            return _charged(op, absent, left, right, True, True, copies=True)
+        walks_left, walks_right = walked(meaning, self.r.types.get(e.left), self.r.types.get(e.right))
+        if (walks_left and lc is None) or (walks_right and rc is None):
+            return _charged(op, absent, left, right, walks_left, walks_right, copies=False)
+        world_op = meaning.endswith("-selector")
         if not world_op and (lc is None) != (rc is None):
             return _binop_constant(meaning, op, absent, left, right, lc, rc)
 
@@ -707,7 +732,8 @@ class _Compiler:
             id=rule.id.text, title=rule.title.value, severity=Severity.parse(rule.severity.text),
             controls=tuple(c.value for c in rule.controls), rationale=rule.rationale.value if rule.rationale else "",
             remediation=rule.remediation.value if rule.remediation else "", pack=pack, file=info.file,
-            line=rule.id.span.line if rule.id.span else 0, subject=kind)
+            line=rule.id.span.line if rule.id.span else 0, subject=kind,
+            column=rule.id.span.column if rule.id.span else 0)
         cr = CompiledRule(meta, kind, subject_slot)
         if kind == "path":
             cr.source = self.expr(s.source, unit) if s.source is not None else None
@@ -824,6 +850,28 @@ _ABSENT: dict[str, Any] = {
     "in-string": False, "not-in-string": True, "matches": False,
     "number-add": None, "number-sub": None, "duration-add": None, "duration-sub": None, "list-concat": None,
 }
+
+
+def _charged(op: Callable, absent: Any, left: Closure, right: Closure, charge_left: bool, charge_right: bool, *,
+             copies: bool) -> Closure:
+    """An operator whose work grows with its operands (cost.walked, `+` and `-` of collections): the elements
+    it walks or copies are charged to the rule's budget before it does."""
+    def f(fr):
+        a = left(fr)
+        b = right(fr)
+        if type(a) is Unknown or type(b) is Unknown:
+            return unknown(a, b)
+        if (a is None or b is None) and absent is not _NONE:
+            return absent
+        rt = fr[0]
+        if rt is not None:  # None while a constant is folded at compile time
+            n = (len(a) if charge_left and a is not None else 0) + (len(b) if charge_right and b is not None else 0)
+            if copies:
+                rt.budget.copy(n)
+            else:
+                rt.budget.walk(n)
+        return op(a, b)
+    return f
 
 
 def _binop_constant(meaning: str, op: Callable, absent: Any, left: Closure, right: Closure, lc: tuple | None,

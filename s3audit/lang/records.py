@@ -196,13 +196,24 @@ class World:
     def in_organization(self, account: str | None) -> bool:
         return bool(account) and self.snapshot.in_organization(account)
 
-    def lint(self, doc: PolicyDocument) -> tuple:
+    def lint_under(self, doc: PolicyDocument, pointer: str) -> tuple:
+        """The linter's findings at ``pointer`` or inside it (a statement's), found by lookup: a policy of
+        10,000 statements has as many, and filtering every finding for each would be quadratic."""
+        return self._linted(doc)[2].get(pointer, ())
+
+    def _linted(self, doc: PolicyDocument) -> tuple:
         hit = self._lint.get(id(doc))
         if hit is None:
             from ..iam.lint import lint_policy
-            hit = (doc, tuple(lint_policy(self.engine.compile(doc))))
+            found = tuple(lint_policy(self.engine.compile(doc)))
+            under: dict[str, list] = {}
+            for f in found:  # filed under every prefix of its pointer, in order
+                tokens = f.pointer.split("/")
+                for n in range(1, len(tokens) + 1):
+                    under.setdefault("/".join(tokens[:n]), []).append(f)
+            hit = (doc, found, under)
             self._lint[id(doc)] = hit
-        return hit[1]
+        return hit
 
     def managed_document(self, arn: str) -> PolicyDocument | None:
         return self.snapshot.managed_document(arn)
@@ -701,10 +712,8 @@ class StatementView(Record):
 
     @cached_property
     def problems(self) -> Any:
-        found = self.policy.world.lint(self.policy.doc)
-        own = self.local_pointer
-        return tuple(Plain("problem", code=f.code, message=f.message, pointer=f.pointer) for f in found
-                     if f.pointer == own or f.pointer.startswith(own + "/"))
+        found = self.policy.world.lint_under(self.policy.doc, self.local_pointer)
+        return tuple(Plain("problem", code=f.code, message=f.message, pointer=f.pointer) for f in found)
 
 
 # ----------------------------------------------------------------------------------------- principals

@@ -7,10 +7,10 @@ graph's own JSON) in order, or a path object with ``hops`` — and ``pictures_fr
 """
 from __future__ import annotations
 
-import fnmatch
 from typing import Any, Iterable, Mapping
 
 from ..findings import Finding
+from ..iam.wildcard import glob_match
 from ..iam.wording import met_by_construction
 from ..snapshot.model import UNKNOWN, Snapshot
 from .model import AccessChange, PathHop, PathPicture
@@ -80,7 +80,7 @@ def sensitive_reason(tags: Any, sensitive: Mapping[str, Iterable[str]]) -> str:
         return ""
     for key, patterns in sensitive.items():
         value = tags.get(key)
-        if value is not None and any(fnmatch.fnmatchcase(value.lower(), p.lower()) for p in patterns):
+        if value is not None and any(glob_match(p, value, case_sensitive=False) for p in patterns):
             return f"{key}={value}"
     return ""
 

@@ -328,3 +328,36 @@ def test_a_class_that_misses_statements_falls_back_to_plans_per_action(estate, r
     for (p, a, r), ctx in reqs * 2:
         want = Engine(snapshot).decide(Request(p, a, r, ctx)).to_json()
         assert blind.decide(Request(p, a, r, ctx)).to_json() == want, (p, a, r, ctx)
+
+
+# ---- the resource index (s3audit/iam/resource_index.py) never changes a decision ----
+
+_INDEXED_RESOURCES = ["arn:aws:s3:::data-a/home/*", "arn:aws:s3:::data-a/reports/q1", "arn:aws:s3:::data-*",
+                      "arn:aws:s3:::data-a/home/alice/x", "arn:aws:s3:::data-b/k", "arn:aws:s3:::data-a/h*"]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(estates(), st.lists(st.tuples(_plan_mates, _partial_context), min_size=6, max_size=12), st.data())
+def test_looking_statements_up_by_resource_decides_as_matching_each(estate, reqs, data):
+    """Long policies (16 statements and more) are looked up by the literal prefixes of their resources; the
+    decisions, their reasons and residual conditions are those of matching every statement."""
+    from s3audit.iam import engine as engine_module
+    for kind, slot in _policy_slots(estate):
+        if kind in ("identity", "bucket"):
+            for _ in range(data.draw(st.integers(16, 24))):
+                s = data.draw(statements(kind))
+                if "Resource" in s and data.draw(st.booleans()):
+                    s["Resource"] = data.draw(st.sampled_from(_INDEXED_RESOURCES))
+                slot.append(s)
+    snapshot = snapshot_from_dict(build(_clean(estate)))
+    saved = engine_module.INDEXED_FROM
+    try:
+        engine_module.INDEXED_FROM = 10 ** 9
+        plain = Engine(snapshot)
+        want = [plain.decide(Request(p, a, r, ctx)).to_json() for (p, a, r), ctx in reqs * 2]
+        engine_module.INDEXED_FROM = 1
+        indexed = Engine(snapshot)
+        got = [indexed.decide(Request(p, a, r, ctx)).to_json() for (p, a, r), ctx in reqs * 2]
+    finally:
+        engine_module.INDEXED_FROM = saved
+    assert got == want
