@@ -48,13 +48,14 @@ MORE_CONTEXTS = [
     {"aws:RequestedRegion": "eu-west-1", "s3:LocationConstraint": "eu-west-1"},
     {"AWS:securetransport": False},
 ]
+# Names `explain` refuses as typos (a principal that is not one, or is missing from an account whose IAM the
+# snapshot holds in full; an action no AWS service documents; an access point missing from an account whose S3
+# it holds) are exit 2, not lines of this file: tests/test_cli_explain.py covers them.
 OTHER_PRINCIPALS = ["*", "  anonymous ", "222222222222", "999999999999", "arn:aws:iam::999999999999:user/eve",
                     "arn:aws:sts::999999999999:federated-user/fed", "accounts.google.com", "federated:okta",
-                    "glue.amazonaws.com", "s3.amazonaws.com", "not-a-principal", "arn:aws:iam::111111111111",
-                    "arn:aws:iam::111111111111:policy/x", "arn:aws:iam::111111111111:user/nobody",
-                    "arn:aws:iam::111111111111:role/no-such-role"]
-OTHER_ACTIONS = ["S3:GETOBJECT", "s3:getobject", " s3:PutObject ", "s3:Get*", "s3:*", "s3:PutBucketPublicAccessBlock",
-                 "s3:GetAccessPoint", "s3:ListAllMyBuckets", "s3:NoSuchAction", "s3:BypassGovernanceRetention",
+                    "glue.amazonaws.com", "s3.amazonaws.com", "arn:aws:iam::999999999999:role/elsewhere"]
+OTHER_ACTIONS = ["S3:GETOBJECT", "s3:getobject", " s3:PutObject ", "s3:PutBucketPublicAccessBlock",
+                 "s3:GetAccessPoint", "s3:ListAllMyBuckets", "s3:BypassGovernanceRetention",
                  "s3:PutObjectTagging", "s3:ReplicateObject"]
 IAM_ACTIONS = ["sts:AssumeRole", "sts:TagSession", "iam:PassRole", "iam:CreateAccessKey", "iam:PutRolePolicy",
                "iam:UpdateAssumeRolePolicy", "iam:AttachUserPolicy", "dynamodb:GetItem", "kms:Decrypt"]
@@ -68,7 +69,7 @@ def varied(snapshot, n: int, seed: int = 7) -> str:
         principals.extend(g.arn for g in a.groups)
     buckets = [b.name for b in snapshot.buckets] + ["not-in-the-snapshot"]
     access_points = [f"arn:aws:s3:us-east-1:{a.id}:accesspoint/{ap.name}" for a in snapshot.accounts
-                     for ap in a.access_points] + ["arn:aws:s3:us-east-1:111111111111:accesspoint/nope"]
+                     for ap in a.access_points] + ["arn:aws:s3:us-east-1:999999999999:accesspoint/elsewhere"]
     iam_resources = [r.arn for a in snapshot.accounts for r in a.roles] + \
                     [u.arn for a in snapshot.accounts for u in a.users] + \
                     ["arn:aws:iam::999999999999:role/elsewhere", "arn:aws:dynamodb:us-east-1:111111111111:table/t"]

@@ -18,10 +18,11 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import os
+import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable, Mapping
 
-from .errors import InputError
+from .errors import InputError, Place, ProfileError, RuleError, S3AuditError, pointer_join
 from .findings import Finding, Location, Status
 from .profile import Profile, WaiverOutcome, apply_waivers
 from .report.model import RuleInfo
@@ -54,13 +55,22 @@ def lang_evaluator(snapshot: Snapshot, rule_files: list[str], params: Mapping[st
         raise InputError("the rule evaluator (s3audit.lang.evaluate) is not part of this build") from None
     builtin = ev.builtin_rules_dir()
     paths = [builtin, *rule_files] if rule_files else None
-    key = (tuple(paths or ()), json.dumps(params or {}, sort_keys=True, default=str))
+    # a rule file's identity is its content's: a file rewritten in place is read again
+    key = (tuple((p, _version(p)) for p in paths or ()), json.dumps(params or {}, sort_keys=True, default=str))
     program = _programs.get(key)
     if program is None:  # compile once per process: an overlay runs the same rules on two snapshots
         program = _programs[key] = ev.load_program(paths, dict(params) if params else None)
     result = ev.run_rules(program, snapshot, engine=engine, graph=graph)
     rules = [RuleInfo.from_meta(m, builtin=_under(m.file, builtin)) for m in result.rules]
     return RuleRun(list(result.findings), rules, list(result.packs), dict(result.data_classes))
+
+
+def _version(path: str) -> tuple:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return ()
+    return (st.st_mtime_ns, st.st_size, st.st_ino)
 
 
 def _under(path: str | None, directory: str) -> bool:
@@ -108,8 +118,28 @@ class Evaluation:
 def evaluate(snapshot: Snapshot, profile: Profile, *, rule_files: Iterable[str] = (), today: _dt.date,
              subjects: SubjectIndex | None = None, engine=None, graph=None) -> Evaluation:
     """Run the rules and apply the profile: the findings of one snapshot as the profile sees them."""
-    run = run_rules(snapshot, [*profile.rule_files, *rule_files], profile.params, engine=engine, graph=graph)
+    profile.check_rule_files()
+    try:
+        run = run_rules(snapshot, [*profile.rule_files, *rule_files], profile.params, engine=engine, graph=graph)
+    except RuleError as exc:
+        raise _in_profile(exc, profile) from None
     return apply_profile(run, profile, snapshot, today=today, subjects=subjects)
+
+
+_PARAMETER = re.compile(r"the profile sets `([^`]*)`|parameter `([^`]*)` is declared as .* but the profile gives")
+
+
+def _in_profile(error: RuleError, profile: Profile) -> S3AuditError:
+    """A parameter value the rules refuse is the profile's error: placed at its line there."""
+    said = [(d.message, d.hint) for d in getattr(error, "diagnostics", ())] or [(error.message, None)]
+    for message, hint in said:
+        m = _PARAMETER.match(message)
+        if m:
+            name = m.group(1) or m.group(2)
+            pointer = pointer_join("/params", name) + ("#key" if m.group(1) else "")
+            more = f"; {hint}" if hint else ""
+            return ProfileError(f"{message}{more}", profile.places.get(pointer) or Place(profile.file))
+    return error
 
 
 def apply_profile(run: RuleRun, profile: Profile, snapshot: Snapshot | None, *, today: _dt.date,

@@ -2,20 +2,23 @@
 
 Each sub-command's work lives in ``s3audit.commands.<name>.run(args) -> int``, imported only when that
 command runs, so ``s3audit --help`` stays instant and never imports boto3. Any ``S3AuditError`` becomes
-one message on stderr and exit status 2.
+one message on stderr and exit status 2; anything else that escapes a command is a bug in s3audit, never
+findings: one line and exit status 3 (the traceback with ``--debug`` or ``S3AUDIT_DEBUG=1``).
 """
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
+import signal
 import sys
 from typing import Callable
 
 from . import __version__
 from .commands._inputs import add_iac_options
-from .errors import S3AuditError
+from .errors import OutputError, S3AuditError
 
-EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
 
 class _Parser(argparse.ArgumentParser):
@@ -82,10 +85,9 @@ def _positive_int(text: str) -> int:
     return value
 
 
-def _collect(p: argparse.ArgumentParser) -> None:
-    p.add_argument("-o", "--output", required=True, metavar="SNAPSHOT",
-                   help="snapshot file to write (.json, or .json.gz to compress); written atomically")
-    p.add_argument("--profile", metavar="NAME", help="AWS profile for the starting credentials")
+def _aws_options(p) -> None:
+    """Where and how to collect from AWS: the same options, spelt alike, for `collect` and `scan`."""
+    p.add_argument("--aws-profile", metavar="NAME", help="AWS profile for the starting credentials")
     p.add_argument("--region", metavar="R", help="home region for STS, IAM, Organizations and listing buckets "
                    "(default: the profile's region, else us-east-1)")
     how = p.add_mutually_exclusive_group()
@@ -98,11 +100,20 @@ def _collect(p: argparse.ArgumentParser) -> None:
     which.add_argument("--organization", action="store_true",
                        help="collect every active account of the organization (from the management account "
                             "or a delegated administrator)")
-    p.add_argument("--endpoint-url", metavar="URL", help="send every AWS call to this endpoint (for example moto)")
+    p.add_argument("--endpoint-url", metavar="URL",
+                   help="send every AWS call to this endpoint (an S3-compatible server: moto, LocalStack)")
     p.add_argument("--regions", metavar="R,...", help="read compute (EC2, Lambda, Glue, ...) only in these regions "
                    "(default: every region enabled in each account)")
     p.add_argument("--workers", type=_positive_int, default=8, metavar="N",
                    help="concurrent API calls (default: 8)")
+
+
+def _collect(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-o", "--output", required=True, metavar="SNAPSHOT",
+                   help="snapshot file to write (.json, or .json.gz to compress); written atomically")
+    _aws_options(p)
+    # the option's first name, kept working; `scan` needs --profile for the audit profile
+    p.add_argument("--profile", dest="aws_profile", metavar="NAME", help=argparse.SUPPRESS)
     p.add_argument("--resume", action="store_true",
                    help="continue an interrupted run from SNAPSHOT.partial, skipping accounts already collected")
 
@@ -154,15 +165,16 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
 _SEVERITIES = ("info", "low", "medium", "high", "critical", "never")
 
 
-def _audit_options(p: argparse.ArgumentParser) -> None:
+def _audit_options(p: argparse.ArgumentParser, fail_on_help: str | None = None) -> None:
     p.add_argument("--profile", metavar="PROFILE",
                    help="audit profile: a YAML file or a built-in name (default, fsbp, cis, pci, gdpr, governance, "
                         "hygiene); default: default")
     p.add_argument("--rules", action="append", default=[], metavar="PATH",
                    help="extra rule file or directory, run beside the built-in packs (repeatable)")
     p.add_argument("--fail-on", choices=_SEVERITIES, metavar="SEVERITY",
-                   help="fail (exit 1) when an open finding is at or above this severity: info, low, medium, high, "
-                        "critical or never (default: the profile's, else high); waived findings never count")
+                   help=fail_on_help or "fail (exit 1) when an open finding is at or above this severity: info, low, "
+                        "medium, high, critical or never (default: the profile's, else high); waived findings never "
+                        "count")
     p.add_argument("--today", metavar="YYYY-MM-DD", help="the date waivers' expiry is judged against (default: today)")
 
 
@@ -180,7 +192,10 @@ def _output_options(p: argparse.ArgumentParser, default: str = "text") -> None:
 def _check(p: argparse.ArgumentParser) -> None:
     p.add_argument("inputs", nargs="*", metavar="SNAPSHOT|IAC",
                    help="a snapshot, or Terraform/CloudFormation files and directories (classified by content; "
-                        "other files are skipped, as the pre-commit hook passes them)")
+                        "a file of no kind is an error, unless --skip-unrecognized)")
+    p.add_argument("--skip-unrecognized", action="store_true",
+                   help="skip input files that are neither a snapshot nor IaC, with a note (the pre-commit hook "
+                        "passes every staged JSON and YAML file)")
     add_iac_options(p, "the live estate's snapshot: overlay the change on it and report only what it introduces "
                        "(and what it fixes)")
     p.add_argument("--baseline", metavar="FINDINGS.json",
@@ -202,18 +217,7 @@ def _scan(p: argparse.ArgumentParser) -> None:
     p.add_argument("--snapshot", metavar="FILE", help="check this snapshot instead of collecting one from AWS")
     p.add_argument("--report-format", action="append", metavar="FORMAT",
                    help="reports to write into the run's folder (default: json, text, markdown, html, sarif)")
-    collect = p.add_argument_group("collecting from AWS (without --snapshot)")
-    collect.add_argument("--aws-profile", metavar="NAME", help="AWS profile for the starting credentials")
-    collect.add_argument("--region", metavar="R", help="home region for STS, IAM, Organizations and listing buckets")
-    collect.add_argument("--role-name", metavar="NAME", help="role to assume in each account")
-    collect.add_argument("--role-arn", metavar="ARN", nargs="+", action="extend", default=[],
-                         help="roles to assume, one per account")
-    collect.add_argument("--accounts", metavar="ID,...", help="comma-separated account ids to collect")
-    collect.add_argument("--organization", action="store_true", help="collect every active account of the organization")
-    collect.add_argument("--endpoint-url", metavar="URL", help="send every AWS call to this endpoint")
-    collect.add_argument("--regions", metavar="R,...", help="read compute only in these regions (default: every "
-                         "region enabled in each account)")
-    collect.add_argument("--workers", type=int, default=8, metavar="N", help="concurrent API calls (default: 8)")
+    _aws_options(p.add_argument_group("collecting from AWS (without --snapshot)"))
     _audit_options(p)
     _output_options(p)
 
@@ -230,7 +234,10 @@ def _report(p: argparse.ArgumentParser) -> None:
                    help="HTML file to write (default: standard output); a name ending in .pdf prints the page to "
                         "PDF with a headless Chromium")
     p.add_argument("--title", metavar="TEXT", help="the report's title (default: s3audit)")
-    _audit_options(p)
+    _audit_options(p, fail_on_help="the severity the report's verdict is judged at: info, low, medium, high, "
+                                   "critical or never (default: the profile's, else high). Given, the command "
+                                   "fails (exit 1) when an open finding is at or above it; without it, the report "
+                                   "is written and the exit status is 0 whatever it finds")
 
 
 COMMANDS.update({
@@ -242,33 +249,147 @@ COMMANDS.update({
 })
 
 
+def _debug_option(p: argparse.ArgumentParser) -> None:
+    # SUPPRESS: a sub-command's parser must not reset what was given before the command's name
+    p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                   help="print the traceback of an internal error (also S3AUDIT_DEBUG=1)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="s3audit", description="Policy-as-code compliance linter and auditor for S3 data access.")
     parser.add_argument("--version", action=_Version, nargs=0, help="show the version and the date of the AWS data "
                         "s3audit ships, and exit")
+    _debug_option(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name, (help_text, build) in COMMANDS.items():
-        build(sub.add_parser(name, help=help_text, description=help_text))
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        build(p)
+        _debug_option(p)
     return parser
 
 
+class _Terminated(BaseException):
+    """SIGTERM, raised where the program is so that files being written are cleaned up on the way out."""
+
+
+def _on_sigterm(signum, frame):  # pragma: no cover - exercised through a subprocess
+    raise _Terminated()
+
+
+class _Stdout:
+    """Standard output as the commands see it: writing to a closed, full or vanished standard output is an
+    OutputError (one line, exit 2), and text that cannot be encoded is escaped rather than crashing."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def _fail(self, exc: BaseException | None) -> OutputError:
+        if self._stream is None or isinstance(exc, ValueError):
+            why = "it is closed"
+        elif isinstance(exc, BrokenPipeError):
+            why = "the reader closed it before everything was written"
+        else:
+            why = (getattr(exc, "strerror", None) or str(exc)).rstrip(".").lower()
+        return OutputError(f"cannot write to standard output: {why}")
+
+    def write(self, text: str) -> int:
+        if self._stream is None:
+            raise self._fail(None)
+        try:
+            return self._stream.write(text)
+        except UnicodeEncodeError:
+            escaped = text.encode(getattr(self._stream, "encoding", None) or "utf-8", "backslashreplace")
+            return self._stream.write(escaped.decode(getattr(self._stream, "encoding", None) or "utf-8"))
+        except (OSError, ValueError) as exc:
+            raise self._fail(exc) from None
+
+    def flush(self) -> None:
+        if self._stream is None:
+            return
+        try:
+            self._stream.flush()
+        except (OSError, ValueError) as exc:
+            raise self._fail(exc) from None
+
+    def isatty(self) -> bool:
+        try:
+            return self._stream is not None and self._stream.isatty()
+        except (OSError, ValueError):
+            return False
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
+
+
+def _one_line(text: str, limit: int = 300) -> str:
+    line = " ".join(str(text).split())
+    return line if len(line) <= limit else line[:limit - 1] + "…"
+
+
+def _internal_error(exc: BaseException, debug: bool) -> int:
+    if debug:
+        import traceback
+        traceback.print_exception(exc, file=sys.stderr)
+    what = _one_line(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)
+    print(f"s3audit: internal error ({what}); this is a bug in s3audit, not a finding"
+          + ("" if debug else "; run with --debug or S3AUDIT_DEBUG=1 for the traceback"), file=sys.stderr)
+    return EXIT_INTERNAL
+
+
 def main(argv: list[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):
+        try:  # a name or message that is not valid text (a lone surrogate) is shown escaped, never raw
+            stream.reconfigure(errors="backslashreplace")
+        except (AttributeError, ValueError, OSError):
+            pass
     parser = build_parser()
     args = parser.parse_args(argv)
+    debug = bool(getattr(args, "debug", False)) or os.environ.get("S3AUDIT_DEBUG", "").strip() not in ("", "0")
     if not args.command:
         parser.print_help()
         return EXIT_BAD_INPUT
-    module = importlib.import_module(f"s3audit.commands.{args.command.replace('-', '_')}")
+    real_stdout = sys.stdout
+    sys.stdout = _Stdout(real_stdout)
     try:
-        return module.run(args)
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    except ValueError:  # not the main thread: leave signals alone
+        previous = None
+    try:
+        module = importlib.import_module(f"s3audit.commands.{args.command.replace('-', '_')}")
+        status = module.run(args)
+        sys.stdout.flush()
+        return status
     except S3AuditError as exc:
         print(f"s3audit: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("s3audit: interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:
-        return EXIT_OK
+    except _Terminated:
+        print("s3audit: terminated", file=sys.stderr)
+        return 143
+    except Exception as exc:
+        return _internal_error(exc, debug)
+    finally:
+        sys.stdout = real_stdout
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+        _quiet_broken_stdout(real_stdout)
+
+
+def _quiet_broken_stdout(stream) -> None:
+    """After standard output failed, let the interpreter's own flush at exit find nothing to write."""
+    if stream is None:
+        return
+    try:
+        stream.flush()
+    except (OSError, ValueError):
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, stream.fileno())
+            os.close(devnull)
+        except (OSError, ValueError, AttributeError):
+            pass
 
 
 if __name__ == "__main__":  # pragma: no cover

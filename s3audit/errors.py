@@ -41,7 +41,7 @@ class S3AuditError(Exception):
         self.detail = detail  # optional extra lines (a source excerpt with a caret)
 
     def __str__(self) -> str:
-        head = f"{self.place}: {self.message}" if self.place else self.message
+        head = one_line(f"{self.place}: {self.message}" if self.place else self.message)
         return f"{head}\n{self.detail}" if self.detail else head
 
     def at(self, place: Place) -> "S3AuditError":
@@ -72,6 +72,20 @@ class ProfileError(S3AuditError):
 
 class UsageError(S3AuditError):
     kind = "usage"
+
+
+class OutputError(S3AuditError):
+    """A file (or standard output) that s3audit could not or would not write."""
+
+    kind = "output"
+
+
+def one_line(text: str) -> str:
+    """``text`` as one line of a terminal: line breaks, escape sequences and other control characters (which a
+    file name, a JSON key or a quoted value may hold) written as escapes, never acted on."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
 def pointer_join(base: str, *parts: object) -> str:

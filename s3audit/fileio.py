@@ -1,26 +1,71 @@
-"""Reading and writing files at the edges: atomic writes, JSON (optionally gzip) reads with clear errors."""
+"""Reading and writing files at the edges: atomic writes, JSON (optionally gzip) reads with clear errors.
+
+Every JSON document s3audit reads goes through ``parse_json`` (or ``loads_strict`` for JSON embedded in
+another document): strict JSON only (no ``NaN`` or ``Infinity``, no number too large for a float), nested at
+most ``MAX_DEPTH`` deep, and no lone UTF-16 surrogate in a string; each refusal names the place in the file.
+Reports are written by ``write_atomic`` only to regular files, never through a symbolic link or onto a device.
+"""
 from __future__ import annotations
 
 import gzip
 import json
+import math
 import os
+import re
+import stat
 import tempfile
+import zlib
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError, Place
+from .errors import InputError, OutputError, Place, pointer_join
+
+# Deeper than any document s3audit reads has reason to be (a snapshot is about 13 deep, a Terraform plan a few
+# dozen), and far below Python's recursion limit, so that nothing downstream recurses out of stack.
+MAX_DEPTH = 200
+# A gzip file that inflates beyond this is refused rather than read into memory.
+MAX_INFLATED = 1 << 30
+
+
+# ---- writing ----
+
+def check_writable_target(path: str | os.PathLike) -> None:
+    """Refuse to write over what is not a regular file: a symbolic link, a device, a FIFO, a directory."""
+    p = os.fspath(path)
+    try:
+        st = os.lstat(p)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise OutputError(f"cannot write: {_reason(exc)}", Place(p)) from None
+    if stat.S_ISLNK(st.st_mode):
+        raise OutputError("is a symbolic link; s3audit writes only regular files (give the file it points to)",
+                          Place(p))
+    if stat.S_ISDIR(st.st_mode):
+        raise OutputError("is a directory, expected a file to write", Place(p))
+    if not stat.S_ISREG(st.st_mode):
+        kind = ("a FIFO" if stat.S_ISFIFO(st.st_mode) else "a device" if stat.S_ISCHR(st.st_mode)
+                or stat.S_ISBLK(st.st_mode) else "a socket" if stat.S_ISSOCK(st.st_mode) else "not a regular file")
+        raise OutputError(f"is {kind}; s3audit writes only regular files", Place(p))
 
 
 def write_atomic(path: str | os.PathLike, data: str | bytes) -> None:
-    """Write ``data`` to ``path`` so that readers see the old file or the whole new one, never a part."""
+    """Write ``data`` to ``path`` so that readers see the old file or the whole new one, never a part.
+
+    Only a regular file (or a new one) is written: a symbolic link, device or FIFO at ``path`` is refused, not
+    replaced. Any failure (a read-only directory, a full disk) is an OutputError naming the file, and leaves
+    neither a partial file nor the temporary one behind.
+    """
     path = Path(path)
-    if path.parent and not path.parent.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
+    check_writable_target(path)
     raw = data.encode("utf-8") if isinstance(data, str) else data
     if path.name.endswith(".gz") and not raw[:2] == b"\x1f\x8b":
         raw = gzip.compress(raw, mtime=0)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = None
     try:
+        if path.parent and not path.parent.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         # mkstemp makes the file 0600; give it the mode a plain open() would (or the replaced file's), so
         # reports written for a CI job or a web server stay readable as the user's umask allows
         try:
@@ -31,13 +76,26 @@ def write_atomic(path: str | os.PathLike, data: str | bytes) -> None:
             fh.write(raw)
             fh.flush()
             os.fsync(fh.fileno())
+        check_writable_target(path)  # nothing became a link or a device while we wrote
         os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+        tmp = None
+    except OSError as exc:
+        raise OutputError(f"cannot write: {_reason(exc)}", Place(str(path))) from None
+    finally:
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+
+
+def is_temporary(name: str) -> bool:
+    """Whether a file name is one of write_atomic's temporary files (left behind only by a killed process)."""
+    return name.startswith(".") and name.endswith(".tmp")
+
+
+def _reason(exc: OSError) -> str:
+    return (exc.strerror or str(exc)).rstrip(".").lower() if isinstance(exc, OSError) else str(exc)
 
 
 def _umask() -> int:
@@ -52,6 +110,8 @@ def _umask() -> int:
     os.umask(old)
     return old
 
+
+# ---- reading ----
 
 def read_text(path: str | os.PathLike) -> str:
     """Read a text file (transparently gunzipping ``.gz``) or raise an InputError naming it."""
@@ -68,23 +128,189 @@ def read_text(path: str | os.PathLike) -> str:
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror or exc}", Place(p)) from None
     if raw[:2] == b"\x1f\x8b":
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError) as exc:
-            raise InputError(f"not a valid gzip file ({exc})", Place(p)) from None
+        raw = _inflate(raw, p)
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InputError(f"not UTF-8 text (byte {exc.start})", Place(p)) from None
 
 
-def parse_json(text: str, file: str) -> Any:
-    """Parse JSON or raise an InputError with the line and column of the syntax error."""
+def _inflate(raw: bytes, file: str) -> bytes:
+    """The gzip data decompressed (every member, as gunzip does), at most MAX_INFLATED bytes of it."""
+    out: list[bytes] = []
+    size = 0
+    data = raw
     try:
-        return json.loads(text)
+        while data:
+            d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            while data:
+                chunk = d.decompress(data, 1 << 20)
+                size += len(chunk)
+                if size > MAX_INFLATED:
+                    raise InputError(f"decompresses to more than {MAX_INFLATED >> 20} MiB; refusing to read it",
+                                     Place(file))
+                out.append(chunk)
+                data = d.unconsumed_tail
+                if d.eof:
+                    break
+            if not d.eof:
+                raise InputError("not a valid gzip file (it ends before its data does)", Place(file))
+            data = d.unused_data.lstrip(b"\0")  # members may follow; trailing zeros are padding
+            if data and data[:2] != b"\x1f\x8b":
+                raise InputError("not a valid gzip file (unexpected data after the compressed stream)",
+                                 Place(file))
+    except zlib.error as exc:
+        raise InputError(f"not a valid gzip file ({str(exc).removeprefix('Error -3 while decompressing data: ')})",
+                         Place(file)) from None
+    return b"".join(out)
+
+
+class NotStrictJSON(ValueError):
+    """A strict-JSON refusal raised inside the decoder (the position is found afterwards)."""
+
+
+def _no_constant(name: str) -> Any:
+    raise NotStrictJSON(f"`{name}` is not JSON (JSON numbers are finite)")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise NotStrictJSON(f"the number `{text[:40]}` is too large")
+    return value
+
+
+STRICT_DECODER = json.JSONDecoder(parse_constant=_no_constant, parse_float=_finite)
+# What a lone surrogate can only come from: a \uD800-\uDFFF escape (UTF-8 text cannot hold one raw).
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_LONE_SURROGATE = re.compile("[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]")
+
+
+def loads_strict(text: str, file: str | None, *, pointer: str | None = None, max_depth: int = MAX_DEPTH,
+                 line: int | None = None) -> Any:
+    """``json.loads`` for input: strict JSON, bounded nesting, no lone surrogates; InputError otherwise.
+
+    The error's place is the line and column in ``text`` (``line``: ``text`` is that line of its file, as in a
+    JSON-lines file); for JSON embedded in a string of another document, ``pointer`` places that string and
+    the message says where inside it.
+    """
+    first = line or 1
+
+    def place(pos: int | None) -> Place:
+        if pointer is not None:
+            return Place(file, pointer=pointer)
+        if pos is None:
+            return Place(file, line)
+        return Place(file, text.count("\n", 0, pos) + first, pos - (text.rfind("\n", 0, pos) + 1) + 1)
+
+    def inner(pos: int | None) -> str:
+        return f" (character {pos + 1} of the text)" if pointer is not None and pos is not None else ""
+
+    try:
+        value = STRICT_DECODER.decode(text)
     except json.JSONDecodeError as exc:
-        raise InputError(f"invalid JSON: {exc.msg.lower()}", Place(file, exc.lineno, exc.colno)) from None
+        if pointer is not None:
+            raise InputError(f"invalid JSON: {exc.msg.lower()}{inner(exc.pos)}", place(None)) from None
+        raise InputError(f"invalid JSON: {exc.msg.lower()}", Place(file, exc.lineno + first - 1, exc.colno)) from None
+    except NotStrictJSON as exc:
+        pos = _first_refused(text)
+        raise InputError(f"{exc}{inner(pos)}", place(pos)) from None
+    except RecursionError:
+        pos = _too_deep(text, max_depth)
+        raise InputError(f"nested more than {max_depth} deep{inner(pos)}", place(pos)) from None
+    except ValueError as exc:  # an integer literal longer than Python converts (sys.get_int_max_str_digits)
+        m = re.search(r"\d{1000,}", text)
+        raise InputError(f"a number too long to read ({str(exc).split(';')[0].lower()})",
+                         place(m.start() if m else None)) from None
+    if isinstance(value, (dict, list)) and not _within_depth(value, max_depth):
+        pos = _too_deep(text, max_depth)
+        raise InputError(f"nested more than {max_depth} deep{inner(pos)}", place(pos))
+    if _SURROGATE_ESCAPE.search(text):
+        where = _lone_surrogate(value, "")
+        if where is not None:
+            found, at = where
+            at = pointer_join(pointer, *_split(at)) if pointer else at
+            raise InputError(f"a string holds a lone surrogate ({found}), which is not text", Place(file, line, pointer=at))
+    return value
+
+
+def parse_json(text: str, file: str, *, max_depth: int = MAX_DEPTH) -> Any:
+    """Parse a JSON document (see ``loads_strict``) or raise an InputError with its line and column."""
+    return loads_strict(text, file, max_depth=max_depth)
 
 
 def read_json(path: str | os.PathLike) -> Any:
     return parse_json(read_text(path), str(path))
+
+
+def _split(pointer: str) -> list[str]:
+    return [p.replace("~1", "/").replace("~0", "~") for p in pointer.split("/")[1:]]
+
+
+def _within_depth(value: Any, limit: int) -> bool:
+    """Whether no container in ``value`` is nested deeper than ``limit`` (iterative: it must not recurse)."""
+    stack = [(value, 1)]
+    pop, push = stack.pop, stack.append
+    while stack:
+        node, depth = pop()
+        if depth > limit:
+            return False
+        if type(node) is dict:
+            node = node.values()
+        for v in node:
+            if type(v) is dict or type(v) is list:
+                push((v, depth + 1))
+    return True
+
+
+_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]|-?Infinity|NaN|-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?', re.S)
+
+
+def _too_deep(text: str, limit: int) -> int | None:
+    """Offset of the first bracket that opens level ``limit + 1`` (for the error message)."""
+    depth = 0
+    for m in _TOKENS.finditer(text):
+        tok = m.group()
+        if tok in ("[", "{"):
+            depth += 1
+            if depth > limit:
+                return m.start()
+        elif tok in ("]", "}"):
+            depth -= 1
+    return None
+
+
+def _first_refused(text: str) -> int | None:
+    """Offset of the first NaN, Infinity or overflowing number outside a string."""
+    for m in _TOKENS.finditer(text):
+        tok = m.group()
+        if tok[0] in "NI-0123456789" and tok not in ("[", "]", "{", "}"):
+            if tok in ("NaN", "Infinity", "-Infinity"):
+                return m.start()
+            try:
+                if math.isinf(float(tok)):
+                    return m.start()
+            except ValueError:
+                pass
+    return None
+
+
+def _lone_surrogate(value: Any, pointer: str) -> tuple[str, str] | None:
+    """(the surrogate as an escape, JSON pointer) of the first string holding a lone surrogate."""
+    stack = [(value, pointer)]
+    while stack:
+        node, at = stack.pop()
+        if isinstance(node, str):
+            m = _LONE_SURROGATE.search(node)
+            if m:
+                return f"\\u{ord(m.group()):04x}", at
+        elif isinstance(node, dict):
+            for k, v in reversed(list(node.items())):
+                m = _LONE_SURROGATE.search(k)
+                if m:
+                    # the key itself goes into the message escaped, never raw
+                    return f"\\u{ord(m.group()):04x}", at + "/" + k.encode("utf-8", "backslashreplace").decode()
+                stack.append((v, pointer_join(at, k)))
+        elif isinstance(node, list):
+            stack.extend((v, pointer_join(at, i)) for i, v in reversed(list(enumerate(node))))
+    return None

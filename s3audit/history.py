@@ -28,6 +28,7 @@ from .findings import Finding, Severity, Status
 
 HISTORY_FORMAT = "s3audit.history/v1"
 INDEX = "index.json"
+COLLECTING = ".collecting."  # prefix of the snapshot a scan collects into, removed after the run
 _SPARK = "▁▂▃▄▅▆▇█"
 
 
@@ -45,16 +46,116 @@ def run_id(taken_at: str) -> str:
     return parse_taken_at(taken_at).strftime("%Y-%m-%dT%H%M%SZ")
 
 
-def load_index(directory: str) -> dict:
+def load_index(directory: str, warn=None) -> dict:
+    """The history's index. An entry that a run did not finish writing (the file ends inside it, or it lacks
+    what an entry holds) is left out, and ``warn`` is told which: the run's folder stays, and the next scan
+    compares against the latest complete entry, so nothing passes for having been cut off."""
     path = os.path.join(directory, INDEX)
     if not os.path.exists(path):
         return {"format": HISTORY_FORMAT, "runs": []}
-    from .fileio import read_json
-    data = read_json(path)
+    from .fileio import parse_json, read_text
+    text = read_text(path)
+    try:
+        data = parse_json(text, path)
+    except InputError as exc:
+        data = _recover(text)
+        if data is None:
+            raise
+        if warn is not None:
+            warn(f"{exc.place}: the index ends inside an entry (an interrupted write); reading the "
+                 f"{len(data['runs'])} complete entr{'y' if len(data['runs']) == 1 else 'ies'} before it")
     if not isinstance(data, dict) or data.get("format") != HISTORY_FORMAT or not isinstance(data.get("runs"), list):
-        raise InputError(f"not an s3audit history index (expected \"format\": \"{HISTORY_FORMAT}\")",
+        raise InputError(f"not an s3audit history index (expected \"format\": \"{HISTORY_FORMAT}\" and \"runs\")",
                          Place(path, pointer="/format"))
+    runs = []
+    for i, entry in enumerate(data["runs"]):
+        problem = _entry_problem(entry)
+        if problem is None:
+            runs.append(entry)
+        elif warn is not None:
+            warn(f"{Place(path, pointer=f'/runs/{i}')}: left out of the history: {problem}")
+    data["runs"] = runs
     return data
+
+
+_HEADER = re.compile(r'^\s*\{\s*"format"\s*:\s*"s3audit\.history/v1"\s*,\s*"runs"\s*:\s*\[')
+
+
+def _recover(text: str) -> dict | None:
+    """The complete entries of an index whose text stops part-way through its list of runs (None when the
+    text is not the start of an index)."""
+    m = _HEADER.match(text)
+    if m is None:
+        return None
+    decoder = json.JSONDecoder(parse_constant=lambda name: None)
+    runs, pos = [], m.end()
+    while True:
+        while pos < len(text) and text[pos] in " \t\r\n,":
+            pos += 1
+        if pos >= len(text) or text[pos] != "{":
+            break
+        try:
+            entry, pos = decoder.raw_decode(text, pos)
+        except (ValueError, RecursionError):
+            break
+        runs.append(entry)
+    return {"format": HISTORY_FORMAT, "runs": runs}
+
+
+_ENTRY_TYPES = {"id": str, "taken_at": str, "taken_at_utc": str, "date": str, "total": int, "by_severity": dict}
+
+
+def _entry_problem(entry) -> str | None:
+    """Why an index entry cannot be used (None when it can)."""
+    if not isinstance(entry, dict):
+        return "an entry is an object"
+    for key, kind in _ENTRY_TYPES.items():
+        value = entry.get(key)
+        if not isinstance(value, kind) or isinstance(value, bool):
+            return f"`{key}` is missing or not {'a string' if kind is str else 'a number' if kind is int else 'an object'}"
+    if not is_run_dir(entry["id"]):
+        return "`id` is not a run folder's name"
+    try:
+        parse_taken_at(entry["taken_at"])
+        parse_taken_at(entry["taken_at_utc"])
+    except InputError as exc:
+        return exc.message
+    for key in ("by_rule", "by_account", "by_severity"):
+        counts = entry.get(key, {})
+        if not isinstance(counts, dict) or not all(isinstance(v, int) and not isinstance(v, bool)
+                                                   for v in counts.values()):
+            return f"`{key}` is not an object of counts"
+    for key in ("waived", "unknown", "new", "resolved", "failing_new", "exit_status"):
+        if key in entry and (not isinstance(entry[key], int) or isinstance(entry[key], bool)):
+            return f"`{key}` is not a number"
+    if not isinstance(entry.get("files", {}), dict) or not all(
+            isinstance(v, str) for v in entry.get("files", {}).values()):
+        return "`files` is not an object of file names"
+    return None
+
+
+def remove_stale_files(directory: str) -> list[str]:
+    """Remove what killed runs left behind (write_atomic's temporary files, a collection's working file) from
+    the history and its run folders; called under the lock, when no other run can be writing. Returns the
+    names removed."""
+    from .fileio import is_temporary
+    removed = []
+    folders = [directory] + [os.path.join(directory, n) for n in os.listdir(directory) if is_run_dir(n)]
+    for folder in folders:
+        try:
+            names = os.listdir(folder)
+        except OSError:
+            continue
+        for name in names:
+            if is_temporary(name) or (folder == directory and name.startswith(COLLECTING)):
+                full = os.path.join(folder, name)
+                try:
+                    if os.path.isfile(full) and not os.path.islink(full):
+                        os.unlink(full)
+                        removed.append(full)
+                except OSError:
+                    pass
+    return removed
 
 
 def save_index(directory: str, index: dict) -> None:
@@ -204,4 +305,4 @@ def is_run_dir(name: str) -> bool:
 
 def read_run_findings(directory: str, entry: dict) -> Any:
     from .report.model import load_findings
-    return load_findings(os.path.join(directory, entry["id"], entry["files"].get("findings", "findings.json")))
+    return load_findings(os.path.join(directory, entry["id"], entry.get("files", {}).get("findings", "findings.json")))

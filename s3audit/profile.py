@@ -17,7 +17,6 @@ every error names the file, line and column of the value at fault. Applying a pr
 from __future__ import annotations
 
 import datetime as _dt
-import difflib
 import json
 import os
 from dataclasses import dataclass, field, replace
@@ -29,6 +28,7 @@ from .errors import Place, ProfileError, pointer_join
 from .findings import Finding, Severity, Status
 from .iam.wildcard import glob
 from .subjects import SubjectIndex
+from .suggest import suggest
 
 
 def _matches(value: str, pattern: str) -> bool:
@@ -118,6 +118,12 @@ class Profile:
             return False
         return not any(_matches(rule_id, p) for p in self.exclude)
 
+    def check_rule_files(self) -> None:
+        """Every rule file the profile names is there (an error at the profile's line, not the rule file's)."""
+        for i, path in enumerate(self.rule_files):
+            if not os.path.isfile(path):
+                raise ProfileError(f"rule file `{path}` does not exist", self.place(f"/rule_files/{i}"))
+
     def check_packs(self, known: Iterable[str]) -> None:
         """Every pack the profile names must exist; a typo would silently check nothing."""
         known = sorted(set(known))
@@ -158,17 +164,6 @@ class Profile:
         """The severity at or above which open findings fail the run; None means never."""
         label = override or self.fail_on or default
         return None if label == NEVER else Severity.parse(label)
-
-
-def suggest(word: str, options: Iterable[str]) -> str | None:
-    """The option the user most likely meant: one it starts (or ends) like, else the closest spelling."""
-    options = sorted(options)
-    lower = word.lower()
-    for o in options:
-        if o.lower().startswith(lower) or lower.startswith(o.lower()):
-            return o
-    close = difflib.get_close_matches(word, options, n=1)
-    return close[0] if close else None
 
 
 def apply_waivers(findings: Iterable[Finding], waivers: Iterable[Waiver], today: _dt.date,
@@ -248,6 +243,7 @@ def parse_profile(text: str, file: str) -> Profile:
         ptr = f"/waivers/{i}/expires"
         waivers.append(Waiver(w["rule"], w["resource"], w["reason"], w["owner"],
                               _parse_date(w["expires"], where(ptr)), where(f"/waivers/{i}")))
+    rule_files = _rule_files(data.get("rule_files") or (), file, where)
     scope = data.get("scope") or {}
     tags = {k: (v,) if isinstance(v, str) else tuple(v) for k, v in (scope.get("tags") or {}).items()}
     base = os.path.dirname(file)
@@ -256,13 +252,36 @@ def parse_profile(text: str, file: str) -> Profile:
         name=data["profile"], file=file, description=data.get("description", ""),
         packs=tuple(data["packs"]) if "packs" in data else None,
         include=tuple(rules.get("include") or ()), exclude=tuple(rules.get("exclude") or ()),
-        rule_files=tuple(os.path.join(base, p) for p in data.get("rule_files") or ()),
+        rule_files=rule_files,
         scope=Scope(tuple(scope.get("accounts") or ()), tuple(scope.get("buckets") or ()), tags),
         params=dict(data.get("params") or {}),
         severity_overrides=tuple((k, Severity.parse(v)) for k, v in (data.get("severity_overrides") or {}).items()),
         fail_on=data.get("fail_on"), waivers=tuple(waivers),
         sensitive={k: tuple(v) for k, v in (data.get("sensitive") or {}).items()},
         assume=frozenset(k for k, v in (data.get("assume") or {}).items() if v is True), places=places)
+
+
+def _rule_files(names, file: str, where) -> tuple[str, ...]:
+    """The profile's ``rule_files``, resolved against its folder. A profile may come with the repository being
+    checked, so it can name only rule files (``.s3r``, also after following links) inside its own folder or
+    the built-in packs: never any other file, whose content an error message would otherwise quote."""
+    from .lang.load import RULE_SUFFIX
+    base = os.path.dirname(file)
+    roots = [os.path.realpath(base or "."), os.path.realpath(packaged.path("rules"))]
+    out = []
+    for i, name in enumerate(names):
+        path = os.path.join(base, name)
+        real = os.path.realpath(path)
+        if not name.endswith(RULE_SUFFIX):
+            raise ProfileError(f"`{name}` is not a rule file (rule files end in `{RULE_SUFFIX}`)",
+                               where(f"/rule_files/{i}"))
+        if not real.endswith(RULE_SUFFIX):
+            raise ProfileError(f"`{name}` links to a file that is not a rule file", where(f"/rule_files/{i}"))
+        if not any(os.path.commonpath([real, root]) == root for root in roots):
+            raise ProfileError(f"rule file `{name}` is outside the profile's folder and the built-in packs",
+                               where(f"/rule_files/{i}"))
+        out.append(path)
+    return tuple(out)
 
 
 def _parse_date(text: str, place: Place) -> _dt.date:
@@ -366,15 +385,9 @@ def load_yaml_with_places(text: str, file: str) -> tuple[Any, dict[str, Place]]:
     mapping key). Timestamps stay the text they were written as (the profile parses dates itself, so a
     bad date is reported at its line rather than lost in a YAML error); duplicate keys are errors."""
     import yaml
-    try:
-        node = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        place = Place(file, mark.line + 1, mark.column + 1) if mark else Place(file)
-        problem = (exc.problem or exc.context or "invalid YAML").rstrip(".")
-        raise ProfileError(f"invalid YAML: {problem}", place) from None
-    except yaml.YAMLError as exc:
-        raise ProfileError(f"invalid YAML: {str(exc).splitlines()[0].rstrip('.')}", Place(file)) from None
+
+    from .yamlio import compose
+    node = compose(text, file, ProfileError)  # bounded: no alias bomb, no value that contains itself
     places: dict[str, Place] = {}
     if node is None:
         return None, places
@@ -402,8 +415,9 @@ def load_yaml_with_places(text: str, file: str) -> tuple[Any, dict[str, Place]]:
             return n.value
         try:
             return constructor.construct_object(n, deep=True)
-        except yaml.YAMLError as exc:
-            raise ProfileError(f"invalid value `{n.value}`: {getattr(exc, 'problem', exc)}",
+        except (yaml.YAMLError, ValueError, TypeError, OverflowError) as exc:
+            from .schemas.validate import short
+            raise ProfileError(f"invalid value `{short(n.value)}`: {getattr(exc, 'problem', None) or exc}",
                                places[pointer]) from None
 
     return build(node, ""), places

@@ -288,3 +288,106 @@ def test_through_a_subprocess(snapshot):
     assert proc.returncode == 0, proc.stderr
     d = json.loads(proc.stdout)
     assert set(d) == {"decision", "reasons", "conditions", "assumptions"} and d["decision"] == "allow"
+
+
+# ---- typos are errors, with a suggestion (issue 11, item 3) ----
+# A snapshot that holds account A's IAM in full (no collection error) can say that a principal is not there.
+
+@pytest.mark.parametrize("option, value, message", [
+    ("--principal", f"arn:aws:iam::{A}:user/alcie", f"user `arn:aws:iam::{A}:user/alcie` is not in account {A}, "
+                                                   f"whose IAM the snapshot holds in full; did you mean `{ALICE}`?"),
+    ("--principal", f"arn:aws:sts::{A}:assumed-role/alice/s", f"role `arn:aws:sts::{A}:assumed-role/alice/s` is not in "
+                                                             f"account {A}"),
+    ("--principal", "not-a-principal", "`not-a-principal` is not an ARN, account id, service or `anonymous`"),
+    ("--action", "s3:GetObjekt", "`s3:GetObjekt` is not an action AWS documents for s3; did you mean `s3:GetObject`?"),
+    ("--action", "s4:GetObject", "no AWS service has the action prefix `s4`; did you mean `s3:GetObject`?"),
+    ("--action", "s3:Get*", "`s3:Get*` is a pattern; a request names one action"),
+    ("--resource", "arn:aws:s3:::data-b/x", "bucket `data-b` is not in the snapshot; did you mean `data-a`?"),
+])
+def test_a_typo_is_an_error_with_a_suggestion(capsys, snapshot, option, value, message):
+    request = {"--principal": ALICE, "--action": "s3:GetObject", "--resource": "arn:aws:s3:::data-a/x"}
+    request[option] = value
+    code, out, err = run(capsys, snapshot, *[x for kv in request.items() for x in kv])
+    assert code == 2 and out == ""
+    assert err.startswith(f"s3audit: {option}: ") and message in err and len(err.strip().splitlines()) == 1
+
+
+def test_names_the_snapshot_cannot_vouch_for_are_answered_with_an_assumption(capsys, snapshot, tmp_path):
+    # a principal of an account outside the snapshot; a bucket unlike any of the snapshot's
+    code, out, _ = run(capsys, snapshot, "--principal", "arn:aws:iam::999999999999:role/x", "--action",
+                       "s3:GetObject", "--resource", "arn:aws:s3:::somebody-elses-bucket/x", "--format", "json")
+    assumptions = json.loads(out)["assumptions"]
+    assert code == 0 and any("outside the snapshot" in a for a in assumptions)
+    assert any("bucket `somebody-elses-bucket` is not in the snapshot" in a for a in assumptions)
+    # an account whose IAM could not be read in full: a principal missing from it may exist
+    doc = json.loads(snapshot.read_text())
+    doc["accounts"][0]["errors"] = {"iam:GetAccountAuthorizationDetails": "AccessDenied"}
+    partial = tmp_path / "partial.json"
+    partial.write_text(json.dumps(doc))
+    code, out, _ = run(capsys, partial, "--principal", f"arn:aws:iam::{A}:user/alcie", "--action", "s3:GetObject",
+                       "--resource", "arn:aws:s3:::data-a/x", "--format", "json")
+    assert code == 0 and any(f"user `arn:aws:iam::{A}:user/alcie` is not in account {A}'s IAM data" in a
+                             for a in json.loads(out)["assumptions"])
+
+
+def test_a_context_key_the_action_never_carries_is_reported_not_dropped(capsys, snapshot):
+    """s3:prefix is a key of ListBucket requests, never of GetObject's (Service Authorization Reference:
+    https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html#amazons3-actions-as-permissions)."""
+    argv = [snapshot, "--principal", BOB, "--action", "s3:GetObject", "--resource", "arn:aws:s3:::data-a/x",
+            "--context", "s3:prefix=home/bob/"]
+    code, out, _ = run(capsys, *argv, "--format", "json")
+    decision = json.loads(out)
+    assert code == 0 and "ignored: s3:GetObject requests never carry s3:prefix" in decision["assumptions"]
+    code, out, _ = run(capsys, *argv)
+    assert "  - ignored: s3:GetObject requests never carry s3:prefix" in out.splitlines()
+    # a key the action does carry is used, and not reported
+    code, out, _ = run(capsys, snapshot, "--principal", BOB, "--action", "s3:ListBucket", "--resource",
+                       "arn:aws:s3:::data-a", "--context", "s3:prefix=home/bob/", "--format", "json")
+    assert not any(a.startswith("ignored:") for a in json.loads(out)["assumptions"])
+
+
+def test_typos_in_a_requests_file_are_errors_at_their_line(capsys, snapshot, tmp_path):
+    good = {"principal": ALICE, "action": "s3:GetObject", "resource": "arn:aws:s3:::data-a/x"}
+    for key, value, message in (("principal", f"arn:aws:iam::{A}:user/alcie", f"did you mean `{ALICE}`?"),
+                                ("action", "s3:GetObjekt", "did you mean `s3:GetObject`?"),
+                                ("resource", "arn:aws:s3:::data-b/x", "did you mean `data-a`?")):
+        requests = tmp_path / "r.jsonl"
+        requests.write_text(json.dumps(good) + "\n" + json.dumps({**good, key: value}) + "\n")
+        for fmt in ("json", "text"):
+            code, out, err = run(capsys, snapshot, "--requests", requests, "--format", fmt)
+            assert code == 2 and out == "", (key, fmt)
+            assert err.startswith(f"s3audit: {requests}:2: `{key}`: ") and message in err, err
+
+
+def test_ignored_keys_in_a_requests_file_are_among_that_line_s_assumptions(capsys, snapshot, tmp_path):
+    requests = tmp_path / "r.jsonl"
+    line = {"principal": BOB, "action": "s3:GetObject", "resource": "arn:aws:s3:::data-a/x"}
+    requests.write_text(json.dumps(line) + "\n" + json.dumps({**line, "context": {"s3:prefix": "a/"}}) + "\n")
+    code, out, _ = run(capsys, snapshot, "--requests", requests)
+    first, second = (json.loads(x) for x in out.splitlines())
+    assert code == 0 and first["assumptions"] == []
+    assert second["assumptions"] == ["ignored: s3:GetObject requests never carry s3:prefix"]
+
+
+@pytest.mark.parametrize("line, where, what", [
+    ('{"principal": "anonymous", "action": "s3:GetObject", "resource": "arn:aws:s3:::data-a/x", "context": '
+     '{"aws:EpochTime": NaN}}', ":2:", "`NaN` is not JSON"),
+    ('{"principal": "anonymous", "action": "s3:GetObject", "resource": "arn:aws:s3:::data-a/x", "context": '
+     '{"s3:max-keys": -Infinity}}', ":2:", "`-Infinity` is not JSON"),
+    ('{"principal": "anonymous", "action": "s3:GetObject", "resource": "arn:aws:s3:::data-a/x", "context": '
+     '{"s3:max-keys": 1e999}}', ":2:", "too large"),
+    ('{"principal": "anonymous", "action": "s3:GetObject", "resource": "arn:aws:s3:::data-a/\\udc00"}', ":2: at /resource",
+     "lone surrogate"),
+    ('{"principal": "anonymous", "action": "s3:GetObject", "resource": "arn:aws:s3:::data-a/x", "context": false}', ":2",
+     "`context` must be an object"),
+    ('{"x": ' + "[" * 100_000 + "]" * 100_000 + "}", ":2:", "nested more than 200 deep"),
+])
+def test_request_lines_are_strict_json(capsys, snapshot, tmp_path, line, where, what):
+    """Whatever a line holds, the output stays strict JSON: a line it could not hold is bad input."""
+    requests = tmp_path / "r.jsonl"
+    good = json.dumps({"principal": "anonymous", "action": "s3:GetObject", "resource": "arn:aws:s3:::data-a/x"})
+    requests.write_text(good + "\n" + line + "\n")
+    for fmt in ("json", "text"):
+        code, out, err = run(capsys, snapshot, "--requests", requests, "--format", fmt)
+        assert code == 2 and out == "" and "Traceback" not in err
+        assert err.startswith(f"s3audit: {requests}{where}") and what in err, err

@@ -27,6 +27,11 @@ STDOUT = "-"
 _FORMAT = re.compile(r'"format"\s*:\s*"s3audit\.(snapshot|findings)/')
 
 
+def warn(message: str) -> None:
+    """A note on standard error that does not stop the run."""
+    print(f"s3audit: warning: {message}", file=sys.stderr)
+
+
 def parse_today(text: str | None) -> _dt.date:
     if not text:
         return _dt.datetime.now(_dt.timezone.utc).date()
@@ -94,6 +99,9 @@ def resolve_outputs(formats: Iterable[str] | None, outputs: Iterable[str] | None
     for p in files:
         if files.count(p) > 1:
             raise UsageError(f"two outputs would write the same file `{p}`")
+    from ..fileio import check_writable_target
+    for p in files:
+        check_writable_target(p)  # refused now, before the run, not after it
     return pairs
 
 
@@ -106,7 +114,10 @@ def use_colour(choice: str | None) -> bool:
 
 
 def write_outputs(report, pairs: list[tuple[str, str]], colour: str | None = "auto") -> None:
+    """Render and write each output; the files written are named on standard error ("wrote FILE"), with the
+    summary line when nothing went to standard output, so that a CI log still shows the verdict."""
     from ..report.text import summary_line
+    written = []
     for fmt, path in pairs:
         options = {"color": use_colour(colour)} if fmt == "text" and path == STDOUT else {}
         if fmt == "html" and path != STDOUT:
@@ -117,8 +128,10 @@ def write_outputs(report, pairs: list[tuple[str, str]], colour: str | None = "au
             sys.stdout.flush()
         else:
             write_atomic(path, text)
-    if all(p != STDOUT for _, p in pairs):
-        print(summary_line(report), file=sys.stderr)
+            written.append(path)
+    if written:
+        tail = f"; {summary_line(report)}" if all(p != STDOUT for _, p in pairs) else ""
+        print(f"wrote {', '.join(written)}{tail}", file=sys.stderr)
 
 
 def write_sidecars(report, path: str) -> dict[str, str]:
@@ -153,18 +166,40 @@ def snapshot_kind(path: str) -> str:
         return "iac"
     if not os.path.exists(path):
         raise InputError("no such file", Place(path))
-    if path.endswith(".gz"):
-        from ..fileio import read_text
-        head = read_text(path)[:65536]
-    else:
-        with open(path, encoding="utf-8", errors="replace") as fh:
-            head = fh.read(65536)
+    head = _head(path)
     m = _FORMAT.search(head)
     if m:
         return m.group(1)
     if looks_like_iac(path):
         return "iac"
     return "other"
+
+
+def _head(path: str) -> str:
+    """The first 64 KiB of a file's text (of a gzip file: of what it holds)."""
+    if path.endswith(".gz"):
+        from ..fileio import read_text
+        return read_text(path)[:65536]
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            return fh.read(65536)
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}", Place(path)) from None
+
+
+def unrecognized(path: str, what: str) -> InputError:
+    """The error for a file that is none of the kinds a command reads: it is empty, its JSON is broken (the
+    line and column), or it lacks the marker (``what`` says what it is not)."""
+    head = _head(path)
+    if not head.strip():
+        return InputError("the file is empty", Place(path))
+    first = head.lstrip("\ufeff \t\r\n")[:1]
+    if first == "{" or (first == "[" and path.endswith((".json", ".json.gz"))):  # not `[section]` of TOML or INI
+        from ..fileio import parse_json, read_text
+        parse_json(read_text(path), path)  # raises, with the line and column, when the JSON is broken
+        return InputError(f"{what} (a JSON document without the marker `\"format\": \"s3audit.snapshot/v1\"`)",
+                          Place(path))
+    return InputError(what, Place(path))
 
 
 def sarif_lines(report, snapshot, subjects) -> None:

@@ -4,6 +4,7 @@ their IaC options the same way, through ``iac_change`` (``sources.iac.load_chang
 from __future__ import annotations
 
 import argparse
+import os
 from typing import Any, Iterable
 
 from ..errors import UsageError
@@ -21,6 +22,31 @@ def add_iac_options(p: argparse.ArgumentParser, live_help: str) -> None:
     p.add_argument("--account-id", metavar="ID", help="the account the IaC deploys to")
     p.add_argument("--region", metavar="REGION", help="the region CloudFormation templates deploy to")
     p.add_argument("--parameter", action="append", metavar="KEY=VALUE", help="CloudFormation parameter value")
+
+
+def require_inputs(iac_paths, terraform, plans, templates, live) -> None:
+    """Every named input exists and holds something to read: a run over nothing must not pass."""
+    from ..errors import InputError, Place
+    from ..sources.iac import TERRAFORM_SUFFIXES
+    for d in [*terraform, *(p for p in iac_paths if os.path.isdir(p))]:
+        if not os.path.exists(d):
+            raise InputError("no such directory", Place(d))
+        if not os.path.isdir(d):
+            raise InputError("not a directory (--terraform takes a configuration directory)", Place(d))
+        try:
+            names = os.listdir(d)
+        except OSError as exc:
+            raise InputError(f"cannot read the directory: {exc.strerror or exc}", Place(d)) from None
+        if not any(n.endswith((".tf", ".tf.json")) and os.path.isfile(os.path.join(d, n)) for n in names):
+            raise InputError("no Terraform configuration here (no .tf or .tf.json file)", Place(d))
+    for f in [*plans, *templates, *([live] if live else []),
+              *(p for p in iac_paths if not os.path.isdir(p) and not p.endswith(TERRAFORM_SUFFIXES))]:
+        if not os.path.exists(f):
+            raise InputError("no such file", Place(f))
+        if os.path.isdir(f):
+            raise InputError("is a directory, expected a file", Place(f))
+        if os.path.getsize(f) == 0:
+            raise InputError("the file is empty", Place(f))
 
 
 def has_iac(args: argparse.Namespace, paths: Iterable[str] = ()) -> bool:
@@ -61,6 +87,7 @@ def load_estate(args: argparse.Namespace, *, remember_valid: bool = False) -> An
     if args.snapshot and args.live:
         raise UsageError("give the live estate once: either --live or a snapshot argument, not both")
     live_path = args.live or args.snapshot
+    require_inputs((), args.terraform or (), args.terraform_plan or (), args.cloudformation or (), live_path)
     live = None
     if live_path:
         from ..fileio import read_json

@@ -21,6 +21,18 @@ from . import _audit, _inputs
 
 
 def run(args) -> int:
+    from ..progress import Progress
+    with Progress("check") as progress:
+        found = _check(args, progress)
+    if found is None:
+        return 0
+    report, pairs = found
+    _audit.write_outputs(report, pairs, args.color)
+    return report.exit_status
+
+
+def _check(args, progress):
+    """The report of a check and where to write it (None: nothing to check)."""
     from ..audit import apply_baseline, evaluate, introduced_and_fixed, locate
     from ..report.model import Report, snapshot_provenance
     from ..subjects import SubjectIndex
@@ -31,9 +43,10 @@ def run(args) -> int:
     threshold = profile.threshold(args.fail_on)
     baseline = _audit.load_baseline(args.baseline)
 
-    snapshot_path, iac_paths, skipped = _split_inputs(args.inputs)
+    snapshot_path, iac_paths, skipped = _split_inputs(args.inputs, getattr(args, "skip_unrecognized", False))
     terraform, plans, templates = list(args.terraform or ()), list(args.terraform_plan or ()), \
         list(args.cloudformation or ())
+    _inputs.require_inputs(iac_paths, terraform, plans, templates, args.live)
     has_iac = bool(iac_paths or terraform or plans or templates)
     live_path = args.live
     if snapshot_path and live_path and has_iac:
@@ -47,13 +60,14 @@ def run(args) -> int:
     if not snapshot_path and not has_iac:
         if skipped:
             print("s3audit: nothing to check", file=sys.stderr)
-            return 0
+            return None
         raise UsageError("give a snapshot, or IaC with --terraform, --terraform-plan or --cloudformation")
 
     wants_pictures = any(fmt in ("markdown", "html") for fmt, _ in pairs)
     wants_graph = any(fmt == "html" for fmt, _ in pairs)  # the HTML page draws every path to sensitive data
     notes: list[str] = []
     resolved = []
+    progress.stage("reading the inputs")
     if has_iac:
         from ..fileio import read_json
         from ..snapshot.load import snapshot_from_dict
@@ -66,7 +80,8 @@ def run(args) -> int:
                          f"against the live estate (--live)")
         snap = snapshot_from_dict(doc, file=None, remember_valid=live_doc is None)
         subjects = SubjectIndex(snap)
-        graph = _graph(snap, wants_graph, notes)
+        graph = _graph(snap, wants_graph, notes, progress)
+        progress.stage("running the rules")
         ev = evaluate(snap, profile, rule_files=args.rules or (), today=today, subjects=subjects,
                       engine=graph.engine if graph else None, graph=graph)
         findings = ev.findings
@@ -74,6 +89,7 @@ def run(args) -> int:
             from ..sources.locations import carry_locations
             from ..sources.removals import RemovalLocator
             live_snap = snapshot_from_dict(live_doc, file=live_path)
+            progress.stage("running the rules on the live estate")
             before = evaluate(live_snap, profile, rule_files=args.rules or (), today=today)
             findings, resolved = introduced_and_fixed(before.findings, ev.findings)
             # What the change introduces is on the overlaid snapshot, what it fixes on the live one: both
@@ -91,7 +107,8 @@ def run(args) -> int:
         from ..snapshot.load import load_snapshot
         snap = load_snapshot(snapshot_path)
         subjects = SubjectIndex(snap)
-        graph = _graph(snap, wants_graph, notes)
+        graph = _graph(snap, wants_graph, notes, progress)
+        progress.stage("running the rules")
         ev = evaluate(snap, profile, rule_files=args.rules or (), today=today, subjects=subjects,
                       engine=graph.engine if graph else None, graph=graph)
         findings = locate(ev.findings, snap, subjects)
@@ -114,14 +131,16 @@ def run(args) -> int:
         report.paths = report_pictures(report.findings, snap, graph, profile, ev.data_classes)
     if any(fmt == "sarif" for fmt, _ in pairs) and mode == "snapshot":
         _audit.sarif_lines(report, snap, subjects)
-    _audit.write_outputs(report, pairs, args.color)
-    return report.exit_status
+    return report, pairs
 
 
-def _split_inputs(paths):
+def _split_inputs(paths, skip_unrecognized: bool = False):
     snapshot, iac, skipped = None, [], []
     for p in paths or ():
         kind = _audit.snapshot_kind(p)
+        if kind == "other" and not skip_unrecognized:
+            raise _audit.unrecognized(p, "not a snapshot, a Terraform file or directory, a plan or a "
+                                         "CloudFormation template")
         if kind == "snapshot":
             if snapshot is not None:
                 raise UsageError(f"one snapshot at a time (got `{snapshot}` and `{p}`); use `s3audit diff` to "
@@ -137,9 +156,11 @@ def _split_inputs(paths):
     return snapshot, iac, skipped
 
 
-def _graph(snap, wanted: bool, notes: list[str]):
+def _graph(snap, wanted: bool, notes: list[str], progress=None):
     if not wanted:
         return None
+    if progress is not None:
+        progress.stage("building the access graph")
     from ..report.access import build_graph
     graph = build_graph(snap)
     if graph is None:

@@ -10,7 +10,7 @@ def run(args: argparse.Namespace) -> int:
 
     accounts = tuple(a.strip() for a in (args.accounts or "").split(",") if a.strip())
     options = aws.CollectOptions(
-        output=args.output, profile=args.profile, region=args.region, role_name=args.role_name,
+        output=args.output, profile=args.aws_profile, region=args.region, role_name=args.role_name,
         role_arns=tuple(args.role_arn), accounts=accounts, organization=args.organization,
         endpoint_url=args.endpoint_url, workers=args.workers,
         regions=tuple(r.strip() for r in (args.regions or "").split(",") if r.strip()), resume=args.resume)

@@ -1,6 +1,7 @@
 """`s3audit demo`: a guided tour of the bundled demo estate, so a newcomer sees what s3audit is for."""
 from __future__ import annotations
 
+import textwrap
 from importlib import resources
 
 from ..iam.engine import Engine, Request
@@ -96,5 +97,8 @@ def _tour_findings(snapshot, engine) -> None:
     print("   $ s3audit check SNAPSHOT")
     print("   " + ", ".join(f"{counts[s]} {s}" for s in order if counts[s]) + f" — {len(result.findings)} findings")
     for f in sorted(result.findings, key=lambda f: -f.severity)[:3]:
-        print(f"   {f.severity.label.upper():<8} {f.rule}: {f.message[:110]}")
+        # wrapped between words, never cut: an ARN is one word, shown whole
+        print(textwrap.fill(f"{f.severity.label.upper():<8} {f.rule}: {f.message}", width=118,
+                            initial_indent="   ", subsequent_indent="            ", break_long_words=False,
+                            break_on_hyphens=False))
     print()

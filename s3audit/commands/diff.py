@@ -9,7 +9,6 @@ Exit status: 1 when a new finding is at or above the threshold, 0 otherwise, 2 f
 """
 from __future__ import annotations
 
-from ..errors import UsageError
 from . import _audit
 
 
@@ -27,7 +26,7 @@ def run(args) -> int:
     kinds = [_audit.snapshot_kind(p) for p in (args.old, args.new)]
     for path, kind in zip((args.old, args.new), kinds):
         if kind not in ("snapshot", "findings"):
-            raise UsageError(f"`{path}` is neither a snapshot nor a findings file")
+            raise _audit.unrecognized(path, "neither a snapshot nor a findings file")
     sides, snaps, notes = [], [], []
     rules, packs, waivers = [], [], []
     graphs = []

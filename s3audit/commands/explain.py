@@ -4,9 +4,11 @@ from __future__ import annotations
 import gc
 import json
 import sys
+from dataclasses import replace
 from typing import Any, Iterable, TextIO
 
 from ..errors import InputError, Place, UsageError
+from ..iam import names
 from ..iam.engine import Decision, Engine, Request
 from ..iam.wording import clause_text, describe
 from ._inputs import load_estate
@@ -55,10 +57,12 @@ def _parts(obj: Any) -> tuple[str, str, str, Any]:
             and isinstance(resource, str) and resource):
         k = next(k for k in ("principal", "action", "resource") if not isinstance(obj.get(k), str) or not obj.get(k))
         raise InputError(f"missing or non-string `{k}`")
-    ctx = obj.get("context") or {}
+    ctx = obj.get("context")
+    if ctx is None:
+        ctx = {}
+    if not isinstance(ctx, dict):
+        raise InputError("`context` must be an object of key -> value (or list of values, or null for absent)")
     if ctx:
-        if not isinstance(ctx, dict):
-            raise InputError("`context` must be an object of key -> value (or list of values, or null for absent)")
         for k, v in ctx.items():
             if not (v is None or isinstance(v, _SCALARS) or (
                     isinstance(v, list) and all(isinstance(x, _SCALARS) for x in v))):
@@ -101,12 +105,56 @@ def run(args) -> int:
     if missing:
         raise UsageError(f"missing {', '.join(missing)} (or give --requests FILE.jsonl)")
     request = Request(args.principal, args.action, args.resource, parse_context(args.context))
-    decision = engine.decide(request)
+    try:
+        engine.check(request)
+    except InputError as exc:
+        raise UsageError(f"--resource: {exc.message}") from None
+    for option, problem in (("--principal", names.principal_problem(engine, request.principal)),
+                            ("--action", names.action_problem(request.action)),
+                            ("--resource", names.resource_problem(engine, request.resource))):
+        if problem:
+            raise UsageError(f"{option}: {problem}")
+    decision = with_notes(engine.decide(request), names.ignored_context(engine, request.action, request.context))
     if args.format == "json":
         print(json.dumps(decision.to_json(), indent=2))
     else:
         print(render_text(request, decision))
     return 0
+
+
+def with_notes(decision: Decision, notes: tuple[str, ...]) -> Decision:
+    """The decision with notes on what the request said that was ignored, among its assumptions."""
+    return replace(decision, assumptions=decision.assumptions + notes) if notes else decision
+
+
+class _Names:
+    """The checks of iam.names for the lines of a requests file, each name checked once."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self.seen: dict[tuple[str, str], str | None] = {}
+        self.notes: dict[tuple, tuple[str, ...]] = {}
+
+    def check(self, principal: str, action: str, resource: str) -> None:
+        for kind, name in (("principal", principal), ("action", action), ("resource", resource)):
+            key = (kind, name)
+            problem = self.seen.get(key, False)
+            if problem is False:
+                problem = self.seen[key] = (
+                    names.principal_problem(self.engine, name) if kind == "principal"
+                    else names.action_problem(name) if kind == "action"
+                    else names.resource_problem(self.engine, name))
+            if problem:
+                raise InputError(f"`{kind}`: {problem}")
+
+    def ignored(self, action: str, context) -> tuple[str, ...]:
+        if not context:
+            return ()
+        key = (action, tuple(context))
+        found = self.notes.get(key)
+        if found is None:
+            found = self.notes[key] = names.ignored_context(self.engine, action, context)
+        return found
 
 
 def _bulk(engine: Engine, path: str, fmt: str, out: TextIO) -> int:
@@ -126,8 +174,11 @@ def _decide_lines(engine: Engine, path: str, fmt: str, out: TextIO) -> int:
     text = read_text(path)
     if fmt != "json":
         return _decide_lines_text(engine, path, text, out)
-    scan = json.JSONDecoder().scan_once  # the C scanner: json.loads without its Python wrappers
+    from ..fileio import STRICT_DECODER, loads_strict
+    scan = STRICT_DECODER.scan_once  # the C scanner: json.loads without its Python wrappers (strict: no NaN)
     check = engine.check_parts
+    checker = _Names(engine)
+    extra: dict[int, tuple[str, ...]] = {}  # distinct request -> notes on context keys it gave in vain
     # 1. Every line read and checked, in order, before anything is decided or written. A line met before
     # (access reviews repeat requests) is answered as it was the first time.
     seen: dict[str, int] = {}  # stripped line -> number of the distinct request
@@ -146,14 +197,17 @@ def _decide_lines(engine: Engine, path: str, fmt: str, out: TextIO) -> int:
             try:
                 try:
                     obj, end = scan(line, 0)
-                except StopIteration:
+                except (StopIteration, ValueError, RecursionError):
                     end = -1
-                if end != len(line):
-                    obj = json.loads(line)  # raises the JSONDecodeError that says what and where
+                if end != len(line) or ("\\u" in line and "\\ud" in line.lower()):
+                    # raises the InputError that says what and where (or checks the surrogates it escapes)
+                    obj = loads_strict(line, path, line=n)
                 # Checked as _parts checks it, the usual shape without a call.
                 if type(obj) is dict:
                     principal, action, resource = obj.get("principal"), obj.get("action"), obj.get("resource")
-                    ctx = obj.get("context") or _NO_CONTEXT
+                    ctx = obj.get("context")
+                    if ctx is None or ctx == _NO_CONTEXT:
+                        ctx = _NO_CONTEXT
                     if (type(principal) is str and principal and type(action) is str and action
                             and type(resource) is str and resource
                             and (ctx is _NO_CONTEXT or type(ctx) is dict and _SCALAR_TYPES.issuperset(map(type, ctx.values())))):
@@ -163,11 +217,13 @@ def _decide_lines(engine: Engine, path: str, fmt: str, out: TextIO) -> int:
                 else:
                     parts = _parts(obj)
                 check(parts[1], parts[2])
-            except json.JSONDecodeError as exc:
-                raise InputError(f"invalid JSON: {exc.msg.lower()}", Place(path, n, exc.colno)) from None
+                checker.check(parts[0], parts[1], parts[2])
             except InputError as exc:
-                raise exc.at(Place(path, n)) from None
+                raise (exc if exc.place is not None else exc.at(Place(path, n))) from None
             number = seen[line] = len(requests)
+            notes = checker.ignored(parts[1], parts[3])
+            if notes:
+                extra[number] = notes
             requests.append(parts)
             texts.append(line if line.isascii() else json.dumps(obj))
             group = by_principal.get(parts[0])
@@ -185,6 +241,9 @@ def _decide_lines(engine: Engine, path: str, fmt: str, out: TextIO) -> int:
     for group in by_principal.values():
         for number in group:
             d = decide(*requests[number])
+            if number in extra:  # rare: a context key the action never carries
+                heads[number] = with_notes(d, extra[number]).json_text[:-1] + ', "request": '
+                continue
             held = rendered.get(id(d))
             if held is None:
                 held = rendered[id(d)] = (d, d.json_text[:-1] + ', "request": ')
@@ -202,20 +261,21 @@ def _decide_lines(engine: Engine, path: str, fmt: str, out: TextIO) -> int:
 
 
 def _decide_lines_text(engine: Engine, path: str, text: str, out: TextIO) -> int:
+    from ..fileio import loads_strict
     requests: list[Request] = []
+    checker = _Names(engine)
     for n, line in enumerate(text.split("\n"), 1):
         line = line.strip()
         if not line:
             continue
         try:
-            request = _request(json.loads(line))
+            request = _request(loads_strict(line, path, line=n))
             engine.check(request)  # every line is checked before any output is written
-        except json.JSONDecodeError as exc:
-            raise InputError(f"invalid JSON: {exc.msg.lower()}", Place(path, n, exc.colno)) from None
+            checker.check(request.principal, request.action, request.resource)
         except InputError as exc:
-            raise exc.at(Place(path, n)) from None
+            raise (exc if exc.place is not None else exc.at(Place(path, n))) from None
         requests.append(request)
     write = out.write
     for req in requests:
-        write(render_text(req, engine.decide(req)) + "\n\n")
+        write(render_text(req, with_notes(engine.decide(req), checker.ignored(req.action, req.context))) + "\n\n")
     return 0

@@ -17,7 +17,8 @@ def run(args) -> int:
     if not os.path.exists(os.path.join(args.history, hist.INDEX)):
         raise InputError(f"not a scan history: no {hist.INDEX} (written by `s3audit scan --history DIR`)",
                          Place(args.history))
-    summary = hist.summarise(hist.load_index(args.history), args.days)
+    from ._audit import warn
+    summary = hist.summarise(hist.load_index(args.history, warn=warn), args.days)
     out = dumps(summary) if args.format == "json" else hist.render_text(summary, args.history)
     sys.stdout.write(out)
     return 0

@@ -5,7 +5,8 @@ remediation, every reachable path to the data the profile is about drawn as SVG,
 the snapshot's provenance. No network is needed to view it. A report too big to read whole summarises and
 writes the complete lists beside it (``AUDIT.findings.csv``, ``AUDIT.paths.csv``). A file name ending in
 ``.pdf`` prints the page with a headless Chromium (exit 2, naming the browsers looked for, when there is
-none). Exit status 0 (the report is written whatever it finds), 2 for bad input.
+none). Exit status 0 (the report is written whatever it finds), or with ``--fail-on`` 1 when an open finding
+is at or above that severity; 2 for bad input.
 """
 from __future__ import annotations
 
@@ -27,37 +28,51 @@ def run(args) -> int:
     from ..subjects import SubjectIndex
     from .check import _profile_info
 
+    from ..progress import Progress
+
     output = args.output if args.output and args.output != "-" else None
     pdf = output is not None and output.lower().endswith(".pdf")
     chromium = _browser(output) if pdf else None  # before the work: a missing browser fails at once
     today = _audit.parse_today(args.today)
     profile = _audit.load_profile_arg(args.profile)
-    snap = load_snapshot(args.snapshot)
-    subjects = SubjectIndex(snap)
-    graph = build_graph(snap)
-    notes = [] if graph is not None else [
-        "the access graph is not part of this build: no pictures of paths to sensitive data"]
-    ev = evaluate(snap, profile, rule_files=args.rules or (), today=today, subjects=subjects,
-                  engine=graph.engine if graph else None, graph=graph)
-    report = Report(findings=locate(ev.findings, snap, subjects), rules=ev.rules, packs=ev.packs,
-                    snapshot=snapshot_provenance(snap), profile=_profile_info(profile),
-                    fail_on=profile.threshold(args.fail_on), waivers=[w.to_json() for w in ev.waivers],
-                    mode="snapshot", inputs=[args.snapshot], notes=notes, title=args.title or "s3audit")
-    report.accounts = account_of_findings(report.findings, subjects)
-    report.paths = report_pictures(report.findings, snap, graph, profile, ev.data_classes)
+    if output is not None:
+        from ..fileio import check_writable_target
+        check_writable_target(output)  # before the work, not after it
+    with Progress("report") as progress:
+        progress.stage("reading the snapshot")
+        snap = load_snapshot(args.snapshot)
+        subjects = SubjectIndex(snap)
+        progress.stage("building the access graph")
+        graph = build_graph(snap)
+        notes = [] if graph is not None else [
+            "the access graph is not part of this build: no pictures of paths to sensitive data"]
+        progress.stage("running the rules")
+        ev = evaluate(snap, profile, rule_files=args.rules or (), today=today, subjects=subjects,
+                      engine=graph.engine if graph else None, graph=graph)
+        report = Report(findings=locate(ev.findings, snap, subjects), rules=ev.rules, packs=ev.packs,
+                        snapshot=snapshot_provenance(snap), profile=_profile_info(profile),
+                        fail_on=profile.threshold(args.fail_on), waivers=[w.to_json() for w in ev.waivers],
+                        mode="snapshot", inputs=[args.snapshot], notes=notes, title=args.title or "s3audit")
+        report.accounts = account_of_findings(report.findings, subjects)
+        report.paths = report_pictures(report.findings, snap, graph, profile, ev.data_classes)
+        progress.stage("drawing the report")
+        if output is None:
+            page, links = render("html", report), {}
+        else:
+            links = _audit.write_sidecars(report, output)
+            page = render("html", report, sidecar=links)
+            if pdf:
+                page = _print(page, output, chromium)
+    # --fail-on given: gate as check does; else the report is the product and the status 0 whatever it shows
+    status = report.exit_status if args.fail_on is not None else 0
     from ..report.text import summary_line
     if output is None:
-        sys.stdout.write(render("html", report))
-        return 0
-    links = _audit.write_sidecars(report, output)
-    page = render("html", report, sidecar=links)
-    if pdf:
-        write_atomic(output, _print(page, output, chromium))
-    else:
-        write_atomic(output, page)
+        sys.stdout.write(page)
+        return status
+    write_atomic(output, page)
     beside = f" (and {', '.join(links.values())} beside it)" if links else ""
     print(f"wrote {output}{beside}; {summary_line(report)}", file=sys.stderr)
-    return 0
+    return status
 
 
 def _browser(output: str) -> str:

@@ -12,7 +12,7 @@ import os
 import sys
 import tempfile
 
-from ..errors import InputError, UsageError
+from ..errors import InputError, Place, UsageError
 from . import _audit
 
 DEFAULT_REPORTS = ("text", "markdown", "html", "sarif")
@@ -22,16 +22,7 @@ REPORT_FILES = {"text": "summary.txt", "markdown": "summary.md", "html": "report
 
 def run(args) -> int:
     from .. import history as hist
-    from ..audit import compare, evaluate
-    from ..fileio import read_text, write_atomic
-    from ..report import render
-    from ..report.access import access_changes, access_map, build_graph, report_pictures
-    from ..report.json import dumps
-    from ..report.model import Report, snapshot_provenance
-    from ..snapshot.load import snapshot_from_dict
-    from ..fileio import parse_json
-    from ..subjects import SubjectIndex
-    from .check import _profile_info
+    from ..fileio import read_text
 
     pairs = _audit.resolve_outputs(args.format, args.output)
     today = _audit.parse_today(args.today)
@@ -42,83 +33,114 @@ def run(args) -> int:
     if os.path.exists(directory) and not os.path.isdir(directory):
         raise UsageError(f"--history `{directory}` is not a directory")
 
-    with hist.locked(directory):
-        if args.snapshot:
-            source, text = args.snapshot, read_text(args.snapshot)
-        else:
-            source, text = _collect(args, directory), None
-            text = read_text(source)
-        doc = parse_json(text, source)
-        snap = snapshot_from_dict(doc, file=source)
-        rid = hist.run_id(snap.taken_at)
-        run_dir = os.path.join(directory, rid)
-        subjects = SubjectIndex(snap)
-        notes: list[str] = []
-        graph = build_graph(snap)
-        if graph is None:
-            notes.append("the access graph is not part of this build: no access changes or path pictures")
-        ev = evaluate(snap, profile, rule_files=args.rules or (), today=today, subjects=subjects,
-                      engine=graph.engine if graph else None, graph=graph)
-        findings = ev.findings
-
-        index = hist.load_index(directory)
-        prev = hist.previous_run(index, snap.taken_at)
-        if prev is not None:
-            before = hist.read_run_findings(directory, prev)
-            new, resolved, unchanged = compare(before.findings, findings)
-        else:
-            new, resolved, unchanged = list(findings), [], []
-        access_now = access_map(graph) if graph is not None else None
-        changes = []
-        if access_now is not None and prev is not None:
-            before_access = _read_access(os.path.join(directory, prev["id"], "access.json"))
-            if before_access is not None:
-                changes = access_changes(before_access, access_now)
-
-        common = dict(rules=ev.rules, packs=ev.packs, snapshot=snapshot_provenance(snap, file=source),
-                      profile=_profile_info(profile), fail_on=threshold,
-                      waivers=[w.to_json() for w in ev.waivers], inputs=[source], notes=notes)
-        state = Report(findings=findings, mode="snapshot", resolved=resolved, access_changes=changes, **common)
-        delta = Report(findings=new, mode="scan", resolved=resolved, unchanged=unchanged, access_changes=changes,
-                       **common)
-        delta.snapshot["previous"] = prev["taken_at"] if prev else None
-        state.paths = report_pictures(findings, snap, graph, profile, ev.data_classes)
-        delta.paths = [p for p in state.paths if p.finding and p.finding in {f.fingerprint for f in new}]
-
-        files = {"snapshot": "snapshot.json.gz", "findings": "findings.json", "diff": "diff.json"}
-        write_atomic(os.path.join(run_dir, "snapshot.json.gz"), text)
-        write_atomic(os.path.join(run_dir, "findings.json"), dumps(state.to_json()))
-        write_atomic(os.path.join(run_dir, "diff.json"), dumps(delta.to_json()))
-        if access_now is not None:
-            files["access"] = "access.json"
-            rows = [[p, b, lv, d] for (p, b, lv), d in sorted(access_now.items())]
-            write_atomic(os.path.join(run_dir, "access.json"),
-                         json.dumps({"format": "s3audit.access/v1", "access": rows}) + "\n")
-        accounts = hist.account_of_findings(findings, subjects)
-        state.accounts = accounts
-        for fmt in formats:
-            if fmt == "json":
-                continue  # findings.json and diff.json are always written
-            name = REPORT_FILES[fmt]
-            # the page and the SARIF file show the whole state; the summaries show what changed; a page too
-            # big to show whole links to findings.json beside it for the complete lists
-            options = {"sidecar": {"findings": "findings.json", "paths": "findings.json"}} if fmt == "html" else {}
-            write_atomic(os.path.join(run_dir, name), render(fmt, state if fmt in ("html", "sarif", "junit")
-                                                               else delta, **options))
-            files[fmt] = name
-        entry = hist.entry_for(rid, snap.taken_at, findings, accounts, new=new, resolved=resolved,
-                               profile=profile.name, fail_on=delta.fail_on_label, failing_new=len(delta.failing),
-                               files=files)
-        hist.record(index, entry)
-        hist.save_index(directory, index)
-        if not args.snapshot:
-            try:
-                os.unlink(source)
-            except OSError:
-                pass
-
+    from ..progress import Progress
+    with hist.locked(directory), Progress("scan") as progress:
+        for name in hist.remove_stale_files(directory):
+            _audit.warn(f"removed {name}, left behind by an interrupted run")
+        collected = None
+        try:
+            if args.snapshot:
+                progress.stage("reading the snapshot")
+                source, text = args.snapshot, read_text(args.snapshot)
+            else:
+                progress.close()  # the collector draws its own progress
+                source = collected = _collect(args, directory)
+                text = read_text(source)
+            written = _run(args, directory, source, text, profile, threshold, today, formats, progress)
+        finally:
+            if collected is not None:
+                for leftover in (collected, collected + ".partial"):
+                    try:
+                        os.unlink(leftover)
+                    except OSError:
+                        pass
+    delta, run_dir, files = written
+    print(f"wrote {run_dir}{os.sep} ({', '.join(files)}) and {os.path.join(directory, hist.INDEX)}",
+          file=sys.stderr)
     _audit.write_outputs(delta, pairs, args.color)
     return delta.exit_status
+
+
+def _run(args, directory, source, text, profile, threshold, today, formats, progress):
+    """Check one snapshot and record the run in the history (under its lock): (the report of what is new,
+    the run's folder, the files written there)."""
+    from .. import history as hist
+    from ..audit import compare, evaluate
+    from ..fileio import write_atomic
+    from ..report import render
+    from ..report.access import access_changes, access_map, build_graph, report_pictures
+    from ..report.json import dumps
+    from ..report.model import Report, snapshot_provenance
+    from ..snapshot.load import snapshot_from_text
+    from ..subjects import SubjectIndex
+    from .check import _profile_info
+
+    snap = snapshot_from_text(text, source)
+    rid = hist.run_id(snap.taken_at)
+    run_dir = os.path.join(directory, rid)
+    subjects = SubjectIndex(snap)
+    notes: list[str] = []
+    progress.stage("building the access graph")
+    graph = build_graph(snap)
+    if graph is None:
+        notes.append("the access graph is not part of this build: no access changes or path pictures")
+    progress.stage("running the rules")
+    ev = evaluate(snap, profile, rule_files=args.rules or (), today=today, subjects=subjects,
+                  engine=graph.engine if graph else None, graph=graph)
+    findings = ev.findings
+
+    index = hist.load_index(directory, warn=_audit.warn)
+    prev = hist.previous_run(index, snap.taken_at)
+    if prev is not None:
+        before = hist.read_run_findings(directory, prev)
+        new, resolved, unchanged = compare(before.findings, findings)
+    else:
+        new, resolved, unchanged = list(findings), [], []
+    access_now = access_map(graph) if graph is not None else None
+    changes = []
+    if access_now is not None and prev is not None:
+        before_access = _read_access(os.path.join(directory, prev["id"], "access.json"))
+        if before_access is not None:
+            changes = access_changes(before_access, access_now)
+
+    common = dict(rules=ev.rules, packs=ev.packs, snapshot=snapshot_provenance(snap, file=source),
+                  profile=_profile_info(profile), fail_on=threshold,
+                  waivers=[w.to_json() for w in ev.waivers], inputs=[source], notes=notes)
+    state = Report(findings=findings, mode="snapshot", resolved=resolved, access_changes=changes, **common)
+    delta = Report(findings=new, mode="scan", resolved=resolved, unchanged=unchanged, access_changes=changes,
+                   **common)
+    delta.snapshot["previous"] = prev["taken_at"] if prev else None
+    state.paths = report_pictures(findings, snap, graph, profile, ev.data_classes)
+    delta.paths = [p for p in state.paths if p.finding and p.finding in {f.fingerprint for f in new}]
+
+    progress.stage("writing the run")
+    files = {"snapshot": "snapshot.json.gz", "findings": "findings.json", "diff": "diff.json"}
+    write_atomic(os.path.join(run_dir, "snapshot.json.gz"), text)
+    write_atomic(os.path.join(run_dir, "findings.json"), dumps(state.to_json()))
+    write_atomic(os.path.join(run_dir, "diff.json"), dumps(delta.to_json()))
+    if access_now is not None:
+        files["access"] = "access.json"
+        rows = [[p, b, lv, d] for (p, b, lv), d in sorted(access_now.items())]
+        write_atomic(os.path.join(run_dir, "access.json"),
+                     json.dumps({"format": "s3audit.access/v1", "access": rows}) + "\n")
+    accounts = hist.account_of_findings(findings, subjects)
+    state.accounts = accounts
+    for fmt in formats:
+        if fmt == "json":
+            continue  # findings.json and diff.json are always written
+        name = REPORT_FILES[fmt]
+        # the page and the SARIF file show the whole state; the summaries show what changed; a page too
+        # big to show whole links to findings.json beside it for the complete lists
+        options = {"sidecar": {"findings": "findings.json", "paths": "findings.json"}} if fmt == "html" else {}
+        write_atomic(os.path.join(run_dir, name), render(fmt, state if fmt in ("html", "sarif", "junit")
+                                                           else delta, **options))
+        files[fmt] = name
+    entry = hist.entry_for(rid, snap.taken_at, findings, accounts, new=new, resolved=resolved,
+                           profile=profile.name, fail_on=delta.fail_on_label, failing_new=len(delta.failing),
+                           files=files)
+    hist.record(index, entry)
+    hist.save_index(directory, index)
+    return delta, run_dir, list(files.values())
 
 
 def _read_access(path: str) -> dict | None:
@@ -127,19 +149,24 @@ def _read_access(path: str) -> dict | None:
     from ..fileio import read_json
     data = read_json(path)
     try:
-        return {(p, b, lv): d for p, b, lv, d in data["access"]}
+        rows = data["access"]
+        if not isinstance(rows, list) or not all(isinstance(r, list) and len(r) == 4 and all(
+                isinstance(x, str) for x in r) for r in rows):
+            raise TypeError
+        return {(p, b, lv): d for p, b, lv, d in rows}
     except (KeyError, TypeError, ValueError):
         raise InputError("not an s3audit access file (expected \"access\": [[principal, bucket, level, "
-                         "decision], ...])", None) from None
+                         "decision], ...])", Place(path, pointer="/access")) from None
 
 
 def _collect(args, directory: str) -> str:
     """Collect a snapshot from AWS into a file in the history directory (removed after the run)."""
+    from .. import history as hist
     try:
         from ..sources import aws
     except ImportError:
         raise UsageError("this build has no AWS collector; give the snapshot with --snapshot") from None
-    fd, path = tempfile.mkstemp(prefix=".collecting.", suffix=".json.gz", dir=directory)
+    fd, path = tempfile.mkstemp(prefix=hist.COLLECTING, suffix=".json.gz", dir=directory)
     os.close(fd)
     accounts = tuple(a.strip() for a in (args.accounts or "").split(",") if a.strip())
     options = aws.CollectOptions(

@@ -90,7 +90,9 @@ def select_principals(graph: AccessGraph, spec: str) -> set[str]:
     if _ACCOUNT_ID.match(s):
         s = f"arn:aws:iam::{s}:root"
     if s not in graph.g or graph.node(s)["kind"] not in PRINCIPAL_KINDS:
-        raise InputError(f"principal `{s}` is not in the access graph (no policy of the snapshot names it)")
+        from ..suggest import did_you_mean
+        raise InputError(f"principal `{s}` is not in the access graph (no policy of the snapshot names it)"
+                         + did_you_mean(s, principals, prefixes=False))
     return {s}
 
 
@@ -156,7 +158,8 @@ def paths_to(graph: AccessGraph, bucket: str, access: str = "any", start: set[st
     _check(access, max_hops)
     data_nodes = graph.data_nodes_of(bucket)
     if not data_nodes:
-        raise InputError(f"bucket `{bucket}` is not in the snapshot")
+        from ..suggest import did_you_mean
+        raise InputError(f"bucket `{bucket}` is not in the snapshot" + did_you_mean(bucket, graph.buckets()))
     # Final hops: each accessor's best access to the bucket (allow first, the bucket before its access points).
     final: dict[str, Hop] = {}
     for d in data_nodes:

@@ -359,6 +359,11 @@ class Engine(Evaluation):
             hit = self._times[kind] = MappingProxyType(time_ranges(self.snapshot.taken_at, caller))
         return hit
 
+    def keys_never_carried(self, action: str) -> frozenset[str]:
+        """The condition keys (folded) that requests for ``action`` never carry: the engine takes them as
+        absent whatever a request says (Service Authorization Reference)."""
+        return self._absent_keys(action.lower())
+
     def _absent_keys(self, action: str) -> frozenset[str]:
         carried = self._action_absent.get(action)
         if carried is None:

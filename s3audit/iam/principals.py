@@ -113,6 +113,9 @@ def _found(text, kind, account, arn, entity, index, session_arn=None) -> Caller:
         return Caller(text, kind, account, entity.arn, session_arn, entity)
     if account in index.accounts and index.accounts[account].iam_known:
         note = f"{kind} `{arn}` is not in account {account}'s IAM data; its permissions are unknown"
+    elif account in index.accounts:
+        note = (f"{kind} `{arn}` is not in account {account}'s IAM data, which the snapshot holds only in part; "
+                f"its permissions are unknown")
     else:
         note = f"account {account} is outside the snapshot; its identity policies are unknown"
     return Caller(text, kind, account, arn, session_arn, None, known=False, note=note)

@@ -70,7 +70,7 @@ def resolve_target(resource: str, buckets: Mapping[str, Bucket],
         return Target(resource, bucket, ap.bucket, key, ap, bucket.account if bucket else ap.bucket_account,
                       bres, None if bucket else f"bucket `{ap.bucket}` behind the access point is not in the "
                                                 "snapshot")
-    if not resource.startswith("arn:") or parts[2] == "s3":
+    if not resource.startswith("arn:") or len(parts) < 6 or parts[2] == "s3":
         raise InputError(f"`{resource}` is not an S3 bucket, object or access point ARN, nor an ARN of "
                          "another service")
     other = iam_targets.resolve(resource, index)

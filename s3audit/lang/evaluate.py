@@ -123,8 +123,10 @@ def compile_program(source: SourceProgram, params: Mapping[str, Any] | None = No
     checked = check_program(source, schema) if schema is not None else first
     errors = [d for d in checked.diagnostics if d.is_error]
     if errors:
-        raise RuleError(f"{len(errors)} error{'s' if len(errors) != 1 else ''} in the rules",
-                        errors[0].place, detail=render_all(checked.diagnostics))
+        error = RuleError(f"{len(errors)} error{'s' if len(errors) != 1 else ''} in the rules",
+                          errors[0].place, detail=render_all(checked.diagnostics))
+        error.diagnostics = tuple(errors)  # for a caller that can place some of them (the profile's parameters)
+        raise error
     compiler = _Compiler(checked, params, {f.path: f.pack.name.text for f in source.files if f.pack is not None})
     rules = [compiler.rule(info) for info in checked.rules if info.runs]
     packs: list[tuple[str, str]] = []

@@ -48,8 +48,16 @@ def expand(paths: Sequence[str], root: str | None = None) -> list[tuple[Path, Pa
         p = Path(raw)
         if p.is_dir():
             found = sorted(q for q in p.rglob(f"*{RULE_SUFFIX}") if q.is_file())
+            if not found:  # a folder of no rules would check nothing, and pass
+                raise InputError(f"no rule files (`*{RULE_SUFFIX}`) in this directory", Place(raw))
             pairs = [(q, Path(root) if root else p) for q in found]
         elif p.is_file():
+            # only rule files are read: an error quotes the line at fault, which must never be a line of
+            # some other file (a password hash in /etc/shadow)
+            if not raw.endswith(RULE_SUFFIX):
+                raise InputError(f"not a rule file (rule files end in `{RULE_SUFFIX}`)", Place(raw))
+            if not os.path.realpath(p).endswith(RULE_SUFFIX):
+                raise InputError("links to a file that is not a rule file", Place(raw))
             pairs = [(p, Path(root) if root else _default_root(p))]
         else:
             raise InputError(f"cannot read `{raw}`: no such file or directory", Place(raw))

@@ -32,8 +32,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-import yaml
-
 from ..errors import InputError, Place, S3AuditError
 
 DEFAULT_ACCOUNT = "111122223333"
@@ -132,14 +130,12 @@ def run_tests(paths: Sequence[str], *, root: str | None = None) -> TestReport:
 
 
 def _read_yaml(path: Path) -> dict:
+    from ..yamlio import safe_load
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(f"cannot read `{path}`: {exc.strerror or exc}", Place(str(path))) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise InputError(f"not valid YAML: {getattr(exc, 'problem', None) or exc}",
-                         Place(str(path), mark.line + 1 if mark else None, mark.column + 1 if mark else None)) from None
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read `{path}`: {getattr(exc, 'strerror', None) or exc}", Place(str(path))) from None
+    doc = safe_load(text, str(path))  # bounded: no alias bomb, no value that contains itself
     if not isinstance(doc, dict):
         raise InputError("a tests file is a mapping with `cases`", Place(str(path)))
     return doc
@@ -251,15 +247,13 @@ def _load_snapshot_doc(spec: Any, tf: Path, fixtures: Mapping[str, Any], place: 
     path = (tf.parent / spec)
     if not path.is_file():
         raise InputError(f"cannot find the snapshot `{spec}` (looked for `{path}`)", place)
+    from ..fileio import parse_json
+    from ..yamlio import safe_load
     try:
         text = path.read_text(encoding="utf-8")
-        data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read `{spec}`: {getattr(exc, 'strerror', None) or exc}", place) from None
-    except json.JSONDecodeError as exc:
-        raise InputError(f"`{spec}` is not valid JSON: {exc.msg.lower()} at line {exc.lineno}", place) from None
-    except yaml.YAMLError as exc:
-        raise InputError(f"`{spec}` is not valid YAML: {getattr(exc, 'problem', None) or exc}", place) from None
+    data = parse_json(text, str(path)) if path.suffix == ".json" else safe_load(text, str(path))
     if not isinstance(data, Mapping):
         raise InputError(f"`{spec}` is not a snapshot or a fragment", place)
     try:

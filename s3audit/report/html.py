@@ -458,7 +458,8 @@ def _provenance(report: Report) -> str:
             ("accounts", ", ".join(f"{a['id']}" + (f" ({a['name']})" if a.get("name") else "")
                                    for a in s.get("accounts") or [])),
             ("buckets", s.get("buckets")), ("principals (roles and users)", s.get("principals")),
-            ("not collected", ", ".join(s.get("incomplete") or []) or "nothing: every API call succeeded"),
+            # every failed call the snapshot records, one per line (issue 11): never "every call succeeded"
+            ("not collected", "; ".join(s.get("incomplete") or []) or "nothing: the snapshot records no failed call"),
             ("inputs", ", ".join(report.inputs)),
             ("profile", profile.get("name")), ("profile file", profile.get("file")),
             ("assumed met", ", ".join(profile.get("assume") or ()) or None),

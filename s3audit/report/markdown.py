@@ -142,6 +142,29 @@ def render(report: Report) -> str:
                 out.append(f"- {where}: stale waiver for `{w.get('rule')}` on `{w.get('resource')}` matched nothing")
         out.append("")
 
+    missing = (report.snapshot or {}).get("incomplete") or []
+    if missing:
+        # before the full list of findings, which fills what is left of the comment
+        out.append(f"### Not collected ({len(missing)})")
+        out.append("")
+        out.append("What depends on these calls is unknown to the rules, never assumed.")
+        out.append("")
+        if len(missing) > TOP:
+            out.append(f"<details><summary>{len(missing)} calls failed</summary>")
+            out.append("")
+        budget = LIMIT // 3
+        for i, m in enumerate(missing):
+            line = f"- {_cell(m, 300)}"
+            budget -= len(line) + 1
+            if budget < 0:
+                out.append(f"- … and {len(missing) - i} more (see the JSON output)")
+                break
+            out.append(line)
+        out.append("")
+        if len(missing) > TOP:
+            out.append("</details>")
+            out.append("")
+
     rest = sorted(report.findings, key=sort_key)
     if len(rest) > len(top):
         head = f"<details><summary>All {len(rest)} findings</summary>"

@@ -116,6 +116,14 @@ def render(report: Report, *, color: bool = False) -> str:
         lines.append(_paint(f"WAIVERS NEEDING ATTENTION ({len(odd)})", "33", color))
         for w in odd:
             lines.append(f"  {waiver_text(w)}")
+    missing = (report.snapshot or {}).get("incomplete") or []
+    if missing:
+        lines.append("")
+        lines.append(_paint(f"NOT COLLECTED ({len(missing)}): what depends on these is unknown, never assumed",
+                            "33", color))
+        lines.extend(f"  {m}" for m in missing[:MAX_ACCESS_LINES])
+        if len(missing) > MAX_ACCESS_LINES:
+            lines.append(f"  … and {len(missing) - MAX_ACCESS_LINES} more (see the JSON output)")
     for note in report.notes:
         lines.append(f"note: {note}")
     lines.append("")

@@ -13,8 +13,8 @@ from typing import Any, Mapping
 from urllib.parse import unquote
 
 from .. import packaged
-from ..errors import Place, SnapshotError, pointer_join
-from ..fileio import parse_json, read_text
+from ..errors import InputError, Place, SnapshotError, pointer_join
+from ..fileio import loads_strict, parse_json, read_text
 from . import compute as ck
 from .aws_managed import with_shipped_policies
 from .model import (UNKNOWN, Account, AccessPoint, Acl, Bucket, Compute, Grant, Group, ManagedPolicy, Organization,
@@ -51,74 +51,32 @@ def _validator():
 
 def load_snapshot(path: str, *, remember_valid: bool = False) -> Snapshot:
     """Load, validate and model the snapshot at ``path`` (``.json`` or ``.json.gz``); ``remember_valid`` as
-    for snapshot_from_dict."""
-    document = parse_json(read_text(path), str(path))
-    return snapshot_from_dict(document, file=str(path), remember_valid=remember_valid)
+    for snapshot_from_dict. A file that holds no account is refused: checking it would pass on nothing."""
+    return snapshot_from_text(read_text(path), str(path), remember_valid=remember_valid)
+
+
+def snapshot_from_text(text: str, file: str, *, remember_valid: bool = False) -> Snapshot:
+    """``load_snapshot`` of text already read from ``file``."""
+    if not text.strip():
+        raise SnapshotError("the file is empty (expected a snapshot: a JSON object with "
+                            f"\"format\": \"{FORMAT}\")", Place(file))
+    document = parse_json(text, file)
+    snapshot = snapshot_from_dict(document, file=file, remember_valid=remember_valid)
+    if not snapshot.accounts:
+        raise SnapshotError("the snapshot holds no account, so there is nothing to check (did the collection "
+                            "reach any account?)", Place(file, pointer="/accounts"))
+    return snapshot
 
 
 def validate(document: Any, file: str | None = None) -> None:
     """Raise SnapshotError for the first value that breaks the schema."""
     if not isinstance(document, dict):
         raise SnapshotError("a snapshot is a JSON object", Place(file, pointer=""))
-    errors = list(_validator().iter_errors(document))
-    if not errors:
-        return
-    import jsonschema.exceptions as jx
-    first = min(errors, key=lambda e: _document_order(document, e.absolute_path))
-    if first.context:  # oneOf / anyOf: the branch that came closest says the most
-        first = jx.best_match(first.context) or first
-    pointer = pointer_join("", *first.absolute_path)
-    raise SnapshotError(_describe(first), Place(file, pointer=pointer))
-
-
-def _document_order(document: Any, path) -> list[int]:
-    """Positions of a path's steps in the document as written, so 'first' means first in the file."""
-    order, node = [], document
-    for step in path:
-        if isinstance(node, dict):
-            order.append(list(node).index(step) if step in node else len(node))
-        else:
-            order.append(step if isinstance(step, int) else 0)
-        try:
-            node = node[step]
-        except (KeyError, IndexError, TypeError):
-            break
-    return order
-
-
-def _describe(error) -> str:
-    kind, value = error.validator, error.instance
-    if kind == "required":
-        missing = [k for k in error.validator_value if isinstance(value, dict) and k not in value]
-        return f"missing required key `{missing[0] if missing else error.validator_value[0]}`"
-    if kind == "type":
-        want = error.validator_value
-        want = " or ".join(want) if isinstance(want, list) else want
-        return f"expected {want}, found {_json_type(value)}"
-    if kind == "const":
-        return f"expected `{error.validator_value}`, found `{_short(value)}`"
-    if kind == "enum":
-        return f"expected one of {', '.join(f'`{v}`' for v in error.validator_value)}, found `{_short(value)}`"
-    if kind == "pattern":
-        hint = {"^\\d{12}$": "a 12-digit account id"}.get(error.validator_value)
-        if hint is None and "\\d{4}-\\d{2}-\\d{2}" in error.validator_value:
-            hint = "an RFC 3339 timestamp such as 2026-11-24T02:00:00Z"
-        return f"expected {hint or 'a value matching ' + error.validator_value}, found `{_short(value)}`"
-    if kind == "minLength":
-        return "must not be empty"
-    if kind == "minimum":
-        return f"must be at least {error.validator_value}"
-    return error.message
-
-
-def _json_type(value: Any) -> str:
-    return {dict: "an object", list: "an array", str: "a string", bool: "a boolean", type(None): "null",
-            int: "a number", float: "a number"}.get(type(value), type(value).__name__)
-
-
-def _short(value: Any) -> str:
-    text = json.dumps(value) if not isinstance(value, str) else value
-    return text if len(text) <= 60 else text[:57] + "..."
+    from ..schemas.validate import first_error
+    found = first_error(_validator(), document)
+    if found is not None:
+        pointer, message = found
+        raise SnapshotError(message, Place(file, pointer=pointer))
 
 
 def snapshot_from_dict(document: Any, file: str | None = None, *, remember_valid: bool = False) -> Snapshot:
@@ -155,10 +113,10 @@ def decode_policy(value: Any, place: Place) -> Any:
         if text.startswith("%7B") or text.startswith("%7b") or ("%22" in text and not text.startswith("{")):
             text = unquote(text)
         try:
-            return json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise SnapshotError(f"policy text is not valid JSON: {exc.msg.lower()} at character {exc.pos}",
-                                place) from None
+            return loads_strict(text, place.file, pointer=place.pointer or "")
+        except InputError as exc:
+            raise SnapshotError(f"policy text is not valid JSON: {exc.message.removeprefix('invalid JSON: ')}",
+                                exc.place) from None
     return value
 
 

@@ -389,6 +389,20 @@ class Snapshot:
     def account_ids(self) -> frozenset[str]:
         return frozenset(a.id for a in self.accounts)
 
+    def collection_errors(self) -> tuple[tuple[str, str, str], ...]:
+        """Every failed call the snapshot records, as (where, call, error): the organization's, each account's,
+        each bucket's and each access point's, in the snapshot's order."""
+        out: list[tuple[str, str, str]] = []
+        if self.organization is not None:
+            out.extend(("organization", k, str(v)) for k, v in self.organization.errors.items())
+        for a in self.accounts:
+            out.extend((f"account {a.id}", k, str(v)) for k, v in a.errors.items())
+            for b in a.buckets:
+                out.extend((f"bucket {b.name} (account {a.id})", k, str(v)) for k, v in b.errors.items())
+            for ap in a.access_points:
+                out.extend((f"access point {ap.name} (account {a.id})", k, str(v)) for k, v in ap.errors.items())
+        return tuple(out)
+
     def in_organization(self, account_id: str) -> bool:
         """Whether an account belongs to the estate: the organization if there is one, else the snapshot."""
         if self.organization is not None and self.organization.member_accounts:

@@ -336,6 +336,27 @@ class _Account:
             return self._clients[key]
 
 
+def _keep_endpoint_host(endpoint_url: str) -> Callable[..., None]:
+    """A ``before-sign`` handler that sends S3 Control calls to the endpoint itself.
+
+    S3 Control's endpoint rules put the account id in front of the host (``123456789012.<endpoint>``), as AWS's
+    own endpoints need; an S3-compatible endpoint (moto's server, LocalStack) answers on its own host only, and
+    reads the account from the ``x-amz-account-id`` header every S3 Control call also carries
+    (https://docs.aws.amazon.com/AmazonS3/latest/API/API_control_GetPublicAccessBlock.html). botocore's
+    ``inject_host_prefix=False`` does not reach the endpoint rules, so the prefix is taken off here, before the
+    request is signed (the signature covers the host).
+    """
+    from urllib.parse import urlsplit, urlunsplit
+    host = urlsplit(endpoint_url).netloc
+    prefixed = re.compile(r"\d{12}\." + re.escape(host))
+
+    def handler(request, **_):
+        parts = urlsplit(request.url)
+        if prefixed.fullmatch(parts.netloc):
+            request.url = urlunsplit(parts._replace(netloc=host))
+    return handler
+
+
 class Collector:
     """Reads one snapshot. ``on_new_client(client)`` is called for every client made (tests hook events there)."""
 
@@ -370,6 +391,8 @@ class Collector:
     def make_client(self, session: Any, service: str, region: str) -> Any:
         client = session.client(service, region_name=region, endpoint_url=self.options.endpoint_url,
                                 config=self._config)
+        if service == "s3control" and self.options.endpoint_url:
+            client.meta.events.register("before-sign.s3-control", _keep_endpoint_host(self.options.endpoint_url))
         if self.on_new_client is not None:
             self.on_new_client(client)
         return client

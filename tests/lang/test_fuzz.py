@@ -15,6 +15,8 @@ from s3audit.lang.diagnostics import Diagnostic, RuleSyntaxError
 from s3audit.lang.parse import parse_rules
 from s3audit.lang.types import RESERVED
 
+from ..fuzz.mutations import text_mutation
+
 HERE = Path(__file__).parent
 ROOT = HERE.parents[1]
 
@@ -29,47 +31,14 @@ def _corpus() -> list[str]:
 
 
 CORPUS = _corpus()
-TOKEN = re.compile(r'"(?:[^"\\\n]|\\.)*"|\w+|[^\w\s]|\s+')
 PIECES = sorted(RESERVED) + ["b", "b.name", "(", ")", "[", "]", "{", "}", "{}", "\"", "\"{b.name}\"", ":", ",", ".",
                              "==", "<", "-", "+", "30d", "1.5", "\n", "#", "\\", "\t", "é", "\x00", "any x in",
                              "rule R \"t\"", "import \"x.s3r\"", "def f() =", "param p: set<string> ="]
 
 
-@st.composite
-def mutated_from(draw, corpus: list[str]) -> str:
-    """A text of ``corpus`` with one to four random edits."""
-    text = draw(st.sampled_from(corpus))
-    for _ in range(draw(st.integers(1, 4))):
-        kind = draw(st.sampled_from(["delete", "insert", "swap-tokens", "delete-token", "swap-lines", "dup-line"]))
-        if kind in ("delete", "insert") or not text:
-            pos = draw(st.integers(0, len(text)))
-            if kind == "delete" and text:
-                end = min(len(text), pos + draw(st.integers(1, 12)))
-                text = text[:pos] + text[end:]
-            else:
-                piece = draw(st.sampled_from(PIECES) | st.text(max_size=3))
-                text = text[:pos] + piece + text[pos:]
-        elif kind in ("swap-tokens", "delete-token"):
-            tokens = TOKEN.findall(text)
-            if len(tokens) < 2:
-                continue
-            i = draw(st.integers(0, len(tokens) - 1))
-            if kind == "delete-token":
-                del tokens[i]
-            else:
-                j = draw(st.integers(0, len(tokens) - 1))
-                tokens[i], tokens[j] = tokens[j], tokens[i]
-            text = "".join(tokens)
-        else:
-            lines = text.split("\n")
-            i = draw(st.integers(0, len(lines) - 1))
-            j = draw(st.integers(0, len(lines) - 1))
-            if kind == "swap-lines":
-                lines[i], lines[j] = lines[j], lines[i]
-            else:
-                lines.insert(j, lines[i])
-            text = "\n".join(lines)
-    return text
+def mutated_from(corpus: list[str]) -> st.SearchStrategy[str]:
+    """A text of ``corpus`` with one to four random edits (the fuzzing harness's text mutation)."""
+    return st.sampled_from(corpus).flatmap(lambda text: text_mutation(text, PIECES)).map(lambda r: r[0])
 
 
 def mutated() -> st.SearchStrategy[str]:

@@ -62,7 +62,8 @@ def test_sarif_on_the_demo_estate_is_valid_and_points_into_the_snapshot(cli, tmp
     out_file = tmp_path / "out.sarif"
     status, out, err = cli("check", DAY1, TODAY, "--format", "sarif", "-o", out_file)
     assert status == 1 and out == ""
-    assert err.startswith("summary: 19 findings")  # the verdict still reaches the CI log
+    # the verdict still reaches the CI log, after the file written
+    assert err.startswith(f"wrote {out_file}; summary: 19 findings")
     doc = json.loads(out_file.read_text())
     jsonschema.Draft4Validator(json.loads(SARIF_SCHEMA.read_text())).validate(doc)
     results = doc["runs"][0]["results"]
@@ -145,7 +146,9 @@ def test_waived_findings_do_not_count(cli, tmp_path):
     (["check", DAY1, "--profile", "nope"], "no profile file or built-in profile named `nope`"),
     (["check"], "give a snapshot, or IaC"),
     (["check", DAY1, DAY2], "one snapshot at a time"),
-    (["check", "s3audit/schemas/profile.schema.json"], None),  # neither: skipped, nothing to check -> 0
+    # a file of no kind is an error (no silent pass), unless the pre-commit hook's --skip-unrecognized
+    (["check", "s3audit/schemas/profile.schema.json"], "s3audit/schemas/profile.schema.json: not a snapshot"),
+    (["check", "s3audit/schemas/profile.schema.json", "--skip-unrecognized"], None),
 ])
 def test_exit_2_for_bad_input_and_usage(cli, argv, message):
     status, out, err = cli(*argv)
@@ -289,7 +292,7 @@ def test_iac_sarif_has_file_locations(cli, tmp_path):
 
 def test_terraform_directory_and_the_pre_commit_hook_skipping_other_files(cli):
     status, out, err = cli("check", "fixtures/terraform/v4-public-policy/main.tf", "pyproject.toml",
-                           "s3audit/schemas/findings.schema.json")
+                           "s3audit/schemas/findings.schema.json", "--skip-unrecognized")
     assert status == 1
     assert "skipped s3audit/schemas/findings.schema.json" in err and "skipped pyproject.toml" in err
     assert "(fixtures/terraform/v4-public-policy/main.tf:" in out

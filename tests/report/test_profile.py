@@ -79,7 +79,7 @@ def test_full_profile_is_read():
         rules:
           include: ["PCI-*", "FSBP-S3.*"]
           exclude: [FSBP-S3.13]
-        rule_files: [../rules/extra.s3r]
+        rule_files: [rules/extra.s3r]
         scope:
           accounts: ["2222*"]
           buckets: [payments-*]
@@ -94,7 +94,7 @@ def test_full_profile_is_read():
           classification: [secret]
         """)
     assert p.name == "payments" and p.packs == ("pci-dss", "fsbp")
-    assert p.rule_files == (os.path.join("policies", "../rules/extra.s3r"),)
+    assert p.rule_files == (os.path.join("policies", "rules/extra.s3r"),)
     assert p.scope.tags == {"data-class": ("pci", "cardholder")}
     assert p.params == {"trusted_accounts": ["888888888888"], "retention_days": {"pci": 365}}
     assert p.severity_overrides == (("FSBP-S3.13", Severity.LOW),)
@@ -279,3 +279,18 @@ def test_waivers_mark_findings_and_account_for_every_waiver(findings, waivers):
         hits = [f.fingerprint for f in findings if w.matches(f, (f.subject.split(":::")[1],))]
         assert list(o.matched) == hits
         assert o.status == ("expired" if w.expired(TODAY) else "active" if hits else "stale")
+
+
+def test_the_example_profile_of_the_reports_doc_loads_and_names_packs_that_exist(tmp_path):
+    """docs/reports.md's example profile is a profile s3audit accepts, applying packs that exist (issue 11)."""
+    import re
+    from pathlib import Path
+
+    from s3audit.lang.evaluate import load_program
+
+    text = re.search(r"```yaml\n(profile: .*?)```", Path("docs/reports.md").read_text(), re.S).group(1)
+    (tmp_path / "payments.yaml").write_text(text)
+    profile = load_profile(str(tmp_path / "payments.yaml"))
+    profile.check_packs({rule.pack for rule in load_program().rules})
+    assert profile.packs == ("pci-dss", "aws-fsbp")
+    assert profile.rule_files == (str(tmp_path / "rules/payments.s3r"),)

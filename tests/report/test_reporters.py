@@ -115,7 +115,7 @@ def test_reading_something_else_as_findings_is_an_input_error(tmp_path):
     bad.write_text('{"format": "s3audit.findings/v1", "findings": [{"rule": "R"}]}')
     with pytest.raises(InputError) as exc:
         load_findings(str(bad))
-    assert exc.value.place.pointer == "/findings/0" and "missing `severity`" in exc.value.message
+    assert exc.value.place.pointer == "/findings/0" and "missing required key `severity`" in exc.value.message
 
 
 # ---- SARIF ----

@@ -83,3 +83,11 @@ def test_invalid_json_gives_line_and_column(tmp_path):
 def test_missing_file_is_an_input_error(tmp_path):
     with pytest.raises(InputError, match="no such file"):
         load_snapshot(str(tmp_path / "nope.json"))
+
+
+def test_the_bucket_name_pattern_is_the_s3_name_pattern():
+    """The bucket's Name spells out $defs/s3_name (a $ref per bucket is slow to check); they must agree."""
+    from s3audit.snapshot.load import schema
+    defs = schema()["$defs"]
+    assert defs["bucket"]["properties"]["Name"]["pattern"] == defs["s3_name"]["pattern"]
+    assert defs["access_point"]["properties"]["Name"] == {"$ref": "#/$defs/s3_name"}

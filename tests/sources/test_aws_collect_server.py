@@ -34,13 +34,14 @@ from .aws_estate import (ANALYTICS, CREDENTIALS, MANAGEMENT, PAYMENTS, SCANNER_R
                          fixed_account_ids, moto_gaps, session_for)
 from s3audit.snapshot.load import load_snapshot
 
+# boto3's own S3 Control calls (the fixture creating access points) go to <account>.127.0.0.1; the collector's do
+# not (issue 11: it sends them to the endpoint's host), and the command runs without this resolver.
 from .loopback_dns import sitecustomize as loopback_dns  # the file, not the interpreter hook
 
 ROOT = Path(__file__).resolve().parents[2]
 EXTRA_SCPS = 22      # more than one page of ListPolicies (moto: 20)
 EXTRA_UNITS = 21     # more than one page of ListOrganizationalUnitsForParent (moto: 20)
 SCANNER_POLICY = (ROOT / "policies" / "scanner-policy.json").read_text()
-LOOPBACK_DNS = Path(__file__).with_name("loopback_dns")   # resolves <account>.127.0.0.1 for S3 Control
 TEMPORARY_KEY = re.compile(r"\bASIA[A-Z0-9]{16}\b")
 
 
@@ -83,8 +84,10 @@ def server(tmp_path_factory):
 
 
 def _env(tmp_path: Path, **credentials: str) -> dict:
+    # No name resolution for <account>.127.0.0.1 here (the fixture needs it for boto3's own S3 Control calls):
+    # the collector must send S3 Control calls to the endpoint's own host.
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "NO_PROXY": "127.0.0.1",
-           "PYTHONPATH": os.pathsep.join([str(LOOPBACK_DNS), str(ROOT)]),
+           "PYTHONPATH": str(ROOT),
            "AWS_CONFIG_FILE": str(tmp_path / "no-config"), "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
            "AWS_EC2_METADATA_DISABLED": "true", "AWS_DEFAULT_REGION": "us-east-1"}
     env["AWS_ACCESS_KEY_ID"] = credentials.get("key", CREDENTIALS["aws_access_key_id"])

@@ -1,8 +1,9 @@
 """The test's /etc/hosts for S3 Control: resolve ``<account id>.127.0.0.1`` to 127.0.0.1.
 
 With an endpoint override, botocore sends S3 Control calls to ``{AccountId}.{endpoint host}`` (the service's
-endpoint rules say so), which no resolver knows for a loopback address. The server tests put this directory
-first on the command's PYTHONPATH, so ``python -m s3audit`` runs unchanged against moto's server.
+endpoint rules say so), which no resolver knows for a loopback address. The server tests' fixture, which makes
+access points with boto3, resolves them through this; s3audit's collector itself sends S3 Control calls to the
+endpoint's own host, and its command runs without it.
 """
 import re
 import socket
