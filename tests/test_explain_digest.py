@@ -42,8 +42,8 @@ ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "s3audit" / "demo" / "estate.json"
 
 DIGESTS = {
-    "bench": "686d44337fb0fb7ccab71ace31f387faf06ad1baae4b2382cb731b2f9a135dab",
-    "varied": "cfe17479a244e4336ec69dda89d6be86b7dcfac47a47ef7c0c952b88a49069c4",
+    "bench": "ce81179351eaaa2ed6d38e70cc314e9a5ff59e4f1756cafa23bb557955299907",
+    "varied": "5fe65d8513ec5d254f38f634fc6be1cdfc3eada5e9a04425f0680431accf2d1a",
 }
 
 
