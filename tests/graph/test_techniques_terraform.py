@@ -123,6 +123,10 @@ def test_paths_of_a_cloudformation_template(capsys):
     (["paths", "s.json", "--live", "x.json", "--terraform", DIR, "--to", VAULT], "give the live estate once"),
     (["explain", "--principal", "p", "--action", "s3:GetObject", "--resource", "arn:aws:s3:::b"],
      "give a snapshot, or IaC"),
+    # a run over nothing must not pass: inputs are checked as check checks them
+    (["paths", "--terraform", "no-such-directory", "--to", VAULT], "no such directory"),
+    (["explain", "--terraform", DIR, "--live", "no-such.json", "--principal", "p", "--action", "s3:GetObject",
+      "--resource", "arn:aws:s3:::b"], "no such file"),
 ])
 def test_usage_errors(capsys, argv, message):
     code, out, err = run(capsys, *argv)
