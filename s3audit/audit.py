@@ -54,15 +54,24 @@ def lang_evaluator(snapshot: Snapshot, rule_files: list[str], params: Mapping[st
     except ImportError:  # pragma: no cover - only in a build without the evaluator
         raise InputError("the rule evaluator (s3audit.lang.evaluate) is not part of this build") from None
     builtin = ev.builtin_rules_dir()
-    paths = [builtin, *rule_files] if rule_files else None
-    # a rule file's identity is its content's: a file rewritten in place is read again
-    key = (tuple((p, _version(p)) for p in paths or ()), json.dumps(params or {}, sort_keys=True, default=str))
-    program = _programs.get(key)
-    if program is None:  # compile once per process: an overlay runs the same rules on two snapshots
-        program = _programs[key] = ev.load_program(paths, dict(params) if params else None)
+    program = compiled_rules(rule_files, params)
     result = ev.run_rules(program, snapshot, engine=engine, graph=graph)
     rules = [RuleInfo.from_meta(m, builtin=_under(m.file, builtin)) for m in result.rules]
     return RuleRun(list(result.findings), rules, list(result.packs), dict(result.data_classes))
+
+
+def compiled_rules(rule_files: Iterable[str], params: Mapping[str, Any] | None):
+    """The built-in packs plus ``rule_files``, compiled with ``params``: once per process (an overlay runs
+    the same rules on two snapshots, and suggestions run them again on changed estates)."""
+    from .lang import evaluate as ev
+    rule_files = list(rule_files)
+    paths = [ev.builtin_rules_dir(), *rule_files] if rule_files else None
+    # a rule file's identity is its content's: a file rewritten in place is read again
+    key = (tuple((p, _version(p)) for p in paths or ()), json.dumps(params or {}, sort_keys=True, default=str))
+    program = _programs.get(key)
+    if program is None:
+        program = _programs[key] = ev.load_program(paths, dict(params) if params else None)
+    return program
 
 
 def _version(path: str) -> tuple:

@@ -70,8 +70,17 @@ def _paths(p: argparse.ArgumentParser) -> None:
                         "or outside the snapshot's accounts without one) or a glob pattern such as "
                         "'arn:aws:iam::111111111111:role/*'; without --to, list the buckets they can reach")
     p.add_argument("--max-hops", type=int, metavar="N", help="longest path to report, the access hop included")
+    p.add_argument("--all", action="store_true", dest="all_routes",
+                   help="every distinct simple route of each principal, shortest first (default: its best path)")
+    p.add_argument("--limit", type=_positive_int, metavar="K",
+                   help="with --all, at most K routes per principal (per principal and bucket without --to; "
+                        "default: 10)")
+    p.add_argument("--cut", action="store_true",
+                   help="with --to: the smallest set of grants (policy statements, ACL grants, group memberships, "
+                        "instance profile associations) whose removal leaves no route from the start principals, "
+                        "proved by rebuilding the estate without them, and what else the removal takes away")
     p.add_argument("--format", choices=("text", "json", "dot", "mermaid"), default="text",
-                   help="output format (default: text)")
+                   help="output format (default: text; --cut: text or json)")
     add_iac_options(p, "the live estate's snapshot: who could reach the data if the change lands")
 
 
@@ -200,6 +209,11 @@ def _check(p: argparse.ArgumentParser) -> None:
                        "(and what it fixes)")
     p.add_argument("--baseline", metavar="FINDINGS.json",
                    help="report only findings whose fingerprints this earlier findings file does not have")
+    p.add_argument("--suggest", action="store_true",
+                   help="attach to each open finding the change that fixes it (a statement or grant to remove or "
+                        "narrow, a statement or setting to add), as a JSON Patch of the snapshot and, for IaC, the "
+                        "place to edit; each change proved by running the engine and the rule on the changed estate, "
+                        "with the access it also changes")
     _audit_options(p)
     _output_options(p)
 

@@ -222,3 +222,54 @@ def sarif_lines(report, snapshot, subjects) -> None:
         if pointer in positions:
             line, col = positions[pointer]
             report.snapshot_lines[fp] = Location(snapshot.file, line, col)
+
+
+def fix_regions(report, snapshot, document) -> None:
+    """Fill ``report.fix_regions``: each suggestion as exact edits of the files the run read, for SARIF's
+    ``fix``. A snapshot file: the changed value's text replaced by the new value. IaC: each statement the
+    change removes deleted where the file declares it (``fixes/regions.py``); a change that is not only such
+    removals, or a statement whose extent is not certain, gets no edit (its place and words remain)."""
+    from ..fileio import read_text
+    from ..fixes.regions import statement_region
+    from ..report.jsonpos import pointer_spans
+    from ..snapshot import patch
+    if snapshot is None or not report.suggestions:
+        return
+    wanted = {fp: s for fp, s in report.suggestions.items() if s.get("fix") and s.get("diff")}
+    if not snapshot.locations:
+        if not snapshot.file or not snapshot.file.endswith(".json") or not os.path.isfile(snapshot.file):
+            return  # a compressed snapshot is no file to edit
+        spans = pointer_spans(read_text(snapshot.file), {s["diff"]["pointer"] for s in wanted.values()})
+        for fp, s in wanted.items():
+            span = spans.get(s["diff"]["pointer"])
+            if span is not None:
+                report.fix_regions[fp] = (snapshot.file, [(span, s["diff"]["after"])])
+        return
+    texts: dict[str, str | None] = {}
+    for fp, s in wanted.items():
+        ops = s.get("patch") or []
+        if not ops or any(op["op"] != "remove" or not _is_statement(op["path"]) for op in ops):
+            continue
+        edits, files = [], set()
+        for op in ops:
+            loc = snapshot.locations.get(op["path"])
+            if not loc or not loc.get("file") or not loc.get("line"):
+                break
+            file = loc["file"]
+            if file not in texts:
+                texts[file] = read_text(file) if os.path.isfile(file) else None
+            parent = patch.get(document, op["path"].rsplit("/", 1)[0])
+            region = statement_region(texts[file] or "", loc["line"], loc.get("column"),
+                                      patch.get(document, op["path"]), len(parent)) if texts[file] else None
+            if region is None:
+                break
+            edits.append((region, None))
+            files.add(file)
+        else:
+            if len(files) == 1:
+                report.fix_regions[fp] = (files.pop(), edits)
+
+
+def _is_statement(pointer: str) -> bool:
+    head, _, last = pointer.rpartition("/")
+    return head.endswith("/Statement") and last.isdigit()

@@ -104,8 +104,14 @@ def _check(args, progress):
             mode = "iac"
         inputs = [*(live_path and [live_path] or []), *iac_paths, *terraform, *plans, *templates]
     else:
-        from ..snapshot.load import load_snapshot
-        snap = load_snapshot(snapshot_path)
+        if args.suggest:  # the suggestions are patches of the document itself
+            from ..fileio import parse_json, read_text
+            from ..snapshot.load import snapshot_from_dict
+            doc = parse_json(read_text(snapshot_path), snapshot_path)
+            snap = snapshot_from_dict(doc, file=snapshot_path)
+        else:
+            from ..snapshot.load import load_snapshot
+            snap = load_snapshot(snapshot_path)
         subjects = SubjectIndex(snap)
         graph = _graph(snap, wants_graph, notes, progress)
         progress.stage("running the rules")
@@ -123,6 +129,14 @@ def _check(args, progress):
                     profile=_profile_info(profile), fail_on=threshold,
                     waivers=[w.to_json() for w in ev.waivers], baseline=baseline_info, resolved=resolved,
                     mode=mode, inputs=inputs, notes=notes)
+    if getattr(args, "suggest", False):
+        from ..audit import compiled_rules
+        from ..fixes.suggest import suggest
+        program = compiled_rules([*profile.rule_files, *(args.rules or ())], profile.params)
+        found = suggest(doc, snap, program, report.findings, graph=graph)
+        report.suggestions = {fp: s.to_json() for fp, s in found.items()}
+        if any(fmt == "sarif" for fmt, _ in pairs):
+            _audit.fix_regions(report, snap, doc)
     if any(fmt == "html" for fmt, _ in pairs):
         from ..history import account_of_findings
         report.accounts = account_of_findings(report.findings, subjects)

@@ -116,6 +116,9 @@ def catalogue_markdown(program) -> str:
             if m.remediation:
                 out.append(f"*Fix:* {m.remediation}")
                 out.append("")
+            if getattr(m, "fixes", ()):
+                out.append("*Suggested by* `check --suggest`: " + ", then ".join(f"`{k}`" for k in m.fixes) + ".")
+                out.append("")
     return "\n".join(out).rstrip() + "\n"
 
 

@@ -333,6 +333,7 @@ class Rule(Node):
     controls: tuple[Text, ...] = ()
     rationale: Text | None = None
     remediation: Text | None = None
+    fixes: tuple["Call", ...] = ()  # `fix KIND(ARGS)` clauses, alternatives in order (lang/fixkinds.py)
 
 
 @dataclass(frozen=True)
@@ -368,3 +369,5 @@ def rule_exprs(rule: Rule) -> Iterator[Expr]:
     else:
         yield req.expr
     yield from rule.message.exprs
+    for f in rule.fixes:
+        yield from (a.value for a in f.args)

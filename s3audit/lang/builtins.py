@@ -389,6 +389,7 @@ class Runtime:
         self.world = world
         self.engine = world.engine
         self.evidence: list = []
+        self.fixes: dict | None = None  # fingerprint -> evaluated `fix` clauses, when the run is asked for them
         self.budget = Budget()  # the steps left to the rule being evaluated (run_rules gives each its own)
         self._decisions: dict[tuple, Any] = {}
         self._scopes: dict[str, Scope] = {}

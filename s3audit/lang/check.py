@@ -537,6 +537,36 @@ class _Checker:
             self.expect(req.expr, env, T.BOOL, "`require`" if isinstance(req, A.Require) else "`forbid`")
         for e in rule.message.exprs:
             self.expr(e, env)
+        target = "path" if isinstance(req, A.ForbidPath) else kind
+        for f in rule.fixes:
+            self.check_fix(f, env, target)
+
+    def check_fix(self, f: A.Call, env: "_Env", target: str) -> None:
+        """A `fix` clause: a known kind of change, for what the rule's findings are about, with arguments of
+        the kind's types."""
+        from .fixkinds import FIX_KINDS
+        name = f.func.text
+        arg_types = [self.expr(a.value, env) for a in f.args]
+        kind = FIX_KINDS.get(name)
+        if kind is None:
+            self.error("unknown-fix", f"unknown fix `{name}`", f.func.span,
+                       hint=did_you_mean(name, list(FIX_KINDS)) or f"fixes are {_fmt_list(sorted(FIX_KINDS))}")
+            return
+        if target not in kind.subjects and target in T.SUBJECT_KINDS:
+            self.error("misplaced-fix", f"fix `{name}` changes {_fmt_list(kind.subjects)}, not a {target}",
+                       f.func.span)
+        specs = [(p.name, p.type, p.required) for p in kind.params]
+        bound = self.bind_args(f, specs, arg_types)
+        if bound is None:
+            return
+        for (pname, ptype, _req), (arg, at) in zip(specs, bound):
+            if arg is None or at == T.ERROR:
+                continue
+            if not T.assignable(at, ptype):
+                self.error("type-mismatch", f"argument `{pname}` of fix `{name}` must be {T.describe_a(ptype)}, "
+                           f"not {T.describe(at)}", arg.span)
+            else:
+                self.check_enum_values(arg, ptype)
 
     def check_word(self, word: A.Word | None, enum: T.EnumT) -> None:
         if word is not None and word.text not in enum.values:

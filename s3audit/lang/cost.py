@@ -375,12 +375,13 @@ def rule_exprs_per_subject(rule: A.Rule) -> list[tuple[A.Expr, int]]:
     message once per path: at most N)."""
     out = [(x, 1) for x in (rule.subject.source, rule.subject.where) if x is not None]
     req = rule.requirement
+    fix_args = [a.value for f in rule.fixes for a in f.args]  # evaluated with the message, when asked
     if isinstance(req, A.ForbidPath):
         out += [(req.source, 1), (req.target, 1)]
-        out += [(x, -1) for x in rule.message.exprs]  # -1: once per path
+        out += [(x, -1) for x in (*rule.message.exprs, *fix_args)]  # -1: once per path
     else:
         out.append((req.expr, 1))
-        out += [(x, 1) for x in rule.message.exprs]
+        out += [(x, 1) for x in (*rule.message.exprs, *fix_args)]
     return out
 
 

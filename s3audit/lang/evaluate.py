@@ -57,6 +57,7 @@ class RuleMeta:
     line: int
     subject: str = "bucket"  # what the rule is checked for
     column: int = 0
+    fixes: tuple[str, ...] = ()  # the kinds of change its `fix` clauses name, in order (lang/fixkinds.py)
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,19 @@ class RunResult:
     rules: list[RuleMeta]
     packs: list[tuple[str, str]]  # (pack name, version)
     data_classes: Mapping[str, frozenset] = field(default_factory=dict)  # pack -> `data-class` values it cares about
+    # with run_rules(fixes=True): fingerprint of an open finding -> its rule's `fix` clauses, evaluated for it
+    fixes: Mapping[str, tuple["FixCall", ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FixCall:
+    """One `fix` clause as evaluated for one finding: the kind of change, its arguments (by name; values as
+    the rule language has them, absent arguments left out) and what the finding is about (``target``: plain
+    facts of the subject, or of the path, for s3audit/fixes to find in the snapshot)."""
+
+    kind: str
+    args: Mapping[str, Any]
+    target: Mapping[str, Any]
 
 
 # A pack parameter whose name ends so lists the `data-class` tag values the pack is about (pci-dss:
@@ -142,9 +156,10 @@ def compile_program(source: SourceProgram, params: Mapping[str, Any] | None = No
 
 
 def run_rules(program: CompiledProgram, snapshot: Any, *, engine: Any = None, graph: Any = None,
-              select: Callable[[RuleMeta], bool] | None = None, budget: int | None = None) -> RunResult:
+              select: Callable[[RuleMeta], bool] | None = None, budget: int | None = None,
+              fixes: bool = False) -> RunResult:
     """Evaluate every (selected) rule over the snapshot. The access graph is built only if a selected rule
-    needs it and ``graph`` is not given.
+    needs it and ``graph`` is not given. ``fixes``: also evaluate the `fix` clauses of each open finding.
 
     Each rule may take ``budget`` steps (``cost.RUN_STEPS`` by default; the rule check bounds what a
     rule can cost, this is its backstop): past it the run stops with a ``RuleError`` naming the rule."""
@@ -161,6 +176,7 @@ def run_rules(program: CompiledProgram, snapshot: Any, *, engine: Any = None, gr
     if graph is not None:
         world._graph = graph
     rt = B.Runtime(world)
+    rt.fixes = {} if fixes else None
     findings: list[Finding] = []
     # The snapshot, the engine's compiled policies and the graph are long-lived and large: keep the cyclic
     # garbage collector from scanning them again and again while rules make many small objects (which
@@ -185,7 +201,8 @@ def run_rules(program: CompiledProgram, snapshot: Any, *, engine: Any = None, gr
         rt.close()
         if collecting:
             gc.enable()
-    return RunResult(findings, [r.meta for r in rules], list(program.packs), dict(program.data_classes))
+    return RunResult(findings, [r.meta for r in rules], list(program.packs), dict(program.data_classes),
+                     dict(rt.fixes or {}))
 
 
 def _stopped(meta: RuleMeta, stop: StepsExceeded) -> RuleError:
@@ -722,6 +739,15 @@ class _Compiler:
         return render
 
     # ---- rules
+    def fix(self, f: A.Call, unit: _Unit) -> tuple[str, list[tuple[str, Closure]]]:
+        """A `fix` clause: its kind and its arguments by name, each compiled in the rule's scope."""
+        from .fixkinds import FIX_KINDS
+        names = [p.name for p in FIX_KINDS[f.func.text].params]
+        args = []
+        for i, a in enumerate(f.args):
+            args.append((a.name.text if a.name is not None else names[i], self.expr(a.value, unit)))
+        return f.func.text, args
+
     def rule(self, info: Any) -> "CompiledRule":
         rule: A.Rule = info.rule
         unit = _Unit()
@@ -735,7 +761,7 @@ class _Compiler:
             controls=tuple(c.value for c in rule.controls), rationale=rule.rationale.value if rule.rationale else "",
             remediation=rule.remediation.value if rule.remediation else "", pack=pack, file=info.file,
             line=rule.id.span.line if rule.id.span else 0, subject=kind,
-            column=rule.id.span.column if rule.id.span else 0)
+            column=rule.id.span.column if rule.id.span else 0, fixes=tuple(f.func.text for f in rule.fixes))
         cr = CompiledRule(meta, kind, subject_slot)
         if kind == "path":
             cr.source = self.expr(s.source, unit) if s.source is not None else None
@@ -767,6 +793,7 @@ class _Compiler:
                 cr.lint_codes = frozenset(x.value for x in A.walk(req.expr)
                                           if isinstance(x, A.StringLit) and x.value in T.LINT_CODE.values)
         cr.message = self.template(rule.message, unit)
+        cr.fix_calls = [self.fix(f, unit) for f in rule.fixes]
         cr.message_asks = any(isinstance(x, A.Call) and getattr(self.r.calls.get(x), "signature", None) is not None
                               and self.r.calls[x].signature.explains
                               or isinstance(x, A.Call) and getattr(self.r.calls.get(x), "kind", "") == "def"
@@ -1050,6 +1077,7 @@ class CompiledRule:
         self.size = 2
         self.needs_graph = False
         self.lint_codes: frozenset[str] = frozenset()
+        self.fix_calls: list[tuple[str, list[tuple[str, Closure]]]] = []
         self.message_asks = True  # whether the message calls built-ins that record evidence
         self.identity: Callable[[Any, World], tuple] = _IDENTITY.get(kind, _identity)
 
@@ -1134,9 +1162,31 @@ class CompiledRule:
                 status, missing = (Status.UNKNOWN, w_unknown.reasons) if w_unknown is not None else (Status.OPEN, ())
             else:
                 continue
-            out.append(finding(fr, subject, status, missing, rt.evidence))
+            f = finding(fr, subject, status, missing, rt.evidence)
+            out.append(f)
+            if rt.fixes is not None and self.fix_calls and status is Status.OPEN:
+                self._record_fixes(rt, fr, f, subject, None)
             evidence = rt.evidence
         return out
+
+    def _record_fixes(self, rt: B.Runtime, fr: list, f: Finding, subject: Any, path: Any) -> None:
+        calls = []
+        target = _fix_target(subject, path)
+        for kind, args in self.fix_calls:
+            values = {}
+            for name, fn in args:
+                try:
+                    v = fn(fr)
+                except Exception:  # an argument that cannot be had (a key of an empty `{}`) is left out
+                    continue
+                if is_unknown(v):  # a change made of what s3audit could not read is no change to offer
+                    values = None
+                    break
+                if v is not None:  # absent: the kind's default
+                    values[name] = v
+            if values is not None:
+                calls.append(FixCall(kind, values, target))
+        rt.fixes[f.fingerprint] = tuple(calls)
 
     def _forbid_path(self, rt: B.Runtime, fr: list, subject: Any, w_unknown: Unknown | None,
                      finding: Callable[..., Finding]) -> list[Finding]:
@@ -1152,7 +1202,10 @@ class CompiledRule:
             missing = p.unknown_reasons + (w_unknown.reasons if w_unknown is not None else ())
             status = Status.UNKNOWN if missing else Status.OPEN
             evidence = [h.to_json() for h in p.hops]
-            out.append(finding(fr, subject, status, missing, evidence, key=(p.start.arn, p.access)))
+            f = finding(fr, subject, status, missing, evidence, key=(p.start.arn, p.access))
+            out.append(f)
+            if rt.fixes is not None and self.fix_calls and status is Status.OPEN:
+                self._record_fixes(rt, fr, f, subject, p)
         return out
 
     def _finding_maker(self, rt: B.Runtime) -> Callable[..., Finding]:
@@ -1222,6 +1275,32 @@ class CompiledRule:
             return make_finding(rule_id, severity, controls, arn, message, status, tuple(ev), location, pointer,
                                 own_key + key if key else own_key)
         return finding
+
+
+def _fix_target(subject: Any, path: Any) -> dict:
+    """Plain facts of what a finding is about, for the change a `fix` clause makes (s3audit/fixes)."""
+    if path is None and isinstance(subject, PathView):
+        path = subject
+    if path is not None:
+        hops = path.hops
+        return {"kind": "path", "start": path.start.arn, "bucket": path.target.name, "access": path.access,
+                "first_hop": hops[0].kind if hops else None, "pointer": path.target.b.pointer}
+    if isinstance(subject, BucketView):
+        return {"kind": "bucket", "arn": subject.arn, "name": subject.name, "pointer": subject.b.pointer,
+                "account": subject.b.account}
+    if isinstance(subject, AccountView):
+        return {"kind": "account", "id": subject.id, "pointer": subject.a.pointer}
+    if isinstance(subject, AccessPointView):
+        return {"kind": "access_point", "arn": subject.arn, "pointer": subject.ap.pointer}
+    if isinstance(subject, StatementView):
+        doc = subject.policy.doc
+        return {"kind": "statement", "pointer": subject.pointer, "document": doc.pointer, "policy_kind": doc.kind,
+                "owner": doc.owner, "effect": subject.effect, "label": subject.label, "source": doc.label,
+                "shipped": doc.origin is not None}
+    if isinstance(subject, PrincipalView):
+        return {"kind": "principal", "arn": subject.arn,
+                "pointer": subject.entity.pointer if subject.entity is not None else None}
+    return {"kind": "other"}
 
 
 def _exact(world: World, pointer: str | None) -> Mapping | None:

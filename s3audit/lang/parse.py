@@ -115,7 +115,7 @@ _EXPR_START = {"NAME", "STRING", "NUMBER", "DURATION", "LPAR", "LSQB", "LBRACE",
                "_ALL", "_COUNT", "_TRUE", "_FALSE"}
 _EXPR_CORE = {"NAME", "STRING", "NUMBER", "DURATION", "LPAR", "LSQB", "LBRACE"}
 _OPERATORS = {"DOT", "LSQB", "PLUS", "MINUS", "_AND", "_OR", "_IN", "_NOT", "_MATCHES", "LESSTHAN", "MORETHAN"}
-_CLAUSES = {"_SEVERITY", "_CONTROLS", "_RATIONALE", "_REMEDIATION", "_FOR", "_REQUIRE", "_FORBID", "_MESSAGE"}
+_CLAUSES = {"_SEVERITY", "_CONTROLS", "_RATIONALE", "_REMEDIATION", "_FOR", "_REQUIRE", "_FORBID", "_MESSAGE", "_FIX"}
 _DECLS = {"_RULE", "_DEF", "_PARAM", "_IMPORT"}
 _WORDS = {"NAME": "a name", "WORD": "a name", "ID": "an id such as `PCI-3.5.1`", "STRING": "a string",
           "NUMBER": "a number", "DURATION": "a duration such as `30d`", "$END": "the end of the file"}
@@ -497,6 +497,10 @@ class _Builder(Transformer_NonRecursive):
     def message_clause(self, meta, children):
         return _Clause("message", self.template(meta, children), self.span(meta))
 
+    def fix_clause(self, meta, children):
+        call = A.Call(self.word(children[0]), tuple(c for c in children[1:] if c is not None), span=self.span(meta))
+        return _Clause("fix", call, self.span(meta))
+
     _CLAUSE_WORDS = {"severity": "`severity`", "controls": "`controls`", "rationale": "`rationale`",
                      "remediation": "`remediation`", "for": "`for`", "requirement": "`require` or `forbid`",
                      "message": "`message`"}
@@ -505,7 +509,11 @@ class _Builder(Transformer_NonRecursive):
         rid = self.word(children[0])
         title = children[1]
         got: dict[str, Any] = {}
+        fixes = []
         for clause in children[2:]:
+            if clause.key == "fix":  # repeatable: alternatives, in order
+                fixes.append(clause.value)
+                continue
             if clause.key in got:
                 what = "more than one requirement (`require` or `forbid`)" if clause.key == "requirement" \
                     else f"{self._CLAUSE_WORDS[clause.key]} twice"
@@ -520,7 +528,8 @@ class _Builder(Transformer_NonRecursive):
                        hint="a rule needs `severity`, `for`, `require` or `forbid`, and `message`")
             return None
         return A.Rule(rid, title, got["severity"], got["for"], got["requirement"], got["message"],
-                      got.get("controls", ()), got.get("rationale"), got.get("remediation"), span=self.span(meta))
+                      got.get("controls", ()), got.get("rationale"), got.get("remediation"), tuple(fixes),
+                      span=self.span(meta))
 
     # ---- expressions
     def _bin(op):

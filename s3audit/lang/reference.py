@@ -52,6 +52,15 @@ def markdown_reference() -> str:
     out.append("Closed sets of values: access levels " + ", ".join(f"`{v}`" for v in T.ACCESS_LEVEL.values)
                + "; `via` " + ", ".join(f"`{v}`" for v in T.VIA.values) + "; severities "
                + ", ".join(f"`{v}`" for v in T.SEVERITIES) + ".")
+    from .fixkinds import FIX_KINDS
+    out.append("")
+    out.append("### Fix kinds\n")
+    out.append("What a `fix` clause may name (below, **Fixes**), with the subjects it changes and what the change "
+               "does: `remove`, `narrow`, `add`, `set` (or `none`: no single change).\n")
+    out.append("| fix | for | change | meaning |")
+    out.append("|---|---|---|---|")
+    for k in FIX_KINDS.values():
+        out.append(f"| `{_cell(str(k))}` | {', '.join(k.subjects)} | {k.action} | {_cell(k.doc)} |")
     return "\n".join(out) + "\n"
 
 

@@ -494,7 +494,7 @@ FUNCTIONS: Mapping[str, Signature] = {s.name: s for s in (
 # expressions, so using them as names would read ambiguously (and sometimes not parse).
 RESERVED = frozenset({
     "pack", "version", "import", "param", "def", "rule", "severity", "controls", "rationale", "remediation",
-    "for", "where", "require", "forbid", "message", "path", "from", "to", "with", "access", "via",
+    "fix", "for", "where", "require", "forbid", "message", "path", "from", "to", "with", "access", "via",
     "any", "all", "count", "in", "not", "and", "or", "matches", "true", "false",
 })
 

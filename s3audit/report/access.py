@@ -130,13 +130,8 @@ def report_pictures(findings: Iterable[Finding], snapshot: Snapshot, graph, prof
 
 def access_map(graph) -> dict[tuple[str, str, str], str]:
     """(principal, bucket, level) -> allow | conditional, by any path, for every bucket of the graph."""
-    from ..graph.paths import display, paths_to
-    out: dict[tuple[str, str, str], str] = {}
-    for bucket in graph.buckets():
-        for level in LEVELS:
-            for p in paths_to(graph, bucket, level):
-                out[(display(graph, p.principal), bucket, level)] = p.decision
-    return out
+    from ..graph.routes import reach
+    return reach(graph)
 
 
 def access_changes(before: Mapping[tuple[str, str, str], str],

@@ -29,10 +29,10 @@ from .access import levels_of
 from .drawing import node_lines, svg
 from .json import to_plain
 from .markdown_html import to_html as markdown
-from .model import SEVERITY_ORDER, PathPicture, Report, RuleInfo, group_access_changes, sort_key
+from .model import (SEVERITY_ORDER, PathPicture, Report, RuleInfo, access_change_text, group_access_changes,
+                    sort_key)
 from .scale import (BUCKET_ROWS, PATH_ROWS, PICTURE_PATHS, PICTURED_BUCKETS, SUMMARY_PICTURE_PATHS, TOP_FINDINGS,
                     account_of, findings_summarised, paths_summarised)
-from .text import access_change_text
 
 CSS = """
 :root{--crit:#7f1d1d;--high:#c0392b;--med:#b45309;--low:#0e7490;--info:#52525b;--ok:#15803d;--line:#e4e4e7}
@@ -235,8 +235,26 @@ def _raw(f: Finding) -> str:
     return f'<details class="raw"><summary>raw evidence (JSON)</summary><pre>{_e(text)}</pre></details>'
 
 
-def _fix(f: Finding, rule: RuleInfo | None) -> str:
-    out = []
+def _suggested(s: dict | None) -> str:
+    """The suggested change: in words, proved or not, with the changed value as a diff."""
+    if s is None:
+        return ""
+    from . import suggestion
+    out = [f"<h4>Suggested fix</h4><p>{_e(suggestion.headline(s))}</p>"]
+    for e in s.get("edits") or ():
+        place = ":".join(str(x) for x in (e.get("file"), e.get("line"), e.get("column")) if x is not None)
+        out.append(f'<p class="muted">edit at <code>{_e(place)}</code></p>')
+    d = suggestion.diff(s)
+    if d:
+        out.append(f'<pre class="diff">{_e(d)}</pre>')
+    more = suggestion.collateral_lines(s)
+    if more:
+        out.append("<ul>" + "".join(f"<li><code>{_e(x)}</code></li>" for x in more) + "</ul>")
+    return "".join(out)
+
+
+def _fix(f: Finding, rule: RuleInfo | None, suggested: dict | None = None) -> str:
+    out = [_suggested(suggested)] if suggested is not None else []
     if rule is not None and rule.remediation:
         out.append(f"<h4>Remediation</h4>{markdown(rule.remediation)}")
     elif rule is not None:
@@ -248,7 +266,8 @@ def _fix(f: Finding, rule: RuleInfo | None) -> str:
     return "".join(out)
 
 
-def _finding(f: Finding, pictures: list[PathPicture], rule: RuleInfo | None, assume) -> str:
+def _finding(f: Finding, pictures: list[PathPicture], rule: RuleInfo | None, assume,
+             suggested: dict | None = None) -> str:
     status = "" if f.status is Status.OPEN else f' <span class="status">[{_e(f.status.value)}]</span>'
     waiver = ""
     if f.waiver:
@@ -262,7 +281,7 @@ def _finding(f: Finding, pictures: list[PathPicture], rule: RuleInfo | None, ass
             f'<code>{_e(f.rule)}</code> <b>{_e(f.subject)}</b>{status} — {_e(f.message)} {_where(f)}</summary>'
             f'{waiver}{drawn}<div class="fbody"><div class="evidence"><h4>Evidence <span class="muted">· '
             f'{_e(f.fingerprint[:8])}</span></h4>{body}'
-            f'{_raw(f) if f.evidence else ""}</div><aside class="fix">{_fix(f, rule)}</aside></div></details>')
+            f'{_raw(f) if f.evidence else ""}</div><aside class="fix">{_fix(f, rule, suggested)}</aside></div></details>')
 
 
 def _findings(report: Report, sidecar: dict) -> str:
@@ -284,7 +303,8 @@ def _findings(report: Report, sidecar: dict) -> str:
                      "to a file gets a CSV of them beside it)")
         intro = (f'<p class="note">{len(report.findings)} findings: the {len(ordered)} most severe are shown in full '
                  f'below, the counts per rule and per account are in the summary, and {where}.</p>')
-    items = "".join(_finding(f, pictures.get(f.fingerprint, []), rules.get(f.rule), assume) for f in ordered)
+    items = "".join(_finding(f, pictures.get(f.fingerprint, []), rules.get(f.rule), assume,
+                             report.suggestions.get(f.fingerprint)) for f in ordered)
     body = items or '<p class="muted">no findings</p>'
     return f'<section id="findings"><h2>Findings ({len(report.findings)})</h2>{intro}{body}</section>'
 

@@ -87,3 +87,27 @@ def pointer_positions(text: str, pointers: Iterable[str]) -> dict[str, tuple[int
         if len(found) == len(wanted):
             break
     return found
+
+
+def pointer_spans(text: str, pointers: Iterable[str]) -> dict[str, dict[str, int]]:
+    """Map each wanted pointer found in ``text`` to the SARIF region of its whole value: ``startLine``,
+    ``startColumn``, ``endLine`` and ``endColumn`` (1-based; the end column is that of the character after
+    the value)."""
+    import bisect
+    import json
+    starts = pointer_positions(text, pointers)
+    if not starts:
+        return {}
+    line_offsets = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
+    decoder = json.JSONDecoder()
+    out = {}
+    for p, (line, col) in starts.items():
+        begin = line_offsets[line - 1] + col - 1
+        try:
+            _value, end = decoder.raw_decode(text, begin)
+        except json.JSONDecodeError:
+            continue
+        end_line = bisect.bisect_right(line_offsets, end)
+        out[p] = {"startLine": line, "startColumn": col, "endLine": end_line,
+                  "endColumn": end - line_offsets[end_line - 1] + 1}
+    return out

@@ -20,7 +20,7 @@ PASSED_NAME = "(no findings)"
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
-def _text(f: Finding) -> str:
+def _text(f: Finding, suggestions: dict | None = None) -> str:
     lines = [f"{f.severity.label}: {f.message}", f"subject: {f.subject}"]
     if f.location:
         where = ":".join(str(x) for x in (f.location.file, f.location.line, f.location.column) if x is not None)
@@ -29,18 +29,23 @@ def _text(f: Finding) -> str:
         lines.append("controls: " + ", ".join(f.controls))
     for e in f.evidence[:20]:
         lines.append("evidence: " + json.dumps(e, ensure_ascii=False, default=to_plain))
+    s = (suggestions or {}).get(f.fingerprint)
+    if s is not None:
+        from .suggestion import lines as suggestion_lines
+        lines.extend("suggestion: " + x for x in suggestion_lines(s))
     lines.append(f"fingerprint: {f.fingerprint}")
     return "\n".join(lines)
 
 
-def _case(suite: ET.Element, rule: RuleInfo | None, rule_id: str, subject: str, group: list[Finding]) -> str:
+def _case(suite: ET.Element, rule: RuleInfo | None, rule_id: str, subject: str, group: list[Finding],
+          suggestions: dict | None = None) -> str:
     case = ET.SubElement(suite, "testcase", {"classname": rule_id, "name": subject, "time": "0"})
     opened = [f for f in group if f.status is Status.OPEN]
     unknown = [f for f in group if f.status is Status.UNKNOWN]
     if opened:
         worst = max(opened, key=lambda f: f.severity)
         el = ET.SubElement(case, "failure", {"type": worst.severity.label, "message": worst.message})
-        el.text = "\n\n".join(_text(f) for f in opened + unknown)
+        el.text = "\n\n".join(_text(f, suggestions) for f in opened + unknown)
         return "failure"
     if unknown:
         el = ET.SubElement(case, "error", {"type": "unknown", "message": f"could not be decided: {unknown[0].message}"})
@@ -83,7 +88,7 @@ def render(report: Report) -> str:
             subjects = by_rule[rule_id]
             cases = subjects.items() if subjects else [(PASSED_NAME, [])]
             for subject, group in cases:
-                outcome = _case(suite, rules.get(rule_id), rule_id, subject, group)
+                outcome = _case(suite, rules.get(rule_id), rule_id, subject, group, report.suggestions)
                 counts["tests"] += 1
                 if outcome == "failure":
                     counts["failures"] += 1

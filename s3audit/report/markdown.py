@@ -8,12 +8,12 @@ from __future__ import annotations
 from ..findings import Finding, Status
 from ..iam.wording import describe
 from .drawing import mermaid
-from .model import SEVERITY_ORDER, Report, group_access_changes, sort_key
-from .text import access_change_text
+from .model import SEVERITY_ORDER, Report, access_change_text, group_access_changes, sort_key
 
 TOP = 10
 MAX_PICTURES = 5
 MAX_ACCESS = 30
+MAX_FIXES = 10  # suggested fixes shown with their diffs
 LIMIT = 60000  # characters; GitHub's comment limit is 65,536
 
 
@@ -84,6 +84,26 @@ def render(report: Report) -> str:
         out.append("|---|---|---|---|---|")
         out.extend(_row(f) for f in top)
         out.append("")
+
+    fixes = [f for f in sorted(counted, key=sort_key) if f.fingerprint in report.suggestions][:MAX_FIXES]
+    if fixes:
+        from .suggestion import diff, headline
+        out.append("### Suggested fixes")
+        out.append("")
+        for f in fixes:
+            s = report.suggestions[f.fingerprint]
+            out.append(f"**`{_cell(f.rule, 80)}`** on `{_cell(f.subject, 120)}`: {_cell(headline(s), 600)}")
+            out.append("")
+            for e in s.get("edits") or ():
+                place = ":".join(str(x) for x in (e.get("file"), e.get("line"), e.get("column")) if x is not None)
+                out.append(f"edit at `{place}`")
+                out.append("")
+            d = diff(s)
+            if d and sum(len(x) + 1 for x in out) + len(d) < LIMIT // 2:
+                out.append("```diff")
+                out.append(d.rstrip("\n"))
+                out.append("```")
+                out.append("")
 
     pictures, drawn = [], set()
     for p in report.paths:  # one picture per distinct path, though several rules may report it

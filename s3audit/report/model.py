@@ -239,6 +239,17 @@ def group_access_changes(changes: Iterable[AccessChange]) -> list[tuple[str, str
     return [(k[0], k[1], k[2], tuple(v), k[3], k[4]) for k, v in out.items()]
 
 
+def access_change_text(g) -> str:
+    """One line for a grouped access change (``group_access_changes``)."""
+    change, principal, bucket, levels, before, after = g
+    what = ", ".join(levels)
+    if change == "gained":
+        return f"+ {principal} gained {what} access to {bucket} ({after})"
+    if change == "lost":
+        return f"- {principal} lost {what} access to {bucket} (was {before})"
+    return f"~ {principal} {what} access to {bucket}: {before} -> {after}"
+
+
 @dataclass
 class Report:
     findings: list[Finding]
@@ -263,6 +274,12 @@ class Report:
     # fingerprint -> the account the finding is about (a bucket's ARN names none), filled by the command
     # line from the snapshot for the per-account counts; not serialised
     accounts: dict[str, str | None] = field(default_factory=dict)
+    # fingerprint -> the suggested fix (``check --suggest``; report/suggestion.py says its keys), serialised as
+    # each finding's "suggestion"
+    suggestions: dict[str, dict] = field(default_factory=dict)
+    # fingerprint -> (file, [(SARIF region, text to put there or None to delete)]): a suggestion as exact edits
+    # of a file the run read, for SARIF's fix; filled by the command line from the file; not serialised
+    fix_regions: dict[str, tuple[str, list]] = field(default_factory=dict)
 
     # ---- what the run concluded ----
     @property
@@ -316,10 +333,17 @@ class Report:
         return dict(sorted(out.items()))
 
     # ---- serialisation ----
+    def finding_json(self, f: Finding) -> dict:
+        out = f.to_json()
+        s = self.suggestions.get(f.fingerprint)
+        if s is not None:
+            out["suggestion"] = s
+        return out
+
     def to_json(self) -> dict:
         return {
             "format": FINDINGS_FORMAT,
-            "findings": [f.to_json() for f in self.sorted_findings],
+            "findings": [self.finding_json(f) for f in self.sorted_findings],
             "summary": self.summary(),
             "tool": {"name": "s3audit", "version": __version__},
             "mode": self.mode,
@@ -347,6 +371,8 @@ class Report:
                              + (f", found `{short(found)}`)" if found else ")"), Place(file, pointer="/format"))
         _validate(d, file)
         findings = [finding_from_json(f, file, i) for i, f in enumerate(d["findings"])]
+        suggestions = {f.fingerprint: raw["suggestion"] for f, raw in zip(findings, d["findings"])
+                       if isinstance(raw, dict) and isinstance(raw.get("suggestion"), dict)}
         summary = d.get("summary") or {}
         fail_on = summary.get("fail_on", "high")
         return cls(
@@ -362,7 +388,8 @@ class Report:
             unchanged=[finding_from_json(f, file, i, "/unchanged") for i, f in enumerate(d.get("unchanged") or [])],
             paths=[PathPicture.from_json(p) for p in d.get("paths") or []],
             access_changes=[AccessChange.from_json(c) for c in d.get("access_changes") or []],
-            mode=d.get("mode", "snapshot"), inputs=list(d.get("inputs") or []), notes=list(d.get("notes") or []))
+            mode=d.get("mode", "snapshot"), inputs=list(d.get("inputs") or []), notes=list(d.get("notes") or []),
+            suggestions=suggestions)
 
 
 _FINDING_LISTS = ("findings", "resolved", "unchanged")

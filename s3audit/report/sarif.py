@@ -19,6 +19,7 @@ from .. import __version__
 from ..findings import Finding, Location, Severity, Status
 from .json import dumps
 from .model import Report, RuleInfo, sort_key
+from .suggestion import sarif_fix
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 INFORMATION_URI = "https://github.com/s3audit/s3audit"
@@ -119,6 +120,13 @@ def _result(f: Finding, index: dict[str, int], report: Report) -> dict:
         "properties": {"severity": f.severity.label, "status": f.status.value, "subject": f.subject,
                        "controls": list(f.controls), "evidence": list(f.evidence)},
     }
+    s = report.suggestions.get(f.fingerprint)
+    if s is not None:
+        r["properties"]["suggestion"] = s
+        placed = report.fix_regions.get(f.fingerprint)
+        fix = sarif_fix(s, placed, artifact_uri(placed[0]) if placed else None)
+        if fix is not None:
+            r["fixes"] = [fix]
     if f.status is Status.WAIVED:
         w = f.waiver or {}
         r["suppressions"] = [{

@@ -7,7 +7,8 @@ Colour (ANSI) only when the caller asks for it — the command line does when st
 from __future__ import annotations
 
 from ..findings import Finding, Severity, Status
-from .model import SEVERITY_ORDER, Report, group_access_changes, sort_key
+from .suggestion import lines as suggestion_lines
+from .model import SEVERITY_ORDER, Report, access_change_text, group_access_changes, sort_key
 
 MAX_ACCESS_LINES = 50
 
@@ -87,7 +88,11 @@ def render(report: Report, *, color: bool = False) -> str:
             continue
         lines.append("")
         lines.append(_paint(f"{sev.name} ({len(group)})", _COLOURS[sev], color))
-        lines.extend(finding_line(f) for f in group)
+        for f in group:
+            lines.append(finding_line(f))
+            s = report.suggestions.get(f.fingerprint)
+            if s is not None:
+                lines.extend("      " + x for x in suggestion_lines(s))
     waived = sorted((f for f in report.findings if f.status is Status.WAIVED), key=sort_key)
     if waived:
         lines.append("")
@@ -141,14 +146,3 @@ def waiver_text(w: dict) -> str:
     if w.get("status") == "stale":
         return f"{where}: stale: {what} matched nothing"
     return f"{where}: {what}"
-
-
-def access_change_text(g) -> str:
-    """One line for a grouped access change (``group_access_changes``)."""
-    change, principal, bucket, levels, before, after = g
-    what = ", ".join(levels)
-    if change == "gained":
-        return f"+ {principal} gained {what} access to {bucket} ({after})"
-    if change == "lost":
-        return f"- {principal} lost {what} access to {bucket} (was {before})"
-    return f"~ {principal} {what} access to {bucket}: {before} -> {after}"

@@ -125,6 +125,7 @@ def test_paths_of_a_cloudformation_template(capsys):
      "give a snapshot, or IaC"),
     # a run over nothing must not pass: inputs are checked as check checks them
     (["paths", "--terraform", "no-such-directory", "--to", VAULT], "no such directory"),
+    (["paths", "--terraform", DIR, "--to", VAULT, "--cut"], "--cut proves its removals on a snapshot"),
     (["explain", "--terraform", DIR, "--live", "no-such.json", "--principal", "p", "--action", "s3:GetObject",
       "--resource", "arn:aws:s3:::b"], "no such file"),
 ])
