@@ -80,7 +80,8 @@ def _terraform(cat) -> str:
         except SystemExit as e:  # a tree whose paths has no --terraform: argparse's usage error
             code = e.code
     if code != 0:
-        return f"terraform directory: not read by this tree ({(err.getvalue().strip().splitlines() or [""])[-1]})"
+        why = (err.getvalue().strip().splitlines() or ["no message"])[-1]
+        return f"terraform directory: not read by this tree ({why})"
     found = {p["principal"].rsplit("/", 1)[-1] for p in json.loads(out.getvalue())["paths"]}
     who = cat.attackers()
     pos, neg = [x for x in who if x.twin is None], [x for x in who if x.twin]
