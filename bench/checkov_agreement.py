@@ -22,7 +22,8 @@ resource address and reports lines of the plan JSON, so plan results are tied th
 Checkov must run without ``--quiet``: with it the JSON report leaves out every passed check, and the
 agreement would only ever see Checkov's failures.
 
-``--no-run`` skips Checkov and re-reads the frozen Checkov verdicts; it recomputes s3audit's verdicts and
+``--only FIXTURE...`` runs Checkov on the fixtures named (new or changed ones) and keeps the frozen Checkov verdicts
+of the others. ``--no-run`` skips Checkov and re-reads the frozen Checkov verdicts; it recomputes s3audit's verdicts and
 writes them as the new frozen ones (after a deliberate change of s3audit, or of REASONS).
 """
 from __future__ import annotations
@@ -121,12 +122,14 @@ _EMPTY_LIFECYCLE = _EMPTY_IN_PLAN.format(attr="lifecycle_rule", what="lifecycle"
                                          "API_GetBucketLifecycleConfiguration.html")
 _LESS_PRECISE = ("so Checkov's pass is the more precise answer: s3audit is not wrong, only less precise (an unknown, "
                  "never a false finding)")
-_KEY_AFTER_APPLY = ("the KMS key is created by the same change (`aws_kms_key.k.arn`), so its ARN is known only "
-                    "after apply, and s3audit keeps a bucket's encryption configuration whole (docs/snapshot-format.md: an API "
-                    "value is known, or unknown and named in `Errors`), so S3.17 is unknown; the algorithm alone "
-                    "(`aws:kms`) decides S3.17 (https://docs.aws.amazon.com/securityhub/latest/userguide/"
-                    "s3-controls.html#s3-17, https://docs.aws.amazon.com/config/latest/developerguide/"
-                    f"s3-default-encryption-kms.html), {_LESS_PRECISE}")
+_KEY_AFTER_APPLY = ("the KMS key is created by the same change and the plan alone (no configuration beside it to "
+                    "say which key `kms_master_key_id` refers to) records that argument as known only after apply; "
+                    "s3audit keeps a bucket's encryption configuration whole (docs/snapshot-format.md: an API value is "
+                    "known, or unknown and named in `Errors`), so S3.17 is unknown; the algorithm alone (`aws:kms`) "
+                    "decides S3.17 (https://docs.aws.amazon.com/securityhub/latest/userguide/s3-controls.html#s3-17, "
+                    "https://docs.aws.amazon.com/config/latest/developerguide/s3-default-encryption-kms.html), "
+                    f"{_LESS_PRECISE}. With the configuration (a Terraform directory), the key is named by the "
+                    "placeholder that stands for its id and S3.17 passes")
 _TARGET_AT_DEPLOY = ("the log target bucket's name is chosen at deploy time (`AWS::Region`), and s3audit keeps the "
                      "logging configuration whole (docs/snapshot-format.md), so S3.9 is unknown; logging is configured whatever "
                      "the name, which decides S3.9 (https://docs.aws.amazon.com/securityhub/latest/userguide/"
@@ -167,7 +170,6 @@ REASONS: dict = {
     **{f"fixtures/terraform-plans/{f}|{b}|{c}": why
        for f, b in (("private-bucket-noop.json", "acme-key-vault"), ("v3-inline-update.json", "acme-downloads"))
        for c, why in (("CKV_AWS_18", _EMPTY_LOGGING), ("CKV2_AWS_61", _EMPTY_LIFECYCLE))},
-    "fixtures/terraform/unknown-values|<aws_s3_bucket.scratch>|CKV_AWS_145": _KEY_AFTER_APPLY,
     "fixtures/terraform-plans/unknown-after-apply.json|<aws_s3_bucket.scratch>|CKV_AWS_145": _KEY_AFTER_APPLY,
     "fixtures/cloudformation/unknown-values.yaml|acme-partner-exchange|CKV_AWS_18": _TARGET_AT_DEPLOY,
     **{f"{f}|accesspoint/shared-partners|CKV_AWS_392": _AP_TWO_OFF
@@ -504,6 +506,27 @@ def main() -> int:
     if "--no-run" in sys.argv:
         with open(FROZEN, encoding="utf-8") as fh:
             frozen = json.load(fh)
+    elif "--only" in sys.argv:
+        # Checkov on the fixtures named after --only (new or changed ones); the others keep their frozen
+        # Checkov verdicts (Checkov and their input are unchanged)
+        only = set(sys.argv[sys.argv.index("--only") + 1:])
+        with open(FROZEN, encoding="utf-8") as fh:
+            frozen = json.load(fh)
+        exe = ensure_checkov()
+        if checkov_version(exe) != frozen["checkov"]:
+            raise SystemExit(f"the frozen verdicts are Checkov {frozen['checkov']}'s: run without --only")
+        for kind, path in fixtures():
+            if path not in only:
+                continue
+            print(f"checkov {path}", file=sys.stderr)
+            rows = run_checkov(exe, kind, path)
+            for r in rows:
+                if kind != "terraform_plan" or r["check"] not in frozen["names"]:
+                    frozen["names"][r["check"]] = r["name"]
+            buckets, untied = combine(rows, kind, path, load(kind, path))
+            frozen["fixtures"][path] = {"kind": kind, "buckets": buckets, "untied": untied}
+        frozen["fixtures"] = {p: frozen["fixtures"][p] for _, p in fixtures() if p in frozen["fixtures"]}
+        frozen["names"] = dict(sorted(frozen["names"].items()))
     else:
         exe = ensure_checkov()
         frozen = {"checkov": checkov_version(exe), "fixtures": {}, "names": {}}

@@ -8,7 +8,8 @@ data-class=pci".
                                                  # (bench/synthetic.py --compute: the routes of issue 13)
 
 Reports, per size: snapshot load time, graph build time (wall and CPU), query time, peak resident memory
-(``resource.getrusage``), and the graph's size. Target at full size: under 60 s and under 4 GiB.
+(``resource.getrusage``), the graph's size, and the build's CPU cost per edge (``us_per_edge``: the same at
+both sizes when the cost grows with the grants, not faster). Target at full size: under 60 s and under 4 GiB.
 """
 from __future__ import annotations
 
@@ -52,6 +53,7 @@ def run_one(scale: float, seed: int) -> dict:
         "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         "nodes": graph.g.number_of_nodes(), "edges": graph.g.number_of_edges(),
         "pci_buckets": len(pci), "reader_paths": paths, "external_reader_paths": external,
+        "us_per_edge": round((c2 - c1) * 1e6 / max(1, graph.g.number_of_edges()), 1),
     }
 
 
@@ -62,7 +64,7 @@ def main(argv=None) -> int:
         argv.remove("--compute")
         os.environ[COMPUTE] = "1"
     return run_sizes(__file__, __doc__, run_one, ["scale", "compute", "accounts", "roles", "users", "buckets", "load_s", "build_s", "build_cpu_s", "query_s",
-            "total_s", "total_cpu_s", "peak_rss_mib", "nodes", "edges", "pci_buckets", "reader_paths"], argv)
+            "total_s", "total_cpu_s", "peak_rss_mib", "nodes", "edges", "us_per_edge", "pci_buckets", "reader_paths"], argv)
 
 
 if __name__ == "__main__":

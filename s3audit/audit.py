@@ -46,24 +46,14 @@ Evaluator = Callable[..., RuleRun]
 _programs: dict[tuple, Any] = {}
 
 
-def lang_evaluator(snapshot: Snapshot, rule_files: list[str], params: Mapping[str, Any], *, engine=None,
-                   graph=None) -> RuleRun:
-    """The rule language's evaluator: the built-in packs plus ``rule_files``."""
+def compiled_rules(rule_files: Iterable[str], params: Mapping[str, Any] | None):
+    """The built-in packs plus ``rule_files``, checked and compiled with ``params``: once per process (an
+    overlay runs the same rules on two snapshots, suggestions run them again on changed estates, a worker runs
+    them on every shard)."""
     try:
         from .lang import evaluate as ev
     except ImportError:  # pragma: no cover - only in a build without the evaluator
         raise InputError("the rule evaluator (s3audit.lang.evaluate) is not part of this build") from None
-    builtin = ev.builtin_rules_dir()
-    program = compiled_rules(rule_files, params)
-    result = ev.run_rules(program, snapshot, engine=engine, graph=graph)
-    rules = [RuleInfo.from_meta(m, builtin=_under(m.file, builtin)) for m in result.rules]
-    return RuleRun(list(result.findings), rules, list(result.packs), dict(result.data_classes))
-
-
-def compiled_rules(rule_files: Iterable[str], params: Mapping[str, Any] | None):
-    """The built-in packs plus ``rule_files``, compiled with ``params``: once per process (an overlay runs
-    the same rules on two snapshots, and suggestions run them again on changed estates)."""
-    from .lang import evaluate as ev
     rule_files = list(rule_files)
     paths = [ev.builtin_rules_dir(), *rule_files] if rule_files else None
     # a rule file's identity is its content's: a file rewritten in place is read again
@@ -72,6 +62,22 @@ def compiled_rules(rule_files: Iterable[str], params: Mapping[str, Any] | None):
     if program is None:
         program = _programs[key] = ev.load_program(paths, dict(params) if params else None)
     return program
+
+
+def rule_run(program, result) -> RuleRun:
+    """A run's findings with the program's rules described as the reports show them."""
+    from .lang.evaluate import builtin_rules_dir
+    builtin = builtin_rules_dir()
+    rules = [RuleInfo.from_meta(m, builtin=_under(m.file, builtin)) for m in result.rules]
+    return RuleRun(list(result.findings), rules, list(result.packs), dict(result.data_classes))
+
+
+def lang_evaluator(snapshot: Snapshot, rule_files: list[str], params: Mapping[str, Any], *, engine=None,
+                   graph=None) -> RuleRun:
+    """The rule language's evaluator: the built-in packs plus ``rule_files``."""
+    from .lang import evaluate as ev
+    program = compiled_rules(rule_files, params)
+    return rule_run(program, ev.run_rules(program, snapshot, engine=engine, graph=graph))
 
 
 def _version(path: str) -> tuple:
@@ -106,7 +112,12 @@ def set_evaluator(evaluator: Evaluator | None) -> None:
 def run_rules(snapshot: Snapshot, rule_files: Iterable[str] = (), params: Mapping[str, Any] | None = None, *,
               engine=None, graph=None) -> RuleRun:
     """The rules' findings, plus one INPUT-not-read finding per input the snapshot's producer could not read."""
-    run = _evaluator(snapshot, list(rule_files), dict(params or {}), engine=engine, graph=graph)
+    return with_unread(_evaluator(snapshot, list(rule_files), dict(params or {}), engine=engine, graph=graph),
+                       snapshot)
+
+
+def with_unread(run: RuleRun, snapshot: Snapshot) -> RuleRun:
+    """A run with one INPUT-not-read finding per input the snapshot's producer could not read."""
     unread = unread_findings(snapshot)
     if unread:
         run = RuleRun([*run.findings, *unread], [*run.rules, UNREAD_RULE], run.packs)

@@ -82,6 +82,7 @@ def _paths(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", choices=("text", "json", "dot", "mermaid"), default="text",
                    help="output format (default: text; --cut: text or json)")
     add_iac_options(p, "the live estate's snapshot: who could reach the data if the change lands")
+    _scale_options(p)
 
 
 def _positive_int(text: str) -> int:
@@ -94,8 +95,9 @@ def _positive_int(text: str) -> int:
     return value
 
 
-def _aws_options(p) -> None:
-    """Where and how to collect from AWS: the same options, spelt alike, for `collect` and `scan`."""
+def _aws_options(p, workers: bool = True) -> None:
+    """Where and how to collect from AWS: the same options, spelt alike, for `collect` and `scan` (whose
+    ``--workers`` is the analysis's: its collection keeps collect's default concurrency)."""
     p.add_argument("--aws-profile", metavar="NAME", help="AWS profile for the starting credentials")
     p.add_argument("--region", metavar="R", help="home region for STS, IAM, Organizations and listing buckets "
                    "(default: the profile's region, else us-east-1)")
@@ -113,8 +115,9 @@ def _aws_options(p) -> None:
                    help="send every AWS call to this endpoint (an S3-compatible server: moto, LocalStack)")
     p.add_argument("--regions", metavar="R,...", help="read compute (EC2, Lambda, Glue, ...) only in these regions "
                    "(default: every region enabled in each account)")
-    p.add_argument("--workers", type=_positive_int, default=8, metavar="N",
-                   help="concurrent API calls (default: 8)")
+    if workers:
+        p.add_argument("--workers", type=_positive_int, default=8, metavar="N",
+                       help="concurrent API calls (default: 8)")
 
 
 def _collect(p: argparse.ArgumentParser) -> None:
@@ -125,6 +128,10 @@ def _collect(p: argparse.ArgumentParser) -> None:
     p.add_argument("--profile", dest="aws_profile", metavar="NAME", help=argparse.SUPPRESS)
     p.add_argument("--resume", action="store_true",
                    help="continue an interrupted run from SNAPSHOT.partial, skipping accounts already collected")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="collect the accounts as tasks on a Dask cluster's workers, each assuming the role in its "
+                        "account with the worker's credentials (pip install 's3audit[cluster]'); the journal and "
+                        "--resume work as without it")
 
 
 def _demo(p: argparse.ArgumentParser) -> None:
@@ -216,6 +223,7 @@ def _check(p: argparse.ArgumentParser) -> None:
                         "with the access it also changes")
     _audit_options(p)
     _output_options(p)
+    _scale_options(p)  # for a snapshot; a check of IaC (pre-merge) always runs in one process
 
 
 def _diff(p: argparse.ArgumentParser) -> None:
@@ -231,9 +239,25 @@ def _scan(p: argparse.ArgumentParser) -> None:
     p.add_argument("--snapshot", metavar="FILE", help="check this snapshot instead of collecting one from AWS")
     p.add_argument("--report-format", action="append", metavar="FORMAT",
                    help="reports to write into the run's folder (default: json, text, markdown, html, sarif)")
-    _aws_options(p.add_argument_group("collecting from AWS (without --snapshot)"))
+    _aws_options(p.add_argument_group("collecting from AWS (without --snapshot)"), workers=False)
     _audit_options(p)
     _output_options(p)
+    _scale_options(p, full=True)
+
+
+def _scale_options(p: argparse.ArgumentParser, full: bool = False) -> None:
+    """``--workers``, ``--scheduler`` (and scan's ``--full``): see commands/_scale.py."""
+    p.add_argument("--workers", type=_positive_int, metavar="N",
+                   help="analyse on N local processes (default: every core for an estate of 2,000 buckets and "
+                        "access points or more, else one process); the output is the same whatever N")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="analyse on a Dask distributed cluster, for example tcp://10.0.0.5:8786 (pip install "
+                        "'s3audit[cluster]'); its workers must run this version of s3audit and read the snapshot "
+                        "at the same path, or give it as an s3:// URL")
+    if full:
+        p.add_argument("--full", action="store_true",
+                       help="recompute every bucket, instead of reusing the last run's results for those whose "
+                            "inputs did not change")
 
 
 def _history(p: argparse.ArgumentParser) -> None:
@@ -252,6 +276,7 @@ def _report(p: argparse.ArgumentParser) -> None:
                                    "critical or never (default: the profile's, else high). Given, the command "
                                    "fails (exit 1) when an open finding is at or above it; without it, the report "
                                    "is written and the exit status is 0 whatever it finds")
+    _scale_options(p)
 
 
 COMMANDS.update({

@@ -127,12 +127,17 @@ def read_text(path: str | os.PathLike) -> str:
         raise InputError("is a directory, expected a file", Place(p)) from None
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror or exc}", Place(p)) from None
+    return text_of(raw, p)
+
+
+def text_of(raw: bytes, where: str) -> str:
+    """The text of a file's bytes (gunzipped when they are gzip), or an InputError naming ``where``."""
     if raw[:2] == b"\x1f\x8b":
-        raw = _inflate(raw, p)
+        raw = _inflate(raw, where)
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 text (byte {exc.start})", Place(p)) from None
+        raise InputError(f"not UTF-8 text (byte {exc.start})", Place(where)) from None
 
 
 def _inflate(raw: bytes, file: str) -> bytes:

@@ -130,10 +130,11 @@ def test_check_reports_a_bad_template_value_on_every_run(cache, tmp_path, capsys
     from s3audit.cli import main
     template = tmp_path / "t.yaml"
     template.write_text('AWSTemplateFormatVersion: "2010-09-09"\nResources:\n  B:\n    Type: AWS::S3::Bucket\n'
-                        '    Properties:\n      Tags: [{Key: a, Value: 1}]\n')
+                        '    Properties:\n      Tags: [{Key: a, Value: [1]}]\n')
+    # (a number would be read as its text, as CloudFormation reads it; a list is no tag value)
     for _ in range(2):
         assert main(["check", str(template), "--format", "json", "-o", str(tmp_path / "f.json")]) == 2
-        assert "expected string, found a number" in capsys.readouterr().err
+        assert "`B.Tags[0].Value` must be a string, found a list" in capsys.readouterr().err
 
 
 # ---- pruning: one entry per template a hook has seen would otherwise grow without end ----

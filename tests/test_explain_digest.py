@@ -13,6 +13,17 @@ Since then, one intended change: each residual condition carries `"explanation"`
 bucket's own TLS-only deny, `"met_by_construction": "tls"` (issue 16, item 4); and the demo estate gained a role
 (analytics' bi-developer, issue 13), which the generators draw requests for, so both files differ from there on.
 
+Then issue 14 (the KMS key and VPC endpoints in every decision): the demo gains a token vault and a
+warehouse (requests on them were "bucket not in the snapshot"), its keys' and endpoints' sections (JSON
+pointers into later buckets shift), and S3 decisions on SSE-KMS buckets carry a `kms` reason (the key
+policy statement or grant that lets the caller use the key) or are denied for want of the key (anonymous
+callers, accounts the key does not admit), and through a VPC endpoint a `vpc-endpoint` reason; a condition
+on `aws:SourceVpce` says what the endpoint admits; a principal of an account outside the organization has an
+`aws:PrincipalOrgID` that is not the organization's, so an RCP requiring it denies outright. Over the same
+requests on the new demo (main's engine against this one): of the benchmark's 2,000 lines 73 differ (21
+conditional → deny for want of the key, 14 conditional and 12 allow gaining the key's reason, 19 denials now
+by the RCP, 7 conditions naming the endpoint), of the varied file's 2,128 lines 56.
+
 When a change to the engine is meant to change its answers or their wording, check the new output and
 update the digests (`python3 bench/explain_check.py OLD_TREE NEW_TREE` compares two trees in full).
 
@@ -22,6 +33,10 @@ the assumptions (`ignored: s3:GetObjectTagging requests never carry s3:prefix`; 
 (unknown principals of accounts whose IAM the snapshot holds, actions no service documents, a missing access
 point). Against main at the time (with issue 16's explanations), every other byte of both files' JSON and text
 output was unchanged.
+
+Issue 14 and issue 11 together (merged): against issue 14's tree before the merge, over the merged tree's request
+files, only issue 11's `ignored:` assumptions differ (195 of the 2,000 bench lines, 325 of the varied file's
+2,120).
 """
 from __future__ import annotations
 

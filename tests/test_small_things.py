@@ -33,7 +33,7 @@ def test_report_fail_on_does_what_its_help_says(capsys, tmp_path):
     assert "without it, the report is written and the exit status is 0 whatever it finds" in text
     page = tmp_path / "audit.html"
     status, _, err = cli(capsys, "report", DAY1, "--profile", "pci", "-o", page)
-    assert status == 0 and page.exists() and "FAIL: 3 at or above medium" in err  # no --fail-on: the page only
+    assert status == 0 and page.exists() and "FAIL: 4 at or above medium" in err  # no --fail-on: the page only
     assert cli(capsys, "report", DAY1, "--profile", "pci", "-o", page, "--fail-on", "medium")[0] == 1
     assert cli(capsys, "report", DAY1, "--profile", "pci", "-o", page, "--fail-on", "never")[0] == 0
     assert cli(capsys, "report", DAY1, "--profile", "pci", "-o", page, "--fail-on", "critical")[0] == 1

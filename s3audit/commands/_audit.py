@@ -162,6 +162,8 @@ def load_baseline(path: str | None) -> dict | None:
 def snapshot_kind(path: str) -> str:
     """``snapshot``, ``findings``, ``iac`` or ``other`` for a file given on the command line."""
     from ..sources.iac import looks_like_iac
+    if path.startswith("s3://"):  # an object in S3 (read by s3audit and by workers): a snapshot
+        return "snapshot"
     if os.path.isdir(path):
         return "iac"
     if not os.path.exists(path):

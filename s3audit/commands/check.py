@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import sys
 
-from ..errors import UsageError
+from ..errors import S3AuditError, UsageError
 from . import _audit, _inputs
 
 
@@ -67,10 +67,12 @@ def _check(args, progress):
     wants_graph = any(fmt == "html" for fmt, _ in pairs)  # the HTML page draws every path to sensitive data
     notes: list[str] = []
     resolved = []
+    drawn = None  # pictures of paths to sensitive data, when a run split into tasks drew them
     progress.stage("reading the inputs")
     if has_iac:
         from ..fileio import read_json
         from ..snapshot.load import snapshot_from_dict
+        from ..sources.iac import placed_in_change
         live_doc = read_json(live_path) if live_path else None
         change = _inputs.iac_change(args, iac_paths, live_doc)
         doc = change.snapshot
@@ -78,12 +80,15 @@ def _check(args, progress):
             n = len({r.address for r in change.removals})
             notes.append(f"the change destroys {n} resource{'s' if n != 1 else ''}: deletions are only checked "
                          f"against the live estate (--live)")
-        snap = snapshot_from_dict(doc, file=None, remember_valid=live_doc is None)
-        subjects = SubjectIndex(snap)
-        graph = _graph(snap, wants_graph, notes, progress)
-        progress.stage("running the rules")
-        ev = evaluate(snap, profile, rule_files=args.rules or (), today=today, subjects=subjects,
-                      engine=graph.engine if graph else None, graph=graph)
+        try:
+            snap = snapshot_from_dict(doc, file=None, remember_valid=live_doc is None)
+            subjects = SubjectIndex(snap)
+            graph = _graph(snap, wants_graph, notes, progress)
+            progress.stage("running the rules")
+            ev = evaluate(snap, profile, rule_files=args.rules or (), today=today, subjects=subjects,
+                          engine=graph.engine if graph else None, graph=graph)
+        except S3AuditError as exc:  # a value the change wrote: say where it wrote it
+            raise placed_in_change(exc, doc) from None
         findings = ev.findings
         if live_doc is not None:
             from ..sources.locations import carry_locations
@@ -104,19 +109,24 @@ def _check(args, progress):
             mode = "iac"
         inputs = [*(live_path and [live_path] or []), *iac_paths, *terraform, *plans, *templates]
     else:
-        if args.suggest:  # the suggestions are patches of the document itself
-            from ..fileio import parse_json, read_text
-            from ..snapshot.load import snapshot_from_dict
-            doc = parse_json(read_text(snapshot_path), snapshot_path)
-            snap = snapshot_from_dict(doc, file=snapshot_path)
-        else:
-            from ..snapshot.load import load_snapshot
-            snap = load_snapshot(snapshot_path)
+        from . import _scale
+        loaded = _scale.load(snapshot_path)
+        snap = loaded.snapshot
+        doc = loaded.document  # --suggest: the suggestions are patches of the document itself
         subjects = SubjectIndex(snap)
-        graph = _graph(snap, wants_graph, notes, progress)
-        progress.stage("running the rules")
-        ev = evaluate(snap, profile, rule_files=args.rules or (), today=today, subjects=subjects,
-                      engine=graph.engine if graph else None, graph=graph)
+        # --suggest reruns the rules on changed estates: one process, with the whole graph
+        how = None if args.suggest else _scale.executors(args, snap)
+        if how is not None:  # split into tasks: the graph is never whole here
+            graph = None
+            progress.stage("analysing the estate as tasks")
+            done = _scale.evaluate(loaded, profile, how, rule_files=args.rules or (), today=today, subjects=subjects,
+                                   pictures=wants_pictures)
+            ev, drawn = done.ev, done.drawn
+        else:
+            graph = _graph(snap, wants_graph, notes, progress)
+            progress.stage("running the rules")
+            ev = evaluate(snap, profile, rule_files=args.rules or (), today=today, subjects=subjects,
+                          engine=graph.engine if graph else None, graph=graph)
         findings = locate(ev.findings, snap, subjects)
         mode, inputs = "snapshot", [snapshot_path]
 
@@ -142,7 +152,7 @@ def _check(args, progress):
         report.accounts = account_of_findings(report.findings, subjects)
     if wants_pictures:
         from ..report.access import report_pictures
-        report.paths = report_pictures(report.findings, snap, graph, profile, ev.data_classes)
+        report.paths = report_pictures(report.findings, snap, graph, profile, ev.data_classes, drawn)
     if any(fmt == "sarif" for fmt, _ in pairs) and mode == "snapshot":
         _audit.sarif_lines(report, snap, subjects)
     return report, pairs

@@ -1,7 +1,6 @@
 """`s3audit explain`: the engine's command-line face — one request, or many from a JSON-lines file."""
 from __future__ import annotations
 
-import gc
 import json
 import sys
 from dataclasses import replace
@@ -160,13 +159,9 @@ class _Names:
 def _bulk(engine: Engine, path: str, fmt: str, out: TextIO) -> int:
     # Deciding allocates many small objects and keeps many (the engine's memos) alive, none in reference
     # cycles: the cyclic collector would only rescan them over and over (~15% of the run).
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    from ..gcpause import no_cyclic_gc
+    with no_cyclic_gc():
         return _decide_lines(engine, path, fmt, out)
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _decide_lines(engine: Engine, path: str, fmt: str, out: TextIO) -> int:

@@ -1,5 +1,11 @@
 """`s3audit paths`: who can reach a bucket (or what a principal can reach), by any route, hop by hop; with
-``--all`` every route; with ``--cut`` the smallest set of grants that closes them, proved by rebuilding."""
+``--all`` every route; with ``--cut`` the smallest set of grants that closes them, proved by rebuilding.
+
+Who can reach one bucket needs the principal stage and that bucket's own edges only (``graph/build.py``: the
+data stage of a part is the whole's part), so ``--to`` builds no other bucket's. What principals can reach
+(``--from`` alone, best paths) asks every bucket: with ``--workers`` or ``--scheduler`` (or by default on a large
+estate) the buckets are split into tasks (``s3audit.shards``), with the same output.
+"""
 from __future__ import annotations
 
 import sys
@@ -32,11 +38,32 @@ def run(args) -> int:
             raise UsageError("--cut proves its removals on a snapshot: give one, without IaC inputs")
         return _cut(args)
     # Imported here: the graph and the engine are most of s3audit, which `s3audit --help` must not pay for.
-    from ..graph.build import build_graph
+    from ..gcpause import no_cyclic_gc
+    from ..graph.build import assemble
+    from ..graph.data_stage import build_data_graph, pair_data
     from ..graph.paths import RENDERERS, paths_from, paths_to, render_text, select_principals
-    from ._inputs import load_estate
+    from ..shards.analysis import principal_stage
+    from ..shards.units import data_resources, resources_of
+    from . import _scale
+    from ._inputs import has_iac, load_estate
 
-    graph = build_graph(load_estate(args))
+    if has_iac(args) or args.live or not args.snapshot:
+        # an IaC change (on its own or over the live estate) is analysed in one process, as check's is
+        snap, loaded = load_estate(args), None
+    else:
+        loaded = _scale.load(args.snapshot)
+        snap = loaded.snapshot
+    engine, principals = principal_stage(snap)
+    how = None if args.to or all_routes or loaded is None else _scale.executors(args, snap)
+    with no_cyclic_gc():
+        if args.to:
+            data = build_data_graph(snap, principals, resources_of(snap, [args.to]), engine)
+        elif how is None:
+            data = build_data_graph(snap, principals, data_resources(snap), engine)
+        else:  # the data nodes only, to name them in the output; their edges are the tasks'
+            data = build_data_graph(snap, principals, [], engine)
+            data.nodes = pair_data(snap, principals, data_resources(snap), engine).order
+        graph = assemble(principals, data, snap, engine)
     start = select_principals(graph, args.from_) if args.from_ else None
     if all_routes:
         from ..graph.routes import routes_from, routes_to
@@ -47,8 +74,13 @@ def run(args) -> int:
             found = routes_from(graph, start, args.access, args.max_hops, k)
     elif args.to:
         found = paths_to(graph, args.to, args.access, start, args.max_hops)
-    else:
+    elif how is None:
         found = paths_from(graph, start, args.access, args.max_hops)
+    else:
+        from ..shards.analysis import analyse
+        workers, scheduler = how
+        found = analyse(loaded.source(), rules=False, paths_from=(tuple(sorted(start)), args.access, args.max_hops),
+                        workers=workers, scheduler=scheduler).paths
     if args.to:
         heading = f"who can reach bucket {args.to} ({args.access} access)" + (
             f", starting from {args.from_}" if args.from_ else "")

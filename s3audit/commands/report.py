@@ -24,8 +24,8 @@ def run(args) -> int:
     from ..report import render
     from ..report.access import build_graph, report_pictures
     from ..report.model import Report, snapshot_provenance
-    from ..snapshot.load import load_snapshot
     from ..subjects import SubjectIndex
+    from . import _scale
     from .check import _profile_info
 
     from ..progress import Progress
@@ -40,21 +40,31 @@ def run(args) -> int:
         check_writable_target(output)  # before the work, not after it
     with Progress("report") as progress:
         progress.stage("reading the snapshot")
-        snap = load_snapshot(args.snapshot)
+        loaded = _scale.load(args.snapshot)
+        snap = loaded.snapshot
         subjects = SubjectIndex(snap)
-        progress.stage("building the access graph")
-        graph = build_graph(snap)
-        notes = [] if graph is not None else [
-            "the access graph is not part of this build: no pictures of paths to sensitive data"]
-        progress.stage("running the rules")
-        ev = evaluate(snap, profile, rule_files=args.rules or (), today=today, subjects=subjects,
-                      engine=graph.engine if graph else None, graph=graph)
+        how = _scale.executors(args, snap)
+        drawn = None
+        if how is not None:  # split into tasks (the pictures come drawn)
+            graph, notes = None, []
+            progress.stage("analysing the estate as tasks")
+            done = _scale.evaluate(loaded, profile, how, rule_files=args.rules or (), today=today,
+                                   subjects=subjects, pictures=True)
+            ev, drawn = done.ev, done.drawn
+        else:
+            progress.stage("building the access graph")
+            graph = build_graph(snap)
+            notes = [] if graph is not None else [
+                "the access graph is not part of this build: no pictures of paths to sensitive data"]
+            progress.stage("running the rules")
+            ev = evaluate(snap, profile, rule_files=args.rules or (), today=today, subjects=subjects,
+                          engine=graph.engine if graph else None, graph=graph)
         report = Report(findings=locate(ev.findings, snap, subjects), rules=ev.rules, packs=ev.packs,
                         snapshot=snapshot_provenance(snap), profile=_profile_info(profile),
                         fail_on=profile.threshold(args.fail_on), waivers=[w.to_json() for w in ev.waivers],
                         mode="snapshot", inputs=[args.snapshot], notes=notes, title=args.title or "s3audit")
         report.accounts = account_of_findings(report.findings, subjects)
-        report.paths = report_pictures(report.findings, snap, graph, profile, ev.data_classes)
+        report.paths = report_pictures(report.findings, snap, graph, profile, ev.data_classes, drawn)
         progress.stage("drawing the report")
         if output is None:
             page, links = render("html", report), {}

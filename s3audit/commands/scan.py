@@ -41,7 +41,8 @@ def run(args) -> int:
         try:
             if args.snapshot:
                 progress.stage("reading the snapshot")
-                source, text = args.snapshot, read_text(args.snapshot)
+                from ..shards.location import read_location  # a file, or s3://BUCKET/KEY
+                source, text = args.snapshot, read_location(args.snapshot)
             else:
                 progress.close()  # the collector draws its own progress
                 source = collected = _collect(args, directory)
@@ -71,22 +72,35 @@ def _run(args, directory, source, text, profile, threshold, today, formats, prog
     from ..report.access import access_changes, access_map, build_graph, report_pictures
     from ..report.json import dumps
     from ..report.model import Report, snapshot_provenance
-    from ..snapshot.load import snapshot_from_text
+    from ..snapshot.load import document_and_snapshot
     from ..subjects import SubjectIndex
+    from . import _scale
     from .check import _profile_info
 
-    snap = snapshot_from_text(text, source)
+    doc, snap = document_and_snapshot(text, source)
     rid = hist.run_id(snap.taken_at)
     run_dir = os.path.join(directory, rid)
     subjects = SubjectIndex(snap)
     notes: list[str] = []
-    progress.stage("building the access graph")
-    graph = build_graph(snap)
-    if graph is None:
-        notes.append("the access graph is not part of this build: no access changes or path pictures")
-    progress.stage("running the rules")
-    ev = evaluate(snap, profile, rule_files=args.rules or (), today=today, subjects=subjects,
-                  engine=graph.engine if graph else None, graph=graph)
+    how = _scale.executors(args, snap, always=True)
+    drawn = access_now = None
+    if how is not None:
+        # as tasks, reusing from the history the buckets whose inputs did not change (unless --full)
+        graph = None
+        progress.stage("analysing the estate as tasks")
+        done = _scale.evaluate(_scale.Loaded(source, text, doc, snap), profile, how, rule_files=args.rules or (),
+                               today=today, subjects=subjects, access=True, pictures=True, history=directory,
+                               full=args.full)
+        ev, drawn, access_now = done.ev, done.drawn, done.access
+    else:
+        progress.stage("building the access graph")
+        graph = build_graph(snap)
+        if graph is None:
+            notes.append("the access graph is not part of this build: no access changes or path pictures")
+        progress.stage("running the rules")
+        ev = evaluate(snap, profile, rule_files=args.rules or (), today=today, subjects=subjects,
+                      engine=graph.engine if graph else None, graph=graph)
+        access_now = access_map(graph) if graph is not None else None
     findings = ev.findings
 
     index = hist.load_index(directory, warn=_audit.warn)
@@ -96,7 +110,6 @@ def _run(args, directory, source, text, profile, threshold, today, formats, prog
         new, resolved, unchanged = compare(before.findings, findings)
     else:
         new, resolved, unchanged = list(findings), [], []
-    access_now = access_map(graph) if graph is not None else None
     changes = []
     if access_now is not None and prev is not None:
         before_access = _read_access(os.path.join(directory, prev["id"], "access.json"))
@@ -110,7 +123,7 @@ def _run(args, directory, source, text, profile, threshold, today, formats, prog
     delta = Report(findings=new, mode="scan", resolved=resolved, unchanged=unchanged, access_changes=changes,
                    **common)
     delta.snapshot["previous"] = prev["taken_at"] if prev else None
-    state.paths = report_pictures(findings, snap, graph, profile, ev.data_classes)
+    state.paths = report_pictures(findings, snap, graph, profile, ev.data_classes, drawn)
     delta.paths = [p for p in state.paths if p.finding and p.finding in {f.fingerprint for f in new}]
 
     progress.stage("writing the run")
@@ -172,7 +185,7 @@ def _collect(args, directory: str) -> str:
     options = aws.CollectOptions(
         output=path, profile=args.aws_profile, region=args.region, role_name=args.role_name,
         role_arns=tuple(args.role_arn), accounts=accounts, organization=args.organization,
-        endpoint_url=args.endpoint_url, workers=args.workers,
+        endpoint_url=args.endpoint_url,
         regions=tuple(r.strip() for r in (args.regions or "").split(",") if r.strip()), resume=False)
     aws.collect(options, aws.Progress(sys.stderr))
     return path

@@ -28,6 +28,7 @@ from ..iam.actions import universe
 from ..iam.context import Context
 from ..iam.decision import ALLOW, Reason, Request, Residual
 from ..iam.engine import Engine
+from ..iam.kms import S3_KMS_OPERATIONS
 from ..iam.logic import Tri
 from ..iam.patterns import Pattern
 from ..iam.policy import Policy
@@ -44,6 +45,9 @@ _ACL_PERMISSIONS = ("READ", "WRITE", "READ_ACP", "WRITE_ACP")
 # Context keys whose value is the resource's account: a statement reading one ties a decision to the owner.
 _OWNER_KEYS = frozenset({"aws:resourceaccount", "aws:resourceorgid", "aws:resourceorgpaths", "s3:resourceaccount"})
 _UNSHAREABLE = object()
+_UNSET_KEY = object()
+# What S3 needs of a bucket's KMS key, per action: the groups the actions of a KMS bucket are split into.
+_KMS_NEEDS = (None, *dict.fromkeys(S3_KMS_OPERATIONS.values()))
 
 
 class AccessPlanner:
@@ -75,6 +79,7 @@ class AccessPlanner:
         self._remaps: dict[str, tuple] = {}
         self._rcp_statements: dict[str | None, list] = {}
         self._org_policies: dict[tuple[str, str], list[Policy]] = {}
+        self._keys: dict[str, Any] = {}
         self.buckets = {bk.arn: bk for bk in snapshot.buckets}
         self.access_points = {ap.arn: ap for a in snapshot.accounts for ap in a.access_points}
         self.shared = 0  # pairs answered from an equivalent bucket (for the benchmark's curiosity)
@@ -230,8 +235,10 @@ class AccessPlanner:
             return self._shapes[data]
         out = None
         bk = self.buckets.get(data)
+        # A bucket whose objects are under a KMS key is decided on its own: the key's decision may read the
+        # bucket's own ARN (the encryption context) and is its key's.
         if bk is not None and bk.policy is not UNKNOWN and bk.acl is not UNKNOWN \
-                and bk.public_access_block is not UNKNOWN and bk.ownership is not UNKNOWN:
+                and bk.public_access_block is not UNKNOWN and bk.ownership is not UNKNOWN and self.key_of(data) is None:
             account = self.snapshot.account(bk.account)
             policy_text = ()
             verdict = None
@@ -251,6 +258,16 @@ class AccessPlanner:
                         bk.ownership, rcps), policy_text)
         self._shapes[data] = out
         return out
+
+    def key_of(self, data: str):
+        """The KMS key (``snapshot.kms.KeyUse``) new objects of a data node's bucket are encrypted under, or None."""
+        hit = self._keys.get(data, _UNSET_KEY)
+        if hit is _UNSET_KEY:
+            bk = self.buckets.get(data)
+            if bk is None and data in self.access_points:
+                bk = self.buckets.get(f"arn:aws:s3:::{self.access_points[data].bucket}")
+            hit = self._keys[data] = self.engine.keys.bucket_key(bk) if bk is not None else None
+        return hit
 
     def org_policies_of(self, account: str | None, ptype: str) -> list[Policy]:
         """The organization policies of a type on the account's path from the root (none for the management
@@ -342,7 +359,14 @@ class AccessPlanner:
         return hit
 
     def _add(self, n: str, data: str, attrs: dict) -> None:
-        self.out.append((n, data, f"{CAN_ACCESS}:{attrs['decision']}", attrs))
+        key = f"{CAN_ACCESS}:{attrs['decision']}"
+        if self.key_of(data) is not None:
+            # the edges of a bucket under a KMS key are split by what they need of the key (decide_pair)
+            needs = {op for acts in attrs["levels"].values() for a in acts
+                     for op in S3_KMS_OPERATIONS.get(a.lower(), ())}
+            if needs:
+                key += ":" + "+".join(sorted(needs))
+        self.out.append((n, data, key, attrs))
 
     def share_key(self, n, data, node, dnode, domain, identity, boundary, res_policies, witnesses, candidate,
                   matches):
@@ -408,10 +432,18 @@ class AccessPlanner:
         blocks = [x for blk in self.static_blocks(domain, acl is not None, frozenset(keys)) for x in (blk & cand,) if x]
         for classes in splits:
             blocks = [x for blk in blocks for c in classes for x in (blk & c,) if x]
+        keyed = self.key_of(data) is not None
+        if keyed:
+            # Actions S3 completes with the bucket's KMS key (reads need kms:Decrypt, writes GenerateDataKey)
+            # decide apart from the others (the engine joins the key's decision: iam/locks.py), and make edges
+            # of their own: a read edge carries the key's Decrypt decision, not the write's.
+            blocks = [x for blk in blocks for needs in _KMS_NEEDS for x in (frozenset(a for a in blk if
+                      S3_KMS_OPERATIONS.get(a) == needs),) if x]
         caller = node["caller"]
-        results: dict[str, dict] = {}
+        results: dict[tuple, dict] = {}
         for members in sorted(blocks, key=min):
             rep = min(members)
+            needs = " ".join(S3_KMS_OPERATIONS.get(rep, ())) if keyed else ""
             targets = [(None, data)] if acts[rep] == "bucket" else witnesses
             for scope, resource in targets:
                 d = engine.decide(Request(caller, rep, resource))
@@ -421,9 +453,9 @@ class AccessPlanner:
                     targets = ()
                 if not d.possible:
                     continue
-                acc = results.get(d.decision)
+                acc = results.get((d.decision, needs))
                 if acc is None:
-                    acc = results[d.decision] = {"facts": EdgeFacts(decision=d.decision), "levels": {},
+                    acc = results[(d.decision, needs)] = {"facts": EdgeFacts(decision=d.decision), "levels": {},
                                                  "scope": set(), "via": set(), "resources": set()}
                 acc["facts"].add(None, d)
                 for a in members:
@@ -435,7 +467,7 @@ class AccessPlanner:
                 acc["resources"].add(resource)
         out = []
         canonical = universe().get
-        for decision, acc in sorted(results.items()):
+        for _, acc in sorted(results.items()):
             levels = {lv: tuple(sorted(canonical(a).name for a in acts_)) for lv, acts_ in sorted(acc["levels"].items())}
             attrs = acc["facts"].attrs(CAN_ACCESS, levels=levels, scope=tuple(sorted(acc["scope"])),
                                        via=tuple(sorted(acc["via"])), resources=tuple(sorted(acc["resources"])))
@@ -634,7 +666,7 @@ def _remap(attrs: dict, rep: tuple, target: tuple) -> dict:
                                if r.source in to else r for r in reasons)
     conditions = attrs["conditions"]
     if any(c.source in to for c in conditions):
-        out["conditions"] = tuple(Residual(c.effect, to[c.source], c.statement, c.conditions)
+        out["conditions"] = tuple(Residual(c.effect, to[c.source], c.statement, c.conditions, c.notes)
                                   if c.source in to else c for c in conditions)
     if rep_account != account:
         out["assumptions"] = tuple(a.replace(rep_account, account) for a in attrs["assumptions"])

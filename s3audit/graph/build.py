@@ -60,6 +60,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Iterator
 
+from ..gcpause import no_cyclic_gc
 from ..iam.engine import Engine
 from ..snapshot.model import Snapshot
 from .data_stage import DataGraph, build_data_graph, data_resources
@@ -122,10 +123,11 @@ class AccessGraph:
 def build_graph(snapshot: Snapshot, engine: Engine | None = None) -> AccessGraph:
     """Build the access graph of a snapshot (no I/O). Every edge is decided by ``engine``."""
     engine = engine or Engine(snapshot)
-    engine.compile_all()
-    principals = build_principal_graph(snapshot, engine)
-    data = build_data_graph(snapshot, principals, data_resources(snapshot), engine)
-    return assemble(principals, data, snapshot, engine)
+    with no_cyclic_gc():  # everything the build makes lives on: see gcpause.py
+        engine.compile_all()
+        principals = build_principal_graph(snapshot, engine)
+        data = build_data_graph(snapshot, principals, data_resources(snapshot), engine)
+        return assemble(principals, data, snapshot, engine)
 
 
 def assemble(principals: PrincipalGraph, data: DataGraph, snapshot: Snapshot, engine: Engine) -> AccessGraph:

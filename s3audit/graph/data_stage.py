@@ -44,8 +44,38 @@ def build_data_graph(snapshot: Snapshot, principals: PrincipalGraph, data: Seque
                      engine: Engine) -> DataGraph:
     """The data stage (see the module docstring) for the buckets and access points in ``data``."""
     out = DataGraph()
-    nodes: dict[str, dict] = {}
-    grantees: dict[str, Grantees] = {}
+    pairing = pair_data(snapshot, principals, data, engine)
+    out.nodes = pairing.order
+    # Decide principal by principal, each with the data nodes it was paired with, in the input's order.
+    pairs: dict[str, list[str]] = defaultdict(list)
+    for arn, found in pairing.candidates:
+        for c in found:
+            pairs[c].append(arn)
+    planner = AccessPlanner(snapshot, engine, principals, pairing.nodes, pairing.grantees, out.edges)
+    for c in sorted(pairs):
+        if principals.g.nodes[c]["kind"] == PROVIDER:
+            continue
+        planner.start(c)
+        for d in pairs[c]:
+            planner.edges(c, d)
+    return out
+
+
+@dataclass
+class Pairing:
+    """The data stage's first step: each data node's attributes, who its policies and ACL name, and the
+    principals it is paired with (those that may be allowed on it), by data node in the input's order."""
+
+    order: list[tuple[str, dict]] = field(default_factory=list)  # (id, attributes) in the input's order
+    nodes: dict[str, dict] = field(default_factory=dict)
+    grantees: dict[str, Grantees] = field(default_factory=dict)
+    candidates: list[tuple[str, set[str]]] = field(default_factory=list)  # (id, principals) in the input's order
+
+
+def pair_data(snapshot: Snapshot, principals: PrincipalGraph, data: Sequence[Bucket | AccessPoint],
+              engine: Engine) -> Pairing:
+    """Data nodes and their candidate principals, without deciding anything (cheap: the grant index)."""
+    out = Pairing()
     s3_domain = frozenset(s3_access_actions())
     ap_domain = frozenset(access_point_actions())
     compile_ = engine.compile
@@ -62,22 +92,11 @@ def build_data_graph(snapshot: Snapshot, principals: PrincipalGraph, data: Seque
             attrs = dict(kind=ACCESS_POINT, name=x.name, bucket=x.bucket, account=x.account, in_organization=in_org,
                          external=False, tags={}, tags_known=False, region=x.region)
             gr = principals.grantees(compiled(compile_, x.policy), ap_domain)
-        nodes[x.arn] = attrs
-        grantees[x.arn] = gr
-        out.nodes.append((x.arn, attrs))
-
-    # Pair each data node with the principals that may be allowed on it, then decide principal by principal.
-    pairs: dict[str, list[str]] = defaultdict(list)
+        out.nodes[x.arn] = attrs
+        out.grantees[x.arn] = gr
+        out.order.append((x.arn, attrs))
     for x in data:
         family = "s3" if isinstance(x, Bucket) else "ap"
-        for c in principals.candidates(family, x.arn, grantees[x.arn], x.account, children=True):
-            pairs[c].append(x.arn)
-    planner = AccessPlanner(snapshot, engine, principals, nodes, grantees, out.edges)
-    for c in sorted(pairs):
-        if principals.g.nodes[c]["kind"] == PROVIDER:
-            continue
-        planner.start(c)
-        for d in pairs[c]:
-            planner.edges(c, d)
+        out.candidates.append((x.arn, principals.candidates(family, x.arn, out.grantees[x.arn], x.account,
+                                                            children=True)))
     return out
-

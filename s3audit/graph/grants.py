@@ -56,6 +56,10 @@ FALSE: tuple = ("false",)
 
 # Reason layers that are guard rails or notes, never grants.
 _GUARD_RAILS = frozenset({"scp", "rcp", "boundary", "block-public-access"})
+# The other locks on the data (iam/locks.py): the bucket's KMS key and the request's VPC endpoint must also allow,
+# but a cut removes S3 and IAM grants only; leaving them out keeps every cut found a cut (it may not be the
+# smallest where removing a key policy statement would also do).
+_OTHER_LOCKS = frozenset({"kms", "kms-grant", "vpc-endpoint"})
 # Reason layers of the resource side, by the side they belong to; other grant layers (a key policy ...)
 # are sides of their own, decided like a trust policy (the owner's policy must allow, or delegate).
 _SIDE_OF = {"bucket": "bucket", "acl": "bucket", "resource": "bucket", "access-point": "access-point",
@@ -296,7 +300,7 @@ class GrantModel:
         given (``bucket``, ``access-point``, ``trust``; a side the reasons name but ``owners`` lacks is
         owned by the account of its document's owner)."""
         reasons = [r for r in reasons if r.effect in _GRANTING and r.layer not in _GUARD_RAILS
-                   and r.layer not in ASSOCIATIONS and r.layer != "membership"]
+                   and r.layer not in _OTHER_LOCKS and r.layer not in ASSOCIATIONS and r.layer != "membership"]
         attrs = self.graph.node(node)
         caller = attrs["caller"]
         has_identity = attrs["kind"] not in (ANONYMOUS_KIND, SERVICE, PROVIDER)

@@ -35,11 +35,17 @@ from decimal import Decimal, InvalidOperation
 from typing import Callable, Iterable
 
 from ..errors import Place, PolicyError, pointer_join
-from .context import ABSENT, UNKNOWN_VALUE, Context, Interval, fold
+from .context import ABSENT, UNKNOWN_VALUE, Context, Interval, Outside, fold
 from .logic import Tri
 from .patterns import Pattern
 
 _TRUE, _FALSE, _UNKNOWN = Tri.TRUE, Tri.FALSE, Tri.UNKNOWN
+
+# The operator IaC producers write where a part of a statement is known only after apply or deploy
+# (sources/confine.py): ``{"s3audit:Unknown": {"<what>": ["<why>"]}}``. Every clause of it is UNKNOWN, so the
+# statement may or may not apply, and the clause says which part is unknown and why. It is no operator AWS has,
+# and no policy AWS accepts contains it.
+UNKNOWN_OPERATOR = "s3audit:Unknown"
 
 # Base operator -> (family, negated). Families decide how a value is compiled and compared.
 _OPERATORS: dict[str, tuple[str, bool]] = {
@@ -364,7 +370,8 @@ class Clause:
         null: tuple[bool | None, ...] = ()
         var_keys: frozenset[str] = frozenset()
         if op.base is None:
-            problems.append(f"unknown condition operator `{self.operator}`")
+            if self.operator != UNKNOWN_OPERATOR:
+                problems.append(f"unknown condition operator `{self.operator}`")
         elif op.base == "Null":
             null = tuple(parse_bool(v) for v in self.values)
             problems += [f"`{v}` is not `true` or `false` for `Null` on `{self.key}`"
@@ -406,6 +413,8 @@ class Clause:
             return _UNKNOWN
         if isinstance(found, Interval):
             return self._on_interval(found)
+        if found.__class__ is Outside:
+            return self._outside(found)
         missing = found is ABSENT or not found  # no values at all counts as absent (an empty data set)
         if op.base == "Null":
             return _or(_UNKNOWN if want is None else Tri.of(want == missing) for want in self._null)
@@ -423,6 +432,28 @@ class Clause:
         # A plain operator meeting several request values: AWS does not document it (it says multivalued keys
         # need a set operator). Decide only when every reading (any value, all values) agrees.
         return every if every is some else _UNKNOWN
+
+
+    def _outside(self, found: Outside) -> Tri:
+        """The clause for a key whose value is none of ``found.values`` or absent: decided when both readings
+        agree, which needs an equality comparison with policy values that are all among ``found.values``."""
+        op = self.parsed
+        if op.base in ("Null", None) or op.set_op or (self.variables and any("${" in v for v in self.values)):
+            return _UNKNOWN
+        family = _OPERATORS[op.base][0]
+        if family not in ("string", "string-ignore-case", "string-like"):
+            return _UNKNOWN
+        if family == "string-like" and any("*" in v or "?" in v for v in self.values):
+            return _UNKNOWN
+        if family == "string-ignore-case":
+            excluded = {v.lower() for v in found.values}
+            among = all(v.lower() in excluded for v in self.values)
+        else:
+            among = all(v in found.values for v in self.values)
+        if not among:
+            return _UNKNOWN
+        present = _TRUE if op.negated else _FALSE
+        return present if present is self._absent else _UNKNOWN
 
 
     def _on_interval(self, found: Interval) -> Tri:

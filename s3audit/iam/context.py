@@ -25,6 +25,16 @@ class _UnknownValue:
 UNKNOWN_VALUE = _UnknownValue()
 
 
+@dataclass(frozen=True)
+class Outside:
+    """A key's value is none of ``values``, or the key is absent, and nothing more is known: the
+    ``aws:PrincipalOrgID`` of a principal of an account outside the snapshot's organization is not that
+    organization's id (it may belong to another organization, or to none). ``lookup`` returns it; conditions
+    comparing the key with those values for equality are decided, anything else stays unknown."""
+
+    values: frozenset[str]
+
+
 def fold(key: str) -> str:
     return key.lower()
 
@@ -79,7 +89,7 @@ class Context:
                    tuple(fold(p) for p in absent_prefixes))
 
     def lookup(self, key: str):
-        """The values of ``key``: a tuple (present), ABSENT (None), or UNKNOWN_VALUE."""
+        """The values of ``key``: a tuple (present), ABSENT (None), UNKNOWN_VALUE, or an ``Outside``."""
         k = key.lower()
         found = self.values.get(k)  # values are non-empty tuples, never None
         if found is not None:

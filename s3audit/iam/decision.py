@@ -52,6 +52,8 @@ class Residual:
     source: str
     statement: str
     conditions: tuple[dict, ...]
+    # what the explanation adds about the conditions' values (what a VPC endpoint they name admits)
+    notes: tuple[str, ...] = ()
 
     def to_json(self) -> dict:
         """The machine form and, beside it, the conditions in words (``explanation``; ``met_by_construction``
@@ -62,7 +64,10 @@ class Residual:
 
     @cached_property
     def _plain(self) -> dict:
-        return residual_json(self.effect, self.source, self.statement, self.conditions)
+        out = residual_json(self.effect, self.source, self.statement, self.conditions)
+        if self.notes:
+            out["explanation"] = "; ".join((out["explanation"], *self.notes))
+        return out
 
     @cached_property
     def json_text(self) -> str:

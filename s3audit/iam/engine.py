@@ -33,6 +33,7 @@ from .policy import Policy, Statement, compile_policy
 from .principal_match import principal_match
 from .principals import Caller, parse_caller
 from .request_facts import facts_of_caller, facts_of_target, keys_absent_for, time_ranges
+from .locks import Locks
 from .resource_index import INDEXED_FROM, ResourceIndex
 from .targets import Target, resolve_target
 
@@ -174,6 +175,8 @@ class Engine(Evaluation):
 
     def __init__(self, snapshot: Snapshot):
         super().__init__(snapshot)
+        self.locks = Locks(self)  # the KMS key and VPC endpoint a request must also pass (locks.py)
+        self._volatile = False  # set by a decision that depends on more than its statements (a KMS grant)
         self._policies: dict[int, Policy] = {}
         self._callers: dict[str, Caller] = {}
         self._targets: dict[str, Target] = {}
@@ -197,6 +200,12 @@ class Engine(Evaluation):
         self._conditions: dict[tuple, tuple] = {}  # Condition block outcomes by the values they read
         self._classes: dict[tuple, int] = {}
         self._routes: dict[tuple, _Route] = {}
+        # (principal, target scope) -> the keys of _routes, _plans and _classes made for it, so that _forget
+        # finds them without scanning the stores (a scan per forget made the build grow with estate²)
+        self._route_keys: dict[tuple[str, str], list[tuple]] = {}
+        self._plan_keys: dict[tuple[str, str], list[tuple]] = {}
+        self._class_keys: dict[tuple[str, str], list[tuple]] = {}
+        self._aliases: dict[int, list[str]] = {}  # id of a Caller -> the principal strings parsed to it
         self._action_parts: dict[tuple, tuple] = {}
         self._class_numbers: dict[tuple, int] = {}
         self._consulted_cache: dict[tuple, tuple] = {}
@@ -235,12 +244,9 @@ class Engine(Evaluation):
             for mp in a.managed_policies.values():
                 if mp.document is not None:
                     self.compile(mp.document)
-            for b in a.buckets:
-                if isinstance(b.policy, PolicyDocument):
-                    self.compile(b.policy)
-            for ap in a.access_points:
-                if isinstance(ap.policy, PolicyDocument):
-                    self.compile(ap.policy)
+            for r in (*a.buckets, *a.access_points, *a.kms_keys, *a.vpc_endpoints):  # resource policies
+                if isinstance(r.policy, PolicyDocument):
+                    self.compile(r.policy)
         if self.org is not None:
             for p in self.org.policies:
                 self.compile(p.document)
@@ -264,12 +270,14 @@ class Engine(Evaluation):
         if c is None:
             c = parse_caller(principal, self.snapshot, self.index)
             self._callers[principal] = c
+            self._aliases.setdefault(id(c), []).append(principal)
         return c
 
     def target(self, resource: str) -> Target:
         t = self._targets.get(resource)
         if t is None:
-            t = resolve_target(resource, self._buckets, self._access_points, self.index)
+            t = resolve_target(resource, self._buckets, self._access_points, self.index, self.keys)
+            t.kms = self.locks.key_of(t)
             self._targets[resource] = t
         return t
 
@@ -290,8 +298,10 @@ class Engine(Evaluation):
         of memoised condition outcomes: they go together, with every holder of a profile (plans, targets)."""
         for memo in (self._routes, self._plans, self._classes, self._conditions, self._org_memo,
                      self._consulted_cache, self._consulted_ids, self._profile_numbers,
-                     self._consulted_numbers, self._context_tables, self._targets, self._known_statements):
+                     self._consulted_numbers, self._context_tables, self._targets, self._known_statements,
+                     self._route_keys, self._plan_keys, self._class_keys):
             memo.clear()
+        self.locks.forget()
 
     def principal_match(self, statement: Statement, principal: str) -> str | None:
         """How a resource-policy statement's Principal covers the principal ('everyone', 'account',
@@ -348,6 +358,8 @@ class Engine(Evaluation):
             where = self._target_facts[t.scope] = facts_of_target(t, self.org)
         carried = self._absent_keys(action)
         values = {**who.values, **where.values}
+        if action.startswith("kms:") and caller.account:
+            values["kms:calleraccount"] = (caller.account,)  # every KMS request carries it (conditions-kms.html)
         absent = (who.absent | where.absent | carried).difference(values)
         return Context(MappingProxyType(values), absent, False, who.absent_prefixes, self._time_of(caller))
 
@@ -390,7 +402,22 @@ class Engine(Evaluation):
     def decide_parts(self, principal: str, action: str, resource: str, context: Mapping[str, Any],
                      request: Request | None = None) -> Decision:
         """``decide(Request(principal, action, resource, context))``, building the Request only when the
-        decision is not memoised (the bulk path decides from a request line's parts)."""
+        decision is not memoised (the bulk path decides from a request line's parts): the decision of the
+        request's policies, joined with the KMS key and VPC endpoint the request must also pass (locks.py)."""
+        d = self._decide_policies(principal, action, resource, context, request)
+        locks = self.locks
+        if locks.endpoints or self._targets[resource].kms is not None:
+            return locks.apply(d, principal, action, resource, context, self._targets[resource])
+        return d
+
+    def decide_policies(self, request: Request) -> Decision:
+        """The decision of the request's policies alone: ``decide`` without the KMS key and VPC endpoint it must
+        also pass (what a bucket shares, whether the share can work)."""
+        return self._decide_policies(request.principal, request.action, request.resource, request.context, request)
+
+    def _decide_policies(self, principal: str, action: str, resource: str, context: Mapping[str, Any],
+                         request: Request | None = None) -> Decision:
+        """The decision of the request's policies (evaluation.py), memoised by plan."""
         t = self._targets.get(resource)
         if t is None or ":" not in action:
             self.check(request or Request(principal, action, resource, context))
@@ -428,10 +455,16 @@ class Engine(Evaluation):
             request = Request(principal, action, resource, context)
         self._recording = recorded = []
         self._consulting = consulting = set()
+        self._volatile = False
         try:
             decision = self.decide_in_full(request, t, action_l)
         finally:
             self._recording = self._consulting = None
+        if self._volatile:
+            # The decision depends on more than the outcomes of its statements (a KMS grant whose constraints
+            # read the request's encryption context): decide these requests in full.
+            self._plans[key] = None
+            return decision
         if not isinstance(key[2], tuple) and not self._class_covers(caller, t, action_l, recorded, consulting):
             # The full decision consulted a policy or evaluated a statement that the action class does not
             # account for: actions cannot be told apart safely here, so this caller and target get plans per
@@ -443,6 +476,7 @@ class Engine(Evaluation):
         # bucket's: record which, so that other requests of the plan can be matched the same way.
         entries = tuple((s, resource != t.resource, who) for s, resource, who, _ in recorded)
         if key not in self._plans:
+            self._plan_keys.setdefault((key[0], key[1]), []).append(key)
             plan = self._plans[key] = _Plan(entries, self._facts(caller, t, action_l), self._profile_numbers,
                                             self._plan_shapes, self._context_tables)
         elif plan is not None and plan.entries != entries:
@@ -508,19 +542,22 @@ class Engine(Evaluation):
         action_l = action.strip().lower()
         route = _Route(caller, action_l, (principal, t.scope, self._action_class(caller, t, action_l)))
         self._routes[(principal, action, t.scope)] = route
+        self._route_keys.setdefault((principal, t.scope), []).append((principal, action, t.scope))
         return route
 
     def _forget(self, caller: Caller, t: Target) -> None:
-        """Drop the routes, classes and plans of a caller and target scope (see the tripwire in decide)."""
-        for store in (self._routes, self._plans):
-            for k in [k for k in store if k[0] == caller.text or (k[0] in self._callers
-                                                                  and self._callers[k[0]] is caller)]:
-                if t.scope in k:
-                    if store is self._plans and store[k] is not None:
-                        store[k].retired = True
-                    del store[k]
-        for k in [k for k in self._classes if k[0] == caller.text and k[1] == t.scope]:
-            del self._classes[k]
+        """Drop the routes, classes and plans of a caller and target scope (see the tripwire in decide): those
+        made for any principal string that names this caller, found through the keys kept per pair."""
+        names = dict.fromkeys([caller.text, *self._aliases.get(id(caller), ())])
+        for store, keys in ((self._routes, self._route_keys), (self._plans, self._plan_keys)):
+            for name in names:
+                for k in keys.pop((name, t.scope), ()):
+                    if k in store:
+                        if store is self._plans and store[k] is not None:
+                            store[k].retired = True
+                        del store[k]
+        for k in self._class_keys.pop((caller.text, t.scope), ()):
+            self._classes.pop(k, None)
 
     def _action_class(self, caller: Caller, t: Target, action: str):
         """What a decision for this caller and target depends on in the action: the statements of every
@@ -533,6 +570,10 @@ class Engine(Evaluation):
             if (caller.text, t.scope) in self._per_action:
                 return ("action", action)
             other = t.other
+            if other is not None and iam_targets.uses_key_policy(other, action):
+                # Grants name operations one by one, and what a key allows across accounts or in its state
+                # differs by operation: requests on keys are planned per action.
+                return ("action", action)
             # For S3 targets the shape depends on the consulted policies and the action alone: callers and
             # targets consulting the same policies (a role and its sessions, a bucket and its objects) share it.
             policies = self._consulted_number(caller, t)
@@ -555,6 +596,7 @@ class Engine(Evaluation):
                 if other is None:
                     self._classes_by_policies[(policies, action)] = number
             self._classes[key] = number
+            self._class_keys.setdefault((caller.text, t.scope), []).append(key)
         return number
 
     def _consulted_number(self, caller: Caller, t: Target) -> int:
@@ -606,9 +648,11 @@ class Engine(Evaluation):
                     levels = self._org_levels(account, ptype) if account else None
                     for _, attached in levels or ():
                         out.extend((p, who) for p in attached)
+            kms_key = t.other.key if t.other is not None else None
             for doc in (t.access_point.policy if t.access_point is not None else None,
                         t.bucket.policy if t.bucket is not None else None,
-                        t.other.trust if t.other is not None else None):
+                        t.other.trust if t.other is not None else None,
+                        kms_key.policy if kms_key is not None and kms_key is not UNKNOWN else None):
                 if isinstance(doc, PolicyDocument):
                     out.append((self.compile(doc), caller))
             if caller.entity is not None and caller.kind in ("user", "role"):

@@ -17,7 +17,7 @@ https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-auth-workfl
    the access point's side and the bucket's must both permit;
 5. Block Public Access removes public ACL grants (IgnorePublicAcls) and limits a public policy to the
    owner's account and AWS services (RestrictPublicBuckets);
-6. further layers that another resource adds to the request must allow too (``further_layers``: none yet).
+6. further layers must allow too (``further_layers``: what a KMS key allows whatever its policies say).
 
 Session policies are not a layer: a snapshot records no sessions.
 
@@ -29,18 +29,20 @@ Besides S3 resources the engine decides STS and IAM requests for the access grap
 assume that role, pass it to a service, create an access key for that user): ``iam_targets.py`` resolves
 those resources, and a role's trust policy takes the place of the bucket policy.
 
-Where another service's authorization joins in (the KMS workstream): a request on a resource of that
-service gets its resource-based policy in ``_other_resource_side`` (as a role's trust policy does), and a
-request whose success also needs a decision on another resource (reading an object encrypted with SSE-KMS
-needs ``kms:Decrypt`` on its key) gets that decision as a layer from ``further_layers``.
+A request on a KMS key gets the key policy and grants as its resource side (``_key_side``, as a role's trust
+policy does for STS; https://docs.aws.amazon.com/kms/latest/developerguide/control-access.html). A request whose
+success also needs another authorization (reading an object encrypted with SSE-KMS needs ``kms:Decrypt`` on its
+key; a request through a VPC endpoint needs the endpoint's policy) is joined with it by the engine
+(``Engine.decide_parts``): AWS authorizes those as requests of their own.
 """
 from __future__ import annotations
 
 from dataclasses import replace
 from typing import Any, Iterable, Mapping
 
+from ..snapshot.kms import KeyIndex
 from ..snapshot.model import UNKNOWN, AccessPoint, Bucket, PolicyDocument, Snapshot
-from . import iam_targets
+from . import iam_targets, kms
 from . import s3 as s3sem
 from .context import Context
 from .decision import ALLOW, CONDITIONAL, DENY, Decision, Reason, Request, Residual
@@ -95,6 +97,8 @@ class Evaluation:
                 for t in p.targets:
                     self._org_policies.setdefault(t, []).append(p)
         self._reasons: dict[tuple, Reason] = {}  # one Reason per (statement, effect, layer), see _assemble
+        self.keys = KeyIndex(snapshot.accounts)  # the KMS keys, for requests on keys and buckets they encrypt
+        self._volatile = False  # a decision read more than its statements' outcomes (a constrained KMS grant)
 
     # ---- the decision ----
     def decide_in_full(self, request: Request, t: Target, action_l: str) -> Decision:
@@ -144,8 +148,15 @@ class Evaluation:
         # policies decide, as for a resource of its account without a resource policy.
         same_account = caller.account is not None and (
             caller.account == t.owner or (t.other is not None and t.owner is None))
-        explicit = t.other is not None and iam_targets.uses_trust_policy(t.other, action_l)
+        explicit = t.other is not None and (iam_targets.uses_trust_policy(t.other, action_l)
+                                            or iam_targets.uses_key_policy(t.other, action_l))
         combined, grants = self._combine(caller, same_account, t, identity, boundary, grants_by_kind, explicit)
+        direct = grants_by_kind.get("grant")
+        if direct is not None:
+            # A KMS grant allows its grantee on its own, in any account (kms.py).
+            _merge_or(combined, direct)
+            if direct.tri is not _FALSE:
+                grants = set(grants) | {"resource"}
         required.append(combined)
         if ap_grants is not None:
             # The access point side, by the same rules, with the access point's owner as the resource owner.
@@ -197,16 +208,46 @@ class Evaluation:
 
     def further_layers(self, caller: Caller, t: Target, action: str,
                        ctx: Context) -> Iterable[tuple[_Layer, _Layer]]:
-        """(deny layer, allow layer) pairs that the request must also pass because of another resource it
-        relies on: an explicit Deny in one decides, and each allow layer must allow. None yet.
+        """(deny layer, allow layer) pairs that the request must also pass because of something besides its
+        policies: for a request on a KMS key, what the key itself allows (``_key_layers``).
 
-        The KMS workstream adds one here: reading an object of a bucket whose default encryption is SSE-KMS
-        with key K needs ``kms:Decrypt`` on K (the key policy, grants, the caller's IAM policies, ...). Build
-        its layers from ``_evaluate`` on the key's policies, not from the engine's ``decide``: the engine
-        memoises a decision by the outcomes of the statements it consulted (``_matched``, ``_outcomes_of``
-        record them), and ``Engine._consulted`` must list the policies such a layer reads, or its requests
-        fall back to plans per action (``tests/iam/test_engine_layers.py`` shows both)."""
+        A layer of this kind is built from ``_evaluate`` on policies (the engine memoises a decision by the
+        outcomes of the statements it consulted, and ``Engine._consulted`` must list the policies such a layer
+        reads, or its requests fall back to plans per action: ``tests/iam/test_engine_layers.py``), or, as
+        here, from facts of the target alone, which every request of a plan shares. The other locks on an S3
+        request, the KMS key of the object and the VPC endpoint it comes through, are separate authorizations
+        of the same principal, joined by the engine (``Engine.decide_parts``)."""
+        if t.other is not None and iam_targets.uses_key_policy(t.other, action):
+            return self._key_layers(caller, t.other, action)
         return ()
+
+    def _key_layers(self, caller: Caller, other: iam_targets.OtherTarget, action: str):
+        """What a KMS key allows whatever the policies say: only an enabled key performs cryptographic
+        operations, only some operations work across accounts, and an AWS managed key only for its own
+        account (kms.py)."""
+        key = other.key
+        if key is UNKNOWN:
+            return ()
+        notes: list[tuple[Tri, str]] = [kms.key_usable(key, action)]
+        if caller.account is not None and caller.account != key.account:
+            if action not in kms.CROSS_ACCOUNT_OPERATIONS:
+                notes.append((_FALSE, f"{action} on a KMS key of another account ({key.account}) fails whatever the "
+                                      "policies allow: it is not one of the operations KMS performs across accounts"))
+            managed = key.aws_managed
+            if managed is True:
+                notes.append((_FALSE, f"{key.label} is an AWS managed key: only principals of its own account "
+                                      f"({key.account}) can use it"))
+            elif managed is UNKNOWN:
+                notes.append((_UNKNOWN, f"whether {key.arn} is an AWS managed key (usable only in its own account) "
+                                        "is unknown"))
+        out = []
+        for tri, note in notes:
+            if tri is _TRUE:
+                continue
+            reason = Reason(f"KMS key {key.label}", None, "ImplicitDeny" if tri is _FALSE else "Unknown", "kms-key",
+                            key.pointer or None, note=note)
+            out.append((_Layer(_FALSE), _Layer(tri, [reason], [], [note] if tri is _UNKNOWN else [])))
+        return out
 
     # ---- 2, 3. organization policies ----
     def _org_levels_for(self, account: str | None, ptype: str, caller: Caller):
@@ -375,9 +416,11 @@ class Evaluation:
 
     def _other_resource_side(self, caller: Caller, t: Target, action: str, ctx: Context, add, denies: list) -> None:
         """The resource side of a target outside S3: a role's trust policy for STS actions (it takes the place of
-        the bucket policy), else nothing. A further resource-based policy of another service (a KMS key's key
-        policy and grants) plugs in here, by the same ``add`` and ``denies``."""
+        the bucket policy), a KMS key's key policy and grants, else nothing."""
         other = t.other
+        if iam_targets.uses_key_policy(other, action):
+            self._key_side(caller, t, action, ctx, add, denies)
+            return
         if not iam_targets.uses_trust_policy(other, action):
             return
         if other.trust is UNKNOWN:
@@ -394,6 +437,53 @@ class Evaluation:
         for kind, layer in self._evaluate_by_kind(pol, "Allow", action, t.resource, ctx, "trust", caller).items():
             if kind:
                 add(kind, layer)
+
+    def _key_side(self, caller: Caller, t: Target, action: str, ctx: Context, add, denies: list) -> None:
+        """A KMS key's resource side: its key policy (grants by how its Principal covers the caller; naming the
+        account delegates to the account's IAM policies) and its grants (kind ``grant``: allowed on their own).
+        A key, policy or grants list the snapshot lacks may allow or deny: never "allowed"."""
+        key = t.other.key
+        label = key.label if key is not UNKNOWN else t.resource
+        if key is UNKNOWN or key.policy is UNKNOWN:
+            note = t.other.note if key is UNKNOWN else f"the key policy of {key.arn} could not be read ("                 f"{key.errors.get('GetKeyPolicy', 'not recorded')}); it may allow or deny"
+            u = _Layer(_UNKNOWN, [Reason(f"key policy of {label}", None, "Unknown", "resource", note=note)], [],
+                       [note])
+            add("principal", u)
+            denies.append(_Layer(_UNKNOWN, u.reasons, [], [note]))
+            if key is UNKNOWN:
+                return
+        else:
+            pol = self.compile(key.policy)
+            denies.append(self._evaluate(pol, "Deny", action, t.resource, ctx, "resource", caller))
+            for kind, layer in self._evaluate_by_kind(pol, "Allow", action, t.resource, ctx, "resource",
+                                                      caller).items():
+                if kind:
+                    add(kind, layer)
+        if key.grants is UNKNOWN:
+            note = f"the grants of {key.arn} could not be read ({key.errors.get('ListGrants', 'not recorded')}); "                    "one may allow this principal"
+            add("grant", _Layer(_UNKNOWN, [Reason(f"grants of {label}", None, "Unknown", "kms-grant", note=note)],
+                                [], [note]))
+            return
+        for g in key.grants:
+            if not kms.grant_covers(g, action):
+                continue
+            who, kind = kms.grantee_matches(g, caller)
+            if who is _FALSE:
+                continue
+            if g.constraints:
+                self._volatile = True  # its outcome reads the request's encryption context (see Engine)
+            met, pairs = kms.constraints_met(g, ctx.lookup)
+            tri = who & met
+            if tri is _FALSE:
+                continue
+            name = g.name or g.grant_id
+            reason = Reason(f"grant {name} of {label}", None, "Grant", "kms-grant", g.pointer,
+                            note=f"{', '.join(g.operations)} to {g.grantee}")
+            residuals = [Residual("Allow", f"grant {name} of {label}", name, tuple(
+                {"note": f"only with the encryption context {p}"} for p in pairs))] if pairs else []
+            layer = _Layer(tri, [reason], residuals, [] if who is _TRUE else [
+                f"grant {name} of {label} names one session of the role ({g.grantee})"])
+            add("grant" if kind == "principal" else "account", layer)
 
     def _acl_grants(self, caller: Caller, b: Bucket, action: str, block: dict, add, blocked: list) -> None:
         if b.acl is None:

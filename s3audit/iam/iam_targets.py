@@ -16,6 +16,10 @@ assume that role, pass it to Lambda, create an access key for that user. The rul
   permissions boundaries and SCPs alone; without a resource policy there is no cross-account access.
 - RCPs apply only to the services that support them
   (https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps.html).
+- A KMS key (``arn:aws:kms:REGION:ACCOUNT:key/ID``, or an alias ARN naming it) has its key policy as the resource
+  policy, which, like a trust policy, must always allow: within the key's account too, naming the account
+  delegates to its IAM policies; its grants allow their grantees (``kms.py``,
+  https://docs.aws.amazon.com/kms/latest/developerguide/control-access.html).
 """
 from __future__ import annotations
 
@@ -23,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import InputError
+from ..snapshot.kms import KeyIndex
 from ..snapshot.model import UNKNOWN
 from .principals import PrincipalIndex
 
@@ -43,9 +48,15 @@ class OtherTarget:
     role_arn: str | None  # set when the resource is an IAM role
     trust: Any  # PolicyDocument | None | UNKNOWN (only meaningful for roles)
     note: str | None
+    key: Any = None  # for a KMS key: the KmsKey, or UNKNOWN when the snapshot lacks it (``note`` says why)
 
 
-def resolve(resource: str, index: PrincipalIndex) -> OtherTarget:
+def uses_key_policy(target: OtherTarget, action: str) -> bool:
+    """Whether the request is on a KMS key, whose key policy (and grants) is the resource side."""
+    return target.key is not None and action.startswith("kms:")
+
+
+def resolve(resource: str, index: PrincipalIndex, keys: KeyIndex | None = None) -> OtherTarget:
     parts = resource.split(":", 5)
     if len(parts) != 6 or parts[0] != "arn" or not parts[2]:
         raise InputError(f"`{resource}` is not an ARN")
@@ -59,6 +70,11 @@ def resolve(resource: str, index: PrincipalIndex) -> OtherTarget:
         note = (f"role `{resource}` is not in account {account}'s IAM data; its trust policy is unknown" if known
                 else f"role `{resource}` is in account {account}, outside the snapshot; its trust policy is unknown")
         return OtherTarget(resource, service, account, resource, UNKNOWN, note)
+    if service == "kms" and keys is not None and (rest.startswith("key/") or rest.startswith("alias/")):
+        use = keys.resolve(resource, account or "", _region or "*")
+        key = use.key if use.key is not None else UNKNOWN
+        return OtherTarget(resource, service, key.account if use.key is not None else account, None, None,
+                           use.note, key)
     return OtherTarget(resource, service, account, None, None, None)
 
 

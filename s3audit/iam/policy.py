@@ -139,6 +139,10 @@ class Policy:
     @property
     def source_label(self) -> str:
         d = self.doc
+        if d.kind == "key":  # a key's policy; one AWS documents (aws/s3's, the key not collected) says so
+            return f"key policy of {d.owner}" + (" (as AWS documents it)" if d.origin else "")
+        if d.kind == "vpc-endpoint":
+            return f"VPC endpoint policy of {d.owner}"
         if d.origin:  # an AWS managed policy from the shipped data: say so, so that an auditor knows
             what = aws_managed_label(d.name, d.origin)
             return f"permissions boundary {what} of {d.owner}" if d.kind == "boundary" else what
@@ -270,7 +274,7 @@ class _Compiler:
             raise self.fail("a statement cannot have both `Principal` and `NotPrincipal`", ptr)
         key = "Principal" if "Principal" in s else "NotPrincipal" if "NotPrincipal" in s else None
         if key is None:
-            if self.doc.kind in ("bucket", "access-point", "trust"):
+            if self.doc.kind in ("bucket", "access-point", "trust", "key", "vpc-endpoint"):
                 raise self.fail(f"a statement of a {self.doc.kind} policy needs `Principal` or `NotPrincipal`", ptr)
             return None, False
         if self.doc.kind in ("identity", "boundary", "scp"):

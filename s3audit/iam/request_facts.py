@@ -6,12 +6,13 @@ evaluation keeps them as residual conditions
 """
 from __future__ import annotations
 
+from types import MappingProxyType
 from typing import Any, Callable
 
 from ..snapshot.model import UNKNOWN, Organization, PolicyDocument
 from .actions import universe
 from .conditions import parse_date
-from .context import Context, Interval, fold
+from .context import Context, Interval, Outside, fold
 from .policy import Policy
 from .principals import Caller
 from .targets import Target
@@ -27,6 +28,7 @@ def facts_of_caller(caller: Caller, org: Organization | None, account_ids: froze
     v: dict[str, Any] = {}
     absent: list[str] = []
     absent_prefixes: list[str] = []
+    outside_org = None
     if caller.is_anonymous:
         v["aws:PrincipalType"] = "Anonymous"
         v["aws:PrincipalIsAWSService"] = "false"
@@ -54,6 +56,10 @@ def facts_of_caller(caller: Caller, org: Organization | None, account_ids: froze
                 v["aws:PrincipalOrgPaths"] = org_path_text(org, caller.account)
             elif org is not None and caller.account in account_ids:
                 absent += ["aws:PrincipalOrgID", "aws:PrincipalOrgPaths"]
+            elif org is not None and org.id and org.member_accounts and members_complete(org):
+                # An account outside the organization, whose members the snapshot lists: its principals'
+                # organization (if any) is another one.
+                outside_org = Outside(frozenset({org.id}))
         if caller.arn and caller.kind != "group":
             v["aws:PrincipalArn"] = caller.arn
         if caller.kind == "group":
@@ -81,8 +87,23 @@ def facts_of_caller(caller: Caller, org: Organization | None, account_ids: froze
             v["aws:PrincipalType"] = "Account"
             v["aws:userid"] = caller.account
             absent.append("aws:username")
-    return Context.of({k: val for k, val in v.items() if val is not None}, absent=absent,
-                      absent_prefixes=absent_prefixes)
+    ctx = Context.of({k: val for k, val in v.items() if val is not None}, absent=absent,
+                     absent_prefixes=absent_prefixes)
+    if outside_org is not None:
+        ctx = Context(MappingProxyType({**ctx.values, "aws:principalorgid": outside_org}), ctx.absent, ctx.closed,
+                      ctx.absent_prefixes)
+    return ctx
+
+
+# The calls that list an organization's accounts: while none failed, its member list is complete (an error
+# on a policy, say, leaves it so).
+MEMBERSHIP_CALLS = frozenset(f"organizations:{op}" for op in (
+    "DescribeOrganization", "ListRoots", "ListOrganizationalUnitsForParent", "ListAccountsForParent"))
+
+
+def members_complete(org) -> bool:
+    """Whether the snapshot lists every account of the organization (no call that lists them failed)."""
+    return not any(k.split("/", 1)[0] in MEMBERSHIP_CALLS for k in org.errors)
 
 
 def session_tags_possible(role, compile_: Callable[[PolicyDocument], Policy]) -> bool:

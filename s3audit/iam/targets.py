@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Mapping
 
 from ..errors import InputError
+from ..snapshot.kms import KeyIndex, KeyUse
 from ..snapshot.model import AccessPoint, Bucket
 from . import iam_targets
 from .principals import PrincipalIndex
@@ -22,6 +23,8 @@ class Target:
     bucket_resource: str  # the resource as the bucket policy sees it (access point ARNs translated)
     note: str | None = None
     other: iam_targets.OtherTarget | None = None  # set for resources that are not S3 (IAM, STS, other services)
+    # The KMS key new objects of the bucket are encrypted under (SSE-KMS default encryption), set by the engine.
+    kms: KeyUse | None = None
     # Everything about the target but the object key: requests with the same principal, action and scope
     # consult the same statements (see the engine's plans).
     scope: int = field(init=False, repr=False)
@@ -44,7 +47,8 @@ _SCOPES: dict[tuple, int] = {}
 
 
 def resolve_target(resource: str, buckets: Mapping[str, Bucket],
-                   access_points: Mapping[tuple[str, str], AccessPoint], index: PrincipalIndex) -> Target:
+                   access_points: Mapping[tuple[str, str], AccessPoint], index: PrincipalIndex,
+                   keys: KeyIndex | None = None) -> Target:
     """What a request's resource ARN is: a bucket, an object, an access point (or an object through one), or
     a resource of another service (``iam_targets.py``); what the snapshot lacks of it is said in ``note``."""
     if resource.startswith("arn:aws:s3:::") or resource.startswith("arn:aws-us-gov:s3:::") \
@@ -73,5 +77,5 @@ def resolve_target(resource: str, buckets: Mapping[str, Bucket],
     if not resource.startswith("arn:") or len(parts) < 6 or parts[2] == "s3":
         raise InputError(f"`{resource}` is not an S3 bucket, object or access point ARN, nor an ARN of "
                          "another service")
-    other = iam_targets.resolve(resource, index)
+    other = iam_targets.resolve(resource, index, keys)
     return Target(resource, None, None, None, None, other.account, resource, other.note, other)

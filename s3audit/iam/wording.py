@@ -22,7 +22,7 @@ import json
 from functools import lru_cache
 from typing import Any, Iterable, Mapping
 
-from .conditions import parse_operator
+from .conditions import UNKNOWN_OPERATOR, parse_operator
 
 TLS = "tls"
 
@@ -168,6 +168,12 @@ def _positive(op, key: str, folded: str, values: tuple[str, ...], holds: bool) -
 
 @lru_cache(maxsize=4096)
 def _clause_phrase(operator: str, key: str, values: tuple[str, ...], holds: bool) -> str:
+    if operator == UNKNOWN_OPERATOR:  # a part of the statement IaC knows only at deploy time (sources/confine.py)
+        if key.startswith("Fn::If ") and values:
+            truth = values[0] if holds else {"true": "false", "false": "true"}.get(values[0], values[0])
+            return f"if condition `{key[7:]}` is {truth} at deploy time"
+        return (f"if its {key}, known only at deploy time, {'covers' if holds else 'does not cover'} the request"
+                + (f" ({values[-1]})" if values else ""))
     op = parse_operator(operator)
     folded = key.lower()
     if op.base == "Null":
@@ -262,3 +268,72 @@ def residual_json(effect: str, source: str, statement: str, conditions: Iterable
     if kind is not None:
         out["met_by_construction"] = kind
     return out
+
+
+# ---- VPC endpoints: what a condition on aws:SourceVpce lets through ----
+_WHO_KEYS = {"aws:principalorgid": "principals of organization {v}", "aws:principalaccount": "principals of account {v}",
+             "aws:principalarn": "principal {v}", "aws:principalorgpaths": "principals under organization path {v}"}
+_EVERYONE = ("*", {"AWS": "*"})
+
+
+def _listed(value: Any) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+def endpoint_admits(document: Any) -> str:
+    """What a VPC endpoint policy lets through, in words: who (anyone, the principals of an organization or
+    account, named principals), for which actions and resources, and what it denies; from its statements as
+    written (an endpoint policy grants nothing: it only limits what comes through the endpoint)."""
+    if not isinstance(document, Mapping):
+        return "nothing it could be read for"
+    statements = [s for s in _listed(document.get("Statement") or []) if isinstance(s, Mapping)]
+    allowed, denied = [], []
+    for s in statements:
+        (allowed if s.get("Effect") == "Allow" else denied).append(_endpoint_statement(s))
+    text = " or ".join(dict.fromkeys(allowed)) if allowed else "nothing (no statement allows)"
+    if denied:
+        text += "; it denies " + " and ".join(dict.fromkeys(denied))
+    return text
+
+
+def _endpoint_statement(s: Mapping) -> str:
+    principal = s.get("Principal", "*")
+    who: list[str] = []
+    when: list[str] = []
+    for op, body in (s.get("Condition") or {}).items():
+        if not isinstance(body, Mapping):
+            continue
+        for key, values in body.items():
+            vals = tuple(str(v) for v in _listed(values))
+            form = _WHO_KEYS.get(str(key).lower())
+            if form and parse_operator(str(op)).base in ("StringEquals", "StringLike", "ArnEquals", "ArnLike") \
+                    and not parse_operator(str(op)).negated:
+                who.append(form.format(v=_values(vals)))
+            else:
+                when.append(clause_phrase({"operator": op, "key": key, "values": list(vals)}))
+    if principal not in _EVERYONE:
+        named = [v for vals in (principal.values() if isinstance(principal, Mapping) else [principal])
+                 for v in _listed(vals)]
+        who.insert(0, "principal " + _values(named) if len(named) == 1 else "principals " + _values(named))
+    text = " and ".join(who) if who else "anyone"
+    actions = _listed(s.get("Action", "*"))
+    if actions not in (["*"], ["s3:*"]) or "NotAction" in s:
+        text += " for " + (_values(actions) if "NotAction" not in s else "actions other than " +
+                           _values(_listed(s["NotAction"])))
+    resources = _listed(s.get("Resource", "*"))
+    if resources != ["*"] or "NotResource" in s:
+        text += " on " + (_values(resources) if "NotResource" not in s else "resources other than " +
+                          _values(_listed(s["NotResource"])))
+    if when:
+        text += " " + " and ".join(f"only {w}" if not w.startswith("when") else w for w in when)
+    return text
+
+
+def endpoint_phrase(endpoint_id: str, kind: str | None, vpc: str | None, account: str | None,
+                    admits: str | None) -> str:
+    """``vpce-1 is a Gateway VPC endpoint of VPC vpc-1 in account 222222222222; its policy admits ...``: what a
+    residual condition naming the endpoint lets through."""
+    where = " ".join(x for x in (f"a {kind}" if kind else "a", "VPC endpoint", f"of VPC {vpc}" if vpc else "",
+                                 f"in account {account}" if account else "") if x)
+    policy = f"its policy admits {admits}" if admits is not None else "its policy could not be read (it may admit anyone)"
+    return f"{endpoint_id} is {where}; {policy}"

@@ -37,7 +37,7 @@ from typing import Any, Callable
 from ..iam.wildcard import glob
 from ..snapshot.model import UNKNOWN, Bucket, PolicyDocument
 from .cost import Budget
-from .records import (AccessPointView, AccountView, BucketView, DecisionView, HopView, PathView, PrincipalView,
+from .records import (AccessPointView, AccountView, BucketView, DecisionView, HopView, KeyView, PathView, PrincipalView,
                       World, decision_depends_on_unknown, reason_text, to_json, unknown_reasons_of)
 from .values import Shown, Unknown, is_unknown, unknown
 
@@ -388,6 +388,7 @@ class Runtime:
         _import_engine()
         self.world = world
         self.engine = world.engine
+        self.observer: Any = None  # see evaluate.run_rules
         self.evidence: list = []
         self.fixes: dict | None = None  # fingerprint -> evaluated `fix` clauses, when the run is asked for them
         self.budget = Budget()  # the steps left to the rule being evaluated (run_rules gives each its own)
@@ -434,6 +435,31 @@ class Runtime:
         self._scopes[key] = s
         return s
 
+    def key_scope(self, arn: str) -> Scope:
+        """A KMS key's representatives: its account's root, another account of the organization, and the
+        principals its key policy and grants name."""
+        hit = self._scopes.get(arn)
+        if hit is not None:
+            return hit
+        use = self.world.keys.resolve(arn, arn.split(":")[4], arn.split(":")[3])
+        k = use.key
+        owner = k.account if k is not None else arn.split(":")[4]
+        roots = [f"arn:aws:iam::{owner}:root"]
+        other = self._other_org_root(owner)
+        if other:
+            roots.append(other)
+        named: list[str] = []
+        if k is not None:
+            if isinstance(k.policy, PolicyDocument):
+                named.extend(_policy_principals(k.policy, self._canonical)[0])
+            if k.grants is not UNKNOWN:
+                for g in k.grants:
+                    grantee = g.grantee
+                    named.append(f"arn:aws:iam::{grantee}:root" if _ACCOUNT.match(grantee) else grantee)
+        s = Scope(None, roots, list(dict.fromkeys(named)), [])
+        self._scopes[arn] = s
+        return s
+
     def _other_org_root(self, owner: str | None) -> str | None:
         hit = self._other_roots.get(owner, _UNSET)
         if hit is _UNSET:
@@ -472,6 +498,18 @@ class Runtime:
         hit = self._decisions.get(key)
         if hit is None:
             hit = self.engine.decide(Request(principal, action, resource, dict(context)))
+            self._decisions[key] = hit
+        return hit
+
+    def decide_policies(self, principal: str, action: str, resource: str, context: Mapping[str, Any],
+                        ctx_key: tuple | None = None):
+        """``decide`` by the request's policies alone, the KMS key and VPC endpoint aside (``granted``)."""
+        if ctx_key is None:
+            ctx_key = tuple(sorted((k, _ctx_key(v)) for k, v in context.items()))
+        key = ("policies", principal, action, resource, ctx_key)
+        hit = self._decisions.get(key)
+        if hit is None:
+            hit = self.engine.decide_policies(Request(principal, action, resource, dict(context)))
             self._decisions[key] = hit
         return hit
 
@@ -522,6 +560,8 @@ def _resource_arn(resource: Any) -> tuple[str, str | None]:
         return resource.arn, resource.name
     if isinstance(resource, AccessPointView):
         return resource.arn, resource.bucket
+    if isinstance(resource, KeyView):
+        return resource.arn, None
     text = str(resource)
     if ":::" in text:
         return text, text.split(":::", 1)[1].split("/", 1)[0]
@@ -554,7 +594,7 @@ def _requests(rt: Runtime, principal: Any, action: Any, resource: Any):
 
 
 def _requests_of(rt: Runtime, sel: Selector, action: Any, arn: str, bucket: str | None):
-    scope = rt.scope(bucket)
+    scope = rt.key_scope(arn) if bucket is None and ":kms:" in arn else rt.scope(bucket)
     return _triples(rt, sel.candidates(rt, scope), rt.actions(action), _resources(arn, scope), scope,
                     scope.bucket is not None and ":::" in arn)
 
@@ -670,6 +710,8 @@ def _memo(fn: Callable) -> Callable:
         else:
             ctx, ctx_key = {}, ()
         act = tuple(sorted(action)) if isinstance(action, (frozenset, set)) else action
+        if rt.observer is not None:  # on every call: an answer met before was read all the same
+            rt.observer.asked(rt, sel, arn, bucket)
         key = (name, sel.key, act, arn, ctx_key)
         hit = rt._answers.get(key)
         if hit is None:
@@ -688,8 +730,20 @@ def _memo(fn: Callable) -> Callable:
 @_memo
 def allowed(rt: Runtime, sel: Selector, action: Any, act: Any, arn: str, bucket: str | None, ctx: dict,
             ctx_key: tuple) -> Any:
+    return _possible(rt, rt.decide, sel, action, arn, bucket, ctx, ctx_key)
+
+
+@_memo
+def granted(rt: Runtime, sel: Selector, action: Any, act: Any, arn: str, bucket: str | None, ctx: dict,
+            ctx_key: tuple) -> Any:
+    return _possible(rt, rt.decide_policies, sel, action, arn, bucket, ctx, ctx_key)
+
+
+def _possible(rt: Runtime, decide: Callable, sel: Selector, action: Any, arn: str, bucket: str | None, ctx: dict,
+              ctx_key: tuple) -> Any:
+    """Whether ``decide`` may allow some request the call stands for (True, False or an Unknown), recording the
+    decision that says so."""
     unknowns: list = []
-    decide = rt.decide
     for c, a, r in _requests_of(rt, sel, action, arn, bucket):
         d = decide(c, a, r, ctx, ctx_key)
         if not d.possible:
@@ -741,7 +795,9 @@ def decision(rt: Runtime, principal: Any, action: Any, resource: Any, context: A
     got = _requests(rt, principal, action, resource)
     if is_unknown(got):
         return got
-    requests, _, _ = got
+    requests, arn, sel = got
+    if rt.observer is not None:
+        rt.observer.asked(rt, sel, arn, _resource_arn(resource)[1])
     ctx = engine_context(context)
     best = None
     rank = {"allow": 0, "conditional": 1, "deny": 2}
@@ -813,6 +869,8 @@ def public(rt: Runtime, resource: Any, access: Any = "any") -> Any:
         return unknown(resource, access)
     level = access or "any"
     world = rt.world
+    if rt.observer is not None and isinstance(resource, (BucketView, AccessPointView)):
+        rt.observer.asked(rt, None, *_resource_arn(resource))
     if isinstance(resource, BucketView):
         b = resource.b
         account = world.accounts.get(b.account)
@@ -998,6 +1056,7 @@ def glob_match(text: str, pattern: str) -> bool:
 FUNCTIONS: dict[str, Callable] = {
     "decision": decision,
     "allowed": allowed,
+    "granted": granted,
     "denied": denied,
     "public": public,
     "reachers": reachers,

@@ -369,45 +369,8 @@ class _Checker:
                 if isinstance(e, A.Call) and e.func.text in scope.defs:
                     out.append((id(scope.defs[e.func.text].decl), e))
             edges[key] = out
-        # Tarjan's strongly connected components, iteratively
-        index: dict[int, int] = {}
-        low: dict[int, int] = {}
-        on_stack: set[int] = set()
-        stack: list[int] = []
-        sccs: list[list[int]] = []
-        counter = 0
-        for root in edges:
-            if root in index:
-                continue
-            work = [(root, 0)]
-            while work:
-                node, i = work.pop()
-                if i == 0:
-                    index[node] = low[node] = counter
-                    counter += 1
-                    stack.append(node)
-                    on_stack.add(node)
-                succ = edges.get(node, [])
-                if i < len(succ):
-                    work.append((node, i + 1))
-                    nxt = succ[i][0]
-                    if nxt not in index:
-                        work.append((nxt, 0))
-                    elif nxt in on_stack:
-                        low[node] = min(low[node], index[nxt])
-                    continue
-                if work:
-                    parent = work[-1][0]
-                    low[parent] = min(low[parent], low[node])
-                if low[node] == index[node]:
-                    comp = []
-                    while True:
-                        w = stack.pop()
-                        on_stack.discard(w)
-                        comp.append(w)
-                        if w == node:
-                            break
-                    sccs.append(comp)
+        from ..sccs import strongly_connected
+        sccs = strongly_connected(list(edges), lambda n: [t for t, _ in edges.get(n, [])])
         for comp in sccs:
             members = set(comp)
             if len(comp) == 1 and not any(t == comp[0] for t, _ in edges[comp[0]]):

@@ -17,7 +17,6 @@ requirement. Nothing unknown ever passes silently.
 """
 from __future__ import annotations
 
-import gc
 import json
 import operator
 from collections.abc import Mapping  # not typing.Mapping: its isinstance is several times slower
@@ -26,6 +25,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 from .. import packaged
 from ..errors import Place, RuleError
+from ..gcpause import no_cyclic_gc
 from ..findings import Finding, Location, Severity, Status, make_finding
 from . import ast as A
 from . import builtins as B
@@ -157,12 +157,19 @@ def compile_program(source: SourceProgram, params: Mapping[str, Any] | None = No
 
 def run_rules(program: CompiledProgram, snapshot: Any, *, engine: Any = None, graph: Any = None,
               select: Callable[[RuleMeta], bool] | None = None, budget: int | None = None,
-              fixes: bool = False) -> RunResult:
+              buckets: Iterable[str] | None = None, observer: Any = None, fixes: bool = False) -> RunResult:
     """Evaluate every (selected) rule over the snapshot. The access graph is built only if a selected rule
     needs it and ``graph`` is not given. ``fixes``: also evaluate the `fix` clauses of each open finding.
 
     Each rule may take ``budget`` steps (``cost.RUN_STEPS`` by default; the rule check bounds what a
-    rule can cost, this is its backstop): past it the run stops with a ``RuleError`` naming the rule."""
+    rule can cost, this is its backstop): past it the run stops with a ``RuleError`` naming the rule.
+
+    ``buckets`` (names) limits the subjects of bucket, access point and path rules to those buckets and their
+    access points (a shard of the estate: ``graph`` then needs only their data nodes); every other kind of
+    subject, and everything a rule reads, stays the whole snapshot's. ``observer`` is told each subject as
+    its evaluation starts (``observer.subject(view)``) and every engine question a rule asks about a resource
+    (``observer.asked(runtime, selector or None, resource ARN, bucket name or None)``): what a shard read,
+    for incremental runs (``s3audit.shards``)."""
     if engine is None:
         from ..iam.engine import Engine
         engine = Engine(snapshot)
@@ -172,35 +179,33 @@ def run_rules(program: CompiledProgram, snapshot: Any, *, engine: Any = None, gr
         from ..graph.build import build_graph
         return build_graph(snapshot, engine)
 
-    world = World(snapshot, engine, make_graph)
+    world = World(snapshot, engine, make_graph, only_buckets=buckets)
     if graph is not None:
         world._graph = graph
     rt = B.Runtime(world)
+    rt.observer = observer
     rt.fixes = {} if fixes else None
     findings: list[Finding] = []
     # The snapshot, the engine's compiled policies and the graph are long-lived and large: keep the cyclic
     # garbage collector from scanning them again and again while rules make many small objects (which
     # reference counting frees).
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        # Findings come out ordered by (severity, highest first; rule; subject; key), ties in the order they
-        # were found: rule ids are unique, so sorting the rules, then each rule's findings, gives that order
-        # without a key per finding over the whole list.
-        for r in sorted(rules, key=lambda r: (-int(r.meta.severity), r.meta.id)):
-            rt.budget = Budget() if budget is None else Budget(budget)
-            try:
-                found = r.run(rt)
-            except StepsExceeded as stop:
-                raise _stopped(r.meta, stop) from None
-            found.sort(key=_BY_SUBJECT if r.keyless else _SUBJECT_ORDER)
-            findings.extend(found)
-    finally:
-        # The views and caches of the run refer to each other; undone here, reference counting frees them
-        # at once instead of leaving a heap of cycles to the collector.
-        rt.close()
-        if collecting:
-            gc.enable()
+    with no_cyclic_gc():
+        try:
+            # Findings come out ordered by (severity, highest first; rule; subject; key), ties in the order they
+            # were found: rule ids are unique, so sorting the rules, then each rule's findings, gives that order
+            # without a key per finding over the whole list.
+            for r in sorted(rules, key=lambda r: (-int(r.meta.severity), r.meta.id)):
+                rt.budget = Budget() if budget is None else Budget(budget)
+                try:
+                    found = r.run(rt)
+                except StepsExceeded as stop:
+                    raise _stopped(r.meta, stop) from None
+                found.sort(key=_BY_SUBJECT if r.keyless else _SUBJECT_ORDER)
+                findings.extend(found)
+        finally:
+            # The views and caches of the run refer to each other; undone here, reference counting frees them
+            # at once instead of leaving a heap of cycles to the collector.
+            rt.close()
     return RunResult(findings, [r.meta for r in rules], list(program.packs), dict(program.data_classes),
                      dict(rt.fixes or {}))
 
@@ -1132,9 +1137,12 @@ class CompiledRule:
         trim = rt.trim
         evidence = rt.evidence = []
         evaluated = 0
+        observer = rt.observer
         for subject in self._subjects(rt):
             fr = template.copy()
             fr[slot] = subject
+            if observer is not None:
+                observer.subject(subject)
             if evidence:  # each subject's evidence starts empty
                 evidence = rt.evidence = []
             evaluated += 1

@@ -15,8 +15,9 @@ from dataclasses import replace
 from types import MappingProxyType
 from typing import Any, Callable
 
-from ..snapshot.model import (UNKNOWN, AccessPoint, Account, Bucket, PolicyDocument, PublicAccessBlock, Role,
-                              Snapshot, User)
+from ..snapshot.kms import KeyIndex, default_key_reference
+from ..snapshot.model import (UNKNOWN, AccessPoint, Account, Bucket, KmsKey, PolicyDocument, PublicAccessBlock, Role,
+                              Snapshot, User, VpcEndpoint)
 from ..iam.principals import identity_documents
 from .values import Duration, Shown, Unknown, days, format_duration, render_value
 
@@ -146,8 +147,12 @@ def to_json(v: Any) -> Any:
 class World:
     """What one run over one snapshot shares."""
 
-    def __init__(self, snapshot: Snapshot, engine: Any, graph_factory: Callable[[], Any] | None = None):
+    def __init__(self, snapshot: Snapshot, engine: Any, graph_factory: Callable[[], Any] | None = None, *,
+                 only_buckets: Any = None):
         self.snapshot = snapshot
+        # the buckets (names) whose buckets and access points are subjects of this run; None: all (a shard
+        # of the estate gives its own: see evaluate.run_rules)
+        self.only_buckets = frozenset(only_buckets) if only_buckets is not None else None
         self.engine = engine
         self._graph_factory = graph_factory
         self._graph: Any = None
@@ -168,6 +173,8 @@ class World:
         for a in snapshot.accounts:
             for x in (*a.users, *a.roles):
                 self._entities[x.arn] = x
+        self.keys = getattr(engine, "keys", None) or KeyIndex(snapshot.accounts)
+        self.endpoints = {e.id: e for a in snapshot.accounts for e in a.vpc_endpoints}
 
     # ---- the graph, built when a rule first needs it
     @property
@@ -237,6 +244,13 @@ class World:
     def policy(self, doc: PolicyDocument) -> "PolicyView":
         return self._view(("policy", id(doc)), lambda: PolicyView(self, doc))
 
+    def kms_key(self, k: KmsKey) -> "KeyView":
+        return self._view(("kms_key", k.arn), lambda: KeyView(self, k))
+
+    def vpc_endpoint(self, endpoint_id: str) -> "EndpointView":
+        return self._view(("vpc_endpoint", endpoint_id),
+                          lambda: EndpointView(self, endpoint_id, self.endpoints.get(endpoint_id)))
+
     def principal(self, arn: str, **attrs: Any) -> "PrincipalView":
         """The principal with this ARN: a user or role of the snapshot, else one described by ``attrs``
         (from the access graph: an external account's root, a service, the anonymous caller ...)."""
@@ -256,7 +270,9 @@ class World:
         return hit
 
     def buckets(self) -> list["BucketView"]:
-        return self._every("bucket", lambda: [self.bucket(b) for a in self.snapshot.accounts for b in a.buckets])
+        only = self.only_buckets
+        return self._every("bucket", lambda: [self.bucket(b) for a in self.snapshot.accounts for b in a.buckets
+                                              if only is None or b.name in only])
 
     def account_views(self) -> list["AccountView"]:
         return self._every("account", lambda: [self.account(a) for a in self.snapshot.accounts])
@@ -266,8 +282,9 @@ class World:
                                                  for x in (*a.users, *a.roles)])
 
     def access_points(self) -> list["AccessPointView"]:
+        only = self.only_buckets
         return self._every("access_point", lambda: [self.access_point(ap) for a in self.snapshot.accounts
-                                                    for ap in a.access_points])
+                                                    for ap in a.access_points if only is None or ap.bucket in only])
 
     def policy_documents(self) -> list[PolicyDocument]:
         """Every policy document of the snapshot, each once: identity (inline, and managed policies' default
@@ -506,6 +523,160 @@ class BucketView(Record):
     def website(self) -> Any:
         v = self._get(self.b.website, "Website")
         return v if isinstance(v, Unknown) else v is not None
+
+    @cached_property
+    def key(self) -> Any:
+        v = self._get(self.b.encryption, "Encryption")
+        if isinstance(v, Unknown) or default_key_reference(v) is None:
+            return v if isinstance(v, Unknown) else None
+        use = self.world.keys.bucket_key(self.b)
+        if use.key is None:
+            return Unknown([use.note or f"the KMS key of bucket `{self.name}` is not in the snapshot"])
+        return self.world.kms_key(use.key)
+
+    @cached_property
+    def endpoints(self) -> Any:
+        v = self._get(self.b.policy, "Policy")
+        if isinstance(v, Unknown):
+            return v
+        return tuple(self.world.vpc_endpoint(e) for e in locking_endpoints(v))
+
+
+def locking_endpoints(policy: Any) -> tuple[str, ...]:
+    """The VPC endpoints a bucket policy locks the bucket to: the values of ``aws:SourceVpce`` in its Deny
+    statements for everyone that deny requests not coming through them (``StringNotEquals`` and the like)
+    (https://docs.aws.amazon.com/AmazonS3/latest/userguide/example-bucket-policies-vpc-endpoint.html)."""
+    d = policy.document if isinstance(policy, PolicyDocument) else None
+    if not isinstance(d, Mapping):
+        return ()
+    out: list[str] = []
+    for st in _as_list(d.get("Statement") or []):
+        if not isinstance(st, Mapping) or st.get("Effect") != "Deny" or st.get("Principal") not in ("*", {"AWS": "*"}):
+            continue
+        for op, body in (st.get("Condition") or {}).items():
+            if "Not" not in str(op) or not isinstance(body, Mapping):
+                continue
+            for k, vals in body.items():
+                if str(k).lower() == "aws:sourcevpce":
+                    out += [str(x) for x in _as_list(vals) if isinstance(x, str)]
+    return tuple(dict.fromkeys(out))
+
+
+# ------------------------------------------------------------------------------------------- KMS keys
+class KeyView(Record):
+    record = "kms_key"
+
+    def __init__(self, world: World, k: KmsKey):
+        self.world = world
+        self.k = k
+        self.arn = k.arn
+        self.id = k.key_id or None
+        self.account = k.account
+        self.region = k.region if isinstance(k.region, str) else None
+        self.aliases = tuple(k.aliases)
+
+    @property
+    def ident(self) -> Any:
+        return self.arn
+
+    def display(self) -> str:
+        return self.k.label
+
+    def _known(self, value: Any, api: str, what: str) -> Any:
+        if value is UNKNOWN:
+            why = self.k.errors.get(api)
+            return Unknown([f"{api} failed for KMS key `{self.arn}` ({why}), so its {what} is unknown" if why else
+                            f"the {what} of KMS key `{self.arn}` was not recorded"])
+        return value
+
+    @cached_property
+    def aws_managed(self) -> Any:
+        return self._known(self.k.aws_managed, "DescribeKey", "key manager")
+
+    @cached_property
+    def customer_managed(self) -> Any:
+        v = self.aws_managed
+        return v if isinstance(v, Unknown) else not v
+
+    @cached_property
+    def state(self) -> Any:
+        return self._known(self.k.state, "DescribeKey", "state")
+
+    @cached_property
+    def enabled(self) -> Any:
+        v = self.state
+        return v if isinstance(v, Unknown) else v == "Enabled"
+
+    @cached_property
+    def rotation(self) -> Any:
+        return self._known(self.k.rotation, "GetKeyRotationStatus", "rotation status")
+
+    @cached_property
+    def policy(self) -> Any:
+        v = self._known(self.k.policy, "GetKeyPolicy", "key policy")
+        return v if isinstance(v, Unknown) else self.world.policy(v)
+
+    @cached_property
+    def grants(self) -> Any:
+        v = self._known(self.k.grants, "ListGrants", "grants")
+        if isinstance(v, Unknown):
+            return v
+        return tuple(Plain("kms_grant", grantee=g.grantee, operations=tuple(g.operations),
+                           constrained=bool(g.constraints)) for g in v)
+
+
+class EndpointView(Record):
+    record = "vpc_endpoint"
+
+    def __init__(self, world: World, endpoint_id: str, e: VpcEndpoint | None):
+        self.world = world
+        self.e = e
+        self.id = endpoint_id
+        if e is not None:
+            self.vpc, self.account, self.service, self.type = e.vpc, e.account, e.service, e.type
+            self.region = e.region if isinstance(e.region, str) else None
+
+    def __getattr__(self, name: str) -> Any:
+        # an endpoint the snapshot does not hold: everything but its id is unknown
+        if name in ("vpc", "account", "service", "type", "region", "policy", "full_access"):
+            return Unknown([f"VPC endpoint `{self.id}` is not in the snapshot"])
+        raise AttributeError(name)
+
+    @property
+    def ident(self) -> Any:
+        return self.id
+
+    @cached_property
+    def policy(self) -> Any:
+        if self.e is None:
+            return Unknown([f"VPC endpoint `{self.id}` is not in the snapshot"])
+        v = self.e.policy
+        if v is UNKNOWN:
+            return Unknown([f"the policy of VPC endpoint `{self.id}` could not be read"])
+        return None if v is None else self.world.policy(v)
+
+    @cached_property
+    def full_access(self) -> Any:
+        if self.e is None:
+            return Unknown([f"VPC endpoint `{self.id}` is not in the snapshot"])
+        v = self.e.policy
+        if v is UNKNOWN:
+            return Unknown([f"the policy of VPC endpoint `{self.id}` could not be read"])
+        return v is None or full_access_policy(v.document)
+
+
+def full_access_policy(document: Any) -> bool:
+    """Whether an endpoint policy lets everyone do everything: an Allow of every action (``*`` or one service's
+    ``svc:*``) on every resource to ``*``, with no condition, and no Deny (AWS's default endpoint policy is
+    exactly that: https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-access.html)."""
+    if not isinstance(document, Mapping):
+        return False
+    statements = [s for s in _as_list(document.get("Statement") or []) if isinstance(s, Mapping)]
+    if any(s.get("Effect") == "Deny" for s in statements):
+        return False
+    return any(s.get("Effect") == "Allow" and s.get("Principal") in ("*", {"AWS": "*"}) and "Condition" not in s
+               and any(a == "*" or str(a).endswith(":*") for a in _as_list(s.get("Action", [])))
+               and "*" in _as_list(s.get("Resource", [])) for s in statements)
 
 
 # ------------------------------------------------------------------------------------------- accounts

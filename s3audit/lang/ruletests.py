@@ -20,7 +20,7 @@ cases:
 
 A *fragment* is a snapshot without the envelope: `accounts` (each filled in with empty `iam` and `s3`),
 `organization`, or for one account the shorthands `account` (its id, default 111122223333),
-`buckets`, `access_points`, `public_access_block` and `iam`. A matcher's `message` and `evidence` are
+`buckets`, `access_points`, `public_access_block`, `iam`, `kms_keys` and `vpc_endpoints`. A matcher's `message` and `evidence` are
 substrings; `subject`, `status` and `key` must be equal.
 """
 from __future__ import annotations
@@ -188,6 +188,10 @@ def expand_fragment(fragment: Mapping[str, Any]) -> dict:
         one = {"id": str(frag.pop("account", DEFAULT_ACCOUNT)), "iam": frag.pop("iam", {}),
                "s3": {"public_access_block": frag.pop("public_access_block", None),
                       "buckets": frag.pop("buckets", []), "access_points": frag.pop("access_points", [])}}
+        if "kms_keys" in frag:
+            one["kms"] = {"keys": frag.pop("kms_keys")}
+        if "vpc_endpoints" in frag:
+            one["ec2"] = {"vpc_endpoints": frag.pop("vpc_endpoints")}
         accounts = [one]
     for a in accounts:
         a.setdefault("iam", {})

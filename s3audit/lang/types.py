@@ -127,7 +127,10 @@ LOCK_MODE = EnumT("object lock mode", ("GOVERNANCE", "COMPLIANCE"))
 GRANTEE_TYPE = EnumT("grantee type", ("CanonicalUser", "Group", "AmazonCustomerByEmail"))
 ACL_PERMISSION = EnumT("acl permission", ("FULL_CONTROL", "WRITE", "WRITE_ACP", "READ", "READ_ACP"))
 EFFECT = EnumT("effect", ("Allow", "Deny"))
-POLICY_KIND = EnumT("policy kind", ("identity", "boundary", "trust", "bucket", "access-point", "scp", "rcp"))
+POLICY_KIND = EnumT("policy kind", ("identity", "boundary", "trust", "bucket", "access-point", "scp", "rcp", "key",
+                                    "vpc-endpoint"))
+KEY_STATE = EnumT("key state", ("Enabled", "Disabled", "PendingDeletion", "PendingImport", "PendingReplicaDeletion",
+                                "Unavailable", "Creating", "Updating"))
 # `group` and `authenticated` only start paths of the access graph: a path through a group stands for its
 # members, and `authenticated` for any authenticated AWS principal (reached by grants to everyone).
 PRINCIPAL_KIND = EnumT("principal kind", ("user", "role", "root", "service", "federated", "anonymous", "group",
@@ -190,6 +193,46 @@ RECORDS: Mapping[str, Mapping[str, FieldSpec]] = {
         "access_points": _f(ListT(R("access_point")), "access points attached to the bucket",
                             "Account.access_points where AccessPoint.bucket == Bucket.name"),
         "website": _f(BOOL, "static website hosting is configured", "Bucket.website is not None"),
+        "key": _f(R("kms_key"), "the KMS key new objects are encrypted under (SSE-KMS default encryption: the key "
+                  "it names, or the AWS managed key `aws/s3`); absent without SSE-KMS; unknown when the snapshot "
+                  "lacks the key", "KeyIndex.bucket_key(Bucket)"),
+        "endpoints": _f(ListT(R("vpc_endpoint")), "the VPC endpoints the bucket policy locks the bucket to (a Deny "
+                        "of requests whose aws:SourceVpce is none of them); empty when it is not locked",
+                        "Bucket.policy Deny statements on aws:SourceVpce"),
+    },
+    "kms_key": {
+        "arn": _f(STRING, "the key's ARN (an alias ARN for `aws/s3` when the snapshot lacks the key itself)",
+                  "KmsKey.arn"),
+        "id": _f(STRING, "the key id", "KmsKey.key_id"),
+        "account": _f(STRING, "the account that owns the key", "KmsKey.account"),
+        "region": _f(STRING, "the key's region", "KmsKey.region"),
+        "aliases": _f(ListT(STRING), "its aliases, `alias/...`", "KmsKey.aliases"),
+        "aws_managed": _f(BOOL, "an AWS managed key (`aws/s3` ...): AWS writes its policy, only its account may "
+                          "use it, and it cannot be shared", "KmsKey.manager == 'AWS'"),
+        "customer_managed": _f(BOOL, "a customer managed key", "KmsKey.manager == 'CUSTOMER'"),
+        "state": _f(KEY_STATE, "the key state, such as `Enabled`", "KmsKey.state"),
+        "enabled": _f(BOOL, "the key is enabled (only an enabled key encrypts and decrypts)", "KmsKey.state"),
+        "rotation": _f(BOOL, "automatic key rotation is enabled", "KmsKey.rotation"),
+        "policy": _f(_POLICY, "the key policy", "KmsKey.policy"),
+        "grants": _f(ListT(R("kms_grant")), "the key's grants", "KmsKey.grants"),
+    },
+    "kms_grant": {
+        "grantee": _f(STRING, "the principal the grant allows (an ARN, an account or a service)", "KmsGrant.grantee"),
+        "operations": _f(ListT(STRING), "the operations it allows, such as `Decrypt`", "KmsGrant.operations"),
+        "constrained": _f(BOOL, "it allows them only with a given encryption context", "KmsGrant.constraints"),
+    },
+    "vpc_endpoint": {
+        "id": _f(STRING, "the endpoint id, `vpce-...`", "VpcEndpoint.id"),
+        "vpc": _f(STRING, "the VPC it is in", "VpcEndpoint.vpc"),
+        "account": _f(STRING, "the account that owns it", "VpcEndpoint.account"),
+        "region": _f(STRING, "its region", "VpcEndpoint.region"),
+        "service": _f(STRING, "the service it reaches, such as `com.amazonaws.us-east-1.s3`", "VpcEndpoint.service"),
+        "type": _f(STRING, "`Gateway` or `Interface`", "VpcEndpoint.type"),
+        "policy": _f(_POLICY, "the endpoint policy; absent when it has none (AWS's default, full access)",
+                     "VpcEndpoint.policy"),
+        "full_access": _f(BOOL, "its policy lets anyone do anything through it: no policy (the default), or one "
+                          "that allows every action on every resource to `*` with no condition and denies "
+                          "nothing", "VpcEndpoint.policy"),
     },
     "encryption": {
         "enabled": _f(BOOL, "a default encryption rule is configured", "Bucket.encryption is not None"),
@@ -268,7 +311,8 @@ RECORDS: Mapping[str, Mapping[str, FieldSpec]] = {
                          "Grant.permission"),
     },
     "policy": {
-        "kind": _f(POLICY_KIND, "identity, boundary, trust, bucket, access-point, scp or rcp", "PolicyDocument.kind"),
+        "kind": _f(POLICY_KIND, "identity, boundary, trust, bucket, access-point, scp, rcp, key or vpc-endpoint",
+                   "PolicyDocument.kind"),
         "name": _f(STRING, "the inline policy name or managed policy ARN", "PolicyDocument.name"),
         "owner": _f(STRING, "the ARN of what the policy is attached to", "PolicyDocument.owner"),
         "version": _f(STRING, "the policy language version, `2012-10-17`", "document.Version"),
@@ -438,8 +482,8 @@ class Signature:
         return f"{self.name}({', '.join(one(p) for p in self.params)}) -> {self.returns}"
 
 
-RESOURCE = OneOf((STRING, R("bucket"), R("access_point")), "string|bucket|access_point",
-                 "an ARN (or ARN pattern), a bucket or an access point")
+RESOURCE = OneOf((STRING, R("bucket"), R("access_point"), R("kms_key")), "string|bucket|access_point|kms_key",
+                 "an ARN (or ARN pattern), a bucket, an access point or a KMS key")
 COLLECTION = OneOf((STRING, ListT(ANY), SetT(ANY), MapT(ANY)), "string|list|set|map",
                    "a string, a list, a set or a map")
 _CONTEXT = ParamSpec("context", MapT(ANY), False, "{}")
@@ -456,6 +500,10 @@ FUNCTIONS: Mapping[str, Signature] = {s.name: s for s in (
               "some principal the selector covers may perform the action, or one of the actions (allowed, or "
               "allowed under conditions the rule left open: access that may be possible counts)", "engine",
               explains=True),
+    Signature("granted", _REQUEST, BOOL,
+              "like `allowed`, by the request's policies alone (identity, resource, ACL, SCP, RCP, boundary): the "
+              "KMS key of the objects and the VPC endpoint the request comes through left aside. What a bucket "
+              "shares, whether or not the share can work", "engine", explains=True),
     Signature("denied", _REQUEST, BOOL,
               "every principal the selector covers is denied every action named, whatever the request values "
               "the rule left open (the exact opposite of `allowed`)", "engine", explains=True),

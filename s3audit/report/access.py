@@ -117,12 +117,15 @@ def sensitive_paths(graph, snapshot: Snapshot, sensitive: Mapping[str, Iterable[
 
 
 def report_pictures(findings: Iterable[Finding], snapshot: Snapshot, graph, profile,
-                    data_classes: Iterable[str] = ()) -> list[PathPicture]:
+                    data_classes: Iterable[str] = (), drawn: list[PathPicture] | None = None) -> list[PathPicture]:
     """The pictures a report shows: the paths path findings carry, and every path to the buckets of the
-    data classes in the profile's scope (``data_scope``), with the profile's assumptions applied."""
+    data classes in the profile's scope (``data_scope``), with the profile's assumptions applied. ``drawn``:
+    the latter as a run split into tasks drew them (``s3audit.shards``), the graph being nowhere whole."""
     assume = frozenset(getattr(profile, "assume", ()) or ())
     out = pictures_from_findings(findings, snapshot, assume)
-    if graph is not None:
+    if drawn is not None:
+        out += drawn
+    elif graph is not None:
         scope = data_scope(data_classes, getattr(profile, "sensitive", None) or None)
         out += sensitive_paths(graph, snapshot, scope, assume=assume)
     return out

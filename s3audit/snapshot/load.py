@@ -17,6 +17,8 @@ from ..errors import InputError, Place, SnapshotError, pointer_join
 from ..fileio import loads_strict, parse_json, read_text
 from . import compute as ck
 from .aws_managed import with_shipped_policies
+from .endpoints import read_endpoints
+from .kms import read_keys
 from .model import (UNKNOWN, Account, AccessPoint, Acl, Bucket, Compute, Grant, Group, ManagedPolicy, Organization,
                     OrgPolicy, PolicyDocument, PolicyVersion, PublicAccessBlock, Role, Snapshot, UnreadInput, User,
                     IAC_KINDS)
@@ -57,6 +59,11 @@ def load_snapshot(path: str, *, remember_valid: bool = False) -> Snapshot:
 
 def snapshot_from_text(text: str, file: str, *, remember_valid: bool = False) -> Snapshot:
     """``load_snapshot`` of text already read from ``file``."""
+    return document_and_snapshot(text, file, remember_valid=remember_valid)[1]
+
+
+def document_and_snapshot(text: str, file: str, *, remember_valid: bool = False) -> tuple[dict, Snapshot]:
+    """``snapshot_from_text``, with the parsed JSON document (incremental scans digest its parts)."""
     if not text.strip():
         raise SnapshotError("the file is empty (expected a snapshot: a JSON object with "
                             f"\"format\": \"{FORMAT}\")", Place(file))
@@ -65,7 +72,7 @@ def snapshot_from_text(text: str, file: str, *, remember_valid: bool = False) ->
     if not snapshot.accounts:
         raise SnapshotError("the snapshot holds no account, so there is nothing to check (did the collection "
                             "reach any account?)", Place(file, pointer="/accounts"))
-    return snapshot
+    return document, snapshot
 
 
 def validate(document: Any, file: str | None = None) -> None:
@@ -79,15 +86,19 @@ def validate(document: Any, file: str | None = None) -> None:
         raise SnapshotError(message, Place(file, pointer=pointer))
 
 
-def snapshot_from_dict(document: Any, file: str | None = None, *, remember_valid: bool = False) -> Snapshot:
-    """Validate a snapshot document and build the typed model.
+def snapshot_from_dict(document: Any, file: str | None = None, *, remember_valid: bool = False,
+                       validated: bool = False) -> Snapshot:
+    """Validate a snapshot document and build the typed model (``validated``: the caller knows this very
+    document passed the check: a worker given the digest of the text its parent checked).
 
     ``remember_valid``: skip the schema check (and jsonschema's import, a tenth of a pre-merge check) when
     this exact document passed it before, and remember it when it passes now. For the small documents the
     IaC readers build, which repeat from run to run, and for a snapshot that `explain` is run on again and
     again; only successes are kept, so errors are always reported.
     """
-    if not remember_valid:
+    if validated:
+        pass
+    elif not remember_valid:
         validate(document, file)
     else:
         from .. import __version__
@@ -293,9 +304,12 @@ class _Builder:
             pab = UNKNOWN if any("PublicAccessBlock" in k for k in errors) else None
         computed, compute_unknown = self.compute(a, acct, ptr, roles)
         regions = a.get("regions")
+        keys, key_gaps = read_keys(a.get("kms"), errors, acct, ptr, self.iac, self.policy)
+        endpoints, endpoint_gaps = read_endpoints(a.get("ec2"), errors, acct, ptr, self.iac, self.policy)
         return Account(acct, a.get("name"), users, groups, tuple(roles), MappingProxyType(managed), pab,
                        buckets, aps, MappingProxyType(errors), ptr, computed, MappingProxyType(compute_unknown),
-                       tuple(regions) if isinstance(regions, list) else None, self.passwords(a))
+                       tuple(regions) if isinstance(regions, list) else None, self.passwords(a), keys,
+                       MappingProxyType(key_gaps), endpoints, MappingProxyType(endpoint_gaps))
 
     def passwords(self, a: dict) -> Any:
         """User name -> has a console password, from the credential report, or from a user's own

@@ -51,7 +51,7 @@ class PolicyDocument:
 
     document: Any  # dict for a well-formed document; anything else is reported when compiled
     pointer: str  # JSON pointer to the document in the snapshot (see above for a shipped one)
-    kind: str  # identity | boundary | trust | bucket | access-point | scp | rcp
+    kind: str  # identity | boundary | trust | bucket | access-point | scp | rcp | key | vpc-endpoint
     owner: str  # ARN (or id) of what the policy is attached to or defines
     name: str = ""  # inline policy name, managed policy ARN, SCP name ...
     origin: str | None = None  # where the text came from when not from the snapshot
@@ -258,6 +258,85 @@ class Compute:
 
 
 @dataclass(frozen=True)
+class KmsGrant:
+    """One grant of a KMS key (``kms:ListGrants``): ``grantee`` may call ``operations`` (``Decrypt``,
+    ``GenerateDataKey`` ...) on the key, when the request's encryption context meets ``constraints``
+    (``{"EncryptionContextSubset": {...}}`` or ``{"EncryptionContextEquals": {...}}``)."""
+
+    grant_id: str
+    name: str | None
+    grantee: str  # a principal ARN, an account, or a service principal
+    operations: tuple[str, ...]
+    constraints: Mapping[str, Mapping[str, str]] | None
+    issuing_account: str | None
+    retiring: str | None
+    pointer: str
+
+
+@dataclass(frozen=True)
+class KmsKey:
+    """A KMS key as ``kms:DescribeKey`` and the calls beside it read it (docs/snapshot-format.md, "KMS keys").
+
+    ``policy`` is UNKNOWN when ``GetKeyPolicy`` failed or was not recorded (every key has a policy);
+    ``grants`` UNKNOWN when ``ListGrants`` failed; ``manager`` (``AWS`` or ``CUSTOMER``) and ``state``
+    UNKNOWN when ``DescribeKey`` failed; ``rotation`` UNKNOWN when ``GetKeyRotationStatus`` failed or was
+    not recorded. ``origin`` says where a key's facts come from when not from the snapshot (the AWS managed
+    key ``aws/s3``, whose policy AWS documents, for a bucket whose key the input does not hold)."""
+
+    arn: str
+    key_id: str
+    account: str
+    region: Any  # str, or UNKNOWN
+    manager: Any
+    state: Any
+    aliases: tuple[str, ...]  # alias names, ``alias/...``
+    policy: Any  # PolicyDocument | UNKNOWN
+    grants: Any  # tuple[KmsGrant, ...] | UNKNOWN
+    rotation: Any  # bool | UNKNOWN
+    errors: Mapping[str, str]
+    pointer: str
+    description: str | None = None
+    origin: str | None = None
+
+    @property
+    def aws_managed(self) -> Any:
+        """True for an AWS managed key (``aws/s3`` ...), which only its own account can use, through its
+        service; UNKNOWN when ``DescribeKey`` failed and no ``alias/aws/`` alias says so."""
+        if any(a.startswith("alias/aws/") for a in self.aliases):
+            return True
+        if self.manager is UNKNOWN:
+            return UNKNOWN
+        return self.manager == "AWS"
+
+    @property
+    def label(self) -> str:
+        """The key as people know it: its first alias and ARN, or the ARN alone."""
+        return f"{self.aliases[0]} ({self.arn})" if self.aliases else self.arn
+
+
+@dataclass(frozen=True)
+class VpcEndpoint:
+    """A VPC endpoint (``ec2:DescribeVpcEndpoints``). ``policy`` is None for an endpoint without a policy
+    document (full access, as AWS's default endpoint policy), UNKNOWN when it could not be read."""
+
+    id: str
+    account: str
+    region: Any  # str, or UNKNOWN
+    vpc: str | None
+    service: str | None
+    type: str | None
+    state: str | None
+    policy: Any  # PolicyDocument | None | UNKNOWN
+    errors: Mapping[str, str]
+    pointer: str
+
+    @property
+    def arn(self) -> str:
+        region = self.region if isinstance(self.region, str) else "*"
+        return f"arn:aws:ec2:{region}:{self.account}:vpc-endpoint/{self.id}"
+
+
+@dataclass(frozen=True)
 class Account:
     id: str
     name: str | None
@@ -276,6 +355,12 @@ class Account:
     regions: tuple[str, ...] | None = None  # the regions the collector read compute in; None: not said
     # user name -> whether the user has a console password (the credential report); UNKNOWN when not read
     passwords: Any = UNKNOWN
+    kms_keys: tuple[KmsKey, ...] = ()
+    # region ("*": every region) -> why the account's KMS keys there are not all known (not collected, a
+    # listing failed); empty when they are
+    kms_gaps: Mapping[str, str] = field(default_factory=lambda: EMPTY)
+    vpc_endpoints: tuple[VpcEndpoint, ...] = ()
+    vpc_endpoint_gaps: Mapping[str, str] = field(default_factory=lambda: EMPTY)
 
     @property
     def root_arn(self) -> str:
@@ -345,7 +430,9 @@ class UnreadInput:
     column: int | None = None
 
 
-# Producers that describe a change rather than an account (docs/snapshot-format.md, "Compute").
+# Producers that describe a change rather than an account (docs/snapshot-format.md, "Compute"): what they do
+# not declare is not part of the change, so an absent regional section (KMS keys, VPC endpoints) means "none
+# declared".
 IAC_KINDS = frozenset({"terraform", "cloudformation"})
 
 
@@ -384,6 +471,13 @@ class Snapshot:
     @property
     def buckets(self) -> tuple[Bucket, ...]:
         return tuple(b for a in self.accounts for b in a.buckets)
+
+    def vpc_endpoint(self, endpoint_id: str) -> "VpcEndpoint | None":
+        return self._vpc_endpoints.get(endpoint_id)
+
+    @cached_property
+    def _vpc_endpoints(self) -> Mapping[str, "VpcEndpoint"]:
+        return {e.id: e for a in self.accounts for e in a.vpc_endpoints}
 
     @property
     def account_ids(self) -> frozenset[str]:

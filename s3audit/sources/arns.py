@@ -92,3 +92,21 @@ def state_machine_arn(region: str, account_id: str, name: str) -> str:
 def role_arn_of(value: str, account_id: str) -> str:
     """A role given by name or by ARN (Glue jobs, CodeBuild projects and ECS task definitions accept either)."""
     return value if value.startswith("arn:") else iam_arn(account_id, "role", "/", value)
+
+
+# KMS keys and aliases: https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#key-id-key-ARN (a key's
+# id is drawn when it is created, so before that the readers name it by a placeholder; an alias's ARN follows
+# from its name).
+
+def kms_key_arn(region: str, account_id: str, key_id: str) -> str:
+    return f"arn:aws:kms:{region}:{account_id}:key/{key_id}"
+
+
+def kms_alias_arn(region: str, account_id: str, alias_name: str) -> str:
+    """``alias_name`` starts with ``alias/``."""
+    return f"arn:aws:kms:{region}:{account_id}:{alias_name}"
+
+
+def kms_key_ref_arn(ref: str, region: str, account_id: str) -> str:
+    """A key named by ARN or by key id (as ``key_id``/``TargetKeyId`` arguments accept), as its ARN."""
+    return ref if ref.startswith("arn:") else kms_key_arn(region, account_id, ref)

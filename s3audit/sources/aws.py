@@ -1,5 +1,5 @@
-"""The live collector: read IAM, S3, compute that runs as a role and the organization's guard rails from AWS into
-a format-v1 snapshot (compute and the credential report: ``aws_compute.py``).
+"""The live collector: read IAM, S3, compute that runs as a role, KMS keys, VPC endpoints and the organization's
+guard rails from AWS into a format-v1 snapshot (compute and the credential report: ``aws_compute.py``).
 
 This is the only module that imports boto3, and only when a collection starts. Every call it makes is a
 read (Get*, List*, Describe*) plus ``sts:AssumeRole`` to reach member accounts; ``policies/scanner-policy.json``
@@ -39,7 +39,7 @@ JOURNAL_SUFFIX = ".partial"
 IAM_FILTERS = ("User", "Role", "Group", "LocalManagedPolicy", "AWSManagedPolicy")
 IAM_LISTS = ("UserDetailList", "GroupDetailList", "RoleDetailList", "Policies")
 UNREACHED_READS = ("iam:GetAccountAuthorizationDetails", "s3:ListBuckets", "s3control:GetPublicAccessBlock",
-                   "s3control:ListAccessPoints")
+                   "s3control:ListAccessPoints", "kms:ListKeys", "ec2:DescribeVpcEndpoints")
 ORG_POLICY_TYPES = ("SERVICE_CONTROL_POLICY", "RESOURCE_CONTROL_POLICY")
 ROLE_ARN = re.compile(r"^arn:[a-z-]+:iam::(\d{12}):role/[\w+=,.@/-]+$")
 ACCOUNT_ID = re.compile(r"^\d{12}$")
@@ -132,6 +132,7 @@ class CollectOptions:
     resume: bool = False
     max_attempts: int = 10     # attempts per call, the first included (botocore adaptive retries)
     regions: tuple[str, ...] = ()  # where to read compute; empty: every region enabled in the account
+    scheduler: str | None = None  # a Dask scheduler: member accounts are collected as tasks on its workers
 
     def __post_init__(self) -> None:
         if self.workers < 1:
@@ -149,6 +150,9 @@ class CollectOptions:
             raise UsageError("`--accounts` and `--organization` need `--role-name`, the role to assume in each account")
         if self.role_name and not (self.accounts or self.organization):
             raise UsageError("`--role-name` needs `--accounts` or `--organization`")
+        if self.scheduler and not (self.role_name or self.role_arns):
+            raise UsageError("`--scheduler` collects accounts by assuming a role in each: give `--organization` "
+                             "or `--accounts` with `--role-name`, or `--role-arn`")
 
     @property
     def journal_path(self) -> str:
@@ -293,11 +297,20 @@ class Journal:
         return journal
 
     def _append(self, record: dict) -> None:
-        line = to_json(record) + "\n"
-        with self._lock, open(self.path, "a", encoding="utf-8") as fh:
-            fh.write(line)
-            fh.flush()
-            os.fsync(fh.fileno())
+        """One line, handed to the kernel in one write(2) on a descriptor opened for appending (a buffered
+        text file would split a large account's line into several writes, each a moment at which a reader or
+        a kill sees half a line), then synced. A kill can still land inside that write: ``resume`` drops a
+        torn last line."""
+        data = (to_json(record) + "\n").encode("utf-8")
+        with self._lock:
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view):]
+                os.fsync(fd)
+            finally:
+                os.close(fd)
 
     def record_organization(self, organization: dict | None, errors: dict) -> None:
         self.organization_done, self.organization, self.organization_errors = True, organization, errors
@@ -450,7 +463,48 @@ class Collector:
         return snapshot
 
     def collect_accounts(self, targets: list[Target], journal: Journal) -> None:
-        """Collect accounts, several at once (a quarter as many as workers), each journaled when done.
+        """Collect accounts, each journaled when done: on a Dask cluster (``scheduler``), every account the
+        collection reaches by assuming a role; here, the others (or all of them)."""
+        if self.options.scheduler:
+            remote = [t for t in targets if t.role_arn is not None]
+            self.collect_on_cluster(remote, journal)
+            targets = [t for t in targets if t.role_arn is None]  # the caller's own: its credentials are here
+        self.collect_here(targets, journal)
+
+    def collect_on_cluster(self, targets: list[Target], journal: Journal) -> None:
+        """One task per account on the cluster's workers, each assuming the role in its account with the
+        worker's own credentials; each account journaled here as its task finishes. The scheduler reruns
+        the task of a worker lost mid-account (its half-read account never reaches the journal, and a task
+        yields its result once, so nothing is lost or written twice); if it gives up, the run stops with
+        the journal as it is, for ``--resume``."""
+        if not targets:
+            return
+        from concurrent.futures import as_completed
+
+        from ..shards.executors import WorkerLost, connect, lost
+        client = connect(self.options.scheduler)
+        try:
+            pool = client.get_executor(pure=False)
+            futures = {pool.submit(collect_account_task, self.options, t): t for t in targets}
+            for future in as_completed(futures):
+                try:
+                    account = future.result()
+                except S3AuditError:
+                    raise
+                except Exception as exc:
+                    if lost(exc):
+                        raise WorkerLost(f"Dask workers were lost while collecting account "
+                                         f"{futures[future].account_id} and the scheduler gave up rerunning it "
+                                         f"({type(exc).__name__}); the accounts collected so far are in "
+                                         f"{journal.path}: run again with --resume") from None
+                    raise
+                journal.record_account(account)
+                self.progress.add(accounts_done=1)
+        finally:
+            client.close()
+
+    def collect_here(self, targets: list[Target], journal: Journal) -> None:
+        """Collect accounts in this process, several at once (a quarter as many as workers).
 
         The API calls run in one pool of ``workers`` threads; the accounts' own threads only list buckets,
         assume roles and wait. On any exception (a crash, Ctrl-C) the queued work is cancelled at once.
@@ -662,6 +716,10 @@ class Collector:
             found, compute_errors = future.result()
             errors.update(compute_errors)
             aws_compute.merge_found(account, found)
+        keys, endpoints, regional_errors = self.collect_keys_and_endpoints(ctx, regions, pool)
+        errors.update(regional_errors)
+        account["kms"] = {"keys": keys}
+        account.setdefault("ec2", {})["vpc_endpoints"] = endpoints  # beside the instances (compute)
         if errors:
             account["errors"] = errors
         return account
@@ -678,7 +736,10 @@ class Collector:
             self.progress.add(errors=1)
             return {}, {"iam:GetAccountAuthorizationDetails": self.error_code(exc)}
         in_use = _managed_policies_in_use(merged)
-        merged["Policies"] = [p for p in merged["Policies"] if _keep_policy(p, in_use)]
+        # by ARN: the pages need not list managed policies in the same order twice (moto does not), and a
+        # snapshot's pointers (/iam/Policies/N) should not move between two collections of the same account
+        merged["Policies"] = sorted((p for p in merged["Policies"] if _keep_policy(p, in_use)),
+                                    key=lambda p: str(p.get("Arn", "")))
         return merged, {}
 
     def collect_account_public_access_block(self, ctx: _Account) -> tuple[dict | None, dict]:
@@ -771,6 +832,107 @@ class Collector:
                 self.progress.add(errors=len(errors))
             found.append(ap)
         return found, {}
+
+    # -- KMS keys and VPC endpoints, per region -----------------------------------------------------------
+
+    def collect_keys_and_endpoints(self, ctx: _Account, regions: list[str],
+                                   pool: ThreadPoolExecutor) -> tuple[list[dict], list[dict], dict]:
+        """Every KMS key (with its aliases, policy, grants and rotation status) and VPC endpoint of the account in
+        ``regions`` (where its buckets and access points are: a bucket's SSE-KMS key is in its own region). A
+        listing that failed is named ``<service>:<Operation>@<region>`` in the returned errors; a call about one
+        key in that key's ``Errors``. Runs on the account's thread; the calls go to ``pool``."""
+        listings = [(region, pool.submit(self.list_keys, ctx, region)) for region in regions]
+        endpoint_futures = [pool.submit(self.collect_vpc_endpoints, ctx, region) for region in regions]
+        errors: dict[str, str] = {}
+        key_futures: list[Future] = []
+        for region, future in listings:
+            listed, aliases, failed = future.result()
+            errors.update(failed)
+            key_futures += [pool.submit(self.collect_key, ctx, region, k, aliases.get(k["KeyId"], [])) for k in listed]
+        endpoints: list[dict] = []
+        for future in endpoint_futures:
+            found, failed = future.result()
+            endpoints += found
+            errors.update(failed)
+        return [f.result() for f in key_futures], endpoints, errors
+
+    def list_keys(self, ctx: _Account, region: str) -> tuple[list[dict], dict[str, list], dict]:
+        """(ListKeys entries, key id -> its ListAliases entries, errors) in one region."""
+        kms = ctx.client("kms", region)
+        errors: dict[str, str] = {}
+        try:
+            listed = self._paginate(kms, "list_keys", "Keys")
+        except self._api_errors as exc:
+            self.progress.add(errors=1)
+            return [], {}, {f"kms:ListKeys@{region}": self.error_code(exc)}
+        aliases: dict[str, list] = {}
+        try:
+            for alias in self._paginate(kms, "list_aliases", "Aliases"):
+                if alias.get("TargetKeyId"):  # an AWS managed alias whose key AWS has not created yet names none
+                    aliases.setdefault(alias["TargetKeyId"], []).append(alias)
+        except self._api_errors as exc:
+            self.progress.add(errors=1)
+            errors[f"kms:ListAliases@{region}"] = self.error_code(exc)
+        return listed, aliases, errors
+
+    def collect_key(self, ctx: _Account, region: str, listed: dict, aliases: list) -> dict:
+        kms = ctx.client("kms", region)
+        arn = listed.get("KeyArn") or listed["KeyId"]
+        key: dict[str, Any] = {"KeyId": listed["KeyId"]}
+        if listed.get("KeyArn"):
+            key["Arn"] = listed["KeyArn"]
+        errors: dict[str, str] = {}
+
+        def read(operation: str, fn: Callable[[], Any], absent: frozenset[str] = frozenset()) -> Any:
+            try:
+                return fn()
+            except self._api_errors as exc:
+                code = self.error_code(exc)
+                if code not in absent:
+                    errors[operation] = code
+                return None
+
+        described = read("DescribeKey", lambda: kms.describe_key(KeyId=arn)["KeyMetadata"])
+        if described:
+            key.update(described)
+        key["Region"] = region
+        if aliases:
+            key["Aliases"] = aliases
+        policy = read("GetKeyPolicy", lambda: kms.get_key_policy(KeyId=arn, PolicyName="default")["Policy"])
+        if policy is not None:
+            key["Policy"] = _policy_document(policy)
+        grants = read("ListGrants", lambda: self._paginate(kms, "list_grants", "Grants", KeyId=arn))
+        if grants is not None:
+            key["Grants"] = grants
+        # Asymmetric and HMAC keys have no automatic rotation: not applicable, not a failure.
+        rotation = read("GetKeyRotationStatus", lambda: kms.get_key_rotation_status(KeyId=arn),
+                        frozenset({"UnsupportedOperationException"}))
+        if rotation is not None:
+            key["KeyRotationEnabled"] = rotation.get("KeyRotationEnabled")
+        if errors:
+            key["Errors"] = errors
+            self.progress.add(errors=len(errors))
+        return key
+
+    def collect_vpc_endpoints(self, ctx: _Account, region: str) -> tuple[list[dict], dict]:
+        try:
+            found = self._paginate(ctx.client("ec2", region), "describe_vpc_endpoints", "VpcEndpoints")
+        except self._api_errors as exc:
+            self.progress.add(errors=1)
+            return [], {f"ec2:DescribeVpcEndpoints@{region}": self.error_code(exc)}
+        return [{**e, "Region": region} for e in found], {}
+
+
+def collect_account_task(options: CollectOptions, target: Target) -> dict:
+    """One account, on a cluster worker (``Collector.collect_on_cluster``)."""
+    from ..shards.drill import kill_point
+    kill_point("S3AUDIT_KILL_ACCOUNT", target.account_id)
+    collector = Collector(options)
+    pool = ThreadPoolExecutor(max_workers=options.workers, thread_name_prefix="s3audit-collect")
+    try:
+        return collector.collect_account(target, pool)
+    finally:
+        pool.shutdown(wait=True)
 
 
 def _method(operation: str) -> str:

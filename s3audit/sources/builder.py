@@ -15,14 +15,16 @@ named in the account's ``errors`` under ``<kind>:<resource address>``.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Iterable
 
 from ..errors import InputError, Place
 from ..snapshot.compute import KINDS as COMPUTE_KINDS
-from .arns import iam_arn
-from .locations import Sel, to_pointer
+from .arns import iam_arn, kms_key_ref_arn
+from .confine import confine_policy
+from .locations import PointerIndex, Sel
 from .values import Loc, PDict, PList, PStr, Unknown, first_unknown, parse_json_with_positions, plain
 
 DEFAULT_ACCOUNT_ID = "123456789012"
@@ -38,6 +40,12 @@ BUCKET_API = {
     "Website": "GetBucketWebsite",
 }
 ACCESS_POINT_API = {"Policy": "GetAccessPointPolicy", "PublicAccessBlock": "GetAccessPoint"}
+# The API whose response each KMS key key holds (an unknown key is reported under it, as for buckets).
+KMS_KEY_API = {"Policy": "GetKeyPolicy", "Grants": "ListGrants", "KeyRotationEnabled": "GetKeyRotationStatus",
+               "KeyState": "DescribeKey", "Enabled": "DescribeKey", "Description": "DescribeKey"}
+VPC_ENDPOINT_API = {"PolicyDocument": "DescribeVpcEndpoints"}
+# What a managed policy's ARN looks like: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html
+_POLICY_ARN = re.compile(r"^arn:[a-z0-9-]+:iam::(\d{12}|aws):policy/.+")
 # The four Block Public Access settings, as S3's PublicAccessBlockConfiguration names them.
 PUBLIC_ACCESS_BLOCK_KEYS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
 
@@ -65,6 +73,15 @@ def apply_creation_defaults(bucket: dict) -> None:
     for key, value in creation_defaults().items():
         if key not in bucket and BUCKET_API[key] not in unknown:
             bucket[key] = value
+
+
+def default_key_policy(account_id: str) -> dict:
+    """The key policy KMS gives a key created without one through its API (what Terraform and CloudFormation
+    do): the account may use IAM policies to allow every KMS operation on the key.
+    https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html"""
+    return {"Version": "2012-10-17", "Id": "key-default-1", "Statement": [{
+        "Sid": "Enable IAM User Permissions", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{account_id}:root"},
+        "Action": "kms:*", "Resource": "*"}]}
 
 
 def unknown_text(u: Unknown) -> str:
@@ -124,6 +141,10 @@ def access_point_entry(bucket: str, vpc: Any, public_access_block: Any, bucket_a
     return entry
 
 
+# What a statement of each kind of policy must cover when nothing is known of it (confine.py).
+_POLICY_KIND = {"bucket policy": "resource", "access point policy": "resource", "trust policy": "trust"}
+
+
 class Policy:
     """A decoded policy document, or the reason it is unknown."""
 
@@ -170,11 +191,42 @@ def decode_policy(value: Any, where: Loc | None, what: str = "policy", fallback_
                                  Place(at.file, at.line, at.column)) from None
     u = first_unknown(value)
     if u is not None:
-        return Policy(unknown=u)
+        # the unknown part confined to its statement or condition; unknown as a whole only when it must be
+        confined = confine_policy(value, _POLICY_KIND.get(what, "identity"))
+        if confined is None:
+            return Policy(unknown=u)
+        value = confined
     if not isinstance(value, dict):
         place = Place(where.file, where.line, where.column) if where else Place(fallback_file)
         raise InputError(f"{what} must be a JSON object", place)
-    return Policy(doc=value)
+    return Policy(doc=_sids_as_text(value))
+
+
+def _sids_as_text(doc: dict) -> dict:
+    """A ``Sid`` written as a number (YAML's ``Sid: 1``) as its text: a Sid is a label of letters and digits
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_sid.html), and CloudFormation
+    deploys such templates; it names a statement and grants nothing."""
+    statements = doc.get("Statement")
+    for s in statements if isinstance(statements, list) else [statements]:
+        if isinstance(s, dict) and isinstance(s.get("Sid"), (int, float)) and not isinstance(s.get("Sid"), bool):
+            sid = s["Sid"]
+            s["Sid"] = str(int(sid)) if isinstance(sid, float) and sid.is_integer() else str(sid)
+    return doc
+
+
+def set_or_unknown(item: dict, key: str, api: str, value: Any) -> None:
+    """Set ``item[key]`` (a bucket's or key's value), or, when an Unknown is anywhere inside the value, drop it and
+    name it in the item's ``Errors`` under the API call that would have read it; a known value clears that error."""
+    u = first_unknown(value)
+    if u is not None:
+        item.pop(key, None)
+        item.setdefault("Errors", {})[api] = unknown_text(u)
+        return
+    item[key] = plain(value)
+    if item.get("Errors"):
+        item["Errors"].pop(api, None)
+        if not item["Errors"]:
+            del item["Errors"]
 
 
 class SnapshotBuilder:
@@ -191,6 +243,8 @@ class SnapshotBuilder:
         self.groups: dict[str, dict] = {}
         self.policies: dict[str, dict] = {}  # by ARN
         self.org_policies: dict[str, dict] = {}  # by Id
+        self.kms_keys: dict[str, dict] = {}  # by ARN
+        self.vpc_endpoints: dict[str, dict] = {}  # by VpcEndpointId
         self.account_errors: dict[str, str] = {}
         self.org_errors: dict[str, str] = {}
         self._locs: list[tuple[tuple, Loc]] = []
@@ -247,17 +301,7 @@ class SnapshotBuilder:
     def set_bucket(self, name: str, key: str, value: Any, loc: Loc | None) -> None:
         """Set one bucket value; an Unknown anywhere inside makes the whole value unknown."""
         b = self.bucket(name)
-        api = BUCKET_API.get(key, key)
-        u = first_unknown(value)
-        if u is not None:
-            b.pop(key, None)
-            b.setdefault("Errors", {})[api] = unknown_text(u)
-        else:
-            b[key] = plain(value)
-            if b.get("Errors"):
-                b["Errors"].pop(api, None)
-                if not b["Errors"]:
-                    del b["Errors"]
+        set_or_unknown(b, key, BUCKET_API.get(key, key), value)
         self.locate(self.bucket_path(name) + (key,), loc)
 
     def set_bucket_policy(self, name: str, value: Any, loc: Loc) -> None:
@@ -369,6 +413,9 @@ class SnapshotBuilder:
         self.locate(self._entity_path(kind, entity) + (list_key, Sel("PolicyName", policy_name)), loc)
 
     def attach(self, kind: str, entity: str, policy_arn: str, loc: Loc | None) -> None:
+        if not _POLICY_ARN.match(policy_arn):  # IAM refuses to attach anything else
+            raise InputError(f"`{policy_arn[:80]}` is not the ARN of a managed policy (arn:aws:iam::ACCOUNT:policy/NAME)",
+                             Place(loc.file, loc.line, loc.column) if loc else Place(self.file))
         table_name = self._ENTITY[kind][0]
         e = getattr(self, table_name)[entity]
         items = e.setdefault("AttachedManagedPolicies", [])
@@ -471,6 +518,110 @@ class SnapshotBuilder:
             profiles.append({"InstanceProfileName": name, "Path": path or "/", "Arn": arn})
             self.locate(self._entity_path("role", role) + ("InstanceProfileList", Sel("Arn", arn)), loc)
 
+    # -- KMS keys and VPC endpoints ---------------------------------------------------------------------
+    def kms_key_arn(self, ref: str, region: Any) -> str | None:
+        """A key named by ARN or by key id, as its ARN; None for a key id when the region is not known."""
+        if ref.startswith("arn:"):
+            return ref
+        return kms_key_ref_arn(ref, region, self.account_id) if isinstance(region, str) else None
+
+    def _key_path(self, arn: str) -> tuple:
+        return self._account() + ("kms", "keys", Sel("Arn", arn))
+
+    def kms_key(self, arn: str, loc: Loc | None = None, *, created: dict | None = None) -> dict:
+        """The key with ``arn``, made on first mention (a key the change refers to: what it does not set is
+        unknown). ``created``: the change creates it, with these values (``KeyManager``, ``KeyState``, ``Policy``,
+        ``KeyRotationEnabled`` ...); a key KMS creates has no grants."""
+        k = self.kms_keys.get(arn)
+        if k is None:
+            key_id = arn.rsplit("/", 1)[-1]
+            region = arn.split(":")[3]
+            k = self.kms_keys[arn] = {"KeyId": key_id, "Arn": arn, "AWSAccountId": arn.split(":")[4],
+                                      **({"Region": region} if region and region != "*" else {})}
+        if created is not None:
+            k.setdefault("Grants", [])
+            for key, value in created.items():
+                if key == "Policy":
+                    self.set_kms_key_policy(arn, value, loc)
+                else:
+                    self.set_kms_key(arn, key, value, loc)
+            self.locate(self._key_path(arn), loc)
+        return k
+
+    def set_kms_key(self, arn: str, key: str, value: Any, loc: Loc | None) -> None:
+        """Set one key value; an Unknown anywhere inside makes it unknown (named in the key's ``Errors``)."""
+        set_or_unknown(self.kms_key(arn), key, KMS_KEY_API.get(key, key), value)
+        self.locate(self._key_path(arn) + (key,), loc)
+
+    def forget_locations(self, path: tuple) -> None:
+        """Drop the positions recorded for ``path`` and below: a value set again (a key's default policy replaced
+        by an ``aws_kms_key_policy``) is where it was set last."""
+        n = len(path)
+        self._locs = [(p, loc) for p, loc in self._locs if p[:n] != path]
+
+    def set_kms_key_policy(self, arn: str, value: Any, loc: Loc | None) -> None:
+        pol = decode_policy(value, loc, "key policy", self.file)
+        if pol is None:
+            return
+        self.forget_locations(self._key_path(arn) + ("Policy",))
+        if pol.unknown is not None:
+            self.set_kms_key(arn, "Policy", pol.unknown, loc)
+            return
+        self.set_kms_key(arn, "Policy", pol.doc, loc)
+        self.locate_policy(self._key_path(arn) + ("Policy",), pol, loc)
+
+    def kms_alias(self, arn: str, alias: dict, loc: Loc | None) -> None:
+        """Give key ``arn`` an alias (``{"AliasName", "AliasArn"?}``); an alias names one key, so it leaves any
+        other key of the change."""
+        for other in self.kms_keys.values():
+            other["Aliases"] = [a for a in other.get("Aliases", []) if a.get("AliasName") != alias["AliasName"]]
+            if not other["Aliases"]:
+                del other["Aliases"]
+        k = self.kms_key(arn)
+        k.setdefault("Aliases", []).append({**alias, "TargetKeyId": k["KeyId"]})
+        self.locate(self._key_path(arn) + ("Aliases",), loc)
+
+    def kms_grant(self, arn: str, grant: dict, loc: Loc | None) -> None:
+        """Add a grant (``ListGrants``' shape) to key ``arn``; an Unknown inside makes the key's grants unknown."""
+        k = self.kms_key(arn)
+        u = first_unknown(grant)
+        if u is not None:
+            k.pop("Grants", None)
+            k.setdefault("Errors", {})["ListGrants"] = unknown_text(u)
+        elif "ListGrants" not in (k.get("Errors") or {}):
+            k.setdefault("Grants", []).append(plain(grant))
+        self.locate(self._key_path(arn) + ("Grants",), loc)
+
+    def vpc_endpoint(self, endpoint_id: str, entry: dict, loc: Loc | None) -> dict:
+        """The VPC endpoint ``endpoint_id`` with ``entry``'s values (``DescribeVpcEndpoints``' shape); an unknown
+        value is left out, and an unknown policy named in the endpoint's ``Errors``."""
+        path = self._account() + ("ec2", "vpc_endpoints", Sel("VpcEndpointId", endpoint_id))
+        e = self.vpc_endpoints.setdefault(endpoint_id, {"VpcEndpointId": endpoint_id})
+        for key, value in entry.items():
+            if key == "PolicyDocument":
+                self.set_vpc_endpoint_policy(endpoint_id, value, loc)
+            elif first_unknown(value) is None and value is not None:
+                e[key] = plain(value)
+        self.locate(path, loc)
+        return e
+
+    def set_vpc_endpoint_policy(self, endpoint_id: str, value: Any, loc: Loc | None) -> None:
+        e = self.vpc_endpoints.setdefault(endpoint_id, {"VpcEndpointId": endpoint_id})
+        path = self._account() + ("ec2", "vpc_endpoints", Sel("VpcEndpointId", endpoint_id), "PolicyDocument")
+        pol = decode_policy(value, loc, "VPC endpoint policy", self.file)
+        if pol is None:
+            return
+        self.forget_locations(path)
+        if pol.unknown is not None:
+            e.pop("PolicyDocument", None)
+            e.setdefault("Errors", {})["DescribeVpcEndpoints"] = unknown_text(pol.unknown)
+            return
+        e["PolicyDocument"] = plain(pol.doc)
+        (e.get("Errors") or {}).pop("DescribeVpcEndpoints", None)
+        if "Errors" in e and not e["Errors"]:
+            del e["Errors"]
+        self.locate_policy(path, pol, loc)
+
     # -- Organizations ----------------------------------------------------------------------------------
     def org_policy(self, policy_id: str, name: str, ptype: str, value: Any, loc: Loc) -> None:
         pol = decode_policy(value, loc, "organization policy", self.file)
@@ -522,6 +673,10 @@ class SnapshotBuilder:
             account["credential_report"] = [
                 {"user": u, "arn": (self.users.get(u) or {}).get("Arn") or self.iam_arn("user", u),
                  "password_enabled": "true" if given else "false"} for u, given in self.passwords.items()]
+        if self.kms_keys:
+            account["kms"] = {"keys": list(self.kms_keys.values())}
+        if self.vpc_endpoints:
+            account.setdefault("ec2", {})["vpc_endpoints"] = list(self.vpc_endpoints.values())
         if self.account_errors:
             account["errors"] = dict(sorted(self.account_errors.items()))
         snap: dict[str, Any] = {
@@ -570,8 +725,9 @@ def note_unknown_managed_policies(builder: SnapshotBuilder) -> None:
 def resolve_locations(snap: dict, locs: Iterable[tuple[tuple, Loc]]) -> dict:
     """Logical paths -> JSON pointers of ``snap``; the first position given for a pointer wins."""
     out: dict[str, dict] = {}
+    index = PointerIndex(snap)
     for path, loc in locs:
-        pointer = to_pointer(snap, path)
+        pointer = index.pointer(path)
         if pointer is not None and pointer not in out:
             out[pointer] = loc.as_json()
     return dict(sorted(out.items(), key=lambda kv: _pointer_key(kv[0])))

@@ -19,7 +19,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Iterable
 
-from ..errors import InputError, Place
+from ..errors import InputError, Place, S3AuditError
 from .builder import DEFAULT_ACCOUNT_ID, IacPart, apply_creation_defaults
 from .removals import Removal
 
@@ -152,3 +152,17 @@ def load_change(paths: Iterable[str] = (), *, terraform: Iterable[str] = (), ter
                 if bucket.get("Name") in created:
                     apply_creation_defaults(bucket)
     return IacChange(result, result.get("locations") or {}, removals)
+
+
+def placed_in_change(error: S3AuditError, snapshot: dict) -> S3AuditError:
+    """An error about a value of the snapshot made from IaC (a JSON pointer, no file) placed where the value is
+    written instead: the file, line and column its ``locations`` give for it or its nearest ancestor. The user
+    wrote the template or configuration, not the snapshot."""
+    place = error.place
+    if place is None or place.file is not None or place.pointer is None:
+        return error
+    from .locations import nearest_location
+    loc = nearest_location(snapshot.get("locations") or {}, place.pointer)
+    if loc is None:
+        return error
+    return error.at(Place(loc["file"], loc.get("line"), loc.get("column")))

@@ -23,7 +23,7 @@ class Sel(NamedTuple):
 # Which field identifies an element of a snapshot list, tried in this order; lists of elements with
 # none of them (statements, grants, rules) are addressed by index.
 IDENTITY_FIELDS = ("id", "Name", "RoleName", "UserName", "GroupName", "Arn", "PolicyArn", "PolicyName", "Id",
-                   "VersionId")
+                   "VersionId", "VpcEndpointId")
 
 
 def identity(element: Any) -> Sel | None:
@@ -36,27 +36,72 @@ def identity(element: Any) -> Sel | None:
 
 
 def to_pointer(doc: Any, path: tuple) -> str | None:
-    """The JSON pointer of ``path`` in ``doc``, or None when some step does not exist there."""
-    pointer, node = "", doc
-    for step in path:
-        if isinstance(step, Sel):
-            if not isinstance(node, list):
-                return None
+    """The JSON pointer of ``path`` in ``doc``, or None when some step does not exist there (one lookup; to
+    turn many paths of one document, use a ``PointerIndex``)."""
+    return PointerIndex(doc).pointer(path)
+
+
+class PointerIndex:
+    """Turns logical paths into JSON pointers of one document that does not change meanwhile.
+
+    Each list is indexed by a field the first time a path selects in it by that field, so placing every
+    object of a snapshot costs time linear in the snapshot, not in buckets x buckets (a path selects the
+    first element whose field has the value, as a scan would)."""
+
+    def __init__(self, doc: Any):
+        self.doc = doc
+        self._by_field: dict[tuple[int, str], dict] = {}
+        self._keep: list = []  # the indexed lists, kept alive so that their ids stay theirs
+
+    def _position(self, node: list, step: Sel) -> int | None:
+        key = (id(node), step.field)
+        table = self._by_field.get(key)
+        if table is None:
+            table = {}
             for i, element in enumerate(node):
-                if isinstance(element, dict) and element.get(step.field) == step.value:
-                    pointer, node = pointer_join(pointer, i), element
-                    break
+                if isinstance(element, dict):
+                    value = element.get(step.field)
+                    try:
+                        table.setdefault(value, i)
+                    except TypeError:  # an unhashable value is never what a path selects by
+                        pass
+            self._by_field[key] = table
+            self._keep.append(node)
+        try:
+            return table.get(step.value)
+        except TypeError:
+            return None
+
+    def pointer(self, path: tuple) -> str | None:
+        pointer, node = "", self.doc
+        for step in path:
+            if isinstance(step, Sel):
+                if not isinstance(node, list):
+                    return None
+                i = self._position(node, step)
+                if i is None:
+                    return None
+                pointer, node = pointer_join(pointer, i), node[i]
+            elif isinstance(step, int):
+                if not isinstance(node, list) or not 0 <= step < len(node):
+                    return None
+                pointer, node = pointer_join(pointer, step), node[step]
             else:
-                return None
-        elif isinstance(step, int):
-            if not isinstance(node, list) or not 0 <= step < len(node):
-                return None
-            pointer, node = pointer_join(pointer, step), node[step]
-        else:
-            if not isinstance(node, dict) or step not in node:
-                return None
-            pointer, node = pointer_join(pointer, step), node[step]
-    return pointer
+                if not isinstance(node, dict) or step not in node:
+                    return None
+                pointer, node = pointer_join(pointer, step), node[step]
+        return pointer
+
+
+def nearest_location(locations: dict, pointer: str) -> dict | None:
+    """The position the ``locations`` map gives for ``pointer``, else for its nearest ancestor that has one."""
+    while True:
+        loc = locations.get(pointer)
+        if loc is not None:
+            return loc
+        if not pointer:
+            return None
+        pointer = pointer.rsplit("/", 1)[0]
 
 
 def to_logical(doc: Any, pointer: str) -> tuple | None:
@@ -90,20 +135,21 @@ def carry_locations(source: dict, target: dict) -> dict[str, dict]:
     positions on the live snapshot it is overlaid on. A value ``target`` lacks (a policy the change adds to
     a live bucket) keeps its place under the nearest object ``target`` has; what cannot be placed is left out."""
     out: dict[str, dict] = {}
+    index = PointerIndex(target)
     for pointer, loc in (source.get("locations") or {}).items():
         path = to_logical(source, pointer)
-        moved = _nearest(target, path) if path is not None else None
+        moved = _nearest(index, path) if path is not None else None
         if moved is not None and moved not in out:
             out[moved] = loc
     return out
 
 
-def _nearest(doc: Any, path: tuple) -> str | None:
+def _nearest(index: PointerIndex, path: tuple) -> str | None:
     for i in range(len(path), 0, -1):
         rest = path[i:]
         if any(isinstance(step, Sel) for step in rest):
             break  # a list element the target lacks: no index to give it
-        base = to_pointer(doc, path[:i])
+        base = index.pointer(path[:i])
         if base is not None:
             return pointer_join(base, *rest)
     return None

@@ -22,6 +22,9 @@ live; what is new is added. That is how Terraform and CloudFormation changes beh
   named in the account's ``errors`` (``ck.NOT_COLLECTED``), so the change's items do not pass for all there
   is. The credential report's rows match by user: a change that gives a user a password says so; one that
   does not leaves the live row.
+* KMS keys match by ``Arn``: each key the proposal sets replaces the live one (and clears the live ``Errors``
+  entry of its API), grants are added, and an alias the proposal gives a key leaves every other key; a key not
+  live is added. VPC endpoints match by ``VpcEndpointId`` in the same way.
 * ``locations``: the proposal's pointers are re-pointed to where the same objects are in the result;
   live locations (if any) are kept and re-pointed too; the proposal's win where both have one.
 
@@ -37,8 +40,8 @@ import re
 from typing import Iterable
 
 from ..snapshot import compute as ck
-from .builder import BUCKET_API, apply_creation_defaults, owner_placeholder
-from .locations import Sel, to_logical, to_pointer
+from .builder import BUCKET_API, KMS_KEY_API, VPC_ENDPOINT_API, apply_creation_defaults, owner_placeholder
+from .locations import PointerIndex, Sel, to_logical
 from .removals import Removal, apply_removals
 
 _ENTITIES = (("RoleDetailList", "RoleName", "RolePolicyList", "Role"),
@@ -87,10 +90,11 @@ def merge(base: dict, top: dict, *, new_bucket_defaults: bool, removals: Iterabl
     if unread:  # what either side could not read stays unread in the combination
         result["unread"] = unread
     locations: dict[str, dict] = {}
+    index = PointerIndex(result)
     for path, loc in top_locs + base_locs:
         if path is None:
             continue
-        pointer = to_pointer(result, path)
+        pointer = index.pointer(path)
         if pointer is not None and pointer not in locations:
             locations[pointer] = dict(loc)
     if locations:
@@ -157,6 +161,15 @@ def _merge_account(target: dict, acct: dict, new_bucket_defaults: bool) -> None:
         for ap in s3_p["access_points"]:
             aps[:] = [x for x in aps if x.get("Name") != ap.get("Name")]
             aps.append(copy.deepcopy(ap))
+
+    _merge_keys(target, acct)
+    for pe in (acct.get("ec2") or {}).get("vpc_endpoints") or []:
+        endpoints = target.setdefault("ec2", {}).setdefault("vpc_endpoints", [])
+        le = next((e for e in endpoints if e.get("VpcEndpointId") == pe.get("VpcEndpointId")), None)
+        if le is None:
+            endpoints.append(copy.deepcopy(pe))
+        else:
+            _merge_values(le, pe, VPC_ENDPOINT_API, ("VpcEndpointId",))
 
     iam_t = target.setdefault("iam", {})
     iam_p = acct.get("iam") or {}
@@ -226,6 +239,52 @@ def _merge_compute(target: dict, acct: dict, fresh: bool) -> None:
                 live_rows.append(copy.deepcopy(row))
             elif row.get("password_enabled") == "true":
                 known["password_enabled"] = "true"
+
+
+def _merge_keys(target: dict, acct: dict) -> None:
+    proposed = (acct.get("kms") or {}).get("keys") or []
+    if not proposed:
+        return
+    keys = target.setdefault("kms", {}).setdefault("keys", [])
+    for pk in proposed:
+        moved = {a.get("AliasName") for a in pk.get("Aliases") or []}
+        for other in keys:  # an alias names one key: the one the proposal gives it
+            if other.get("Aliases") and other.get("Arn") != pk.get("Arn"):
+                other["Aliases"] = [a for a in other["Aliases"] if a.get("AliasName") not in moved]
+        lk = next((k for k in keys if k.get("Arn") == pk.get("Arn")), None)
+        if lk is None:
+            keys.append(copy.deepcopy(pk))
+            continue
+        grants = list(lk.get("Grants") or [])
+        aliases = list(lk.get("Aliases") or [])
+        _merge_values(lk, pk, KMS_KEY_API, ("KeyId", "Arn", "Grants", "Aliases"))
+        if pk.get("Grants"):
+            if "Grants" in lk or "ListGrants" not in (lk.get("Errors") or {}):
+                lk["Grants"] = grants + [copy.deepcopy(g) for g in pk["Grants"] if g not in grants]
+        for alias in pk.get("Aliases") or []:
+            aliases = [a for a in aliases if a.get("AliasName") != alias.get("AliasName")] + [copy.deepcopy(alias)]
+        if aliases:
+            lk["Aliases"] = aliases
+
+
+def _merge_values(live: dict, proposed: dict, apis: dict, skip: tuple) -> None:
+    """Each value the proposal sets replaces the live one (and clears the live ``Errors`` entry of its API); the
+    proposal's ``Errors`` make their values unknown."""
+    errors = dict(live.get("Errors") or {})
+    for key, value in proposed.items():
+        if key in skip or key == "Errors":
+            continue
+        live[key] = copy.deepcopy(value)
+        errors.pop(apis.get(key, key), None)
+    for api, message in (proposed.get("Errors") or {}).items():
+        errors[api] = message
+        for key, a in apis.items():
+            if a == api and key not in ("KeyState", "Enabled", "Description"):
+                live.pop(key, None)
+    if errors:
+        live["Errors"] = errors
+    else:
+        live.pop("Errors", None)
 
 
 def _defined_elsewhere(message: str) -> bool:

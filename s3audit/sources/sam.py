@@ -40,7 +40,7 @@ dead-letter queues and SQS/SNS/EventBridge/Lambda destinations, for MQ/MSK/Kafka
 (Secrets Manager, KMS, EC2, RDS, Glue), connectors to other destinations, and the roles of API and
 state-machine event sources (``states:StartExecution``, ``lambda:InvokeFunction``). An ``S3`` event on a function
 references a bucket but grants nothing: SAM adds the bucket's notification and a Lambda permission for S3.
-``AWS::Serverless::Application`` (a nested application) is not read: its resources are named unplaced.
+``AWS::Serverless::Application`` (a nested application) is not read: it is reported as such (``unread``).
 """
 from __future__ import annotations
 
@@ -51,9 +51,10 @@ from functools import lru_cache
 from typing import Any
 
 from ..errors import InputError, Place
+from .cloudformation.template import SAM_TRANSFORM, transform_names
+from .symbolic import atom, concat
 from .values import Loc, PDict, PList, Unknown
 
-SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
 _PARTITION = "aws"  # the CloudFormation reader resolves AWS::Partition to `aws` too
 
 # Globals properties SAM accepts for Function and StateMachine; anything else is a transform error.
@@ -85,6 +86,11 @@ _S3_CONNECTOR = {
     "Write": ["s3:AbortMultipartUpload", "s3:DeleteObject", "s3:DeleteObjectVersion", "s3:PutObject",
               "s3:PutObjectLegalHold", "s3:PutObjectRetention", "s3:RestoreObject"],
 }
+# The properties SAM lets a template refer to (`!Ref MyFunction.Alias`), by resource type (the transform's
+# `referable_properties`; Alias and Version exist with `AutoPublishAlias` only).
+_REFERABLE = {"AWS::Serverless::Function": ("Alias", "Version", "DestinationTopic", "DestinationQueue"),
+              "AWS::Serverless::Api": ("Stage", "Deployment", "DomainName", "UsagePlan", "UsagePlanKey", "ApiKey"),
+              "AWS::Serverless::HttpApi": ("Stage", "DomainName")}
 _CONNECTOR_SOURCES = {"AWS::Serverless::Function": "function", "AWS::Lambda::Function": "function",
                       "AWS::Serverless::StateMachine": "state machine",
                       "AWS::StepFunctions::StateMachine": "state machine"}
@@ -95,13 +101,6 @@ def sam_data() -> dict:
     """Policy templates and the AWS managed policy name -> ARN map of the transform (see data/build_sam.py)."""
     from ..packaged import read_bytes
     return json.loads(gzip.decompress(read_bytes("sources", "data", "sam.json.gz")))
-
-
-def transforms(doc: dict) -> list:
-    t = doc.get("Transform")
-    if t is None:
-        return []
-    return list(t) if isinstance(t, list) else [t]
 
 
 def _intrinsic(v: Any) -> bool:
@@ -134,12 +133,7 @@ class _Expander:
     # -- entry ------------------------------------------------------------------------------------------
     def run(self) -> None:
         t = self.t
-        names = transforms(t.doc)
-        sam = SAM_TRANSFORM in names
-        for name in names:
-            if name != SAM_TRANSFORM:
-                self.b.unplaced(f"Transform/{name}", f"transform `{name}` rewrites the template at deploy time; "
-                                                     "s3audit reads the template as written")
+        sam = any(name == SAM_TRANSFORM for name, _ in transform_names(t.doc, t.file))
         serverless = [lg for lg, r in t.resources.items() if str(r["Type"]).startswith("AWS::Serverless::")]
         if serverless and not sam:
             at = t.loc_of(serverless[0])
@@ -155,7 +149,9 @@ class _Expander:
             elif rtype == "AWS::Serverless::StateMachine":
                 self._state_machine(logical, res, globals_.get("StateMachine"), generated)
             elif rtype == "AWS::Serverless::Application":
-                self.b.unplaced(logical, f"`{logical}` is a nested application; s3audit does not read its resources")
+                self.b.unread(logical, "a nested application: its template, and what its resources grant, is "
+                                       "not part of this input", t.loc_of(logical))
+            self._referable(logical, rtype, res)
         for logical, res in list(t.resources.items()):
             if res["Type"] == "AWS::Serverless::Connector":
                 self._connector(logical, res.get("Properties"), None, res, generated)
@@ -366,6 +362,41 @@ class _Expander:
             out += [{"Key": k, "Value": v} for k, v in tags.items()]
         return out
 
+    def _referable(self, logical: str, rtype: str, res: PDict) -> None:
+        """The references SAM resolves to resources it generates (``!Ref MyFunction.Alias``; the implicit
+        ``ServerlessRestApi``): known to exist, their values only after deploy.
+        https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-specification-generated-resources.html"""
+        props = res.get("Properties") if isinstance(res.get("Properties"), dict) else {}
+        names = list(_REFERABLE.get(rtype, ()))
+        global_fn = self.t.doc.get("Globals")
+        global_fn = global_fn.get("Function") if isinstance(global_fn, dict) else None
+        alias = props.get("AutoPublishAlias")
+        if alias is None and isinstance(global_fn, dict):
+            alias = global_fn.get("AutoPublishAlias")
+        if rtype == "AWS::Serverless::Function" and alias is None:
+            names = [n for n in names if n not in ("Alias", "Version")]
+        for prop in names:
+            if prop == "Alias" and isinstance(alias, str):
+                # an alias's ARN is its function's with the alias name after it (Ref of AWS::Lambda::Alias:
+                # https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-lambda-alias.html)
+                self.t.extra_refs[f"{logical}.Alias"] = concat([self.t.getatt(logical, "Arn"), ":", alias])
+                continue
+            self.t.extra_refs[f"{logical}.{prop}"] = atom(
+                f"ref:{logical}.{prop}", f"`{logical}.{prop}`, which the SAM transform generates, is known only "
+                                         "after deploy")
+        if rtype == "AWS::Serverless::Function":
+            events = props.get("Events")
+            for event in events.values() if isinstance(events, dict) else ():
+                etype = event.get("Type") if isinstance(event, dict) else None
+                ep = event.get("Properties") if isinstance(event, dict) else None
+                ep = ep if isinstance(ep, dict) else {}
+                if etype == "Api" and "RestApiId" not in ep:
+                    self.t.extra_refs.setdefault("ServerlessRestApi", atom(
+                        "ref:ServerlessRestApi", "the API the SAM transform generates is known only after deploy"))
+                elif etype == "HttpApi" and "ApiId" not in ep:
+                    self.t.extra_refs.setdefault("ServerlessHttpApi", atom(
+                        "ref:ServerlessHttpApi", "the API the SAM transform generates is known only after deploy"))
+
     def _function(self, logical: str, res: PDict, global_props: Any, generated: dict) -> None:
         props = self._properties(logical, res, global_props)
         make, condition = self._role_condition(logical, res, props)
@@ -423,7 +454,7 @@ class _Expander:
             if not isinstance(event, dict):
                 continue
             etype = event.get("Type")
-            if etype not in _PULL_EVENTS:
+            if not isinstance(etype, str) or etype not in _PULL_EVENTS:
                 continue  # an S3 event adds the bucket's notification and a Lambda permission, no role access
             if etype in _EVENT_MANAGED:
                 arn = self._aws_managed(_EVENT_MANAGED[etype])
@@ -472,7 +503,8 @@ class _Expander:
         for index, dest in enumerate(dests):
             if not self._is_bucket(dest):
                 continue  # connector profiles to other destinations allow only that service's actions
-            if not isinstance(permissions, list) or not permissions or any(p not in _S3_CONNECTOR for p in permissions):
+            if not isinstance(permissions, list) or not permissions or any(
+                    not isinstance(p, str) or p not in _S3_CONNECTOR for p in permissions):
                 raise self.error(f"connector `{logical}` to an S3 bucket takes `Permissions` `Read` and/or `Write`",
                                  _pos(permissions, at))
             role = self._source_role(source)
@@ -498,7 +530,7 @@ class _Expander:
         if not isinstance(dest, dict):
             return False
         if "Id" in dest:
-            target = self.t.resources.get(dest["Id"])
+            target = self.t.resources.get(dest["Id"]) if isinstance(dest["Id"], str) else None
             return isinstance(target, dict) and target.get("Type") == "AWS::S3::Bucket"
         return dest.get("Type") == "AWS::S3::Bucket"
 

@@ -118,8 +118,10 @@ _scanstring = json.decoder.scanstring  # the C accelerated string scanner json i
 
 class _JsonReader:
     def __init__(self, text: str, file: str, line: int, column: int, string_pos: bool = False,
-                 index_loc: Callable[[int], Loc] | None = None):
+                 index_loc: Callable[[int], Loc] | None = None, max_depth: int = 200):
         self.text = text
+        self.max_depth = max_depth
+        self.depth = 0
         self.file = file
         # Positions of the first character: documents embedded in heredocs start mid-file.
         self.line0, self.col0 = line, column
@@ -148,10 +150,14 @@ class _JsonReader:
         if idx >= len(text):
             raise self.fail(idx, "invalid JSON: unexpected end of document")
         ch = text[idx]
-        if ch == "{":
-            return self.obj(idx)
-        if ch == "[":
-            return self.arr(idx)
+        if ch in "{[":
+            self.depth += 1
+            if self.depth > self.max_depth:
+                raise self.fail(idx, f"invalid JSON: nested more than {self.max_depth} deep")
+            try:
+                return self.obj(idx) if ch == "{" else self.arr(idx)
+            finally:
+                self.depth -= 1
         if ch == '"':
             try:
                 s, end = _scanstring(text, idx + 1, True)
@@ -164,7 +170,13 @@ class _JsonReader:
         m = _NUMBER.match(text, idx)
         if m and m.end() > idx:
             num = m.group(0)
-            return (float(num) if m.group(1) or m.group(2) else int(num)), m.end()
+            try:
+                value = float(num) if m.group(1) or m.group(2) else int(num)
+            except ValueError:  # more digits than Python converts
+                value = float("inf")
+            if value in (float("inf"), float("-inf")):
+                raise self.fail(idx, "invalid JSON: a number too large for a 64-bit float")
+            return value, m.end()
         raise self.fail(idx, f"invalid JSON: unexpected character `{ch}`")
 
     def obj(self, idx: int) -> tuple[PDict, int]:
@@ -215,7 +227,7 @@ class _JsonReader:
 
 
 def parse_json_with_positions(text: str, file: str, line: int = 1, column: int = 1, *, string_pos: bool = False,
-                               index_loc: Callable[[int], Loc] | None = None) -> Any:
+                               index_loc: Callable[[int], Loc] | None = None, max_depth: int = 200) -> Any:
     """Parse JSON into PDict/PList carrying positions; syntax errors become InputError at file:line:column.
 
     ``line``/``column`` give the position of the text's first character in ``file`` (for JSON embedded in
@@ -223,9 +235,9 @@ def parse_json_with_positions(text: str, file: str, line: int = 1, column: int =
     (for JSON inside a JSON string literal, where escapes make the text longer in the file than it reads).
     ``string_pos``: strings come back as ``PStr`` whose ``pos`` is their opening quote. A duplicate key is an
     error: which of the two a service would keep is not documented, so guessing could hide the statement
-    that matters.
+    that matters. Objects and arrays nested more than ``max_depth`` deep are an error at the one too deep.
     """
-    reader = _JsonReader(text, file, line, column, string_pos, index_loc)
+    reader = _JsonReader(text, file, line, column, string_pos, index_loc, max_depth)
     value, idx = reader.value(0)
     idx = reader.ws(idx)
     if idx != len(text):

@@ -25,7 +25,8 @@ from hypothesis import strategies as st
 
 from s3audit.cli import main
 
-KIND_MODULES = ("tests.fuzz.kinds",)  # modules that register input kinds (IaC kinds: add theirs here)
+# modules that register input kinds (IaC kinds: add theirs here)
+KIND_MODULES = ("tests.fuzz.kinds", "tests.fuzz.kind_cloudformation")
 
 
 @dataclass(frozen=True)

@@ -124,7 +124,6 @@ def test_agreement_where_aws_defaults_do_not_decide(rows):
         ("private-bucket-noop.json", "acme-key-vault", "CKV2_AWS_61"),
         ("v3-inline-update.json", "acme-downloads", "CKV_AWS_18"),
         ("v3-inline-update.json", "acme-downloads", "CKV2_AWS_61"),
-        ("unknown-values", "<aws_s3_bucket.scratch>", "CKV_AWS_145"),
         ("unknown-after-apply.json", "<aws_s3_bucket.scratch>", "CKV_AWS_145"),
         ("unknown-values.yaml", "acme-partner-exchange", "CKV_AWS_18"),
         ("v4-public-acl", "acme-legacy-downloads", "CKV_AWS_57"),

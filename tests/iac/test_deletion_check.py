@@ -95,10 +95,11 @@ def test_destroying_the_account_public_access_block(cli):
     assert doc["resolved"] == []
 
 
-def test_memberships_one_closes_five_routes_the_other_opens_one(cli):
+def test_memberships_one_closes_six_routes_the_other_opens_one(cli):
     """RemoveUserFromGroup (https://docs.aws.amazon.com/IAM/latest/APIReference/API_RemoveUserFromGroup.html):
-    alice leaving platform-admins closes dave's routes through her access keys to the admin roles; dave
-    leaving developers means reaching data-developer through bob's keys is now an escalation for him."""
+    alice leaving platform-admins closes dave's routes through her access keys to the admin roles (to the six
+    sensitive buckets they read, the token vault included); dave leaving developers means reaching
+    data-developer through bob's keys is now an escalation for him."""
     plan = f"{P}/remove-group-memberships.json"
     status, doc = check(cli, DEMO, "remove-group-memberships")
     dave = "arn:aws:iam::111111111111:user/dave"
@@ -106,22 +107,22 @@ def test_memberships_one_closes_five_routes_the_other_opens_one(cli):
                                         ("PATH-escalation", dave, "open"))
     assert all("bob" in f["message"] for f in doc["findings"])
     assert found(doc["resolved"]) == Counter({("PATH-escalation", dave, "open") + tuple(
-        change_at(plan, "aws_iam_user_group_membership.alice").values()): 5})
+        change_at(plan, "aws_iam_user_group_membership.alice").values()): 6})
     assert all("alice" in f["message"] for f in doc["resolved"])
 
 
 def test_detaching_a_managed_policy_from_a_role(cli):
     """DetachRolePolicy (https://docs.aws.amazon.com/IAM/latest/APIReference/API_DetachRolePolicy.html):
     payments-prod's platform-admin no longer has AdministratorAccess, so dave's route through alice's keys
-    to that role reaches no payments data."""
+    to that role reaches no payments data (the token vault's included)."""
     plan = f"{P}/detach-role-policy.json"
     status, doc = check(cli, DEMO, "detach-role-policy")
     assert doc["findings"] == []
     dave = "arn:aws:iam::111111111111:user/dave"
     assert found(doc["resolved"]) == Counter({("PATH-escalation", dave, "open") + tuple(
-        change_at(plan, "aws_iam_role_policy_attachment.platform_admin_admin").values()): 2})
+        change_at(plan, "aws_iam_role_policy_attachment.platform_admin_admin").values()): 3})
     assert {f["message"].split(" read ")[1].split(":")[0] for f in doc["resolved"]} == {
-        "payments-ledger-archive", "payments-settlement-reports"}
+        "payments-ledger-archive", "payments-settlement-reports", "payments-token-vault"}
 
 
 def test_detaching_an_scp_opens_the_external_path_it_denied(cli):

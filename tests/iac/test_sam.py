@@ -519,9 +519,11 @@ def test_serverless_resources_need_the_transform_and_other_transforms_are_named(
     assert exc.value.place.line == 2
     path.write_text("Transform: [AcmeMacro, AWS::Serverless-2016-10-31]\nResources:\n"
                     "  Nested:\n    Type: AWS::Serverless::Application\n    Properties: {Location: x}\n")
-    errs = errors(load_cloudformation(str(path)).snapshot)
-    assert errs["cloudformation:Transform/AcmeMacro"].startswith("Unknown: transform `AcmeMacro`")
-    assert "nested application" in errs["cloudformation:Nested"]
+    # What cannot be expanded is not read, and says where it is (docs/snapshot-format.md, `unread`)
+    unread = {u["what"]: u for u in load_cloudformation(str(path)).snapshot["unread"]}
+    assert unread["Transform AcmeMacro"]["why"].startswith("the transform `AcmeMacro` rewrites the template")
+    assert (unread["Transform AcmeMacro"]["file"], unread["Transform AcmeMacro"]["line"]) == (str(path), 1)
+    assert "nested application" in unread["Nested"]["why"] and unread["Nested"]["line"] == 3
 
 
 # ---- the shipped copy of the transform's data ----

@@ -15,8 +15,12 @@ A description (YAML or a dict) looks like::
           read-all: [...statements]
         bpa: all | {IgnorePublicAcls: true, ...}        # account-level Block Public Access
         errors: {"iam:GetAccountAuthorizationDetails": AccessDenied}
+        kms: [{KeyId: ..., Arn: ..., Policy: ..., Grants: [...], ...}]   # kms.keys, as given (DescribeKey shapes)
+        endpoints: [{VpcEndpointId: vpce-1, PolicyDocument: ...}]       # ec2.vpc_endpoints, as given
         buckets:
           b1:
+            kms_key: <key ARN, id or alias> | ""   # default encryption SSE-KMS with that key ("": aws/s3)
+            bucket_key: true                       # S3 Bucket Keys on (with kms_key)
             policy: [...statements]    # bucket policy
             acl: [{grantee: AllUsers | AuthenticatedUsers | LogDelivery | owner | <account id>
                    | <canonical id>, permission: READ}]
@@ -174,6 +178,12 @@ def _account(account: str, spec: dict) -> dict:
             b["PublicAccessBlock"] = _bpa(body["bpa"])
         if body.get("tags"):
             b["Tags"] = dict(body["tags"])
+        if "kms_key" in body:
+            default = {"SSEAlgorithm": "aws:kms"}
+            if body["kms_key"]:
+                default["KMSMasterKeyID"] = body["kms_key"]
+            b["Encryption"] = {"Rules": [{"ApplyServerSideEncryptionByDefault": default,
+                                          "BucketKeyEnabled": bool(body.get("bucket_key"))}]}
         if body.get("errors"):
             b["Errors"] = dict(body["errors"])
             for api in body["errors"]:
@@ -190,6 +200,10 @@ def _account(account: str, spec: dict) -> dict:
     if "bpa" in spec:
         s3["public_access_block"] = _bpa(spec["bpa"])
     out = {"id": account, "iam": iam, "s3": s3}
+    if "kms" in spec:
+        out["kms"] = {"keys": copy.deepcopy(spec["kms"] or [])}
+    if "endpoints" in spec:
+        out["ec2"] = {"vpc_endpoints": copy.deepcopy(spec["endpoints"] or [])}
     if spec.get("name"):
         out["name"] = spec["name"]
     if spec.get("errors"):
@@ -224,6 +238,8 @@ def _organization(spec: dict, accounts: list[str]) -> dict:
             org["policies"].append({"Id": f"p-{kind}-{i}", "Name": name, "Type": ptype,
                                     "Document": document(p.get("policy", "FullAWSAccess"), default=full),
                                     "Targets": [_target(t) for t in p["targets"]]})
+    if spec.get("errors"):
+        org["errors"] = dict(spec["errors"])
     return org
 
 

@@ -25,11 +25,12 @@ def test_pci_profile_finds_the_planted_pci_problems_and_nothing_else(cli):
     status, out, _ = cli("check", DAY1, TODAY, "--profile", "pci", "--format", "json")
     doc = json.loads(out)
     assert status == 1
-    assert subjects(doc) == {"arn:aws:s3:::payments-cardholder-data", "arn:aws:s3:::payments-settlement-reports"}
+    assert subjects(doc) == {"arn:aws:s3:::payments-cardholder-data", "arn:aws:s3:::payments-settlement-reports",
+                             "arn:aws:s3:::payments-token-vault"}  # the token vault's key does not rotate
     chain = [f for f in doc["findings"] if f["subject"] == "arn:aws:s3:::payments-cardholder-data"]
     assert any("999999999999" in f["message"] for f in chain)  # the external chain, not the bucket's settings
     controls = {c for f in doc["findings"] for c in f["controls"]}
-    assert {"PCI-DSS-4.0:3.5.1", "PCI-DSS-4.0:7.2.1"} <= controls
+    assert {"PCI-DSS-4.0:3.5.1", "PCI-DSS-4.0:7.2.1", "PCI-DSS-4.0:3.7.4"} <= controls
 
 
 def test_default_profile_on_the_demo_estate_every_format(cli, tmp_path):

@@ -16,7 +16,11 @@ The estate (the same one ``fixtures/aws_estate.json`` describes by hand):
 - compute that runs as a role, one of each kind, in us-east-1 of the management account: an instance with the
   role ``runner``'s instance profile (SSM manages it), a Lambda function with a resource policy, a Glue dev
   endpoint and job (as ``etl``), a SageMaker notebook, a CodeBuild project, a CloudFormation stack with a service
-  role, an ECS task definition and a service running it, a Step Functions state machine; alice has a password.
+  role, an ECS task definition and a service running it, a Step Functions state machine; alice has a password;
+- KMS: the customer managed key ``alias/cardholder`` in 222222222222 (rotation on, a key policy that delegates
+  to IAM and names ``payments-etl``, a grant of Decrypt to the management account's ``data-reader`` constrained
+  to the bucket's encryption context), the default key of ``payments-cardholder-data``;
+- a gateway VPC endpoint for S3 in the management account whose policy admits only the organization.
 
 moto lacks ``ssm:DescribeInstanceInformation``; ``fake_ssm_inventory`` answers it (instances tagged
 ``ssm-managed``), and ``few_regions`` makes ``ec2:DescribeRegions`` answer two regions, as an account with only
@@ -90,6 +94,15 @@ RCP_DENY_OUTSIDE_ORG = doc(
     {"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*",
      "Condition": {"StringNotEqualsIfExists": {"aws:PrincipalOrgID": "${aws:ResourceOrgID}"},
                    "BoolIfExists": {"aws:PrincipalIsAWSService": "false"}}})
+CARDHOLDER_KEY_POLICY = doc(
+    {"Sid": "Enable IAM User Permissions", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{PAYMENTS}:root"},
+     "Action": "kms:*", "Resource": "*"},
+    {"Sid": "AllowEtlToDecrypt", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{PAYMENTS}:role/payments-etl"},
+     "Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Resource": "*",
+     "Condition": {"StringEquals": {"kms:ViaService": "s3.us-east-1.amazonaws.com"}}})
+ORG_ONLY_ENDPOINT_POLICY = doc(
+    {"Sid": "OnlyTheOrganization", "Effect": "Allow", "Principal": "*", "Action": "s3:*", "Resource": "*",
+     "Condition": {"StringEquals": {"aws:PrincipalOrgID": "${aws:ResourceOrgID}"}}})
 ALL_ON = {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True}
 ALL_OFF = {"BlockPublicAcls": False, "IgnorePublicAcls": False, "BlockPublicPolicy": False,
            "RestrictPublicBuckets": False}
@@ -219,6 +232,10 @@ def build_estate(endpoint_url: str | None = None, aws_managed: bool = True) -> E
     s3control.put_access_point_policy(AccountId=MANAGEMENT, Name="reports-ap", Policy=json.dumps(ACCESS_POINT_POLICY))
     s3control.create_access_point(AccountId=MANAGEMENT, Name="reports-vpc", Bucket="mgmt-reports",
                                   VpcConfiguration={"VpcId": "vpc-0a1b2c3d"})
+    ec2 = client(mgmt, "ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    ec2.create_vpc_endpoint(VpcId=vpc, ServiceName="com.amazonaws.us-east-1.s3", VpcEndpointType="Gateway",
+                            PolicyDocument=json.dumps(ORG_ONLY_ENDPOINT_POLICY))
 
     # --- payments-prod
     payments = session_for(PAYMENTS, endpoint_url)
@@ -226,11 +243,19 @@ def build_estate(endpoint_url: str | None = None, aws_managed: bool = True) -> E
     p_iam.create_role(RoleName=SCANNER_ROLE, AssumeRolePolicyDocument=json.dumps(SCANNER_TRUST))
     p_iam.create_role(RoleName="payments-etl", AssumeRolePolicyDocument=json.dumps(ETL_TRUST))
     p_iam.put_role_policy(RoleName="payments-etl", PolicyName="read-cardholder", PolicyDocument=json.dumps(PAYMENTS_READ))
+    p_kms = client(payments, "kms")
+    key = p_kms.create_key(Description="cardholder data", Policy=json.dumps(CARDHOLDER_KEY_POLICY))["KeyMetadata"]
+    p_kms.create_alias(AliasName="alias/cardholder", TargetKeyId=key["KeyId"])
+    p_kms.enable_key_rotation(KeyId=key["KeyId"])
+    p_kms.create_grant(KeyId=key["KeyId"], GranteePrincipal=f"arn:aws:iam::{MANAGEMENT}:role/data-reader",
+                       Operations=["Decrypt"], Name="data-reader-decrypt", Constraints={
+                           "EncryptionContextSubset": {"aws:s3:arn": "arn:aws:s3:::payments-cardholder-data"}})
     p_s3 = client(payments, "s3")
     p_s3.create_bucket(Bucket="payments-cardholder-data")
     p_s3.put_bucket_policy(Bucket="payments-cardholder-data", Policy=json.dumps(CARDHOLDER_POLICY))
     p_s3.put_bucket_encryption(Bucket="payments-cardholder-data", ServerSideEncryptionConfiguration={"Rules": [
-        {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms"}, "BucketKeyEnabled": True}]})
+        {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key["Arn"]},
+         "BucketKeyEnabled": True}]})
     p_s3.put_bucket_versioning(Bucket="payments-cardholder-data", VersioningConfiguration={"Status": "Enabled"})
     p_s3.put_bucket_tagging(Bucket="payments-cardholder-data",
                             Tagging={"TagSet": [{"Key": "data-class", "Value": "pci"}]})
@@ -368,7 +393,7 @@ def error_response(protocol: str, status: int, code: str):
     if protocol in ("json", "rest-json"):
         body = json.dumps({"__type": code, "message": "injected by the test"}).encode()
         headers = {"Content-Type": "application/x-amz-json-1.1", "x-amzn-RequestId": "test"}
-    elif protocol == "ec2":
+    elif protocol == "ec2":  # EC2's own error envelope
         body = (f"<Response><Errors><Error><Code>{code}</Code><Message>injected by the test</Message></Error>"
                 f"</Errors><RequestID>test</RequestID></Response>").encode()
         headers = {"Content-Type": "text/xml"}

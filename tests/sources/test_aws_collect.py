@@ -13,6 +13,10 @@ AWS pages the behaviour comes from:
   https://docs.aws.amazon.com/organizations/latest/userguide/enable-policy-type.html
 - IAM actions for S3 API operations:
   https://docs.aws.amazon.com/AmazonS3/latest/userguide/using-with-s3-policy-actions.html
+- KMS keys, aliases, grants, key policies and rotation (ListKeys, ListAliases, DescribeKey, GetKeyPolicy,
+  ListGrants, GetKeyRotationStatus): https://docs.aws.amazon.com/kms/latest/APIReference/API_Operations.html and
+  the permissions each needs: https://docs.aws.amazon.com/kms/latest/developerguide/kms-api-permissions-reference.html
+- VPC endpoints: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeVpcEndpoints.html
 """
 from __future__ import annotations
 
@@ -65,6 +69,13 @@ OPERATION_TO_ACTION = {
     ("organizations", "ListPolicies"): "organizations:ListPolicies",
     ("organizations", "DescribePolicy"): "organizations:DescribePolicy",
     ("organizations", "ListTargetsForPolicy"): "organizations:ListTargetsForPolicy",
+    ("kms", "ListKeys"): "kms:ListKeys",
+    ("kms", "ListAliases"): "kms:ListAliases",
+    ("kms", "DescribeKey"): "kms:DescribeKey",
+    ("kms", "GetKeyPolicy"): "kms:GetKeyPolicy",
+    ("kms", "ListGrants"): "kms:ListGrants",
+    ("kms", "GetKeyRotationStatus"): "kms:GetKeyRotationStatus",
+    ("ec2", "DescribeVpcEndpoints"): "ec2:DescribeVpcEndpoints",
     ("sts", "GetCallerIdentity"): "sts:GetCallerIdentity",
     ("sts", "AssumeRole"): "sts:AssumeRole",
     ("iam", "GenerateCredentialReport"): "iam:GenerateCredentialReport",
@@ -202,6 +213,8 @@ def test_iam_with_only_the_aws_managed_policies_in_use(run):
     assert {p["Arn"] for p in iam["Policies"]} == {
         f"arn:aws:iam::{MANAGEMENT}:policy/ReadReports", f"arn:aws:iam::{MANAGEMENT}:policy/BoundaryS3Only",
         S3_READ_ONLY}
+    # in ARN order, whatever order the pages list them in (so pointers into Policies do not move between runs)
+    assert [p["Arn"] for p in iam["Policies"]] == sorted(p["Arn"] for p in iam["Policies"])
     roles = {r["RoleName"]: r for r in iam["RoleDetailList"]}
     assert roles["data-reader"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {
         "AWS": f"arn:aws:iam::{MANAGEMENT}:role/etl"}
@@ -215,6 +228,34 @@ def test_access_points_with_their_policies(run):
     assert set(aps) == {"reports-ap", "reports-vpc"}
     assert aps["reports-ap"]["Policy"]["Statement"][0]["Principal"] == {"AWS": f"arn:aws:iam::{MANAGEMENT}:user/alice"}
     assert "Policy" not in aps["reports-vpc"] and aps["reports-vpc"]["NetworkOrigin"] == "VPC"
+
+
+def test_keys_with_their_aliases_policy_grants_and_rotation(run):
+    keys = _account(run.snapshot, PAYMENTS)["kms"]["keys"]
+    assert len(keys) == 1
+    key = keys[0]
+    assert key["KeyManager"] == "CUSTOMER" and key["Region"] == "us-east-1" and key["KeyRotationEnabled"] is True
+    assert [a["AliasName"] for a in key["Aliases"]] == ["alias/cardholder"]
+    assert key["Policy"]["Statement"][1]["Sid"] == "AllowEtlToDecrypt"                 # a JSON object, not text
+    grant = key["Grants"][0]
+    assert grant["GranteePrincipal"] == f"arn:aws:iam::{MANAGEMENT}:role/data-reader"
+    assert grant["Operations"] == ["Decrypt"] and grant["Constraints"] == {
+        "EncryptionContextSubset": {"aws:s3:arn": "arn:aws:s3:::payments-cardholder-data"}}
+    assert "Errors" not in key
+    # every region with a bucket is read, the home region too; nothing there is "none" by accident
+    assert _account(run.snapshot, MANAGEMENT)["kms"] == {"keys": []}
+    regions = {c.meta.region_name for c in run.recorder.clients if c.meta.service_model.service_name == "kms"}
+    assert regions == {"us-east-1", "eu-west-1"}
+
+
+def test_vpc_endpoints_with_their_policy(run):
+    endpoints = _account(run.snapshot, MANAGEMENT)["ec2"]["vpc_endpoints"]
+    assert len(endpoints) == 1
+    endpoint = endpoints[0]
+    assert endpoint["VpcEndpointId"].startswith("vpce-") and endpoint["VpcEndpointType"] == "Gateway"
+    assert endpoint["ServiceName"] == "com.amazonaws.us-east-1.s3" and endpoint["Region"] == "us-east-1"
+    assert json.loads(endpoint["PolicyDocument"])["Statement"][0]["Sid"] == "OnlyTheOrganization"  # AWS's text
+    assert _account(run.snapshot, ANALYTICS)["ec2"] == {"vpc_endpoints": []}
 
 
 def test_progress_on_a_terminal(run):
@@ -326,6 +367,11 @@ def meaning(snapshot) -> dict:
                                               else vars(b.public_access_block)),
                 "ownership": _canon(b.ownership), "tags": _canon(b.tags if b.tags is UNKNOWN else dict(b.tags)),
                 "errors": dict(b.errors)} for b in a.buckets},
+            "kms_keys": {(k.aliases or (k.arn,))[0]: (k.region, _canon(k.manager), _canon(k.state), k.aliases,
+                                                       _canon(k.policy), _canon(k.rotation), _grants(k.grants),
+                                                       dict(k.errors)) for k in a.kms_keys},
+            "vpc_endpoints": sorted((e.service, e.type, e.region, e.account, _canon(e.policy), dict(e.errors))
+                                    for e in a.vpc_endpoints),
             "access_points": {x.name: (x.bucket, x.network_origin, _canon(x.vpc_configuration), _canon(x.policy),
                                        _canon(x.public_access_block if x.public_access_block in (None, UNKNOWN)
                                               else vars(x.public_access_block)), x.region, dict(x.errors))
@@ -340,8 +386,35 @@ def meaning(snapshot) -> dict:
     return out
 
 
+def _grants(grants) -> object:
+    if grants is UNKNOWN:
+        return "<unknown>"
+    return sorted((g.name, g.grantee, g.operations, json.dumps({k: dict(v) for k, v in (g.constraints or {}).items()},
+                                                             sort_keys=True)) for g in grants)
+
+
+def generated_ids(snapshot) -> list:
+    """(id AWS draws at random, a stable name for it), longest first: organization, unit and policy ids, KMS key
+    ids and VPC endpoint ids, so that two snapshots of the same estate compare."""
+    org = snapshot.organization
+    ids = [(i, n) for i, n in org.names.items() if not i.isdigit()]
+    ids += [(p.id, p.name) for p in org.policies]
+    ids += [(k.key_id, (k.aliases or ("key",))[0]) for a in snapshot.accounts for k in a.kms_keys]
+    ids += [(e.id, f"endpoint of {e.vpc and 'a VPC'} for {e.service}") for a in snapshot.accounts
+            for e in a.vpc_endpoints]
+    return sorted(ids, key=lambda x: -len(x[0]))
+
+
 def blobs(snapshot) -> dict:
-    return {(b.account, b.name, key): getattr(b, key) for b in snapshot.buckets for key in BLOBS}
+    """The configuration blobs, with generated ids (a bucket's KMS key) named as ``generated_ids`` names them."""
+    def named(value):
+        if not isinstance(value, (dict, list)):
+            return value
+        text = json.dumps(value)
+        for generated, name in generated_ids(snapshot):
+            text = text.replace(generated, f"<{name}>")
+        return json.loads(text)
+    return {(b.account, b.name, key): named(getattr(b, key)) for b in snapshot.buckets for key in BLOBS}
 
 
 def _contains(whole, part) -> bool:
@@ -405,9 +478,7 @@ def _answers(snapshot) -> dict:
     from s3audit.iam.engine import Engine
 
     engine = Engine(snapshot)
-    org = snapshot.organization
-    ids = sorted(((i, n) for i, n in org.names.items() if not i.isdigit()), key=lambda x: -len(x[0]))
-    ids += sorted(((p.id, p.name) for p in org.policies), key=lambda x: -len(x[0]))
+    ids = generated_ids(snapshot)
     answers = {}
     for request in _requests(snapshot):
         decision = engine.decide(request).to_json()
@@ -436,8 +507,7 @@ def _findings(snapshot) -> set:
     """What the built-in rule packs find, by rule, subject and status, with generated organization ids named."""
     from s3audit.lang.evaluate import load_program, run_rules
 
-    org = snapshot.organization
-    ids = sorted(((i, n) for i, n in org.names.items() if not i.isdigit()), key=lambda x: -len(x[0]))
+    ids = generated_ids(snapshot)
     out = set()
     for f in run_rules(load_program(), snapshot).findings:
         text = f"{f.rule}|{f.subject}|{f.status.value}|{f.message}"

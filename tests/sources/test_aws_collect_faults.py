@@ -88,6 +88,9 @@ def test_every_failure_is_recorded_and_the_scan_goes_on(shared_estate, tmp_path)
         Fault("s3control", "GetAccessPointPolicy", "AccessDenied", 403, when=lambda p: p.get("Name") == "reports-ap"),
         Fault("sts", "AssumeRole", "AccessDenied", 403, when=lambda p: ANALYTICS in p.get("RoleArn", "")),
         Fault("organizations", "ListRoots", "AccessDeniedException", 400),
+        Fault("kms", "GetKeyPolicy", "AccessDeniedException", 400),
+        Fault("kms", "ListAliases", "AccessDeniedException", 400),
+        Fault("ec2", "DescribeVpcEndpoints", "UnauthorizedOperation", 403),
     )
     snapshot = aws.collect(_options(tmp_path), on_new_client=faults.on_new_client)
     validate(snapshot)
@@ -104,7 +107,17 @@ def test_every_failure_is_recorded_and_the_scan_goes_on(shared_estate, tmp_path)
     assert bare_model.region is UNKNOWN and bare_model.policy is UNKNOWN
     # account-level Block Public Access denied: unknown, not "none set"
     payments = _account(snapshot, PAYMENTS)
-    assert payments["errors"] == {"s3control:GetPublicAccessBlock": "AccessDenied"}
+    assert payments["errors"] == {"s3control:GetPublicAccessBlock": "AccessDenied",
+                                  "kms:ListAliases@us-east-1": "AccessDeniedException",
+                                  "ec2:DescribeVpcEndpoints@us-east-1": "UnauthorizedOperation"}
+    # a key's policy denied (a key policy that does not let the account's IAM policies read it): unknown, and the
+    # key's grants and rotation still read; the aliases and endpoints of the region unknown
+    key = payments["kms"]["keys"][0]
+    assert key["Errors"] == {"GetKeyPolicy": "AccessDeniedException"} and "Policy" not in key and "Grants" in key
+    assert model.account(PAYMENTS).kms_keys[0].policy is UNKNOWN
+    assert dict(model.account(PAYMENTS).kms_gaps) == {"us-east-1": "`kms:ListAliases` failed: AccessDeniedException"}
+    assert dict(model.account(PAYMENTS).vpc_endpoint_gaps) == {
+        "us-east-1": "`ec2:DescribeVpcEndpoints` failed: UnauthorizedOperation"}
     assert "public_access_block" not in payments["s3"]
     assert model.account(PAYMENTS).public_access_block is UNKNOWN
     # an access point's policy denied
@@ -190,7 +203,8 @@ def test_iam_pages_are_merged_and_unused_aws_managed_policies_dropped(aws_env, t
     assert [u["UserName"] for u in iam["UserDetailList"]] == ["u"]
     assert [r["RoleName"] for r in iam["RoleDetailList"]] == ["r"]
     assert iam["GroupDetailList"] == []
-    assert [p["PolicyName"] for p in iam["Policies"]] == ["Attached", "Local", "AsBoundary", "ByRole", "Counted"]
+    # merged from both pages, in ARN order (the pages' order is not stable from one collection to the next)
+    assert [p["PolicyName"] for p in iam["Policies"]] == ["Local", "AsBoundary", "Attached", "ByRole", "Counted"]
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -147,7 +147,10 @@ def test_a_killed_run_keeps_the_previous_snapshot_and_resumes(server, tmp_path):
     run = subprocess.Popen(command, env=_env(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and run.poll() is None:
-        if journal.exists() and f'"id": "{PAYMENTS}"' in journal.read_text():
+        # Kill once the first account's line is whole: seeing its id is not enough, as the line may still be
+        # on its way to the file (the collector's write of it can be read half done, and so can be a kill
+        # inside that write, which --resume tolerates: test_resume_drops_a_torn_last_line).
+        if journal.exists() and _whole_account_line(journal.read_text(), PAYMENTS):
             run.send_signal(signal.SIGKILL)
             break
         time.sleep(0.005)
@@ -161,6 +164,16 @@ def test_a_killed_run_keeps_the_previous_snapshot_and_resumes(server, tmp_path):
     model = load_snapshot(str(output))
     assert [a.id for a in model.accounts] == [PAYMENTS, ANALYTICS]
     assert len(model.account(ANALYTICS).buckets) == 2 + 40
+
+
+def _whole_account_line(text: str, account: str) -> bool:
+    for line in text.split("\n")[:-1]:  # the part after the last newline may be a line still being written
+        if f'"id": "{account}"' in line:
+            try:
+                return json.loads(line)["account"]["id"] == account
+            except (ValueError, KeyError):
+                return False
+    return False
 
 
 # moto authorizes some calls under names AWS does not use: the S3 bucket sub-resources its ACTION_MAP lacks
@@ -219,5 +232,37 @@ def test_the_scanner_policy_suffices_when_iam_is_enforced(server, tmp_path, monk
     failures = {(a["id"], k): v for a in document["accounts"] for k, v in (a.get("errors") or {}).items()}
     failures |= {(b["Name"], k): v for a in document["accounts"] for b in a["s3"]["buckets"]
                  for k, v in (b.get("Errors") or {}).items()}
+    failures |= {(k.get("KeyId"), op): v for a in document["accounts"] for k in a["kms"]["keys"]
+                 for op, v in (k.get("Errors") or {}).items()}
+    assert [len(a["kms"]["keys"]) for a in document["accounts"]] == [0, 1, 0]
+    assert [len(a["ec2"]["vpc_endpoints"]) for a in document["accounts"]] == [1, 0, 0]
     assert failures == {("mgmt-reports", "GetBucketPolicy"): "AccessDenied"}
     assert key["SecretAccessKey"] not in output.read_text() + done.stderr
+
+
+def test_accounts_collected_on_a_dask_cluster_are_the_local_run_s_even_when_a_worker_dies(server, tmp_path):
+    """`collect --organization --scheduler`: the member accounts are tasks on two `dask worker` processes (with
+    the credentials of their own environment), the caller's account is read here; a worker killed while reading
+    an account loses nothing and duplicates nothing: the scheduler reruns the account on a worker."""
+    pytest.importorskip("distributed")
+    from ..shards.dask_cluster import dask_cluster
+
+    local, remote = tmp_path / "local.json", tmp_path / "dask.json"
+    marker = tmp_path / "killed-once"
+    args = ("--organization", "--role-name", SCANNER_ROLE)
+    done = subprocess.run(_command(server, local, *args), env=_env(tmp_path), capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    with dask_cluster(2, env={**_env(tmp_path), "S3AUDIT_KILL_ACCOUNT": f"{PAYMENTS}:{marker}"}) as address:
+        done = subprocess.run([*_command(server, remote, *args), "--scheduler", address], env=_env(tmp_path),
+                              capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert marker.exists(), "no worker was killed"
+    one, two = json.loads(local.read_text()), json.loads(remote.read_text())
+    assert [a["id"] for a in two["accounts"]] == [a["id"] for a in one["accounts"]] == [MANAGEMENT, PAYMENTS, ANALYTICS]
+    for snapshot in (one, two):  # when the scanner role was last used is all that may differ
+        for account in snapshot["accounts"]:
+            for role in account["iam"].get("RoleDetailList", ()):
+                role.pop("RoleLastUsed", None)
+    assert two["accounts"] == one["accounts"] and two["organization"] == one["organization"]
+    assert not Path(str(remote) + ".partial").exists()

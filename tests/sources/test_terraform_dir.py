@@ -201,9 +201,14 @@ def test_unknown_values_are_unknown_never_guessed():
     errors = b["Errors"]
     assert "bucket_prefix" in errors["ListBuckets"]
     assert "Policy" not in b and "trusted_account" in errors["GetBucketPolicy"]
-    assert "Encryption" not in b and "aws_kms_key.k.arn" in errors["GetBucketEncryption"]
+    # the key's id is drawn at apply time: its ARN names the key by the placeholder that stands for that id, so
+    # the encryption names the key the change declares (arns.kms_key_arn), not an unknown one
+    assert b["Encryption"]["Rules"][0]["ApplyServerSideEncryptionByDefault"]["KMSMasterKeyID"] == \
+        "arn:aws:kms:us-east-1:123456789012:key/<aws_kms_key.k>" and "GetBucketEncryption" not in errors
+    assert s["accounts"][0]["kms"]["keys"][0]["Arn"] == "arn:aws:kms:us-east-1:123456789012:key/<aws_kms_key.k>"
     acct_errors = s["accounts"][0]["errors"]
-    assert "aws_kms_key.k.arn" in acct_errors["iam:Role/<aws_iam_role.worker>/RolePolicyList/kms"]
+    assert role(s, "<aws_iam_role.worker>")["RolePolicyList"][0]["PolicyDocument"]["Statement"][0]["Resource"] == \
+        "arn:aws:kms:us-east-1:123456789012:key/<aws_kms_key.k>"
     assert "teams" in acct_errors["terraform:aws_iam_user.per_team"]
     assert role(s, "<aws_iam_role.worker>")["Arn"] == "arn:aws:iam::123456789012:role/<aws_iam_role.worker>"
     # a new bucket still gets S3's documented defaults for what the change does not set

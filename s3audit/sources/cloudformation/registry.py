@@ -3,6 +3,7 @@
 One decorated function per type (or family), so that a new type touches no central function::
 
     NAME_PROPERTY["AWS::KMS::Key"] = ...      # the property that names it (none: the id is generated)
+    PROPERTIES["AWS::KMS::Key"] = Obj({...})  # the shapes of the properties the mapping reads (shapes.py)
 
     @maps("AWS::KMS::Key", stage=0)          # to the snapshot, through the builder
     def kms_key(m: Mapper, logical: str, p: PDict) -> None: ...
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..builder import SnapshotBuilder
 from ..type_table import TypeTable
-from ..values import Loc, PDict
+from ..values import Loc, PDict, first_unknown
 
 if TYPE_CHECKING:
     from .template import Template
@@ -34,6 +35,8 @@ ATTRIBUTES = TypeTable("Fn::GetAtt")
 NAME_PROPERTY: dict[str, str] = {}
 # Types whose ``Ref`` returns one of their attributes rather than their name.
 REF_ATTRIBUTE: dict[str, str] = {}
+# The shapes of the properties the mapping reads (shapes.py): checked and converted before the mapping sees them.
+PROPERTIES: dict[str, Any] = {}
 
 maps = MAPS.register
 attributes = ATTRIBUTES.register
@@ -68,6 +71,10 @@ def keep(d: Any, keys: tuple) -> dict:
     return {k: d[k] for k in keys if isinstance(d, dict) and d.get(k) is not None}
 
 
-def tag_map(tags: Any) -> dict:
-    """CloudFormation's ``Tags`` (a list of ``{Key, Value}``) as a mapping."""
-    return {str(x.get("Key")): x.get("Value") for x in tags if isinstance(x, dict)}
+def tag_map(tags: Any) -> Any:
+    """CloudFormation's ``Tags`` (a list of ``{Key, Value}``, conformed to shapes.TAGS) as a mapping; Unknown
+    when any of them is."""
+    u = first_unknown(tags)
+    if u is not None:
+        return u
+    return {x["Key"]: x["Value"] for x in tags}

@@ -7,11 +7,28 @@ from typing import Any
 from ...arns import iam_arn
 from ...locations import Sel
 from ...values import PDict, Unknown
-from ..registry import NAME_PROPERTY, REF_ATTRIBUTE, Mapper, Named, attributes, maps, tag_map
+from ..registry import NAME_PROPERTY, PROPERTIES, REF_ATTRIBUTE, Mapper, Named, attributes, maps, tag_map
+from ..shapes import STR, TAGS, ListOf, Obj
 
 NAME_PROPERTY.update({"AWS::IAM::Role": "RoleName", "AWS::IAM::User": "UserName", "AWS::IAM::Group": "GroupName",
                       "AWS::IAM::ManagedPolicy": "ManagedPolicyName"})
 REF_ATTRIBUTE["AWS::IAM::ManagedPolicy"] = "PolicyArn"  # Ref of a managed policy is its ARN
+
+# The properties read, in the shapes of the IAM resource references
+# (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/AWS_IAM.html); policy documents are
+# the builder's (an object or JSON text).
+_POLICIES = ListOf(Obj({"PolicyName": STR}, required=("PolicyName", "PolicyDocument")))
+_ENTITY = {"Path": STR, "Policies": _POLICIES, "ManagedPolicyArns": ListOf(STR), "PermissionsBoundary": STR,
+           "Tags": TAGS}
+PROPERTIES["AWS::IAM::Role"] = Obj({"RoleName": STR, **_ENTITY}, required=("AssumeRolePolicyDocument",))
+PROPERTIES["AWS::IAM::User"] = Obj({"UserName": STR, "Groups": ListOf(STR), **_ENTITY})
+PROPERTIES["AWS::IAM::Group"] = Obj({"GroupName": STR, **_ENTITY})
+_ATTACHED_TO = {"Roles": ListOf(STR), "Users": ListOf(STR), "Groups": ListOf(STR)}
+PROPERTIES["AWS::IAM::ManagedPolicy"] = Obj({"ManagedPolicyName": STR, "Path": STR, **_ATTACHED_TO},
+                                            required=("PolicyDocument",))
+PROPERTIES["AWS::IAM::Policy"] = Obj({"PolicyName": STR, **_ATTACHED_TO}, required=("PolicyName", "PolicyDocument"))
+PROPERTIES["AWS::IAM::UserToGroupAddition"] = Obj({"GroupName": STR, "Users": ListOf(STR)},
+                                                  required=("GroupName", "Users"))
 
 
 @attributes("AWS::IAM::Role", "AWS::IAM::User", "AWS::IAM::Group")
@@ -32,19 +49,20 @@ def _entity_common(m: Mapper, kind: str, name: str, logical: str, p: PDict) -> N
     if isinstance(policies, Unknown):
         b.account_errors[f"iam:{label}/{name}/{b._ENTITY[kind][3]}"] = f"Unknown: {policies.reason}"
     else:
-        for pol in policies or []:
+        for i, pol in enumerate(policies or []):
             if isinstance(pol, Unknown):  # an undecided `Fn::If` around a policy: it may be there
                 b.account_errors[f"iam:{label}/{name}/{b._ENTITY[kind][3]}"] = f"Unknown: {pol.reason}"
                 continue
-            pname = pol.get("PolicyName") if isinstance(pol, dict) else None
-            if isinstance(pname, str):
-                b.inline_policy(kind, name, pname, pol.get("PolicyDocument"),
-                                getattr(pol, "pos", None) or m.at(logical, p, "Policies"))
+            pname = pol.get("PolicyName")
+            if not isinstance(pname, str):  # named at deploy time: the document still grants what it says
+                pname = f"<{logical}.Policies[{i}]>"
+            b.inline_policy(kind, name, pname, pol.get("PolicyDocument"),
+                            getattr(pol, "pos", None) or m.at(logical, p, "Policies"))
     b.attach_all(kind, name, p.get("ManagedPolicyArns"), m.at(logical, p, "ManagedPolicyArns"))
     if kind != "group":
         b.boundary(kind, name, p.get("PermissionsBoundary"), m.at(logical, p, "PermissionsBoundary"))
         tags = p.get("Tags")
-        if isinstance(tags, list):
+        if tags is not None:
             b.tags(kind, name, tag_map(tags))
 
 
@@ -74,6 +92,8 @@ def iam_user(m: Mapper, logical: str, p: PDict) -> None:
         for g in groups or []:
             if isinstance(g, str):
                 m.b.add_to_group(name, g, m.at(logical, p, "Groups"))
+            else:
+                m.b.account_errors[f"iam:User/{name}/GroupList"] = f"Unknown: {g.reason}"
 
 
 @maps("AWS::IAM::Group", stage=1)
@@ -131,3 +151,5 @@ def iam_user_to_group_addition(m: Mapper, logical: str, p: PDict) -> None:
     for u in users or []:
         if isinstance(u, str):
             m.b.add_to_group(u, group, m.t.loc_of(logical))
+        else:
+            m.b.unplaced(logical, f"a user `{logical}` adds to `{group}` is not known ({u.reason})")

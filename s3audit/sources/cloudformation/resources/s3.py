@@ -7,8 +7,9 @@ from typing import Any
 from ...arns import access_point_arn, bucket_arn, bucket_domain_name, bucket_regional_domain_name
 from ...builder import PUBLIC_ACCESS_BLOCK_KEYS, access_point_entry, canned_acl
 from ....errors import InputError, Place
-from ...values import PDict, Unknown
-from ..registry import NAME_PROPERTY, Mapper, Named, attributes, keep, maps, tag_map
+from ...values import PDict, Unknown, first_unknown
+from ..registry import NAME_PROPERTY, PROPERTIES, Mapper, Named, attributes, keep, maps, tag_map
+from ..shapes import BOOL, INT, STR, TAGS, ListOf, Obj
 
 NAME_PROPERTY["AWS::S3::Bucket"] = "BucketName"
 NAME_PROPERTY["AWS::S3::AccessPoint"] = "Name"
@@ -39,6 +40,75 @@ _CANNED = {"Private": "private", "PublicRead": "public-read", "PublicReadWrite":
            "BucketOwnerRead": "bucket-owner-read", "BucketOwnerFullControl": "bucket-owner-full-control",
            "AwsExecRead": "aws-exec-read"}
 
+# The properties read, in the shapes of the AWS::S3::Bucket reference
+# (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucket.html).
+_PAB = Obj({k: BOOL for k in PUBLIC_ACCESS_BLOCK_KEYS})
+_TRANSITION = Obj({"StorageClass": STR, "TransitionInDays": INT, "TransitionDate": STR, "NewerNoncurrentVersions": INT})
+_LIFECYCLE_RULE = Obj({
+    "Id": STR, "Status": STR, "Prefix": STR, "ExpirationInDays": INT, "ExpirationDate": STR,
+    "ExpiredObjectDeleteMarker": BOOL, "TagFilters": TAGS, "Transitions": ListOf(_TRANSITION), "Transition": _TRANSITION,
+    "NoncurrentVersionExpiration": Obj({"NoncurrentDays": INT, "NewerNoncurrentVersions": INT}),
+    "NoncurrentVersionExpirationInDays": INT, "NoncurrentVersionTransitions": ListOf(_TRANSITION),
+    "NoncurrentVersionTransition": _TRANSITION, "AbortIncompleteMultipartUpload": Obj({"DaysAfterInitiation": INT}),
+    "ObjectSizeGreaterThan": STR, "ObjectSizeLessThan": STR}, required=("Status",))
+_REPLICATION_RULE = Obj({
+    "Id": STR, "Priority": INT, "Status": STR, "Prefix": STR, "Filter": Obj(),
+    "Destination": Obj({"Bucket": STR, "StorageClass": STR, "Account": STR,
+                        "AccessControlTranslation": Obj({"Owner": STR}, required=("Owner",)),
+                        "EncryptionConfiguration": Obj({"ReplicaKmsKeyID": STR})}, required=("Bucket",)),
+    "DeleteMarkerReplication": Obj({"Status": STR}), "SourceSelectionCriteria": Obj()},
+    required=("Destination", "Status"))
+PROPERTIES["AWS::S3::Bucket"] = Obj({
+    "BucketName": STR, "AccessControl": STR, "Tags": TAGS, "ObjectLockEnabled": BOOL,
+    "BucketEncryption": Obj({"ServerSideEncryptionConfiguration": ListOf(Obj({
+        "ServerSideEncryptionByDefault": Obj({"SSEAlgorithm": STR, "KMSMasterKeyID": STR}, required=("SSEAlgorithm",)),
+        "BucketKeyEnabled": BOOL}))}, required=("ServerSideEncryptionConfiguration",)),
+    "VersioningConfiguration": Obj({"Status": STR}, required=("Status",)),
+    "LoggingConfiguration": Obj({"DestinationBucketName": STR, "LogFilePrefix": STR}),
+    "PublicAccessBlockConfiguration": _PAB,
+    "OwnershipControls": Obj({"Rules": ListOf(Obj({"ObjectOwnership": STR}, required=("ObjectOwnership",)))},
+                             required=("Rules",)),
+    "LifecycleConfiguration": Obj({"Rules": ListOf(_LIFECYCLE_RULE)}, required=("Rules",)),
+    "ObjectLockConfiguration": Obj({"ObjectLockEnabled": STR, "Rule": Obj({"DefaultRetention": Obj({
+        "Mode": STR, "Days": INT, "Years": INT})})}),
+    "ReplicationConfiguration": Obj({"Role": STR, "Rules": ListOf(_REPLICATION_RULE)}, required=("Role", "Rules")),
+    "WebsiteConfiguration": Obj({
+        "IndexDocument": STR, "ErrorDocument": STR,
+        "RedirectAllRequestsTo": Obj({"HostName": STR, "Protocol": STR}, required=("HostName",)),
+        "RoutingRules": ListOf(Obj({"RoutingRuleCondition": Obj({"HttpErrorCodeReturnedEquals": STR,
+                                                                 "KeyPrefixEquals": STR}),
+                                    "RedirectRule": Obj({"HostName": STR, "HttpRedirectCode": STR, "Protocol": STR,
+                                                         "ReplaceKeyPrefixWith": STR, "ReplaceKeyWith": STR})},
+                                   required=("RedirectRule",)))}),
+})
+PROPERTIES["AWS::S3::BucketPolicy"] = Obj({"Bucket": STR}, required=("Bucket", "PolicyDocument"))
+PROPERTIES["AWS::S3::AccessPoint"] = Obj({"Bucket": STR, "Name": STR, "BucketAccountId": STR,
+                                          "VpcConfiguration": Obj({"VpcId": STR}),
+                                          "PublicAccessBlockConfiguration": _PAB}, required=("Bucket",))
+
+# A bucket property -> (the snapshot key it sets, how its value becomes the API's shape). A value with anything
+# unknown inside is unknown as a whole (docs/iac.md: bucket values are kept whole).
+_BUCKET_VALUES = {
+    "Tags": ("Tags", lambda m, name, v: tag_map(v)),
+    "BucketEncryption": ("Encryption", lambda m, name, v: {"Rules": [
+        {**({"ApplyServerSideEncryptionByDefault": r["ServerSideEncryptionByDefault"]}
+            if "ServerSideEncryptionByDefault" in r else {}), **keep(r, ("BucketKeyEnabled",))}
+        for r in v["ServerSideEncryptionConfiguration"]]}),
+    "VersioningConfiguration": ("Versioning", lambda m, name, v: keep(v, ("Status",))),
+    # "By default, logs are stored in the bucket where the LoggingConfiguration property is defined."
+    # https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-s3-bucket-loggingconfiguration.html
+    "LoggingConfiguration": ("Logging", lambda m, name, v: {"LoggingEnabled": {
+        "TargetBucket": v.get("DestinationBucketName", name), "TargetPrefix": v.get("LogFilePrefix", "")}}),
+    # Settings left out of the configuration are false.
+    "PublicAccessBlockConfiguration": ("PublicAccessBlock",
+                                       lambda m, name, v: {k: v.get(k, False) for k in PUBLIC_ACCESS_BLOCK_KEYS}),
+    "OwnershipControls": ("OwnershipControls", lambda m, name, v: v),
+    "LifecycleConfiguration": ("Lifecycle", lambda m, name, v: {"Rules": [_lifecycle_rule(r) for r in v["Rules"]]}),
+    "ReplicationConfiguration": ("Replication", lambda m, name, v: {
+        "Role": v["Role"], "Rules": [_replication_rule(r) for r in v["Rules"]]}),
+    "WebsiteConfiguration": ("Website", lambda m, name, v: _website(v)),
+}
+
 
 def _set(m: Mapper, name: str, logical: str, props: PDict, prop: str, key: str, value: Any) -> None:
     """Set a bucket value, located at the property it comes from."""
@@ -51,59 +121,29 @@ def s3_bucket(m: Mapper, logical: str, p: PDict) -> None:
     name = t.name(logical)
     b.bucket(name, t.loc_of(logical), created=True, name_unknown=t.name_unknown.get(logical))
     b.set_bucket(name, "Region", t.region, None)
-    if "Tags" in p:
-        tags = p["Tags"]
-        _set(m, name, logical, p, "Tags", "Tags", tags if isinstance(tags, Unknown) else tag_map(tags))
+    for prop, (key, convert) in _BUCKET_VALUES.items():
+        if prop in p:
+            v = p[prop]
+            u = first_unknown(v)
+            _set(m, name, logical, p, prop, key, u if u is not None else convert(m, name, v))
     if "AccessControl" in p:
         acl = p["AccessControl"]
-        value = acl if isinstance(acl, Unknown) else canned_acl(_CANNED.get(str(acl), ""), b.account_id)
+        value = acl if isinstance(acl, Unknown) else canned_acl(_CANNED.get(acl, ""), b.account_id)
         if value is None:
             at = m.at(logical, p, "AccessControl")
-            raise InputError(f"`{acl}` is not a canned ACL CloudFormation knows", Place(at.file, at.line, at.column))
+            raise InputError(f"`{acl[:60]}` is not a canned ACL CloudFormation knows", Place(at.file, at.line, at.column))
         _set(m, name, logical, p, "AccessControl", "Acl", value)
-    if "BucketEncryption" in p:
-        enc = p["BucketEncryption"]
-        rules = enc.get("ServerSideEncryptionConfiguration") if isinstance(enc, dict) else enc
-        if not isinstance(rules, Unknown):
-            rules = {"Rules": [{**({"ApplyServerSideEncryptionByDefault": r["ServerSideEncryptionByDefault"]}
-                                  if "ServerSideEncryptionByDefault" in r else {}),
-                               **keep(r, ("BucketKeyEnabled",))} for r in rules or []]}
-        _set(m, name, logical, p, "BucketEncryption", "Encryption", rules)
-    if "VersioningConfiguration" in p:
-        _set(m, name, logical, p, "VersioningConfiguration", "Versioning",
-                  keep(p["VersioningConfiguration"], ("Status",)) if isinstance(p["VersioningConfiguration"], dict)
-                  else p["VersioningConfiguration"])
-    if "LoggingConfiguration" in p:
-        lc = p["LoggingConfiguration"]
-        # "By default, logs are stored in the bucket where the LoggingConfiguration property is defined."
-        # https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-s3-bucket-loggingconfiguration.html
-        value = lc if isinstance(lc, Unknown) else {"LoggingEnabled": {
-            "TargetBucket": lc.get("DestinationBucketName", name), "TargetPrefix": lc.get("LogFilePrefix", "")}}
-        _set(m, name, logical, p, "LoggingConfiguration", "Logging", value)
-    if "PublicAccessBlockConfiguration" in p:
-        pab = p["PublicAccessBlockConfiguration"]
-        _set(m, name, logical, p, "PublicAccessBlockConfiguration", "PublicAccessBlock",
-                  pab if isinstance(pab, Unknown) else {k: pab.get(k, False) for k in PUBLIC_ACCESS_BLOCK_KEYS})
-    if "OwnershipControls" in p:
-        _set(m, name, logical, p, "OwnershipControls", "OwnershipControls", p["OwnershipControls"])
-    if "LifecycleConfiguration" in p:
-        lc = p["LifecycleConfiguration"]
-        _set(m, name, logical, p, "LifecycleConfiguration", "Lifecycle",
-                  lc if isinstance(lc, Unknown) else {"Rules": [_lifecycle_rule(r) for r in lc.get("Rules", [])]})
-    if "ObjectLockConfiguration" in p or p.get("ObjectLockEnabled") is True:
-        olc = p.get("ObjectLockConfiguration") or {}
-        value = olc if isinstance(olc, Unknown) else {"ObjectLockEnabled": olc.get("ObjectLockEnabled", "Enabled"),
-                                                      **keep(olc, ("Rule",))}
-        _set(m, name, logical, p, "ObjectLockConfiguration" if "ObjectLockConfiguration" in p
-                  else "ObjectLockEnabled", "ObjectLock", value)
-    if "ReplicationConfiguration" in p:
-        rc = p["ReplicationConfiguration"]
-        _set(m, name, logical, p, "ReplicationConfiguration", "Replication",
-                  rc if isinstance(rc, Unknown) else {"Role": rc.get("Role"),
-                                                      "Rules": [_replication_rule(r) for r in rc.get("Rules", [])]})
-    if "WebsiteConfiguration" in p:
-        w = p["WebsiteConfiguration"]
-        _set(m, name, logical, p, "WebsiteConfiguration", "Website", w if isinstance(w, Unknown) else _website(w))
+    if "ObjectLockConfiguration" in p or p.get("ObjectLockEnabled") is not None:
+        olc = p.get("ObjectLockConfiguration")
+        enabled = p.get("ObjectLockEnabled")
+        u = first_unknown(olc) or (enabled if isinstance(enabled, Unknown) else None)
+        prop = "ObjectLockConfiguration" if "ObjectLockConfiguration" in p else "ObjectLockEnabled"
+        if u is not None:
+            _set(m, name, logical, p, prop, "ObjectLock", u)
+        elif olc is not None or enabled is True:
+            olc = olc or {}
+            _set(m, name, logical, p, prop, "ObjectLock", {"ObjectLockEnabled": olc.get("ObjectLockEnabled", "Enabled"),
+                                                          **keep(olc, ("Rule",))})
 
 
 @maps("AWS::S3::BucketPolicy")

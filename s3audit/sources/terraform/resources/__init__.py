@@ -10,7 +10,7 @@ from typing import Any
 from ...builder import SnapshotBuilder
 from ..registry import COMPUTED, DATA_SOURCES, MAPS, REMOVED, Gone, Instance, Mapper
 from ..resource import Res
-from . import compute, iam, iam_policy_document, organizations, provider_data, s3  # noqa: F401  (they fill the tables)
+from . import compute, iam, iam_policy_document, kms, organizations, provider_data, s3, vpc  # noqa: F401  (they fill the tables)
 
 
 def map_resources(builder: SnapshotBuilder, resources: list[Res], region: Any) -> None:

@@ -1,0 +1,78 @@
+"""The units' results kept in a scan history (``DIR/units.json.gz``), by the digests of what they read.
+
+One gzipped JSON document: the global digest it was made under, and per unit its static key, the principals
+and buckets its rules asked about, its full key, and its results (findings with everything that orders and
+places them, access rows, pictures). Written atomically after each run; a file of another format, another
+global digest or one that cannot be read is simply not used (the run computes everything and replaces it).
+"""
+from __future__ import annotations
+
+import gzip
+import json
+import os
+from ..findings import Finding, Location, Severity, Status, make_finding
+from .results import UnitResult
+
+FILE = "units.json.gz"
+FORMAT = "s3audit.units/v1"
+
+
+def load(directory: str, global_digest: str) -> dict[str, dict]:
+    """unit -> stored entry (``static``, ``key``, ``callers``, ``buckets``, ``opaque``, ``result``), for the
+    units stored under this global digest; {} when there is nothing to reuse."""
+    path = os.path.join(directory, FILE)
+    try:
+        with gzip.open(path, "rt", encoding="utf-8") as fh:
+            data = json.load(fh)
+    except (OSError, EOFError, ValueError):
+        return {}
+    if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("global") != global_digest:
+        return {}
+    units = data.get("units")
+    return units if isinstance(units, dict) else {}
+
+
+def save(directory: str, global_digest: str, entries: dict[str, dict]) -> None:
+    from ..fileio import write_atomic
+    text = json.dumps({"format": FORMAT, "global": global_digest, "units": entries}, separators=(",", ":"))
+    write_atomic(os.path.join(directory, FILE), gzip.compress(text.encode("utf-8"), compresslevel=1))
+
+
+def entry(result: UnitResult, static: str, key: str) -> dict:
+    return {"static": static, "key": key, "callers": list(result.callers), "buckets": list(result.buckets),
+            "opaque": result.opaque, "result": result_to_json(result)}
+
+
+def result_to_json(u: UnitResult) -> dict:
+    return {"findings": {rule: [_finding(f) for f in found] for rule, found in u.findings.items()},
+            "access": [list(r) for r in u.access],
+            "pictures": [[p.to_json() for p in pics] for pics in u.pictures], "edges": u.edges}
+
+
+def result_from_json(name: str, d: dict, e: dict) -> UnitResult:
+    from ..report.model import PathPicture
+    return UnitResult(name, {rule: [_from(x) for x in found] for rule, found in d["findings"].items()},
+                      [tuple(r) for r in d["access"]],
+                      [[PathPicture.from_json(p) for p in pics] for pics in d["pictures"]],
+                      [], d.get("edges", 0), tuple(e.get("callers") or ()), tuple(e.get("buckets") or ()),
+                      bool(e.get("opaque")))
+
+
+def _finding(f: Finding) -> list:
+    loc = f.location
+    return [f.rule, int(f.severity), list(f.controls), f.subject, f.message, f.status.value, list(f.evidence),
+            None if loc is None else [loc.file, loc.line, loc.column], f.pointer, list(f.key)]
+
+
+def _from(x: list) -> Finding:
+    rule, severity, controls, subject, message, status, evidence, loc, pointer, key = x
+    return make_finding(rule, Severity(severity), tuple(controls), subject, message, Status(status), tuple(evidence),
+                        None if loc is None else Location(*loc), pointer, tuple(key))
+
+
+def still_valid(stored: dict | None, static: str, full_key) -> bool:
+    """Whether a unit's stored entry can be reused: what it read is unchanged (``full_key(static, callers,
+    buckets)`` is as stored)."""
+    if not stored or stored.get("opaque") or stored.get("static") != static:
+        return False
+    return full_key(static, stored.get("callers") or (), stored.get("buckets") or ()) == stored.get("key")

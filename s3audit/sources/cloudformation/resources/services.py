@@ -1,0 +1,43 @@
+"""Resources of other services that S3 policies name by ARN: what ``Ref`` and ``Fn::GetAtt`` return for them.
+
+A Lambda function, an SNS topic, an SQS queue and a Step Functions state machine are not mapped to the snapshot,
+but bucket policies and trust policies name them (``aws:SourceArn`` of a function, a queue a bucket notifies).
+Their ARNs are derived from name, region and account, so they are computed, not "known only after deploy"
+(with the region unknown, the ARN keeps its known text and the unknown region). ``Ref`` returns:
+https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-lambda-function.html#aws-resource-lambda-function-return-values
+(the name), aws-resource-sns-topic.html (the ARN), aws-resource-sqs-queue.html (the URL, not derived here: it
+holds the queue's host), aws-resource-stepfunctions-statemachine.html (the ARN).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from ...symbolic import concat
+from ..registry import NAME_PROPERTY, REF_ATTRIBUTE, Named, attributes
+
+NAME_PROPERTY.update({"AWS::Lambda::Function": "FunctionName", "AWS::Serverless::Function": "FunctionName",
+                      "AWS::SNS::Topic": "TopicName", "AWS::SQS::Queue": "QueueName",
+                      "AWS::StepFunctions::StateMachine": "StateMachineName",
+                      "AWS::Serverless::StateMachine": "Name"})
+REF_ATTRIBUTE.update({"AWS::SNS::Topic": "TopicArn", "AWS::StepFunctions::StateMachine": "Arn",
+                      "AWS::Serverless::StateMachine": "Arn", "AWS::SQS::Queue": "QueueUrl"})
+
+# type -> (service, the ARN's resource part before the name, the attributes that hold the ARN)
+_ARNS = {
+    "AWS::Lambda::Function": ("lambda", "function:", ("Arn",)),
+    "AWS::Serverless::Function": ("lambda", "function:", ("Arn",)),
+    "AWS::SNS::Topic": ("sns", "", ("TopicArn",)),
+    "AWS::SQS::Queue": ("sqs", "", ("Arn",)),
+    "AWS::StepFunctions::StateMachine": ("states", "stateMachine:", ("Arn",)),
+    "AWS::Serverless::StateMachine": ("states", "stateMachine:", ("Arn",)),
+}
+
+
+@attributes(*_ARNS)
+def _service_attribute(t: Any, r: Named, attr: str) -> Any:
+    service, prefix, arn_attributes = _ARNS[r.rtype]
+    if attr in arn_attributes:
+        return concat(["arn:aws:", service, ":", t.region, ":", t.account_id, ":", prefix, r.name])
+    if attr in ("Name", "TopicName", "QueueName") and r.rtype != "AWS::Lambda::Function":
+        return r.name
+    return None

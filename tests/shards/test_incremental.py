@@ -1,0 +1,170 @@
+"""An incremental night equals a full run: for random edits to a snapshot (a bucket policy, a role's trust or
+identity policy, an SCP, a group membership, a new account), reusing the units whose inputs did not change gives
+exactly the findings, access map and pictures of computing everything (issue 15)."""
+from __future__ import annotations
+
+import copy
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from s3audit.report.access import DEFAULT_SENSITIVE
+from s3audit.shards import store
+from s3audit.shards.analysis import Source, analyse
+from s3audit.shards.location import digest_of
+from s3audit.snapshot.load import snapshot_from_dict
+
+from .conftest import synthetic_estate
+
+
+def _source(doc: dict) -> Source:
+    text = json.dumps(doc)
+    return Source("memory", digest_of(text), snapshot_from_dict(copy.deepcopy(doc)), doc)
+
+
+def _run(doc, history=None, full=False):
+    return analyse(_source(doc), access=True, sensitive=DEFAULT_SENSITIVE, history=history, full=full)
+
+
+def _same(a, b) -> None:
+    key = lambda fs: [json.dumps(f.to_json(), sort_keys=True) + repr((f.pointer, f.key)) for f in fs]  # noqa: E731
+    assert key(a.run.findings) == key(b.run.findings)
+    assert a.access == b.access
+    assert [p.to_json() for p in a.pictures] == [p.to_json() for p in b.pictures]
+
+
+@pytest.fixture(scope="module")
+def night_one(tmp_path_factory):
+    base = tmp_path_factory.mktemp("night1")
+    doc = json.loads(synthetic_estate(base / "estate.json", accounts=3, roles=36, users=15, buckets=60,
+                                      seed=11).read_text())
+    history = base / "history"
+    history.mkdir()
+    first = _run(doc, str(history))
+    assert first.stats["computed"] == first.stats["units"] > 0
+    return doc, history
+
+
+# ---- edits
+def _bucket_policy(doc, r):
+    a = r.choice(doc["accounts"])
+    b = r.choice(a["s3"]["buckets"])
+    other = r.choice(doc["accounts"])["id"]
+    b["Policy"] = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": r.choice([f"arn:aws:iam::{other}:root", "*"])},
+         "Action": r.choice(["s3:GetObject", "s3:*", "s3:ListBucket"]),
+         "Resource": [f"arn:aws:s3:::{b['Name']}", f"arn:aws:s3:::{b['Name']}/*"]}]}
+
+
+def _trust_policy(doc, r):
+    a = r.choice(doc["accounts"])
+    role = r.choice(a["iam"]["RoleDetailList"])
+    who = r.choice([{"AWS": r.choice(doc["accounts"])["id"]}, {"Service": "lambda.amazonaws.com"},
+                    {"AWS": "arn:aws:iam::999999999999:root"}])
+    role["AssumeRolePolicyDocument"] = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": who, "Action": "sts:AssumeRole"}]}
+
+
+def _role_policy(doc, r):
+    a = r.choice(doc["accounts"])
+    role = r.choice(a["iam"]["RoleDetailList"])
+    b = r.choice(r.choice(doc["accounts"])["s3"]["buckets"])["Name"]
+    role["RolePolicyList"] = [{"PolicyName": "edited", "PolicyDocument": {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": r.choice(["s3:GetObject", "s3:*", "sts:AssumeRole"]),
+         "Resource": r.choice([f"arn:aws:s3:::{b}/*", "*"])}]}}]
+
+
+def _scp(doc, r):
+    pol = r.choice(doc["organization"]["policies"])
+    pol["Document"] = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "*", "Resource": "*"},
+        {"Effect": "Deny", "Action": r.choice(["s3:GetObject", "s3:PutObject", "sts:AssumeRole"]), "Resource": "*"}]}
+
+
+def _membership(doc, r):
+    a = r.choice(doc["accounts"])
+    if not a["iam"]["UserDetailList"]:
+        return
+    u = r.choice(a["iam"]["UserDetailList"])
+    u["GroupList"] = [] if u.get("GroupList") else [r.choice(a["iam"]["GroupDetailList"])["GroupName"]]
+
+
+def _new_account(doc, r):
+    n = len(doc["accounts"])
+    acct = f"{555500000000 + n:012d}"
+    bucket = f"new-{acct}"
+    doc["accounts"].append({"id": acct, "name": f"new-{n}", "iam": {
+        "UserDetailList": [], "GroupDetailList": [], "Policies": [],
+        "RoleDetailList": [{"RoleName": "reader", "Arn": f"arn:aws:iam::{acct}:role/reader", "RoleId": "AROANEW",
+                            "Path": "/", "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [
+                                {"Effect": "Allow", "Principal": {"AWS": doc["accounts"][0]["id"]},
+                                 "Action": "sts:AssumeRole"}]},
+                            "RolePolicyList": [{"PolicyName": "r", "PolicyDocument": {"Version": "2012-10-17",
+                                                "Statement": [{"Effect": "Allow", "Action": "s3:GetObject",
+                                                               "Resource": "*"}]}}],
+                            "AttachedManagedPolicies": [], "InstanceProfileList": []}]},
+        "s3": {"buckets": [{"Name": bucket, "Region": "us-east-1", "Tags": {"data-class": "pci"}}],
+               "access_points": []}})
+    doc["organization"]["accounts"].append({"Id": acct, "Name": f"new-{n}", "Parent": "ou-prod"})
+
+
+EDITS = [_bucket_policy, _trust_policy, _role_policy, _scp, _membership, _new_account]
+
+
+@settings(max_examples=18, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                  HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(EDITS), min_size=1, max_size=3), st.randoms(use_true_random=False))
+def test_an_incremental_night_equals_a_full_run(night_one, tmp_path_factory, edits, r):
+    doc, stored = night_one
+    doc = copy.deepcopy(doc)
+    doc["taken_at"] = "2026-01-02T00:00:00Z"
+    for edit in edits:
+        edit(doc, r)
+    history = tmp_path_factory.mktemp("night2")
+    shutil.copy(stored / store.FILE, history / store.FILE)
+    incremental = _run(doc, str(history))
+    _same(incremental, _run(doc))
+    # the night after, nothing changed: everything is reused, and still the same
+    again = _run(doc, str(history))
+    assert again.stats["reused"] == again.stats["units"]
+    _same(again, incremental)
+
+
+def test_a_night_after_a_bucket_change_reuses_the_other_buckets(night_one, tmp_path):
+    doc, stored = night_one
+    doc = copy.deepcopy(doc)
+    doc["taken_at"] = "2026-01-02T00:00:00Z"
+    bucket = doc["accounts"][1]["s3"]["buckets"][3]
+    bucket["Versioning"] = {"Status": "Enabled"}
+    shutil.copy(stored / store.FILE, tmp_path / store.FILE)
+    got = _run(doc, str(tmp_path))
+    assert got.stats["computed"] == 1 and got.stats["reused"] == got.stats["units"] - 1
+    _same(got, _run(doc))
+    assert _run(doc, str(tmp_path), full=True).stats["computed"] == got.stats["units"]  # --full reuses nothing
+
+
+def test_scan_full_and_incremental_write_the_same_history(cli, tmp_path):
+    estate = synthetic_estate(tmp_path / "night1.json", accounts=3, roles=30, users=12, buckets=40, seed=3)
+    doc = json.loads(estate.read_text())
+    doc["taken_at"] = "2026-01-02T00:00:00Z"
+    doc["accounts"][0]["s3"]["buckets"][0]["Policy"] = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+         "Resource": f"arn:aws:s3:::{doc['accounts'][0]['s3']['buckets'][0]['Name']}/*"}]}
+    night2 = tmp_path / "night2.json"
+    night2.write_text(json.dumps(doc))
+    runs = {}
+    for how in ("incremental", "full"):
+        history = tmp_path / how
+        cli("scan", "--history", history, "--snapshot", estate, "--today", "2026-01-01")
+        extra = ["--full"] if how == "full" else []
+        status, out, err = cli("scan", "--history", history, "--snapshot", night2, "--today", "2026-01-02", *extra)
+        assert status == 1, err
+        (run,) = [p for p in history.iterdir() if p.is_dir() and p.name.startswith("2026-01-02")]
+        runs[how] = {p.name: p.read_bytes() for p in run.iterdir() if p.name != "snapshot.json.gz"}
+        runs[how]["stdout"] = out.encode()
+    assert runs["incremental"] == runs["full"]
+    assert {"findings.json", "diff.json", "access.json", "report.html"} <= set(runs["full"])
