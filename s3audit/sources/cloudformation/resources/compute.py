@@ -28,18 +28,8 @@ NAME_PROPERTY.update({
 # Ref of a state machine is its ARN (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-stepfunctions-statemachine.html)
 REF_ATTRIBUTE.update({"AWS::StepFunctions::StateMachine": "Arn", "AWS::Serverless::StateMachine": "Arn"})
 
-_ARN_OF = {
-    "AWS::Lambda::Function": arns.lambda_function_arn, "AWS::Serverless::Function": arns.lambda_function_arn,
-    "AWS::CodeBuild::Project": arns.codebuild_project_arn,
-    "AWS::StepFunctions::StateMachine": arns.state_machine_arn, "AWS::Serverless::StateMachine": arns.state_machine_arn,
-}
-
-
-@attributes(*_ARN_OF)
-def _arn_attribute(t: Any, r: Named, attr: str) -> Any:
-    if attr != "Arn" or not isinstance(t.region, str) or not isinstance(r.name, str):
-        return None
-    return _ARN_OF[r.rtype](t.region, t.account_id, r.name)
+# The ARNs ``Fn::GetAtt`` gives of functions, state machines and CodeBuild projects are derived in services.py,
+# with those of the other services that policies name.
 
 
 @attributes("AWS::IAM::InstanceProfile")
