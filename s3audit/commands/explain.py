@@ -12,6 +12,10 @@ from ..iam.engine import Decision, Engine, Request
 from ..iam.wording import clause_text, describe
 from ._inputs import load_estate
 
+# What JSON allows around a value (RFC 8259): str.strip() would also take away control characters such as \x1f
+# (Python counts them as whitespace), passing a line that is not JSON.
+JSON_WHITESPACE = " \t\r\n"
+
 
 def parse_context(pairs: Iterable[str]) -> dict[str, Any]:
     """`KEY=VALUE` pairs; a key given several times becomes a multi-valued key."""
@@ -184,7 +188,7 @@ def _decide_lines(engine: Engine, path: str, fmt: str, out: TextIO) -> int:
     # JSON Lines end at "\n" only: splitlines() would also split at U+2028 and friends, which JSON strings
     # may hold unescaped.
     for n, line in enumerate(text.split("\n"), 1):
-        line = line.strip()
+        line = line.strip(JSON_WHITESPACE)
         if not line:
             continue
         number = seen.get(line)
@@ -260,7 +264,7 @@ def _decide_lines_text(engine: Engine, path: str, text: str, out: TextIO) -> int
     requests: list[Request] = []
     checker = _Names(engine)
     for n, line in enumerate(text.split("\n"), 1):
-        line = line.strip()
+        line = line.strip(JSON_WHITESPACE)
         if not line:
             continue
         try:
