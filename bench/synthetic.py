@@ -9,7 +9,10 @@ another account), buckets of which a share is tagged ``data-class=pci``; identit
 access to buckets of the account (exact names, prefixes of bucket families, or ``*`` for the wildcard
 share); bucket policies that deny insecure transport, grant other accounts or roles (the cross-account
 share), and now and then grant everyone inside the organization; a few principals able to escalate
-(iam:PassRole with Lambda or Glue, iam:CreateAccessKey, policy changes). The same parameters and seed
+(iam:PassRole with Lambda or Glue, iam:CreateAccessKey, policy changes). With ``--compute`` (``compute=True``),
+each account also lists the compute that runs as its service roles (Lambda functions, Glue dev endpoints, EC2
+instances most of which SSM manages, ECS task definitions), and a few users may act on it (update a function's
+code, send SSM commands, ...); without it the estate is the one it always was. The same parameters and seed
 always give the same snapshot.
 """
 from __future__ import annotations
@@ -37,8 +40,10 @@ def _acct(i: int) -> str:
 
 
 def generate(accounts=100, roles=5000, users=2000, buckets=20000, policies_per_principal=2,
-             wildcard_share=0.1, cross_account_share=0.1, pci_share=0.05, seed=1) -> dict:
+             wildcard_share=0.1, cross_account_share=0.1, pci_share=0.05, seed=1, compute=False) -> dict:
     rnd = random.Random(seed)
+    # Compute draws from its own stream, so that the estate without compute is the same as before it existed.
+    crnd = random.Random(seed + 1_000_003)
     ids = [_acct(i) for i in range(accounts)]
     management = ids[0]
     per = lambda total, i: total // accounts + (1 if i < total % accounts else 0)  # noqa: E731
@@ -101,6 +106,8 @@ def generate(accounts=100, roles=5000, users=2000, buckets=20000, policies_per_p
                               "Resource": f"arn:aws:iam::{a}:user/*"})
             elif r < 0.035:
                 extra.append({"Effect": "Allow", "Action": "iam:*", "Resource": "*"})
+            if compute and crnd.random() < 0.03:
+                extra.append(_compute_grant(a, crnd))
             name = f"user-{j:04d}"
             user_list.append({"UserName": name, "Arn": f"arn:aws:iam::{a}:user/{name}", "UserId": f"AIDA{a}{j}",
                               "Path": "/", "GroupList": [f"team-{j % 3}"] if rnd.random() < 0.5 else [],
@@ -128,6 +135,7 @@ def generate(accounts=100, roles=5000, users=2000, buckets=20000, policies_per_p
                                                                              "Action": "sts:AssumeRole"}),
                               "RolePolicyList": identity_policies(a, extra), "AttachedManagedPolicies": [],
                               "InstanceProfileList": []})
+        compute_sections = _compute(a, role_list, crnd) if compute else {}
         bucket_list = []
         for name in bucket_names[a]:
             b: dict = {"Name": name, "Region": "us-east-1",
@@ -158,7 +166,7 @@ def generate(accounts=100, roles=5000, users=2000, buckets=20000, policies_per_p
                                      "RoleDetailList": role_list, "Policies": []},
                              "s3": {"public_access_block": {"BlockPublicAcls": True, "IgnorePublicAcls": True,
                                                             "BlockPublicPolicy": True, "RestrictPublicBuckets": True},
-                                    "buckets": bucket_list, "access_points": []}})
+                                    "buckets": bucket_list, "access_points": []}, **compute_sections})
     org = {"id": "o-synthetic", "management_account": management, "roots": [{"Id": "r-root", "Name": "Root"}],
            "units": [{"Id": "ou-prod", "Name": "prod", "Parent": "r-root"}],
            "accounts": [{"Id": a, "Name": f"account-{i}", "Parent": "r-root" if i == 0 else "ou-prod"}
@@ -174,6 +182,54 @@ def generate(accounts=100, roles=5000, users=2000, buckets=20000, policies_per_p
     return {"format": "s3audit.snapshot/v1", "taken_at": "2026-01-01T00:00:00Z",
             "source": {"kind": "manual", "detail": f"bench/synthetic.py seed={seed}"},
             "organization": org, "accounts": accounts_out}
+
+
+# What a user may do to compute that already runs as a role (the escalation routes of issue 13).
+# (action, the resource's service, the resource; None: every resource)
+COMPUTE_GRANTS = [("lambda:UpdateFunctionCode", "lambda", "function:*"), ("ssm:SendCommand", None, None),
+                  ("ssm:StartSession", "ec2", "instance/*"), ("glue:UpdateDevEndpoint", "glue", "devEndpoint/*"),
+                  ("ecs:RunTask", "ecs", "task-definition/*"), ("lambda:UpdateFunctionCode", "lambda", "function:app-00*")]
+
+
+def _compute_grant(account: str, rnd: random.Random) -> dict:
+    action, service, resource = rnd.choice(COMPUTE_GRANTS)
+    arn = "*" if resource is None else f"arn:aws:{service}:us-east-1:{account}:{resource}"
+    return {"Effect": "Allow", "Action": action, "Resource": arn}
+
+
+def _compute(account: str, roles: list[dict], rnd: random.Random) -> dict:
+    """An account's compute (docs/snapshot-format.md, "Compute"): about half the roles a compute service trusts
+    run something of that service; every section is present (read whole), SSM manages most instances."""
+    r = "us-east-1"
+    out = {"regions": [r], "ec2": {"instances": []}, "ssm": {"instance_information": []},
+           "lambda": {"functions": []}, "glue": {"dev_endpoints": [], "jobs": []},
+           "sagemaker": {"notebook_instances": []}, "codebuild": {"projects": []},
+           "cloudformation": {"stacks": []}, "ecs": {"task_definitions": [], "services": []},
+           "stepfunctions": {"state_machines": []}}
+    for role in roles:
+        service = role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"].get("Service")
+        if service is None or rnd.random() < 0.5:
+            continue
+        name, arn = role["RoleName"], role["Arn"]
+        if service == "lambda.amazonaws.com":
+            out["lambda"]["functions"].append({"FunctionName": name, "Role": arn, "Region": r,
+                                               "FunctionArn": f"arn:aws:lambda:{r}:{account}:function:{name}"})
+        elif service == "glue.amazonaws.com":
+            out["glue"]["dev_endpoints"].append({"EndpointName": name, "RoleArn": arn, "Region": r})
+        elif service == "ec2.amazonaws.com":
+            profile = f"arn:aws:iam::{account}:instance-profile/{name}"
+            role["InstanceProfileList"] = [{"InstanceProfileName": name, "Arn": profile, "Path": "/"}]
+            instance = f"i-{rnd.getrandbits(68):017x}"
+            out["ec2"]["instances"].append({"InstanceId": instance, "Region": r, "State": {"Name": "running"},
+                                            "IamInstanceProfile": {"Arn": profile}})
+            if rnd.random() < 0.8:
+                out["ssm"]["instance_information"].append({"InstanceId": instance, "Region": r,
+                                                           "PingStatus": "Online"})
+        elif service == "ecs-tasks.amazonaws.com":
+            out["ecs"]["task_definitions"].append({
+                "taskDefinitionArn": f"arn:aws:ecs:{r}:{account}:task-definition/{name}:1", "family": name,
+                "revision": 1, "taskRoleArn": arn, "Region": r})
+    return out
 
 
 def write(snapshot: dict, path: str) -> None:
@@ -196,9 +252,10 @@ def main(argv=None) -> int:
     ap.add_argument("--cross-account-share", type=float, default=0.1)
     ap.add_argument("--pci-share", type=float, default=0.05)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--compute", action="store_true", help="give the accounts compute that runs as their roles")
     a = ap.parse_args(argv)
     snap = generate(a.accounts, a.roles, a.users, a.buckets, a.policies_per_principal, a.wildcard_share,
-                    a.cross_account_share, a.pci_share, a.seed)
+                    a.cross_account_share, a.pci_share, a.seed, a.compute)
     write(snap, a.out)
     print(f"wrote {a.out}", file=sys.stderr)
     return 0

@@ -15,6 +15,7 @@ import sys
 from typing import Callable
 
 from . import __version__
+from .commands._inputs import add_iac_options
 from .errors import OutputError, S3AuditError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
@@ -44,7 +45,8 @@ class _Version(argparse.Action):
 
 
 def _explain(p: argparse.ArgumentParser) -> None:
-    p.add_argument("snapshot", help="snapshot file (.json or .json.gz)")
+    p.add_argument("snapshot", nargs="?", help="snapshot file (.json or .json.gz); with IaC inputs, the live estate "
+                   "they change")
     p.add_argument("--principal", help="principal ARN, or 'anonymous' for the unauthenticated caller")
     p.add_argument("--action", help="S3 action, for example s3:GetObject")
     p.add_argument("--resource", help="resource ARN, for example arn:aws:s3:::bucket/key")
@@ -54,10 +56,12 @@ def _explain(p: argparse.ArgumentParser) -> None:
                    help="decide many requests, one JSON object per line ('-' for stdin)")
     p.add_argument("--format", choices=("text", "json"), default=None,
                    help="output format (default: text; json lines with --requests)")
+    add_iac_options(p, "the live estate's snapshot: decide on it with the change applied")
 
 
 def _paths(p: argparse.ArgumentParser) -> None:
-    p.add_argument("snapshot", help="snapshot file (.json or .json.gz)")
+    p.add_argument("snapshot", nargs="?", help="snapshot file (.json or .json.gz); with IaC inputs, the live estate "
+                   "they change")
     p.add_argument("--to", metavar="BUCKET", help="list every principal that can reach this bucket")
     p.add_argument("--access", choices=("list", "read", "write", "permissions", "any"), default="any",
                    help="the access the path must end in (default: any)")
@@ -77,6 +81,7 @@ def _paths(p: argparse.ArgumentParser) -> None:
                         "proved by rebuilding the estate without them, and what else the removal takes away")
     p.add_argument("--format", choices=("text", "json", "dot", "mermaid"), default="text",
                    help="output format (default: text; --cut: text or json)")
+    add_iac_options(p, "the live estate's snapshot: who could reach the data if the change lands")
     _scale_options(p)
 
 
@@ -108,6 +113,8 @@ def _aws_options(p, workers: bool = True) -> None:
                             "or a delegated administrator)")
     p.add_argument("--endpoint-url", metavar="URL",
                    help="send every AWS call to this endpoint (an S3-compatible server: moto, LocalStack)")
+    p.add_argument("--regions", metavar="R,...", help="read compute (EC2, Lambda, Glue, ...) only in these regions "
+                   "(default: every region enabled in each account)")
     if workers:
         p.add_argument("--workers", type=_positive_int, default=8, metavar="N",
                        help="concurrent API calls (default: 8)")
@@ -205,18 +212,8 @@ def _check(p: argparse.ArgumentParser) -> None:
     p.add_argument("--skip-unrecognized", action="store_true",
                    help="skip input files that are neither a snapshot nor IaC, with a note (the pre-commit hook "
                         "passes every staged JSON and YAML file)")
-    p.add_argument("--terraform", action="append", metavar="DIR", help="Terraform configuration directory (repeatable)")
-    p.add_argument("--terraform-plan", action="append", metavar="FILE",
-                   help="Terraform plan JSON from `terraform show -json` (repeatable)")
-    p.add_argument("--terraform-dir", metavar="DIR",
-                   help="configuration directory of the plans, for file and line (default: each plan's directory)")
-    p.add_argument("--cloudformation", action="append", metavar="FILE", help="CloudFormation template (repeatable)")
-    p.add_argument("--live", metavar="LIVE.json",
-                   help="the live estate's snapshot: overlay the change on it and report only what it introduces "
-                        "(and what it fixes)")
-    p.add_argument("--account-id", metavar="ID", help="the account the IaC deploys to")
-    p.add_argument("--region", metavar="REGION", help="the region CloudFormation templates deploy to")
-    p.add_argument("--parameter", action="append", metavar="KEY=VALUE", help="CloudFormation parameter value")
+    add_iac_options(p, "the live estate's snapshot: overlay the change on it and report only what it introduces "
+                       "(and what it fixes)")
     p.add_argument("--baseline", metavar="FINDINGS.json",
                    help="report only findings whose fingerprints this earlier findings file does not have")
     p.add_argument("--suggest", action="store_true",

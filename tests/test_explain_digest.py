@@ -10,7 +10,8 @@ which changes only lines of the varied file that mix them), over 2,000 requests 
   padded actions, list/number/null/non-ASCII context values, extra fields, CRLF, blank and repeated lines).
 
 Since then, one intended change: each residual condition carries `"explanation"` (its words) and, for a
-bucket's own TLS-only deny, `"met_by_construction": "tls"` (issue 16, item 4); nothing else differs.
+bucket's own TLS-only deny, `"met_by_construction": "tls"` (issue 16, item 4); and the demo estate gained a role
+(analytics' bi-developer, issue 13), which the generators draw requests for, so both files differ from there on.
 
 Then issue 14 (the KMS key and VPC endpoints in every decision): the demo gains a token vault and a
 warehouse (requests on them were "bucket not in the snapshot"), its keys' and endpoints' sections (JSON
@@ -36,6 +37,13 @@ output was unchanged.
 Issue 14 and issue 11 together (merged): against issue 14's tree before the merge, over the merged tree's request
 files, only issue 11's `ignored:` assumptions differ (195 of the 2,000 bench lines, 325 of the varied file's
 2,120).
+
+Issue 13 and issue 14 together (esc-13 merged with trial2: scale-15, kms-14, iac-cfn): the demo holds both the
+compute escalation (bi-developer) and the keys and endpoints, so the request files are drawn from the union.
+Over them, trial2's code (d8c9997) and the merged code give byte-identical output on the merged demo (2,000
+bench lines, 2,116 varied); esc-13's code (1c964ec) differs on 79 bench lines and 73 varied ones, all issue 14's
+(the key's `kms` reasons, denials for want of the key, the payments RCP's `aws:PrincipalOrgID` denials,
+conditions naming the analytics warehouse's endpoint).
 """
 from __future__ import annotations
 
@@ -56,8 +64,8 @@ ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "s3audit" / "demo" / "estate.json"
 
 DIGESTS = {
-    "bench": "d1fd48919e1c187116f459f53b4ed9e6600f41e49c2fbeb7b483a78fa4158f76",
-    "varied": "2060628b10c23a8f60f50d18ce52af5956d97ebde10af540d2e8ab01c594850d",
+    "bench": "6f67df6e5feb97264064f115b5d6f979f45119e22b646f071fb9ca64455e75e4",
+    "varied": "54faf517ac29082d5b67ec23be085e97c72496dbe4256e40d1df09629ab93e6c",
 }
 
 

@@ -62,13 +62,13 @@ def test_scan_says_where_it_wrote_the_run(capsys, tmp_path):
     assert err.splitlines()[0] == (f"wrote {run}{os.sep} (snapshot.json.gz, findings.json, diff.json, access.json, "
                                    f"summary.txt, summary.md, report.html, findings.sarif) and "
                                    f"{tmp_path / 'h' / 'index.json'}")
-    assert err.splitlines()[1].startswith(f"wrote {tmp_path / 'new.txt'}; summary: 99 new findings")
+    assert err.splitlines()[1].startswith(f"wrote {tmp_path / 'new.txt'}; summary: 100 new findings")
 
 
 def test_check_and_report_end_with_wrote_file(capsys, tmp_path):
     status, out, err = cli(capsys, "check", DAY1, "-o", tmp_path / "a.sarif", "-o", tmp_path / "b.md")
-    assert out == "" and err.strip() == (f"wrote {tmp_path / 'a.sarif'}, {tmp_path / 'b.md'}; summary: 99 findings "
-                                         f"(3 critical, 25 high, 46 medium, 25 low); 7 unknown; FAIL: 28 at or above high")
+    assert out == "" and err.strip() == (f"wrote {tmp_path / 'a.sarif'}, {tmp_path / 'b.md'}; summary: 100 findings "
+                                         f"(3 critical, 26 high, 46 medium, 25 low); 7 unknown; FAIL: 29 at or above high")
     status, out, err = cli(capsys, "check", DAY1, "--format", "text", "-o", f"json={tmp_path / 'c.json'}")
     assert out.splitlines()[-1].startswith("summary: ") and err.strip() == f"wrote {tmp_path / 'c.json'}"
     status, out, err = cli(capsys, "report", DAY1, "-o", tmp_path / "r.html")

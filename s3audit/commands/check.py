@@ -14,11 +14,10 @@ count), 1 when something is, 2 for bad input or usage.
 """
 from __future__ import annotations
 
-import os
 import sys
 
 from ..errors import S3AuditError, UsageError
-from . import _audit
+from . import _audit, _inputs
 
 
 def run(args) -> int:
@@ -47,9 +46,9 @@ def _check(args, progress):
     snapshot_path, iac_paths, skipped = _split_inputs(args.inputs, getattr(args, "skip_unrecognized", False))
     terraform, plans, templates = list(args.terraform or ()), list(args.terraform_plan or ()), \
         list(args.cloudformation or ())
-    _require_inputs(iac_paths, terraform, plans, templates, args.live)
+    _inputs.require_inputs(iac_paths, terraform, plans, templates, args.live)
     if getattr(args, "terraform_dir", None) is not None:  # a plan's configuration, named: it must be there
-        _require_inputs([], [args.terraform_dir], [], [], None)
+        _inputs.require_inputs([], [args.terraform_dir], [], [], None)
     has_iac = bool(iac_paths or terraform or plans or templates)
     live_path = args.live
     if snapshot_path and live_path and has_iac:
@@ -75,11 +74,9 @@ def _check(args, progress):
     if has_iac:
         from ..fileio import read_json
         from ..snapshot.load import snapshot_from_dict
-        from ..sources.iac import load_change, placed_in_change, typed_snapshot
+        from ..sources.iac import placed_in_change, typed_snapshot
         live_doc = read_json(live_path) if live_path else None
-        change = load_change(iac_paths, terraform=terraform, terraform_plans=plans, cloudformation=templates,
-                             live=live_doc, account_id=args.account_id, terraform_dir=args.terraform_dir,
-                             region=args.region, parameters=_parameters(args.parameter))
+        change = _inputs.iac_change(args, iac_paths, live_doc)
         doc = change.snapshot
         if change.removals and live_doc is None:
             n = len({r.address for r in change.removals})
@@ -189,43 +186,6 @@ def _split_inputs(paths, skip_unrecognized: bool = False):
         else:
             skipped.append(p)
     return snapshot, iac, skipped
-
-
-def _require_inputs(iac_paths, terraform, plans, templates, live) -> None:
-    """Every named input exists and holds something to read: a run over nothing must not pass."""
-    from ..errors import InputError, Place
-    from ..sources.iac import TERRAFORM_SUFFIXES
-    for d in [*terraform, *(p for p in iac_paths if os.path.isdir(p))]:
-        if not os.path.exists(d):
-            raise InputError("no such directory", Place(d))
-        if not os.path.isdir(d):
-            raise InputError("not a directory (--terraform takes a configuration directory)", Place(d))
-        try:
-            names = os.listdir(d)
-        except OSError as exc:
-            raise InputError(f"cannot read the directory: {exc.strerror or exc}", Place(d)) from None
-        if not any(n.endswith((".tf", ".tf.json")) and os.path.isfile(os.path.join(d, n)) for n in names):
-            raise InputError("no Terraform configuration here (no .tf or .tf.json file)", Place(d))
-    for f in [*plans, *templates, *([live] if live else []),
-              *(p for p in iac_paths if not os.path.isdir(p) and not p.endswith(TERRAFORM_SUFFIXES))]:
-        if not os.path.exists(f):
-            raise InputError("no such file", Place(f))
-        if os.path.isdir(f):
-            raise InputError("is a directory, expected a file", Place(f))
-        if os.path.getsize(f) == 0:
-            raise InputError("the file is empty", Place(f))
-
-
-def _parameters(values) -> dict | None:
-    if not values:
-        return None
-    out = {}
-    for v in values:
-        key, sep, value = v.partition("=")
-        if not sep or not key:
-            raise UsageError(f"--parameter expects KEY=VALUE, found `{v}`")
-        out[key] = value
-    return out
 
 
 def _graph(snap, wanted: bool, notes: list[str], progress=None):

@@ -12,7 +12,8 @@ def run(args: argparse.Namespace) -> int:
     options = aws.CollectOptions(
         output=args.output, profile=args.aws_profile, region=args.region, role_name=args.role_name,
         role_arns=tuple(args.role_arn), accounts=accounts, organization=args.organization,
-        endpoint_url=args.endpoint_url, workers=args.workers, resume=args.resume,
+        endpoint_url=args.endpoint_url, workers=args.workers,
+        regions=tuple(r.strip() for r in (args.regions or "").split(",") if r.strip()), resume=args.resume,
         scheduler=args.scheduler)
     aws.collect(options, aws.Progress(sys.stderr))
     return 0

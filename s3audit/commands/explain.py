@@ -10,7 +10,11 @@ from ..errors import InputError, Place, UsageError
 from ..iam import names
 from ..iam.engine import Decision, Engine, Request
 from ..iam.wording import clause_text, describe
-from ..snapshot.load import load_snapshot
+from ._inputs import load_estate
+
+# What JSON allows around a value (RFC 8259): str.strip() would also take away control characters such as \x1f
+# (Python counts them as whitespace), passing a line that is not JSON.
+JSON_WHITESPACE = " \t\r\n"
 
 
 def parse_context(pairs: Iterable[str]) -> dict[str, Any]:
@@ -95,7 +99,7 @@ def run(args) -> int:
         raise UsageError("use either --requests or --principal/--action/--resource, not both")
     # The same snapshot is explained again and again (one request at a time, or file after file): its schema
     # check is remembered in the per-user cache.
-    snapshot = load_snapshot(args.snapshot, remember_valid=True)
+    snapshot = load_estate(args, remember_valid=True)
     engine = Engine(snapshot)
     engine.compile_all()
     if args.requests:
@@ -184,7 +188,7 @@ def _decide_lines(engine: Engine, path: str, fmt: str, out: TextIO) -> int:
     # JSON Lines end at "\n" only: splitlines() would also split at U+2028 and friends, which JSON strings
     # may hold unescaped.
     for n, line in enumerate(text.split("\n"), 1):
-        line = line.strip()
+        line = line.strip(JSON_WHITESPACE)
         if not line:
             continue
         number = seen.get(line)
@@ -260,7 +264,7 @@ def _decide_lines_text(engine: Engine, path: str, text: str, out: TextIO) -> int
     requests: list[Request] = []
     checker = _Names(engine)
     for n, line in enumerate(text.split("\n"), 1):
-        line = line.strip()
+        line = line.strip(JSON_WHITESPACE)
         if not line:
             continue
         try:

@@ -33,6 +33,9 @@ def run(args) -> int:
     if cut and args.format not in ("text", "json"):
         raise UsageError(f"--cut prints text or json, not {args.format}")
     if cut:
+        from ._inputs import has_iac
+        if has_iac(args) or args.live or not args.snapshot:
+            raise UsageError("--cut proves its removals on a snapshot: give one, without IaC inputs")
         return _cut(args)
     # Imported here: the graph and the engine are most of s3audit, which `s3audit --help` must not pay for.
     from ..gcpause import no_cyclic_gc
@@ -42,11 +45,16 @@ def run(args) -> int:
     from ..shards.analysis import principal_stage
     from ..shards.units import data_resources, resources_of
     from . import _scale
+    from ._inputs import has_iac, load_estate
 
-    loaded = _scale.load(args.snapshot)
-    snap = loaded.snapshot
+    if has_iac(args) or args.live or not args.snapshot:
+        # an IaC change (on its own or over the live estate) is analysed in one process, as check's is
+        snap, loaded = load_estate(args), None
+    else:
+        loaded = _scale.load(args.snapshot)
+        snap = loaded.snapshot
     engine, principals = principal_stage(snap)
-    how = None if args.to or all_routes else _scale.executors(args, snap)
+    how = None if args.to or all_routes or loaded is None else _scale.executors(args, snap)
     with no_cyclic_gc():
         if args.to:
             data = build_data_graph(snap, principals, resources_of(snap, [args.to]), engine)

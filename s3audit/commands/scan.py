@@ -185,6 +185,7 @@ def _collect(args, directory: str) -> str:
     options = aws.CollectOptions(
         output=path, profile=args.aws_profile, region=args.region, role_name=args.role_name,
         role_arns=tuple(args.role_arn), accounts=accounts, organization=args.organization,
-        endpoint_url=args.endpoint_url, resume=False)
+        endpoint_url=args.endpoint_url,
+        regions=tuple(r.strip() for r in (args.regions or "").split(",") if r.strip()), resume=False)
     aws.collect(options, aws.Progress(sys.stderr))
     return path

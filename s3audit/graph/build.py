@@ -21,8 +21,9 @@ residuals), ``reasons`` and ``assumptions``:
 - ``member-of`` user -> group;
 - ``can-assume`` principal -> role (``method``: sts:AssumeRole, AssumeRoleWithWebIdentity or
   AssumeRoleWithSAML; ``requests``: what the engine decided);
-- ``can-act-as`` principal -> principal (privilege escalation, ``escalation.py``; ``technique`` and
-  ``requests``);
+- ``can-act-as`` principal -> principal (privilege escalation, ``escalation.py`` and, through compute that
+  already runs as a role, ``compute_routes.py``; ``technique`` and ``requests``, and ``resource`` for the
+  compute it acts through);
 - ``can-access`` principal -> bucket or access point, one edge per decision: ``levels`` (access level ->
   actions), ``scope`` (object-key patterns the object actions were decided on; ``*`` is any key), ``via``
   (identity-policy, bucket-policy, access-point-policy, acl, account-root), ``resources`` (the ARNs

@@ -1,20 +1,28 @@
 """``can-act-as`` edges: ways a principal can obtain another principal's permissions (privilege escalation).
 
 Each technique is a set of requests that must all be allowed; the engine decides every one of them, so
-SCPs, boundaries and explicit denies apply, and the edge names the actions that make it possible:
+SCPs, RCPs, boundaries, explicit denies and residual conditions apply, and the edge names the actions that
+make it possible. The catalogue follows the public ones (Rhino Security Labs, "AWS IAM Privilege Escalation -
+Methods and Mitigation", https://rhinosecuritylabs.com/aws/aws-privilege-escalation-methods-mitigation/;
+Bishop Fox, iam-vulnerable, https://github.com/BishopFox/iam-vulnerable); tests/graph/catalogue.py holds one
+estate per technique with its negative twins.
 
 - ``pass-role:SERVICE``: ``iam:PassRole`` on a role that SERVICE may assume (its trust policy), with
   ``iam:PassedToService`` set, together with the right to create or update a compute or job resource of
-  that service which then runs with the role (Lambda, EC2 instance profiles, Glue, ECS tasks,
-  CloudFormation, SageMaker, Data Pipeline)
-  (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_passrole.html);
-- ``credentials``: ``iam:CreateAccessKey``, ``iam:CreateLoginProfile`` or ``iam:UpdateLoginProfile`` on
-  another user;
+  that service which then runs with the role (``PASS_ROLE_SERVICES``: Lambda, EC2 instance profiles and
+  what launches instances, Glue, ECS tasks, CloudFormation, SageMaker, Data Pipeline, CodeBuild, Step
+  Functions, App Runner) (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_passrole.html);
+- through compute that already runs as a role, with no ``iam:PassRole`` (``compute_routes.py``);
+- ``credentials``: ``iam:CreateAccessKey`` on another user, ``iam:CreateLoginProfile`` on one without a console
+  password, ``iam:UpdateLoginProfile`` on one with a password (the credential report says which; unknown:
+  either);
 - ``trust-policy``: ``iam:UpdateAssumeRolePolicy`` on a role, which lets the caller trust itself;
 - ``self-grant``: ``iam:Put*Policy`` / ``iam:Attach*Policy`` on itself or a group it belongs to, or
-  ``iam:CreatePolicyVersion`` / ``iam:SetDefaultPolicyVersion`` on a customer managed policy attached to
-  it: the principal can give itself any permission of its account, so the edge leads to the account's
-  root node (conditional when a permissions boundary caps what it can give itself);
+  ``iam:CreatePolicyVersion`` on a customer managed policy attached to it, or ``iam:SetDefaultPolicyVersion``
+  when another version of it grants more (``policy_versions.py``): the principal can give itself any
+  permission of its account, so the edge leads to the account's root node. A permissions boundary caps what
+  it gives itself: no edge when the boundary allows nothing that reaches data or another principal
+  (``reach.py``), a conditional one otherwise, unless it can take the boundary away;
 - ``join-group``: ``iam:AddUserToGroup`` putting itself into another group (edge to the group);
 - ``modify-and-become``: changing the policies of a user or role (``Put*``/``Attach*``/``CreatePolicyVersion``
   ...) that the principal can already assume or act as: the edge leads to the account's root node.
@@ -29,9 +37,13 @@ import re
 
 from ..iam.decision import ALLOW, CONDITIONAL, Decision, Request, Residual
 from ..iam.engine import Engine
+from ..snapshot.model import IAC_KINDS, UNKNOWN, Snapshot
+from .compute_routes import ROUTE_ACTIONS, ComputeRoutes
 from .edges import EdgeFacts, combine_all
 from .kinds import CAN_ACT_AS, CAN_ASSUME, GROUP, MEMBER_OF, ROLE, USER
+from .policy_versions import other_version_grants_more
 from .principals import PrincipalGraph, root_arn
+from .reach import boundary_allows_on, boundary_caps_reach
 
 _WITNESS = "s3audit-witness"
 
@@ -41,11 +53,16 @@ PASS_ROLE_SERVICES: dict[str, tuple[tuple[tuple[str, ...], bool], ...]] = {
     "lambda.amazonaws.com": (
         (("lambda:CreateFunction", "lambda:InvokeFunction"), False),
         (("lambda:CreateFunction", "lambda:CreateEventSourceMapping"), False),
+        (("lambda:CreateFunction", "lambda:AddPermission"), False),  # invoked from anywhere the caller says
         (("lambda:UpdateFunctionConfiguration", "lambda:UpdateFunctionCode", "lambda:InvokeFunction"), False),
     ),
     "ec2.amazonaws.com": (
         (("ec2:RunInstances",), True),
         (("ec2:AssociateIamInstanceProfile",), True),
+        (("ec2:ReplaceIamInstanceProfileAssociation",), True),
+        (("ec2:RequestSpotInstances",), True),
+        (("ec2:CreateLaunchTemplate", "autoscaling:CreateAutoScalingGroup"), True),
+        (("autoscaling:CreateLaunchConfiguration", "autoscaling:CreateAutoScalingGroup"), True),
         (("iam:CreateInstanceProfile", "iam:AddRoleToInstanceProfile", "ec2:RunInstances"), False),
     ),
     "glue.amazonaws.com": (
@@ -53,11 +70,13 @@ PASS_ROLE_SERVICES: dict[str, tuple[tuple[tuple[str, ...], bool], ...]] = {
         (("glue:CreateJob", "glue:StartJobRun"), False),
         (("glue:CreateJob", "glue:CreateTrigger"), False),
         (("glue:UpdateJob", "glue:StartJobRun"), False),
+        (("glue:CreateSession", "glue:RunStatement"), False),
     ),
     "ecs-tasks.amazonaws.com": (
         (("ecs:RegisterTaskDefinition", "ecs:RunTask"), False),
         (("ecs:RegisterTaskDefinition", "ecs:StartTask"), False),
         (("ecs:RegisterTaskDefinition", "ecs:CreateService"), False),
+        (("ecs:RegisterTaskDefinition", "ecs:UpdateService"), False),
     ),
     "cloudformation.amazonaws.com": (
         (("cloudformation:CreateStack",), False),
@@ -68,31 +87,61 @@ PASS_ROLE_SERVICES: dict[str, tuple[tuple[tuple[str, ...], bool], ...]] = {
         (("sagemaker:CreateNotebookInstance", "sagemaker:CreatePresignedNotebookInstanceUrl"), False),
         (("sagemaker:CreateTrainingJob",), False),
         (("sagemaker:CreateProcessingJob",), False),
+        (("sagemaker:CreateHyperParameterTuningJob",), False),
     ),
     "datapipeline.amazonaws.com": (
         (("datapipeline:CreatePipeline", "datapipeline:PutPipelineDefinition", "datapipeline:ActivatePipeline"),
          False),
+    ),
+    "codebuild.amazonaws.com": (
+        (("codebuild:CreateProject", "codebuild:StartBuild"), False),
+        (("codebuild:CreateProject", "codebuild:StartBuildBatch"), False),
+        (("codebuild:UpdateProject", "codebuild:StartBuild"), False),
+    ),
+    "states.amazonaws.com": (
+        (("states:CreateStateMachine", "states:StartExecution"), False),
+        (("states:CreateStateMachine", "states:StartSyncExecution"), False),
+        (("states:UpdateStateMachine", "states:StartExecution"), False),
+    ),
+    "tasks.apprunner.amazonaws.com": (
+        (("apprunner:CreateService",), False),
     ),
 }
 
 # A representative ARN for what each action creates or acts on ({a}: the caller's account).
 _TEMPLATES = {
     "lambda": "arn:aws:lambda:us-east-1:{a}:function:" + _WITNESS,
-    "ec2:runinstances": "arn:aws:ec2:us-east-1:{a}:instance/" + _WITNESS,
-    "ec2:associateiaminstanceprofile": "arn:aws:ec2:us-east-1:{a}:instance/" + _WITNESS,
+    "ec2": "arn:aws:ec2:us-east-1:{a}:instance/" + _WITNESS,
+    "ec2:createlaunchtemplate": "arn:aws:ec2:us-east-1:{a}:launch-template/" + _WITNESS,
+    "ec2-instance-connect": "arn:aws:ec2:us-east-1:{a}:instance/" + _WITNESS,
+    "ssm": "arn:aws:ec2:us-east-1:{a}:instance/" + _WITNESS,
+    "autoscaling": "arn:aws:autoscaling:us-east-1:{a}:autoScalingGroup:" + _WITNESS
+                   + ":autoScalingGroupName/" + _WITNESS,
+    "autoscaling:createlaunchconfiguration": "arn:aws:autoscaling:us-east-1:{a}:launchConfiguration:" + _WITNESS
+                                             + ":launchConfigurationName/" + _WITNESS,
     "iam:createinstanceprofile": "arn:aws:iam::{a}:instance-profile/" + _WITNESS,
     "iam:addroletoinstanceprofile": "arn:aws:iam::{a}:instance-profile/" + _WITNESS,
     "glue:createdevendpoint": "arn:aws:glue:us-east-1:{a}:devEndpoint/" + _WITNESS,
+    "glue:updatedevendpoint": "arn:aws:glue:us-east-1:{a}:devEndpoint/" + _WITNESS,
     "glue:createtrigger": "arn:aws:glue:us-east-1:{a}:trigger/" + _WITNESS,
+    "glue:createsession": "arn:aws:glue:us-east-1:{a}:session/" + _WITNESS,
+    "glue:runstatement": "arn:aws:glue:us-east-1:{a}:session/" + _WITNESS,
     "glue": "arn:aws:glue:us-east-1:{a}:job/" + _WITNESS,
     "ecs:createservice": "arn:aws:ecs:us-east-1:{a}:service/default/" + _WITNESS,
+    "ecs:updateservice": "arn:aws:ecs:us-east-1:{a}:service/default/" + _WITNESS,
+    "ecs:executecommand": "arn:aws:ecs:us-east-1:{a}:task/default/" + _WITNESS,
     "ecs": "arn:aws:ecs:us-east-1:{a}:task-definition/" + _WITNESS + ":1",
     "cloudformation": "arn:aws:cloudformation:us-east-1:{a}:stack/" + _WITNESS + "/1",
     "sagemaker:createnotebookinstance": "arn:aws:sagemaker:us-east-1:{a}:notebook-instance/" + _WITNESS,
     "sagemaker:createpresignednotebookinstanceurl": "arn:aws:sagemaker:us-east-1:{a}:notebook-instance/" + _WITNESS,
     "sagemaker:createtrainingjob": "arn:aws:sagemaker:us-east-1:{a}:training-job/" + _WITNESS,
     "sagemaker:createprocessingjob": "arn:aws:sagemaker:us-east-1:{a}:processing-job/" + _WITNESS,
+    "sagemaker:createhyperparametertuningjob": "arn:aws:sagemaker:us-east-1:{a}:hyper-parameter-tuning-job/"
+                                               + _WITNESS,
     "datapipeline": "arn:aws:datapipeline:us-east-1:{a}:pipeline/" + _WITNESS,
+    "codebuild": "arn:aws:codebuild:us-east-1:{a}:project/" + _WITNESS,
+    "states": "arn:aws:states:us-east-1:{a}:stateMachine:" + _WITNESS,
+    "apprunner": "arn:aws:apprunner:us-east-1:{a}:service/" + _WITNESS + "/1",
 }
 
 PASS_ROLE = "iam:passrole"
@@ -103,9 +152,13 @@ GROUP_POLICY = ("iam:putgrouppolicy", "iam:attachgrouppolicy")
 POLICY_VERSION = ("iam:createpolicyversion", "iam:setdefaultpolicyversion")
 ADD_TO_GROUP = "iam:addusertogroup"
 TRUST_REWRITE = "iam:updateassumerolepolicy"
-# Actions on IAM resources whose grants are indexed by resource (so candidates come only from grants).
+# Taking away (or replacing) one's own permissions boundary: what it gives itself is then uncapped.
+BOUNDARY_REMOVAL = {USER: ("iam:deleteuserpermissionsboundary", "iam:putuserpermissionsboundary"),
+                    ROLE: ("iam:deleterolepermissionsboundary", "iam:putrolepermissionsboundary")}
+# Actions on IAM and compute resources whose grants are indexed by resource (so candidates come only from grants).
 INDEXED_ACTIONS = frozenset({PASS_ROLE, *CREDENTIALS, *USER_POLICY, *ROLE_POLICY, *GROUP_POLICY, *POLICY_VERSION,
-                             ADD_TO_GROUP, TRUST_REWRITE})
+                             ADD_TO_GROUP, TRUST_REWRITE, *BOUNDARY_REMOVAL[USER], *BOUNDARY_REMOVAL[ROLE],
+                             *ROUTE_ACTIONS})
 
 _CANONICAL = {
     "iam:passrole": "iam:PassRole", "iam:createaccesskey": "iam:CreateAccessKey",
@@ -115,6 +168,10 @@ _CANONICAL = {
     "iam:putgrouppolicy": "iam:PutGroupPolicy", "iam:attachgrouppolicy": "iam:AttachGroupPolicy",
     "iam:createpolicyversion": "iam:CreatePolicyVersion", "iam:setdefaultpolicyversion": "iam:SetDefaultPolicyVersion",
     "iam:addusertogroup": "iam:AddUserToGroup", "iam:updateassumerolepolicy": "iam:UpdateAssumeRolePolicy",
+    "iam:deleteuserpermissionsboundary": "iam:DeleteUserPermissionsBoundary",
+    "iam:putuserpermissionsboundary": "iam:PutUserPermissionsBoundary",
+    "iam:deleterolepermissionsboundary": "iam:DeleteRolePermissionsBoundary",
+    "iam:putrolepermissionsboundary": "iam:PutRolePermissionsBoundary",
 }
 
 
@@ -144,10 +201,13 @@ def fill(pattern: str, account: str) -> str | None:
 
 
 class _Escalations:
-    def __init__(self, p: PrincipalGraph, engine: Engine):
+    def __init__(self, p: PrincipalGraph, engine: Engine, snapshot: Snapshot):
         self.p = p
         self.engine = engine
+        self.snapshot = snapshot
         self.g = p.g
+        self.accounts = {a.id: a for a in snapshot.accounts}
+        self._more: dict[str, bool] = {}
         self.admins: set[str] = set()  # principals that can grant themselves anything (no boundary)
         self._anywhere: dict[tuple[str, str], Decision | None] = {}
         self.managed_of: dict[str, list[str]] = {}
@@ -200,6 +260,37 @@ class _Escalations:
         self._anywhere[key] = best
         return best
 
+    def version_pairs(self, n: str) -> list[tuple[str, str]]:
+        """(action, policy) requests that rewrite a customer managed policy attached to ``n``: a new version
+        always; making another version the default only when one grants more than the default does, or may
+        (https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_managed-versioning.html)."""
+        out = []
+        for m in self.managed_of.get(n, ()):
+            out.append(("iam:createpolicyversion", m))
+            if self.grants_more(m) is not False:
+                out.append(("iam:setdefaultpolicyversion", m))
+        return out
+
+    def grants_more(self, arn: str) -> bool | None:
+        """Whether another version of the policy grants more than its default: None when its versions are not
+        known (a change declares only the version it writes; earlier ones may exist)."""
+        if arn not in self._more:
+            account = self.accounts.get(arn.split(":")[4])
+            policy = account.managed_policies.get(arn) if account is not None else None
+            if policy is None or (self.snapshot.source_kind in IAC_KINDS and not policy.versions[1:]):
+                self._more[arn] = None
+            else:
+                self._more[arn] = other_version_grants_more(policy, self.engine.compile)
+        return self._more[arn]
+
+    def version_note(self, action: str, target: str, facts: EdgeFacts) -> None:
+        """A default version set whose other versions are not known: the edge depends on them."""
+        if action == "iam:setdefaultpolicyversion" and self.grants_more(target) is None:
+            facts.decision = CONDITIONAL
+            facts.conditions.append(Residual("Allow", f"the versions of {target}", "-", (
+                {"note": f"another version of {target} may grant more than its default (its versions are not "
+                         "in the snapshot)"},)))
+
     def add(self, u: str, v: str, technique: str, facts: EdgeFacts, **extra) -> None:
         self.p.add_edge(u, v, f"{CAN_ACT_AS}:{technique}", facts.attrs(CAN_ACT_AS, technique=technique, **extra))
 
@@ -235,19 +326,29 @@ class _Escalations:
             else:
                 entity = p.groups[n]
                 pairs = [(a, n) for a in GROUP_POLICY]
-            pairs += [(a, m) for m in self.managed_of.get(n, ()) for a in POLICY_VERSION]
+            pairs += self.version_pairs(n)
             hit = self.try_actions(n, pairs)
             if hit is None:
                 continue
             action, d, target = hit
             facts = EdgeFacts()
             facts.add(action, d, target)
+            self.version_note(action, target, facts)
             boundary = getattr(entity, "boundary", None)
-            if boundary:
+            found = self.engine.identity_policies(n) if boundary else None
+            removal = BOUNDARY_REMOVAL.get(node["kind"], ())
+            escape = self.try_actions(n, [(a, n) for a in removal]) if boundary else None
+            if escape is not None:
+                facts.add(*escape)  # it takes the boundary away first: nothing caps what it gives itself
+            elif boundary and found is not None and boundary_allows_on(found[2], removal, n):
+                escape = True  # once it gives itself everything, its boundary lets it take the boundary away
+            elif boundary:
+                if found is not None and boundary_caps_reach(found[2]):
+                    continue  # whatever it gives itself, its boundary allows none of what reaches data
                 facts.decision = CONDITIONAL
                 facts.conditions.append(Residual("Allow", f"permissions boundary {boundary}", "-", (
                     {"note": "a policy the principal gives itself adds only what its permissions boundary allows"},)))
-            elif d.decision == ALLOW:
+            if not (boundary and escape is None) and facts.decision == ALLOW:
                 self.admins.add(n)
             self.add(n, root_arn(node["account"]), "self-grant", facts)
 
@@ -313,11 +414,25 @@ class _Escalations:
             for n in sorted(found):
                 if n == u_arn or n in self.admins:
                     continue
-                hit = self.try_actions(n, [(a, u_arn) for a in CREDENTIALS])
+                hit = self.try_actions(n, [(a, u_arn) for a in self.credential_actions(u)])
                 if hit:
                     facts = EdgeFacts()
                     facts.add(*hit)
                     self.add(n, u_arn, "credentials", facts)
+
+    def credential_actions(self, u) -> list[str]:
+        """The credential requests that can take over user ``u``: a new access key; a console password created
+        for a user that has none, or changed for one that has one (the credential report says which; unknown:
+        either) (https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateLoginProfile.html,
+        https://docs.aws.amazon.com/IAM/latest/APIReference/API_UpdateLoginProfile.html)."""
+        account = self.accounts.get(u.account)
+        has = account.has_password(u.name) if account is not None else UNKNOWN
+        out = ["iam:createaccesskey"]
+        if has is UNKNOWN or not has:
+            out.append("iam:createloginprofile")
+        if has is UNKNOWN or has:
+            out.append("iam:updateloginprofile")
+        return out
 
     def trust_rewrites(self) -> None:
         p = self.p
@@ -348,12 +463,13 @@ class _Escalations:
                 if tnode["account"] != account or tnode["kind"] not in (USER, ROLE):
                     continue
                 actions = USER_POLICY if tnode["kind"] == USER else ROLE_POLICY
-                pairs = [(a, t) for a in actions] + [(a, m) for m in self.managed_of.get(t, ()) for a in POLICY_VERSION]
+                pairs = [(a, t) for a in actions] + self.version_pairs(t)
                 hit = self.try_actions(n, pairs)
                 if hit is None:
                     continue
                 facts = EdgeFacts()
                 facts.add(*hit)
+                self.version_note(hit[0], hit[2], facts)
                 facts.actions |= {a.lower() for a in attrs["actions"]}
                 facts.requests.extend(attrs.get("requests", ()))
                 facts.reasons.extend(attrs["reasons"])
@@ -363,12 +479,13 @@ class _Escalations:
                 self.add(n, root_arn(account), f"modify-and-become:{t}", facts, via_principal=t)
 
 
-def add_edges(p: PrincipalGraph, engine: Engine) -> None:
+def add_edges(p: PrincipalGraph, engine: Engine, snapshot: Snapshot) -> None:
     """Add the ``can-act-as`` edges to a principal graph that has its ``member-of`` and ``can-assume`` ones."""
-    e = _Escalations(p, engine)
+    e = _Escalations(p, engine, snapshot)
     e.self_grants()
     e.join_group()
     e.pass_role()
+    ComputeRoutes(e, snapshot).add_edges()
     e.credentials()
     e.trust_rewrites()
     e.modify_and_become()

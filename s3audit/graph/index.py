@@ -46,6 +46,16 @@ class GrantIndex:
     def add_everything(self, principal: Hashable) -> None:
         self._everything[principal] = None
 
+    def principals(self) -> dict[Hashable, None]:
+        """Every principal with any grant in the family, whatever resource it names (for "any resource of a
+        kind" when the resources themselves are not known)."""
+        out: dict[Hashable, None] = dict(self._everything)
+        for hit in self._exact.values():
+            out.update(hit)
+        for entries in self._prefix.values():
+            out.update((principal, None) for principal, _ in entries)
+        return out
+
     def _freeze(self) -> None:
         if self._sorted is None:
             self._sorted = sorted(set(self._exact) | set(self._prefix))

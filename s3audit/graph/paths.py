@@ -118,6 +118,8 @@ def _best_edge(graph: AccessGraph, u: str, v: str, allow_only: bool) -> tuple[st
 
 def _hop(graph: AccessGraph, u: str, v: str, key: str, attrs: dict) -> Hop:
     detail = attrs.get("technique") or attrs.get("method") or ""
+    if attrs.get("resource"):  # escalation through compute: the resource it acts on
+        detail = f"{detail} on {attrs['resource']}"
     return Hop(u, v, HOP_KINDS[attrs["kind"]], attrs["decision"], tuple(attrs["actions"]), tuple(attrs["conditions"]),
                tuple(attrs["reasons"]), detail)
 

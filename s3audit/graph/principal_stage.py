@@ -1,7 +1,8 @@
 """The principal stage of the build: principal nodes and the ``member-of``, ``can-assume`` and ``can-act-as``
 edges, as a ``PrincipalGraph`` (``principals.py``).
 
-``build_principal_graph(snapshot, engine)`` reads IAM (users, groups, roles, their policies and boundaries)
+``build_principal_graph(snapshot, engine)`` reads IAM (users, groups, roles, their policies and boundaries), the
+compute that runs as a role (for escalation through it)
 and the organization (SCPs, RCPs), and of the resource side only who it *names*: the Principal elements of
 bucket and access point policies and the grantees of bucket ACLs (not what they grant). Every principal any
 policy names is then a node before the data stage starts, so that a wildcard principal in a policy matches
@@ -31,7 +32,7 @@ def build_principal_graph(snapshot: Snapshot, engine: Engine) -> PrincipalGraph:
     s.membership()
     s.index_identities()
     s.assume_edges()
-    escalation.add_edges(s.p, engine)
+    escalation.add_edges(s.p, engine, snapshot)
     return s.p
 
 

@@ -35,7 +35,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Callable, Iterable
 
 from ..errors import Place, PolicyError, pointer_join
-from .context import ABSENT, UNKNOWN_VALUE, Context, Outside, fold
+from .context import ABSENT, UNKNOWN_VALUE, Context, Interval, Outside, fold
 from .logic import Tri
 from .patterns import Pattern
 
@@ -351,10 +351,12 @@ class Clause:
     _test: Test | None = field(init=False, compare=False, repr=False)
     _null: tuple[bool | None, ...] = field(init=False, compare=False, repr=False)
     _absent: Tri = field(init=False, compare=False, repr=False)
+    _bounds: tuple | None = field(init=False, compare=False, repr=False)  # (order, parsed values, invalid)
 
     def __post_init__(self):
         op = self.parsed if self.parsed is not None else parse_operator(self.operator)
         object.__setattr__(self, "parsed", op)
+        object.__setattr__(self, "_bounds", None)
         folded = fold(self.key)
         object.__setattr__(self, "_folded", folded)
         problems: list[str] = []
@@ -373,6 +375,11 @@ class Clause:
             match, var_keys = _compile_values(family, self.values, self.variables, bad)
             problems += [f"`{v}` is not a valid value for `{op.base}` on `{self.key}`" for v in bad]
             test = (lambda value, ctx, _m=match: ~_m(value, ctx)) if negated else match
+            if family.startswith(("numeric-", "date-")):
+                parsed, invalid = _parse_values(self.values, parse_date if family.startswith("date-") else
+                                                lambda v: (parse_number(v),) if parse_number(v) is not None else None,
+                                                [])
+                object.__setattr__(self, "_bounds", (family.split("-")[1], tuple(parsed), invalid))
         if op.if_exists:
             absent = _TRUE
         elif op.set_op == "ForAllValues":
@@ -397,6 +404,8 @@ class Clause:
         found = ctx.lookup(self._folded)
         if found is UNKNOWN_VALUE:
             return _UNKNOWN
+        if isinstance(found, Interval):
+            return self._on_interval(found)
         if found.__class__ is Outside:
             return self._outside(found)
         missing = found is ABSENT or not found  # no values at all counts as absent (an empty data set)
@@ -438,6 +447,47 @@ class Clause:
             return _UNKNOWN
         present = _TRUE if op.negated else _FALSE
         return present if present is self._absent else _UNKNOWN
+
+
+    def _on_interval(self, found: Interval) -> Tri:
+        """The clause on a key whose value lies in an interval (the request's time, which comes after the
+        snapshot was taken): decided where every value in it, and the key's absence when the request may lack
+        it, give the same answer."""
+        op = self.parsed
+        if op.base == "Null":
+            return _or(_UNKNOWN if want is None or found.may_be_absent else Tri.of(not want) for want in self._null)
+        present = _UNKNOWN
+        if self._bounds is not None:
+            order, parsed, invalid = self._bounds
+            present = _or(_interval_order(found, order, readings) for readings in parsed)
+            if present is _FALSE and invalid:
+                present = _UNKNOWN
+            if op.negated:
+                present = ~present
+        if found.may_be_absent:
+            return present if present is self._absent else _UNKNOWN
+        return present
+
+
+def _interval_order(found: Interval, order: str, readings: tuple) -> Tri:
+    """Whether every value of the interval compares to the policy value as ``order`` says (TRUE), none does
+    (FALSE), or some do (UNKNOWN); a date value with two readings is decided only when both agree."""
+    lo, hi = found.low, found.high
+    answers = set()
+    for p in readings:
+        if order == "lt":
+            r = _TRUE if hi is not None and hi < p else _FALSE if lo is not None and lo >= p else _UNKNOWN
+        elif order == "le":
+            r = _TRUE if hi is not None and hi <= p else _FALSE if lo is not None and lo > p else _UNKNOWN
+        elif order == "gt":
+            r = _TRUE if lo is not None and lo > p else _FALSE if hi is not None and hi <= p else _UNKNOWN
+        elif order == "ge":
+            r = _TRUE if lo is not None and lo >= p else _FALSE if hi is not None and hi < p else _UNKNOWN
+        else:  # eq
+            outside = (lo is not None and p < lo) or (hi is not None and p > hi)
+            r = _FALSE if outside else _TRUE if lo is not None and lo == hi == p else _UNKNOWN
+        answers.add(r)
+    return answers.pop() if len(answers) == 1 else _UNKNOWN
 
 
 def _all(results: Iterable[Tri]) -> Tri:

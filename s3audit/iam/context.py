@@ -10,6 +10,7 @@ original spelling for messages.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from types import MappingProxyType
 from typing import Iterable, Mapping
 
@@ -39,6 +40,21 @@ def fold(key: str) -> str:
 
 
 @dataclass(frozen=True)
+class Interval:
+    """What the snapshot knows of a time key without knowing its value (``Context.ranges``): it lies between
+    ``low`` and ``high`` (epoch seconds; None: unbounded), and the request may lack the key altogether when
+    ``may_be_absent``. Date and numeric operators decide on it where every value of the interval gives the
+    same answer (conditions.py)."""
+
+    low: Decimal | None
+    high: Decimal | None = None
+    may_be_absent: bool = False
+
+    def __bool__(self) -> bool:  # a lookup result that is not "no values"
+        return True
+
+
+@dataclass(frozen=True)
 class Context:
     """Values known for one request.
 
@@ -53,6 +69,8 @@ class Context:
     # Folded key prefixes whose keys are absent unless present in ``values`` (a principal's complete
     # tag set: every ``aws:PrincipalTag/...`` it does not have is missing from the request).
     absent_prefixes: tuple[str, ...] = ()
+    # Folded keys whose value is not known but bounded (the request's time): fixed like ``values``.
+    ranges: Mapping[str, Interval] = field(default_factory=lambda: MappingProxyType({}))
 
     @classmethod
     def of(cls, values: Mapping[str, object] | None = None, *, absent: Iterable[str] = (),
@@ -76,6 +94,10 @@ class Context:
         found = self.values.get(k)  # values are non-empty tuples, never None
         if found is not None:
             return found
+        if self.ranges:
+            bounded = self.ranges.get(k)
+            if bounded is not None:
+                return bounded
         if k in self.absent or self.closed or (self.absent_prefixes and k.startswith(self.absent_prefixes)):
             return ABSENT
         return UNKNOWN_VALUE
@@ -87,7 +109,8 @@ class Context:
     def fixes(self, key: str) -> bool:
         """Whether this context already decides ``key`` (present or absent), so a request cannot."""
         k = fold(key)
-        return k in self.values or k in self.absent or bool(self.absent_prefixes and k.startswith(self.absent_prefixes))
+        return k in self.values or k in self.absent or k in self.ranges or \
+            bool(self.absent_prefixes and k.startswith(self.absent_prefixes))
 
     def with_values(self, values: Mapping[str, object], absent: Iterable[str] = ()) -> "Context":
         """A new context with these keys fixed (they override what was there)."""
@@ -104,10 +127,12 @@ class Context:
         for k in absent:
             merged.pop(fold(k), None)
             gone.add(fold(k))
-        return Context(MappingProxyType(merged), frozenset(gone), self.closed, self.absent_prefixes)
+        ranges = {k: v for k, v in self.ranges.items() if k not in merged and k not in gone}
+        return Context(MappingProxyType(merged), frozenset(gone), self.closed, self.absent_prefixes,
+                       MappingProxyType(ranges))
 
     def key_set(self) -> frozenset[str]:
-        return frozenset(self.values) | self.absent
+        return frozenset(self.values) | self.absent | frozenset(self.ranges)
 
 
 class LayeredContext:

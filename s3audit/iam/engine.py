@@ -25,14 +25,14 @@ from ..errors import InputError
 from ..snapshot.model import UNKNOWN, PolicyDocument, Snapshot
 from . import iam_targets
 from . import s3 as s3sem
-from .context import Context, context_key, fold
+from .context import Context, Interval, context_key, fold
 from .decision import ALLOW, CONDITIONAL, DENY, Decision, Reason, Request, Residual
 from .evaluation import Evaluation, _Layer, condition_outcome, statement_outcome
 from .logic import Tri
 from .policy import Policy, Statement, compile_policy
 from .principal_match import principal_match
 from .principals import Caller, parse_caller
-from .request_facts import facts_of_caller, facts_of_target, keys_absent_for
+from .request_facts import facts_of_caller, facts_of_target, keys_absent_for, time_ranges
 from .locks import Locks
 from .resource_index import INDEXED_FROM, ResourceIndex
 from .targets import Target, resolve_target
@@ -209,6 +209,7 @@ class Engine(Evaluation):
         self._action_parts: dict[tuple, tuple] = {}
         self._class_numbers: dict[tuple, int] = {}
         self._consulted_cache: dict[tuple, tuple] = {}
+        self._times: dict[str, Mapping[str, Interval]] = {}
         self._consulted_ids: dict[tuple, frozenset[int]] = {}  # ids of the policies in _consulted_cache
         self._profile_numbers: dict[tuple, int] = {}  # see _Plan
         self._consulted_numbers: dict[tuple, int] = {}  # (caller, target scope) -> number of its policy list
@@ -360,7 +361,15 @@ class Engine(Evaluation):
         if action.startswith("kms:") and caller.account:
             values["kms:calleraccount"] = (caller.account,)  # every KMS request carries it (conditions-kms.html)
         absent = (who.absent | where.absent | carried).difference(values)
-        return Context(MappingProxyType(values), absent, False, who.absent_prefixes)
+        return Context(MappingProxyType(values), absent, False, who.absent_prefixes, self._time_of(caller))
+
+    def _time_of(self, caller: Caller) -> Mapping[str, Interval]:
+        """When the caller's requests happen (request_facts.time_ranges), once per kind of caller."""
+        kind = "anonymous" if caller.is_anonymous else "service" if caller.is_service else caller.kind
+        hit = self._times.get(kind)
+        if hit is None:
+            hit = self._times[kind] = MappingProxyType(time_ranges(self.snapshot.taken_at, caller))
+        return hit
 
     def keys_never_carried(self, action: str) -> frozenset[str]:
         """The condition keys (folded) that requests for ``action`` never carry: the engine takes them as

@@ -144,7 +144,11 @@ class Evaluation:
         identity, identity_deny, boundary, boundary_deny = self._identity_side(caller, t, action_l, ctx)
         denies.extend(x for x in (identity_deny, boundary_deny) if x is not None)
 
-        same_account = caller.account is not None and caller.account == t.owner
+        # A resource of another service whose ARN names no account is AWS's own, usable by every account (an
+        # AWS-owned SSM document, arn:aws:ssm:us-east-1::document/AWS-RunShellScript): the caller's own
+        # policies decide, as for a resource of its account without a resource policy.
+        same_account = caller.account is not None and (
+            caller.account == t.owner or (t.other is not None and t.owner is None))
         explicit = t.other is not None and (iam_targets.uses_trust_policy(t.other, action_l)
                                             or iam_targets.uses_key_policy(t.other, action_l))
         combined, grants = self._combine(caller, same_account, t, identity, boundary, grants_by_kind, explicit)

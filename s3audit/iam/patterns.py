@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from .context import ABSENT, UNKNOWN_VALUE, Context, Outside
+from .context import ABSENT, UNKNOWN_VALUE, Context, Interval, Outside
 from .logic import Tri
 from .wildcard import compiled, fold
 
@@ -161,7 +161,8 @@ class Pattern:
                     c.append(p)
                 continue
             found = ctx.lookup(p[1]) if ctx is not None else UNKNOWN_VALUE
-            if found is UNKNOWN_VALUE or found.__class__ is Outside:
+            # neither a value outside a set nor a bounded time is a value
+            if found is UNKNOWN_VALUE or found.__class__ is Outside or isinstance(found, Interval):
                 unknown = True
                 break
             if found is ABSENT:
@@ -189,7 +190,7 @@ class Pattern:
                 texts = [t + "?" for t in texts]
             else:
                 found = ctx.lookup(p[1]) if ctx is not None else UNKNOWN_VALUE
-                if found is UNKNOWN_VALUE or found.__class__ is Outside:
+                if found is UNKNOWN_VALUE or found.__class__ is Outside or isinstance(found, Interval):
                     return None
                 if found is ABSENT:
                     if p[2] is None:

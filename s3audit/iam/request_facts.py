@@ -11,7 +11,8 @@ from typing import Any, Callable
 
 from ..snapshot.model import UNKNOWN, Organization, PolicyDocument
 from .actions import universe
-from .context import Context, Outside, fold
+from .conditions import parse_date
+from .context import Context, Interval, Outside, fold
 from .policy import Policy
 from .principals import Caller
 from .targets import Target
@@ -113,6 +114,28 @@ def session_tags_possible(role, compile_: Callable[[PolicyDocument], Policy]) ->
         return True  # it may; the tags a session could carry are then not the role's
     return any(s.effect == "Allow" and s.actions.matches("sts:tagsession")
                for s in compile_(role.trust).statements)
+
+
+# The longest a session's temporary credentials last: 36 hours for GetSessionToken and GetFederationToken
+# (https://docs.aws.amazon.com/STS/latest/APIReference/API_GetSessionToken.html), more than a role session's 12.
+LONGEST_SESSION_SECONDS = 36 * 3600
+
+
+def time_ranges(taken_at: str, caller: Caller) -> dict[str, Interval]:
+    """When a request happens: after the snapshot was taken, so ``aws:CurrentTime`` and ``aws:EpochTime`` lie
+    from ``taken_at`` on; ``aws:TokenIssueTime`` lies within the longest session before the request, and is
+    present only in requests signed with temporary credentials: always for a role's session, perhaps for a
+    user or an account's root (long-term keys carry none), never for the anonymous caller
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html)."""
+    readings = parse_date(taken_at)
+    if not readings:
+        return {}
+    start = readings[-1]
+    out = {"aws:currenttime": Interval(start), "aws:epochtime": Interval(start)}
+    if not caller.is_anonymous and not caller.is_service and not caller.is_provider:
+        out["aws:tokenissuetime"] = Interval(start - LONGEST_SESSION_SECONDS, None,
+                                             may_be_absent=caller.kind != "role")
+    return out
 
 
 def facts_of_target(t: Target, org: Organization | None) -> Context:

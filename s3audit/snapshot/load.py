@@ -15,11 +15,13 @@ from urllib.parse import unquote
 from .. import packaged
 from ..errors import InputError, Place, SnapshotError, pointer_join
 from ..fileio import loads_strict, parse_json, read_text
+from . import compute as ck
 from .aws_managed import with_shipped_policies
 from .endpoints import read_endpoints
 from .kms import read_keys
-from .model import (EMPTY, UNKNOWN, Account, AccessPoint, Acl, Bucket, Grant, Group, ManagedPolicy, Organization,
-                    OrgPolicy, PolicyDocument, PublicAccessBlock, Role, Snapshot, UnreadInput, User)
+from .model import (EMPTY, UNKNOWN, Account, AccessPoint, Acl, Bucket, Compute, Grant, Group, ManagedPolicy,
+                    Organization, OrgPolicy, PolicyDocument, PolicyVersion, PublicAccessBlock, Role, Snapshot,
+                    UnreadInput, User, IAC_KINDS)
 
 FORMAT = "s3audit.snapshot/v1"
 
@@ -169,11 +171,6 @@ def _notes(items: list[tuple[str, str, str]] | None, arn: str) -> tuple[str, ...
 _STATEMENT_POINTER = re.compile(r"(.*?)(/Statement(?:/\d+)?)")
 
 
-# Producers that describe a change rather than an account (docs/snapshot-format.md): what they do not declare is
-# not part of the change, so an absent regional section (KMS keys, VPC endpoints) means "none declared".
-IAC_KINDS = frozenset({"terraform", "cloudformation"})
-
-
 class _Builder:
     def __init__(self, file: str | None):
         self.file = file
@@ -247,10 +244,17 @@ class _Builder:
             if default is None and len(versions) == 1:
                 default = 0
             doc = None
-            if default is not None and "Document" in versions[default]:
-                doc = self.policy(versions[default]["Document"], f"{pp}/PolicyVersionList/{default}/Document",
-                                  "identity", p["Arn"], p["Arn"])
-            managed[p["Arn"]] = ManagedPolicy(p["Arn"], p.get("PolicyName", p["Arn"].rsplit("/", 1)[-1]), doc, pp)
+            recorded = []
+            for j, v in enumerate(versions):
+                if "Document" not in v:
+                    continue
+                vdoc = self.policy(v["Document"], f"{pp}/PolicyVersionList/{j}/Document", "identity", p["Arn"],
+                                   p["Arn"])
+                recorded.append(PolicyVersion(str(v.get("VersionId") or f"#{j}"), vdoc, j == default))
+                if j == default:
+                    doc = vdoc
+            managed[p["Arn"]] = ManagedPolicy(p["Arn"], p.get("PolicyName", p["Arn"].rsplit("/", 1)[-1]), doc, pp,
+                                              tuple(recorded))
 
         def inline(items, base, owner, key="PolicyDocument"):
             return tuple(self.policy(x[key], f"{base}/{j}/{key}", "identity", owner, x.get("PolicyName", ""))
@@ -307,11 +311,128 @@ class _Builder:
             pab = PublicAccessBlock.from_api(s3["public_access_block"])
         else:
             pab = UNKNOWN if any("PublicAccessBlock" in k for k in errors) else None
+        computed, compute_unknown = self.compute(a, acct, ptr, roles)
+        regions = a.get("regions")
         keys, key_gaps = read_keys(a.get("kms"), errors, acct, ptr, self.iac, self.policy)
         endpoints, endpoint_gaps = read_endpoints(a.get("ec2"), errors, acct, ptr, self.iac, self.policy)
         return Account(acct, a.get("name"), users, groups, tuple(roles), MappingProxyType(managed), pab,
-                       buckets, aps, MappingProxyType(errors), ptr, keys, MappingProxyType(key_gaps),
-                       endpoints, MappingProxyType(endpoint_gaps))
+                       buckets, aps, MappingProxyType(errors), ptr, computed, MappingProxyType(compute_unknown),
+                       tuple(regions) if isinstance(regions, list) else None, self.passwords(a), keys,
+                       MappingProxyType(key_gaps), endpoints, MappingProxyType(endpoint_gaps))
+
+    def passwords(self, a: dict) -> Any:
+        """User name -> has a console password, from the credential report, or from a user's own
+        ``LoginProfile`` (GetLoginProfile's answer; null: none); UNKNOWN when neither says."""
+        errors = a.get("errors") or {}
+        out: dict[str, bool] = {}
+        if "credential_report" in a and not any(
+                k.startswith(("iam:GetCredentialReport", "iam:GenerateCredentialReport")) for k in errors):
+            out.update({row["user"]: str(row.get("password_enabled", "")).lower() == "true"
+                        for row in a["credential_report"] if row.get("user") != "<root_account>"})
+        for u in (a.get("iam") or {}).get("UserDetailList") or ():
+            if "LoginProfile" in u:
+                out[u["UserName"]] = u["LoginProfile"] is not None
+        return MappingProxyType(out) if out or "credential_report" in a else UNKNOWN
+
+    def compute(self, a: dict, acct: str, ptr: str, roles: list[Role]) -> tuple[tuple[Compute, ...], dict[str, str]]:
+        """The account's compute (docs/snapshot-format.md, "Compute") and, per kind, why its inventory is
+        incomplete: a section not collected (absent), or a listing that failed."""
+        errors = a.get("errors") or {}
+        by_name = {r.name: r.arn for r in roles}
+        by_profile: dict[str, str] = {}
+        for r in roles:
+            for arn in r.instance_profiles:
+                by_profile[arn] = r.arn
+                by_profile[arn.rsplit("/", 1)[-1]] = r.arn  # a profile given by name
+        regions_failed = ck.failed(errors, ck.REGIONS_CALL)
+        unknown: dict[str, str] = {}
+        items: list[Compute] = []
+        managed, ssm_unknown = self.ssm(a, errors, regions_failed)
+        task_roles: dict[str, Any] = {}
+        for kind in ck.KINDS:
+            service, key = kind.section
+            section = a.get(service)
+            listed = section.get(key) if isinstance(section, dict) else None
+            why = regions_failed and ck.reason(ck.REGIONS_CALL, regions_failed)
+            for call in kind.calls:
+                failed = ck.failed(errors, call)
+                if failed and not why:
+                    why = ck.reason(call, failed)
+            if listed is None and not why:
+                why = f"the account's {kind.label}s were not collected"
+            if why:
+                unknown[kind.kind] = why
+            for i, item in enumerate(listed or []):
+                items.append(self.compute_item(kind, item, acct, f"{ptr}/{service}/{key}/{i}", by_name, by_profile,
+                                               managed, ssm_unknown, task_roles))
+        return tuple(items), unknown
+
+    def ssm(self, a: dict, errors: dict, regions_failed: str | None) -> tuple[dict[str, str], Any]:
+        """InstanceId -> PingStatus of the nodes SSM manages, and why that is not known: a function of the
+        region (a failed or missing ``ssm:DescribeInstanceInformation``), or None when it is."""
+        service, key = ck.SSM_SECTION
+        listed = (a.get(service) or {}).get(key) if isinstance(a.get(service), dict) else None
+        managed = {x["InstanceId"]: str(x.get("PingStatus") or "Online") for x in listed or []}
+        if regions_failed:
+            return managed, lambda region: ck.reason(ck.REGIONS_CALL, regions_failed)
+        if listed is None:
+            why = ("the nodes SSM manages were not collected (for an instance a change creates, that is known "
+                   "only once it runs)")
+            return managed, lambda region: why
+        account_wide = errors.get(ck.SSM_CALL)
+
+        def failed(region: Any) -> str | None:
+            why = account_wide or (errors.get(f"{ck.SSM_CALL}@{region}") if isinstance(region, str) else None)
+            return ck.reason(ck.SSM_CALL, str(why)) if why else None
+        return managed, failed
+
+    def compute_item(self, kind: ck.ComputeKind, item: dict, acct: str, ptr: str, by_name: dict, by_profile: dict,
+                     managed: dict, ssm_unknown, task_roles: dict) -> Compute:
+        arn_key = ck.ARN_KEYS.get(kind.kind)
+        arn = item.get(arn_key) if arn_key else None
+        region = item.get("Region")
+        if not isinstance(region, str) and isinstance(arn, str) and len(arn.split(":")) > 4 and arn.split(":")[3]:
+            region = arn.split(":")[3]
+        if not isinstance(region, str):
+            region = UNKNOWN
+        if not isinstance(arn, str) or not arn.startswith("arn:"):  # IaC: an ARN known only after apply
+            arn = kind.arn(item, region if isinstance(region, str) else "*", acct)
+        role_value = kind.role(item)
+        facts: dict[str, Any] = {}
+        if kind.kind == ck.INSTANCE:
+            facts["state"] = ((item.get("State") or {}).get("Name") if isinstance(item.get("State"), dict)
+                              else None)
+            facts["profile"] = role_value
+            role = by_profile.get(role_value) or by_profile.get(str(role_value).rsplit("/", 1)[-1]) if role_value else None
+            if role_value and role is None and self.iac:
+                role = UNKNOWN  # a profile the change does not declare: which role it holds is not in the input
+            why = ssm_unknown(region)
+            own = item.get("InstanceInformation")  # SSM's entry for it, kept on the instance itself
+            if isinstance(own, dict):
+                facts["managed"], facts["ping"] = True, str(own.get("PingStatus") or "Online")
+            elif item["InstanceId"] in managed:
+                facts["managed"], facts["ping"] = True, managed[item["InstanceId"]]
+            elif why:
+                facts["managed"], facts["managed_note"] = UNKNOWN, why
+            else:
+                facts["managed"] = False
+        elif kind.kind == ck.ECS_SERVICE:
+            cluster = str(item.get("clusterArn") or "default")
+            facts["cluster"] = cluster if cluster.startswith("arn:") else None
+            facts["cluster_name"] = cluster.rsplit("/", 1)[-1]
+            facts["exec_enabled"] = bool(item.get("enableExecuteCommand"))
+            facts["task_definition"] = item.get("taskDefinition")
+            role = task_roles.get(str(item.get("taskDefinition")), UNKNOWN)
+        else:
+            role = (by_name.get(role_value) or (role_value if role_value.startswith("arn:") else
+                                                 f"arn:aws:iam::{acct}:role/{role_value}")) if role_value else None
+        if role is None and not role_value and item.get("Errors"):
+            role = UNKNOWN  # the call that says which role failed
+        if kind.kind == ck.TASK_DEFINITION:
+            td = item["taskDefinitionArn"]
+            for alias in (td, td.rsplit("/", 1)[-1], td.rsplit("/", 1)[-1].rsplit(":", 1)[0]):
+                task_roles.setdefault(alias, role)
+        return Compute(kind.kind, arn, str(kind.name(item)), acct, region, role, ptr, MappingProxyType(facts))
 
     def _unknowns(self, raw: dict) -> set[str]:
         return {_ERROR_FIELDS.get(k, k) for k in (raw.get("Errors") or {})}

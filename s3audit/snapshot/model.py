@@ -79,11 +79,21 @@ def aws_managed_label(arn: str, origin: str) -> str:
 
 
 @dataclass(frozen=True)
+class PolicyVersion:
+    """One version of a managed policy (``PolicyVersionList``); only the default one is in force."""
+
+    id: str
+    document: PolicyDocument
+    is_default: bool
+
+
+@dataclass(frozen=True)
 class ManagedPolicy:
     arn: str
     name: str
     document: PolicyDocument | None  # the default version; None when no version was recorded
     pointer: str  # its entry in the snapshot's Policies; a shipped one's: where the snapshot names it
+    versions: tuple[PolicyVersion, ...] = ()  # every version recorded with its document, the default included
 
     @property
     def shipped(self) -> bool:
@@ -234,6 +244,23 @@ class AccessPoint:
 
 
 @dataclass(frozen=True)
+class Compute:
+    """Something that runs code as a role: an EC2 instance, a Lambda function, a Glue job ... (``compute.py``
+    lists the kinds). ``role`` is the role ARN it runs as, None when it runs as none, UNKNOWN when that could
+    not be read; ``facts`` holds what a kind adds (an instance's ``state``, ``profile`` and whether SSM
+    ``managed`` it; an ECS service's ``cluster`` and ``exec_enabled``)."""
+
+    kind: str
+    arn: str
+    name: str
+    account: str
+    region: Any  # str, or UNKNOWN
+    role: Any
+    pointer: str
+    facts: Mapping[str, Any] = field(default_factory=lambda: EMPTY)
+
+
+@dataclass(frozen=True)
 class KmsGrant:
     """One grant of a KMS key (``kms:ListGrants``): ``grantee`` may call ``operations`` (``Decrypt``,
     ``GenerateDataKey`` ...) on the key, when the request's encryption context meets ``constraints``
@@ -325,6 +352,12 @@ class Account:
     access_points: tuple[AccessPoint, ...]
     errors: Mapping[str, str]
     pointer: str
+    compute: tuple[Compute, ...] = ()
+    # kind -> why the account's inventory of that kind is incomplete (not collected, a listing failed)
+    compute_unknown: Mapping[str, str] = field(default_factory=lambda: EMPTY)
+    regions: tuple[str, ...] | None = None  # the regions the collector read compute in; None: not said
+    # user name -> whether the user has a console password (the credential report); UNKNOWN when not read
+    passwords: Any = UNKNOWN
     kms_keys: tuple[KmsKey, ...] = ()
     # region ("*": every region) -> why the account's KMS keys there are not all known (not collected, a
     # listing failed); empty when they are
@@ -343,6 +376,12 @@ class Account:
     @property
     def s3_known(self) -> bool:
         return not any(k.startswith(("s3:ListBuckets", "s3:ListAllMyBuckets")) for k in self.errors)
+
+    def has_password(self, user_name: str) -> Any:
+        """Whether the user has a console password (True/False), or UNKNOWN when the snapshot does not say."""
+        if self.passwords is UNKNOWN:
+            return UNKNOWN
+        return self.passwords.get(user_name, UNKNOWN)
 
 
 @dataclass(frozen=True)
@@ -392,6 +431,12 @@ class UnreadInput:
     file: str | None = None
     line: int | None = None
     column: int | None = None
+
+
+# Producers that describe a change rather than an account (docs/snapshot-format.md, "Compute"): what they do
+# not declare is not part of the change, so an absent regional section (KMS keys, VPC endpoints) means "none
+# declared".
+IAC_KINDS = frozenset({"terraform", "cloudformation"})
 
 
 @dataclass(frozen=True)

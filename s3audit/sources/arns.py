@@ -29,10 +29,74 @@ def iam_arn(account_id: str, kind: str, path: str, name: str) -> str:
     return f"arn:aws:iam::{account_id}:{kind}{path}{name}"
 
 
+# Compute that runs as a role (issue 13). Formats from the Service Authorization Reference's resource types:
+# https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html#amazonec2-resources-for-iam-policies
+# and the pages of AWS Lambda, AWS Glue, Amazon SageMaker, AWS CodeBuild, AWS CloudFormation, Amazon ECS and
+# AWS Step Functions beside it.
+
+def instance_arn(region: str, account_id: str, instance_id: str) -> str:
+    return f"arn:aws:ec2:{region}:{account_id}:instance/{instance_id}"
+
+
+def instance_profile_arn(account_id: str, path: str, name: str) -> str:
+    return f"arn:aws:iam::{account_id}:instance-profile{path or '/'}{name}"
+
+
+def lambda_function_arn(region: str, account_id: str, name: str) -> str:
+    return f"arn:aws:lambda:{region}:{account_id}:function:{name}"
+
+
+def glue_dev_endpoint_arn(region: str, account_id: str, name: str) -> str:
+    return f"arn:aws:glue:{region}:{account_id}:devEndpoint/{name}"
+
+
+def glue_job_arn(region: str, account_id: str, name: str) -> str:
+    return f"arn:aws:glue:{region}:{account_id}:job/{name}"
+
+
+def sagemaker_notebook_arn(region: str, account_id: str, name: str) -> str:
+    # SageMaker writes resource names in ARNs in lower case
+    return f"arn:aws:sagemaker:{region}:{account_id}:notebook-instance/{name.lower()}"
+
+
+def codebuild_project_arn(region: str, account_id: str, name: str) -> str:
+    return f"arn:aws:codebuild:{region}:{account_id}:project/{name}"
+
+
+def cloudformation_stack_arn(region: str, account_id: str, name: str, stack_id: str = "*") -> str:
+    """A stack's ARN ends in an id CloudFormation draws when it creates the stack; ``*`` stands for it."""
+    return f"arn:aws:cloudformation:{region}:{account_id}:stack/{name}/{stack_id}"
+
+
+def ecs_task_family_arn(region: str, account_id: str, family: str) -> str:
+    return f"arn:aws:ecs:{region}:{account_id}:task-definition/{family}"
+
+
+def ecs_task_definition_arn(region: str, account_id: str, family: str, revision: object = "*") -> str:
+    """Revisions are numbered at registration; ``*`` stands for one not known yet."""
+    return f"{ecs_task_family_arn(region, account_id, family)}:{revision}"
+
+
+def ecs_cluster_arn(region: str, account_id: str, name: str) -> str:
+    return f"arn:aws:ecs:{region}:{account_id}:cluster/{name}"
+
+
+def ecs_service_arn(region: str, account_id: str, cluster: str, name: str) -> str:
+    return f"arn:aws:ecs:{region}:{account_id}:service/{cluster}/{name}"
+
+
+def state_machine_arn(region: str, account_id: str, name: str) -> str:
+    return f"arn:aws:states:{region}:{account_id}:stateMachine:{name}"
+
+
+def role_arn_of(value: str, account_id: str) -> str:
+    """A role given by name or by ARN (Glue jobs, CodeBuild projects and ECS task definitions accept either)."""
+    return value if value.startswith("arn:") else iam_arn(account_id, "role", "/", value)
+
+
 # ARNs of other services that bucket, key and trust policies name (a CloudFront distribution in an origin access
 # condition, a KMS key in an encryption condition, an SNS topic or SQS queue a bucket notifies). Formats:
 # https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html
-
 
 # A key's id is drawn when it is created, so before that the readers name it by a placeholder
 # (https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#key-id-key-ARN).

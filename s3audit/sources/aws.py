@@ -1,5 +1,5 @@
-"""The live collector: read IAM, S3, KMS keys, VPC endpoints and the organization's guard rails from AWS into a
-format-v1 snapshot.
+"""The live collector: read IAM, S3, compute that runs as a role, KMS keys, VPC endpoints and the organization's
+guard rails from AWS into a format-v1 snapshot (compute and the credential report: ``aws_compute.py``).
 
 This is the only module that imports boto3, and only when a collection starts. Every call it makes is a
 read (Get*, List*, Describe*) plus ``sts:AssumeRole`` to reach member accounts; ``policies/scanner-policy.json``
@@ -30,6 +30,7 @@ from typing import Any, Callable, TextIO
 
 from ..errors import InputError, Place, S3AuditError, UsageError
 from ..fileio import write_atomic
+from . import aws_compute
 
 FORMAT = "s3audit.snapshot/v1"
 JOURNAL_FORMAT = "s3audit.collect-journal/v1"
@@ -130,6 +131,7 @@ class CollectOptions:
     workers: int = 8
     resume: bool = False
     max_attempts: int = 10     # attempts per call, the first included (botocore adaptive retries)
+    regions: tuple[str, ...] = ()  # where to read compute; empty: every region enabled in the account
     scheduler: str | None = None  # a Dask scheduler: member accounts are collected as tasks on its workers
 
     def __post_init__(self) -> None:
@@ -160,7 +162,7 @@ class CollectOptions:
         """What is being collected; a journal made for another scope must not be resumed."""
         return {"organization": self.organization, "accounts": sorted(self.accounts),
                 "role_arns": sorted(self.role_arns), "role_name": self.role_name,
-                "endpoint_url": self.endpoint_url}
+                "endpoint_url": self.endpoint_url, "regions": sorted(self.regions)}
 
 
 class Progress:
@@ -396,6 +398,8 @@ class Collector:
         self._base = _Account(self, "", self.base_session)
 
     # -- helpers ------------------------------------------------------------------------------------------
+
+    policy_document = staticmethod(_policy_document)
 
     def make_client(self, session: Any, service: str, region: str) -> Any:
         client = session.client(service, region_name=region, endpoint_url=self.options.endpoint_url,
@@ -664,6 +668,11 @@ class Collector:
 
         iam_future = pool.submit(self.collect_iam, ctx)
         bpa_future = pool.submit(self.collect_account_public_access_block, ctx)
+        report_future = pool.submit(aws_compute.credential_report, self, ctx)
+        compute_regions, region_errors = aws_compute.regions(self, ctx)
+        errors.update(region_errors)
+        compute_futures = [pool.submit(aws_compute.read_region, self, ctx, reader, region)
+                           for region in compute_regions for reader in aws_compute.READERS]
         try:
             listed = self._paginate(ctx.client("s3"), "list_buckets", "Buckets")
         except self._api_errors as exc:
@@ -696,10 +705,21 @@ class Collector:
             for ap in found:  # keyed by ARN: an endpoint that ignores the region returns the same ones twice
                 access_points.setdefault(ap.get("AccessPointArn") or f"{ap['Name']}@{ap.get('Bucket')}", ap)
         account["s3"]["access_points"] = list(access_points.values())
+
+        report, report_errors = report_future.result()
+        errors.update(report_errors)
+        if report is not None:
+            account["credential_report"] = report
+        account["regions"] = compute_regions
+        aws_compute.empty_sections(account)
+        for future in compute_futures:
+            found, compute_errors = future.result()
+            errors.update(compute_errors)
+            aws_compute.merge_found(account, found)
         keys, endpoints, regional_errors = self.collect_keys_and_endpoints(ctx, regions, pool)
         errors.update(regional_errors)
         account["kms"] = {"keys": keys}
-        account["ec2"] = {"vpc_endpoints": endpoints}
+        account.setdefault("ec2", {})["vpc_endpoints"] = endpoints  # beside the instances (compute)
         if errors:
             account["errors"] = errors
         return account

@@ -21,6 +21,7 @@ from datetime import datetime, timezone
 from typing import Any, Iterable
 
 from ..errors import InputError, Place
+from ..snapshot.compute import KINDS as COMPUTE_KINDS
 from .arns import iam_arn, kms_key_ref_arn
 from .locations import PointerIndex, Sel
 from .unknown_parts import confine, unmark, with_marks
@@ -260,6 +261,8 @@ class SnapshotBuilder:
         self.restating = False
         self._unread: list[dict] = []
         self._unknown_statements: list[tuple[tuple, str]] = []
+        self.regional: dict[tuple[str, str], dict[str, dict]] = {}  # (service, list key) -> id -> item
+        self.passwords: dict[str, bool] = {}  # declared users -> whether the change gives them a password
 
     # -- locations --------------------------------------------------------------------------------------
     def _account(self) -> tuple:
@@ -503,6 +506,41 @@ class SnapshotBuilder:
         self.policies[arn] = entry
         self.locate(base, loc)
 
+    # -- compute and the credential report (docs/snapshot-format.md, "Compute") -------------------------
+    def regional_item(self, section: tuple[str, str], key: str, entry: dict, region: Any, loc: Loc | None) -> None:
+        """One item of a regional section (``("lambda", "functions")``...), in AWS's shape, identified by
+        ``entry[key]``: a value unknown until apply is left out and named in the item's ``Errors``, so that
+        consumers treat it as unknown; ``Region`` is where it is created (the provider's, or the template's)."""
+        item: dict[str, Any] = {}
+        errors: dict[str, str] = {}
+        for k, v in {**entry, "Region": region}.items():
+            if v is None or v == "":
+                continue
+            u = first_unknown(v)
+            if u is not None:
+                errors[k] = unknown_text(u)
+            else:
+                item[k] = plain(v)
+        if errors:
+            item["Errors"] = errors
+        ident = str(entry[key])
+        self.regional.setdefault(section, {})[ident] = item
+        self.locate(self._account() + section + (Sel(key, ident),), loc)
+
+    def password(self, user: str, given: bool) -> None:
+        """A declared user, and whether the change gives it a console password (a login profile)."""
+        self.passwords[user] = given or self.passwords.get(user, False)
+
+    def instance_profile(self, arn: str, name: str, path: str | None, roles: list[str], loc: Loc | None) -> None:
+        """An instance profile holding ``roles``, as GetAccountAuthorizationDetails lists it in each role's
+        ``InstanceProfileList``."""
+        for role in roles:
+            r = self.roles.get(role) or self.role(role)
+            profiles = r.setdefault("InstanceProfileList", [])
+            profiles[:] = [x for x in profiles if x.get("Arn") != arn]
+            profiles.append({"InstanceProfileName": name, "Path": path or "/", "Arn": arn})
+            self.locate(self._entity_path("role", role) + ("InstanceProfileList", Sel("Arn", arn)), loc)
+
     # -- KMS keys and VPC endpoints ---------------------------------------------------------------------
     def kms_key_arn(self, ref: str, region: Any) -> str | None:
         """A key named by ARN or by key id, as its ARN; None for a key id when the region is not known."""
@@ -649,10 +687,21 @@ class SnapshotBuilder:
         if self.access_points:
             s3["access_points"] = list(self.access_points.values())
         account: dict[str, Any] = {"id": self.account_id, "iam": iam, "s3": s3}
+        for (service, key), items in self.regional.items():
+            account.setdefault(service, {})[key] = list(items.values())
+        # A change describes what it declares, as for IAM entities: every compute section the readers map is
+        # written, empty when none is declared, so that it does not read as "not collected". SSM's inventory is
+        # not: whether SSM manages an instance is known only once it runs (docs/snapshot-format.md, "Compute").
+        for kind in COMPUTE_KINDS:
+            account.setdefault(kind.section[0], {}).setdefault(kind.section[1], [])
+        if self.passwords:
+            account["credential_report"] = [
+                {"user": u, "arn": (self.users.get(u) or {}).get("Arn") or self.iam_arn("user", u),
+                 "password_enabled": "true" if given else "false"} for u, given in self.passwords.items()]
         if self.kms_keys:
             account["kms"] = {"keys": list(self.kms_keys.values())}
         if self.vpc_endpoints:
-            account["ec2"] = {"vpc_endpoints": list(self.vpc_endpoints.values())}
+            account.setdefault("ec2", {})["vpc_endpoints"] = list(self.vpc_endpoints.values())
         if self.account_errors:
             account["errors"] = dict(sorted(self.account_errors.items()))
         snap: dict[str, Any] = {

@@ -17,6 +17,11 @@ live; what is new is added. That is how Terraform and CloudFormation changes beh
   inline policies merge by ``PolicyName``, attached policies and group memberships are added.
   A proposal's unknown trust or inline policy (named in the account's ``errors``) removes the live one.
 * managed policies match by ``Arn`` and are replaced; organization policies match by ``Id``.
+* compute (docs/snapshot-format.md, "Compute") matches by name and region and is replaced. A section the live
+  snapshot of an account did not collect stays unknown: when the change adds items to it, its listing call is
+  named in the account's ``errors`` (``ck.NOT_COLLECTED``), so the change's items do not pass for all there
+  is. The credential report's rows match by user: a change that gives a user a password says so; one that
+  does not leaves the live row.
 * KMS keys match by ``Arn``: each key the proposal sets replaces the live one (and clears the live ``Errors``
   entry of its API), grants are added, and an alias the proposal gives a key leaves every other key; a key not
   live is added. VPC endpoints match by ``VpcEndpointId`` in the same way.
@@ -34,6 +39,7 @@ import copy
 import re
 from typing import Iterable
 
+from ..snapshot import compute as ck
 from .builder import BUCKET_API, KMS_KEY_API, VPC_ENDPOINT_API, apply_creation_defaults, owner_placeholder
 from .locations import PointerIndex, Sel, to_logical, to_pointer
 from .removals import Removal, apply_removals
@@ -66,10 +72,12 @@ def merge(base: dict, top: dict, *, new_bucket_defaults: bool, removals: Iterabl
     accounts = result.setdefault("accounts", [])
     for acct in top.get("accounts") or []:
         target = next((a for a in accounts if a.get("id") == acct.get("id")), None)
+        fresh = target is None
         if target is None:
             target = {"id": acct["id"], "iam": {}, "s3": {}}
             accounts.append(target)
         _merge_account(target, acct, new_bucket_defaults)
+        _merge_compute(target, acct, fresh)
     if top.get("organization"):
         _merge_org(result, top["organization"])
     source_top, source_base = top.get("source") or {}, base.get("source") or {}
@@ -227,6 +235,34 @@ def _merge_account(target: dict, acct: dict, new_bucket_defaults: bool) -> None:
             del errors[key]  # attached here, defined in the live estate
     if errors:
         target["errors"] = errors
+
+
+def _merge_compute(target: dict, acct: dict, fresh: bool) -> None:
+    """Compute and the credential report of ``acct`` onto ``target`` (an account of the base; ``fresh``: one
+    the base did not have)."""
+    for (service, key), ident, call in ck.sections():
+        items = (acct.get(service) or {}).get(key)
+        if not isinstance(items, list):
+            continue
+        if not isinstance((target.get(service) or {}).get(key), list) and not fresh:
+            if not items:
+                continue  # nothing added to a section the base did not collect: it stays absent, unknown
+            if not ck.failed(target.get("errors") or {}, call):
+                target.setdefault("errors", {})[call] = ck.NOT_COLLECTED
+        live = target.setdefault(service, {}).setdefault(key, [])
+        for item in items:
+            found = (ident(item), item.get("Region"))
+            live[:] = [x for x in live if (ident(x), x.get("Region")) != found]
+            live.append(copy.deepcopy(item))
+    rows = acct.get("credential_report")
+    if isinstance(rows, list):
+        live_rows = target.setdefault("credential_report", [])
+        for row in rows:
+            known = next((x for x in live_rows if x.get("user") == row.get("user")), None)
+            if known is None:
+                live_rows.append(copy.deepcopy(row))
+            elif row.get("password_enabled") == "true":
+                known["password_enabled"] = "true"
 
 
 def _merge_keys(target: dict, acct: dict) -> None:

@@ -87,12 +87,28 @@ def bucket(name: str, *statements: dict, tags: dict | None = None, acl: list | N
     return b
 
 
+# Every compute section (docs/snapshot-format.md, "Compute"), empty: an estate that runs no compute. An absent
+# section means "not collected" (unknown); pass ``compute=None`` for that.
+NO_COMPUTE = {"ec2": {"instances": []}, "ssm": {"instance_information": []}, "lambda": {"functions": []},
+              "glue": {"dev_endpoints": [], "jobs": []}, "sagemaker": {"notebook_instances": []},
+              "codebuild": {"projects": []}, "cloudformation": {"stacks": []},
+              "ecs": {"task_definitions": [], "services": []}, "stepfunctions": {"state_machines": []}}
+
+
 def account(id: str, *, users=(), roles=(), groups=(), policies=(), buckets=(), access_points=(),
-            block: dict | None = None) -> dict:
-    return {"id": id, "name": f"acct-{id}",
-            "iam": {"UserDetailList": list(users), "RoleDetailList": list(roles), "GroupDetailList": list(groups),
-                    "Policies": list(policies)},
-            "s3": {"public_access_block": block, "buckets": list(buckets), "access_points": list(access_points)}}
+            block: dict | None = None, compute: dict | None = NO_COMPUTE, **extra) -> dict:
+    """An account; ``compute`` holds its compute sections by service ({"lambda": {"functions": [...]}}), over
+    NO_COMPUTE (None: none collected); ``extra`` other keys (``credential_report``, ``errors``...)."""
+    out = {"id": id, "name": f"acct-{id}",
+           "iam": {"UserDetailList": list(users), "RoleDetailList": list(roles), "GroupDetailList": list(groups),
+                   "Policies": list(policies)},
+           "s3": {"public_access_block": block, "buckets": list(buckets), "access_points": list(access_points)},
+           **extra}
+    if compute is not None:
+        for service, sections in NO_COMPUTE.items():
+            out[service] = {key: list((compute.get(service) or {}).get(key, items))
+                            for key, items in sections.items()}
+    return out
 
 
 def organization(accounts: Iterable[str], management: str, policies=()) -> dict:

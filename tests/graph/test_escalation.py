@@ -17,7 +17,7 @@ from s3audit.graph.build import CAN_ACCESS, CAN_ACT_AS, build_graph
 from s3audit.graph.escalation import PASS_ROLE_SERVICES
 from s3audit.graph.paths import paths_to
 
-from .estates import (account, allow, bucket, deny, group, managed, role, snapshot, trust, user)
+from .estates import (account, allow, bucket, deny, doc, group, managed, role, snapshot, trust, user)
 
 A = "222222222222"
 
@@ -71,7 +71,8 @@ def test_pass_role_to_a_role_the_service_does_not_trust_does_not_count():
 
 def test_explicit_deny_on_the_compute_action_cuts_the_edge():
     denied = snapshot(account(A, users=[user(A, "dev", allow(["iam:PassRole", "lambda:*"], "*"),
-                                             deny(["lambda:InvokeFunction", "lambda:CreateEventSourceMapping"]))],
+                                             deny(["lambda:InvokeFunction", "lambda:CreateEventSourceMapping",
+                                                   "lambda:AddPermission"]))],
                               roles=[privileged_role()]))
     assert not act_as(build_graph(denied), arn("user/dev"), arn("role/privileged"))
     denied_pass = snapshot(account(A, users=[user(A, "dev", allow(["iam:PassRole", "lambda:*"], "*"),
@@ -138,9 +139,11 @@ def test_update_assume_role_policy_lets_a_principal_trust_itself():
     allow("iam:SetDefaultPolicyVersion", arn("policy/dev-policy")),
 ])
 def test_self_grant_leads_to_the_account(statement):
+    policy = managed(A, "dev-policy", allow("s3:ListAllMyBuckets"))
+    # SetDefaultPolicyVersion escalates through a version that grants more than the default (test_techniques.py)
+    policy["PolicyVersionList"].append({"VersionId": "v2", "IsDefaultVersion": False, "Document": doc(allow("*"))})
     s = snapshot(account(A, users=[user(A, "dev", statement, groups=["devs"], attached=[arn("policy/dev-policy")])],
-                         groups=[group(A, "devs")], policies=[managed(A, "dev-policy", allow("s3:ListAllMyBuckets"))],
-                         buckets=[bucket("vault")]))
+                         groups=[group(A, "devs")], policies=[policy], buckets=[bucket("vault")]))
     g = build_graph(s)
     e = act_as(g, arn("user/dev"), arn("root"))["self-grant"]
     assert e["decision"] == "allow" and e["actions"] == (statement["Action"],)

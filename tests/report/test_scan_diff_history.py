@@ -188,6 +188,7 @@ def test_scan_collects_from_aws_when_no_snapshot_is_given(cli, tmp_path):
     with pytest.MonkeyPatch.context() as mp:
         estate.fake_aws_environment(mp, tmp_path)
         estate.fixed_account_ids(mp)
+        estate.moto_gaps(mp)
         estate.few_aws_managed_policies(mp)
         with mock_aws(config=estate.MOTO_CONFIG):
             estate.build_estate()

@@ -13,10 +13,18 @@ The estate (the same one ``fixtures/aws_estate.json`` describes by hand):
   account's ``etl`` (a cross-account chain);
 - buckets with every configuration kind, a bare one, one in eu-west-1, a public website, and
   ``analytics-restricted`` whose policy read the tests deny; access points with and without a policy;
+- compute that runs as a role, one of each kind, in us-east-1 of the management account: an instance with the
+  role ``runner``'s instance profile (SSM manages it), a Lambda function with a resource policy, a Glue dev
+  endpoint and job (as ``etl``), a SageMaker notebook, a CodeBuild project, a CloudFormation stack with a service
+  role, an ECS task definition and a service running it, a Step Functions state machine; alice has a password;
 - KMS: the customer managed key ``alias/cardholder`` in 222222222222 (rotation on, a key policy that delegates
   to IAM and names ``payments-etl``, a grant of Decrypt to the management account's ``data-reader`` constrained
   to the bucket's encryption context), the default key of ``payments-cardholder-data``;
 - a gateway VPC endpoint for S3 in the management account whose policy admits only the organization.
+
+moto lacks ``ssm:DescribeInstanceInformation``; ``fake_ssm_inventory`` answers it (instances tagged
+``ssm-managed``), and ``few_regions`` makes ``ec2:DescribeRegions`` answer two regions, as an account with only
+those enabled would (reading ~30 regions of moto costs seconds per account and exercises nothing more).
 """
 from __future__ import annotations
 
@@ -52,6 +60,10 @@ ETL_TRUST = doc({"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{MANAGEM
 ETL_INLINE = doc({"Effect": "Allow", "Action": "sts:AssumeRole",
                   "Resource": [f"arn:aws:iam::{MANAGEMENT}:role/data-reader",
                                f"arn:aws:iam::{PAYMENTS}:role/payments-etl"]})
+# One role for the compute of the estate (every kind but Glue, which runs as ``etl``).
+RUNNER_SERVICES = ["ec2.amazonaws.com", "lambda.amazonaws.com", "sagemaker.amazonaws.com", "codebuild.amazonaws.com",
+                   "cloudformation.amazonaws.com", "ecs-tasks.amazonaws.com", "states.amazonaws.com"]
+RUNNER_TRUST = doc({"Effect": "Allow", "Principal": {"Service": RUNNER_SERVICES}, "Action": "sts:AssumeRole"})
 SCANNER_TRUST = doc({"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{MANAGEMENT}:root"},
                      "Action": "sts:AssumeRole"})
 PAYMENTS_READ = doc({"Effect": "Allow", "Action": ["s3:GetObject", "s3:ListBucket"],
@@ -179,6 +191,9 @@ def build_estate(endpoint_url: str | None = None, aws_managed: bool = True) -> E
                     PermissionsBoundary=boundary)  # moto keeps boundaries of roles, not of users
     iam.attach_role_policy(RoleName="data-reader", PolicyArn=read_reports)
 
+    # --- management account: compute that runs as a role
+    build_compute(lambda service: client(mgmt, service), iam)
+
     # --- management account: S3
     s3 = client(mgmt, "s3")
     s3.create_bucket(Bucket="mgmt-logs")
@@ -270,6 +285,75 @@ def build_estate(endpoint_url: str | None = None, aws_managed: bool = True) -> E
                   {"prod": prod, "payments": payments_ou, "sandbox": sandbox}, listed)
 
 
+def build_compute(client: Callable[[str], Any], iam: Any) -> None:
+    runner = iam.create_role(RoleName="runner", AssumeRolePolicyDocument=json.dumps(RUNNER_TRUST))["Role"]["Arn"]
+    etl = f"arn:aws:iam::{MANAGEMENT}:role/etl"
+    iam.create_instance_profile(InstanceProfileName="runner-profile")
+    iam.add_role_to_instance_profile(InstanceProfileName="runner-profile", RoleName="runner")
+    iam.create_login_profile(UserName="alice", Password="correct-horse-battery-staple")
+    ec2 = client("ec2")
+    image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+    ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1, IamInstanceProfile={"Name": "runner-profile"},
+                      TagSpecifications=[{"ResourceType": "instance", "Tags": [{"Key": "ssm-managed", "Value": "yes"}]}])
+    lam = client("lambda")
+    lam.create_function(FunctionName="report-builder", Runtime="python3.12", Role=runner, Handler="main.handler",
+                        Code={"ZipFile": b"PK\x05\x06" + b"\x00" * 18})
+    lam.add_permission(FunctionName="report-builder", StatementId="s3-invoke", Action="lambda:InvokeFunction",
+                       Principal="s3.amazonaws.com", SourceArn="arn:aws:s3:::mgmt-reports")
+    glue = client("glue")
+    glue.create_dev_endpoint(EndpointName="notebooks", RoleArn=etl)
+    glue.create_job(Name="nightly", Role="etl", Command={"Name": "glueetl", "ScriptLocation": "s3://mgmt-reports/j.py"})
+    client("sagemaker").create_notebook_instance(NotebookInstanceName="analysis", InstanceType="ml.t3.medium",
+                                                 RoleArn=runner)
+    client("codebuild").create_project(
+        name="builder", source={"type": "S3", "location": "mgmt-reports/builds/source.zip"}, artifacts={"type": "NO_ARTIFACTS"},
+        environment={"type": "LINUX_CONTAINER", "image": "aws/codebuild/standard:7.0", "computeType": "BUILD_GENERAL1_SMALL"},
+        serviceRole=runner)
+    client("cloudformation").create_stack(StackName="app", RoleARN=runner, TemplateBody=json.dumps(
+        {"Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}}))
+    ecs = client("ecs")
+    ecs.create_cluster(clusterName="main")
+    ecs.register_task_definition(family="api", taskRoleArn=runner, containerDefinitions=[
+        {"name": "api", "image": "public.ecr.aws/nginx/nginx:latest", "memory": 128}])
+    ecs.create_service(cluster="main", serviceName="api", taskDefinition="api", desiredCount=0)
+    client("stepfunctions").create_state_machine(name="flow", roleArn=runner, definition=json.dumps(
+        {"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}}))
+
+
+def fake_ssm_inventory(monkeypatch) -> None:
+    """Answer ssm:DescribeInstanceInformation (moto has not implemented it) with the instances tagged
+    ``ssm-managed``, as SSM lists the nodes whose agent registered."""
+    from moto.core.responses import ActionResult
+    from moto.ec2.models import ec2_backends
+    from moto.ssm.responses import SimpleSystemManagerResponse
+
+    def describe_instance_information(self) -> ActionResult:
+        backend = ec2_backends[self.current_account][self.region]
+        managed = [{"InstanceId": i.id, "PingStatus": "Online", "PlatformType": "Linux", "ResourceType": "EC2Instance"}
+                   for r in backend.reservations.values() for i in r.instances
+                   if "ssm-managed" in {t["key"] for t in i.get_tags()}]
+        return ActionResult({"InstanceInformationList": managed})
+
+    monkeypatch.setattr(SimpleSystemManagerResponse, "describe_instance_information", describe_instance_information,
+                        raising=False)
+
+
+def few_regions(monkeypatch, regions: tuple[str, ...] = ("us-east-1", "eu-west-1")) -> None:
+    """Make moto's ec2:DescribeRegions answer only ``regions``."""
+    from moto.ec2.models.availability_zones_and_regions import RegionsAndZonesBackend
+    every = RegionsAndZonesBackend.describe_regions
+    monkeypatch.setattr(RegionsAndZonesBackend, "describe_regions",
+                        lambda self, region_names=None: [r for r in every(self, region_names) if r.name in regions])
+
+
+def moto_gaps(monkeypatch) -> None:
+    """What every collector test needs of moto beyond what it does by itself (see the module docstring)."""
+    fake_ssm_inventory(monkeypatch)
+    few_regions(monkeypatch)
+    from s3audit.sources import aws_compute
+    monkeypatch.setattr(aws_compute, "REPORT_POLL_SECONDS", 0.01)  # moto's report is ready on the second ask
+
+
 MOTO_CONFIG = {"iam": {"load_aws_managed_policies": True}}
 
 
@@ -333,6 +417,7 @@ class Fault:
     attempts: int | None = None      # how many HTTP attempts fail (None: all of them)
     when: Callable[[dict], bool] = lambda params: True
     crash: bool = False              # raise a non-AWS exception instead (a crash of the collector)
+    region: str | None = None        # only calls to this region (None: any)
     sent: int = 0
 
 
@@ -342,6 +427,7 @@ class Recorder:
     def __init__(self, *faults: Fault):
         self.faults = list(faults)
         self.calls: list[tuple[str, str, dict]] = []
+        self.regions: list[tuple[str, str, str | None]] = []  # (service, operation, region) of each call
         self.clients: list[Any] = []
         self.secrets: set[str] = set()   # credentials AWS handed out during the run
         self._pending = threading.local()
@@ -349,7 +435,9 @@ class Recorder:
 
     def on_new_client(self, client: Any) -> None:
         self.clients.append(client)
-        client.meta.events.register("before-parameter-build", self._before_call)
+        region = client.meta.region_name
+        client.meta.events.register("before-parameter-build",
+                                    lambda model, params, **kw: self._before_call(model, params, region=region))
         client.meta.events.register_first("before-send", self._before_send)
         client.meta.events.register("after-call.sts.AssumeRole", self._after_assume_role)
 
@@ -357,14 +445,16 @@ class Recorder:
         creds = parsed.get("Credentials") or {}
         self.secrets.update(v for k, v in creds.items() if k in ("AccessKeyId", "SecretAccessKey", "SessionToken"))
 
-    def _before_call(self, model, params, **_: Any) -> None:
+    def _before_call(self, model, params, region: str | None = None) -> None:
         # Sees the API parameters (before-call sees the serialised request). A call's HTTP attempts, retries
         # included, then run on the thread that made it.
         service = model.service_model.service_name
         self.calls.append((service, model.name, dict(params)))
+        self.regions.append((service, model.name, region))
         self._pending.fault = None
         for fault in self.faults:
-            if fault.service == service and fault.operation == model.name and fault.when(params):
+            if fault.service == service and fault.operation == model.name and fault.when(params) \
+                    and fault.region in (None, region):
                 if fault.crash:
                     raise RuntimeError(f"simulated crash in {model.name}")
                 self._pending.fault, self._pending.protocol = fault, model.service_model.protocol

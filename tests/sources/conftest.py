@@ -50,8 +50,9 @@ def valid(snapshot: dict) -> None:
 
 @pytest.fixture
 def aws_env(monkeypatch, tmp_path):
-    from .aws_estate import fake_aws_environment
+    from .aws_estate import fake_aws_environment, moto_gaps
     fake_aws_environment(monkeypatch, tmp_path)
+    moto_gaps(monkeypatch)
 
 
 @pytest.fixture
@@ -63,3 +64,17 @@ def estate(aws_env, monkeypatch):
     fixed_account_ids(monkeypatch)
     with mock_aws():
         yield build_estate(aws_managed=False)
+
+
+@pytest.fixture(scope="module")
+def shared_estate(tmp_path_factory):
+    """One estate (in moto, in process) for a module's tests that only read it."""
+    from moto import mock_aws
+
+    from .aws_estate import build_estate, fake_aws_environment, fixed_account_ids, moto_gaps
+    with pytest.MonkeyPatch.context() as mp:
+        fake_aws_environment(mp, tmp_path_factory.mktemp("aws"))
+        fixed_account_ids(mp)
+        moto_gaps(mp)
+        with mock_aws():
+            yield build_estate(aws_managed=False)

@@ -31,7 +31,7 @@ import pytest
 
 from .aws_estate import (ANALYTICS, CREDENTIALS, MANAGEMENT, MOTO_CONFIG, PAYMENTS, S3_READ_ONLY, SCANNER_ROLE,
                          Fault, Recorder, build_estate, fake_aws_environment, few_aws_managed_policies,
-                         fixed_account_ids)
+                         fixed_account_ids, moto_gaps)
 from s3audit.snapshot.load import load_snapshot, schema
 from s3audit.snapshot.model import UNKNOWN
 from s3audit.sources import aws
@@ -78,7 +78,32 @@ OPERATION_TO_ACTION = {
     ("ec2", "DescribeVpcEndpoints"): "ec2:DescribeVpcEndpoints",
     ("sts", "GetCallerIdentity"): "sts:GetCallerIdentity",
     ("sts", "AssumeRole"): "sts:AssumeRole",
+    ("iam", "GenerateCredentialReport"): "iam:GenerateCredentialReport",
+    ("iam", "GetCredentialReport"): "iam:GetCredentialReport",
+    ("ec2", "DescribeRegions"): "ec2:DescribeRegions",
+    ("ec2", "DescribeInstances"): "ec2:DescribeInstances",
+    ("ssm", "DescribeInstanceInformation"): "ssm:DescribeInstanceInformation",
+    ("lambda", "ListFunctions"): "lambda:ListFunctions",
+    ("lambda", "GetPolicy"): "lambda:GetPolicy",
+    ("glue", "GetDevEndpoints"): "glue:GetDevEndpoints",
+    ("glue", "GetJobs"): "glue:GetJobs",
+    ("sagemaker", "ListNotebookInstances"): "sagemaker:ListNotebookInstances",
+    ("sagemaker", "DescribeNotebookInstance"): "sagemaker:DescribeNotebookInstance",
+    ("codebuild", "ListProjects"): "codebuild:ListProjects",
+    ("codebuild", "BatchGetProjects"): "codebuild:BatchGetProjects",
+    ("cloudformation", "DescribeStacks"): "cloudformation:DescribeStacks",
+    ("ecs", "ListTaskDefinitions"): "ecs:ListTaskDefinitions",
+    ("ecs", "DescribeTaskDefinition"): "ecs:DescribeTaskDefinition",
+    ("ecs", "ListClusters"): "ecs:ListClusters",
+    ("ecs", "ListServices"): "ecs:ListServices",
+    ("ecs", "DescribeServices"): "ecs:DescribeServices",
+    ("stepfunctions", "ListStateMachines"): "states:ListStateMachines",
+    ("stepfunctions", "DescribeStateMachine"): "states:DescribeStateMachine",
 }
+# Reads whose operation names do not start with Get/List/Describe; their IAM access level is Read all the same
+# (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsidentityandaccessmanagementiam.html,
+# https://docs.aws.amazon.com/service-authorization/latest/reference/list_awscodebuild.html).
+READS_BY_OTHER_NAMES = {"BatchGetProjects", "GenerateCredentialReport"}
 
 
 class FakeTerminal(io.StringIO):
@@ -102,6 +127,7 @@ def run(tmp_path_factory) -> Run:
     with pytest.MonkeyPatch.context() as mp:
         fake_aws_environment(mp, tmp)
         fixed_account_ids(mp)
+        moto_gaps(mp)
         few_aws_managed_policies(mp)
         with mock_aws(config=MOTO_CONFIG):
             build_estate()
@@ -229,7 +255,7 @@ def test_vpc_endpoints_with_their_policy(run):
     assert endpoint["VpcEndpointId"].startswith("vpce-") and endpoint["VpcEndpointType"] == "Gateway"
     assert endpoint["ServiceName"] == "com.amazonaws.us-east-1.s3" and endpoint["Region"] == "us-east-1"
     assert json.loads(endpoint["PolicyDocument"])["Statement"][0]["Sid"] == "OnlyTheOrganization"  # AWS's text
-    assert _account(run.snapshot, ANALYTICS)["ec2"] == {"vpc_endpoints": []}
+    assert _account(run.snapshot, ANALYTICS)["ec2"]["vpc_endpoints"] == []  # beside the instances (compute)
 
 
 def test_progress_on_a_terminal(run):
@@ -269,7 +295,8 @@ def test_scanner_policy_covers_exactly_the_calls_made(run):
 
 def test_the_collector_only_reads():
     for (_, operation), action in OPERATION_TO_ACTION.items():
-        assert operation.startswith(("Get", "List", "Describe")) or operation == "AssumeRole", operation
+        assert operation.startswith(("Get", "List", "Describe")) or operation in READS_BY_OTHER_NAMES \
+            or operation == "AssumeRole", operation
     universe = json.loads(gzip.decompress(
         (ROOT / "s3audit" / "iam" / "data" / "actions.json.gz").read_bytes()))["services"]
     for action in _policy_actions():
@@ -349,6 +376,12 @@ def meaning(snapshot) -> dict:
                                        _canon(x.public_access_block if x.public_access_block in (None, UNKNOWN)
                                               else vars(x.public_access_block)), x.region, dict(x.errors))
                               for x in a.access_points},
+            # instance ids and stack ids are drawn by AWS: compute is compared by kind, name and what it runs as
+            "compute": sorted((c.kind, "<instance>" if c.kind == "ec2-instance" else c.name, _canon(c.region),
+                               _canon(c.role), tuple(sorted((k, _canon(v)) for k, v in c.facts.items())))
+                              for c in a.compute),
+            "compute_unknown": dict(a.compute_unknown), "regions": a.regions,
+            "passwords": _canon(a.passwords if a.passwords is UNKNOWN else dict(a.passwords)),
         }
     return out
 

@@ -19,8 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from .aws_estate import (ANALYTICS, MANAGEMENT, PAYMENTS, SCANNER_ROLE, Fault, Recorder, build_estate,
-                         fake_aws_environment, fixed_account_ids)
+from .aws_estate import ANALYTICS, MANAGEMENT, PAYMENTS, SCANNER_ROLE, Fault, Recorder
 from s3audit.cli import main
 from s3audit.snapshot.load import load_snapshot, validate
 from s3audit.snapshot.model import UNKNOWN
@@ -42,18 +41,6 @@ def _account(document: dict, account_id: str) -> dict:
 
 def _bucket(document: dict, account_id: str, name: str) -> dict:
     return next(b for b in _account(document, account_id)["s3"]["buckets"] if b["Name"] == name)
-
-
-@pytest.fixture(scope="module")
-def shared_estate(tmp_path_factory):
-    """One estate for the tests that only read it."""
-    from moto import mock_aws
-
-    with pytest.MonkeyPatch.context() as mp:
-        fake_aws_environment(mp, tmp_path_factory.mktemp("aws"))
-        fixed_account_ids(mp)
-        with mock_aws():
-            yield build_estate(aws_managed=False)
 
 
 @pytest.fixture

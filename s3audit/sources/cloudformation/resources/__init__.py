@@ -14,6 +14,7 @@ from ..shapes import conform
 from ..template import Template
 from . import s3  # noqa: F401  (fills the tables; keep this order: it is the order of types)
 from . import iam  # noqa: F401
+from . import compute  # noqa: F401
 from . import kms, ec2  # noqa: F401
 from . import services  # noqa: F401
 

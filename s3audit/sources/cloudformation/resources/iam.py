@@ -83,6 +83,8 @@ def iam_user(m: Mapper, logical: str, p: PDict) -> None:
     name = m.t.name(logical)
     m.b.user(name, _path(p), m.t.loc_of(logical))
     _entity_common(m, "user", name, logical, p)
+    if not isinstance(p.get("LoginProfile"), Unknown):  # undecided (an `Fn::If`): whether it has one is unknown
+        m.b.password(name, p.get("LoginProfile") is not None)
     groups = p.get("Groups")
     if isinstance(groups, Unknown):
         m.b.account_errors[f"iam:User/{name}/GroupList"] = f"Unknown: {groups.reason}"

@@ -1,8 +1,8 @@
 """Resources of other services that S3 policies name by ARN: what ``Ref`` and ``Fn::GetAtt`` return for them.
 
-A Lambda function, an SNS topic, an SQS queue and a Step Functions state machine are not mapped to the snapshot,
-but bucket policies and trust policies name them (``aws:SourceArn`` of a function, a queue a bucket notifies).
-Their ARNs are derived from name, region and account, so they are computed, not "known only after deploy"
+An SNS topic and an SQS queue are not mapped to the snapshot (Lambda functions, Step Functions state machines
+and CodeBuild projects are, as compute that runs as a role: compute.py), but bucket policies and trust policies
+name them all (``aws:SourceArn`` of a function, a queue a bucket notifies). Their ARNs are derived from name, region and account, so they are computed, not "known only after deploy"
 (with the region unknown, the ARN keeps its known text and the unknown region). ``Ref`` returns:
 https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-lambda-function.html#aws-resource-lambda-function-return-values
 (the name), aws-resource-sns-topic.html (the ARN), aws-resource-sqs-queue.html (the URL, not derived here: it
@@ -30,6 +30,7 @@ _ARNS = {
     "AWS::SQS::Queue": ("sqs", "", ("Arn",)),
     "AWS::StepFunctions::StateMachine": ("states", "stateMachine:", ("Arn",)),
     "AWS::Serverless::StateMachine": ("states", "stateMachine:", ("Arn",)),
+    "AWS::CodeBuild::Project": ("codebuild", "project/", ("Arn",)),  # compute that runs as a role (compute.py)
 }
 
 
@@ -38,6 +39,7 @@ def _service_attribute(t: Any, r: Named, attr: str) -> Any:
     service, prefix, arn_attributes = _ARNS[r.rtype]
     if attr in arn_attributes:
         return concat(["arn:aws:", service, ":", t.region, ":", t.account_id, ":", prefix, r.name])
-    if attr in ("Name", "TopicName", "QueueName") and r.rtype != "AWS::Lambda::Function":
+    if attr in ("Name", "TopicName", "QueueName") and r.rtype not in ("AWS::Lambda::Function",
+                                                                      "AWS::CodeBuild::Project"):
         return r.name
     return None

@@ -12,8 +12,8 @@ from ...values import with_symbols
 from ..arguments import convert_arguments
 from ..registry import ARGUMENT_TYPES, COMPUTED, DATA_SOURCES, MAPS, REMOVED, Gone, Instance, Mapper
 from ..resource import Res
-from . import (iam, iam_policy_document, kms, organizations, provider_data, random, referenced,  # noqa: F401
-               s3, vpc)  # (they fill the tables)
+from . import (compute, iam, iam_policy_document, kms, organizations, provider_data, random,  # noqa: F401
+               referenced, s3, vpc)  # (they fill the tables)
 
 
 def map_resources(builder: SnapshotBuilder, resources: list[Res], region: Any) -> None:

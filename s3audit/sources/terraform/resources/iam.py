@@ -154,6 +154,7 @@ def aws_iam_policy(m: Mapper, r: Res) -> None:
 def aws_iam_user(m: Mapper, r: Res) -> None:
     v = r.values
     m.b.user(v["name"], _path(r), r.loc, _arn(v))
+    m.b.password(v["name"], False)  # unless an aws_iam_user_login_profile gives it one (compute.py)
     m.b.boundary("user", v["name"], v.get("permissions_boundary"), r.at("permissions_boundary"))
     m.b.tags("user", v["name"], v.get("tags_all") if v.get("tags_all") is not None else v.get("tags"))
 
