@@ -77,7 +77,7 @@ def parameters(values: Iterable[str] | None) -> dict | None:
 def load_estate(args: argparse.Namespace, *, remember_valid: bool = False) -> Any:
     """The snapshot ``paths`` and ``explain`` read: the snapshot argument, or the IaC change overlaid on the live
     estate (``--live``, or the snapshot argument given with IaC), or the change on its own."""
-    from ..snapshot.load import load_snapshot, snapshot_from_dict
+    from ..snapshot.load import load_snapshot
     if not has_iac(args):
         if args.live:
             raise UsageError("--live needs a change to overlay: --terraform, --terraform-plan or --cloudformation")
@@ -93,4 +93,7 @@ def load_estate(args: argparse.Namespace, *, remember_valid: bool = False) -> An
         from ..fileio import read_json
         live = read_json(live_path)
     change = iac_change(args, (), live)
-    return snapshot_from_dict(change.snapshot, file=None, remember_valid=live is None)
+    # placed at the input that set a refused value, as check places it, never at a pointer into the generated snapshot
+    from ..sources.iac import typed_snapshot
+    inputs = [*(args.terraform or ()), *(args.terraform_plan or ()), *(args.cloudformation or ())]
+    return typed_snapshot(change, inputs, remember_valid=live is None)
