@@ -107,7 +107,7 @@ def test_overlaying_compute_keeps_what_the_live_estate_did_not_collect_unknown()
 def test_overlaying_a_change_on_a_live_snapshot_without_compute_leaves_it_unknown():
     from s3audit.sources.overlay import overlay
 
-    bucket_only, _ = load_iac(terraform=["fixtures/terraform/public-bucket"])
+    bucket_only, _ = load_iac(terraform=["fixtures/terraform/v4-public-policy"])
     live = {"format": "s3audit.snapshot/v1", "taken_at": "2026-11-24T02:00:00Z", "source": {"kind": "aws"},
             "accounts": [{"id": A, "iam": {}, "s3": {}}]}
     a = model(overlay(copy.deepcopy(live), bucket_only))
