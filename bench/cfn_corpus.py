@@ -27,7 +27,6 @@ import io
 import json
 import os
 import re
-import signal
 import statistics
 import sys
 import tempfile
@@ -37,17 +36,11 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 sys.path.insert(0, os.path.join(ROOT, "bench"))
 
+from cpu_limit import CpuLimitExceeded, cpu_limit  # noqa: E402
+
 LIMIT_S = 60
 _SUFFIXES = (".yaml", ".yml", ".json", ".template")
 _TEMPLATE_HINT = re.compile(r"AWSTemplateFormatVersion|\bTransform\b|[\"']?Type[\"']?\s*:\s*[\"']?AWS::")
-
-
-class _Hang(Exception):
-    pass
-
-
-def _alarm(signum, frame):
-    raise _Hang()
 
 
 def templates(paths: list[str]) -> list[str]:
@@ -83,17 +76,14 @@ def check_one(path: str, out: str) -> dict:
     from s3audit.cli import main
     err = io.StringIO()
     started = time.process_time()
-    signal.setitimer(signal.ITIMER_PROF, LIMIT_S)
     try:
-        with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        with cpu_limit(LIMIT_S), contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
             code = main(["check", "--cloudformation", path, "--format", "json", "-o", out])
-    except _Hang:
+    except CpuLimitExceeded:
         return {"path": path, "outcome": "crash", "detail": f"over {LIMIT_S} s CPU", "cpu": LIMIT_S}
     except BaseException as exc:  # noqa: BLE001  (a crash is what this survey counts)
         return {"path": path, "outcome": "crash", "detail": f"{type(exc).__name__}: {str(exc)[:120]}",
                 "cpu": time.process_time() - started}
-    finally:
-        signal.setitimer(signal.ITIMER_PROF, 0)
     cpu = time.process_time() - started
     message = err.getvalue().strip()
     if code == 2:
@@ -129,7 +119,6 @@ def _buckets_with_tls_deny(path: str) -> set[str]:
 
 
 def survey(files: list[str]) -> list[dict]:
-    signal.signal(signal.SIGPROF, _alarm)
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 3000))
     results = []
     with tempfile.TemporaryDirectory() as tmp:

@@ -16,7 +16,6 @@ import contextlib
 import io
 import os
 import resource
-import signal
 import sys
 import tempfile
 import time
@@ -30,15 +29,10 @@ from hypothesis import HealthCheck, given, settings, seed as hseed  # noqa: E402
 
 from tests.sources.cfn_mutations import mutated_template  # noqa: E402
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cpu_limit import CpuLimitExceeded, cpu_limit  # noqa: E402
+
 LIMIT_S = 20
-
-
-class _Hang(Exception):
-    pass
-
-
-def _alarm(signum, frame):
-    raise _Hang()
 
 
 def check_text(text: str, fmt: str, tmp: str) -> tuple[str, str]:
@@ -48,18 +42,15 @@ def check_text(text: str, fmt: str, tmp: str) -> tuple[str, str]:
     with open(path, "w", encoding="utf-8", errors="surrogatepass") as fh:
         fh.write(text)
     err, out = io.StringIO(), io.StringIO()
-    signal.setitimer(signal.ITIMER_PROF, LIMIT_S)
     try:
-        with contextlib.redirect_stderr(err), contextlib.redirect_stdout(out):
+        with cpu_limit(LIMIT_S), contextlib.redirect_stderr(err), contextlib.redirect_stdout(out):
             code = main(["check", "--cloudformation", path, "--format", "json", "-o", os.path.join(tmp, "o.json")])
-    except _Hang:
+    except CpuLimitExceeded:
         return "hang", ""
     except RecursionError:
         return "crash", _site(sys.exc_info())
     except Exception:
         return "crash", _site(sys.exc_info())
-    finally:
-        signal.setitimer(signal.ITIMER_PROF, 0)
     message = err.getvalue().strip()
     if code in (0, 1):
         return "ok", ""
@@ -94,7 +85,6 @@ def main() -> None:
     save = os.environ.get("CFN_FUZZ_SAVE")  # a folder to keep the first example of each site in
     soft, hard = resource.getrlimit(resource.RLIMIT_AS)
     resource.setrlimit(resource.RLIMIT_AS, (3 * 2**30, hard))
-    signal.signal(signal.SIGPROF, _alarm)
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 3000))
     verdicts: Counter = Counter()
     sites: Counter = Counter()

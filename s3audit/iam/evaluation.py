@@ -863,12 +863,11 @@ def _merge_or(into: _Layer, other: _Layer) -> None:
 def _merge_and(into: _Layer, other: _Layer) -> None:
     if other is None:
         return
+    # a layer already false keeps the reasons that made it so; one made false now takes the other's
     if other.tri is _FALSE and into.tri is not _FALSE:
         into.reasons = list(other.reasons)
         into.residuals = []
-    elif into.tri is _FALSE:
-        pass
-    else:
+    elif into.tri is not _FALSE:
         into.reasons.extend(other.reasons)
         into.residuals.extend(other.residuals)
     into.tri = into.tri & other.tri

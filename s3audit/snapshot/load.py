@@ -96,25 +96,30 @@ def snapshot_from_dict(document: Any, file: str | None = None, *, remember_valid
     IaC readers build, which repeat from run to run, and for a snapshot that `explain` is run on again and
     again; only successes are kept, so errors are always reported.
     """
-    if validated:
-        pass
-    elif not remember_valid:
-        validate(document, file)
-    else:
-        from .. import __version__
-        from ..cache import key, known_valid, remember_valid as remember
-        # repr, not JSON text: it tells a list from a tuple and 1 from 1.0 or True, as the validator does.
-        # ``taken_at`` is the time of this run; its schema (a string and a pattern) is checked here, and
-        # nothing else in the schema depends on it, so any valid one stands for all.
-        keyed = document
-        taken_at = document.get("taken_at") if isinstance(document, dict) else None
-        if isinstance(taken_at, str) and re.search(schema()["properties"]["taken_at"]["pattern"], taken_at):
-            keyed = {**document, "taken_at": "<a valid timestamp>"}
-        digest = key(__version__, json.dumps(schema(), sort_keys=True), repr(keyed))
-        if not known_valid("snapshot", digest):
+    if not validated:
+        if remember_valid:
+            _validate_once(document, file)
+        else:
             validate(document, file)
-            remember("snapshot", digest)
     return _Builder(file).snapshot(document)
+
+
+def _validate_once(document: Any, file: str | None) -> None:
+    """The schema check, skipped when this exact document passed it before (the cache), remembered when it
+    passes now."""
+    from .. import __version__
+    from ..cache import key, known_valid, remember_valid as remember
+    # repr, not JSON text: it tells a list from a tuple and 1 from 1.0 or True, as the validator does.
+    # ``taken_at`` is the time of this run; its schema (a string and a pattern) is checked here, and
+    # nothing else in the schema depends on it, so any valid one stands for all.
+    keyed = document
+    taken_at = document.get("taken_at") if isinstance(document, dict) else None
+    if isinstance(taken_at, str) and re.search(schema()["properties"]["taken_at"]["pattern"], taken_at):
+        keyed = {**document, "taken_at": "<a valid timestamp>"}
+    digest = key(__version__, json.dumps(schema(), sort_keys=True), repr(keyed))
+    if not known_valid("snapshot", digest):
+        validate(document, file)
+        remember("snapshot", digest)
 
 
 def decode_policy(value: Any, place: Place) -> Any:
