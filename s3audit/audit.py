@@ -175,7 +175,9 @@ def apply_profile(run: RuleRun, profile: Profile, snapshot: Snapshot | None, *, 
     for f in run.findings:
         if f.rule in known and f.rule not in chosen:
             continue
-        f = replace(f, severity=profile.severity_of(f.rule, f.severity))
+        severity = profile.severity_of(f.rule, f.severity)
+        if severity != f.severity:  # else the same finding (what it keeps beside its fields, e.g. its text)
+            f = replace(f, severity=severity)
         if profile.in_scope(f, subjects):
             findings.append(f)
     findings, outcomes = apply_waivers(findings, profile.waivers, today, subjects)

@@ -70,7 +70,7 @@ def _run(args, directory, source, text, profile, threshold, today, formats, prog
     from ..fileio import write_atomic
     from ..report import render
     from ..report.access import access_changes, access_map, build_graph, report_pictures
-    from ..report.json import dumps
+    from ..report.json import render as render_json
     from ..report.model import Report, snapshot_provenance
     from ..snapshot.load import document_and_snapshot
     from ..subjects import SubjectIndex
@@ -129,8 +129,8 @@ def _run(args, directory, source, text, profile, threshold, today, formats, prog
     progress.stage("writing the run")
     files = {"snapshot": "snapshot.json.gz", "findings": "findings.json", "diff": "diff.json"}
     write_atomic(os.path.join(run_dir, "snapshot.json.gz"), text)
-    write_atomic(os.path.join(run_dir, "findings.json"), dumps(state.to_json()))
-    write_atomic(os.path.join(run_dir, "diff.json"), dumps(delta.to_json()))
+    write_atomic(os.path.join(run_dir, "findings.json"), render_json(state))
+    write_atomic(os.path.join(run_dir, "diff.json"), render_json(delta))
     if access_now is not None:
         files["access"] = "access.json"
         rows = [[p, b, lv, d] for (p, b, lv), d in sorted(access_now.items())]

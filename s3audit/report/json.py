@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import enum
 import json as _json
+import secrets
 from typing import Any
 
+from ..findings import Finding
 from .model import Report
 
 
@@ -32,5 +34,45 @@ def dumps(document: Any) -> str:
     return _json.dumps(document, indent=2, ensure_ascii=False, default=to_plain) + "\n"
 
 
+# A finding's text as it stands in a list of findings of the report (two levels deep).
+_IN_LIST = "\n    "
+
+
+def finding_text(f: Finding) -> str:
+    """``f.to_json()`` as ``dumps`` writes it inside a report's list of findings. Kept on the finding (frozen:
+    the text is a function of its fields), so a finding in several lists or outputs of a run — and, through a
+    scan's history (``shards.store``), of several nights — is serialised once."""
+    text = f.__dict__.get(TEXT)
+    if text is None:
+        text = f.__dict__[TEXT] = _json.dumps(f.to_json(), indent=2, ensure_ascii=False,
+                                              default=to_plain).replace("\n", _IN_LIST)
+    return text
+
+
+TEXT = "_json_text"  # where finding_text keeps it
+
+
 def render(report: Report) -> str:
-    return dumps(report.to_json())
+    """``dumps(report.to_json())``, with each finding's text from ``finding_text``: the document around the
+    lists is dumped with a placeholder per list, which the lists' text then replaces."""
+    token = secrets.token_hex(16)
+    lists: dict[str, str] = {}
+
+    def placeholder(name: str, found: list[Finding], with_suggestions: bool) -> str:
+        texts = []
+        for f in found:
+            s = report.suggestions.get(f.fingerprint) if with_suggestions else None
+            texts.append(finding_text(f) if s is None else _json.dumps(
+                report.finding_json(f), indent=2, ensure_ascii=False, default=to_plain).replace("\n", _IN_LIST))
+        mark = f"\0{token}:{name}"
+        lists[_json.dumps(mark, ensure_ascii=False)] = \
+            "[" + _IN_LIST + ("," + _IN_LIST).join(texts) + "\n  ]" if texts else "[]"
+        return mark
+
+    shell = dumps(report.to_json(lists=placeholder))
+    pieces = []
+    for mark, text in lists.items():
+        before, shell = shell.split(mark, 1)
+        pieces += (before, text)
+    pieces.append(shell)
+    return "".join(pieces)

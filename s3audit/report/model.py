@@ -340,10 +340,15 @@ class Report:
             out["suggestion"] = s
         return out
 
-    def to_json(self) -> dict:
+    def to_json(self, *, lists=None) -> dict:
+        """The findings/v1 document. ``lists(name, findings, with_suggestions)``, when given, stands in for
+        each list of findings (``report.json.render`` puts there the findings' text, rendered once each)."""
+        if lists is None:
+            def lists(name, found, with_suggestions):
+                return [self.finding_json(f) if with_suggestions else f.to_json() for f in found]
         return {
             "format": FINDINGS_FORMAT,
-            "findings": [self.finding_json(f) for f in self.sorted_findings],
+            "findings": lists("findings", self.sorted_findings, True),
             "summary": self.summary(),
             "tool": {"name": "s3audit", "version": __version__},
             "mode": self.mode,
@@ -355,8 +360,8 @@ class Report:
             "rules": [r.to_json() for r in self.rules],
             "waivers": list(self.waivers),
             "baseline": self.baseline,
-            "resolved": [f.to_json() for f in sorted(self.resolved, key=sort_key)],
-            "unchanged": [f.to_json() for f in sorted(self.unchanged, key=sort_key)],
+            "resolved": lists("resolved", sorted(self.resolved, key=sort_key), False),
+            "unchanged": lists("unchanged", sorted(self.unchanged, key=sort_key), False),
             "paths": [p.to_json() for p in self.paths],
             "access_changes": [c.to_json() for c in self.access_changes],
             "notes": list(self.notes),

@@ -2,8 +2,9 @@
 
 One gzipped JSON document: the global digest it was made under, and per unit its static key, the principals
 and buckets its rules asked about, its full key, and its results (findings with everything that orders and
-places them, access rows, pictures). Written atomically after each run; a file of another format, another
-global digest or one that cannot be read is simply not used (the run computes everything and replaces it).
+places them, and their text in the reports' JSON; access rows; pictures). Written atomically after each run;
+a file of another format, another global digest or one that cannot be read is simply not used (the run
+computes everything and replaces it).
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from ..findings import Finding, Location, Severity, Status, make_finding
 from .results import UnitResult
 
 FILE = "units.json.gz"
-FORMAT = "s3audit.units/v1"
+FORMAT = "s3audit.units/v2"  # v2: with the findings' text
 
 
 def load(directory: str, global_digest: str) -> dict[str, dict]:
@@ -44,14 +45,22 @@ def entry(result: UnitResult, static: str, key: str) -> dict:
 
 
 def result_to_json(u: UnitResult) -> dict:
+    from ..report.json import finding_text
     return {"findings": {rule: [_finding(f) for f in found] for rule, found in u.findings.items()},
+            # each finding's text in findings.json, diff.json (report.json.finding_text), reused with it
+            "texts": {rule: [finding_text(f) for f in found] for rule, found in u.findings.items()},
             "access": [list(r) for r in u.access],
             "pictures": [[p.to_json() for p in pics] for pics in u.pictures], "edges": u.edges}
 
 
 def result_from_json(name: str, d: dict, e: dict) -> UnitResult:
+    from ..report.json import TEXT
     from ..report.model import PathPicture
-    return UnitResult(name, {rule: [_from(x) for x in found] for rule, found in d["findings"].items()},
+    findings = {rule: [_from(x) for x in found] for rule, found in d["findings"].items()}
+    for rule, texts in (d.get("texts") or {}).items():
+        for f, text in zip(findings[rule], texts, strict=True):
+            f.__dict__[TEXT] = text
+    return UnitResult(name, findings,
                       [tuple(r) for r in d["access"]],
                       [[PathPicture.from_json(p) for p in pics] for pics in d["pictures"]],
                       [], d.get("edges", 0), tuple(e.get("callers") or ()), tuple(e.get("buckets") or ()),
