@@ -52,11 +52,43 @@ def finding_text(f: Finding) -> str:
 TEXT = "_json_text"  # where finding_text keeps it
 
 
+def indented_list(texts: list[str], depth: int) -> str:
+    """A list, ``depth`` levels deep, of items already rendered two levels deep, as ``dumps`` writes it."""
+    if not texts:
+        return "[]"
+    if depth == 1:
+        return "[" + _IN_LIST + ("," + _IN_LIST).join(texts) + "\n  ]"
+    more = "\n" + "  " * (depth - 1)
+    return ("[" + _IN_LIST + ("," + _IN_LIST).join(texts)).replace("\n", more) + "\n" + "  " * depth + "]"
+
+
+class Splice:
+    """``dumps`` of a document some of whose lists are text already: ``mark(text)`` is a placeholder to put in
+    the document where that text goes; ``dumps(document)`` writes the document, then the texts in their places
+    (one copy of the output, not one per list)."""
+
+    def __init__(self) -> None:
+        self._token = secrets.token_hex(16)
+        self._texts: dict[str, str] = {}
+
+    def mark(self, text: str) -> str:
+        mark = f"\0{self._token}:{len(self._texts)}"
+        self._texts[_json.dumps(mark, ensure_ascii=False)] = text
+        return mark
+
+    def dumps(self, document: Any) -> str:
+        shell = dumps(document)
+        pieces = []
+        for mark, text in self._texts.items():  # in the order they were made, which is the document's order
+            before, shell = shell.split(mark, 1)
+            pieces += (before, text)
+        pieces.append(shell)
+        return "".join(pieces)
+
+
 def render(report: Report) -> str:
-    """``dumps(report.to_json())``, with each finding's text from ``finding_text``: the document around the
-    lists is dumped with a placeholder per list, which the lists' text then replaces."""
-    token = secrets.token_hex(16)
-    lists: dict[str, str] = {}
+    """``dumps(report.to_json())``, with each finding's text from ``finding_text``."""
+    splice = Splice()
 
     def placeholder(name: str, found: list[Finding], with_suggestions: bool) -> str:
         texts = []
@@ -64,15 +96,18 @@ def render(report: Report) -> str:
             s = report.suggestions.get(f.fingerprint) if with_suggestions else None
             texts.append(finding_text(f) if s is None else _json.dumps(
                 report.finding_json(f), indent=2, ensure_ascii=False, default=to_plain).replace("\n", _IN_LIST))
-        mark = f"\0{token}:{name}"
-        lists[_json.dumps(mark, ensure_ascii=False)] = \
-            "[" + _IN_LIST + ("," + _IN_LIST).join(texts) + "\n  ]" if texts else "[]"
-        return mark
+        return splice.mark(indented_list(texts, 1))
 
-    shell = dumps(report.to_json(lists=placeholder))
-    pieces = []
-    for mark, text in lists.items():
-        before, shell = shell.split(mark, 1)
-        pieces += (before, text)
-    pieces.append(shell)
-    return "".join(pieces)
+    return splice.dumps(report.to_json(lists=placeholder))
+
+
+def evidence_text(f: Finding) -> str:
+    """The finding's evidence as ``dumps`` writes it at the top level (cut from ``finding_text``: a raw line
+    break never occurs inside a JSON string, and only the finding's own keys are six spaces in)."""
+    text = finding_text(f)
+    start = text.index(_EVIDENCE) + len(_EVIDENCE)
+    return text[start:text.index(_LOCATION, start)].replace("\n      ", "\n")
+
+
+_EVIDENCE = '\n      "evidence": '
+_LOCATION = ',\n      "location": '

@@ -12,12 +12,13 @@ the subject's line in the snapshot file, else the first input file.
 """
 from __future__ import annotations
 
+import json as _json
 import os
 from urllib.parse import quote
 
 from .. import __version__
 from ..findings import Finding, Location, Severity, Status
-from .json import dumps
+from .json import Splice, dumps, evidence_text, indented_list
 from .model import Report, RuleInfo, sort_key
 from .suggestion import sarif_fix
 
@@ -136,7 +137,8 @@ def _result(f: Finding, index: dict[str, int], report: Report) -> dict:
     return r
 
 
-def to_sarif(report: Report) -> dict:
+def to_sarif(report: Report, results=None) -> dict:
+    """The SARIF document; ``results(report, index)``, when given, stands in for the list of results."""
     rules = list(report.rules)
     known = {r.id for r in rules}
     for f in report.findings:  # a finding of a rule the catalogue lacks still needs a descriptor
@@ -147,7 +149,8 @@ def to_sarif(report: Report) -> dict:
     run = {
         "tool": {"driver": {"name": "s3audit", "version": __version__, "semanticVersion": __version__,
                             "informationUri": INFORMATION_URI, "rules": [_descriptor(r) for r in rules]}},
-        "results": [_result(f, index, report) for f in sorted(report.findings, key=sort_key)],
+        "results": results(report, index) if results is not None else
+        [_result(f, index, report) for f in sorted(report.findings, key=sort_key)],
         "columnKind": "unicodeCodePoints",
         "properties": {
             "taken_at": (report.snapshot or {}).get("taken_at"),
@@ -161,4 +164,48 @@ def to_sarif(report: Report) -> dict:
 
 
 def render(report: Report) -> str:
-    return dumps(to_sarif(report))
+    """``dumps(to_sarif(report))``, each result written by ``_result_text`` (the estate's findings are most of a
+    SARIF file, and the generic encoder is slow over them)."""
+    splice = Splice()
+
+    def results(report: Report, index: dict[str, int]) -> str:
+        return splice.mark(indented_list([_result_text(f, index, report)
+                                          for f in sorted(report.findings, key=sort_key)], 3))
+    return splice.dumps(to_sarif(report, results))
+
+
+def _result_text(f: Finding, index: dict[str, int], report: Report) -> str:
+    """``_result(f, index, report)`` as ``dumps`` writes it two levels deep; the common shape (no suggestion,
+    not waived) by hand, with the evidence cut from the finding's JSON text; any other through ``dumps``."""
+    if f.status is Status.WAIVED or report.suggestions.get(f.fingerprint) is not None:
+        return dumps(_result(f, index, report))[:-1].replace("\n", "\n    ")
+    s = _string
+    message = f.message or f.rule
+    if f.status is Status.UNKNOWN:
+        message = f"could not be decided (something the rule needs was not collected): {message}"
+    loc = _location(f, report)
+    out = ["{\n      \"ruleId\": ", s(f.rule), ",\n      \"ruleIndex\": ", int.__repr__(index[f.rule]),
+           ",\n      \"level\": ", s(LEVELS[f.severity]), ",\n      \"message\": {\n        \"text\": ", s(message),
+           "\n      },\n      \"locations\": [\n        {\n"]
+    physical = loc.get("physicalLocation")
+    if physical is not None:
+        region = physical["region"]
+        out += ["          \"physicalLocation\": {\n            \"artifactLocation\": {\n              \"uri\": ",
+                s(physical["artifactLocation"]["uri"]), "\n            },\n            \"region\": {\n"
+                "              \"startLine\": ", int.__repr__(region["startLine"])]
+        if "startColumn" in region:
+            out += [",\n              \"startColumn\": ", int.__repr__(region["startColumn"])]
+        out.append("\n            }\n          },\n")
+    out += ["          \"logicalLocations\": [\n            {\n              \"fullyQualifiedName\": ", s(f.subject),
+            ",\n              \"kind\": \"resource\"\n            }\n          ]\n        }\n      ],\n"
+            "      \"partialFingerprints\": {\n        \"" + FINGERPRINT_KEY + "\": ", s(f.fingerprint),
+            "\n      },\n      \"properties\": {\n        \"severity\": ", s(f.severity.label),
+            ",\n        \"status\": ", s(f.status.value), ",\n        \"subject\": ", s(f.subject),
+            ",\n        \"controls\": ",
+            "[\n          " + ",\n          ".join(map(s, f.controls)) + "\n        ]" if f.controls else "[]",
+            ",\n        \"evidence\": ", evidence_text(f).replace("\n", "\n        "), "\n      }\n    }"]
+    return "".join(out)
+
+
+def _string(x: str) -> str:
+    return _json.dumps(x, ensure_ascii=False)
