@@ -1,0 +1,41 @@
+"""The JSON and SARIF reporters write each finding by hand or from its kept text and splice the lists into the
+document (report.json.Splice, report.sarif._result_text): byte for byte what the generic encoder writes over
+the whole document, for any findings, in any list, with or without suggestions, waivers and locations."""
+from __future__ import annotations
+
+from hypothesis import given, settings, strategies as st
+
+from s3audit.findings import Finding, Location, Severity, Status
+from s3audit.report.json import dumps, finding_text, render as render_json
+from s3audit.report.model import Report, RuleInfo
+from s3audit.report.sarif import render as render_sarif, to_sarif
+
+text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=12)
+json_value = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | text,
+                          lambda inner: st.lists(inner, max_size=3) | st.dictionaries(text, inner, max_size=3),
+                          max_leaves=8)
+location = st.none() | st.builds(Location, st.sampled_from(["infra/main.tf", "/abs/estate.json", "a b/ü.tf"]),
+                                 st.integers(0, 900), st.one_of(st.none(), st.integers(0, 90)))
+finding = st.builds(
+    Finding, st.sampled_from(["R1", "R2", "ODD\n\"rule"]), st.sampled_from(list(Severity)),
+    st.lists(text, max_size=3).map(tuple), text, text, st.sampled_from(list(Status)),
+    st.lists(json_value, max_size=3).map(tuple), location, st.none() | text, st.lists(text, max_size=2).map(tuple),
+    st.none() | st.dictionaries(st.sampled_from(["reason", "owner", "expires"]), text))
+RULES = [RuleInfo("R1", "one", Severity.HIGH, ("C:1",)), RuleInfo("R2", "two", Severity.LOW, ())]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(finding, max_size=6), st.lists(finding, max_size=3), st.lists(finding, max_size=3),
+       st.data())
+def test_spliced_reports_are_the_generic_encoders_bytes(findings, resolved, unchanged, data):
+    suggested = data.draw(st.lists(st.sampled_from(findings), max_size=2)) if findings else []
+    r = Report(findings=findings, rules=list(RULES), packs=[("p", "1")],
+               snapshot={"taken_at": "2026-01-01T00:00:00Z", "file": data.draw(st.sampled_from(
+                   ["estate.json", "/abs/estate.json", None]))},
+               profile={"name": "default"}, fail_on=Severity.HIGH, resolved=resolved, unchanged=unchanged,
+               mode="scan", inputs=["estate.json"],
+               suggestions={f.fingerprint: {"summary": "fix it", "text": "é"} for f in suggested})
+    assert render_json(r) == dumps(r.to_json())
+    assert render_sarif(r) == dumps(to_sarif(r))
+    for f in findings:  # the kept text is the finding's own, two levels deep
+        assert finding_text(f) == dumps(f.to_json())[:-1].replace("\n", "\n    ")
