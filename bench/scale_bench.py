@@ -128,6 +128,11 @@ def night_two(doc: dict, share: float = 0.01, seed: int = 7) -> tuple[dict, str]
     return doc, role["Arn"]
 
 
+# every file of a night but the snapshot (the input itself): an incremental night must write the same bytes
+NIGHT_FILES = ("findings.json", "diff.json", "access.json", "findings.sarif", "report.html", "summary.txt",
+               "summary.md")
+
+
 def part_nights(tmp: Path, scale: float, workers: int) -> list[dict]:
     first = estate(tmp / f"estate-{scale}.json", scale)
     doc, role = night_two(json.loads(first.read_text()))
@@ -148,8 +153,7 @@ def part_nights(tmp: Path, scale: float, workers: int) -> list[dict]:
         r = measure(["scan", "--history", str(where), "--snapshot", str(second), *args, *extra],
                     sorted(where.glob("2026-01-02*/findings.json")) or [], )
         run = sorted(where.glob("2026-01-02*"))[-1]
-        r["sha"] = hashlib.sha256(b"".join((run / f).read_bytes() for f in ("findings.json", "diff.json",
-                                                                           "access.json"))).hexdigest()[:16]
+        r["sha"] = hashlib.sha256(b"".join((run / f).read_bytes() for f in NIGHT_FILES)).hexdigest()[:16]
         rows.append({"part": "nights", "night": 2, "how": name, "changed_role": role, **r, "load": load()})
         print(json.dumps(rows[-1]), file=sys.stderr)
     return rows
