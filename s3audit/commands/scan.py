@@ -66,11 +66,12 @@ def _run(args, directory, source, text, profile, threshold, today, formats, prog
     """Check one snapshot and record the run in the history (under its lock): (the report of what is new,
     the run's folder, the files written there)."""
     from .. import history as hist
-    from ..audit import compare, evaluate
+    from .. import lastrun
+    from ..audit import evaluate
     from ..fileio import write_atomic
     from ..report import render
     from ..report.access import access_changes, access_map, build_graph, report_pictures
-    from ..report.json import render as render_json
+    from ..report.json import render as render_json, render_indexed
     from ..report.model import Report, snapshot_provenance
     from ..snapshot.load import document_and_snapshot
     from ..subjects import SubjectIndex
@@ -106,8 +107,7 @@ def _run(args, directory, source, text, profile, threshold, today, formats, prog
     index = hist.load_index(directory, warn=_audit.warn)
     prev = hist.previous_run(index, snap.taken_at)
     if prev is not None:
-        before = hist.read_run_findings(directory, prev)
-        new, resolved, unchanged = compare(before.findings, findings)
+        new, resolved, unchanged = lastrun.compare(directory, prev, findings)
     else:
         new, resolved, unchanged = list(findings), [], []
     changes = []
@@ -129,7 +129,10 @@ def _run(args, directory, source, text, profile, threshold, today, formats, prog
     progress.stage("writing the run")
     files = {"snapshot": "snapshot.json.gz", "findings": "findings.json", "diff": "diff.json"}
     write_atomic(os.path.join(run_dir, "snapshot.json.gz"), text)
-    write_atomic(os.path.join(run_dir, "findings.json"), render_json(state))
+    state_text, listed, offsets = render_indexed(state)
+    write_atomic(os.path.join(run_dir, "findings.json"), state_text)
+    indexed = lastrun.index(rid, state_text, listed, offsets)  # the next night compares with it
+    del state_text
     write_atomic(os.path.join(run_dir, "diff.json"), render_json(delta))
     if access_now is not None:
         files["access"] = "access.json"
@@ -152,6 +155,7 @@ def _run(args, directory, source, text, profile, threshold, today, formats, prog
                            profile=profile.name, fail_on=delta.fail_on_label, failing_new=len(delta.failing),
                            files=files)
     hist.record(index, entry)
+    lastrun.save(directory, indexed)
     hist.save_index(directory, index)
     return delta, run_dir, list(files.values())
 

@@ -79,16 +79,26 @@ class Splice:
     def dumps(self, document: Any) -> str:
         shell = dumps(document)
         pieces = []
+        at = 0
+        self.starts = []  # where each text starts in the output
         for mark, text in self._texts.items():  # in the order they were made, which is the document's order
             before, shell = shell.split(mark, 1)
             pieces += (before, text)
+            self.starts.append(at + len(before))
+            at += len(before) + len(text)
         pieces.append(shell)
         return "".join(pieces)
 
 
 def render(report: Report) -> str:
     """``dumps(report.to_json())``, with each finding's text from ``finding_text``."""
+    return render_indexed(report)[0]
+
+
+def render_indexed(report: Report) -> tuple[str, list[Finding], list[int]]:
+    """``render(report)``, and its list of findings (in the file's order) with where each starts in the text."""
     splice = Splice()
+    listed: list[tuple[list[Finding], list[str]]] = []
 
     def placeholder(name: str, found: list[Finding], with_suggestions: bool) -> str:
         texts = []
@@ -96,9 +106,17 @@ def render(report: Report) -> str:
             s = report.suggestions.get(f.fingerprint) if with_suggestions else None
             texts.append(finding_text(f) if s is None else _json.dumps(
                 report.finding_json(f), indent=2, ensure_ascii=False, default=to_plain).replace("\n", _IN_LIST))
+        listed.append((found, texts))
         return splice.mark(indented_list(texts, 1))
 
-    return splice.dumps(report.to_json(lists=placeholder))
+    text = splice.dumps(report.to_json(lists=placeholder))
+    found, texts = listed[0]  # "findings", the first list
+    offsets = []
+    at = splice.starts[0] + 1 + len(_IN_LIST)
+    for t in texts:
+        offsets.append(at)
+        at += len(t) + 1 + len(_IN_LIST)
+    return text, found, offsets
 
 
 def evidence_text(f: Finding) -> str:

@@ -1,0 +1,77 @@
+"""What a scan's last run wrote to findings.json, indexed (``DIR/last-run.json.gz``), so that the next night
+compares with it without reading the whole file back: each finding's fingerprint, status and place in the file,
+under the file's SHA-256. Only the findings that are gone (resolved, which the next run reports whole) are
+read, each from its place.
+
+The index is used only for the run it names and only while findings.json has the digest it recorded;
+otherwise (another run, an edited or damaged file, no index) the file is read and checked whole, as before.
+"""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import os
+from typing import Any, Sequence
+
+FILE = "last-run.json.gz"
+FORMAT = "s3audit.last-run/v1"
+
+
+def index(run_id: str, text: str, findings: Sequence[Any], offsets: Sequence[int]) -> dict:
+    """The index of ``text`` (the run's findings.json, as written), whose list of findings is ``findings``, the
+    i-th starting at ``offsets[i]``."""
+    return {"format": FORMAT, "run": run_id, "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
+            "findings": [[f.fingerprint, f.status.value, at] for f, at in zip(findings, offsets, strict=True)]}
+
+
+def save(directory: str, doc: dict) -> None:
+    from .fileio import write_atomic
+    write_atomic(os.path.join(directory, FILE),
+                 gzip.compress(json.dumps(doc, separators=(",", ":")).encode("utf-8"), compresslevel=1, mtime=0))
+
+
+def compare(directory: str, previous: dict, findings: list) -> tuple[list, list, list]:
+    """``audit.compare(the previous run's findings, findings)``: (new, resolved, unchanged)."""
+    from .audit import _newly_counted, compare as compare_whole
+    from .findings import Status
+    from .history import read_run_findings
+    indexed = _indexed(directory, previous)
+    if indexed is None:
+        return compare_whole(read_run_findings(directory, previous).findings, findings)
+    path, text, rows = indexed
+    status = {fp: Status(st) for fp, st, _ in rows}  # _indexed checked them
+    now = {f.fingerprint for f in findings}
+    new = [f for f in findings if f.fingerprint not in status or _newly_counted(status[f.fingerprint], f.status)]
+    fresh = {f.fingerprint for f in new}
+    from .report.model import finding_from_json
+    decode = json.JSONDecoder().raw_decode
+    try:
+        resolved = [finding_from_json(decode(text, at)[0], path, i) for i, (fp, _, at) in enumerate(rows)
+                    if fp not in now]
+    except (ValueError, IndexError):  # places that do not hold findings: read the file whole
+        return compare_whole(read_run_findings(directory, previous).findings, findings)
+    return new, resolved, [f for f in findings if f.fingerprint not in fresh]
+
+
+def _indexed(directory: str, previous: dict) -> tuple[str, str, list] | None:
+    """(findings.json's path, its text, its rows) when the index is of this run and of this file, else None."""
+    from .findings import Status
+    try:
+        with gzip.open(os.path.join(directory, FILE), "rt", encoding="utf-8") as fh:
+            doc = json.load(fh)
+        if not isinstance(doc, dict) or doc.get("format") != FORMAT or doc.get("run") != previous.get("id"):
+            return None
+        path = os.path.join(directory, previous["id"], previous.get("files", {}).get("findings", "findings.json"))
+        with open(path, "rb") as fh:
+            raw = fh.read()
+        if hashlib.sha256(raw).hexdigest() != doc.get("sha256"):
+            return None
+        rows = doc["findings"]
+        statuses = {s.value for s in Status}
+        if not all(isinstance(r, list) and len(r) == 3 and isinstance(r[0], str) and r[1] in statuses
+                   and isinstance(r[2], int) and not isinstance(r[2], bool) for r in rows):
+            return None
+        return path, raw.decode("utf-8"), rows
+    except (OSError, EOFError, ValueError, KeyError, TypeError, AttributeError):
+        return None
