@@ -12,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from s3audit import lastrun
 from s3audit.report.access import DEFAULT_SENSITIVE
 from s3audit.shards import store
 from s3audit.shards.analysis import Source, analyse
@@ -154,17 +155,28 @@ def test_scan_full_and_incremental_write_the_same_history(cli, tmp_path):
     doc["accounts"][0]["s3"]["buckets"][0]["Policy"] = {"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
          "Resource": f"arn:aws:s3:::{doc['accounts'][0]['s3']['buckets'][0]['Name']}/*"}]}
+    for b in doc["accounts"][1]["s3"]["buckets"][:3]:  # findings that the next night reports resolved
+        b["Versioning"] = {"Status": "Enabled"}
+        b["Encryption"] = {"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms"}}]}
     night2 = tmp_path / "night2.json"
     night2.write_text(json.dumps(doc))
     runs = {}
-    for how in ("incremental", "full"):
+    # incremental: units and the last run's index reused; full: units recomputed; unindexed and edited: the
+    # previous findings.json read whole (no index, or a file that is no longer the one indexed)
+    for how in ("incremental", "full", "unindexed", "edited"):
         history = tmp_path / how
         cli("scan", "--history", history, "--snapshot", estate, "--today", "2026-01-01")
+        if how == "unindexed":
+            (history / lastrun.FILE).unlink()
+        elif how == "edited":
+            (old,) = history.glob("2026-01-01*/findings.json")
+            old.write_text(json.dumps(json.loads(old.read_text()), indent=1))
         extra = ["--full"] if how == "full" else []
         status, out, err = cli("scan", "--history", history, "--snapshot", night2, "--today", "2026-01-02", *extra)
         assert status == 1, err
         (run,) = [p for p in history.iterdir() if p.is_dir() and p.name.startswith("2026-01-02")]
         runs[how] = {p.name: p.read_bytes() for p in run.iterdir() if p.name != "snapshot.json.gz"}
         runs[how]["stdout"] = out.encode()
-    assert runs["incremental"] == runs["full"]
+    assert runs["incremental"] == runs["full"] == runs["unindexed"] == runs["edited"]
+    assert json.loads(runs["full"]["diff.json"])["resolved"]
     assert {"findings.json", "diff.json", "access.json", "report.html"} <= set(runs["full"])
