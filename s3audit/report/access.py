@@ -139,11 +139,13 @@ def access_map(graph) -> dict[tuple[str, str, str], str]:
 
 def access_changes(before: Mapping[tuple[str, str, str], str],
                    after: Mapping[tuple[str, str, str], str]) -> list[AccessChange]:
+    # only the keys that differ are sorted (as the union of both would be: the order breaks the ties below)
+    differ = [k for k, d in before.items() if after.get(k) != d]
+    differ += [k for k in after if k not in before]
     changes = []
-    for key in sorted(set(before) | set(after)):
+    for key in sorted(differ):
         b, a = before.get(key), after.get(key)
-        if b != a:
-            changes.append(AccessChange(key[0], key[1], key[2], b, a))
+        changes.append(AccessChange(key[0], key[1], key[2], b, a))
     order = {"gained": 0, "changed": 1, "lost": 2}
     return sorted(changes, key=lambda c: (order[c.change], c.bucket, c.principal, LEVELS.index(c.level)
                                           if c.level in LEVELS else 9))

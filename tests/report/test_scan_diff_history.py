@@ -208,3 +208,16 @@ def test_a_possible_problem_made_certain_is_new():
     opened = Finding("R", Severity.HIGH, (), "arn:aws:s3:::b", "m")
     assert compare([unknown], [opened])[0] == [opened]
     assert compare([opened], [unknown]) == ([], [], [unknown])  # less certain is not new, nor resolved
+
+
+@pytest.mark.skipif(not HAS_GRAPH, reason="the access graph is not part of this build")
+@pytest.mark.parametrize("rows", [[["p", "b", "read"]], [["p", "b", "read", 1]], [["p", "b", "read", "allow"], "x"],
+                                  {"p": 1}])
+def test_a_damaged_access_file_of_the_previous_run_is_bad_input(cli, tmp_path, rows):
+    history = tmp_path / "history"
+    assert cli("scan", "--history", history, "--snapshot", DAY1, "--today", "2026-11-24")[0] == 1
+    (access,) = history.glob("2026-11-24*/access.json")
+    access.write_text(json.dumps({"format": "s3audit.access/v1", "access": rows}))
+    status, _, err = cli("scan", "--history", history, "--snapshot", DAY2, "--today", "2026-11-25")
+    assert status == 2
+    assert "access.json" in err and "/access" in err and "not an s3audit access file" in err
