@@ -87,14 +87,20 @@ def _descriptor(rule: RuleInfo) -> dict:
     return d
 
 
-def _physical(loc: Location) -> dict:
+def _physical(loc: Location, uris: dict[str, str] | None = None) -> dict:
     region = {"startLine": max(1, int(loc.line or 1))}
     if loc.column:
         region["startColumn"] = max(1, int(loc.column))
-    return {"artifactLocation": {"uri": artifact_uri(loc.file)}, "region": region}
+    if uris is None:
+        uri = artifact_uri(loc.file)
+    else:
+        uri = uris.get(loc.file)
+        if uri is None:
+            uri = uris[loc.file] = artifact_uri(loc.file)
+    return {"artifactLocation": {"uri": uri}, "region": region}
 
 
-def _location(f: Finding, report: Report) -> dict:
+def _location(f: Finding, report: Report, uris: dict[str, str] | None = None) -> dict:
     out: dict = {}
     loc = f.location or report.snapshot_lines.get(f.fingerprint)
     if loc is None:
@@ -102,7 +108,7 @@ def _location(f: Finding, report: Report) -> dict:
         if fallback and not os.path.isdir(fallback):
             loc = Location(fallback, 1, 1)
     if loc is not None:
-        out["physicalLocation"] = _physical(loc)
+        out["physicalLocation"] = _physical(loc, uris)
     out["logicalLocations"] = [{"fullyQualifiedName": f.subject, "kind": "resource"}]
     return out
 
@@ -167,14 +173,15 @@ def render(report: Report) -> str:
     """``dumps(to_sarif(report))``, each result written by ``_result_text`` (the estate's findings are most of a
     SARIF file, and the generic encoder is slow over them)."""
     splice = Splice()
+    uris: dict[str, str] = {}  # artifact_uri of each file, once a run (most results name the snapshot file)
 
     def results(report: Report, index: dict[str, int]) -> str:
-        return splice.mark(indented_list([_result_text(f, index, report)
+        return splice.mark(indented_list([_result_text(f, index, report, uris)
                                           for f in sorted(report.findings, key=sort_key)], 3))
     return splice.dumps(to_sarif(report, results))
 
 
-def _result_text(f: Finding, index: dict[str, int], report: Report) -> str:
+def _result_text(f: Finding, index: dict[str, int], report: Report, uris: dict[str, str]) -> str:
     """``_result(f, index, report)`` as ``dumps`` writes it two levels deep; the common shape (no suggestion,
     not waived) by hand, with the evidence cut from the finding's JSON text; any other through ``dumps``."""
     if f.status is Status.WAIVED or report.suggestions.get(f.fingerprint) is not None:
@@ -183,7 +190,7 @@ def _result_text(f: Finding, index: dict[str, int], report: Report) -> str:
     message = f.message or f.rule
     if f.status is Status.UNKNOWN:
         message = f"could not be decided (something the rule needs was not collected): {message}"
-    loc = _location(f, report)
+    loc = _location(f, report, uris)
     out = ["{\n      \"ruleId\": ", s(f.rule), ",\n      \"ruleIndex\": ", int.__repr__(index[f.rule]),
            ",\n      \"level\": ", s(LEVELS[f.severity]), ",\n      \"message\": {\n        \"text\": ", s(message),
            "\n      },\n      \"locations\": [\n        {\n"]
@@ -207,5 +214,5 @@ def _result_text(f: Finding, index: dict[str, int], report: Report) -> str:
     return "".join(out)
 
 
-def _string(x: str) -> str:
-    return _json.dumps(x, ensure_ascii=False)
+# what dumps (ensure_ascii=False) writes for a string
+_string = _json.encoder.encode_basestring
