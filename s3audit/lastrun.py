@@ -1,9 +1,10 @@
 """What a scan's last run wrote to findings.json, indexed (``DIR/last-run.json.gz``), so that the next night
 compares with it without reading the whole file back: each finding's fingerprint, status and place in the file,
 under the file's SHA-256. Only the findings that are gone (resolved, which the next run reports whole) are
-read, each from its place.
+read, each from its place. The digest of access.json is kept too: a file that is still the one written is
+read without checking each row again.
 
-The index is used only for the run it names and only while findings.json has the digest it recorded;
+The index is used only for the run it names and only while a file has the digest it recorded;
 otherwise (another run, an edited or damaged file, no index) the file is read and checked whole, as before.
 """
 from __future__ import annotations
@@ -21,7 +22,7 @@ FORMAT = "s3audit.last-run/v1"
 def index(run_id: str, text: str, findings: Sequence[Any], offsets: Sequence[int]) -> dict:
     """The index of ``text`` (the run's findings.json, as written), whose list of findings is ``findings``, the
     i-th starting at ``offsets[i]``."""
-    return {"format": FORMAT, "run": run_id, "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
+    return {"format": FORMAT, "run": run_id, "sha256": digest(text),
             "findings": [[f.fingerprint, f.status.value, at] for f, at in zip(findings, offsets, strict=True)]}
 
 
@@ -31,12 +32,13 @@ def save(directory: str, doc: dict) -> None:
                  gzip.compress(json.dumps(doc, separators=(",", ":")).encode("utf-8"), compresslevel=1, mtime=0))
 
 
-def compare(directory: str, previous: dict, findings: list) -> tuple[list, list, list]:
-    """``audit.compare(the previous run's findings, findings)``: (new, resolved, unchanged)."""
+def compare(directory: str, previous: dict, findings: list, doc: dict | None) -> tuple[list, list, list]:
+    """``audit.compare(the previous run's findings, findings)``: (new, resolved, unchanged). ``doc``:
+    ``load(directory, previous)``."""
     from .audit import _newly_counted, compare as compare_whole
     from .findings import Status
     from .history import read_run_findings
-    indexed = _indexed(directory, previous)
+    indexed = _indexed(directory, previous, doc)
     if indexed is None:
         return compare_whole(read_run_findings(directory, previous).findings, findings)
     path, text, rows = indexed
@@ -54,14 +56,43 @@ def compare(directory: str, previous: dict, findings: list) -> tuple[list, list,
     return new, resolved, [f for f in findings if f.fingerprint not in fresh]
 
 
-def _indexed(directory: str, previous: dict) -> tuple[str, str, list] | None:
-    """(findings.json's path, its text, its rows) when the index is of this run and of this file, else None."""
-    from .findings import Status
+def digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def access(directory: str, previous: dict, doc: dict | None) -> dict | None:
+    """The previous run's access map (``(principal, bucket, level) -> decision``) when the index vouches for its
+    access.json (``doc["access"]``: the digest of the text written), read without checking it again; else None
+    (the caller reads the file and checks it). ``doc``: ``load(directory, previous)``."""
+    if doc is None:
+        return None
+    try:
+        with open(os.path.join(directory, previous["id"], "access.json"), "rb") as fh:
+            raw = fh.read()
+        if hashlib.sha256(raw).hexdigest() != doc.get("access"):
+            return None
+        return {(p, b, lv): d for p, b, lv, d in json.loads(raw)["access"]}
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def load(directory: str, previous: dict) -> dict | None:
+    """The index, when it is of this run (the previous one)."""
     try:
         with gzip.open(os.path.join(directory, FILE), "rt", encoding="utf-8") as fh:
             doc = json.load(fh)
-        if not isinstance(doc, dict) or doc.get("format") != FORMAT or doc.get("run") != previous.get("id"):
-            return None
+    except (OSError, EOFError, ValueError):
+        return None
+    return doc if isinstance(doc, dict) and doc.get("format") == FORMAT and doc.get("run") == previous.get("id") \
+        else None
+
+
+def _indexed(directory: str, previous: dict, doc: dict | None) -> tuple[str, str, list] | None:
+    """(findings.json's path, its text, its rows) when the index is of this run and of this file, else None."""
+    from .findings import Status
+    if doc is None:
+        return None
+    try:
         path = os.path.join(directory, previous["id"], previous.get("files", {}).get("findings", "findings.json"))
         with open(path, "rb") as fh:
             raw = fh.read()

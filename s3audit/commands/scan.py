@@ -107,13 +107,16 @@ def _run(args, directory, source, text, profile, threshold, today, formats, prog
 
     index = hist.load_index(directory, warn=_audit.warn)
     prev = hist.previous_run(index, snap.taken_at)
+    last = lastrun.load(directory, prev) if prev is not None else None  # the previous run, indexed
     if prev is not None:
-        new, resolved, unchanged = lastrun.compare(directory, prev, findings)
+        new, resolved, unchanged = lastrun.compare(directory, prev, findings, last)
     else:
         new, resolved, unchanged = list(findings), [], []
     changes = []
     if access_now is not None and prev is not None:
-        before_access = _read_access(os.path.join(directory, prev["id"], "access.json"))
+        before_access = lastrun.access(directory, prev, last)
+        if before_access is None:
+            before_access = _read_access(os.path.join(directory, prev["id"], "access.json"))
         if before_access is not None:
             changes = access_changes(before_access, access_now)
 
@@ -138,8 +141,9 @@ def _run(args, directory, source, text, profile, threshold, today, formats, prog
     if access_now is not None:
         files["access"] = "access.json"
         rows = [[p, b, lv, d] for (p, b, lv), d in sorted(access_now.items())]
-        write_atomic(os.path.join(run_dir, "access.json"),
-                     json.dumps({"format": "s3audit.access/v1", "access": rows}) + "\n")
+        access_text = json.dumps({"format": "s3audit.access/v1", "access": rows}) + "\n"
+        write_atomic(os.path.join(run_dir, "access.json"), access_text)
+        indexed["access"] = lastrun.digest(access_text)
     accounts = hist.account_of_findings(findings, subjects)
     state.accounts = accounts
     for fmt in formats:

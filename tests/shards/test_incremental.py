@@ -162,15 +162,15 @@ def test_scan_full_and_incremental_write_the_same_history(cli, tmp_path):
     night2.write_text(json.dumps(doc))
     runs = {}
     # incremental: units and the last run's index reused; full: units recomputed; unindexed and edited: the
-    # previous findings.json read whole (no index, or a file that is no longer the one indexed)
+    # previous findings.json and access.json read whole (no index, or files that are no longer the ones indexed)
     for how in ("incremental", "full", "unindexed", "edited"):
         history = tmp_path / how
         cli("scan", "--history", history, "--snapshot", estate, "--today", "2026-01-01")
         if how == "unindexed":
             (history / lastrun.FILE).unlink()
         elif how == "edited":
-            (old,) = history.glob("2026-01-01*/findings.json")
-            old.write_text(json.dumps(json.loads(old.read_text()), indent=1))
+            for old in history.glob("2026-01-01*/*.json"):  # findings.json and access.json
+                old.write_text(json.dumps(json.loads(old.read_text()), indent=1))
         extra = ["--full"] if how == "full" else []
         status, out, err = cli("scan", "--history", history, "--snapshot", night2, "--today", "2026-01-02", *extra)
         assert status == 1, err
