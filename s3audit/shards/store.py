@@ -15,7 +15,7 @@ from ..findings import Finding, Location, Severity, Status, make_finding
 from .results import UnitResult
 
 FILE = "units.json.gz"
-FORMAT = "s3audit.units/v2"  # v2: with the findings' text
+FORMAT = "s3audit.units/v2"  # v2: with the findings' text and fingerprints
 
 
 def load(directory: str, global_digest: str) -> dict[str, dict]:
@@ -70,13 +70,15 @@ def result_from_json(name: str, d: dict, e: dict) -> UnitResult:
 def _finding(f: Finding) -> list:
     loc = f.location
     return [f.rule, int(f.severity), list(f.controls), f.subject, f.message, f.status.value, list(f.evidence),
-            None if loc is None else [loc.file, loc.line, loc.column], f.pointer, list(f.key)]
+            None if loc is None else [loc.file, loc.line, loc.column], f.pointer, list(f.key), f.fingerprint]
 
 
 def _from(x: list) -> Finding:
-    rule, severity, controls, subject, message, status, evidence, loc, pointer, key = x
-    return make_finding(rule, Severity(severity), tuple(controls), subject, message, Status(status), tuple(evidence),
-                        None if loc is None else Location(*loc), pointer, tuple(key))
+    rule, severity, controls, subject, message, status, evidence, loc, pointer, key, fp = x
+    f = make_finding(rule, Severity(severity), tuple(controls), subject, message, Status(status), tuple(evidence),
+                     None if loc is None else Location(*loc), pointer, tuple(key))
+    f.__dict__["_fingerprint"] = fp  # as Finding.fingerprint keeps it (a hash of rule, subject and key)
+    return f
 
 
 def still_valid(stored: dict | None, static: str, full_key) -> bool:
