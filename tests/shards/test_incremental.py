@@ -13,7 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from s3audit import lastrun
+from s3audit.findings import fingerprint
 from s3audit.report.access import DEFAULT_SENSITIVE
+from s3audit.report.json import TEXT, dumps
 from s3audit.shards import store
 from s3audit.shards.analysis import Source, analyse
 from s3audit.shards.location import digest_of
@@ -34,6 +36,10 @@ def _run(doc, history=None, full=False):
 def _same(a, b) -> None:
     key = lambda fs: [json.dumps(f.to_json(), sort_keys=True) + repr((f.pointer, f.key)) for f in fs]  # noqa: E731
     assert key(a.run.findings) == key(b.run.findings)
+    for f in (*a.run.findings, *b.run.findings):  # what a reused finding brings from the history is its own
+        assert f.fingerprint == fingerprint(f.rule, f.subject, f.key)
+        kept = f.__dict__.get(TEXT)
+        assert kept is None or kept == dumps(f.to_json())[:-1].replace("\n", "\n    ")
     assert a.access == b.access
     assert [p.to_json() for p in a.pictures] == [p.to_json() for p in b.pictures]
 
