@@ -128,7 +128,8 @@ def _run(args, directory, source, text, profile, threshold, today, formats, prog
                    **common)
     delta.snapshot["previous"] = prev["taken_at"] if prev else None
     state.paths = report_pictures(findings, snap, graph, profile, ev.data_classes, drawn)
-    delta.paths = [p for p in state.paths if p.finding and p.finding in {f.fingerprint for f in new}]
+    fresh = {f.fingerprint for f in new}  # once, not once per path (a first night: every finding is new)
+    delta.paths = [p for p in state.paths if p.finding and p.finding in fresh]
 
     progress.stage("writing the run")
     files = {"snapshot": "snapshot.json.gz", "findings": "findings.json", "diff": "diff.json"}
