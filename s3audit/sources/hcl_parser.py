@@ -5,8 +5,9 @@ too, which s3audit does not use (the evaluator walks the raw Lark tree). What s3
 its grammar, the options of its parser and its post-lexer; this module builds the parser
 ``hcl2.parser.parser()`` builds from them: the same grammar file, the same options in the same order (so
 Lark's cache key is the same, and the parse tables python-hcl2 keeps beside its grammar serve both), and a
-post-lexer doing what python-hcl2's does. ``tests/sources/test_hcl_parser.py`` checks that both parsers give
-the same tree for every Terraform file of the repository.
+post-lexer doing what python-hcl2's does. Its table is loaded a state at a time (``lark_lazy``).
+``tests/sources/test_hcl_parser.py`` checks that both parsers give the same tree for every Terraform file of the
+repository.
 """
 from __future__ import annotations
 
@@ -59,11 +60,13 @@ def parser():
     from ..lark_import import import_lark
     import_lark()
     from lark import Lark
+
+    from .lark_lazy import plugins
     here = _package_dir()
     with open(os.path.join(here, "hcl2.lark"), encoding="utf8") as fh:
-        # the keyword arguments in python-hcl2's order: Lark's cache key is made from them
+        # the keyword arguments in python-hcl2's order: Lark's cache key is made from them (not from _plugins)
         return Lark(fh, parser="lalr", cache=os.path.join(here, ".lark_cache.bin"), propagate_positions=True,
-                    postlex=_OperatorNewlines())
+                    postlex=_OperatorNewlines(), _plugins=plugins())
 
 
 def parse_tree(text: str):

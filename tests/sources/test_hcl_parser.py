@@ -83,6 +83,37 @@ def test_same_error_as_python_hcl2(text):
         hcl2_tree(text)
     assert type(ours.value) is type(theirs.value)
     assert (ours.value.line, ours.value.column) == (theirs.value.line, theirs.value.column)
+    # what the error says was expected there comes from the lazily built state and lexer
+    for what in ("expected", "allowed"):
+        assert getattr(ours.value, what, None) == getattr(theirs.value, what, None)
+
+
+def test_the_table_is_loaded_lazily_on_the_lark_it_was_written_for():
+    import lark
+
+    from s3audit.sources.hcl_parser import parser
+    from s3audit.sources.lark_lazy import TESTED_LARK
+    p = parser()
+    lazy = lark.__version__.startswith(TESTED_LARK)
+    assert (type(p.parser.parser).__name__ == "LazyLALRParser") is lazy
+    if lazy:
+        states = p.parser.parser._parse_table.states
+        parse_tree('a = 1\n')
+        assert 0 < len(dict(states)) < len(states._data) / 2  # a small file reaches few states
+
+
+def test_a_grammar_compiled_without_a_table_cache_parses_alike_with_the_plugins():
+    """When python-hcl2's table cache is missing or stale, Lark compiles the grammar: the plugins then serve a
+    table built in memory (no serialised form)."""
+    from lark import Lark
+
+    from s3audit.sources.hcl_parser import _OperatorNewlines, _package_dir
+    from s3audit.sources.lark_lazy import plugins
+    grammar = (Path(_package_dir()) / "hcl2.lark").read_text(encoding="utf8")
+    compiled = Lark(grammar, parser="lalr", propagate_positions=True, postlex=_OperatorNewlines(), _plugins=plugins())
+    for path in TF_FILES[::10]:
+        text = _heredoc_ends_tidied((ROOT / path).read_text(encoding="utf-8"))
+        assert outcome(lambda t: compiled.parse(t + "\n"), text) == outcome(hcl2_tree, text), path
 
 
 TOKEN_TYPES = ["NL_OR_COMMENT", "PLUS", "MINUS", "QMARK", "DOUBLE_EQ", "NAME", "DECIMAL", "COLON", "ASTERISK"]
