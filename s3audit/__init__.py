@@ -14,6 +14,10 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from .precompiled import install as _install_precompiled  # noqa: E402 - before any module defines a dataclass
+
+_install_precompiled()
+
 _LAZY = {
     "load_snapshot": ("s3audit.snapshot.load", "load_snapshot"),
     "Snapshot": ("s3audit.snapshot.model", "Snapshot"),

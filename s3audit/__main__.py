@@ -1,3 +1,3 @@
-from .cli import main
+from .cli import run_as_program
 
-raise SystemExit(main())
+run_as_program()

@@ -416,6 +416,18 @@ def main(argv: list[str] | None = None) -> int:
         _quiet_broken_stdout(real_stdout)
 
 
+def run_as_program() -> None:
+    """The ``s3audit`` command and ``python -m s3audit``: ``main`` on the process's arguments, then exit with its
+    status. The process ends right after, so the objects still alive (modules, the rule program, the snapshot,
+    the engine's caches) are first moved out of the cyclic garbage collector's reach (``gc.freeze``): the
+    interpreter's shutdown would otherwise walk every one of them once more, a seventh of the CPU of a
+    pre-merge check. They are still released as the interpreter clears its modules."""
+    status = main()
+    import gc
+    gc.freeze()
+    raise SystemExit(status)
+
+
 def _quiet_broken_stdout(stream) -> None:
     """After standard output failed, let the interpreter's own flush at exit find nothing to write."""
     if stream is None:

@@ -230,7 +230,7 @@ def load_profile(spec: str) -> Profile:
 
 
 def parse_profile(text: str, file: str) -> Profile:
-    data, places = load_yaml_with_places(text, file)
+    data, places = _shipped_parse(text, file) or load_yaml_with_places(text, file)
     if data is None:
         raise ProfileError("the profile is empty (expected a mapping with at least `profile`)", Place(file, 1, 1))
     _validate_once(text, data, places, file)
@@ -376,6 +376,28 @@ def _kind(value: Any) -> str:
     if isinstance(value, dict):
         return "a mapping"
     return type(value).__name__
+
+
+def _shipped_parse(text: str, file: str) -> tuple[Any, dict[str, Place]] | None:
+    """``load_yaml_with_places(text, file)`` without PyYAML when ``text`` is a built-in profile's: its values and
+    places as ``profiles/build_parsed.py`` recorded them from that very text (matched by digest); else None."""
+    import copy
+    import hashlib
+    entry = _shipped_parses().get(hashlib.sha256(text.encode("utf-8")).hexdigest())
+    if entry is None:
+        return None
+    places = {p: Place(file, line, column) for p, (line, column) in entry["places"].items()}
+    return copy.deepcopy(entry["data"]), places  # a copy: the caller's to keep
+
+
+@lru_cache(maxsize=1)
+def _shipped_parses() -> dict[str, dict]:
+    """The built-in profiles' parsed forms by the SHA-256 of their text (an empty index when the file is missing)."""
+    try:
+        shipped = json.loads(packaged.read_text("profiles", "parsed.json"))
+    except (OSError, ValueError):
+        return {}
+    return {entry["sha256"]: entry for entry in shipped.values()}
 
 
 # ---- YAML with positions ----

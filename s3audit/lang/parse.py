@@ -16,6 +16,9 @@ import re
 from functools import lru_cache
 from typing import Any
 
+from ..lark_import import import_lark
+
+import_lark()  # before the names below: without the `regex` module
 from lark import Lark, Token, Transformer_NonRecursive, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 

@@ -1,10 +1,10 @@
 """HCL2 (Terraform's language): parsing with python-hcl2's grammar, and evaluation of expressions.
 
-python-hcl2 supplies the grammar and a Lark parser that keeps positions (``propagate_positions``); the
-evaluation is ours, because Terraform's meaning of an expression (references, templates, functions) is
-what decides the values s3audit checks. The evaluator works on the raw Lark tree: a small, stable shape
-(``attribute``, ``block``, ``expr_term``, ``get_attr_expr_term`` ...), pinned by the python-hcl2 major
-version in pyproject.toml.
+python-hcl2 supplies the grammar and a Lark parser that keeps positions (``propagate_positions``; built by
+``hcl_parser`` without importing python-hcl2's own modules); the evaluation is ours, because Terraform's
+meaning of an expression (references, templates, functions) is what decides the values s3audit checks. The
+evaluator works on the raw Lark tree: a small, stable shape (``attribute``, ``block``, ``expr_term``,
+``get_attr_expr_term`` ...), pinned by the python-hcl2 major version in pyproject.toml.
 
 Values are Python values: str, int/float, bool, None, ``PList``/``PDict`` (lists and objects that remember
 their position), ``PStr`` (strings from heredocs, ``file()`` and ``jsonencode()`` that remember where
@@ -100,12 +100,14 @@ def _heredoc_ends_tidied(text: str) -> str:
 
 def parse(text: str, file: str):
     """Parse HCL text into python-hcl2's Lark tree; syntax errors become InputError at file:line:column."""
-    from hcl2.api import parses_to_tree
+    from ..lark_import import import_lark
+    from .hcl_parser import parse_tree
+    import_lark()
     from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
     text = _heredoc_ends_tidied(text)
     try:
-        return parses_to_tree(text)
+        return parse_tree(text)
     except UnexpectedToken as exc:
         tok = str(exc.token).strip().splitlines()[0] if str(exc.token).strip() else exc.token.type
         what = ("end of file" if exc.token.type == "$END" else "end of line" if exc.token.type == "NL_OR_COMMENT"
@@ -140,6 +142,8 @@ _TREE: list = []
 
 def _tree_class():
     if not _TREE:
+        from ..lark_import import import_lark
+        import_lark()
         from lark import Tree
         _TREE.append(Tree)
     return _TREE[0]
