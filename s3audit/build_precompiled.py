@@ -37,14 +37,19 @@ def source_texts() -> list[str]:
     that nothing is imported yet; the recorder stands in ``dataclasses.exec``, so ``precompiled.install`` leaves
     it there)."""
     import json
-    done = subprocess.run([sys.executable, "-c", RECORD], capture_output=True, text=True, check=True)
+    import os
+    # run from the directory holding this package, so that the child imports this s3audit and not another
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    done = subprocess.run([sys.executable, "-c", RECORD], capture_output=True, text=True, check=True, cwd=here)
     return json.loads(done.stdout)
 
 
 def build() -> bytes:
     import importlib.util
     import marshal
-    codes = {text: compile(text, "<string>", "exec") for text in source_texts()}
+    # dont_inherit: exec compiles in dataclasses' module, which has no ``from __future__ import annotations``;
+    # without it this module's future flag would be compiled in, and the methods' annotations become strings
+    codes = {text: compile(text, "<string>", "exec", dont_inherit=True) for text in source_texts()}
     return importlib.util.MAGIC_NUMBER + marshal.dumps(codes)
 
 

@@ -4,6 +4,7 @@ from each text, cover every class of the package (else a class is compiled per p
 change nothing about the classes made from it."""
 from __future__ import annotations
 
+import __future__
 import builtins
 import dataclasses
 import importlib.util
@@ -13,6 +14,8 @@ import os
 import subprocess
 import sys
 import tomllib
+import types
+import typing
 
 import pytest
 
@@ -46,8 +49,30 @@ def test_every_dataclass_source_of_the_package_is_in_the_file():
 
 
 def test_each_code_is_what_exec_compiles_from_its_text():
+    # dont_inherit: as dataclasses' own exec compiles, without this test module's future flags
     for text, code in shipped().items():
-        assert code == compile(text, "<string>", "exec"), text
+        assert code == compile(text, "<string>", "exec", dont_inherit=True), text
+
+
+def test_no_shipped_code_holds_postponed_annotations():
+    flag = __future__.annotations.compiler_flag
+
+    def codes(code):
+        yield code
+        for const in code.co_consts:
+            if isinstance(const, types.CodeType):
+                yield from codes(const)
+    for text, code in shipped().items():
+        assert not any(c.co_flags & flag for c in codes(code)), text
+
+
+def test_the_methods_annotations_are_the_fields_types():
+    # what @dataclass compiles itself: __init__'s annotations are the fields' types, which get_type_hints
+    # resolves (with postponed annotations they were the names of dataclasses' private locals)
+    from s3audit.errors import Place
+    hints = typing.get_type_hints(Place.__init__)
+    assert hints["return"] is type(None)
+    assert all(not str(v).startswith("_type_") for v in Place.__init__.__annotations__.values())
 
 
 def test_dataclasses_use_the_shipped_code_and_compile_other_texts_as_before():
