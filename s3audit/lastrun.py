@@ -46,12 +46,18 @@ def compare(directory: str, previous: dict, findings: list, doc: dict | None) ->
     now = {f.fingerprint for f in findings}
     new = [f for f in findings if f.fingerprint not in status or _newly_counted(status[f.fingerprint], f.status)]
     fresh = {f.fingerprint for f in new}
+    from .errors import InputError
     from .report.model import finding_from_json
     decode = json.JSONDecoder().raw_decode
     try:
-        resolved = [finding_from_json(decode(text, at)[0], path, i) for i, (fp, _, at) in enumerate(rows)
-                    if fp not in now]
-    except (ValueError, IndexError):  # places that do not hold findings: read the file whole
+        # The rows that decide something are read back and must be what the index says: every resolved one
+        # (reported whole) and every one not open (a status that may make tonight's finding new).
+        held = {i: decode(text, at)[0] for i, (fp, st, at) in enumerate(rows) if fp not in now or st != "open"}
+        if not all(isinstance(raw, dict) and raw.get("fingerprint") == rows[i][0] and raw.get("status") == rows[i][1]
+                   for i, raw in held.items()):
+            raise ValueError("the index does not match findings.json")
+        resolved = [finding_from_json(held[i], path, i) for i, (fp, _, _) in enumerate(rows) if fp not in now]
+    except (ValueError, IndexError, InputError):  # places that do not hold their findings: read the file whole
         return compare_whole(read_run_findings(directory, previous).findings, findings)
     return new, resolved, [f for f in findings if f.fingerprint not in fresh]
 
