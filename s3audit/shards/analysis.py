@@ -85,8 +85,9 @@ def analyse(source: Source, *, rule_files: Iterable[str] = (), params: Mapping[s
             for n in names:
                 statics[n] = keys.static_key(n, candidates.get(n, ()))
                 old = stored.get(n)
-                if store.still_valid(old, statics[n], keys.full_key):
-                    reused[n] = store.result_from_json(n, old["result"], old)
+                kept = store.reusable(n, old) if store.still_valid(old, statics[n], keys.full_key) else None
+                if kept is not None:
+                    reused[n] = kept
                     entries[n] = old
                 else:
                     todo.append(n)

@@ -53,12 +53,28 @@ def result_to_json(u: UnitResult) -> dict:
             "pictures": [[p.to_json() for p in pics] for pics in u.pictures], "edges": u.edges}
 
 
+def reusable(name: str, stored: dict) -> UnitResult | None:
+    """The unit's results from its stored entry, or None when the entry does not hold a unit's results as this
+    module writes them (a damaged or edited history: the unit is computed again, never half-reused)."""
+    try:
+        return result_from_json(name, stored["result"], stored)
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError):
+        return None
+
+
 def result_from_json(name: str, d: dict, e: dict) -> UnitResult:
     from ..report.json import TEXT
     from ..report.model import PathPicture
     findings = {rule: [_from(x) for x in found] for rule, found in d["findings"].items()}
-    for rule, texts in (d.get("texts") or {}).items():
-        for f, text in zip(findings[rule], texts, strict=True):
+    texts = d["texts"]
+    if set(texts) != set(findings):
+        raise ValueError("the texts are not those of the findings")
+    for rule, kept in texts.items():
+        for f, text in zip(findings[rule], kept, strict=True):
+            # the text is the finding's own: it names the same rule, severity and fingerprint
+            if not (isinstance(text, str) and f'"fingerprint": "{f.fingerprint}"' in text
+                    and f'"severity": "{f.severity.label}"' in text and f'"rule": {json.dumps(f.rule)}' in text):
+                raise ValueError(f"the text kept for a finding of {rule} is not its own")
             f.__dict__[TEXT] = text
     return UnitResult(name, findings,
                       [tuple(r) for r in d["access"]],

@@ -155,6 +155,33 @@ def test_a_night_after_a_bucket_change_reuses_the_other_buckets(night_one, tmp_p
     assert _run(doc, str(tmp_path), full=True).stats["computed"] == got.stats["units"]  # --full reuses nothing
 
 
+@pytest.mark.parametrize("spoil", ["retexted", "untexted", "unshaped"])
+def test_a_unit_whose_kept_results_are_spoiled_is_computed_again(night_one, tmp_path, spoil):
+    # a units history edited by hand or damaged (a kept text made another finding's, a text removed, a result
+    # of the wrong shape) is never half-reused: the units it spoils are computed again, the others reused
+    doc, stored = night_one
+    with gzip.open(stored / store.FILE, "rt") as fh:
+        kept = json.load(fh)
+    spoiled = set()
+    for name, entry in sorted(kept["units"].items()):
+        texts = entry["result"]["texts"]
+        rule = next((r for r, t in sorted(texts.items()) if t), None)
+        if rule is None or len(spoiled) == 3:
+            continue
+        spoiled.add(name)
+        if spoil == "retexted":
+            texts[rule][0] = texts[rule][0].replace('"severity": "', '"severity": "X', 1)
+        elif spoil == "untexted":
+            texts[rule].pop()
+        else:
+            entry["result"]["findings"][rule][0] = "not a finding"
+    assert len(spoiled) == 3
+    store.save(str(tmp_path), kept["global"], kept["units"])
+    got = _run(copy.deepcopy(doc), str(tmp_path))
+    assert got.stats["computed"] == 3 and got.stats["reused"] == got.stats["units"] - 3
+    _same(got, _run(copy.deepcopy(doc)))
+
+
 def test_scan_full_and_incremental_write_the_same_history(cli, tmp_path):
     estate = synthetic_estate(tmp_path / "night1.json", accounts=3, roles=30, users=12, buckets=40, seed=3)
     doc = json.loads(estate.read_text())
