@@ -6,13 +6,15 @@ document as written, and the sentence says what was expected there.
 jsonschema walks a document about fifteen times slower than code compiled from the schema (fastjsonschema), which
 matters for a snapshot of tens of thousands of buckets (4 s of a nightly scan's reading at 20,000). So large
 documents pass through ``compiled_gate`` first: it only answers "valid" or "not sure", and everything it does
-not accept is checked again by jsonschema, which decides and words the error. The gate may be stricter than
-the schema (its ``$`` is Python's ``\\Z``), never looser: ``GATE_KEYWORDS`` are the keywords whose meaning is
-the same in draft 2020-12, which the schemas are written in, and draft-07, which the gate implements.
+not accept is checked again by jsonschema, which decides and words the error. The gate must read the schema
+exactly as jsonschema does (stricter in one place can be looser under ``not`` or ``oneOf``): ``GATE_KEYWORDS``
+are the keywords whose meaning is the same in draft 2020-12, which the schemas are written in, and draft-07,
+which the gate implements, and each pattern's ``$`` is spelt out before fastjsonschema would make it ``\\Z``.
 """
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Callable
 
 from ..errors import pointer_join
@@ -31,7 +33,7 @@ def compiled_gate(schema: dict) -> Callable[[Any], bool]:
     if problem is not None:
         raise ValueError(f"the schema cannot be compiled to a gate: {problem}")
     import fastjsonschema
-    own = json.loads(json.dumps(schema))  # the compiler rewrites each $ref in place
+    own = _dollars_spelt_out(json.loads(json.dumps(schema)))  # a copy: the compiler rewrites each $ref in place
     check = fastjsonschema.compile({**own, "$schema": "http://json-schema.org/draft-07/schema#"},
                                    use_default=False, use_formats=False)
 
@@ -42,6 +44,47 @@ def compiled_gate(schema: dict) -> Callable[[Any], bool]:
             return False
         return True
     return gate
+
+
+def _dollars_spelt_out(schema: Any) -> Any:
+    """``schema`` with each pattern's ``$`` written so that fastjsonschema keeps its meaning: it turns every
+    unescaped ``$`` into ``\\Z`` (end of text), but in a pattern (searched with Python's ``re``, as jsonschema
+    does) ``$`` also matches before a final newline, and inside ``[...]`` it is a plain dollar."""
+    if isinstance(schema, list):
+        return [_dollars_spelt_out(x) for x in schema]
+    if not isinstance(schema, dict):
+        return schema
+    return {k: (_spell_out_dollars(v) if k == "pattern" and isinstance(v, str) else
+                {_spell_out_dollars(p): _dollars_spelt_out(sub) for p, sub in v.items()}
+                if k == "patternProperties" and isinstance(v, dict) else
+                {n: _dollars_spelt_out(sub) for n, sub in v.items()} if k in ("properties", "$defs") and
+                isinstance(v, dict) else _dollars_spelt_out(v)) for k, v in schema.items()}
+
+
+def _spell_out_dollars(pattern: str) -> str:
+    out, i, in_class = [], 0, False
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            out.append(pattern[i:i + 2])
+            i += 2
+            continue
+        if in_class:
+            in_class = c != "]"
+            out.append("\\$" if c == "$" else c)
+        elif c == "[":
+            in_class = True
+            start = i + 1 + (pattern[i + 1:i + 2] == "^")
+            head = pattern[i:start]
+            if pattern[start:start + 1] == "]":  # a ']' first in a set is one of its characters
+                head, start = head + "]", start + 1
+            out.append(head)
+            i = start
+            continue
+        else:
+            out.append("(?=\\n?\\Z)" if c == "$" else c)
+        i += 1
+    return "".join(out)
 
 
 def gate_problem(schema: Any, pointer: str = "") -> str | None:
@@ -63,6 +106,12 @@ def gate_problem(schema: Any, pointer: str = "") -> str | None:
         values = schema.get(key, []) if key == "enum" else [schema.get(key, "")]
         if not all(isinstance(v, str) for v in values):  # Python's 1 == True == 1.0; JSON's are three values
             return f"`{key}` with a value that is not a string at {pointer}/{key}"
+    for pattern in [schema.get("pattern")] + list(schema.get("patternProperties") or ()):
+        if isinstance(pattern, str):
+            try:
+                re.compile(pattern)
+            except re.error:
+                return f"pattern `{pattern}` at {pointer or '/'}, which Python's re does not read"
     if isinstance(schema.get("items"), list):
         return f"`items` as a list at {pointer}/items (2020-12 spells it prefixItems)"
     for key, value in schema.items():

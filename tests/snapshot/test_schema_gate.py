@@ -94,3 +94,48 @@ def test_small_snapshots_do_not_build_the_gate(monkeypatch):
     monkeypatch.setattr(load, "_gate", lambda: pytest.fail("the gate was built for a small snapshot"))
     load.validate(DEMO, "estate.json")
     assert load._entities(DEMO) <= load.GATE_ENTITIES
+
+
+# A pattern is searched with Python's re by both (https://json-schema.org/draft/2020-12/json-schema-validation
+# section 6.3.3: a match anywhere; `$` matches at the end or before a final newline, and is a plain dollar inside
+# [...]): the gate must answer as jsonschema does, including under `not` and `oneOf`, where a stricter pattern
+# would make a looser schema.
+@pytest.mark.parametrize("schema, value", [
+    ({"not": {"pattern": "^a$"}}, "a\n"),
+    ({"oneOf": [{"pattern": "^a$"}, {"pattern": "^a"}]}, "a\n"),
+    ({"pattern": "^a$"}, "a\n"),
+    ({"pattern": "^[$]+$"}, "$$"),
+    ({"pattern": "^x\\$$"}, "x$"),
+    ({"pattern": "^[]$]$"}, "]"),
+    ({"not": {"pattern": "^[^$]$"}}, "$"),
+    ({"patternProperties": {"^k$": {"type": "integer"}}}, {"k\n": "not an integer"}),
+])
+def test_the_gate_reads_dollars_as_jsonschema_does(schema, value):
+    import jsonschema
+    expected = jsonschema.Draft202012Validator(schema).is_valid(value)
+    assert compiled_gate(schema)(value) is expected
+
+
+_TOKENS = ["a", "x", "$", "^", "[", "]", "[^", "\\$", "\\\\", "\\n", "*", "?", "|", "(", ")"]
+
+
+@pytest.mark.filterwarnings("ignore::FutureWarning")  # "[[" is a set holding "[" today; re warns it may change
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.sampled_from(_TOKENS), min_size=1, max_size=6).map("".join),
+       st.text(alphabet="ax$]\\\n^", max_size=5), st.booleans())
+def test_the_gate_and_jsonschema_agree_on_any_pattern(pattern, value, negated):
+    import re
+
+    import jsonschema
+    try:
+        re.compile(pattern)
+    except re.error:
+        assert gate_problem({"pattern": pattern}) is not None
+        return
+    schema = {"not": {"pattern": pattern}} if negated else {"pattern": pattern}
+    assert compiled_gate(schema)(value) is jsonschema.Draft202012Validator(schema).is_valid(value), (pattern, value)
+
+
+def test_a_pattern_re_does_not_read_is_refused():
+    assert gate_problem({"properties": {"n": {"pattern": "\\p{L}+"}}}) == \
+        "pattern `\\p{L}+` at /properties/n, which Python's re does not read"
