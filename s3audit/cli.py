@@ -421,7 +421,8 @@ def run_as_program() -> None:
     status. The process ends right after, so the objects still alive (modules, the rule program, the snapshot,
     the engine's caches) are first moved out of the cyclic garbage collector's reach (``gc.freeze``): the
     interpreter's shutdown would otherwise walk every one of them once more, a seventh of the CPU of a
-    pre-merge check. They are still released as the interpreter clears its modules."""
+    pre-merge check. What reference counting frees as the interpreter clears its modules is still released;
+    frozen objects held only by reference cycles are not finalised, which changes nothing: the process ends."""
     status = main()
     import gc
     gc.freeze()

@@ -98,7 +98,7 @@ def render(report: Report) -> str:
 def render_indexed(report: Report) -> tuple[str, list[Finding], list[int]]:
     """``render(report)``, and its list of findings (in the file's order) with where each starts in the text."""
     splice = Splice()
-    listed: list[tuple[list[Finding], list[str]]] = []
+    listed: dict[str, tuple[list[Finding], list[str]]] = {}
 
     def placeholder(name: str, found: list[Finding], with_suggestions: bool) -> str:
         texts = []
@@ -106,11 +106,11 @@ def render_indexed(report: Report) -> tuple[str, list[Finding], list[int]]:
             s = report.suggestions.get(f.fingerprint) if with_suggestions else None
             texts.append(finding_text(f) if s is None else _json.dumps(
                 report.finding_json(f), indent=2, ensure_ascii=False, default=to_plain).replace("\n", _IN_LIST))
-        listed.append((found, texts))
+        listed[name] = (found, texts)
         return splice.mark(indented_list(texts, 1))
 
     text = splice.dumps(report.to_json(lists=placeholder))
-    found, texts = listed[0]  # "findings", the first list
+    found, texts = listed["findings"]  # the first list the document holds, so the first place marked
     offsets = []
     at = splice.starts[0] + 1 + len(_IN_LIST)
     for t in texts:

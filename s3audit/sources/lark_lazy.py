@@ -50,6 +50,8 @@ def _lazy_parser_class():
             return actions
 
         def items(self):
+            # what Lark asks of a table's states once loaded: each state's acceptable terminals (for error
+            # messages); not its actions, so a lazily loaded table cannot be serialised again (Lark.save)
             tokens = self._tokens
             return [(state, dict.fromkeys([tokens[t] for t in actions])) for state, actions in self._data.items()]
 
