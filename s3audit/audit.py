@@ -313,11 +313,18 @@ def introduced_and_fixed(before: Iterable[Finding], after: Iterable[Finding]) ->
     New too: a finding that was ``unknown`` before and is ``open`` now (the change made a possible problem
     certain), and one that was waived before and counts now (its waiver lapsed). A waiver neither
     introduces nor fixes anything."""
-    before, after = list(before), list(after)
-    status = {f.fingerprint: f.status for f in before}
-    now = {f.fingerprint for f in after}
-    introduced = [f for f in after if f.fingerprint not in status or _newly_counted(status[f.fingerprint], f.status)]
-    return introduced, [f for f in before if f.fingerprint not in now]
+    introduced, resolved, _ = compare(before, after)
+    return introduced, resolved
+
+
+def new_and_unchanged(before: Mapping[str, Status], after: Iterable[Finding]) -> tuple[list[Finding], list[Finding]]:
+    """``after`` split, against the previous run's status of each fingerprint, into what is new (as
+    ``introduced_and_fixed`` counts it) and what is not."""
+    new, unchanged = [], []
+    for f in after:
+        was = before.get(f.fingerprint)
+        (new if was is None or _newly_counted(was, f.status) else unchanged).append(f)
+    return new, unchanged
 
 
 def _newly_counted(was: Status, now: Status) -> bool:
@@ -328,10 +335,10 @@ def _newly_counted(was: Status, now: Status) -> bool:
 
 def compare(old: Iterable[Finding], new: Iterable[Finding]) -> tuple[list[Finding], list[Finding], list[Finding]]:
     """(new, resolved, unchanged) between two runs, by fingerprint, as ``introduced_and_fixed`` counts them."""
-    new = list(new)
-    introduced, resolved = introduced_and_fixed(old, new)
-    fresh = {f.fingerprint for f in introduced}
-    return introduced, resolved, [f for f in new if f.fingerprint not in fresh]
+    old, new = list(old), list(new)
+    introduced, unchanged = new_and_unchanged({f.fingerprint: f.status for f in old}, new)
+    now = {f.fingerprint for f in new}
+    return introduced, [f for f in old if f.fingerprint not in now], unchanged
 
 
 def apply_baseline(findings: Iterable[Finding], known: Mapping[str, Status] | set[str]) -> tuple[list[Finding], int]:

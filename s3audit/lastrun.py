@@ -35,17 +35,15 @@ def save(directory: str, doc: dict) -> None:
 def compare(directory: str, previous: dict, findings: list, doc: dict | None) -> tuple[list, list, list]:
     """``audit.compare(the previous run's findings, findings)``: (new, resolved, unchanged). ``doc``:
     ``load(directory, previous)``."""
-    from .audit import _newly_counted, compare as compare_whole
+    from .audit import compare as compare_whole, new_and_unchanged
     from .findings import Status
     from .history import read_run_findings
     indexed = _indexed(directory, previous, doc)
     if indexed is None:
         return compare_whole(read_run_findings(directory, previous).findings, findings)
     path, text, rows = indexed
-    status = {fp: Status(st) for fp, st, _ in rows}  # _indexed checked them
+    new, unchanged = new_and_unchanged({fp: Status(st) for fp, st, _ in rows}, findings)  # _indexed checked them
     now = {f.fingerprint for f in findings}
-    new = [f for f in findings if f.fingerprint not in status or _newly_counted(status[f.fingerprint], f.status)]
-    fresh = {f.fingerprint for f in new}
     from .errors import InputError
     from .report.model import finding_from_json
     decode = json.JSONDecoder().raw_decode
@@ -59,7 +57,7 @@ def compare(directory: str, previous: dict, findings: list, doc: dict | None) ->
         resolved = [finding_from_json(held[i], path, i) for i, (fp, _, _) in enumerate(rows) if fp not in now]
     except (ValueError, IndexError, InputError):  # places that do not hold their findings: read the file whole
         return compare_whole(read_run_findings(directory, previous).findings, findings)
-    return new, resolved, [f for f in findings if f.fingerprint not in fresh]
+    return new, resolved, unchanged
 
 
 def digest(text: str) -> str:
