@@ -7,6 +7,8 @@ and https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#
 """
 from __future__ import annotations
 
+from typing import Any
+
 
 def bucket_arn(name: str) -> str:
     return f"arn:aws:s3:::{name}"
@@ -42,8 +44,30 @@ def instance_profile_arn(account_id: str, path: str, name: str) -> str:
     return f"arn:aws:iam::{account_id}:instance-profile{path or '/'}{name}"
 
 
+# Regional resources whose ARN is their name after a fixed prefix: kind -> (the ARN's service, the prefix of the
+# resource part). One table for the readers that hold the parts as text (these functions) and for those whose
+# parts may be symbolic (CloudFormation's ``!Ref AWS::Region``, a name made by ``!Sub``: ``named_arn_parts``).
+NAMED = {
+    "lambda-function": ("lambda", "function:"),
+    "codebuild-project": ("codebuild", "project/"),
+    "state-machine": ("states", "stateMachine:"),
+    "sns-topic": ("sns", ""),
+    "sqs-queue": ("sqs", ""),
+}
+
+
+def named_arn_parts(kind: str, region: Any, account_id: Any, name: Any) -> list:
+    """The pieces of a ``NAMED`` resource's ARN, in order (joined as text, or symbolically by the caller)."""
+    service, prefix = NAMED[kind]
+    return ["arn:aws:", service, ":", region, ":", account_id, ":", prefix, name]
+
+
+def _named_arn(kind: str, region: str, account_id: str, name: str) -> str:
+    return "".join(map(str, named_arn_parts(kind, region, account_id, name)))
+
+
 def lambda_function_arn(region: str, account_id: str, name: str) -> str:
-    return f"arn:aws:lambda:{region}:{account_id}:function:{name}"
+    return _named_arn("lambda-function", region, account_id, name)
 
 
 def glue_dev_endpoint_arn(region: str, account_id: str, name: str) -> str:
@@ -60,7 +84,7 @@ def sagemaker_notebook_arn(region: str, account_id: str, name: str) -> str:
 
 
 def codebuild_project_arn(region: str, account_id: str, name: str) -> str:
-    return f"arn:aws:codebuild:{region}:{account_id}:project/{name}"
+    return _named_arn("codebuild-project", region, account_id, name)
 
 
 def cloudformation_stack_arn(region: str, account_id: str, name: str, stack_id: str = "*") -> str:
@@ -86,7 +110,7 @@ def ecs_service_arn(region: str, account_id: str, cluster: str, name: str) -> st
 
 
 def state_machine_arn(region: str, account_id: str, name: str) -> str:
-    return f"arn:aws:states:{region}:{account_id}:stateMachine:{name}"
+    return _named_arn("state-machine", region, account_id, name)
 
 
 def role_arn_of(value: str, account_id: str) -> str:

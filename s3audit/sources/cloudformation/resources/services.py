@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ...arns import named_arn_parts
 from ...symbolic import concat
 from ..registry import NAME_PROPERTY, REF_ATTRIBUTE, Named, attributes
 
@@ -22,23 +23,23 @@ NAME_PROPERTY.update({"AWS::Lambda::Function": "FunctionName", "AWS::Serverless:
 REF_ATTRIBUTE.update({"AWS::SNS::Topic": "TopicArn", "AWS::StepFunctions::StateMachine": "Arn",
                       "AWS::Serverless::StateMachine": "Arn", "AWS::SQS::Queue": "QueueUrl"})
 
-# type -> (service, the ARN's resource part before the name, the attributes that hold the ARN)
+# type -> (the kind of ARN, sources/arns.py NAMED, and the attributes that hold the ARN)
 _ARNS = {
-    "AWS::Lambda::Function": ("lambda", "function:", ("Arn",)),
-    "AWS::Serverless::Function": ("lambda", "function:", ("Arn",)),
-    "AWS::SNS::Topic": ("sns", "", ("TopicArn",)),
-    "AWS::SQS::Queue": ("sqs", "", ("Arn",)),
-    "AWS::StepFunctions::StateMachine": ("states", "stateMachine:", ("Arn",)),
-    "AWS::Serverless::StateMachine": ("states", "stateMachine:", ("Arn",)),
-    "AWS::CodeBuild::Project": ("codebuild", "project/", ("Arn",)),  # compute that runs as a role (compute.py)
+    "AWS::Lambda::Function": ("lambda-function", ("Arn",)),
+    "AWS::Serverless::Function": ("lambda-function", ("Arn",)),
+    "AWS::SNS::Topic": ("sns-topic", ("TopicArn",)),
+    "AWS::SQS::Queue": ("sqs-queue", ("Arn",)),
+    "AWS::StepFunctions::StateMachine": ("state-machine", ("Arn",)),
+    "AWS::Serverless::StateMachine": ("state-machine", ("Arn",)),
+    "AWS::CodeBuild::Project": ("codebuild-project", ("Arn",)),  # compute that runs as a role (compute.py)
 }
 
 
 @attributes(*_ARNS)
 def _service_attribute(t: Any, r: Named, attr: str) -> Any:
-    service, prefix, arn_attributes = _ARNS[r.rtype]
+    kind, arn_attributes = _ARNS[r.rtype]
     if attr in arn_attributes:
-        return concat(["arn:aws:", service, ":", t.region, ":", t.account_id, ":", prefix, r.name])
+        return concat(named_arn_parts(kind, t.region, t.account_id, r.name))
     if attr in ("Name", "TopicName", "QueueName") and r.rtype not in ("AWS::Lambda::Function",
                                                                       "AWS::CodeBuild::Project"):
         return r.name
