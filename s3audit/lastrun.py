@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import itertools
 import json
 import os
 from typing import Any, Sequence
@@ -65,19 +66,42 @@ def digest(text: str) -> str:
 
 
 def access(directory: str, previous: dict, doc: dict | None) -> dict | None:
-    """The previous run's access map (``(principal, bucket, level) -> decision``) when the index vouches for its
-    access.json (``doc["access"]``: the digest of the text written), read without checking it again; else None
-    (the caller reads the file and checks it). ``doc``: ``load(directory, previous)``."""
-    if doc is None:
+    """The previous run's access map (``(principal, bucket, level) -> decision``), or None when it wrote none.
+    While the index vouches for its access.json (``doc["access"]``: the digest of the text written) the rows
+    are taken without checking each again; otherwise the file is read and checked, a bad one being bad input.
+    ``doc``: ``load(directory, previous)``."""
+    path = os.path.join(directory, previous["id"], "access.json")
+    if not os.path.exists(path):
         return None
+    if doc is not None:
+        try:
+            with open(path, "rb") as fh:
+                raw = fh.read()
+            if hashlib.sha256(raw).hexdigest() == doc.get("access"):
+                return _access_map(json.loads(raw)["access"])
+        except (OSError, ValueError, KeyError, TypeError):
+            pass  # not as written: read and checked below
+    return _checked_access(path)
+
+
+def _checked_access(path: str) -> dict:
+    from .errors import InputError, Place
+    from .fileio import read_json
+    data = read_json(path)
     try:
-        with open(os.path.join(directory, previous["id"], "access.json"), "rb") as fh:
-            raw = fh.read()
-        if hashlib.sha256(raw).hexdigest() != doc.get("access"):
-            return None
-        return {(p, b, lv): d for p, b, lv, d in json.loads(raw)["access"]}
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
+        rows = data["access"]
+        # the checks run over all rows at once (an estate has hundreds of thousands)
+        if not isinstance(rows, list) or set(map(type, rows)) - {list} or set(map(len, rows)) - {4} or \
+                set(map(type, itertools.chain.from_iterable(rows))) - {str}:
+            raise TypeError
+        return _access_map(rows)
+    except (KeyError, TypeError, ValueError):
+        raise InputError("not an s3audit access file (expected \"access\": [[principal, bucket, level, "
+                         "decision], ...])", Place(path, pointer="/access")) from None
+
+
+def _access_map(rows: list) -> dict:
+    return {(p, b, lv): d for p, b, lv, d in rows}
 
 
 def load(directory: str, previous: dict) -> dict | None:

@@ -7,13 +7,12 @@ Exit status: 1 when a finding that the previous run did not have is open at or a
 """
 from __future__ import annotations
 
-import itertools
 import json
 import os
 import sys
 import tempfile
 
-from ..errors import InputError, Place, UsageError
+from ..errors import UsageError
 from . import _audit
 
 DEFAULT_REPORTS = ("text", "markdown", "html", "sarif")
@@ -115,8 +114,6 @@ def _run(args, directory, source, text, profile, threshold, today, formats, prog
     changes = []
     if access_now is not None and prev is not None:
         before_access = lastrun.access(directory, prev, last)
-        if before_access is None:
-            before_access = _read_access(os.path.join(directory, prev["id"], "access.json"))
         if before_access is not None:
             changes = access_changes(before_access, access_now)
 
@@ -164,23 +161,6 @@ def _run(args, directory, source, text, profile, threshold, today, formats, prog
     lastrun.save(directory, indexed)
     hist.save_index(directory, index)
     return delta, run_dir, list(files.values())
-
-
-def _read_access(path: str) -> dict | None:
-    if not os.path.exists(path):
-        return None
-    from ..fileio import read_json
-    data = read_json(path)
-    try:
-        rows = data["access"]
-        # the checks run over all rows at once (an estate has hundreds of thousands)
-        if not isinstance(rows, list) or set(map(type, rows)) - {list} or set(map(len, rows)) - {4} or \
-                set(map(type, itertools.chain.from_iterable(rows))) - {str}:
-            raise TypeError
-        return {(p, b, lv): d for p, b, lv, d in rows}
-    except (KeyError, TypeError, ValueError):
-        raise InputError("not an s3audit access file (expected \"access\": [[principal, bucket, level, "
-                         "decision], ...])", Place(path, pointer="/access")) from None
 
 
 def _collect(args, directory: str) -> str:
