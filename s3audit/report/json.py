@@ -44,9 +44,13 @@ def finding_text(f: Finding) -> str:
     scan's history (``shards.store``), of several nights — is serialised once."""
     text = f.__dict__.get(TEXT)
     if text is None:
-        text = f.__dict__[TEXT] = _json.dumps(f.to_json(), indent=2, ensure_ascii=False,
-                                              default=to_plain).replace("\n", _IN_LIST)
+        text = f.__dict__[TEXT] = in_list(f.to_json())
     return text
+
+
+def in_list(value: Any) -> str:
+    """``value`` as ``dumps`` writes it as an item of a report's list (two levels deep)."""
+    return _json.dumps(value, indent=2, ensure_ascii=False, default=to_plain).replace("\n", _IN_LIST)
 
 
 TEXT = "_json_text"  # where finding_text keeps it
@@ -104,8 +108,7 @@ def render_indexed(report: Report) -> tuple[str, list[Finding], list[int]]:
         texts = []
         for f in found:
             s = report.suggestions.get(f.fingerprint) if with_suggestions else None
-            texts.append(finding_text(f) if s is None else _json.dumps(
-                report.finding_json(f), indent=2, ensure_ascii=False, default=to_plain).replace("\n", _IN_LIST))
+            texts.append(finding_text(f) if s is None else in_list(report.finding_json(f)))
         listed[name] = (found, texts)
         return splice.mark(indented_list(texts, 1))
 

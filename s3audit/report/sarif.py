@@ -18,7 +18,7 @@ from urllib.parse import quote
 
 from .. import __version__
 from ..findings import Finding, Location, Severity, Status
-from .json import Splice, dumps, evidence_text, indented_list
+from .json import Splice, evidence_text, in_list, indented_list
 from .model import Report, RuleInfo, sort_key
 from .suggestion import sarif_fix
 
@@ -185,7 +185,7 @@ def _result_text(f: Finding, index: dict[str, int], report: Report, uris: dict[s
     """``_result(f, index, report)`` as ``dumps`` writes it two levels deep; the common shape (no suggestion,
     not waived) by hand, with the evidence cut from the finding's JSON text; any other through ``dumps``."""
     if f.status is Status.WAIVED or report.suggestions.get(f.fingerprint) is not None:
-        return dumps(_result(f, index, report))[:-1].replace("\n", "\n    ")
+        return in_list(_result(f, index, report))
     s = _string
     message = f.message or f.rule
     if f.status is Status.UNKNOWN:
