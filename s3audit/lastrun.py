@@ -65,23 +65,32 @@ def digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def access(directory: str, previous: dict, doc: dict | None) -> dict | None:
-    """The previous run's access map (``(principal, bucket, level) -> decision``), or None when it wrote none.
-    While the index vouches for its access.json (``doc["access"]``: the digest of the text written) the rows
-    are taken without checking each again; otherwise the file is read and checked, a bad one being bad input.
-    ``doc``: ``load(directory, previous)``."""
+def access(directory: str, previous: dict, doc: dict | None, kept: dict[str, str] | None = None
+           ) -> dict[str, str] | None:
+    """The previous run's access rows by bucket (``access_file.block``), or None when it wrote none.
+
+    ``kept``: the rows a scan history's units file kept (``shards.store.Kept.previous_access``), taken when they
+    make exactly the previous run's access.json (nothing is parsed then). Otherwise the file is read: while the
+    index vouches for it (``doc["access"]``: the digest of the text written) its rows are taken without checking
+    each again, else they are checked, a bad file being bad input. ``doc``: ``load(directory, previous)``."""
+    from .access_file import blocks_of, text
     path = os.path.join(directory, previous["id"], "access.json")
     if not os.path.exists(path):
         return None
-    if doc is not None:
-        try:
-            with open(path, "rb") as fh:
-                raw = fh.read()
-            if hashlib.sha256(raw).hexdigest() == doc.get("access"):
-                return _access_map(json.loads(raw)["access"])
-        except (OSError, ValueError, KeyError, TypeError):
-            pass  # not as written: read and checked below
-    return _checked_access(path)
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read()
+    except OSError:
+        raw = None  # reported below, by the checked read
+    if raw is not None:
+        if kept is not None and text(kept).encode("utf-8") == raw:
+            return kept
+        if doc is not None and hashlib.sha256(raw).hexdigest() == doc.get("access"):
+            try:
+                return blocks_of(_access_map(json.loads(raw)["access"]))
+            except (ValueError, KeyError, TypeError):
+                pass  # not as written: read and checked below
+    return blocks_of(_checked_access(path))
 
 
 def _checked_access(path: str) -> dict:

@@ -52,9 +52,10 @@ def executors(args, snapshot, *, always: bool = False) -> tuple[int, str | None]
 @dataclass
 class Evaluated:
     ev: Any  # audit.Evaluation
-    access: dict | None
+    access: dict[str, str] | None  # bucket -> its rows of access.json (access_file.block)
     drawn: list | None  # pictures of the paths to sensitive data (the graph's part of report_pictures)
     stats: dict
+    previous_access: dict[str, str] | None = None  # shards.analysis.Analysis.previous_access
 
 
 def evaluate(loaded: Loaded, profile, how: tuple[int, str | None], *, rule_files=(), today, subjects,
@@ -79,4 +80,4 @@ def evaluate(loaded: Loaded, profile, how: tuple[int, str | None], *, rule_files
                      history=history, full=full)
     ev = apply_profile(with_unread(result.run, loaded.snapshot), profile, loaded.snapshot, today=today,
                        subjects=subjects)
-    return Evaluated(ev, result.access, result.pictures, result.stats)
+    return Evaluated(ev, result.access, result.pictures, result.stats, result.previous_access)

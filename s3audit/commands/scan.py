@@ -7,7 +7,6 @@ Exit status: 1 when a finding that the previous run did not have is open at or a
 """
 from __future__ import annotations
 
-import json
 import os
 import sys
 import tempfile
@@ -23,6 +22,7 @@ REPORT_FILES = {"text": "summary.txt", "markdown": "summary.md", "html": "report
 def run(args) -> int:
     from .. import history as hist
     from ..fileio import read_text
+    from ..gcpause import no_cyclic_gc
 
     pairs = _audit.resolve_outputs(args.format, args.output)
     today = _audit.parse_today(args.today)
@@ -47,7 +47,8 @@ def run(args) -> int:
                 progress.close()  # the collector draws its own progress
                 source = collected = _collect(args, directory)
                 text = read_text(source)
-            written = _run(args, directory, source, text, profile, threshold, today, formats, progress)
+            with no_cyclic_gc():  # the run's millions of objects live until it ends: see gcpause.py
+                written = _run(args, directory, source, text, profile, threshold, today, formats, progress)
         finally:
             if collected is not None:
                 for leftover in (collected, collected + ".partial"):
@@ -65,12 +66,12 @@ def run(args) -> int:
 def _run(args, directory, source, text, profile, threshold, today, formats, progress):
     """Check one snapshot and record the run in the history (under its lock): (the report of what is new,
     the run's folder, the files written there)."""
+    from .. import access_file, lastrun
     from .. import history as hist
-    from .. import lastrun
     from ..audit import evaluate
     from ..fileio import write_atomic
     from ..report import render
-    from ..report.access import access_changes, access_map, build_graph, report_pictures
+    from ..report.access import access_map, build_graph, report_pictures
     from ..report.json import render as render_json, render_indexed
     from ..report.model import Report, snapshot_provenance
     from ..snapshot.load import document_and_snapshot
@@ -84,7 +85,7 @@ def _run(args, directory, source, text, profile, threshold, today, formats, prog
     subjects = SubjectIndex(snap)
     notes: list[str] = []
     how = _scale.executors(args, snap, always=True)
-    drawn = access_now = None
+    drawn = access_now = kept_access = None
     if how is not None:
         # as tasks, reusing from the history the buckets whose inputs did not change (unless --full)
         graph = None
@@ -92,7 +93,7 @@ def _run(args, directory, source, text, profile, threshold, today, formats, prog
         done = _scale.evaluate(_scale.Loaded(source, text, doc, snap), profile, how, rule_files=args.rules or (),
                                today=today, subjects=subjects, access=True, pictures=True, history=directory,
                                full=args.full)
-        ev, drawn, access_now = done.ev, done.drawn, done.access
+        ev, drawn, access_now, kept_access = done.ev, done.drawn, done.access, done.previous_access
     else:
         progress.stage("building the access graph")
         graph = build_graph(snap)
@@ -101,7 +102,7 @@ def _run(args, directory, source, text, profile, threshold, today, formats, prog
         progress.stage("running the rules")
         ev = evaluate(snap, profile, rule_files=args.rules or (), today=today, subjects=subjects,
                       engine=graph.engine if graph else None, graph=graph)
-        access_now = access_map(graph) if graph is not None else None
+        access_now = access_file.blocks_of(access_map(graph)) if graph is not None else None
     findings = ev.findings
 
     index = hist.load_index(directory, warn=_audit.warn)
@@ -113,9 +114,9 @@ def _run(args, directory, source, text, profile, threshold, today, formats, prog
         new, resolved, unchanged = list(findings), [], []
     changes = []
     if access_now is not None and prev is not None:
-        before_access = lastrun.access(directory, prev, last)
+        before_access = lastrun.access(directory, prev, last, kept_access)
         if before_access is not None:
-            changes = access_changes(before_access, access_now)
+            changes = access_file.changes(before_access, access_now)
 
     common = dict(rules=ev.rules, packs=ev.packs, snapshot=snapshot_provenance(snap, file=source),
                   profile=_profile_info(profile), fail_on=threshold,
@@ -138,8 +139,7 @@ def _run(args, directory, source, text, profile, threshold, today, formats, prog
     write_atomic(os.path.join(run_dir, "diff.json"), render_json(delta))
     if access_now is not None:
         files["access"] = "access.json"
-        rows = [[p, b, lv, d] for (p, b, lv), d in sorted(access_now.items())]
-        access_text = json.dumps({"format": "s3audit.access/v1", "access": rows}) + "\n"
+        access_text = access_file.text(access_now)
         write_atomic(os.path.join(run_dir, "access.json"), access_text)
         indexed["access"] = lastrun.digest(access_text)
     accounts = hist.account_of_findings(findings, subjects)

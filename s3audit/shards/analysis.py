@@ -3,7 +3,7 @@
 
 ``analyse`` returns what the one-process path gives: the rule run (findings in the same order), the access
 map, the pictures of paths to sensitive data, the paths from chosen principals. With ``history``, units whose
-digests are unchanged since the last run are taken from ``DIR/units.json.gz`` instead of computed, and the
+digests are unchanged since the last run are taken from ``DIR/units.jsonl`` instead of computed, and the
 file is rewritten for the next run.
 """
 from __future__ import annotations
@@ -33,7 +33,10 @@ class Source:
 @dataclass
 class Analysis:
     run: Any  # audit.RuleRun (without the INPUT-not-read findings: audit.with_unread adds them)
-    access: dict | None = None
+    access: dict[str, str] | None = None  # bucket -> its rows of access.json (access_file.block)
+    # with a history: the access rows its units file kept (store.Kept.previous_access), the previous night's
+    # if that night wrote it; None when it kept none
+    previous_access: dict[str, str] | None = None
     pictures: list | None = None
     paths: list | None = None
     stats: dict = field(default_factory=dict)
@@ -62,8 +65,9 @@ def analyse(source: Source, *, rule_files: Iterable[str] = (), params: Mapping[s
     # workers inherit it) or needs it for the digests; Dask workers build their own.
     keys = None
     reused: dict[str, UnitResult] = {}
-    entries: dict[str, dict] = {}
+    kept_lines: dict[str, str] = {}  # the units file's line of each unit reused
     statics: dict[str, str] = {}
+    kept = None
     todo = names
     if local or history is not None:
         engine, principals = principal_stage(snap)
@@ -80,15 +84,17 @@ def analyse(source: Source, *, rule_files: Iterable[str] = (), params: Mapping[s
             unit_of = unit_of_arn(snap)
             for arn, found in pairing.candidates:
                 candidates.setdefault(unit_of[arn], set()).update(found)
-            stored = {} if full else store.load(history, keys.global_digest)
+            kept = store.load(history)
+            stored = kept.entries if kept is not None and kept.global_digest == keys.global_digest and not full \
+                else {}
             todo = []
             for n in names:
                 statics[n] = keys.static_key(n, candidates.get(n, ()))
                 old = stored.get(n)
-                kept = store.reusable(n, old) if store.still_valid(old, statics[n], keys.full_key) else None
-                if kept is not None:
-                    reused[n] = kept
-                    entries[n] = old
+                result = store.reusable(n, old) if store.still_valid(old, statics[n], keys.full_key) else None
+                if result is not None:
+                    reused[n] = result
+                    kept_lines[n] = kept.lines[n]
                 else:
                     todo.append(n)
             stats["reused"] = len(reused)
@@ -116,7 +122,8 @@ def analyse(source: Source, *, rule_files: Iterable[str] = (), params: Mapping[s
     units = {**reused, **computed}
     ordered = [units[n] for n in names]
 
-    out = Analysis(None, stats=stats)
+    out = Analysis(None, stats=stats, previous_access=kept.previous_access() if kept is not None else None)
+    del kept
     if rules:
         order = [r.meta.id for r in sorted(program.compiled, key=lambda r: (-int(r.meta.severity), r.meta.id))]
         findings = merge_findings(order, [glob.findings, *(u.findings for u in ordered)])
@@ -129,9 +136,12 @@ def analyse(source: Source, *, rule_files: Iterable[str] = (), params: Mapping[s
     if paths_from is not None:
         out.paths = merge_paths(ordered)
     if history is not None:
-        for n, u in computed.items():
-            entries[n] = store.entry(u, statics[n], keys.full_key(statics[n], u.callers, u.buckets))
-        store.save(history, keys.global_digest, {n: entries[n] for n in names})
+        store.save(history, keys.global_digest, [
+            kept_lines[n] if n in kept_lines else
+            store.line(n, store.entry(units[n], statics[n], keys.full_key(statics[n], units[n].callers,
+                                                                         units[n].buckets)))
+            for n in names])
+        del kept_lines
     stats["computed"] = len(computed)
     stats["edges"] = sum(u.edges for u in ordered) + (glob.principal_edges if glob is not None else 0)
     return out

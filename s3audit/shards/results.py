@@ -22,7 +22,7 @@ class UnitResult:
 
     name: str
     findings: dict[str, list[Finding]] = field(default_factory=dict)  # rule id -> findings, in order
-    access: list[tuple[str, str, str, str]] = field(default_factory=list)  # (principal, bucket, level, decision)
+    access: str = ""  # its rows of access.json (access_file.block): who can reach its buckets
     pictures: list[list[Any]] = field(default_factory=list)  # per bucket of the unit (snapshot order): pictures
     paths: list[Any] = field(default_factory=list)  # paths from the chosen principals to the unit's buckets
     edges: int = 0  # can-access edges to its data nodes (the benchmarks' cost per edge)
@@ -81,12 +81,9 @@ def merge_findings(rule_order: Sequence[str], parts: Iterable[dict[str, list[Fin
     return out
 
 
-def merge_access(units: Iterable[UnitResult]) -> dict[tuple[str, str, str], str]:
-    out: dict[tuple[str, str, str], str] = {}
-    for u in units:
-        for p, b, lv, d in u.access:
-            out[(p, b, lv)] = d
-    return out
+def merge_access(units: Iterable[UnitResult]) -> dict[str, str]:
+    """bucket -> its rows of access.json (``access_file.block``), for the units with any."""
+    return {u.name: u.access for u in units if u.access}
 
 
 def merge_pictures(bucket_names: Sequence[str], units: dict[str, UnitResult]) -> list[Any]:

@@ -1,42 +1,91 @@
-"""The units' results kept in a scan history (``DIR/units.json.gz``), by the digests of what they read.
+"""The units' results kept in a scan history (``DIR/units.jsonl``), by the digests of what they read.
 
-One gzipped JSON document: the global digest it was made under, and per unit its static key, the principals
-and buckets its rules asked about, its full key, and its results (findings with everything that orders and
-places them, and their text in the reports' JSON; access rows; pictures). Written atomically after each run;
-a file of another format, another global digest or one that cannot be read is simply not used (the run
-computes everything and replaces it).
+A text file: a first line with the format and the global digest it was made under, then one line per unit,
+``[name, entry]``: its static key, the principals and buckets its rules asked about, its full key, and its
+results (findings with everything that orders and places them, and their text in the reports' JSON; its rows
+of access.json as text; pictures). One line per unit, not compressed, so that a night reads it fast and
+writes the line of every unit it reused back as it read it. Written atomically after each run. A file of
+another format, or that cannot be read, is not used (the run computes everything and replaces it); a damaged
+line loses only its unit. Under another global digest nothing is reused, but the entries still say what the
+run that wrote them found (the previous night's access rows, see ``previous_access``).
 """
 from __future__ import annotations
 
-import gzip
 import json
 import os
+from dataclasses import dataclass
+
 from ..findings import Finding, Location, Severity, Status, make_finding
+from ..gcpause import no_cyclic_gc
 from .results import UnitResult
 
-FILE = "units.json.gz"
-FORMAT = "s3audit.units/v2"  # v2: with the findings' text and fingerprints
+FILE = "units.jsonl"
+FORMAT = "s3audit.units/v3"  # v3: a line per unit, uncompressed, access rows as text (v2: units.json.gz)
+_EARLIER = ("units.json.gz",)  # files of earlier formats, removed when this one is written
 
 
-def load(directory: str, global_digest: str) -> dict[str, dict]:
-    """unit -> stored entry (``static``, ``key``, ``callers``, ``buckets``, ``opaque``, ``result``), for the
-    units stored under this global digest; {} when there is nothing to reuse."""
-    path = os.path.join(directory, FILE)
+@dataclass
+class Kept:
+    """What ``load`` read: the global digest, each unit's entry and its line as read."""
+
+    global_digest: str
+    entries: dict[str, dict]
+    lines: dict[str, str]
+
+    def previous_access(self) -> dict[str, str] | None:
+        """bucket -> its rows of access.json (``access_file.block``) as the run that wrote the file found them;
+        None when an entry does not hold them."""
+        out = {}
+        for name, e in self.entries.items():
+            block = e.get("result", {}).get("access") if isinstance(e.get("result"), dict) else None
+            if not isinstance(block, str):
+                return None
+            if block:
+                out[name] = block
+        return out
+
+
+def load(directory: str) -> Kept | None:
+    """The kept units, or None when there are none (no file, another format, a broken first line)."""
     try:
-        with gzip.open(path, "rt", encoding="utf-8") as fh:
-            data = json.load(fh)
-    except (OSError, EOFError, ValueError):
-        return {}
-    if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("global") != global_digest:
-        return {}
-    units = data.get("units")
-    return units if isinstance(units, dict) else {}
+        with open(os.path.join(directory, FILE), encoding="utf-8") as fh:
+            lines = fh.read().split("\n")
+    except (OSError, UnicodeDecodeError):
+        return None
+    try:
+        head = json.loads(lines[0])
+    except ValueError:
+        return None
+    if not isinstance(head, dict) or head.get("format") != FORMAT or not isinstance(head.get("global"), str):
+        return None
+    entries: dict[str, dict] = {}
+    raw: dict[str, str] = {}
+    with no_cyclic_gc():  # hundreds of thousands of findings' parts, all kept: see gcpause.py
+        for line in lines[1:]:
+            try:
+                name, e = json.loads(line)
+            except (ValueError, TypeError):
+                continue  # an empty or damaged line: its unit (if any) is computed again
+            if isinstance(name, str) and isinstance(e, dict):
+                entries[name], raw[name] = e, line
+    return Kept(head["global"], entries, raw)
 
 
-def save(directory: str, global_digest: str, entries: dict[str, dict]) -> None:
+def line(name: str, entry: dict) -> str:
+    """A unit's line of the file."""
+    return json.dumps([name, entry], separators=(",", ":"))
+
+
+def save(directory: str, global_digest: str, lines: list[str]) -> None:
+    """Write the file: the units' ``lines`` (``line``, or the line ``load`` read for a unit reused as it was)."""
     from ..fileio import write_atomic
-    text = json.dumps({"format": FORMAT, "global": global_digest, "units": entries}, separators=(",", ":"))
-    write_atomic(os.path.join(directory, FILE), gzip.compress(text.encode("utf-8"), compresslevel=1))
+    head = json.dumps({"format": FORMAT, "global": global_digest}, separators=(",", ":"))
+    write_atomic(os.path.join(directory, FILE), "\n".join([head, *lines]) + "\n")
+    for name in _EARLIER:
+        try:
+            os.unlink(os.path.join(directory, name))
+        except OSError:
+            pass  # none there (or not ours to remove): nothing reads it
 
 
 def entry(result: UnitResult, static: str, key: str) -> dict:
@@ -49,7 +98,7 @@ def result_to_json(u: UnitResult) -> dict:
     return {"findings": {rule: [_finding(f) for f in found] for rule, found in u.findings.items()},
             # each finding's text in findings.json, diff.json (report.json.finding_text), reused with it
             "texts": {rule: [finding_text(f) for f in found] for rule, found in u.findings.items()},
-            "access": [list(r) for r in u.access],
+            "access": u.access,
             "pictures": [[p.to_json() for p in pics] for pics in u.pictures], "edges": u.edges}
 
 
@@ -76,8 +125,9 @@ def result_from_json(name: str, d: dict, e: dict) -> UnitResult:
                     and f'"severity": "{f.severity.label}"' in text and f'"rule": {json.dumps(f.rule)}' in text):
                 raise ValueError(f"the text kept for a finding of {rule} is not its own")
             f.__dict__[TEXT] = text
-    return UnitResult(name, findings,
-                      [tuple(r) for r in d["access"]],
+    if not isinstance(d["access"], str):
+        raise ValueError("the access rows are not text")
+    return UnitResult(name, findings, d["access"],
                       [[PathPicture.from_json(p) for p in pics] for pics in d["pictures"]],
                       [], d.get("edges", 0), tuple(e.get("callers") or ()), tuple(e.get("buckets") or ()),
                       bool(e.get("opaque")))

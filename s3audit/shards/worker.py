@@ -112,9 +112,10 @@ def _run_shard(job: Job, names: list[str]) -> list[UnitResult]:
     for _, d, _, _ in data.edges:
         out[unit_of[d]].edges += 1
     if job.access:
+        from ..access_file import blocks_of
         from ..report.access import access_map
-        for (p, b, lv), d in access_map(graph).items():
-            out[b].access.append((p, b, lv, d))
+        for b, text in blocks_of(access_map(graph)).items():
+            out[b].access = text
     if job.sensitive is not None:
         from ..report.access import picture, sensitive_reason
         from ..graph.paths import paths_to

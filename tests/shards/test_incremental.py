@@ -155,28 +155,33 @@ def test_a_night_after_a_bucket_change_reuses_the_other_buckets(night_one, tmp_p
     assert _run(doc, str(tmp_path), full=True).stats["computed"] == got.stats["units"]  # --full reuses nothing
 
 
-@pytest.mark.parametrize("spoil", ["retexted", "untexted", "unshaped"])
+@pytest.mark.parametrize("spoil", ["retexted", "untexted", "unshaped", "unaccessed", "broken line"])
 def test_a_unit_whose_kept_results_are_spoiled_is_computed_again(night_one, tmp_path, spoil):
     # a units history edited by hand or damaged (a kept text made another finding's, a text removed, a result
-    # of the wrong shape) is never half-reused: the units it spoils are computed again, the others reused
+    # of the wrong shape, access rows that are not text, a line cut short) is never half-reused: the units it
+    # spoils are computed again, the others reused
     doc, stored = night_one
-    with gzip.open(stored / store.FILE, "rt") as fh:
-        kept = json.load(fh)
+    kept = store.load(str(stored))
     spoiled = set()
-    for name, entry in sorted(kept["units"].items()):
+    lines = []
+    for name, entry in sorted(kept.entries.items()):
         texts = entry["result"]["texts"]
         rule = next((r for r, t in sorted(texts.items()) if t), None)
         if rule is None or len(spoiled) == 3:
+            lines.append(kept.lines[name])
             continue
         spoiled.add(name)
         if spoil == "retexted":
             texts[rule][0] = texts[rule][0].replace('"severity": "', '"severity": "X', 1)
         elif spoil == "untexted":
             texts[rule].pop()
-        else:
+        elif spoil == "unshaped":
             entry["result"]["findings"][rule][0] = "not a finding"
+        elif spoil == "unaccessed":
+            entry["result"]["access"] = [["p", name, "read", "allow"]]
+        lines.append(store.line(name, entry)[:-7] if spoil == "broken line" else store.line(name, entry))
     assert len(spoiled) == 3
-    store.save(str(tmp_path), kept["global"], kept["units"])
+    store.save(str(tmp_path), kept.global_digest, lines)
     got = _run(copy.deepcopy(doc), str(tmp_path))
     assert got.stats["computed"] == 3 and got.stats["reused"] == got.stats["units"] - 3
     _same(got, _run(copy.deepcopy(doc)))
