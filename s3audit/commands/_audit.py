@@ -113,16 +113,20 @@ def use_colour(choice: str | None) -> bool:
     return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
 
 
-def write_outputs(report, pairs: list[tuple[str, str]], colour: str | None = "auto") -> None:
+def write_outputs(report, pairs: list[tuple[str, str]], colour: str | None = "auto",
+                  rendered: dict[str, str] | None = None) -> None:
     """Render and write each output; the files written are named on standard error ("wrote FILE"), with the
-    summary line when nothing went to standard output, so that a CI log still shows the verdict."""
+    summary line when nothing went to standard output, so that a CI log still shows the verdict.
+    ``rendered``: texts of this report the caller has rendered already, by format (without options)."""
     from ..report.text import summary_line
     written = []
     for fmt, path in pairs:
-        options = {"color": use_colour(colour)} if fmt == "text" and path == STDOUT else {}
+        options = {"color": True} if fmt == "text" and path == STDOUT and use_colour(colour) else {}
         if fmt == "html" and path != STDOUT:
             options["sidecar"] = write_sidecars(report, path)
-        text = render(fmt, report, **options)
+        text = (rendered or {}).get(fmt) if not options else None
+        if text is None:
+            text = render(fmt, report, **options)
         if path == STDOUT:
             sys.stdout.write(text)
             sys.stdout.flush()

@@ -56,16 +56,16 @@ def run(args) -> int:
                         os.unlink(leftover)
                     except OSError:
                         pass
-    delta, run_dir, files = written
+    delta, run_dir, files, shown = written
     print(f"wrote {run_dir}{os.sep} ({', '.join(files)}) and {os.path.join(directory, hist.INDEX)}",
           file=sys.stderr)
-    _audit.write_outputs(delta, pairs, args.color)
+    _audit.write_outputs(delta, pairs, args.color, rendered=shown)
     return delta.exit_status
 
 
 def _run(args, directory, source, text, profile, threshold, today, formats, progress):
     """Check one snapshot and record the run in the history (under its lock): (the report of what is new,
-    the run's folder, the files written there)."""
+    the run's folder, the files written there, the report's texts rendered for them by format)."""
     from .. import access_file, lastrun
     from .. import history as hist
     from ..audit import evaluate
@@ -136,7 +136,9 @@ def _run(args, directory, source, text, profile, threshold, today, formats, prog
     write_atomic(os.path.join(run_dir, "findings.json"), state_text)
     indexed = lastrun.index(rid, state_text, listed, offsets)  # the next night compares with it
     del state_text
-    write_atomic(os.path.join(run_dir, "diff.json"), render_json(delta))
+    # what was rendered of `delta` without options (by format): standard output shows one of them again
+    shown = {"json": render_json(delta)}
+    write_atomic(os.path.join(run_dir, "diff.json"), shown["json"])
     if access_now is not None:
         files["access"] = "access.json"
         access_text = access_file.text(access_now)
@@ -151,8 +153,11 @@ def _run(args, directory, source, text, profile, threshold, today, formats, prog
         # the page and the SARIF file show the whole state; the summaries show what changed; a page too
         # big to show whole links to findings.json beside it for the complete lists
         options = {"sidecar": {"findings": "findings.json", "paths": "findings.json"}} if fmt == "html" else {}
-        write_atomic(os.path.join(run_dir, name), render(fmt, state if fmt in ("html", "sarif", "junit")
-                                                           else delta, **options))
+        whole = fmt in ("html", "sarif", "junit")
+        out = render(fmt, state if whole else delta, **options)
+        if not whole and not options:
+            shown[fmt] = out
+        write_atomic(os.path.join(run_dir, name), out)
         files[fmt] = name
     entry = hist.entry_for(rid, snap.taken_at, findings, accounts, new=new, resolved=resolved,
                            profile=profile.name, fail_on=delta.fail_on_label, failing_new=len(delta.failing),
@@ -160,7 +165,7 @@ def _run(args, directory, source, text, profile, threshold, today, formats, prog
     hist.record(index, entry)
     lastrun.save(directory, indexed)
     hist.save_index(directory, index)
-    return delta, run_dir, list(files.values())
+    return delta, run_dir, list(files.values()), shown
 
 
 def _collect(args, directory: str) -> str:

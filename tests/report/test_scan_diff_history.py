@@ -221,3 +221,13 @@ def test_a_damaged_access_file_of_the_previous_run_is_bad_input(cli, tmp_path, r
     status, _, err = cli("scan", "--history", history, "--snapshot", DAY2, "--today", "2026-11-25")
     assert status == 2
     assert "access.json" in err and "/access" in err and "not an s3audit access file" in err
+
+
+def test_what_a_scan_prints_is_the_run_s_own_file(two_nights, cli):
+    # standard output shows what changed, as the run's diff.json (--format json) and summary.txt (text) hold it
+    history, (_, out1, _), (_, out2, _) = two_nights
+    day1, day2 = sorted(p for p in history.iterdir() if p.is_dir())
+    assert out1 == (day1 / "summary.txt").read_text()
+    assert out2 == (day2 / "diff.json").read_text()
+    _, md, _ = cli("scan", "--history", history, "--snapshot", DAY2, "--today", "2026-11-25", "--format", "markdown")
+    assert md == (day2 / "summary.md").read_text()
