@@ -60,7 +60,7 @@ def write_atomic(path: str | os.PathLike, data: str | bytes) -> None:
     check_writable_target(path)
     raw = data.encode("utf-8") if isinstance(data, str) else data
     if path.name.endswith(".gz") and not raw[:2] == b"\x1f\x8b":
-        raw = gzip.compress(raw, mtime=0)
+        raw = gzip.compress(raw, compresslevel=6, mtime=0)  # 9: 3-4 times the CPU for ~8% less (JSON)
     tmp = None
     try:
         if path.parent and not path.parent.exists():

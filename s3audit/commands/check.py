@@ -21,14 +21,16 @@ from . import _audit, _inputs
 
 
 def run(args) -> int:
+    from ..gcpause import no_cyclic_gc
     from ..progress import Progress
-    with Progress("check") as progress:
-        found = _check(args, progress)
-    if found is None:
-        return 0
-    report, pairs = found
-    _audit.write_outputs(report, pairs, args.color)
-    return report.exit_status
+    with no_cyclic_gc():  # what a check builds lives until it ends: see gcpause.py
+        with Progress("check") as progress:
+            found = _check(args, progress)
+        if found is None:
+            return 0
+        report, pairs = found
+        _audit.write_outputs(report, pairs, args.color)
+        return report.exit_status
 
 
 def _check(args, progress):

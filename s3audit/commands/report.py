@@ -18,6 +18,12 @@ from ..errors import UsageError
 
 
 def run(args) -> int:
+    from ..gcpause import no_cyclic_gc
+    with no_cyclic_gc():  # what a report builds lives until it ends: see gcpause.py
+        return _report(args)
+
+
+def _report(args) -> int:
     from ..audit import evaluate, locate
     from ..fileio import write_atomic
     from ..history import account_of_findings
