@@ -47,27 +47,27 @@ class Kept:
 
 def load(directory: str) -> Kept | None:
     """The kept units, or None when there are none (no file, another format, a broken first line)."""
-    try:
-        with open(os.path.join(directory, FILE), encoding="utf-8") as fh:
-            lines = fh.read().split("\n")
-    except (OSError, UnicodeDecodeError):
-        return None
-    try:
-        head = json.loads(lines[0])
-    except ValueError:
-        return None
-    if not isinstance(head, dict) or head.get("format") != FORMAT or not isinstance(head.get("global"), str):
-        return None
     entries: dict[str, dict] = {}
     raw: dict[str, str] = {}
-    with no_cyclic_gc():  # hundreds of thousands of findings' parts, all kept: see gcpause.py
-        for line in lines[1:]:
+    try:
+        with open(os.path.join(directory, FILE), encoding="utf-8") as fh:
             try:
-                name, e = json.loads(line)
-            except (ValueError, TypeError):
-                continue  # an empty or damaged line: its unit (if any) is computed again
-            if isinstance(name, str) and isinstance(e, dict):
-                entries[name], raw[name] = e, line
+                head = json.loads(fh.readline())
+            except ValueError:
+                return None
+            if not isinstance(head, dict) or head.get("format") != FORMAT or not isinstance(head.get("global"), str):
+                return None
+            with no_cyclic_gc():  # hundreds of thousands of findings' parts, all kept: see gcpause.py
+                for line in fh:  # a line at a time: the file is never held whole beside what it holds
+                    line = line.rstrip("\n")
+                    try:
+                        name, e = json.loads(line)
+                    except (ValueError, TypeError):
+                        continue  # an empty or damaged line: its unit (if any) is computed again
+                    if isinstance(name, str) and isinstance(e, dict):
+                        entries[name], raw[name] = e, line
+    except (OSError, UnicodeDecodeError):
+        return None
     return Kept(head["global"], entries, raw)
 
 
