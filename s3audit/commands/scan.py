@@ -15,6 +15,7 @@ from ..errors import UsageError
 from . import _audit
 
 DEFAULT_REPORTS = ("text", "markdown", "html", "sarif")
+WHOLE_STATE = ("html", "sarif", "junit")  # the formats a run writes of the whole state (the others: of what changed)
 REPORT_FILES = {"text": "summary.txt", "markdown": "summary.md", "html": "report.html", "sarif": "findings.sarif",
                 "junit": "junit.xml", "json": "diff.json"}
 
@@ -68,6 +69,7 @@ def _run(args, directory, source, text, profile, threshold, today, formats, prog
     the run's folder, the files written there, the report's texts rendered for them by format)."""
     from .. import access_file, lastrun
     from .. import history as hist
+    from ..aside import Aside
     from ..audit import evaluate
     from ..fileio import write_atomic
     from ..report import render
@@ -130,42 +132,52 @@ def _run(args, directory, source, text, profile, threshold, today, formats, prog
     delta.paths = [p for p in state.paths if p.finding and p.finding in fresh]
 
     progress.stage("writing the run")
+    accounts = hist.account_of_findings(findings, subjects)
+    state.accounts = accounts  # the page groups findings by account
     files = {"snapshot": "snapshot.json.gz", "findings": "findings.json", "diff": "diff.json"}
-    write_atomic(os.path.join(run_dir, "snapshot.json.gz"), text)
-    state_text, listed, offsets = render_indexed(state)
-    write_atomic(os.path.join(run_dir, "findings.json"), state_text)
-    indexed = lastrun.index(rid, state_text, listed, offsets)  # the next night compares with it
-    del state_text
-    # what was rendered of `delta` without options (by format): standard output shows one of them again
-    shown = {"json": render_json(delta)}
-    write_atomic(os.path.join(run_dir, "diff.json"), shown["json"])
     if access_now is not None:
         files["access"] = "access.json"
-        access_text = access_file.text(access_now)
-        write_atomic(os.path.join(run_dir, "access.json"), access_text)
-        indexed["access"] = lastrun.digest(access_text)
-    accounts = hist.account_of_findings(findings, subjects)
-    state.accounts = accounts
-    for fmt in formats:
-        if fmt == "json":
-            continue  # findings.json and diff.json are always written
-        name = REPORT_FILES[fmt]
-        # the page and the SARIF file show the whole state; the summaries show what changed; a page too
-        # big to show whole links to findings.json beside it for the complete lists
-        options = {"sidecar": {"findings": "findings.json", "paths": "findings.json"}} if fmt == "html" else {}
-        whole = fmt in ("html", "sarif", "junit")
-        out = render(fmt, state if whole else delta, **options)
-        if not whole and not options:
-            shown[fmt] = out
-        write_atomic(os.path.join(run_dir, name), out)
-        files[fmt] = name
-    entry = hist.entry_for(rid, snap.taken_at, findings, accounts, new=new, resolved=resolved,
-                           profile=profile.name, fail_on=delta.fail_on_label, failing_new=len(delta.failing),
-                           files=files)
+    files.update((fmt, REPORT_FILES[fmt]) for fmt in formats if fmt != "json")  # json: findings and diff
+    # The page and the SARIF file show the whole state: written aside (aside.py) while this process writes the
+    # rest; the summaries show what changed.
+    whole = [fmt for fmt in formats if fmt in WHOLE_STATE]
+    with Aside() as aside:
+        if whole:
+            aside.start(lambda: _write_whole_state(run_dir, state, whole),
+                        what=", ".join(REPORT_FILES[fmt] for fmt in whole))
+        write_atomic(os.path.join(run_dir, "snapshot.json.gz"), text)
+        state_text, listed, offsets = render_indexed(state)
+        write_atomic(os.path.join(run_dir, "findings.json"), state_text)
+        indexed = lastrun.index(rid, state_text, listed, offsets)  # the next night compares with it
+        del state_text
+        # what was rendered of `delta` (by format): standard output shows one of them again
+        shown = {"json": render_json(delta)}
+        write_atomic(os.path.join(run_dir, "diff.json"), shown["json"])
+        if access_now is not None:
+            access_text = access_file.text(access_now)
+            write_atomic(os.path.join(run_dir, "access.json"), access_text)
+            indexed["access"] = lastrun.digest(access_text)
+        for fmt in formats:
+            if fmt not in WHOLE_STATE and fmt != "json":
+                shown[fmt] = render(fmt, delta)
+                write_atomic(os.path.join(run_dir, REPORT_FILES[fmt]), shown[fmt])
+        entry = hist.entry_for(rid, snap.taken_at, findings, accounts, new=new, resolved=resolved,
+                               profile=profile.name, fail_on=delta.fail_on_label, failing_new=len(delta.failing),
+                               files=files)
+    # every file written (the block waited for the child's): the run is recorded
     hist.record(index, entry)
     lastrun.save(directory, indexed)
     hist.save_index(directory, index)
     return delta, run_dir, list(files.values()), shown
+
+
+def _write_whole_state(run_dir: str, state, formats: list[str]) -> None:
+    from ..fileio import write_atomic
+    from ..report import render
+    for fmt in formats:
+        # a page too big to show whole links to findings.json beside it for the complete lists
+        options = {"sidecar": {"findings": "findings.json", "paths": "findings.json"}} if fmt == "html" else {}
+        write_atomic(os.path.join(run_dir, REPORT_FILES[fmt]), render(fmt, state, **options))
 
 
 def _collect(args, directory: str) -> str:

@@ -231,3 +231,13 @@ def test_what_a_scan_prints_is_the_run_s_own_file(two_nights, cli):
     assert out2 == (day2 / "diff.json").read_text()
     _, md, _ = cli("scan", "--history", history, "--snapshot", DAY2, "--today", "2026-11-25", "--format", "markdown")
     assert md == (day2 / "summary.md").read_text()
+
+
+def test_a_report_the_run_cannot_write_is_bad_output_and_the_run_is_not_recorded(cli, tmp_path):
+    # the whole-state reports are written by a forked child (s3audit.aside): its error is the run's
+    history = tmp_path / "history"
+    (history / "2026-11-24T020000Z" / "report.html").mkdir(parents=True)
+    status, _, err = cli("scan", "--history", history, "--snapshot", DAY1, "--today", "2026-11-24")
+    assert status == 2
+    assert "report.html" in err and "is a directory" in err and "Traceback" not in err
+    assert not (history / "index.json").exists() or "2026-11-24" not in (history / "index.json").read_text()

@@ -1,0 +1,111 @@
+"""Work done aside, in a forked copy of this process, while the process goes on with other work.
+
+A scan writes several reports of the whole estate (HTML, SARIF beside findings.json and diff.json) from the
+same objects. A forked child shares them copy-on-write, so nothing is pickled or sent: it renders and writes
+its files, while the parent writes the others on the other core. What the child raises is raised again in the
+parent by ``wait`` (an OutputError stays bad input; anything else is an internal error), and a child that dies
+(killed, out of memory) fails the run: the parent never records a run whose files were not all written.
+
+Only on Linux (``fork`` is safe there and the copy is cheap); elsewhere the work runs at once, in order.
+"""
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+import sys
+from typing import Callable
+
+
+def available() -> bool:
+    return sys.platform.startswith("linux") and hasattr(os, "fork")
+
+
+class Aside:
+    """``start(work, what)`` runs ``work()`` in a forked child; ``wait()`` waits for every child and raises the
+    first failure. Used as a context manager, children still running when the block fails are killed."""
+
+    def __init__(self) -> None:
+        self._children: list[tuple[int, int, str]] = []  # (pid, read end of its pipe, what it writes)
+
+    def start(self, work: Callable[[], None], what: str) -> None:
+        if not available():
+            work()
+            return
+        sys.stdout.flush()
+        sys.stderr.flush()  # nothing buffered is written twice
+        r, w = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: the work, its outcome down the pipe, and out without any of the parent's code
+            status = 1
+            try:
+                os.close(r)
+                signal.signal(signal.SIGINT, signal.SIG_DFL)
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                try:
+                    work()
+                    payload, status = b"", 0
+                except BaseException as exc:  # raised again in the parent
+                    payload = _pickled(exc)
+                with os.fdopen(w, "wb") as fh:
+                    fh.write(payload)
+            finally:
+                os._exit(status)
+        os.close(w)
+        self._children.append((pid, r, what))
+
+    def wait(self) -> None:
+        first: BaseException | None = None
+        children, self._children = self._children, []
+        for pid, r, what in children:
+            with os.fdopen(r, "rb") as fh:
+                payload = fh.read()
+            _, status = os.waitpid(pid, 0)
+            if payload:
+                exc = pickle.loads(payload)  # from our own child, through a pipe only it and we hold
+            elif status != 0:
+                exc = RuntimeError(f"the process writing {what} ended before it had written it "
+                                   f"({_how(status)})")
+            else:
+                continue
+            first = first or exc
+        if first is not None:
+            raise first
+
+    def kill(self) -> None:
+        children, self._children = self._children, []
+        for pid, r, _ in children:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass  # it had ended
+            os.close(r)
+            os.waitpid(pid, 0)
+
+    def __enter__(self) -> "Aside":
+        return self
+
+    def __exit__(self, kind, exc, tb) -> None:
+        if kind is not None:
+            self.kill()
+        else:
+            self.wait()
+
+
+def _pickled(exc: BaseException) -> bytes:
+    try:
+        payload = pickle.dumps(exc)
+        pickle.loads(payload)
+        return payload
+    except Exception:  # an exception that does not travel: its words do
+        return pickle.dumps(RuntimeError(f"{type(exc).__name__}: {exc}"))
+
+
+def _how(status: int) -> str:
+    if os.WIFSIGNALED(status):
+        sig = os.WTERMSIG(status)
+        try:
+            return f"killed by {signal.Signals(sig).name}"
+        except ValueError:
+            return f"killed by signal {sig}"
+    return f"exit status {os.WEXITSTATUS(status)}"

@@ -1,0 +1,49 @@
+"""Work done aside in a forked child (``s3audit.aside``): its files are written, its errors are the parent's,
+and a child that dies fails the run instead of leaving it recorded without its files."""
+from __future__ import annotations
+
+import os
+import signal
+
+import pytest
+
+from s3audit.aside import Aside, available
+from s3audit.errors import OutputError, Place
+
+pytestmark = pytest.mark.skipif(not available(), reason="work aside runs in a forked child only on Linux")
+
+
+def test_the_child_writes_while_the_parent_goes_on(tmp_path):
+    target = tmp_path / "aside.txt"
+    with Aside() as aside:
+        aside.start(lambda: target.write_text(f"written by {os.getpid()}"), what="aside.txt")
+        mine = os.getpid()
+    assert target.read_text().startswith("written by ") and target.read_text() != f"written by {mine}"
+
+
+def test_an_error_in_the_child_is_raised_in_the_parent_as_it_was(tmp_path):
+    def fail():
+        raise OutputError("cannot write: disk full", Place(str(tmp_path / "report.html")))
+    with pytest.raises(OutputError, match="report.html: cannot write: disk full"):
+        with Aside() as aside:
+            aside.start(fail, what="report.html")
+
+
+def test_a_child_that_dies_fails_the_wait():
+    with pytest.raises(RuntimeError, match=r"findings.sarif ended before it had written it \(killed by SIGKILL\)"):
+        with Aside() as aside:
+            aside.start(lambda: os.kill(os.getpid(), signal.SIGKILL), what="findings.sarif")
+
+
+def test_children_still_running_when_the_block_fails_are_killed(tmp_path):
+    marker = tmp_path / "late"
+
+    def slow():
+        import time
+        time.sleep(30)
+        marker.write_text("too late")
+    with pytest.raises(KeyError):
+        with Aside() as aside:
+            aside.start(slow, what="late")
+            raise KeyError("the parent failed")
+    assert aside._children == [] and not marker.exists()
