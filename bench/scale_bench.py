@@ -11,8 +11,9 @@
     options: --scale S (size of the first two parts, default 1), --big S (default 5), --workers N (default 2)
 
 Each measured command runs in a child process of its own (``--child``), which reports wall time, CPU time
-(its own and its pool workers'; Dask workers report theirs through the tasks), peak resident memory of the
-parent and of each worker process, the analysis's own figures (units computed and reused, edges) and the
+(its own and its child processes': pool workers and a scan's report writer; Dask workers report theirs through
+the tasks), peak resident memory of the parent and of each worker process, the analysis's own figures (units
+computed and reused, edges) and the
 SHA-256 of what the command wrote. Targets (2-core machine): full size with 2 workers under 60 s wall and
 2 GiB per worker; an incremental night after a 1% change under 10% of a full one; the 5x estate within 24 GiB
 with its CPU per edge no higher than at full size.
@@ -69,7 +70,7 @@ def child(argv: list[str]) -> dict:
     me = os.getpid()
     workers = [p for p in procs if p.get("pid", None) != me]
     return {"status": status, "wall_s": round(wall, 1), "parent_cpu_s": round(cpu, 1),
-            "pool_cpu_s": round(kids.ru_utime + kids.ru_stime, 1),
+            "children_cpu_s": round(kids.ru_utime + kids.ru_stime, 1),
             "worker_cpu_s": round(sum(p["cpu_s"] for p in procs), 1) if procs else None,
             "parent_peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
             "worker_peak_rss_mib": [p["peak_rss_mib"] for p in workers], **seen}
