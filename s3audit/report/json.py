@@ -11,7 +11,7 @@ import secrets
 from typing import Any
 
 from ..findings import Finding
-from .model import Report
+from .model import PathHop, PathPicture, Report
 
 
 def to_plain(value: Any) -> Any:
@@ -53,7 +53,53 @@ def in_list(value: Any) -> str:
     return _json.dumps(value, indent=2, ensure_ascii=False, default=to_plain).replace("\n", _IN_LIST)
 
 
-TEXT = "_json_text"  # where finding_text keeps it
+TEXT = "_json_text"  # where finding_text and picture_text keep it
+
+
+def picture_text(p: PathPicture) -> str:
+    """``p.to_json()`` as ``dumps`` writes it inside a report's list of paths, kept on the picture (frozen) like
+    ``finding_text``. Written by hand from the picture's fields: a scan draws tens of thousands of pictures,
+    and the generic encoder indents each node in Python (the hops' conditions, arbitrary JSON, still go
+    through it)."""
+    text = p.__dict__.get(TEXT)
+    if text is None:
+        try:
+            text = _picture_text(p)
+        except TypeError:  # a field that is not the text the picture's type says: as the encoder writes it
+            text = in_list(p.to_json())
+        p.__dict__[TEXT] = text
+    return text
+
+
+# What PathPicture.to_json and PathHop.to_json hold, written two levels deep (a picture is an item of a report's
+# list); ``_q`` is the string encoder ``dumps`` uses, which refuses anything but text (TypeError).
+_q = _json.encoder.encode_basestring
+
+
+def _picture_text(p: PathPicture) -> str:
+    hops = "[]" if not p.hops else \
+        "[\n        " + ",\n        ".join(_hop_text(h) for h in p.hops) + "\n      ]"
+    return ('{\n      "principal": ' + _q(p.principal) + ',\n      "bucket": ' + _q(p.bucket)
+            + ',\n      "access": ' + _strings(p.access, 8) + ',\n      "decision": ' + _q(p.decision)
+            + ',\n      "hops": ' + hops + ',\n      "external": ' + _strings(p.external, 8)
+            + ',\n      "sensitive": ' + _q(p.sensitive) + ',\n      "finding": ' + _q(p.finding) + "\n    }")
+
+
+def _hop_text(h: PathHop) -> str:
+    conditions = _json.dumps(list(h.conditions), indent=2, ensure_ascii=False, default=to_plain)
+    return ('{\n          "from": ' + _q(h.source) + ',\n          "to": ' + _q(h.target)
+            + ',\n          "kind": ' + _q(h.kind) + ',\n          "decision": ' + _q(h.decision)
+            + ',\n          "actions": ' + _strings(h.actions, 12) + ',\n          "detail": ' + _q(h.detail)
+            + ',\n          "conditions": ' + conditions.replace("\n", "\n          ")
+            + (',\n          "assumed": ' + _strings(h.assumed, 12) if h.assumed else "") + "\n        }")
+
+
+def _strings(values, indent: int) -> str:
+    """A list of strings whose items are ``indent`` spaces in, as ``dumps`` writes it."""
+    if not values:
+        return "[]"
+    return ("[\n" + " " * indent + (",\n" + " " * indent).join(map(_q, values)) + "\n"
+            + " " * (indent - 2) + "]")
 
 
 def indented_list(texts: list[str], depth: int) -> str:
@@ -104,11 +150,14 @@ def render_indexed(report: Report) -> tuple[str, list[Finding], list[int]]:
     splice = Splice()
     listed: dict[str, tuple[list[Finding], list[str]]] = {}
 
-    def placeholder(name: str, found: list[Finding], with_suggestions: bool) -> str:
-        texts = []
-        for f in found:
-            s = report.suggestions.get(f.fingerprint) if with_suggestions else None
-            texts.append(finding_text(f) if s is None else in_list(report.finding_json(f)))
+    def placeholder(name: str, found: list, with_suggestions: bool) -> str:
+        if name == "paths":
+            texts = [picture_text(p) for p in found]
+        else:
+            texts = []
+            for f in found:
+                s = report.suggestions.get(f.fingerprint) if with_suggestions else None
+                texts.append(finding_text(f) if s is None else in_list(report.finding_json(f)))
         listed[name] = (found, texts)
         return splice.mark(indented_list(texts, 1))
 

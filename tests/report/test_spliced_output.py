@@ -1,13 +1,14 @@
 """The JSON and SARIF reporters write each finding by hand or from its kept text and splice the lists into the
 document (report.json.Splice, report.sarif._result_text): byte for byte what the generic encoder writes over
-the whole document, for any findings, in any list, with or without suggestions, waivers and locations."""
+the whole document, for any findings, in any list, with or without suggestions, waivers and locations; path
+pictures too (report.json.picture_text), whatever their fields hold."""
 from __future__ import annotations
 
 from hypothesis import given, settings, strategies as st
 
 from s3audit.findings import Finding, Location, Severity, Status
-from s3audit.report.json import dumps, finding_text, render as render_json
-from s3audit.report.model import Report, RuleInfo
+from s3audit.report.json import dumps, finding_text, picture_text, render as render_json
+from s3audit.report.model import PathHop, PathPicture, Report, RuleInfo
 from s3audit.report.sarif import render as render_sarif, to_sarif
 
 text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=12)
@@ -21,21 +22,45 @@ finding = st.builds(
     st.lists(text, max_size=3).map(tuple), text, text, st.sampled_from(list(Status)),
     st.lists(json_value, max_size=3).map(tuple), location, st.none() | text, st.lists(text, max_size=2).map(tuple),
     st.none() | st.dictionaries(st.sampled_from(["reason", "owner", "expires"]), text))
+# a picture's fields are text, but one read back from a history file may hold anything JSON does
+field = text | st.sampled_from(["allow", "conditional", "arn:aws:iam::111122223333:role/ö"]) | json_value
+names = st.lists(text | json_value, max_size=3).map(tuple)
+hop = st.builds(PathHop, field, field, field, field, names, field,
+                st.lists(st.dictionaries(text, json_value, max_size=3), max_size=2).map(tuple), names)
+picture = st.builds(PathPicture, field, field, names, field, st.lists(hop, max_size=3).map(tuple), names, field,
+                    field)
 RULES = [RuleInfo("R1", "one", Severity.HIGH, ("C:1",)), RuleInfo("R2", "two", Severity.LOW, ())]
 
 
 @settings(max_examples=150, deadline=None)
 @given(st.lists(finding, max_size=6), st.lists(finding, max_size=3), st.lists(finding, max_size=3),
-       st.data())
-def test_spliced_reports_are_the_generic_encoders_bytes(findings, resolved, unchanged, data):
+       st.lists(picture, max_size=3), st.data())
+def test_spliced_reports_are_the_generic_encoders_bytes(findings, resolved, unchanged, paths, data):
     suggested = data.draw(st.lists(st.sampled_from(findings), max_size=2)) if findings else []
     r = Report(findings=findings, rules=list(RULES), packs=[("p", "1")],
                snapshot={"taken_at": "2026-01-01T00:00:00Z", "file": data.draw(st.sampled_from(
                    ["estate.json", "/abs/estate.json", None]))},
                profile={"name": "default"}, fail_on=Severity.HIGH, resolved=resolved, unchanged=unchanged,
-               mode="scan", inputs=["estate.json"],
+               mode="scan", inputs=["estate.json"], paths=paths,
                suggestions={f.fingerprint: {"summary": "fix it", "text": "é"} for f in suggested})
     assert render_json(r) == dumps(r.to_json())
     assert render_sarif(r) == dumps(to_sarif(r))
     for f in findings:  # the kept text is the finding's own, two levels deep
         assert finding_text(f) == dumps(f.to_json())[:-1].replace("\n", "\n    ")
+    for p in paths:
+        assert picture_text(p) == dumps(p.to_json())[:-1].replace("\n", "\n    ")
+
+
+@settings(max_examples=300, deadline=None)
+@given(picture)
+def test_a_pictures_text_is_the_generic_encoders(p):
+    assert picture_text(p) == dumps(p.to_json())[:-1].replace("\n", "\n    ")
+    assert picture_text(p) is picture_text(p)  # kept
+
+
+def test_a_picture_of_text_fields_is_written_by_hand():
+    p = PathPicture("arn:aws:iam::111122223333:user/a", "b", ("s3:GetObject",), "conditional", (
+        PathHop("arn:aws:iam::111122223333:user/a", "b", "access", "conditional", ("s3:GetObject", "s3:ListBucket"),
+                "read", ({"explanation": "only over TLS", "conditions": [{"key": "aws:SecureTransport"}]},),
+                ("tls",)),), ("*",), "data-class=pci", "f" * 32)
+    assert picture_text(p) == dumps(p.to_json())[:-1].replace("\n", "\n    ")

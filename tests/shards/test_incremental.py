@@ -213,10 +213,8 @@ def test_scan_full_and_incremental_write_the_same_history(cli, tmp_path):
         elif how in ("rotated", "zeroed"):
             with gzip.open(history / lastrun.FILE, "rt") as fh:
                 index = json.load(fh)
-            rows = index["findings"]
-            places = [at for _, _, at in rows]
-            places = places[1:] + places[:1] if how == "rotated" else [0] * len(places)
-            index["findings"] = [[fp, st, at] for (fp, st, _), at in zip(rows, places)]
+            places = index["places"]
+            index["places"] = places[1:] + places[:1] if how == "rotated" else [0] * len(places)
             lastrun.save(str(history), index)
         elif how == "edited":
             for old in history.glob("2026-01-01*/*.json"):  # findings.json and access.json
