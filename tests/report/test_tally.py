@@ -51,3 +51,16 @@ def test_counts_by_account_are_each_findings_account(findings):
         row["waived" if f.status is Status.WAIVED else f.severity.label] += 1
     assert Tally(findings, account).by_account() == expected
     assert Tally(iter(findings), account).by_account() == expected  # any iterable, walked once
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(finding, max_size=30))
+def test_one_sort_gives_each_severitys_findings_in_order(findings):
+    from s3audit.report.model import sort_key
+    from s3audit.report.text import _by_severity
+    groups, waived = _by_severity(findings)
+    assert list(groups) == list(SEVERITY_ORDER)
+    for sev, group in groups.items():  # what sorting each severity's findings on its own gives
+        assert group == sorted((f for f in findings if f.severity is sev and f.status is not Status.WAIVED),
+                               key=sort_key)
+    assert waived == sorted((f for f in findings if f.status is Status.WAIVED), key=sort_key)
