@@ -189,15 +189,16 @@ def to_sarif(report: Report, results=None) -> dict:
 
 def render(report: Report) -> str:
     """``dumps(to_sarif(report))``, each result written by ``_ResultTexts`` (the estate's findings are most of a
-    SARIF file, and the generic encoder is slow over them). The results are joined into the document in one
-    copy: at an estate's size each copy of the text costs a third of a second."""
+    SARIF file, and the generic encoder is slow over them). The pieces of every result are joined into the
+    document at once: at an estate's size each copy of the text costs a third of a second."""
     mark = f"\0{secrets.token_hex(16)}"
     pieces: list[str] = []
 
     def results(report: Report, index: dict[str, int]) -> str:
         text = _ResultTexts(report, index)
         for f in sorted(report.findings, key=sort_key):
-            pieces.extend(("," + _ITEM, text(f)))
+            pieces.append("," + _ITEM)
+            pieces.extend(text(f))
         if pieces:
             pieces[0] = "[" + _ITEM
             pieces.append("\n      ]")
@@ -217,7 +218,7 @@ _FROM_LIST = "\n    "
 
 
 class _ResultTexts:
-    """Each result as ``dumps`` writes it in the list of results. The common shape (no suggestion, not waived)
+    """Each result as ``dumps`` writes it in the list of results, in pieces. The common shape (no suggestion, not waived)
     by hand: from pieces worked out once a render (a rule's head, a file position, a set of controls), the
     finding's own strings, and its evidence cut from its JSON text (``evidence_text``); any other result through
     ``dumps``."""
@@ -231,19 +232,19 @@ class _ResultTexts:
         self._physical: dict[Location | None, str] = {}
         self._controls: dict[tuple[str, ...], str] = {}
 
-    def __call__(self, f: Finding) -> str:
+    def __call__(self, f: Finding) -> tuple[str, ...]:
         if f.status is Status.WAIVED or self.report.suggestions.get(f.fingerprint) is not None:
-            return in_list(_result(f, self.index, self.report, self.places)).replace("\n", _FROM_LIST)
+            return (in_list(_result(f, self.index, self.report, self.places)).replace("\n", _FROM_LIST),)
         s = _string
         subject = s(f.subject)
-        return "".join((
+        return (
             self._head(f), s(_message(f)),
             '\n          },\n          "locations": [\n            {\n', self._where(self.places.of(f)),
             '              "logicalLocations": [\n                {\n                  "fullyQualifiedName": ', subject,
             ',\n                  "kind": "resource"\n                }\n              ]\n            }\n          ],\n'
             '          "partialFingerprints": {\n            "' + FINGERPRINT_KEY + '": ', s(f.fingerprint),
             self._state(f), subject, ',\n            "controls": ', self._controls_text(f.controls),
-            ',\n            "evidence": ', evidence_text(f).replace("\n", _FROM_TOP), "\n          }\n        }"))
+            ',\n            "evidence": ', evidence_text(f).replace("\n", _FROM_TOP), "\n          }\n        }")
 
     def _head(self, f: Finding) -> str:
         """From the result's opening brace to its message's text: a function of the rule and severity."""
