@@ -504,6 +504,7 @@ def render(report: Report, sidecar: dict | None = None) -> str:
         f"profile {(report.profile or {}).get('name')}" if report.profile else "",
         f"{len(report.findings)} findings") if x)
     changes = _changes(report)
+    tally = Tally(report.findings, _account(report))  # every table of the summary is read off this one count
     nav = "".join(f'<a href="#{i}">{t}</a>' for i, t in (
         ("summary", "Summary"), ("findings", "Findings"), ("paths", "Paths"), ("changes", "Changes"),
         ("waivers", "Waivers"), ("rules", "Rules"), ("provenance", "Provenance")) if i != "changes" or changes)
@@ -516,5 +517,5 @@ def render(report: Report, sidecar: dict | None = None) -> str:
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
         f"<title>{_e(title)}</title><style>{CSS}{print_css}</style></head><body>"
         f"<header><h1>{_e(title)}</h1><p>{_e(subtitle)}</p></header><nav>{nav}</nav><main>"
-        f"{_summary(report, Tally(report.findings, _account(report)))}{_findings(report, sidecar)}{_paths(report, sidecar)}{changes}{_waivers(report)}"
+        f"{_summary(report, tally)}{_findings(report, sidecar)}{_paths(report, sidecar)}{changes}{_waivers(report)}"
         f"{_rules(report)}{_provenance(report)}</main></body></html>\n")

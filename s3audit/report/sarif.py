@@ -218,10 +218,10 @@ _FROM_LIST = "\n    "
 
 
 class _ResultTexts:
-    """Each result as ``dumps`` writes it in the list of results, in pieces. The common shape (no suggestion, not waived)
-    by hand: from pieces worked out once a render (a rule's head, a file position, a set of controls), the
-    finding's own strings, and its evidence cut from its JSON text (``evidence_text``); any other result through
-    ``dumps``."""
+    """Each result as ``dumps`` writes it in the list of results, in pieces for the document's one join. The
+    common shape (no suggestion, not waived) by hand: from pieces worked out once a render (a rule's head, a file
+    position, a set of controls), the finding's own strings, and its evidence cut from its JSON text
+    (``evidence_text``); any other result through ``dumps``."""
 
     def __init__(self, report: Report, index: dict[str, int]) -> None:
         self.report = report
