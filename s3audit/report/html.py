@@ -17,6 +17,7 @@ option names.
 """
 from __future__ import annotations
 
+import heapq
 import html
 import json
 from collections import OrderedDict
@@ -33,6 +34,7 @@ from .model import (SEVERITY_ORDER, PathPicture, Report, RuleInfo, access_change
                     sort_key)
 from .scale import (BUCKET_ROWS, PATH_ROWS, PICTURE_PATHS, PICTURED_BUCKETS, SUMMARY_PICTURE_PATHS, TOP_FINDINGS,
                     account_of, findings_summarised, paths_summarised)
+from .tally import Tally
 
 CSS = """
 :root{--crit:#7f1d1d;--high:#c0392b;--med:#b45309;--low:#0e7490;--info:#52525b;--ok:#15803d;--line:#e4e4e7}
@@ -150,14 +152,14 @@ def _block(b) -> str:
 
 # ---- summary ----
 
-def _summary(report: Report) -> str:
-    counts = OrderedDict((s.label, 0) for s in SEVERITY_ORDER)
-    for f in report.counted:
-        counts[f.severity.label] += 1
-    waived = sum(1 for f in report.findings if f.status is Status.WAIVED)
-    unknown = sum(1 for f in report.findings if f.status is Status.UNKNOWN)
-    if report.fail_on is not None and report.failing:
-        verdict = (f'<p class="verdict fail">{len(report.failing)} finding(s) at or above '
+def _summary(report: Report, tally: Tally) -> str:
+    counted = tally.counted_by_severity()
+    counts = OrderedDict((s.label, counted[s]) for s in SEVERITY_ORDER)
+    by_status = tally.by_status()
+    waived, unknown = by_status[Status.WAIVED], by_status[Status.UNKNOWN]
+    failing = tally.failing(report.fail_on)
+    if report.fail_on is not None and failing:
+        verdict = (f'<p class="verdict fail">{failing} finding(s) at or above '
                    f'{_e(report.fail_on.label)}: the run fails</p>')
     else:
         verdict = f'<p class="verdict pass">nothing at or above {_e(report.fail_on_label)}</p>'
@@ -167,7 +169,7 @@ def _summary(report: Report) -> str:
     sev_rows = [[_sev(k), str(v), f'<span class="bar" style="width:{int(240 * v / top)}px;background:var(--{_var(k)})">'
                  f'</span>'] for k, v in counts.items()]
     labels = [s.label for s in SEVERITY_ORDER]
-    by_control = report.by_control()
+    by_control = tally.by_control()
     frameworks: dict[str, dict[str, int]] = OrderedDict()
     for control, row in by_control.items():
         fw = control.split(":", 1)[0] if ":" in control else control
@@ -185,18 +187,15 @@ def _summary(report: Report) -> str:
             f'{_table(("framework", *labels, "total"), fw_rows, numeric=count_cols)}</div></div>'
             f'<h3>Findings by framework control</h3>'
             f'{_table(("control", *labels, "total"), ctl_rows, numeric=count_cols)}'
-            f'{_by_rule(report)}{_by_account(report)}</section>')
+            f'{_by_rule(report, tally)}{_by_account(report, tally)}</section>')
 
 
-def _by_rule(report: Report) -> str:
-    rows: dict[str, list[int]] = {}
-    for f in report.findings:
-        r = rows.setdefault(f.rule, [0, 0, 0])
-        r[(Status.OPEN, Status.UNKNOWN, Status.WAIVED).index(f.status)] += 1
+def _by_rule(report: Report, tally: Tally) -> str:
+    rows = tally.by_rule()
     if not rows:
         return ""
     info = {r.id: r for r in report.rules}
-    sev = {f.rule: f.severity for f in report.findings}
+    sev = tally.rule_severity
     order = sorted(rows, key=lambda k: (-int(sev[k]), -sum(rows[k]), k))
     body = [[f'<a href="#rule-{_e(k)}"><code>{_e(k)}</code></a>', _e(info[k].title if k in info else ""),
              _sev(sev[k].label), *map(str, rows[k]), str(sum(rows[k]))] for k in order]
@@ -204,13 +203,9 @@ def _by_rule(report: Report) -> str:
                                                    body, numeric=(3, 4, 5, 6), cls="wide"))
 
 
-def _by_account(report: Report) -> str:
+def _by_account(report: Report, tally: Tally) -> str:
     labels = [s.label for s in SEVERITY_ORDER]
-    rows: dict[str, dict[str, int]] = {}
-    for f in report.findings:
-        acct = account_of(f.subject, report.accounts, f.fingerprint) or "(none)"
-        row = rows.setdefault(acct, {**{s: 0 for s in labels}, "waived": 0})
-        row["waived" if f.status is Status.WAIVED else f.severity.label] += 1
+    rows = tally.by_account()
     if not rows:
         return ""
     names = {a.get("id"): a.get("name") for a in (report.snapshot or {}).get("accounts") or []}
@@ -219,6 +214,12 @@ def _by_account(report: Report) -> str:
             + [str(rows[a]["waived"]), str(sum(rows[a].values()))] for a in order]
     return ("<h3>Findings by account</h3>" + _table(("account", "name", *labels, "waived", "total"), body,
                                                      numeric=range(2, len(labels) + 4)))
+
+
+def _account(report: Report):
+    """The account a finding is counted under in the table of accounts."""
+    accounts = report.accounts
+    return lambda f: account_of(f.subject, accounts, f.fingerprint) or "(none)"
 
 
 # ---- findings ----
@@ -291,10 +292,11 @@ def _findings(report: Report, sidecar: dict) -> str:
             pictures.setdefault(p.finding, []).append(p)
     rules = {r.id: r for r in report.rules}
     assume = _assume(report)
-    ordered = sorted(report.findings, key=sort_key)
     intro = ""
-    if findings_summarised(report):
-        ordered = ordered[:TOP_FINDINGS]
+    if not findings_summarised(report):
+        ordered = sorted(report.findings, key=sort_key)
+    else:
+        ordered = heapq.nsmallest(TOP_FINDINGS, report.findings, key=sort_key)  # sorted(...)[:TOP_FINDINGS]
         if sidecar.get("findings"):
             where = (f'every finding is listed in <a href="{_e(sidecar["findings"])}">{_e(sidecar["findings"])}</a> '
                      f'(CSV, beside this file)')
@@ -502,6 +504,7 @@ def render(report: Report, sidecar: dict | None = None) -> str:
         f"profile {(report.profile or {}).get('name')}" if report.profile else "",
         f"{len(report.findings)} findings") if x)
     changes = _changes(report)
+    tally = Tally(report.findings, _account(report))  # every table of the summary is read off this one count
     nav = "".join(f'<a href="#{i}">{t}</a>' for i, t in (
         ("summary", "Summary"), ("findings", "Findings"), ("paths", "Paths"), ("changes", "Changes"),
         ("waivers", "Waivers"), ("rules", "Rules"), ("provenance", "Provenance")) if i != "changes" or changes)
@@ -514,5 +517,5 @@ def render(report: Report, sidecar: dict | None = None) -> str:
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
         f"<title>{_e(title)}</title><style>{CSS}{print_css}</style></head><body>"
         f"<header><h1>{_e(title)}</h1><p>{_e(subtitle)}</p></header><nav>{nav}</nav><main>"
-        f"{_summary(report)}{_findings(report, sidecar)}{_paths(report, sidecar)}{changes}{_waivers(report)}"
+        f"{_summary(report, tally)}{_findings(report, sidecar)}{_paths(report, sidecar)}{changes}{_waivers(report)}"
         f"{_rules(report)}{_provenance(report)}</main></body></html>\n")

@@ -9,6 +9,7 @@ from ..findings import Finding, Status
 from ..iam.wording import describe
 from .drawing import mermaid
 from .model import SEVERITY_ORDER, Report, access_change_text, group_access_changes, sort_key
+from .tally import Tally
 
 TOP = 10
 MAX_PICTURES = 5
@@ -37,11 +38,14 @@ def _row(f: Finding) -> str:
 
 def render(report: Report) -> str:
     out: list[str] = []
-    counted = report.counted
+    tally = Tally(report.findings)
+    ordered = sorted(report.findings, key=sort_key)  # once: a sorted list filtered stays sorted
+    counted = [f for f in ordered if f.status is not Status.WAIVED]
     new = report.mode in ("overlay", "scan", "diff") or bool(report.baseline)
     noun = "new finding" if new else "finding"
-    if report.fail_on is not None and report.failing:
-        verdict = f"❌ **{len(report.failing)} {noun}{'s' if len(report.failing) != 1 else ''} at or above " \
+    failing = tally.failing(report.fail_on)
+    if report.fail_on is not None and failing:
+        verdict = f"❌ **{failing} {noun}{'s' if failing != 1 else ''} at or above " \
                   f"{report.fail_on.label}**"
     else:
         verdict = "✅ **nothing at or above " + report.fail_on_label + "**"
@@ -66,9 +70,9 @@ def render(report: Report) -> str:
 
     out.append("| severity | open | unknown | waived |")
     out.append("|---|---:|---:|---:|")
+    counts = tally.by_severity_and_status()
     for sev in SEVERITY_ORDER:
-        row = [sum(1 for f in report.findings if f.severity == sev and f.status is st)
-               for st in (Status.OPEN, Status.UNKNOWN, Status.WAIVED)]
+        row = [counts.get((sev, st), 0) for st in (Status.OPEN, Status.UNKNOWN, Status.WAIVED)]
         out.append(f"| {sev.label} | {row[0]} | {row[1]} | {row[2]} |")
     out.append("")
     if report.resolved:
@@ -76,7 +80,7 @@ def render(report: Report) -> str:
         out.append(f"{len(report.resolved)} finding{'s' if len(report.resolved) != 1 else ''} {what}.")
         out.append("")
 
-    top = sorted(counted, key=sort_key)[:TOP]
+    top = counted[:TOP]
     if top:
         out.append(f"### Top {noun}s" if len(counted) > 1 else f"### The {noun}")
         out.append("")
@@ -85,7 +89,7 @@ def render(report: Report) -> str:
         out.extend(_row(f) for f in top)
         out.append("")
 
-    fixes = [f for f in sorted(counted, key=sort_key) if f.fingerprint in report.suggestions][:MAX_FIXES]
+    fixes = [f for f in counted if f.fingerprint in report.suggestions][:MAX_FIXES] if report.suggestions else []
     if fixes:
         from .suggestion import diff, headline
         out.append("### Suggested fixes")
@@ -185,25 +189,24 @@ def render(report: Report) -> str:
             out.append("</details>")
             out.append("")
 
-    rest = sorted(report.findings, key=sort_key)
-    if len(rest) > len(top):
-        head = f"<details><summary>All {len(rest)} findings</summary>"
+    if len(ordered) > len(top):
+        head = f"<details><summary>All {len(ordered)} findings</summary>"
         out.append(head)
         out.append("")
         out.append("| severity | rule | subject | message | location |")
         out.append("|---|---|---|---|---|")
         used = sum(len(x) + 1 for x in out)
         shown = 0
-        for f in rest:
+        for f in ordered:
             line = _row(f)
             if used + len(line) > LIMIT - 500:
                 break
             out.append(line)
             used += len(line) + 1
             shown += 1
-        if shown < len(rest):
+        if shown < len(ordered):
             out.append("")
-            out.append(f"… and {len(rest) - shown} more (see the JSON or SARIF output).")
+            out.append(f"… and {len(ordered) - shown} more (see the JSON or SARIF output).")
         out.append("")
         out.append("</details>")
         out.append("")

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import json as _json
 import os
+import secrets
 from urllib.parse import quote
 
 from .. import __version__
 from ..findings import Finding, Location, Severity, Status
-from .json import Splice, evidence_text, in_list, indented_list
+from .json import dumps, evidence_text, in_list
 from .model import Report, RuleInfo, sort_key
 from .suggestion import sarif_fix
 
@@ -87,42 +88,56 @@ def _descriptor(rule: RuleInfo) -> dict:
     return d
 
 
-def _physical(loc: Location, uris: dict[str, str] | None = None) -> dict:
+class _Places:
+    """Where a run's results point: each file's URI worked out once, and the position of a finding that has
+    none of its own (the snapshot file or the first input) settled once a render, not once a result."""
+
+    def __init__(self, report: Report) -> None:
+        self._lines = report.snapshot_lines
+        self._uris: dict[str, str] = {}  # most results name the snapshot file
+        fallback = (report.snapshot or {}).get("file") or (report.inputs[0] if report.inputs else None)
+        self.fallback = Location(fallback, 1, 1) if fallback and not os.path.isdir(fallback) else None
+
+    def of(self, f: Finding) -> Location | None:
+        return f.location or self._lines.get(f.fingerprint) or self.fallback
+
+    def uri(self, path: str) -> str:
+        uri = self._uris.get(path)
+        if uri is None:
+            uri = self._uris[path] = artifact_uri(path)
+        return uri
+
+
+def _physical(loc: Location, places: _Places) -> dict:
     region = {"startLine": max(1, int(loc.line or 1))}
     if loc.column:
         region["startColumn"] = max(1, int(loc.column))
-    if uris is None:
-        uri = artifact_uri(loc.file)
-    else:
-        uri = uris.get(loc.file)
-        if uri is None:
-            uri = uris[loc.file] = artifact_uri(loc.file)
-    return {"artifactLocation": {"uri": uri}, "region": region}
+    return {"artifactLocation": {"uri": places.uri(loc.file)}, "region": region}
 
 
-def _location(f: Finding, report: Report, uris: dict[str, str] | None = None) -> dict:
+def _location(f: Finding, places: _Places) -> dict:
     out: dict = {}
-    loc = f.location or report.snapshot_lines.get(f.fingerprint)
-    if loc is None:
-        fallback = (report.snapshot or {}).get("file") or (report.inputs[0] if report.inputs else None)
-        if fallback and not os.path.isdir(fallback):
-            loc = Location(fallback, 1, 1)
+    loc = places.of(f)
     if loc is not None:
-        out["physicalLocation"] = _physical(loc, uris)
+        out["physicalLocation"] = _physical(loc, places)
     out["logicalLocations"] = [{"fullyQualifiedName": f.subject, "kind": "resource"}]
     return out
 
 
-def _result(f: Finding, index: dict[str, int], report: Report) -> dict:
+def _message(f: Finding) -> str:
     message = f.message or f.rule
     if f.status is Status.UNKNOWN:
         message = f"could not be decided (something the rule needs was not collected): {message}"
+    return message
+
+
+def _result(f: Finding, index: dict[str, int], report: Report, places: _Places) -> dict:
     r = {
         "ruleId": f.rule,
         "ruleIndex": index[f.rule],
         "level": LEVELS[f.severity],
-        "message": {"text": message},
-        "locations": [_location(f, report)],
+        "message": {"text": _message(f)},
+        "locations": [_location(f, places)],
         "partialFingerprints": {FINGERPRINT_KEY: f.fingerprint},
         "properties": {"severity": f.severity.label, "status": f.status.value, "subject": f.subject,
                        "controls": list(f.controls), "evidence": list(f.evidence)},
@@ -152,11 +167,14 @@ def to_sarif(report: Report, results=None) -> dict:
             rules.append(RuleInfo(f.rule, f.rule, f.severity, tuple(f.controls)))
             known.add(f.rule)
     index = {r.id: i for i, r in enumerate(rules)}
+    if results is None:
+        def results(report: Report, index: dict[str, int]) -> list[dict]:
+            places = _Places(report)
+            return [_result(f, index, report, places) for f in sorted(report.findings, key=sort_key)]
     run = {
         "tool": {"driver": {"name": "s3audit", "version": __version__, "semanticVersion": __version__,
                             "informationUri": INFORMATION_URI, "rules": [_descriptor(r) for r in rules]}},
-        "results": results(report, index) if results is not None else
-        [_result(f, index, report) for f in sorted(report.findings, key=sort_key)],
+        "results": results(report, index),
         "columnKind": "unicodeCodePoints",
         "properties": {
             "taken_at": (report.snapshot or {}).get("taken_at"),
@@ -170,48 +188,107 @@ def to_sarif(report: Report, results=None) -> dict:
 
 
 def render(report: Report) -> str:
-    """``dumps(to_sarif(report))``, each result written by ``_result_text`` (the estate's findings are most of a
-    SARIF file, and the generic encoder is slow over them)."""
-    splice = Splice()
-    uris: dict[str, str] = {}  # artifact_uri of each file, once a run (most results name the snapshot file)
+    """``dumps(to_sarif(report))``, each result written by ``_ResultTexts`` (the estate's findings are most of a
+    SARIF file, and the generic encoder is slow over them). The pieces of every result are joined into the
+    document at once: at an estate's size each copy of the text costs a third of a second."""
+    mark = f"\0{secrets.token_hex(16)}"
+    pieces: list[str] = []
 
     def results(report: Report, index: dict[str, int]) -> str:
-        return splice.mark(indented_list([_result_text(f, index, report, uris)
-                                          for f in sorted(report.findings, key=sort_key)], 3))
-    return splice.dumps(to_sarif(report, results))
+        text = _ResultTexts(report, index)
+        for f in sorted(report.findings, key=sort_key):
+            pieces.append("," + _ITEM)
+            pieces.extend(text(f))
+        if pieces:
+            pieces[0] = "[" + _ITEM
+            pieces.append("\n      ]")
+        else:
+            pieces.append("[]")
+        return mark
+
+    before, after = dumps(to_sarif(report, results)).split(_json.dumps(mark, ensure_ascii=False), 1)
+    return "".join((before, *pieces, after))
 
 
-def _result_text(f: Finding, index: dict[str, int], report: Report, uris: dict[str, str]) -> str:
-    """``_result(f, index, report)`` as ``dumps`` writes it two levels deep; the common shape (no suggestion,
-    not waived) by hand, with the evidence cut from the finding's JSON text; any other through ``dumps``."""
-    if f.status is Status.WAIVED or report.suggestions.get(f.fingerprint) is not None:
-        return in_list(_result(f, index, report))
-    s = _string
-    message = f.message or f.rule
-    if f.status is Status.UNKNOWN:
-        message = f"could not be decided (something the rule needs was not collected): {message}"
-    loc = _location(f, report, uris)
-    out = ["{\n      \"ruleId\": ", s(f.rule), ",\n      \"ruleIndex\": ", int.__repr__(index[f.rule]),
-           ",\n      \"level\": ", s(LEVELS[f.severity]), ",\n      \"message\": {\n        \"text\": ", s(message),
-           "\n      },\n      \"locations\": [\n        {\n"]
-    physical = loc.get("physicalLocation")
-    if physical is not None:
-        region = physical["region"]
-        out += ["          \"physicalLocation\": {\n            \"artifactLocation\": {\n              \"uri\": ",
-                s(physical["artifactLocation"]["uri"]), "\n            },\n            \"region\": {\n"
-                "              \"startLine\": ", int.__repr__(region["startLine"])]
-        if "startColumn" in region:
-            out += [",\n              \"startColumn\": ", int.__repr__(region["startColumn"])]
-        out.append("\n            }\n          },\n")
-    out += ["          \"logicalLocations\": [\n            {\n              \"fullyQualifiedName\": ", s(f.subject),
-            ",\n              \"kind\": \"resource\"\n            }\n          ]\n        }\n      ],\n"
-            "      \"partialFingerprints\": {\n        \"" + FINGERPRINT_KEY + "\": ", s(f.fingerprint),
-            "\n      },\n      \"properties\": {\n        \"severity\": ", s(f.severity.label),
-            ",\n        \"status\": ", s(f.status.value), ",\n        \"subject\": ", s(f.subject),
-            ",\n        \"controls\": ",
-            "[\n          " + ",\n          ".join(map(s, f.controls)) + "\n        ]" if f.controls else "[]",
-            ",\n        \"evidence\": ", evidence_text(f).replace("\n", "\n        "), "\n      }\n    }"]
-    return "".join(out)
+# Where a result starts in the list of results, which is three levels deep, and how much deeper than the top
+# level (or than an item of a report's list: ``in_list``) its lines are.
+_ITEM = "\n        "
+_FROM_TOP = "\n            "
+_FROM_LIST = "\n    "
+
+
+class _ResultTexts:
+    """Each result as ``dumps`` writes it in the list of results, in pieces for the document's one join. The
+    common shape (no suggestion, not waived) by hand: from pieces worked out once a render (a rule's head, a file
+    position, a set of controls), the finding's own strings, and its evidence cut from its JSON text
+    (``evidence_text``); any other result through ``dumps``."""
+
+    def __init__(self, report: Report, index: dict[str, int]) -> None:
+        self.report = report
+        self.index = index
+        self.places = _Places(report)
+        self._heads: dict[tuple[str, Severity], str] = {}
+        self._states: dict[tuple[Severity, Status], str] = {}
+        self._physical: dict[Location | None, str] = {}
+        self._controls: dict[tuple[str, ...], str] = {}
+
+    def __call__(self, f: Finding) -> tuple[str, ...]:
+        if f.status is Status.WAIVED or self.report.suggestions.get(f.fingerprint) is not None:
+            return (in_list(_result(f, self.index, self.report, self.places)).replace("\n", _FROM_LIST),)
+        s = _string
+        subject = s(f.subject)
+        return (
+            self._head(f), s(_message(f)),
+            '\n          },\n          "locations": [\n            {\n', self._where(self.places.of(f)),
+            '              "logicalLocations": [\n                {\n                  "fullyQualifiedName": ', subject,
+            ',\n                  "kind": "resource"\n                }\n              ]\n            }\n          ],\n'
+            '          "partialFingerprints": {\n            "' + FINGERPRINT_KEY + '": ', s(f.fingerprint),
+            self._state(f), subject, ',\n            "controls": ', self._controls_text(f.controls),
+            ',\n            "evidence": ', evidence_text(f).replace("\n", _FROM_TOP), "\n          }\n        }")
+
+    def _head(self, f: Finding) -> str:
+        """From the result's opening brace to its message's text: a function of the rule and severity."""
+        key = (f.rule, f.severity)
+        head = self._heads.get(key)
+        if head is None:
+            head = self._heads[key] = (
+                '{\n          "ruleId": ' + _string(f.rule) + ',\n          "ruleIndex": ' + str(self.index[f.rule])
+                + ',\n          "level": ' + _string(LEVELS[f.severity]) + ',\n          "message": {\n'
+                '            "text": ')
+        return head
+
+    def _where(self, loc: Location | None) -> str:
+        """The ``physicalLocation`` entry (nothing without a position)."""
+        text = self._physical.get(loc)
+        if text is None:
+            text = ""
+            if loc is not None:
+                region = _physical(loc, self.places)["region"]
+                text = ('              "physicalLocation": {\n                "artifactLocation": {\n'
+                        '                  "uri": ' + _string(self.places.uri(loc.file)) + '\n                },\n'
+                        '                "region": {\n                  "startLine": ' + str(region["startLine"])
+                        + (',\n                  "startColumn": ' + str(region["startColumn"])
+                           if "startColumn" in region else "") + '\n                }\n              },\n')
+            self._physical[loc] = text
+        return text
+
+    def _state(self, f: Finding) -> str:
+        """From after the fingerprint to the subject in the properties: a function of severity and status."""
+        key = (f.severity, f.status)
+        text = self._states.get(key)
+        if text is None:
+            text = self._states[key] = (
+                '\n          },\n          "properties": {\n            "severity": ' + _string(f.severity.label)
+                + ',\n            "status": ' + _string(f.status.value) + ',\n            "subject": ')
+        return text
+
+    def _controls_text(self, controls: tuple[str, ...]) -> str:
+        text = self._controls.get(controls)
+        if text is None:
+            text = self._controls[controls] = (
+                "[\n              " + ",\n              ".join(map(_string, controls)) + "\n            ]"
+                if controls else "[]")
+        return text
 
 
 # what dumps (ensure_ascii=False) writes for a string

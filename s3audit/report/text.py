@@ -9,6 +9,7 @@ from __future__ import annotations
 from ..findings import Finding, Severity, Status
 from .suggestion import lines as suggestion_lines
 from .model import SEVERITY_ORDER, Report, access_change_text, group_access_changes, sort_key
+from .tally import Tally
 
 MAX_ACCESS_LINES = 50
 
@@ -37,15 +38,16 @@ def _plural(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
-def summary_line(report: Report) -> str:
-    counted = report.counted
-    by_sev = {s: 0 for s in SEVERITY_ORDER}
-    for f in counted:
-        by_sev[f.severity] += 1
-    waived = sum(1 for f in report.findings if f.status is Status.WAIVED)
-    unknown = sum(1 for f in report.findings if f.status is Status.UNKNOWN)
+def summary_line(report: Report, tally: Tally | None = None) -> str:
+    """The last line; ``tally``: the report's findings counted already (``Tally(report.findings)``)."""
+    tally = tally or Tally(report.findings)
+    by_sev = tally.counted_by_severity()
+    counted = sum(by_sev.values())
+    by_status = tally.by_status()
+    waived, unknown = by_status[Status.WAIVED], by_status[Status.UNKNOWN]
+    failing = tally.failing(report.fail_on)
     noun = "new finding" if report.mode in ("overlay", "scan", "diff") or report.baseline else "finding"
-    head = f"{_plural(len(counted), noun)}"
+    head = f"{_plural(counted, noun)}"
     if counted:
         head += " (" + ", ".join(f"{n} {s.label}" for s, n in by_sev.items() if n) + ")"
     extra = []
@@ -61,8 +63,8 @@ def summary_line(report: Report) -> str:
         head += "; " + ", ".join(extra)
     if report.fail_on is None:
         verdict = "pass (--fail-on never)"
-    elif report.failing:
-        verdict = f"FAIL: {len(report.failing)} at or above {report.fail_on.label}"
+    elif failing:
+        verdict = f"FAIL: {failing} at or above {report.fail_on.label}"
     else:
         verdict = f"pass: nothing at or above {report.fail_on.label}"
     return f"summary: {head}; {verdict}"
@@ -81,19 +83,18 @@ def render(report: Report, *, color: bool = False) -> str:
     lines.append(head)
     if report.mode == "overlay":
         lines.append("only what the change introduces is listed; what it fixes comes after")
-    shown = [f for f in report.findings if f.status is not Status.WAIVED]
-    for sev in SEVERITY_ORDER:
-        group = sorted((f for f in shown if f.severity == sev), key=sort_key)
+    groups, waived = _by_severity(report.findings)
+    suggestions = report.suggestions
+    for sev, group in groups.items():
         if not group:
             continue
         lines.append("")
         lines.append(_paint(f"{sev.name} ({len(group)})", _COLOURS[sev], color))
         for f in group:
             lines.append(finding_line(f))
-            s = report.suggestions.get(f.fingerprint)
+            s = suggestions.get(f.fingerprint) if suggestions else None  # most reports have none
             if s is not None:
                 lines.extend("      " + x for x in suggestion_lines(s))
-    waived = sorted((f for f in report.findings if f.status is Status.WAIVED), key=sort_key)
     if waived:
         lines.append("")
         lines.append(_paint(f"WAIVED ({len(waived)})", "2", color))
@@ -134,6 +135,16 @@ def render(report: Report, *, color: bool = False) -> str:
     lines.append("")
     lines.append(summary_line(report))
     return "\n".join(lines) + "\n"
+
+
+def _by_severity(findings: list[Finding]) -> tuple[dict[Severity, list[Finding]], list[Finding]]:
+    """The findings not waived by severity (most severe first), and the waived, each in report order: one sort
+    (``sort_key`` orders by severity first, and a sorted list filtered stays sorted)."""
+    groups: dict[Severity, list[Finding]] = {sev: [] for sev in SEVERITY_ORDER}
+    waived: list[Finding] = []
+    for f in sorted(findings, key=sort_key):
+        (waived if f.status is Status.WAIVED else groups[f.severity]).append(f)
+    return groups, waived
 
 
 def waiver_text(w: dict) -> str:

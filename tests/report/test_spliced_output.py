@@ -1,5 +1,5 @@
 """The JSON and SARIF reporters write each finding by hand or from its kept text and splice the lists into the
-document (report.json.Splice, report.sarif._result_text): byte for byte what the generic encoder writes over
+document (report.json.Splice, report.sarif._ResultTexts): byte for byte what the generic encoder writes over
 the whole document, for any findings, in any list, with or without suggestions, waivers and locations; path
 pictures too (report.json.picture_text), whatever their fields hold."""
 from __future__ import annotations
@@ -37,12 +37,15 @@ RULES = [RuleInfo("R1", "one", Severity.HIGH, ("C:1",)), RuleInfo("R2", "two", S
        st.lists(picture, max_size=3), st.data())
 def test_spliced_reports_are_the_generic_encoders_bytes(findings, resolved, unchanged, paths, data):
     suggested = data.draw(st.lists(st.sampled_from(findings), max_size=2)) if findings else []
+    placed = data.draw(st.lists(st.sampled_from(findings), max_size=3)) if findings else []
     r = Report(findings=findings, rules=list(RULES), packs=[("p", "1")],
                snapshot={"taken_at": "2026-01-01T00:00:00Z", "file": data.draw(st.sampled_from(
                    ["estate.json", "/abs/estate.json", None]))},
                profile={"name": "default"}, fail_on=Severity.HIGH, resolved=resolved, unchanged=unchanged,
-               mode="scan", inputs=["estate.json"], paths=paths,
-               suggestions={f.fingerprint: {"summary": "fix it", "text": "é"} for f in suggested})
+               mode="scan", inputs=data.draw(st.sampled_from([["estate.json"], []])), paths=paths,
+               suggestions={f.fingerprint: {"summary": "fix it", "text": "é"} for f in suggested},
+               # where the snapshot file says a finding's subject is (SARIF's position for a finding without one)
+               snapshot_lines={f.fingerprint: data.draw(location.filter(bool)) for f in placed})
     assert render_json(r) == dumps(r.to_json())
     assert render_sarif(r) == dumps(to_sarif(r))
     for f in findings:  # the kept text is the finding's own, two levels deep
