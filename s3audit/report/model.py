@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
-from operator import attrgetter
 from typing import Any, Iterable, Mapping
 
 from .. import __version__
@@ -341,16 +340,8 @@ class Report:
 
     def by_control(self) -> dict[str, dict[str, int]]:
         """Framework control -> severity -> count of counted findings (for the executive summary)."""
-        out: dict[str, dict[str, int]] = {}
-        counted = self.counted
-        # counted per (controls, severity) first: an estate's findings share a few dozen of them
-        for (controls, severity), n in Counter(zip(map(tuple, map(_CONTROLS, counted)), map(_SEVERITY, counted))).items():
-            for c in controls or ("(no control)",):
-                row = out.get(c)
-                if row is None:
-                    row = out[c] = {s.label: 0 for s in SEVERITY_ORDER}
-                row[severity.label] += n
-        return dict(sorted(out.items()))
+        from .tally import Tally  # which reads this module's severity order
+        return Tally(self.findings).by_control()
 
     # ---- serialisation ----
     def finding_json(self, f: Finding) -> dict:
@@ -419,8 +410,6 @@ class Report:
 
 
 _FINDING_LISTS = ("findings", "resolved", "unchanged")
-_CONTROLS = attrgetter("controls")
-_SEVERITY = attrgetter("severity")
 
 
 @lru_cache(maxsize=1)
