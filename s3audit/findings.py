@@ -36,6 +36,9 @@ class Severity(enum.IntEnum):
         return self.name.lower()
 
 
+SEVERITY_ORDER = tuple(reversed(Severity))  # critical first: the order reports list severities in
+
+
 class Status(str, enum.Enum):
     OPEN = "open"
     WAIVED = "waived"

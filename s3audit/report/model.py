@@ -18,9 +18,7 @@ from typing import Any, Iterable, Mapping
 
 from .. import __version__
 from ..errors import InputError, Place
-from ..findings import FINDINGS_FORMAT, Finding, Location, Severity, Status, summarize, tally
-
-SEVERITY_ORDER = tuple(reversed(Severity))  # critical first
+from ..findings import SEVERITY_ORDER, FINDINGS_FORMAT, Finding, Location, Severity, Status, summarize, tally
 
 
 @dataclass(frozen=True)
@@ -340,7 +338,7 @@ class Report:
 
     def by_control(self) -> dict[str, dict[str, int]]:
         """Framework control -> severity -> count of counted findings (for the executive summary)."""
-        from .tally import Tally  # which reads this module's severity order
+        from .tally import Tally
         return Tally(self.findings).by_control()
 
     # ---- serialisation ----

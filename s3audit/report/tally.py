@@ -12,8 +12,7 @@ from collections import Counter
 from operator import attrgetter
 from typing import Callable, Iterable
 
-from ..findings import Finding, Severity, Status
-from .model import SEVERITY_ORDER
+from ..findings import SEVERITY_ORDER, Finding, Severity, Status
 
 NO_CONTROL = "(no control)"  # the row of findings whose rule names no framework control
 

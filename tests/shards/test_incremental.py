@@ -7,7 +7,6 @@ import copy
 import gzip
 import json
 import shutil
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
