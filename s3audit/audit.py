@@ -20,6 +20,7 @@ import json
 import os
 import re
 from dataclasses import dataclass, field, replace
+from operator import attrgetter
 from typing import Any, Callable, Iterable, Mapping
 
 from .errors import InputError, Place, ProfileError, RuleError, S3AuditError, pointer_join
@@ -169,22 +170,33 @@ def apply_profile(run: RuleRun, profile: Profile, snapshot: Snapshot | None, *, 
     # an unread input is never deselected by a choice of packs (only a waiver answers it)
     selected = [r for r in run.rules if r.pack == INPUTS_PACK or profile.selects(r.id, r.pack, r.builtin)]
     selected = [replace(r, severity=profile.severity_of(r.id, r.severity)) for r in selected]
-    known = {r.id for r in run.rules}
-    chosen = {r.id for r in selected}
-    findings = []
-    for f in run.findings:
-        if f.rule in known and f.rule not in chosen:
-            continue
-        severity = profile.severity_of(f.rule, f.severity)
-        if severity != f.severity:  # else the same finding (what it keeps beside its fields, e.g. its text)
-            f = replace(f, severity=severity)
-        if profile.in_scope(f, subjects):
-            findings.append(f)
+    left_out = {r.id for r in run.rules} - {r.id for r in selected}  # rules the profile does not select
+    # Each step goes over the findings only when it can change something (a night's hundreds of thousands of
+    # findings, most often under a profile that selects every pack, overrides no severity and has no scope).
+    # What the profile says of a rule is asked once per rule.
+    findings = run.findings
+    if left_out:
+        findings = [f for f in findings if f.rule not in left_out]
+    overrides = {rule: severity for rule in set(map(_RULE, findings))
+                 if (severity := profile.severity_of(rule, None)) is not None}
+    if overrides:
+        findings = [_at_severity(f, overrides.get(f.rule, f.severity)) for f in findings]
+    if not profile.scope.empty:
+        findings = [f for f in findings if profile.in_scope(f, subjects)]
     findings, outcomes = apply_waivers(findings, profile.waivers, today, subjects)
     packs_used = {r.pack for r in selected}
     packs = [(n, v) for n, v in run.packs if n in packs_used]
     classes = frozenset(c for n, values in run.data_classes.items() if n in packs_used for c in values)
     return Evaluation(findings, selected, packs, outcomes, classes)
+
+
+_RULE = attrgetter("rule")
+
+
+def _at_severity(f: Finding, severity) -> Finding:
+    """The finding at this severity: itself when it has it already (with what it keeps beside its fields, e.g.
+    its text)."""
+    return f if severity == f.severity else replace(f, severity=severity)
 
 
 # ---- IaC read on its own ----

@@ -134,7 +134,8 @@ class Profile:
                 raise ProfileError(f"unknown rule pack `{pack}`{more}", self.place(f"/packs/{i}"))
 
     # ---- 2. severity ----
-    def severity_of(self, rule_id: str, default: Severity) -> Severity:
+    def severity_of(self, rule_id: str, default: Severity | None) -> Severity | None:
+        """The severity the profile gives the rule's findings: ``default`` when it overrides none."""
         for pattern, sev in self.severity_overrides:  # the first matching entry wins
             if _matches(rule_id, pattern):
                 return sev
@@ -170,12 +171,24 @@ def apply_waivers(findings: Iterable[Finding], waivers: Iterable[Waiver], today:
                   subjects: SubjectIndex | None = None) -> tuple[list[Finding], list[WaiverOutcome]]:
     """Mark findings matched by an active waiver ``waived``; say what became of every waiver."""
     waivers = list(waivers)
+    if not waivers:
+        return list(findings), []
     matched: list[list[str]] = [[] for _ in waivers]
+    # the waivers that name each rule (an estate's hundreds of thousands of findings are of a few hundred rules,
+    # and a waiver names one rule or a few): a finding of a rule no waiver names is kept as it is
+    naming: dict[str, list[int]] = {}
     out: list[Finding] = []
     for f in findings:
+        candidates = naming.get(f.rule)
+        if candidates is None:
+            candidates = naming[f.rule] = [i for i, w in enumerate(waivers) if _matches(f.rule, w.rule)]
+        if not candidates:
+            out.append(f)
+            continue
         short = _short_names(f, subjects)
         hit = None
-        for i, w in enumerate(waivers):
+        for i in candidates:
+            w = waivers[i]
             if w.matches(f, short):
                 matched[i].append(f.fingerprint)
                 if hit is None and not w.expired(today):

@@ -10,7 +10,7 @@ from hypothesis import given, settings, strategies as st
 
 from s3audit.errors import Place, ProfileError
 from s3audit.findings import Finding, Severity, Status
-from s3audit.profile import (PROFILE_NAMES, Profile, Waiver, apply_waivers, builtin_profiles_dir, load_profile,
+from s3audit.profile import (PROFILE_NAMES, Profile, Scope, Waiver, apply_waivers, builtin_profiles_dir, load_profile,
                              parse_profile)
 from s3audit.snapshot.load import load_snapshot
 from s3audit.subjects import SubjectIndex
@@ -294,3 +294,46 @@ def test_the_example_profile_of_the_reports_doc_loads_and_names_packs_that_exist
     profile.check_packs({rule.pack for rule in load_program().rules})
     assert profile.packs == ("pci-dss", "aws-fsbp")
     assert profile.rule_files == (str(tmp_path / "rules/payments.s3r"),)
+
+
+# ---- a property: the profile applied as a whole is the profile applied finding by finding ----
+
+_profiles = st.builds(
+    lambda packs, exclude, overrides, buckets, waivers: Profile(
+        "p", packs=packs, exclude=exclude, severity_overrides=overrides, scope=Scope(buckets=buckets),
+        waivers=waivers),
+    st.one_of(st.none(), st.sampled_from([("p1",), ("p2",), ("p1", "p2")])),
+    st.sampled_from([(), ("R2",), ("FSBP-*",)]),
+    st.lists(st.tuples(st.sampled_from(["R1", "R*", "FSBP-S3.1", "X"]), st.sampled_from(list(Severity))),
+             max_size=3).map(tuple),
+    st.sampled_from([(), ("a*",), ("b",)]),
+    _waivers.map(tuple))
+
+
+@settings(max_examples=300, deadline=None)
+@given(_findings, _profiles)
+def test_apply_profile_is_selection_severity_scope_and_waivers_finding_by_finding(findings, profile):
+    from s3audit.audit import RuleRun, apply_profile
+    from s3audit.report.model import RuleInfo
+    rules = [RuleInfo("R1", "", Severity.HIGH, pack="p1"), RuleInfo("R2", "", Severity.LOW, pack="p2"),
+             RuleInfo("FSBP-S3.1", "", Severity.MEDIUM, pack="p2")]
+    subjects = SubjectIndex(None)
+    out = apply_profile(RuleRun(findings, rules, [("p1", "1"), ("p2", "1")]), profile, None, today=TODAY,
+                        subjects=subjects)
+    chosen = {r.id for r in rules if profile.selects(r.id, r.pack, r.builtin)}
+    expected = []
+    for f in findings:
+        if f.rule not in chosen:
+            continue
+        severity = profile.severity_of(f.rule, f.severity)
+        f = f if severity == f.severity else Finding(f.rule, severity, f.controls, f.subject, f.message,
+                                                      status=f.status, key=f.key)
+        if profile.in_scope(f, subjects):
+            expected.append(f)
+    expected, _ = apply_waivers(expected, profile.waivers, TODAY, subjects)
+    assert out.findings == expected
+    assert [f.severity for f in out.findings] == [f.severity for f in expected]
+    assert [r.id for r in out.rules] == [r.id for r in rules if r.id in chosen]
+    # a finding the profile changes nothing of is the same object (it keeps its text and fingerprint)
+    given_ones = {id(f) for f in findings}
+    assert all(a is e for a, e in zip(out.findings, expected) if id(e) in given_ones)
