@@ -331,7 +331,7 @@ def introduced_and_fixed(before: Iterable[Finding], after: Iterable[Finding]) ->
 
 def new_and_unchanged(before: Mapping[str, Status], after: Iterable[Finding]) -> tuple[list[Finding], list[Finding]]:
     """``after`` split, against the previous run's status of each fingerprint, into what is new (as
-    ``introduced_and_fixed`` counts it) and what is not."""
+    ``introduced_and_fixed`` counts it) and what is not, each in ``after``'s order."""
     new, unchanged = [], []
     for f in after:
         was = before.get(f.fingerprint)
@@ -346,7 +346,8 @@ def _newly_counted(was: Status, now: Status) -> bool:
 
 
 def compare(old: Iterable[Finding], new: Iterable[Finding]) -> tuple[list[Finding], list[Finding], list[Finding]]:
-    """(new, resolved, unchanged) between two runs, by fingerprint, as ``introduced_and_fixed`` counts them."""
+    """(new, resolved, unchanged) between two runs, by fingerprint, as ``introduced_and_fixed`` counts them (new
+    and unchanged in ``new``'s order)."""
     old, new = list(old), list(new)
     introduced, unchanged = new_and_unchanged({f.fingerprint: f.status for f in old}, new)
     now = {f.fingerprint for f in new}

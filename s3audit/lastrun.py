@@ -45,8 +45,8 @@ def save(directory: str, doc: dict) -> None:
 
 
 def compare(directory: str, previous: dict, findings: list, doc: dict | None) -> tuple[list, list, list]:
-    """``audit.compare(the previous run's findings, findings)``: (new, resolved, unchanged). ``doc``:
-    ``load(directory, previous)``."""
+    """``audit.compare(the previous run's findings, findings)``: (new, resolved, unchanged), new and unchanged in
+    the order of ``findings``. ``doc``: ``load(directory, previous)``."""
     from .audit import compare as compare_whole, new_and_unchanged
     from .findings import Status
     from .history import read_run_findings

@@ -75,7 +75,7 @@ def _run(args, directory, source, text, profile, threshold, today, formats, prog
     from ..report import render
     from ..report.access import access_map, build_graph, report_pictures
     from ..report.json import render as render_json, render_indexed
-    from ..report.model import Report, snapshot_provenance
+    from ..report.model import InReportOrder, Report, in_report_order, snapshot_provenance
     from ..snapshot.load import document_and_snapshot
     from ..subjects import SubjectIndex
     from . import _scale
@@ -105,15 +105,17 @@ def _run(args, directory, source, text, profile, threshold, today, formats, prog
         ev = evaluate(snap, profile, rule_files=args.rules or (), today=today, subjects=subjects,
                       engine=graph.engine if graph else None, graph=graph)
         access_now = access_file.blocks_of(access_map(graph)) if graph is not None else None
-    findings = ev.findings
+    # sorted once: what is new and what is unchanged are parts of it, taken in its order (compare keeps it)
+    findings = in_report_order(ev.findings)
 
     index = hist.load_index(directory, warn=_audit.warn)
     prev = hist.previous_run(index, snap.taken_at)
     last = lastrun.load(directory, prev) if prev is not None else None  # the previous run, indexed
     if prev is not None:
         new, resolved, unchanged = lastrun.compare(directory, prev, findings, last)
+        new, unchanged = InReportOrder(new), InReportOrder(unchanged)
     else:
-        new, resolved, unchanged = list(findings), [], []
+        new, resolved, unchanged = findings, [], []
     changes = []
     if access_now is not None and prev is not None:
         before_access = lastrun.access(directory, prev, last, kept_access)
@@ -127,7 +129,7 @@ def _run(args, directory, source, text, profile, threshold, today, formats, prog
     delta = Report(findings=new, mode="scan", resolved=resolved, unchanged=unchanged, access_changes=changes,
                    **common)
     delta.snapshot["previous"] = prev["taken_at"] if prev else None
-    state.paths = report_pictures(findings, snap, graph, profile, ev.data_classes, drawn)
+    state.paths = report_pictures(ev.findings, snap, graph, profile, ev.data_classes, drawn)  # in the rules' order
     fresh = {f.fingerprint for f in new}  # once, not once per path (a first night: every finding is new)
     delta.paths = [p for p in state.paths if p.finding and p.finding in fresh]
 

@@ -17,7 +17,6 @@ option names.
 """
 from __future__ import annotations
 
-import heapq
 import html
 import json
 from collections import OrderedDict
@@ -30,8 +29,8 @@ from .access import levels_of
 from .drawing import node_lines, svg
 from .json import to_plain
 from .markdown_html import to_html as markdown
-from .model import (SEVERITY_ORDER, PathPicture, Report, RuleInfo, access_change_text, group_access_changes,
-                    sort_key)
+from .model import (SEVERITY_ORDER, PathPicture, Report, RuleInfo, access_change_text, first_in_report_order,
+                    group_access_changes, in_report_order)
 from .scale import (BUCKET_ROWS, PATH_ROWS, PICTURE_PATHS, PICTURED_BUCKETS, SUMMARY_PICTURE_PATHS, TOP_FINDINGS,
                     account_of, findings_summarised, paths_summarised)
 from .tally import Tally
@@ -294,9 +293,9 @@ def _findings(report: Report, sidecar: dict) -> str:
     assume = _assume(report)
     intro = ""
     if not findings_summarised(report):
-        ordered = sorted(report.findings, key=sort_key)
+        ordered = report.sorted_findings
     else:
-        ordered = heapq.nsmallest(TOP_FINDINGS, report.findings, key=sort_key)  # sorted(...)[:TOP_FINDINGS]
+        ordered = first_in_report_order(report.findings, TOP_FINDINGS)
         if sidecar.get("findings"):
             where = (f'every finding is listed in <a href="{_e(sidecar["findings"])}">{_e(sidecar["findings"])}</a> '
                      f'(CSV, beside this file)')
@@ -440,7 +439,7 @@ def _changes(report: Report) -> str:
     if report.resolved:
         title = "Fixed by the change" if report.mode == "overlay" else "Resolved"
         rows = [[_sev(f.severity.label), f"<code>{_e(f.rule)}</code>", _e(f.subject), _e(f.message)]
-                for f in sorted(report.resolved, key=sort_key)]
+                for f in in_report_order(report.resolved)]
         parts.append(f"<h3>{title} ({len(report.resolved)})</h3>"
                      + _table(("severity", "rule", "subject", "message"), rows, cls="wide"))
     if report.access_changes:

@@ -14,7 +14,7 @@ from collections import OrderedDict
 
 from ..findings import Finding, Status
 from .json import to_plain
-from .model import Report, RuleInfo, sort_key
+from .model import Report, RuleInfo
 
 PASSED_NAME = "(no findings)"
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -60,7 +60,7 @@ def _case(suite: ET.Element, rule: RuleInfo | None, rule_id: str, subject: str, 
 
 
 def render(report: Report) -> str:
-    findings = sorted(report.findings, key=sort_key)
+    findings = report.sorted_findings
     by_rule: dict[str, dict[str, list[Finding]]] = OrderedDict()
     for r in report.rules:
         by_rule.setdefault(r.id, OrderedDict())

@@ -8,7 +8,7 @@ from __future__ import annotations
 from ..findings import Finding, Status
 from ..iam.wording import describe
 from .drawing import mermaid
-from .model import SEVERITY_ORDER, Report, access_change_text, group_access_changes, sort_key
+from .model import SEVERITY_ORDER, Report, access_change_text, first_in_report_order, group_access_changes
 from .tally import Tally
 
 TOP = 10
@@ -39,7 +39,7 @@ def _row(f: Finding) -> str:
 def render(report: Report) -> str:
     out: list[str] = []
     tally = Tally(report.findings)
-    ordered = sorted(report.findings, key=sort_key)  # once: a sorted list filtered stays sorted
+    ordered = report.sorted_findings  # once: a sorted list filtered stays sorted
     counted = [f for f in ordered if f.status is not Status.WAIVED]
     new = report.mode in ("overlay", "scan", "diff") or bool(report.baseline)
     noun = "new finding" if new else "finding"
@@ -148,7 +148,7 @@ def render(report: Report) -> str:
         out.append("")
         out.append("| severity | rule | subject | message | location |")
         out.append("|---|---|---|---|---|")
-        out.extend(_row(f) for f in sorted(report.resolved, key=sort_key)[:100])
+        out.extend(_row(f) for f in first_in_report_order(report.resolved, 100))
         out.append("")
         out.append("</details>")
         out.append("")

@@ -11,6 +11,7 @@ baselines, ``diff`` and the scan history). Findings read back keep the fingerpri
 """
 from __future__ import annotations
 
+import heapq
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -120,6 +121,26 @@ def sort_key(f: Finding) -> tuple:
 
 
 _WAIVED = Status.WAIVED  # a global, not an attribute of the enum, for the calls per finding
+
+
+class InReportOrder(list):
+    """Findings in the reports' order (``sort_key``): made by ``in_report_order``, which sorts, or by taking a part
+    of such a list in its order (a scan's new and unchanged findings are parts of the night's). Every report and
+    list that shows it takes it as it is: an estate's hundreds of thousands of findings are sorted once a run."""
+
+
+def in_report_order(findings: Iterable[Finding]) -> InReportOrder:
+    """``sorted(findings, key=sort_key)``: the list itself when it is in that order already (``InReportOrder``)."""
+    if isinstance(findings, InReportOrder):
+        return findings
+    return InReportOrder(sorted(findings, key=sort_key))
+
+
+def first_in_report_order(findings: Iterable[Finding], n: int) -> list[Finding]:
+    """``in_report_order(findings)[:n]``, without sorting them all to take a few."""
+    if isinstance(findings, InReportOrder):
+        return findings[:n]
+    return heapq.nsmallest(n, findings, key=sort_key)  # stable: sorted(...)[:n]
 
 
 @dataclass(frozen=True)
@@ -309,8 +330,8 @@ class Report:
         return 1 if self.failing else 0
 
     @property
-    def sorted_findings(self) -> list[Finding]:
-        return sorted(self.findings, key=sort_key)
+    def sorted_findings(self) -> InReportOrder:
+        return in_report_order(self.findings)
 
     def rule(self, rule_id: str) -> RuleInfo | None:
         for r in self.rules:
@@ -370,8 +391,8 @@ class Report:
             "rules": [r.to_json() for r in self.rules],
             "waivers": list(self.waivers),
             "baseline": self.baseline,
-            "resolved": lists("resolved", sorted(self.resolved, key=sort_key), False),
-            "unchanged": lists("unchanged", sorted(self.unchanged, key=sort_key), False),
+            "resolved": lists("resolved", in_report_order(self.resolved), False),
+            "unchanged": lists("unchanged", in_report_order(self.unchanged), False),
             "paths": lists("paths", self.paths, False),
             "access_changes": [c.to_json() for c in self.access_changes],
             "notes": list(self.notes),

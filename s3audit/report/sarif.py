@@ -20,7 +20,7 @@ from urllib.parse import quote
 from .. import __version__
 from ..findings import Finding, Location, Severity, Status
 from .json import dumps, evidence_text, in_list
-from .model import Report, RuleInfo, sort_key
+from .model import Report, RuleInfo
 from .suggestion import sarif_fix
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -170,7 +170,7 @@ def to_sarif(report: Report, results=None) -> dict:
     if results is None:
         def results(report: Report, index: dict[str, int]) -> list[dict]:
             places = _Places(report)
-            return [_result(f, index, report, places) for f in sorted(report.findings, key=sort_key)]
+            return [_result(f, index, report, places) for f in report.sorted_findings]
     run = {
         "tool": {"driver": {"name": "s3audit", "version": __version__, "semanticVersion": __version__,
                             "informationUri": INFORMATION_URI, "rules": [_descriptor(r) for r in rules]}},
@@ -196,7 +196,7 @@ def render(report: Report) -> str:
 
     def results(report: Report, index: dict[str, int]) -> str:
         text = _ResultTexts(report, index)
-        for f in sorted(report.findings, key=sort_key):
+        for f in report.sorted_findings:
             pieces.append("," + _ITEM)
             pieces.extend(text(f))
         if pieces:

@@ -11,7 +11,7 @@ import io
 import os
 
 from ..iam.wording import describe
-from .model import Report, sort_key
+from .model import Report
 from .scale import account_of, findings_summarised, paths_summarised
 
 FINDINGS_COLUMNS = ("severity", "status", "rule", "title", "subject", "account", "message", "location", "controls",
@@ -49,7 +49,7 @@ def findings_csv(report: Report) -> str:
                 account_of(f.subject, report.accounts, f.fingerprint), f.message, where, " ".join(f.controls),
                 f.fingerprint)
 
-    return _csv(FINDINGS_COLUMNS, (row(f) for f in sorted(report.findings, key=sort_key)))
+    return _csv(FINDINGS_COLUMNS, (row(f) for f in report.sorted_findings))
 
 
 def paths_csv(report: Report, assume=()) -> str:

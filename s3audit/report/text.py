@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ..findings import Finding, Severity, Status
 from .suggestion import lines as suggestion_lines
-from .model import SEVERITY_ORDER, Report, access_change_text, group_access_changes, sort_key
+from .model import SEVERITY_ORDER, Report, access_change_text, group_access_changes, in_report_order
 from .tally import Tally
 
 MAX_ACCESS_LINES = 50
@@ -106,7 +106,7 @@ def render(report: Report, *, color: bool = False) -> str:
         lines.append("")
         title = "FIXED BY THE CHANGE" if report.mode == "overlay" else "RESOLVED"
         lines.append(_paint(f"{title} ({len(report.resolved)})", "32", color))
-        for f in sorted(report.resolved, key=sort_key):
+        for f in in_report_order(report.resolved):
             lines.append(f"  {f.rule}  {f.subject}  [{f.severity.label}] {f.message}{_where(f)}")
     if report.access_changes:
         grouped = group_access_changes(report.access_changes)
@@ -142,7 +142,7 @@ def _by_severity(findings: list[Finding]) -> tuple[dict[Severity, list[Finding]]
     (``sort_key`` orders by severity first, and a sorted list filtered stays sorted)."""
     groups: dict[Severity, list[Finding]] = {sev: [] for sev in SEVERITY_ORDER}
     waived: list[Finding] = []
-    for f in sorted(findings, key=sort_key):
+    for f in in_report_order(findings):
         (waived if f.status is Status.WAIVED else groups[f.severity]).append(f)
     return groups, waived
 

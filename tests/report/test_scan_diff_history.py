@@ -241,3 +241,18 @@ def test_a_report_the_run_cannot_write_is_bad_output_and_the_run_is_not_recorded
     assert status == 2
     assert "report.html" in err and "is a directory" in err and "Traceback" not in err
     assert not (history / "index.json").exists() or "2026-11-24" not in (history / "index.json").read_text()
+
+
+def test_a_night_lists_its_findings_in_the_reports_order(two_nights):
+    """The night's findings are sorted once; what is new and unchanged (diff.json) are parts of them taken in
+    their order, and each list of both files is in the reports' order."""
+    from s3audit.report.model import finding_from_json, sort_key
+    history = two_nights[0]
+    day2 = history / "2026-11-25T020000Z"
+    state, diff = load(day2 / "findings.json"), load(day2 / "diff.json")
+    for document, key in ((state, "findings"), (state, "resolved"), (diff, "findings"), (diff, "unchanged"),
+                          (diff, "resolved")):
+        listed = [finding_from_json(f) for f in document[key]]
+        assert listed == sorted(listed, key=sort_key), key
+    assert sorted(f["fingerprint"] for f in diff["findings"] + diff["unchanged"]) == \
+        sorted(f["fingerprint"] for f in state["findings"])
