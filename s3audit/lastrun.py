@@ -25,12 +25,12 @@ FILE = "last-run.json.gz"
 FORMAT = "s3audit.last-run/v2"  # v1 had a row per finding
 
 
-def index(run_id: str, text: str, findings: Sequence[Any], offsets: Sequence[int]) -> dict:
-    """The index of ``text`` (the run's findings.json, as written), whose list of findings is ``findings``, the
-    i-th starting at ``offsets[i]``."""
+def index(run_id: str, written: str | bytes, findings: Sequence[Any], offsets: Sequence[int]) -> dict:
+    """The index of the run's findings.json (``written``: its text, or the bytes written), whose list of findings
+    is ``findings``, the i-th starting at ``offsets[i]`` (in the text)."""
     if len(findings) != len(offsets):
         raise ValueError("a place for each finding")
-    return {"format": FORMAT, "run": run_id, "sha256": digest(text),
+    return {"format": FORMAT, "run": run_id, "sha256": digest(written),
             "fingerprints": list(map(_FINGERPRINT, findings)), "statuses": list(map(_STATUS, findings)),
             "places": list(offsets)}
 
@@ -76,8 +76,10 @@ def compare(directory: str, previous: dict, findings: list, doc: dict | None) ->
     return new, resolved, unchanged
 
 
-def digest(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+def digest(written: str | bytes) -> str:
+    """The SHA-256 of a file as written: its bytes, or its text in UTF-8 (a caller that has the bytes gives them:
+    a night's findings.json is hundreds of megabytes, each encoding a copy)."""
+    return hashlib.sha256(written.encode("utf-8") if isinstance(written, str) else written).hexdigest()
 
 
 def access(directory: str, previous: dict, doc: dict | None, kept: dict[str, str] | None = None

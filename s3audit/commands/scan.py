@@ -148,17 +148,21 @@ def _run(args, directory, source, text, profile, threshold, today, formats, prog
             aside.start(lambda: _write_whole_state(run_dir, state, whole),
                         what=", ".join(REPORT_FILES[fmt] for fmt in whole))
         write_atomic(os.path.join(run_dir, "snapshot.json.gz"), text)
+        # each large text is encoded once, for its file and its digest
         state_text, listed, offsets = render_indexed(state)
-        write_atomic(os.path.join(run_dir, "findings.json"), state_text)
-        indexed = lastrun.index(rid, state_text, listed, offsets)  # the next night compares with it
+        state_bytes = state_text.encode("utf-8")
         del state_text
+        write_atomic(os.path.join(run_dir, "findings.json"), state_bytes)
+        indexed = lastrun.index(rid, state_bytes, listed, offsets)  # the next night compares with it
+        del state_bytes
         # what was rendered of `delta` (by format): standard output shows one of them again
         shown = {"json": render_json(delta)}
         write_atomic(os.path.join(run_dir, "diff.json"), shown["json"])
         if access_now is not None:
-            access_text = access_file.text(access_now)
-            write_atomic(os.path.join(run_dir, "access.json"), access_text)
-            indexed["access"] = lastrun.digest(access_text)
+            access_bytes = access_file.text(access_now).encode("utf-8")
+            write_atomic(os.path.join(run_dir, "access.json"), access_bytes)
+            indexed["access"] = lastrun.digest(access_bytes)
+            del access_bytes
         for fmt in formats:
             if fmt not in WHOLE_STATE and fmt != "json":
                 shown[fmt] = render(fmt, delta)

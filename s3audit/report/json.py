@@ -86,12 +86,32 @@ def _picture_text(p: PathPicture) -> str:
 
 
 def _hop_text(h: PathHop) -> str:
-    conditions = _json.dumps(list(h.conditions), indent=2, ensure_ascii=False, default=to_plain)
     return ('{\n          "from": ' + _q(h.source) + ',\n          "to": ' + _q(h.target)
             + ',\n          "kind": ' + _q(h.kind) + ',\n          "decision": ' + _q(h.decision)
             + ',\n          "actions": ' + _strings(h.actions, 12) + ',\n          "detail": ' + _q(h.detail)
-            + ',\n          "conditions": ' + conditions.replace("\n", "\n          ")
+            + ',\n          "conditions": ' + _conditions_text(h.conditions)
             + (',\n          "assumed": ' + _strings(h.assumed, 12) if h.assumed else "") + "\n        }")
+
+
+def _conditions_text(conditions: tuple) -> str:
+    """A hop's conditions as ``dumps`` writes them in a picture (five levels deep). Tens of thousands of hops share a
+    few hundred conditions (a bucket policy's TLS-only deny, repeated per bucket): each is indented by the generic
+    encoder once, found again by its compact text (the C encoder's; the same values give the same text both ways)."""
+    if not conditions:
+        return "[]"
+    value = list(conditions)
+    compact = _COMPACT.encode(value)
+    text = _INDENTED.get(compact)
+    if text is None:
+        if len(_INDENTED) >= 4096:  # bounded: a long-lived process renders many estates
+            _INDENTED.clear()
+        text = _INDENTED[compact] = _json.dumps(value, indent=2, ensure_ascii=False, default=to_plain).replace(
+            "\n", "\n          ")
+    return text
+
+
+_COMPACT = _json.JSONEncoder(ensure_ascii=False, default=to_plain)
+_INDENTED: dict[str, str] = {}  # compact text -> conditions_text
 
 
 def _strings(values, indent: int) -> str:
@@ -152,12 +172,12 @@ def render_indexed(report: Report) -> tuple[str, list[Finding], list[int]]:
 
     def placeholder(name: str, found: list, with_suggestions: bool) -> str:
         if name == "paths":
-            texts = [picture_text(p) for p in found]
+            texts = list(map(picture_text, found))
+        elif with_suggestions and report.suggestions:
+            texts = [finding_text(f) if f.fingerprint not in report.suggestions else in_list(report.finding_json(f))
+                     for f in found]
         else:
-            texts = []
-            for f in found:
-                s = report.suggestions.get(f.fingerprint) if with_suggestions else None
-                texts.append(finding_text(f) if s is None else in_list(report.finding_json(f)))
+            texts = list(map(finding_text, found))
         listed[name] = (found, texts)
         return splice.mark(indented_list(texts, 1))
 
