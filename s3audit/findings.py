@@ -11,6 +11,7 @@ import hashlib
 import json
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
 from operator import attrgetter
 from typing import Any, Iterable
 
@@ -69,14 +70,12 @@ class Finding:
     key: tuple[str, ...] = ()  # extra logical facts that distinguish findings of one rule on one subject
     waiver: dict | None = field(default=None, compare=False)
 
-    @property
+    @cached_property
     def fingerprint(self) -> str:
-        # kept beside the fields once computed (reports sort, index and print hundreds of thousands of
-        # findings by it); the fields it hashes never change: the dataclass is frozen
-        fp = self.__dict__.get("_fingerprint")
-        if fp is None:
-            fp = self.__dict__["_fingerprint"] = fingerprint(self.rule, self.subject, self.key)
-        return fp
+        # kept beside the fields once computed, where reading it again is a plain attribute read, at C speed
+        # (reports sort, compare, index and count hundreds of thousands of findings by it); the fields it hashes
+        # never change: the dataclass is frozen. A finding a scan history kept comes with it (shards.store).
+        return self.__dict__.get("_fingerprint") or fingerprint(self.rule, self.subject, self.key)
 
     def to_json(self) -> dict:
         out = {
