@@ -63,3 +63,13 @@ def test_columns_that_are_not_as_written_are_not_believed(tmp_path):
         # the comparison is still right: the file is read whole
         assert _same(lastrun.compare(directory, previous, before[1:], edited),
                      compare_whole(Report(findings=before).sorted_findings, before[1:]))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(finding, max_size=8), st.lists(finding, max_size=3))
+def test_each_place_is_where_its_finding_starts_in_the_file(findings, resolved):
+    text, listed, places = render_indexed(Report(findings=findings, resolved=resolved))
+    assert [f.fingerprint for f in listed] == [f.fingerprint for f in Report(findings=findings).sorted_findings]
+    decode = json.JSONDecoder().raw_decode
+    assert [decode(text, at)[0] for at in places] == [f.to_json() for f in listed]
+    assert json.loads(text)["findings"] == [f.to_json() for f in listed]

@@ -6,6 +6,7 @@ findings come sorted (severity, then waived last, rule, subject) so that two run
 from __future__ import annotations
 
 import enum
+import itertools
 import json as _json
 import secrets
 from typing import Any
@@ -122,42 +123,37 @@ def _strings(values, indent: int) -> str:
             + " " * (indent - 2) + "]")
 
 
-def indented_list(texts: list[str], depth: int) -> str:
-    """A list, ``depth`` levels deep, of items already rendered two levels deep, as ``dumps`` writes it."""
-    if not texts:
-        return "[]"
-    if depth == 1:
-        return "[" + _IN_LIST + ("," + _IN_LIST).join(texts) + "\n  ]"
-    more = "\n" + "  " * (depth - 1)
-    return ("[" + _IN_LIST + ("," + _IN_LIST).join(texts)).replace("\n", more) + "\n" + "  " * depth + "]"
-
-
 class Splice:
-    """``dumps`` of a document some of whose lists are text already: ``mark(text)`` is a placeholder to put in
-    the document where that text goes; ``dumps(document)`` writes the document, then the texts in their places
-    (one copy of the output, not one per list)."""
+    """``dumps`` of a document some of whose lists, at its top level, are of items that are text already (two
+    levels deep): ``mark(items)`` is a placeholder to put in the document where such a list goes;
+    ``dumps(document)`` writes the document, then each list in its place. Each list's items are joined once,
+    and the document once: at an estate's size each copy of the text costs."""
 
     def __init__(self) -> None:
         self._token = secrets.token_hex(16)
-        self._texts: dict[str, str] = {}
+        self._lists: dict[str, list[str]] = {}
 
-    def mark(self, text: str) -> str:
-        mark = f"\0{self._token}:{len(self._texts)}"
-        self._texts[_json.dumps(mark, ensure_ascii=False)] = text
+    def mark(self, items: list[str]) -> str:
+        mark = f"\0{self._token}:{len(self._lists)}"
+        self._lists[_json.dumps(mark, ensure_ascii=False)] = items
         return mark
 
     def dumps(self, document: Any) -> str:
         shell = dumps(document)
         pieces = []
         at = 0
-        self.starts = []  # where each text starts in the output
-        for mark, text in self._texts.items():  # in the order they were made, which is the document's order
+        self.starts = []  # where each list starts in the output
+        for mark, items in self._lists.items():  # in the order they were made, which is the document's order
             before, shell = shell.split(mark, 1)
-            pieces += (before, text)
+            listed = (_OPEN, _BETWEEN.join(items), _CLOSE) if items else ("[]",)
+            pieces += (before, *listed)
             self.starts.append(at + len(before))
-            at += len(before) + len(text)
+            at += len(before) + sum(map(len, listed))
         pieces.append(shell)
         return "".join(pieces)
+
+
+_OPEN, _BETWEEN, _CLOSE = "[" + _IN_LIST, "," + _IN_LIST, "\n  ]"  # a top-level list of items two levels deep
 
 
 def render(report: Report) -> str:
@@ -179,16 +175,13 @@ def render_indexed(report: Report) -> tuple[str, list[Finding], list[int]]:
         else:
             texts = list(map(finding_text, found))
         listed[name] = (found, texts)
-        return splice.mark(indented_list(texts, 1))
+        return splice.mark(texts)
 
     text = splice.dumps(report.to_json(lists=placeholder))
     found, texts = listed["findings"]  # the first list the document holds, so the first place marked
-    offsets = []
-    at = splice.starts[0] + 1 + len(_IN_LIST)
-    for t in texts:
-        offsets.append(at)
-        at += len(t) + 1 + len(_IN_LIST)
-    return text, found, offsets
+    # the i-th item starts after the list's opening and the items before it, each with the separator after it
+    steps = itertools.accumulate(map(len(_BETWEEN).__add__, map(len, texts)), initial=splice.starts[0] + len(_OPEN))
+    return text, found, list(itertools.islice(steps, len(texts)))
 
 
 def evidence_text(f: Finding) -> str:
