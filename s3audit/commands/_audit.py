@@ -114,10 +114,11 @@ def use_colour(choice: str | None) -> bool:
 
 
 def write_outputs(report, pairs: list[tuple[str, str]], colour: str | None = "auto",
-                  rendered: dict[str, str] | None = None) -> None:
+                  rendered: dict[str, str | bytes] | None = None) -> None:
     """Render and write each output; the files written are named on standard error ("wrote FILE"), with the
     summary line when nothing went to standard output, so that a CI log still shows the verdict.
-    ``rendered``: texts of this report the caller has rendered already, by format (without options)."""
+    ``rendered``: texts of this report the caller has rendered already, by format (without options), or their
+    UTF-8 bytes as the caller wrote them to a file."""
     from ..report.text import summary_line
     written = []
     for fmt, path in pairs:
@@ -128,7 +129,7 @@ def write_outputs(report, pairs: list[tuple[str, str]], colour: str | None = "au
         if text is None:
             text = render(fmt, report, **options)
         if path == STDOUT:
-            sys.stdout.write(text)
+            sys.stdout.write(text if isinstance(text, str) else text.decode("utf-8"))
             sys.stdout.flush()
         else:
             write_atomic(path, text)

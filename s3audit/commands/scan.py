@@ -66,7 +66,8 @@ def run(args) -> int:
 
 def _run(args, directory, source, text, profile, threshold, today, formats, progress):
     """Check one snapshot and record the run in the history (under its lock): (the report of what is new,
-    the run's folder, the files written there, the report's texts rendered for them by format)."""
+    the run's folder, the files written there, the report's texts rendered for them by format, as
+    ``_audit.write_outputs`` takes them)."""
     from .. import access_file, lastrun
     from .. import history as hist
     from ..aside import Aside
@@ -156,7 +157,7 @@ def _run(args, directory, source, text, profile, threshold, today, formats, prog
         indexed = lastrun.index(rid, state_bytes, listed, offsets)  # the next night compares with it
         del state_bytes
         # what was rendered of `delta` (by format): standard output shows one of them again
-        shown = {"json": render_json(delta)}
+        shown = {"json": render_json(delta).encode("utf-8")}  # encoded once, for diff.json and standard output
         write_atomic(os.path.join(run_dir, "diff.json"), shown["json"])
         if access_now is not None:
             access_bytes = access_file.text(access_now).encode("utf-8")
