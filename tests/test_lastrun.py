@@ -73,3 +73,19 @@ def test_each_place_is_where_its_finding_starts_in_the_file(findings, resolved):
     decode = json.JSONDecoder().raw_decode
     assert [decode(text, at)[0] for at in places] == [f.to_json() for f in listed]
     assert json.loads(text)["findings"] == [f.to_json() for f in listed]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(finding, max_size=10), st.dictionaries(st.sampled_from(range(10)), st.sampled_from(list(Status))))
+def test_new_and_unchanged_is_the_rule_finding_by_finding(after, was):
+    """New: a finding the previous run did not have, one that was waived and counts now, one that was unknown and
+    is open now; the rest unchanged; both in the order given."""
+    from s3audit.audit import new_and_unchanged
+    before = {after[i].fingerprint: status for i, status in was.items() if i < len(after)}
+
+    def is_new(f):
+        b = before.get(f.fingerprint)
+        return b is None or (f.status is not Status.WAIVED and (
+            b is Status.WAIVED or (b is Status.UNKNOWN and f.status is Status.OPEN)))
+    new, unchanged = new_and_unchanged(before, iter(after))
+    assert new == [f for f in after if is_new(f)] and unchanged == [f for f in after if not is_new(f)]
