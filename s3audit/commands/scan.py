@@ -141,14 +141,12 @@ def _run(args, directory, source, text, profile, threshold, today, formats, prog
     if access_now is not None:
         files["access"] = "access.json"
     files.update((fmt, REPORT_FILES[fmt]) for fmt in formats if fmt != "json")  # json: findings and diff
-    # The page and the SARIF file show the whole state: written aside (aside.py) while this process writes the
-    # rest; the summaries show what changed.
+    # The snapshot (compressed) and the page and SARIF file, which show the whole state, are written aside
+    # (aside.py) while this process writes the rest; the summaries show what changed.
     whole = [fmt for fmt in formats if fmt in WHOLE_STATE]
     with Aside() as aside:
-        if whole:
-            aside.start(lambda: _write_whole_state(run_dir, state, whole),
-                        what=", ".join(REPORT_FILES[fmt] for fmt in whole))
-        write_atomic(os.path.join(run_dir, "snapshot.json.gz"), text)
+        aside.start(lambda: _write_aside(run_dir, text, state, whole),
+                    what=", ".join([files["snapshot"], *(REPORT_FILES[fmt] for fmt in whole)]))
         # each large text is encoded once, for its file and its digest
         state_text, listed, offsets = render_indexed(state)
         state_bytes = state_text.encode("utf-8")
@@ -178,9 +176,11 @@ def _run(args, directory, source, text, profile, threshold, today, formats, prog
     return delta, run_dir, list(files.values()), shown
 
 
-def _write_whole_state(run_dir: str, state, formats: list[str]) -> None:
+def _write_aside(run_dir: str, snapshot_text: str, state, formats: list[str]) -> None:
+    """What a forked child writes (``_run``): the snapshot, compressed, and the reports of the whole state."""
     from ..fileio import write_atomic
     from ..report import render
+    write_atomic(os.path.join(run_dir, "snapshot.json.gz"), snapshot_text)
     for fmt in formats:
         # a page too big to show whole links to findings.json beside it for the complete lists
         options = {"sidecar": {"findings": "findings.json", "paths": "findings.json"}} if fmt == "html" else {}
