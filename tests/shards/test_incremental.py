@@ -156,9 +156,9 @@ def test_a_night_after_a_bucket_change_reuses_the_other_buckets(night_one, tmp_p
 
 @pytest.mark.parametrize("spoil", ["retexted", "untexted", "unshaped", "unaccessed", "broken line"])
 def test_a_unit_whose_kept_results_are_spoiled_is_computed_again(night_one, tmp_path, spoil):
-    # a units history edited by hand or damaged (a kept text made another finding's, a text removed, a result
-    # of the wrong shape, access rows that are not text, a line cut short) is never half-reused: the units it
-    # spoils are computed again, the others reused
+    # a units history edited by hand or damaged (a kept text made another finding's with the line's checksum
+    # left as it was, a text removed, a result of the wrong shape, access rows that are not text, a line cut
+    # short) is never half-reused: the units it spoils are computed again, the others reused
     doc, stored = night_one
     kept = store.load(str(stored))
     spoiled = set()
@@ -167,9 +167,10 @@ def test_a_unit_whose_kept_results_are_spoiled_is_computed_again(night_one, tmp_
         texts = entry["result"]["texts"]
         rule = next((r for r, t in sorted(texts.items()) if t), None)
         if rule is None or len(spoiled) == 3:
-            lines.append(kept.lines[name])
+            lines.append(kept.spans[name])
             continue
         spoiled.add(name)
+        as_kept = store.line(name, entry)
         if spoil == "retexted":
             texts[rule][0] = texts[rule][0].replace('"severity": "', '"severity": "X', 1)
         elif spoil == "untexted":
@@ -178,12 +179,32 @@ def test_a_unit_whose_kept_results_are_spoiled_is_computed_again(night_one, tmp_
             entry["result"]["findings"][rule][0] = "not a finding"
         elif spoil == "unaccessed":
             entry["result"]["access"] = [["p", name, "read", "allow"]]
-        lines.append(store.line(name, entry)[:-7] if spoil == "broken line" else store.line(name, entry))
+        line = store.line(name, entry)
+        if spoil == "retexted":
+            line = as_kept[:8] + line[8:]  # edited by hand: the checksum is the line's before
+        lines.append(line[:-7] if spoil == "broken line" else line)
     assert len(spoiled) == 3
-    store.save(str(tmp_path), kept.global_digest, lines)
+    store.save(str(tmp_path), kept.global_digest, lines, kept)
+    kept.close()
     got = _run(copy.deepcopy(doc), str(tmp_path))
     assert got.stats["computed"] == 3 and got.stats["reused"] == got.stats["units"] - 3
     _same(got, _run(copy.deepcopy(doc)))
+
+
+def test_the_units_file_copies_reused_lines_as_they_were(night_one, tmp_path):
+    # a night that reuses every unit writes the file it read, byte for byte (the lines are copied, runs of
+    # them at a time, around any line written anew)
+    doc, stored = night_one
+    kept = store.load(str(stored))
+    names = sorted(kept.spans, key=lambda n: kept.spans[n].start)
+    middle = names[len(names) // 2]
+    store.save(str(tmp_path), kept.global_digest,
+               [store.line(n, kept.entries[n]) if n == middle else kept.spans[n] for n in names], kept)
+    kept.close()
+    assert (tmp_path / store.FILE).read_bytes() == (stored / store.FILE).read_bytes()
+    again = store.load(str(tmp_path))
+    assert set(again.entries) == set(names)
+    again.close()
 
 
 def test_scan_full_and_incremental_write_the_same_history(cli, tmp_path):
