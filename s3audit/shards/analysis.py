@@ -3,8 +3,8 @@
 
 ``analyse`` returns what the one-process path gives: the rule run (findings in the same order), the access
 map, the pictures of paths to sensitive data, the paths from chosen principals. With ``history``, units whose
-digests are unchanged since the last run are taken from ``DIR/units.jsonl`` instead of computed, and the
-file is rewritten for the next run.
+digests are unchanged since the last run are taken from the history (``store.py``) instead of computed, and
+the units computed are kept there for the next run.
 """
 from __future__ import annotations
 
@@ -66,7 +66,7 @@ def analyse(source: Source, *, rule_files: Iterable[str] = (), params: Mapping[s
     # workers inherit it) or needs it for the digests; Dask workers build their own.
     keys = None
     reused: dict[str, UnitResult] = {}
-    kept_lines: dict[str, store.Reused] = {}  # where each unit reused has its line in the units file
+    kept_lines: dict[str, store.Reused] = {}  # where each unit reused has its line in the units log
     statics: dict[str, str] = {}
     kept = previous_access = None
     todo = names
@@ -142,11 +142,11 @@ def analyse(source: Source, *, rule_files: Iterable[str] = (), params: Mapping[s
         if paths_from is not None:
             out.paths = merge_paths(ordered)
         if history is not None:
-            store.save(history, keys.global_digest, [
-                kept_lines[n] if n in kept_lines else
+            store.save(history, keys.global_digest, {
+                n: kept_lines[n] if n in kept_lines else
                 store.line(n, store.entry(units[n], statics[n], keys.full_key(statics[n], units[n].callers,
                                                                              units[n].buckets)))
-                for n in names], kept)
+                for n in names}, kept)
             del kept_lines
         stats["computed"] = len(computed)
         stats["edges"] = sum(u.edges for u in ordered) + (glob.principal_edges if glob is not None else 0)

@@ -1,20 +1,28 @@
-"""The units' results kept in a scan history (``DIR/units.jsonl``), by the digests of what they read.
+"""The units' results kept in a scan history, by the digests of what they read.
 
-A text file: a first line with the format and the global digest it was made under, then one line per unit,
-a CRC-32 of its JSON and the JSON ``[name, entry]``: its static key, the principals and buckets its rules
-asked about, its full key, and its results (findings with everything that orders and places them, and their
-text in the reports' JSON; its rows of access.json as text; pictures). One line per unit, not compressed, so
-that a night reads it fast and copies the line of every unit it reused from the old file to the new one as
-it is (in the kernel, a run of lines at a time). Written atomically after each run. A file of another
-format, or that cannot be read, is not used (the run computes everything and replaces it); a damaged line
-(its checksum, its JSON or its shape) loses only its unit. Under another global digest nothing is reused,
-but the entries still say what the run that wrote them found (the previous night's access rows, see
-``previous_access``).
+Two files. ``DIR/units.jsonl`` is a log: a first line with the format and the log's id, then lines appended
+night after night, one per unit computed, each a CRC-32 of its JSON and the JSON ``[name, entry]``: its static
+key, the principals and buckets its rules asked about, its full key, and its results (findings with
+everything that orders and places them, and their text in the reports' JSON; its rows of access.json as
+text; pictures). ``DIR/units.index.json`` says which lines are current: the log's id, the global digest they
+were made under, the length of the log it covers, and each unit's line as a byte range. The index is written
+atomically and is what commits a night: a night appends the lines of the units it computed and writes a new
+index, so the lines of the units it reused are neither read twice nor written again. When the lines no
+index names would outweigh a quarter of the ones it names, the log is written afresh (the current lines
+copied in the kernel, a run at a time) under a new id.
+
+A night that stops before its index is written leaves the last index, which names only lines that were there
+before it (the next night cuts the log back to the length it covers). A log or index of another format, of
+another id, or that cannot be read, is not used (the run computes everything and starts a new log); a line
+that is damaged (its checksum, its JSON or its shape) loses only its unit. Under another global digest
+nothing is reused, but the entries still say what the run that wrote them found (the previous night's
+access rows, see ``previous_access``).
 """
 from __future__ import annotations
 
 import json
 import os
+import secrets
 import zlib
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -24,13 +32,15 @@ from ..gcpause import no_cyclic_gc
 from .results import UnitResult
 
 FILE = "units.jsonl"
-FORMAT = "s3audit.units/v4"  # v4: each line checksummed (v3: not; v2: units.json.gz)
+INDEX = "units.index.json"
+FORMAT = "s3audit.units/v4"  # v4: a log with an index, each line checksummed (v3: rewritten whole; v2: gz)
 _EARLIER = ("units.json.gz",)  # files of earlier formats, removed when this one is written
+_MOST_UNNAMED = 0.25  # the log is written afresh when the lines no index names would be more than this share
 
 
 @dataclass(frozen=True)
 class Reused:
-    """A unit's line as ``load`` read it: bytes ``start:end`` of the file (with its newline), copied as they are."""
+    """A unit's line as ``load`` read it: bytes ``start:end`` of the log (with its newline)."""
 
     start: int
     end: int
@@ -38,13 +48,16 @@ class Reused:
 
 @dataclass
 class Kept:
-    """What ``load`` read: the global digest, each unit's entry and where its line is in the file, which stays
-    open (``file``) so that ``save`` copies the lines of reused units from it; ``close`` when done."""
+    """What ``load`` read: the global digest, each unit's entry and where its line is in the log, which stays
+    open (``file``) so that ``save`` appends to it or copies from it; ``close`` when done."""
 
     global_digest: str
     entries: dict[str, dict]
     spans: dict[str, Reused]
     file: BinaryIO
+    directory: str
+    log_id: str
+    length: int  # of the log, as far as the index covers it
 
     def close(self) -> None:
         self.file.close()
@@ -63,38 +76,68 @@ class Kept:
 
 
 def load(directory: str) -> Kept | None:
-    """The kept units, or None when there are none (no file, another format, a broken first line)."""
-    entries: dict[str, dict] = {}
-    spans: dict[str, Reused] = {}
+    """The kept units, or None when there are none (no index or log, another format or id, a broken index)."""
+    index = _read_index(directory)
+    if index is None:
+        return None
+    log_id, global_digest, length, units = index
     try:
         fh = open(os.path.join(directory, FILE), "rb")
     except OSError:
         return None
+    entries: dict[str, dict] = {}
+    spans: dict[str, Reused] = {}
     try:
-        first = fh.readline()
-        try:
-            head = json.loads(first)
-        except ValueError:
-            head = None
-        if not isinstance(head, dict) or head.get("format") != FORMAT or not isinstance(head.get("global"), str):
+        head = _head(fh.readline())
+        if head != log_id or os.fstat(fh.fileno()).st_size < length:
             fh.close()
             return None
-        at = len(first)
+        fd = fh.fileno()
         with no_cyclic_gc():  # hundreds of thousands of findings' parts, all kept: see gcpause.py
-            for raw in fh:  # a line at a time: the file is never held whole beside what it holds
-                start, at = at, at + len(raw)
-                entry = _entry_of(raw)
-                if entry is not None:
-                    entries[entry[0]], spans[entry[0]] = entry[1], Reused(start, at)
+            for name, (start, end) in sorted(units.items(), key=lambda u: u[1][0]):  # in the log's order
+                entry = _entry_of(os.pread(fd, end - start, start))
+                if entry is not None and entry[0] == name:
+                    entries[name], spans[name] = entry[1], Reused(start, end)
     except (OSError, UnicodeDecodeError):
         fh.close()
         return None
-    return Kept(head["global"], entries, spans, fh)
+    return Kept(global_digest, entries, spans, fh, directory, log_id, length)
+
+
+def _read_index(directory: str) -> tuple[str, str, int, dict[str, tuple[int, int]]] | None:
+    """(log id, global digest, length of the log covered, unit -> its line's byte range), or None when the
+    index is not there or not one this module writes."""
+    try:
+        with open(os.path.join(directory, INDEX), "rb") as fh:
+            doc = json.loads(fh.read())
+        log_id, global_digest, length, units = doc["log"], doc["global"], doc["length"], doc["units"]
+        if doc.get("format") != FORMAT or not isinstance(log_id, str) or not isinstance(global_digest, str) \
+                or type(length) is not int or not isinstance(units, dict):
+            return None
+        ranges = {}
+        for name, (start, end) in units.items():
+            if not (type(start) is int and type(end) is int and 0 < start < end <= length):
+                return None
+            ranges[name] = (start, end)
+        return log_id, global_digest, length, ranges
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return None
+
+
+def _head(raw: bytes) -> str | None:
+    """The id a log's first line gives, or None when it is not a first line this module writes."""
+    try:
+        head = json.loads(raw)
+    except ValueError:
+        return None
+    if not isinstance(head, dict) or head.get("format") != FORMAT or not isinstance(head.get("log"), str):
+        return None
+    return head["log"]
 
 
 def _entry_of(raw: bytes) -> tuple[str, dict] | None:
-    """A line's (name, entry); None for a line that is empty, damaged (its checksum says so) or not shaped as
-    ``line`` writes it: its unit, if any, is computed again."""
+    """A line's (name, entry); None for a line that is damaged (its checksum says so) or not shaped as ``line``
+    writes it: its unit is computed again."""
     check, _, body = raw.rstrip(b"\n").partition(b" ")
     try:
         if int(check, 16) != zlib.crc32(body):
@@ -106,41 +149,26 @@ def _entry_of(raw: bytes) -> tuple[str, dict] | None:
 
 
 def line(name: str, entry: dict) -> str:
-    """A unit's line of the file: a checksum of its JSON, then the JSON (without the newline)."""
+    """A unit's line of the log: a checksum of its JSON, then the JSON (without the newline)."""
     body = json.dumps([name, entry], separators=(",", ":"))  # ASCII: non-ASCII characters are escaped
     return f"{zlib.crc32(body.encode()):08x} {body}"
 
 
-def save(directory: str, global_digest: str, lines: list[str | Reused], kept: Kept | None = None) -> None:
-    """Write the file: the units' ``lines``, each made by ``line`` or, for a unit reused as it was, ``Reused``:
-    its line in ``kept``'s file, copied from there (consecutive lines in one copy)."""
-    from ..fileio import copy_range, write_atomic_with
-    head = json.dumps({"format": FORMAT, "global": global_digest}, separators=(",", ":"))
-
-    def write(fd: int) -> None:
-        new: list[str] = [head]
-        run: list[int] = []  # [start, end] of consecutive kept lines not yet copied
-
-        def flush() -> None:
-            if new:
-                _write_text(fd, "\n".join(new) + "\n")
-                new.clear()
-            if run:
-                copy_range(kept.file.fileno(), fd, run[0], run[1])
-                run.clear()
-
-        for item in lines:
-            if isinstance(item, Reused):
-                if new or (run and run[1] != item.start):
-                    flush()
-                run[:] = [run[0] if run else item.start, item.end]
-            else:
-                if run:
-                    flush()
-                new.append(item)
-        flush()
-
-    write_atomic_with(os.path.join(directory, FILE), write)
+def save(directory: str, global_digest: str, lines: dict[str, str | Reused], kept: Kept | None = None) -> None:
+    """Keep the units' ``lines`` (unit -> a line made by ``line``, or ``Reused``: its line in ``kept``'s log,
+    as it was): appended to ``kept``'s log when it is this directory's and would stay mostly current, else in
+    a new log; then the index that names them."""
+    new_bytes = sum(len(x) + 1 for x in lines.values() if not isinstance(x, Reused))
+    current = new_bytes + sum(x.end - x.start for x in lines.values() if isinstance(x, Reused))
+    if kept is not None and os.path.abspath(kept.directory) == os.path.abspath(directory) \
+            and kept.length + new_bytes - current <= _MOST_UNNAMED * current:
+        log_id, length, spans = kept.log_id, *_append(directory, kept, lines)
+    else:
+        log_id, length, spans = _write_log(directory, lines, kept)
+    from ..fileio import write_atomic
+    write_atomic(os.path.join(directory, INDEX), json.dumps(
+        {"format": FORMAT, "log": log_id, "global": global_digest, "length": length,
+         "units": {name: [r.start, r.end] for name, r in spans.items()}}, separators=(",", ":")))
     for name in _EARLIER:
         try:
             os.unlink(os.path.join(directory, name))
@@ -148,9 +176,67 @@ def save(directory: str, global_digest: str, lines: list[str | Reused], kept: Ke
             pass  # none there (or not ours to remove): nothing reads it
 
 
-def _write_text(fd: int, text: str) -> None:
+def _append(directory: str, kept: Kept, lines: dict[str, str | Reused]) -> tuple[int, dict[str, Reused]]:
+    """Append the new lines to the log (cut back first to what its index covers: a run that stopped before
+    writing its index may have left lines after it)."""
     from ..fileio import write_all
-    write_all(fd, text.encode("utf-8"))
+    spans: dict[str, Reused] = {}
+    chunks: list[bytes] = []
+    at = kept.length
+    for name, x in lines.items():
+        if isinstance(x, Reused):
+            spans[name] = x
+        else:
+            raw = x.encode() + b"\n"
+            spans[name] = Reused(at, at + len(raw))
+            chunks.append(raw)
+            at += len(raw)
+    fd = os.open(os.path.join(directory, FILE), os.O_WRONLY)
+    try:
+        os.ftruncate(fd, kept.length)
+        os.lseek(fd, kept.length, os.SEEK_SET)
+        write_all(fd, b"".join(chunks))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    return at, spans
+
+
+def _write_log(directory: str, lines: dict[str, str | Reused], kept: Kept | None) -> tuple[str, int, dict]:
+    """A new log of the current lines under a new id (lines reused copied from ``kept``'s log, a run of
+    consecutive ones at a time)."""
+    from ..fileio import copy_range, write_all, write_atomic_with
+    log_id = secrets.token_hex(8)
+    head = json.dumps({"format": FORMAT, "log": log_id}, separators=(",", ":")).encode() + b"\n"
+    spans: dict[str, Reused] = {}
+    at = len(head)
+    plan: list[bytes | Reused] = [head]  # what to write, in order: bytes, or a range of the old log
+    for name, x in lines.items():
+        if isinstance(x, Reused):
+            size = x.end - x.start
+            last = plan[-1]
+            plan[-1:] = [Reused(last.start, x.end)] if isinstance(last, Reused) and last.end == x.start \
+                else [last, x]
+        else:
+            raw = x.encode() + b"\n"
+            size = len(raw)
+            plan.append(raw)
+        spans[name] = Reused(at, at + size)
+        at += size
+
+    def write(fd: int) -> None:
+        pending: list[bytes] = []  # new lines, written together
+        for piece in plan:
+            if isinstance(piece, Reused):
+                write_all(fd, b"".join(pending))
+                pending.clear()
+                copy_range(kept.file.fileno(), fd, piece.start, piece.end)
+            else:
+                pending.append(piece)
+        write_all(fd, b"".join(pending))
+
+    write_atomic_with(os.path.join(directory, FILE), write)
+    return log_id, at, spans
 
 
 def entry(result: UnitResult, static: str, key: str) -> dict:
