@@ -27,6 +27,7 @@ import zlib
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from .. import ownjson
 from ..findings import Finding, Location, Severity, Status, make_finding
 from ..gcpause import no_cyclic_gc
 from .results import UnitResult
@@ -109,7 +110,7 @@ def _read_index(directory: str) -> tuple[str, str, int, dict[str, tuple[int, int
     index is not there or not one this module writes."""
     try:
         with open(os.path.join(directory, INDEX), "rb") as fh:
-            doc = json.loads(fh.read())
+            doc = ownjson.loads(fh.read())
         log_id, global_digest, length, units = doc["log"], doc["global"], doc["length"], doc["units"]
         if doc.get("format") != FORMAT or not isinstance(log_id, str) or not isinstance(global_digest, str) \
                 or type(length) is not int or not isinstance(units, dict):
@@ -142,7 +143,7 @@ def _entry_of(raw: bytes) -> tuple[str, dict] | None:
     try:
         if int(check, 16) != zlib.crc32(body):
             return None
-        name, e = json.loads(body)
+        name, e = ownjson.loads(body)
     except (ValueError, TypeError):
         return None
     return (name, e) if isinstance(name, str) and isinstance(e, dict) else None

@@ -311,3 +311,18 @@ def test_scan_full_and_incremental_write_the_same_history(cli, tmp_path):
     assert all(runs[how] == runs["full"] for how in hows), [how for how in hows if runs[how] != runs["full"]]
     assert json.loads(runs["full"]["diff.json"])["resolved"]
     assert {"findings.json", "diff.json", "access.json", "report.html"} <= set(runs["full"])
+
+
+def test_the_units_read_the_same_with_the_standard_library_as_with_orjson(night_one, monkeypatch):
+    # orjson is a dependency for speed only: where it is missing, json reads the same history the same way
+    import json as standard
+
+    from s3audit import ownjson
+    doc, stored = night_one
+    fast = store.load(str(stored))
+    monkeypatch.setattr(ownjson, "loads", standard.loads)
+    slow = store.load(str(stored))
+    assert fast.entries == slow.entries and fast.spans == slow.spans and fast.global_digest == slow.global_digest
+    assert len(fast.entries) > 10
+    fast.close()
+    slow.close()
