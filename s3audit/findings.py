@@ -75,7 +75,7 @@ class Finding:
         # kept beside the fields once computed, where reading it again is a plain attribute read, at C speed
         # (reports sort, compare, index and count hundreds of thousands of findings by it); the fields it hashes
         # never change: the dataclass is frozen. A finding a scan history kept comes with it (shards.store).
-        return self.__dict__.get("_fingerprint") or fingerprint(self.rule, self.subject, self.key)
+        return fingerprint(self.rule, self.subject, self.key)
 
     def to_json(self) -> dict:
         out = {

@@ -301,7 +301,7 @@ def _from(x: list) -> Finding:
                      tuple(evidence), None if loc is None else Location(*loc), pointer, tuple(key))
     if not isinstance(fp, str):
         raise ValueError("a fingerprint is not text")
-    f.__dict__["_fingerprint"] = fp  # as Finding.fingerprint keeps it (a hash of rule, subject and key)
+    f.__dict__["fingerprint"] = fp  # where Finding.fingerprint keeps it once computed (a hash of rule, subject, key)
     return f
 
 
