@@ -251,12 +251,14 @@ def entry(result: UnitResult, static: str, key: str) -> dict:
 
 
 def result_to_json(u: UnitResult) -> dict:
-    from ..report.json import finding_text
+    from ..report.json import finding_text, picture_text
     return {"findings": {rule: [_finding(f) for f in found] for rule, found in u.findings.items()},
             # each finding's text in findings.json, diff.json (report.json.finding_text), reused with it
             "texts": {rule: [finding_text(f) for f in found] for rule, found in u.findings.items()},
             "access": u.access,
-            "pictures": [[p.to_json() for p in pics] for pics in u.pictures], "edges": u.edges}
+            "pictures": [[p.to_json() for p in pics] for pics in u.pictures],
+            # and each picture's in findings.json's paths (report.json.picture_text)
+            "picture_texts": [[picture_text(p) for p in pics] for pics in u.pictures], "edges": u.edges}
 
 
 def reusable(name: str, stored: dict) -> UnitResult | None:
@@ -283,10 +285,14 @@ def result_from_json(name: str, d: dict, e: dict) -> UnitResult:
             f.__dict__[TEXT] = text
     if not isinstance(d["access"], str):
         raise ValueError("the access rows are not text")
-    return UnitResult(name, findings, d["access"],
-                      [[PathPicture.from_json(p) for p in pics] for pics in d["pictures"]],
-                      [], d.get("edges", 0), tuple(e.get("callers") or ()), tuple(e.get("buckets") or ()),
-                      bool(e.get("opaque")))
+    pictures = [[PathPicture.from_json(p) for p in pics] for pics in d["pictures"]]
+    for pics, kept in zip(pictures, d["picture_texts"], strict=True):
+        for p, text in zip(pics, kept, strict=True):
+            if not isinstance(text, str):
+                raise ValueError("a text kept for a picture is not text")
+            p.__dict__[TEXT] = text
+    return UnitResult(name, findings, d["access"], pictures, [], d.get("edges", 0),
+                      tuple(e.get("callers") or ()), tuple(e.get("buckets") or ()), bool(e.get("opaque")))
 
 
 def _finding(f: Finding) -> list:
