@@ -185,9 +185,12 @@ class ComputeRoutes:
         key = (account, service)
         hit = self._service_roles.get(key)
         if hit is None:
+            # the service's edges, not every role of the estate: asked once per account and service
+            assume = f"{CAN_ASSUME}:sts:AssumeRole"
+            roles = self.p.roles
             hit = self._service_roles[key] = sorted(
-                r for r, role in self.p.roles.items() if role.account == account and service in self.g
-                and self.g.has_edge(service, r, key=f"{CAN_ASSUME}:sts:AssumeRole"))
+                r for r, keys in (self.g[service].items() if service in self.g else ())
+                if assume in keys and r in roles and roles[r].account == account)
         return hit
 
     def targets(self, c: Compute) -> list[tuple[str, str | None]]:
