@@ -262,11 +262,10 @@ class _Compiler:
             raise self.fail(f"`{key}` must not be empty", f"{ptr}/{key}")
         out = []
         for j, v in enumerate(values):
-            where = f"{ptr}/{key}" + (f"/{j}" if isinstance(s[key], list) else "")
             if not isinstance(v, str) or not v:
-                raise self.fail(f"`{key}` entries must be non-empty strings", where)
+                raise self.fail(f"`{key}` entries must be non-empty strings", self._entry(ptr, s, key, j))
             if v != "*" and not v.startswith("arn:"):
-                raise self.fail(f"resource `{v}` is not an ARN", where)
+                raise self.fail(f"resource `{v}` is not an ARN", self._entry(ptr, s, key, j))
             out.append(interned(v, True, True, variables))
         return tuple(out), key == "NotResource"
 
@@ -290,18 +289,24 @@ class _Compiler:
                     raise self.fail(f"unknown principal type `{kind}` (expected AWS, Service, Federated or "
                                     "CanonicalUser)", pointer_join(f"{ptr}/{key}", kind))
                 for j, v in enumerate(_as_list(vals)):
-                    where = pointer_join(f"{ptr}/{key}", kind) + (f"/{j}" if isinstance(vals, list) else "")
                     if not isinstance(v, str) or not v:
-                        raise self.fail("principal values must be non-empty strings", where)
+                        raise self.fail("principal values must be non-empty strings",
+                                        _principal_pointer(ptr, key, kind, vals, j))
                     pattern = None
                     if v != "*" and ("*" in v or "?" in v):
                         self.problems.append(Problem("principal-wildcard", f"`{v}`: AWS does not allow wildcards "
-                                                     "inside a principal; treated as a pattern", where))
+                                                     "inside a principal; treated as a pattern",
+                                                     _principal_pointer(ptr, key, kind, vals, j)))
                         pattern = Pattern(v, arn=v.startswith("arn:"))
                     entries.append(PrincipalEntry(kind, v, pattern))
         else:
             raise self.fail(f"`{key}` must be `*` or an object such as {{\"AWS\": ...}}", f"{ptr}/{key}")
         return tuple(entries), key == "NotPrincipal"
+
+
+def _principal_pointer(ptr: str, key: str, kind: str, vals: Any, j: int) -> str:
+    """The pointer of value ``j`` of a Principal element's ``kind`` entry (a list, or one value)."""
+    return pointer_join(f"{ptr}/{key}", kind) + (f"/{j}" if isinstance(vals, list) else "")
 
 
 @lru_cache(maxsize=1 << 12)
