@@ -294,9 +294,10 @@ class ComputeRoutes:
             facts = self.anywhere(n, route.alternatives)
             if facts is None:
                 continue
+            noted = _with_notes(facts, [note])  # one copy for every role (edge facts are not changed once kept)
             for role in roles:
                 if role != n:
-                    self.keep(n, role, route.technique, facts, [note], resource=witness.arn)
+                    self.keep(n, role, route.technique, noted, [], resource=witness.arn)
 
     def anywhere(self, n: str, alternatives) -> EdgeFacts | None:
         best = None

@@ -30,9 +30,9 @@ import binascii
 import ipaddress
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Callable, Iterable
 
 from ..errors import Place, PolicyError, pointer_join
