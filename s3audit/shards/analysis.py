@@ -3,11 +3,12 @@
 
 ``analyse`` returns what the one-process path gives: the rule run (findings in the same order), the access
 map, the pictures of paths to sensitive data, the paths from chosen principals. With ``history``, units whose
-digests are unchanged since the last run are taken from ``DIR/units.jsonl`` instead of computed, and the
-file is rewritten for the next run.
+digests are unchanged since the last run are taken from the history (``store.py``) instead of computed, and
+the units computed are kept there for the next run.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
@@ -65,86 +66,91 @@ def analyse(source: Source, *, rule_files: Iterable[str] = (), params: Mapping[s
     # workers inherit it) or needs it for the digests; Dask workers build their own.
     keys = None
     reused: dict[str, UnitResult] = {}
-    kept_lines: dict[str, str] = {}  # the units file's line of each unit reused
+    kept_lines: dict[str, store.Reused] = {}  # where each unit reused has its line in the units log
     statics: dict[str, str] = {}
-    kept = None
+    kept = previous_access = None
     todo = names
-    if local or history is not None:
-        engine, principals = principal_stage(snap)
-        worker.prepare(job, snap, engine, principals)
-        if history is not None:
-            from ..graph.data_stage import pair_data
-            from .keys import Keys, program_fingerprint
-            from .units import resources_of
-            keys = Keys(source.document, snap, principals,
-                        program_fingerprint(program, params_text) + repr((job.access, job.sensitive, job.assume)))
-            with no_cyclic_gc():
-                pairing = pair_data(snap, principals, resources_of(snap, names), engine)
-            candidates: dict[str, set[str]] = {}
-            unit_of = unit_of_arn(snap)
-            for arn, found in pairing.candidates:
-                candidates.setdefault(unit_of[arn], set()).update(found)
-            kept = store.load(history)
-            stored = kept.entries if kept is not None and kept.global_digest == keys.global_digest and not full \
-                else {}
-            todo = []
-            for n in names:
-                statics[n] = keys.static_key(n, candidates.get(n, ()))
-                old = stored.get(n)
-                result = store.reusable(n, old) if store.still_valid(old, statics[n], keys.full_key) else None
-                if result is not None:
-                    reused[n] = result
-                    kept_lines[n] = kept.lines[n]
-                else:
-                    todo.append(n)
-            stats["reused"] = len(reused)
-    try:
-        with runner:
-            parts = split(todo, shards or shard_count(len(todo), runner.capacity()))
-            stats["shards"] = len(parts)
-            # task 0 is the global one; shard i is task i (S3AUDIT_KILL_SHARD=i drills its loss)
-            calls = ([(job, 0, None)] if rules else []) + [(job, i + 1, p) for i, p in enumerate(parts)]
-            results = runner.run(worker.run_task, calls, lambda i: "the account and statement rules"
-                                 if calls[i][2] is None else f"shard {calls[i][1]} of {len(parts)}")
-    finally:
-        if local:
-            worker.forget()
-    meters: dict[int, dict] = {}
-    for _, m in results:
-        seen = meters.setdefault(m.pid, {"peak_rss_mib": 0.0, "cpu_s": 0.0, "tasks": 0})
-        seen["peak_rss_mib"] = max(seen["peak_rss_mib"], round(m.peak_rss_mib))
-        seen["cpu_s"] = max(seen["cpu_s"], round(m.cpu_s, 2))
-        seen["tasks"] += 1
-    stats["processes"] = list(meters.values())
-    results = [r for r, _ in results]
-    glob = results[0] if rules else None
-    computed: dict[str, UnitResult] = {u.name: u for part in results[1 if rules else 0:] for u in part}
-    units = {**reused, **computed}
-    ordered = [units[n] for n in names]
+    with contextlib.ExitStack() as held:
+        if local or history is not None:
+            engine, principals = principal_stage(snap)
+            worker.prepare(job, snap, engine, principals)
+            if history is not None:
+                from ..graph.data_stage import pair_data
+                from .keys import Keys, program_fingerprint
+                from .units import resources_of
+                keys = Keys(source.document, snap, principals,
+                            program_fingerprint(program, params_text) + repr((job.access, job.sensitive, job.assume)))
+                with no_cyclic_gc():
+                    pairing = pair_data(snap, principals, resources_of(snap, names), engine)
+                candidates: dict[str, set[str]] = {}
+                unit_of = unit_of_arn(snap)
+                for arn, found in pairing.candidates:
+                    candidates.setdefault(unit_of[arn], set()).update(found)
+                kept = store.load(history)
+                if kept is not None:
+                    held.callback(kept.close)  # save copies the lines it reuses from the file
+                    previous_access = kept.previous_access()
+                stored = kept.entries if kept is not None and kept.global_digest == keys.global_digest and not full \
+                    else {}
+                todo = []
+                for n in names:
+                    statics[n] = keys.static_key(n, candidates.get(n, ()))
+                    old = stored.get(n)
+                    result = store.reusable(n, old) if store.still_valid(old, statics[n], keys.full_key) else None
+                    if result is not None:
+                        reused[n] = result
+                        kept_lines[n] = kept.spans[n]
+                    else:
+                        todo.append(n)
+                stats["reused"] = len(reused)
+                if kept is not None:
+                    kept.entries.clear()  # what is reused is in `reused` now; the rest is not needed
+        try:
+            with runner:
+                parts = split(todo, shards or shard_count(len(todo), runner.capacity()))
+                stats["shards"] = len(parts)
+                # task 0 is the global one; shard i is task i (S3AUDIT_KILL_SHARD=i drills its loss)
+                calls = ([(job, 0, None)] if rules else []) + [(job, i + 1, p) for i, p in enumerate(parts)]
+                results = runner.run(worker.run_task, calls, lambda i: "the account and statement rules"
+                                     if calls[i][2] is None else f"shard {calls[i][1]} of {len(parts)}")
+        finally:
+            if local:
+                worker.forget()
+        meters: dict[int, dict] = {}
+        for _, m in results:
+            seen = meters.setdefault(m.pid, {"peak_rss_mib": 0.0, "cpu_s": 0.0, "tasks": 0})
+            seen["peak_rss_mib"] = max(seen["peak_rss_mib"], round(m.peak_rss_mib))
+            seen["cpu_s"] = max(seen["cpu_s"], round(m.cpu_s, 2))
+            seen["tasks"] += 1
+        stats["processes"] = list(meters.values())
+        results = [r for r, _ in results]
+        glob = results[0] if rules else None
+        computed: dict[str, UnitResult] = {u.name: u for part in results[1 if rules else 0:] for u in part}
+        units = {**reused, **computed}
+        ordered = [units[n] for n in names]
 
-    out = Analysis(None, stats=stats, previous_access=kept.previous_access() if kept is not None else None)
-    del kept
-    if rules:
-        order = [r.meta.id for r in sorted(program.compiled, key=lambda r: (-int(r.meta.severity), r.meta.id))]
-        findings = merge_findings(order, [glob.findings, *(u.findings for u in ordered)])
-        out.run = rule_run(program, RunResult(findings, program.rules, list(program.packs),
-                                              dict(program.data_classes)))
-    if access:
-        out.access = merge_access(ordered)
-    if sensitive is not None:
-        out.pictures = merge_pictures([b.name for b in snap.buckets], units)
-    if paths_from is not None:
-        out.paths = merge_paths(ordered)
-    if history is not None:
-        store.save(history, keys.global_digest, [
-            kept_lines[n] if n in kept_lines else
-            store.line(n, store.entry(units[n], statics[n], keys.full_key(statics[n], units[n].callers,
-                                                                         units[n].buckets)))
-            for n in names])
-        del kept_lines
-    stats["computed"] = len(computed)
-    stats["edges"] = sum(u.edges for u in ordered) + (glob.principal_edges if glob is not None else 0)
-    return out
+        out = Analysis(None, stats=stats, previous_access=previous_access)
+        if rules:
+            order = [r.meta.id for r in sorted(program.compiled, key=lambda r: (-int(r.meta.severity), r.meta.id))]
+            findings = merge_findings(order, [glob.findings, *(u.findings for u in ordered)])
+            out.run = rule_run(program, RunResult(findings, program.rules, list(program.packs),
+                                                  dict(program.data_classes)))
+        if access:
+            out.access = merge_access(ordered)
+        if sensitive is not None:
+            out.pictures = merge_pictures([b.name for b in snap.buckets], units)
+        if paths_from is not None:
+            out.paths = merge_paths(ordered)
+        if history is not None:
+            store.save(history, keys.global_digest, {
+                n: kept_lines[n] if n in kept_lines else
+                store.line(n, store.entry(units[n], statics[n], keys.full_key(statics[n], units[n].callers,
+                                                                             units[n].buckets)))
+                for n in names}, kept)
+            del kept_lines
+        stats["computed"] = len(computed)
+        stats["edges"] = sum(u.edges for u in ordered) + (glob.principal_edges if glob is not None else 0)
+        return out
 
 
 def principal_stage(snapshot):

@@ -1,36 +1,67 @@
-"""The units' results kept in a scan history (``DIR/units.jsonl``), by the digests of what they read.
+"""The units' results kept in a scan history, by the digests of what they read.
 
-A text file: a first line with the format and the global digest it was made under, then one line per unit,
-``[name, entry]``: its static key, the principals and buckets its rules asked about, its full key, and its
-results (findings with everything that orders and places them, and their text in the reports' JSON; its rows
-of access.json as text; pictures). One line per unit, not compressed, so that a night reads it fast and
-writes the line of every unit it reused back as it read it. Written atomically after each run. A file of
-another format, or that cannot be read, is not used (the run computes everything and replaces it); a damaged
-line loses only its unit. Under another global digest nothing is reused, but the entries still say what the
-run that wrote them found (the previous night's access rows, see ``previous_access``).
+Two files. ``DIR/units.jsonl`` is a log: a first line with the format and the log's id, then lines appended
+night after night, one per unit computed, each a CRC-32 of its JSON and the JSON ``[name, entry]``: its static
+key, the principals and buckets its rules asked about, its full key, and its results (findings with
+everything that orders and places them, and their text in the reports' JSON; its rows of access.json as
+text; pictures). ``DIR/units.index.json`` says which lines are current: the log's id, the global digest they
+were made under, the length of the log it covers, and each unit's line as a byte range. The index is written
+atomically and is what commits a night: a night appends the lines of the units it computed and writes a new
+index, so the lines of the units it reused are neither read twice nor written again. When the lines no
+index names would outweigh a quarter of the ones it names, the log is written afresh (the current lines
+copied in the kernel, a run at a time) under a new id.
+
+A night that stops before its index is written leaves the last index, which names only lines that were there
+before it (the next night cuts the log back to the length it covers). A log or index of another format, of
+another id, or that cannot be read, is not used (the run computes everything and starts a new log); a line
+that is damaged (its checksum, its JSON or its shape) loses only its unit. Under another global digest
+nothing is reused, but the entries still say what the run that wrote them found (the previous night's
+access rows, see ``previous_access``).
 """
 from __future__ import annotations
 
 import json
 import os
+import secrets
+import zlib
 from dataclasses import dataclass
+from typing import BinaryIO
 
+from .. import ownjson
 from ..findings import Finding, Location, Severity, Status, make_finding
 from ..gcpause import no_cyclic_gc
 from .results import UnitResult
 
 FILE = "units.jsonl"
-FORMAT = "s3audit.units/v3"  # v3: a line per unit, uncompressed, access rows as text (v2: units.json.gz)
+INDEX = "units.index.json"
+FORMAT = "s3audit.units/v4"  # v4: a log with an index, each line checksummed (v3: rewritten whole; v2: gz)
 _EARLIER = ("units.json.gz",)  # files of earlier formats, removed when this one is written
+_MOST_UNNAMED = 0.25  # the log is written afresh when the lines no index names would be more than this share
+
+
+@dataclass(frozen=True)
+class Reused:
+    """A unit's line as ``load`` read it: bytes ``start:end`` of the log (with its newline)."""
+
+    start: int
+    end: int
 
 
 @dataclass
 class Kept:
-    """What ``load`` read: the global digest, each unit's entry and its line as read."""
+    """What ``load`` read: the global digest, each unit's entry and where its line is in the log, which stays
+    open (``file``) so that ``save`` appends to it or copies from it; ``close`` when done."""
 
     global_digest: str
     entries: dict[str, dict]
-    lines: dict[str, str]
+    spans: dict[str, Reused]
+    file: BinaryIO
+    directory: str
+    log_id: str
+    length: int  # of the log, as far as the index covers it
+
+    def close(self) -> None:
+        self.file.close()
 
     def previous_access(self) -> dict[str, str] | None:
         """bucket -> its rows of access.json (``access_file.block``) as the run that wrote the file found them;
@@ -46,46 +77,167 @@ class Kept:
 
 
 def load(directory: str) -> Kept | None:
-    """The kept units, or None when there are none (no file, another format, a broken first line)."""
-    entries: dict[str, dict] = {}
-    raw: dict[str, str] = {}
-    try:
-        with open(os.path.join(directory, FILE), encoding="utf-8") as fh:
-            try:
-                head = json.loads(fh.readline())
-            except ValueError:
-                return None
-            if not isinstance(head, dict) or head.get("format") != FORMAT or not isinstance(head.get("global"), str):
-                return None
-            with no_cyclic_gc():  # hundreds of thousands of findings' parts, all kept: see gcpause.py
-                for line in fh:  # a line at a time: the file is never held whole beside what it holds
-                    line = line.rstrip("\n")
-                    try:
-                        name, e = json.loads(line)
-                    except (ValueError, TypeError):
-                        continue  # an empty or damaged line: its unit (if any) is computed again
-                    if isinstance(name, str) and isinstance(e, dict):
-                        entries[name], raw[name] = e, line
-    except (OSError, UnicodeDecodeError):
+    """The kept units, or None when there are none (no index or log, another format or id, a broken index)."""
+    index = _read_index(directory)
+    if index is None:
         return None
-    return Kept(head["global"], entries, raw)
+    log_id, global_digest, length, units = index
+    try:
+        fh = open(os.path.join(directory, FILE), "rb")
+    except OSError:
+        return None
+    entries: dict[str, dict] = {}
+    spans: dict[str, Reused] = {}
+    try:
+        head = _head(fh.readline())
+        if head != log_id or os.fstat(fh.fileno()).st_size < length:
+            fh.close()
+            return None
+        fd = fh.fileno()
+        with no_cyclic_gc():  # hundreds of thousands of findings' parts, all kept: see gcpause.py
+            for name, (start, end) in sorted(units.items(), key=lambda u: u[1][0]):  # in the log's order
+                entry = _entry_of(os.pread(fd, end - start, start))
+                if entry is not None and entry[0] == name:
+                    entries[name], spans[name] = entry[1], Reused(start, end)
+    except (OSError, UnicodeDecodeError):
+        fh.close()
+        return None
+    return Kept(global_digest, entries, spans, fh, directory, log_id, length)
+
+
+def _read_index(directory: str) -> tuple[str, str, int, dict[str, tuple[int, int]]] | None:
+    """(log id, global digest, length of the log covered, unit -> its line's byte range), or None when the
+    index is not there or not one this module writes."""
+    try:
+        with open(os.path.join(directory, INDEX), "rb") as fh:
+            doc = ownjson.loads(fh.read())
+        log_id, global_digest, length, units = doc["log"], doc["global"], doc["length"], doc["units"]
+        if doc.get("format") != FORMAT or not isinstance(log_id, str) or not isinstance(global_digest, str) \
+                or type(length) is not int or not isinstance(units, dict):
+            return None
+        ranges = {}
+        for name, (start, end) in units.items():
+            if not (type(start) is int and type(end) is int and 0 < start < end <= length):
+                return None
+            ranges[name] = (start, end)
+        return log_id, global_digest, length, ranges
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return None
+
+
+def _head(raw: bytes) -> str | None:
+    """The id a log's first line gives, or None when it is not a first line this module writes."""
+    try:
+        head = json.loads(raw)
+    except ValueError:
+        return None
+    if not isinstance(head, dict) or head.get("format") != FORMAT or not isinstance(head.get("log"), str):
+        return None
+    return head["log"]
+
+
+def _entry_of(raw: bytes) -> tuple[str, dict] | None:
+    """A line's (name, entry); None for a line that is damaged (its checksum says so) or not shaped as ``line``
+    writes it: its unit is computed again."""
+    check, _, body = raw.rstrip(b"\n").partition(b" ")
+    try:
+        if int(check, 16) != zlib.crc32(body):
+            return None
+        name, e = ownjson.loads(body)
+    except (ValueError, TypeError):
+        return None
+    return (name, e) if isinstance(name, str) and isinstance(e, dict) else None
 
 
 def line(name: str, entry: dict) -> str:
-    """A unit's line of the file."""
-    return json.dumps([name, entry], separators=(",", ":"))
+    """A unit's line of the log: a checksum of its JSON, then the JSON (without the newline)."""
+    body = json.dumps([name, entry], separators=(",", ":"))  # ASCII: non-ASCII characters are escaped
+    return f"{zlib.crc32(body.encode()):08x} {body}"
 
 
-def save(directory: str, global_digest: str, lines: list[str]) -> None:
-    """Write the file: the units' ``lines`` (``line``, or the line ``load`` read for a unit reused as it was)."""
+def save(directory: str, global_digest: str, lines: dict[str, str | Reused], kept: Kept | None = None) -> None:
+    """Keep the units' ``lines`` (unit -> a line made by ``line``, or ``Reused``: its line in ``kept``'s log,
+    as it was): appended to ``kept``'s log when it is this directory's and would stay mostly current, else in
+    a new log; then the index that names them."""
+    new_bytes = sum(len(x) + 1 for x in lines.values() if not isinstance(x, Reused))
+    current = new_bytes + sum(x.end - x.start for x in lines.values() if isinstance(x, Reused))
+    if kept is not None and os.path.abspath(kept.directory) == os.path.abspath(directory) \
+            and kept.length + new_bytes - current <= _MOST_UNNAMED * current:
+        log_id, length, spans = kept.log_id, *_append(directory, kept, lines)
+    else:
+        log_id, length, spans = _write_log(directory, lines, kept)
     from ..fileio import write_atomic
-    head = json.dumps({"format": FORMAT, "global": global_digest}, separators=(",", ":"))
-    write_atomic(os.path.join(directory, FILE), "\n".join([head, *lines]) + "\n")
+    write_atomic(os.path.join(directory, INDEX), json.dumps(
+        {"format": FORMAT, "log": log_id, "global": global_digest, "length": length,
+         "units": {name: [r.start, r.end] for name, r in spans.items()}}, separators=(",", ":")))
     for name in _EARLIER:
         try:
             os.unlink(os.path.join(directory, name))
         except OSError:
             pass  # none there (or not ours to remove): nothing reads it
+
+
+def _append(directory: str, kept: Kept, lines: dict[str, str | Reused]) -> tuple[int, dict[str, Reused]]:
+    """Append the new lines to the log (cut back first to what its index covers: a run that stopped before
+    writing its index may have left lines after it)."""
+    from ..fileio import write_all
+    spans: dict[str, Reused] = {}
+    chunks: list[bytes] = []
+    at = kept.length
+    for name, x in lines.items():
+        if isinstance(x, Reused):
+            spans[name] = x
+        else:
+            raw = x.encode() + b"\n"
+            spans[name] = Reused(at, at + len(raw))
+            chunks.append(raw)
+            at += len(raw)
+    fd = os.open(os.path.join(directory, FILE), os.O_WRONLY)
+    try:
+        os.ftruncate(fd, kept.length)
+        os.lseek(fd, kept.length, os.SEEK_SET)
+        write_all(fd, b"".join(chunks))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    return at, spans
+
+
+def _write_log(directory: str, lines: dict[str, str | Reused], kept: Kept | None) -> tuple[str, int, dict]:
+    """A new log of the current lines under a new id (lines reused copied from ``kept``'s log, a run of
+    consecutive ones at a time)."""
+    from ..fileio import copy_range, write_all, write_atomic_with
+    log_id = secrets.token_hex(8)
+    head = json.dumps({"format": FORMAT, "log": log_id}, separators=(",", ":")).encode() + b"\n"
+    spans: dict[str, Reused] = {}
+    at = len(head)
+    plan: list[bytes | Reused] = [head]  # what to write, in order: bytes, or a range of the old log
+    for name, x in lines.items():
+        if isinstance(x, Reused):
+            size = x.end - x.start
+            last = plan[-1]
+            plan[-1:] = [Reused(last.start, x.end)] if isinstance(last, Reused) and last.end == x.start \
+                else [last, x]
+        else:
+            raw = x.encode() + b"\n"
+            size = len(raw)
+            plan.append(raw)
+        spans[name] = Reused(at, at + size)
+        at += size
+
+    def write(fd: int) -> None:
+        pending: list[bytes] = []  # new lines, written together
+        for piece in plan:
+            if isinstance(piece, Reused):
+                write_all(fd, b"".join(pending))
+                pending.clear()
+                copy_range(kept.file.fileno(), fd, piece.start, piece.end)
+            else:
+                pending.append(piece)
+        write_all(fd, b"".join(pending))
+
+    write_atomic_with(os.path.join(directory, FILE), write)
+    return log_id, at, spans
 
 
 def entry(result: UnitResult, static: str, key: str) -> dict:
@@ -119,11 +271,10 @@ def result_from_json(name: str, d: dict, e: dict) -> UnitResult:
     if set(texts) != set(findings):
         raise ValueError("the texts are not those of the findings")
     for rule, kept in texts.items():
+        # a text per finding, as ``entry`` wrote them (the line's checksum says they are as written)
         for f, text in zip(findings[rule], kept, strict=True):
-            # the text is the finding's own: it names the same rule, severity and fingerprint
-            if not (isinstance(text, str) and f'"fingerprint": "{f.fingerprint}"' in text
-                    and f'"severity": "{f.severity.label}"' in text and f'"rule": {json.dumps(f.rule)}' in text):
-                raise ValueError(f"the text kept for a finding of {rule} is not its own")
+            if not isinstance(text, str):
+                raise ValueError(f"a text kept for a finding of {rule} is not text")
             f.__dict__[TEXT] = text
     if not isinstance(d["access"], str):
         raise ValueError("the access rows are not text")
@@ -141,10 +292,16 @@ def _finding(f: Finding) -> list:
 
 def _from(x: list) -> Finding:
     rule, severity, controls, subject, message, status, evidence, loc, pointer, key, fp = x
-    f = make_finding(rule, Severity(severity), tuple(controls), subject, message, Status(status), tuple(evidence),
-                     None if loc is None else Location(*loc), pointer, tuple(key))
+    f = make_finding(rule, _SEVERITY[severity], tuple(controls), subject, message, _STATUS[status],
+                     tuple(evidence), None if loc is None else Location(*loc), pointer, tuple(key))
+    if not isinstance(fp, str):
+        raise ValueError("a fingerprint is not text")
     f.__dict__["_fingerprint"] = fp  # as Finding.fingerprint keeps it (a hash of rule, subject and key)
     return f
+
+
+_SEVERITY = {int(s): s for s in Severity}  # (a KeyError for another value: the unit is computed again)
+_STATUS = {s.value: s for s in Status}
 
 
 def still_valid(stored: dict | None, static: str, full_key) -> bool:

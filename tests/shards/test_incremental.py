@@ -132,7 +132,7 @@ def test_an_incremental_night_equals_a_full_run(night_one, tmp_path_factory, edi
     for edit in edits:
         edit(doc, r)
     history = tmp_path_factory.mktemp("night2")
-    shutil.copy(stored / store.FILE, history / store.FILE)
+    _copy_units(stored, history)
     incremental = _run(doc, str(history))
     _same(incremental, _run(doc))
     # the night after, nothing changed: everything is reused, and still the same
@@ -147,7 +147,7 @@ def test_a_night_after_a_bucket_change_reuses_the_other_buckets(night_one, tmp_p
     doc["taken_at"] = "2026-01-02T00:00:00Z"
     bucket = doc["accounts"][1]["s3"]["buckets"][3]
     bucket["Versioning"] = {"Status": "Enabled"}
-    shutil.copy(stored / store.FILE, tmp_path / store.FILE)
+    _copy_units(stored, tmp_path)
     got = _run(doc, str(tmp_path))
     assert got.stats["computed"] == 1 and got.stats["reused"] == got.stats["units"] - 1
     _same(got, _run(doc))
@@ -156,20 +156,21 @@ def test_a_night_after_a_bucket_change_reuses_the_other_buckets(night_one, tmp_p
 
 @pytest.mark.parametrize("spoil", ["retexted", "untexted", "unshaped", "unaccessed", "broken line"])
 def test_a_unit_whose_kept_results_are_spoiled_is_computed_again(night_one, tmp_path, spoil):
-    # a units history edited by hand or damaged (a kept text made another finding's, a text removed, a result
-    # of the wrong shape, access rows that are not text, a line cut short) is never half-reused: the units it
-    # spoils are computed again, the others reused
+    # a units history edited by hand or damaged (a kept text made another finding's with the line's checksum
+    # left as it was, a text removed, a result of the wrong shape, access rows that are not text, a line cut
+    # short) is never half-reused: the units it spoils are computed again, the others reused
     doc, stored = night_one
     kept = store.load(str(stored))
     spoiled = set()
-    lines = []
+    lines = {}
     for name, entry in sorted(kept.entries.items()):
         texts = entry["result"]["texts"]
         rule = next((r for r, t in sorted(texts.items()) if t), None)
         if rule is None or len(spoiled) == 3:
-            lines.append(kept.lines[name])
+            lines[name] = kept.spans[name]
             continue
         spoiled.add(name)
+        as_kept = store.line(name, entry)
         if spoil == "retexted":
             texts[rule][0] = texts[rule][0].replace('"severity": "', '"severity": "X', 1)
         elif spoil == "untexted":
@@ -178,12 +179,95 @@ def test_a_unit_whose_kept_results_are_spoiled_is_computed_again(night_one, tmp_
             entry["result"]["findings"][rule][0] = "not a finding"
         elif spoil == "unaccessed":
             entry["result"]["access"] = [["p", name, "read", "allow"]]
-        lines.append(store.line(name, entry)[:-7] if spoil == "broken line" else store.line(name, entry))
+        line = store.line(name, entry)
+        if spoil == "retexted":
+            line = as_kept[:8] + line[8:]  # edited by hand: the checksum is the line's before
+        lines[name] = line[:-7] if spoil == "broken line" else line
     assert len(spoiled) == 3
-    store.save(str(tmp_path), kept.global_digest, lines)
+    store.save(str(tmp_path), kept.global_digest, lines, kept)
+    kept.close()
     got = _run(copy.deepcopy(doc), str(tmp_path))
     assert got.stats["computed"] == 3 and got.stats["reused"] == got.stats["units"] - 3
     _same(got, _run(copy.deepcopy(doc)))
+
+
+def _copy_units(source, target) -> None:
+    for name in (store.FILE, store.INDEX):
+        shutil.copy(source / name, target / name)
+
+
+def test_a_night_appends_the_units_it_computed_and_reuses_the_rest_in_place(night_one, tmp_path):
+    # the log keeps the lines of reused units where they are: a night appends the line of each unit it
+    # computed, and its index (the commit) names them; the lines named before are still the log's first bytes
+    doc, stored = night_one
+    _copy_units(stored, tmp_path)
+    before = (tmp_path / store.FILE).read_bytes()
+    kept = store.load(str(tmp_path))
+    names = sorted(kept.spans)
+    lines = {n: store.line(n, kept.entries[n]) if n == names[1] else kept.spans[n] for n in names}
+    store.save(str(tmp_path), kept.global_digest, lines, kept)
+    kept.close()
+    after = (tmp_path / store.FILE).read_bytes()
+    assert after == before + lines[names[1]].encode() + b"\n"
+    again = store.load(str(tmp_path))
+    assert set(again.entries) == set(names) and again.spans[names[1]].start == len(before)
+    assert again.spans[names[0]] == lines[names[0]]
+    again.close()
+
+
+def test_a_log_mostly_of_lines_no_longer_named_is_written_afresh(night_one, tmp_path):
+    # when most units are computed again, their old lines would outweigh the current ones: a new log (under a
+    # new id) holds only the current lines, in the order of the units
+    doc, stored = night_one
+    _copy_units(stored, tmp_path)
+    kept = store.load(str(tmp_path))
+    names = sorted(kept.spans)
+    lines = {n: store.line(n, kept.entries[n]) if i % 2 else kept.spans[n] for i, n in enumerate(names)}
+    store.save(str(tmp_path), kept.global_digest, lines, kept)
+    kept.close()
+    raw = (tmp_path / store.FILE).read_bytes().splitlines(keepends=True)
+    assert json.loads(raw[0])["log"] != json.loads((stored / store.FILE).read_bytes().split(b"\n")[0])["log"]
+    assert [json.loads(x.split(b" ", 1)[1])[0] for x in raw[1:]] == names
+    again = store.load(str(tmp_path))
+    assert set(again.entries) == set(names)
+    again.close()
+
+
+def test_a_night_that_stopped_before_its_index_leaves_the_last_one_true(night_one, tmp_path):
+    # lines appended by a run that died before writing its index are not named by any index: the next load
+    # reads what the last index names, and the next save cuts them off before appending
+    doc, stored = night_one
+    _copy_units(stored, tmp_path)
+    good = (tmp_path / store.FILE).read_bytes()
+    with open(tmp_path / store.FILE, "ab") as fh:
+        fh.write(b"00000000 half a line of a run that was kil")
+    kept = store.load(str(tmp_path))
+    names = sorted(kept.spans)
+    assert set(kept.entries) == set(names)
+    store.save(str(tmp_path), kept.global_digest, {n: kept.spans[n] for n in names[1:]}
+               | {names[0]: store.line(names[0], kept.entries[names[0]])}, kept)
+    kept.close()
+    assert (tmp_path / store.FILE).read_bytes().startswith(good) and b"kil" not in (tmp_path / store.FILE).read_bytes()
+    again = store.load(str(tmp_path))
+    assert set(again.entries) == set(names)
+    again.close()
+
+
+@pytest.mark.parametrize("spoil", ["no index", "index of another log", "log cut short", "not JSON"])
+def test_units_that_cannot_be_trusted_are_not_used(night_one, tmp_path, spoil):
+    doc, stored = night_one
+    _copy_units(stored, tmp_path)
+    index = tmp_path / store.INDEX
+    if spoil == "no index":
+        index.unlink()
+    elif spoil == "index of another log":
+        index.write_text(index.read_text().replace('"log":"', '"log":"0', 1))
+    elif spoil == "log cut short":
+        log = tmp_path / store.FILE
+        log.write_bytes(log.read_bytes()[:-10])
+    else:
+        index.write_text("{not json")
+    assert store.load(str(tmp_path)) is None
 
 
 def test_scan_full_and_incremental_write_the_same_history(cli, tmp_path):
@@ -227,3 +311,18 @@ def test_scan_full_and_incremental_write_the_same_history(cli, tmp_path):
     assert all(runs[how] == runs["full"] for how in hows), [how for how in hows if runs[how] != runs["full"]]
     assert json.loads(runs["full"]["diff.json"])["resolved"]
     assert {"findings.json", "diff.json", "access.json", "report.html"} <= set(runs["full"])
+
+
+def test_the_units_read_the_same_with_the_standard_library_as_with_orjson(night_one, monkeypatch):
+    # orjson is a dependency for speed only: where it is missing, json reads the same history the same way
+    import json as standard
+
+    from s3audit import ownjson
+    doc, stored = night_one
+    fast = store.load(str(stored))
+    monkeypatch.setattr(ownjson, "loads", standard.loads)
+    slow = store.load(str(stored))
+    assert fast.entries == slow.entries and fast.spans == slow.spans and fast.global_digest == slow.global_digest
+    assert len(fast.entries) > 10
+    fast.close()
+    slow.close()
