@@ -89,13 +89,18 @@ def load(directory: str) -> Kept | None:
     entries: dict[str, dict] = {}
     spans: dict[str, Reused] = {}
     try:
-        head = _head(fh.readline())
+        head = _head(fh.readline(1 << 16))  # a first line is short: never read a whole file as one
         if head != log_id or os.fstat(fh.fileno()).st_size < length:
             fh.close()
             return None
         fd = fh.fileno()
+        read_to = 0
         with no_cyclic_gc():  # hundreds of thousands of findings' parts, all kept: see gcpause.py
             for name, (start, end) in sorted(units.items(), key=lambda u: u[1][0]):  # in the log's order
+                if start < read_to:  # lines overlap: not an index this module wrote (and no byte is read twice)
+                    fh.close()
+                    return None
+                read_to = end
                 entry = _entry_of(os.pread(fd, end - start, start))
                 if entry is not None and entry[0] == name:
                     entries[name], spans[name] = entry[1], Reused(start, end)
@@ -121,7 +126,7 @@ def _read_index(directory: str) -> tuple[str, str, int, dict[str, tuple[int, int
                 return None
             ranges[name] = (start, end)
         return log_id, global_digest, length, ranges
-    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+    except (OSError, ValueError, TypeError, KeyError, AttributeError, RecursionError):
         return None
 
 
@@ -129,7 +134,7 @@ def _head(raw: bytes) -> str | None:
     """The id a log's first line gives, or None when it is not a first line this module writes."""
     try:
         head = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     if not isinstance(head, dict) or head.get("format") != FORMAT or not isinstance(head.get("log"), str):
         return None
@@ -144,7 +149,7 @@ def _entry_of(raw: bytes) -> tuple[str, dict] | None:
         if int(check, 16) != zlib.crc32(body):
             return None
         name, e = ownjson.loads(body)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, RecursionError):  # (nested too deep for the standard library's parser)
         return None
     return (name, e) if isinstance(name, str) and isinstance(e, dict) else None
 
@@ -309,4 +314,7 @@ def still_valid(stored: dict | None, static: str, full_key) -> bool:
     buckets)`` is as stored)."""
     if not stored or stored.get("opaque") or stored.get("static") != static:
         return False
-    return full_key(static, stored.get("callers") or (), stored.get("buckets") or ()) == stored.get("key")
+    callers, buckets = stored.get("callers") or (), stored.get("buckets") or ()
+    if not all(isinstance(x, str) for x in (*callers, *buckets)):  # a damaged entry (its names are text)
+        return False
+    return full_key(static, callers, buckets) == stored.get("key")

@@ -253,7 +253,8 @@ def test_a_night_that_stopped_before_its_index_leaves_the_last_one_true(night_on
     again.close()
 
 
-@pytest.mark.parametrize("spoil", ["no index", "index of another log", "log cut short", "not JSON"])
+@pytest.mark.parametrize("spoil", ["no index", "index of another log", "log cut short", "not JSON",
+                                   "lines that overlap", "nested too deep"])
 def test_units_that_cannot_be_trusted_are_not_used(night_one, tmp_path, spoil):
     doc, stored = night_one
     _copy_units(stored, tmp_path)
@@ -265,6 +266,12 @@ def test_units_that_cannot_be_trusted_are_not_used(night_one, tmp_path, spoil):
     elif spoil == "log cut short":
         log = tmp_path / store.FILE
         log.write_bytes(log.read_bytes()[:-10])
+    elif spoil == "lines that overlap":  # every unit named by the whole log: each byte would be read again
+        doc_ = json.loads(index.read_text())
+        doc_["units"] = {name: [1, doc_["length"]] for name in doc_["units"]}
+        index.write_text(json.dumps(doc_))
+    elif spoil == "nested too deep":
+        index.write_text("[" * 100_000 + "]" * 100_000)
     else:
         index.write_text("{not json")
     assert store.load(str(tmp_path)) is None
