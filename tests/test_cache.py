@@ -172,3 +172,33 @@ def test_a_hit_keeps_an_entry_alive(cache, monkeypatch):
     import time
     assert c.prune(c.cache_dir(), time.time() - c.KEEP_DAYS * 86400) == 0  # the hit refreshed its time
     assert os.path.exists(path)
+
+
+# The compiled schema gate of large snapshots (schemas/validate.py): its generated code is kept, and a gate read
+# back from the cache gives the same verdicts; a damaged entry means compiling afresh.
+_GATE_SCHEMA = {"type": "object", "required": ["a"], "properties": {"a": {"type": "string", "pattern": "^x+$"}}}
+
+
+def test_the_compiled_gate_is_read_back_from_the_cache(cache, monkeypatch):
+    import fastjsonschema
+
+    from s3audit.schemas.validate import compiled_gate
+    first = compiled_gate(_GATE_SCHEMA)
+    assert len(_entries(cache, "gate-")) == 1
+
+    def fail(*a, **k):
+        raise AssertionError("compiled although the cache holds this gate")
+    monkeypatch.setattr(fastjsonschema, "compile", fail)
+    second = compiled_gate(_GATE_SCHEMA)
+    for document in ({"a": "xx"}, {"a": "xy"}, {"a": "xx\n"}, {}, {"a": 1}, []):
+        assert second(document) is first(document)
+    assert second({"a": "xx"}) is True and second({"a": "xy"}) is False
+
+
+def test_a_damaged_gate_entry_is_compiled_afresh(cache):
+    from s3audit.schemas.validate import compiled_gate
+    compiled_gate(_GATE_SCHEMA)
+    (entry,) = _entries(cache, "gate-")
+    (cache / entry).write_bytes(b"\x00not marshal")
+    again = compiled_gate(_GATE_SCHEMA)
+    assert again({"a": "x"}) is True and again({"a": "y"}) is False

@@ -163,7 +163,7 @@ class ComputeRoutes:
         self.p = esc.p
         self.g = esc.g
         self.snapshot = snapshot
-        self._service_roles: dict[tuple[str, str], list[str]] = {}
+        self._service_roles: dict[str, dict[str, list[str]]] = {}  # service -> account -> its roles
         self.best: dict[tuple[str, str, str], tuple[EdgeFacts, dict]] = {}
 
     def add_edges(self) -> None:
@@ -182,13 +182,18 @@ class ComputeRoutes:
     # -- targets --
     def service_roles(self, account: str, service: str) -> list[str]:
         """The roles of ``account`` that ``service`` can assume (a can-assume edge from the service)."""
-        key = (account, service)
-        hit = self._service_roles.get(key)
-        if hit is None:
-            hit = self._service_roles[key] = sorted(
-                r for r, role in self.p.roles.items() if role.account == account and service in self.g
-                and self.g.has_edge(service, r, key=f"{CAN_ASSUME}:sts:AssumeRole"))
-        return hit
+        by_account = self._service_roles.get(service)
+        if by_account is None:
+            # the service's edges, by account, once: not every role of the estate for each account
+            assume = f"{CAN_ASSUME}:sts:AssumeRole"
+            roles = self.p.roles
+            by_account = self._service_roles[service] = {}
+            for r, keys in (self.g[service].items() if service in self.g else ()):
+                if assume in keys and r in roles:
+                    by_account.setdefault(roles[r].account, []).append(r)
+            for listed in by_account.values():
+                listed.sort()
+        return by_account.get(account, [])
 
     def targets(self, c: Compute) -> list[tuple[str, str | None]]:
         """(role, note) pairs: the role ``c`` runs as, or every role its service can assume when that is
@@ -289,9 +294,10 @@ class ComputeRoutes:
             facts = self.anywhere(n, route.alternatives)
             if facts is None:
                 continue
+            noted = _with_notes(facts, [note])  # one copy for every role (edge facts are not changed once kept)
             for role in roles:
                 if role != n:
-                    self.keep(n, role, route.technique, facts, [note], resource=witness.arn)
+                    self.keep(n, role, route.technique, noted, [], resource=witness.arn)
 
     def anywhere(self, n: str, alternatives) -> EdgeFacts | None:
         best = None

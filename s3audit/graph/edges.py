@@ -6,6 +6,7 @@ Both stages of the build (``build.py``) make their edges with these, so every ed
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Iterable
 
 from ..iam.actions import universe
@@ -17,6 +18,11 @@ _GRANT_LAYERS = {"identity": "identity-policy", "bucket": "bucket-policy", "acce
 
 def dedupe(items: Iterable) -> tuple:
     """Items in first-seen order without repeats (hashable ones by value, others by their text)."""
+    items = list(items)
+    try:
+        return tuple(dict.fromkeys(items))  # all hashable (the usual case): the same, in C
+    except TypeError:
+        pass
     seen: set = set()
     out = []
     for x in items:
@@ -75,6 +81,7 @@ class EdgeFacts:
         return out
 
 
+@lru_cache(maxsize=4096)
 def canonical_action(action: str) -> str:
     """The action as AWS spells it (``s3:GetObject`` for ``s3:getobject``), when it is known."""
     info = universe().get(action)

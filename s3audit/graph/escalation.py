@@ -230,7 +230,7 @@ class _Escalations:
         return n in self.p.query(action, self.g.nodes[n]["account"], target)
 
     def decide(self, n: str, action: str, resource: str, context=None) -> Decision:
-        return self.engine.decide(Request(self.caller(n), _CANONICAL.get(action, action), resource, context or {}))
+        return self.engine.decide_unplanned(Request(self.caller(n), _CANONICAL.get(action, action), resource, context or {}))
 
     def anywhere(self, n: str, action: str) -> tuple[Decision, str] | None:
         """The best (decision, resource) for an action on a resource the caller chooses (a new function,
@@ -251,7 +251,7 @@ class _Escalations:
                                 witnesses.append(w)
         best = None
         for w in witnesses[:6]:
-            d = self.engine.decide(Request(self.caller(n), action, w))
+            d = self.engine.decide_unplanned(Request(self.caller(n), action, w))
             if d.decision == ALLOW:
                 best = (d, w)
                 break

@@ -134,6 +134,7 @@ class _PrincipalStage:
         ap_domain = frozenset(access_point_actions())
         families = {ASSUME_ROLE: frozenset({ASSUME_ROLE})}
         families.update({a: frozenset({a}) for a in escalation.INDEXED_ACTIONS})
+        covered: dict[int, tuple] = {}  # id of an Action element's matcher -> (it, S3 and access point actions, families)
         for n in list(p.users) + list(p.roles) + list(p.groups):
             found = self.engine.identity_policies(n)
             if found is None:
@@ -152,8 +153,14 @@ class _PrincipalStage:
                     if s.effect != "Allow":
                         continue
                     patterns = [None] if s.resources is None or s.not_resource else list(s.resources)
-                    s3 = matcher_actions(s.actions, s3_domain)
-                    ap = matcher_actions(s.actions, ap_domain)
+                    # Statements share their Action element's matcher (policy.py): its families are found once.
+                    hit = covered.get(id(s.actions))
+                    if hit is None or hit[0] is not s.actions:
+                        hit = covered[id(s.actions)] = (s.actions, matcher_actions(s.actions, s3_domain),
+                                                        matcher_actions(s.actions, ap_domain),
+                                                        [fam for fam, acts in families.items()
+                                                         if matcher_actions(s.actions, acts)])
+                    _, s3, ap, matched = hit
                     if s3:
                         allowed["s3"] |= s3
                         for pat in patterns:
@@ -162,10 +169,9 @@ class _PrincipalStage:
                         allowed["ap"] |= ap
                         for pat in patterns:
                             p.index[("ap", account)].add(n, pat)
-                    for fam, acts in families.items():
-                        if matcher_actions(s.actions, acts):
-                            for pat in patterns:
-                                p.index[(fam, account)].add(n, pat)
+                    for fam in matched:
+                        for pat in patterns:
+                            p.index[(fam, account)].add(n, pat)
             p.identity_actions[n] = {k: frozenset(v) for k, v in allowed.items()}
         for a in self.snapshot.accounts:
             for fam in ("s3", "ap", *families):
@@ -183,13 +189,13 @@ class _PrincipalStage:
             for c in sorted(callers):
                 if c == arn or self.g.nodes[c]["kind"] in (PROVIDER,):
                     continue
-                d = self.engine.decide(Request(self.g.nodes[c]["caller"], "sts:AssumeRole", arn))
+                d = self.engine.decide_unplanned(Request(self.g.nodes[c]["caller"], "sts:AssumeRole", arn))
                 if d.possible:
                     self.add_decided_edge(c, arn, "sts:AssumeRole", [("sts:assumerole", d, arn, None)],
                                           method="sts:AssumeRole")
             for n in sorted(gr.providers):
                 action = "sts:AssumeRoleWithSAML" if ":saml-provider/" in n else "sts:AssumeRoleWithWebIdentity"
-                d = self.engine.decide(Request(self.g.nodes[n]["caller"], action, arn))
+                d = self.engine.decide_unplanned(Request(self.g.nodes[n]["caller"], action, arn))
                 if d.possible:
                     self.add_decided_edge(n, arn, action, [(action.lower(), d, arn, None)], method=action)
 

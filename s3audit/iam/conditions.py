@@ -32,12 +32,13 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Callable, Iterable
 
 from ..errors import Place, PolicyError, pointer_join
 from .context import ABSENT, UNKNOWN_VALUE, Context, Interval, Outside, fold
 from .logic import Tri
-from .patterns import Pattern
+from .patterns import interned
 
 _TRUE, _FALSE, _UNKNOWN = Tri.TRUE, Tri.FALSE, Tri.UNKNOWN
 
@@ -251,8 +252,7 @@ def _compile_values(family: str, values: tuple[str, ...], variables: bool,
     if family in ("string", "string-ignore-case", "string-like", "arn", "bool"):
         case_sensitive = family not in ("string-ignore-case", "bool")
         wildcards = family in ("string-like", "arn")
-        patterns = [Pattern(v, case_sensitive=case_sensitive, arn=family == "arn", variables=use_vars,
-                            wildcards=wildcards) for v in values]
+        patterns = [interned(v, case_sensitive, family == "arn", use_vars, wildcards) for v in values]
         for p in patterns:
             var_keys.update(fold(part[1]) for part in p.parts if part[0] == "var")
         if family == "bool":
@@ -354,45 +354,10 @@ class Clause:
     _bounds: tuple | None = field(init=False, compare=False, repr=False)  # (order, parsed values, invalid)
 
     def __post_init__(self):
-        op = self.parsed if self.parsed is not None else parse_operator(self.operator)
-        object.__setattr__(self, "parsed", op)
-        object.__setattr__(self, "_bounds", None)
-        folded = fold(self.key)
-        object.__setattr__(self, "_folded", folded)
-        problems: list[str] = []
-        test: Test | None = None
-        null: tuple[bool | None, ...] = ()
-        var_keys: frozenset[str] = frozenset()
-        if op.base is None:
-            problems.append(f"unknown condition operator `{self.operator}`")
-        elif op.base == "Null":
-            null = tuple(parse_bool(v) for v in self.values)
-            problems += [f"`{v}` is not `true` or `false` for `Null` on `{self.key}`"
-                         for v, b in zip(self.values, null) if b is None]
-        else:
-            family, negated = _OPERATORS[op.base]
-            bad: list[str] = []
-            match, var_keys = _compile_values(family, self.values, self.variables, bad)
-            problems += [f"`{v}` is not a valid value for `{op.base}` on `{self.key}`" for v in bad]
-            test = (lambda value, ctx, _m=match: ~_m(value, ctx)) if negated else match
-            if family.startswith(("numeric-", "date-")):
-                parsed, invalid = _parse_values(self.values, parse_date if family.startswith("date-") else
-                                                lambda v: (parse_number(v),) if parse_number(v) is not None else None,
-                                                [])
-                object.__setattr__(self, "_bounds", (family.split("-")[1], tuple(parsed), invalid))
-        if op.if_exists:
-            absent = _TRUE
-        elif op.set_op == "ForAllValues":
-            absent = _TRUE
-        elif op.set_op == "ForAnyValue":
-            absent = _FALSE
-        else:
-            absent = _TRUE if op.negated else _FALSE
-        object.__setattr__(self, "problems", tuple(problems))
-        object.__setattr__(self, "reads", frozenset({folded}) | var_keys)
-        object.__setattr__(self, "_test", test)
-        object.__setattr__(self, "_null", null)
-        object.__setattr__(self, "_absent", absent)
+        # What the clause makes of its operator, key and values is the same wherever it is written: policies
+        # repeat their conditions, so it is worked out once per distinct clause (_compiled_clause).
+        for name, value in zip(_DERIVED, _compiled_clause(self.operator, self.key, self.values, self.variables)):
+            object.__setattr__(self, name, value)
 
     def to_json(self) -> dict:
         return {"operator": self.operator, "key": self.key, "values": list(self.values)}
@@ -520,6 +485,48 @@ class UnknownPart:
 
     def evaluate(self, ctx: Context) -> Tri:
         return _UNKNOWN
+
+
+# Clause's fields that _compiled_clause fills in, in its order.
+_DERIVED = ("parsed", "_bounds", "_folded", "problems", "reads", "_test", "_null", "_absent")
+
+
+@lru_cache(maxsize=1 << 14)
+def _compiled_clause(operator: str, key: str, values: tuple[str, ...], variables: bool) -> tuple:
+    """The values of ``_DERIVED`` for a clause (immutable, so clauses alike share them)."""
+    op = parse_operator(operator)
+    bounds = None
+    folded = fold(key)
+    problems: list[str] = []
+    test: Test | None = None
+    null: tuple[bool | None, ...] = ()
+    var_keys: frozenset[str] = frozenset()
+    if op.base is None:
+        problems.append(f"unknown condition operator `{operator}`")
+    elif op.base == "Null":
+        null = tuple(parse_bool(v) for v in values)
+        problems += [f"`{v}` is not `true` or `false` for `Null` on `{key}`"
+                     for v, b in zip(values, null) if b is None]
+    else:
+        family, negated = _OPERATORS[op.base]
+        bad: list[str] = []
+        match, var_keys = _compile_values(family, values, variables, bad)
+        problems += [f"`{v}` is not a valid value for `{op.base}` on `{key}`" for v in bad]
+        test = (lambda value, ctx, _m=match: ~_m(value, ctx)) if negated else match
+        if family.startswith(("numeric-", "date-")):
+            parsed, invalid = _parse_values(values, parse_date if family.startswith("date-") else
+                                            lambda v: (parse_number(v),) if parse_number(v) is not None else None,
+                                            [])
+            bounds = (family.split("-")[1], tuple(parsed), invalid)
+    if op.if_exists:
+        absent = _TRUE
+    elif op.set_op == "ForAllValues":
+        absent = _TRUE
+    elif op.set_op == "ForAnyValue":
+        absent = _FALSE
+    else:
+        absent = _TRUE if op.negated else _FALSE
+    return op, bounds, folded, tuple(problems), frozenset({folded}) | var_keys, test, null, absent
 
 
 @dataclass(frozen=True)

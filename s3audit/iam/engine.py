@@ -410,6 +410,20 @@ class Engine(Evaluation):
             return locks.apply(d, principal, action, resource, context, self._targets[resource])
         return d
 
+    def decide_unplanned(self, request: Request) -> Decision:
+        """``decide``, in full and making no plan: for requests that are rarely repeated for their principal,
+        target and action class (the principal stage asks each caller about each role once), where making the
+        plan and the action class costs as much as the decision it would memoise."""
+        action, resource = request.action, request.resource
+        t = self._targets.get(resource)
+        if t is None or ":" not in action:
+            self.check(request)
+            t = self._targets[resource]
+        d = self.decide_in_full(request, t, action.strip().lower())
+        if self.locks.endpoints or t.kms is not None:
+            return self.locks.apply(d, request.principal, action, resource, request.context, t)
+        return d
+
     def decide_policies(self, request: Request) -> Decision:
         """The decision of the request's policies alone: ``decide`` without the KMS key and VPC endpoint it must
         also pass (what a bucket shares, whether the share can work)."""

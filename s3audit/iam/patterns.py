@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from .context import ABSENT, UNKNOWN_VALUE, Context, Interval, Outside
@@ -27,6 +28,7 @@ _TRUE, _FALSE, _UNKNOWN = Tri.TRUE, Tri.FALSE, Tri.UNKNOWN
 
 _DEFAULT = re.compile(r"\s*([^,\s]+)\s*,\s*'([^']*)'\s*")  # `${key, 'default'}`
 _SPECIAL = {"*": "*", "?": "?", "$": "$"}
+_WILDCARD = re.compile(r"([*?])")
 
 # Parts of a parsed pattern: ("lit", text) | ("star",) | ("one",) | ("var", key, default-or-None)
 Part = tuple
@@ -37,6 +39,13 @@ def parse(text: str, *, variables: bool, wildcards: bool = True) -> tuple[Part, 
 
     With ``wildcards=False`` (StringEquals, Bool, ... in conditions) ``*`` and ``?`` are ordinary characters.
     """
+    if not (variables and "${" in text):
+        # No variable can start: the literal runs between the wildcards, split in C (the loop below gives
+        # the same parts character by character, and is what a text with variables needs).
+        if not wildcards:
+            return (("lit", text),) if text else ()
+        return tuple(("star",) if t == "*" else ("one",) if t == "?" else ("lit", t)
+                     for t in _WILDCARD.split(text) if t)
     parts: list[Part] = []
     lit: list[str] = []
 
@@ -198,3 +207,11 @@ class Pattern:
                     found = (p[2],)
                 texts = [t + v for t in texts for v in found]
         return tuple(texts)
+
+
+@lru_cache(maxsize=1 << 16)
+def interned(text: str, case_sensitive: bool = True, arn: bool = False, variables: bool = False,
+             wildcards: bool = True) -> Pattern:
+    """``Pattern(...)``, one object per distinct pattern: an estate's policies repeat their Resource patterns
+    and condition values (about half of them are repeats), and a Pattern is immutable."""
+    return Pattern(text, case_sensitive, arn, variables, wildcards)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Iterable
 
 from ..errors import Place, PolicyError, pointer_join
@@ -21,7 +22,7 @@ from .context import Context
 from .logic import Tri
 
 _TRUE, _FALSE, _UNKNOWN = Tri.TRUE, Tri.FALSE, Tri.UNKNOWN
-from .patterns import Pattern
+from .patterns import Pattern, interned
 
 VERSIONS = ("2012-10-17", "2008-10-17")
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
@@ -229,27 +230,24 @@ class _Compiler:
             raise self.fail("a statement needs exactly one of `Action` or `NotAction`", ptr)
         key = "Action" if "Action" in s else "NotAction"
         values = _as_list(s[key])
-        u = universe()
-        expansions: list[frozenset[str]] = []
-        others: list[Pattern] = []
         for j, v in enumerate(values):
-            where = f"{ptr}/{key}" + (f"/{j}" if isinstance(s[key], list) else "")
             if not isinstance(v, str) or not v:
-                raise self.fail(f"`{key}` entries must be non-empty strings", where)
+                raise self.fail(f"`{key}` entries must be non-empty strings", self._entry(ptr, s, key, j))
             if v != "*" and ":" not in v:
-                raise self.fail(f"action `{v}` has no service prefix (expected `service:Action`)", where)
-            expanded = u.expand(v)
-            expansions.append(expanded)
-            if not expanded:
-                service = v.split(":", 1)[0].lower()
-                if service in u.services() or "*" in service:
-                    self.problems.append(Problem("unknown-action", f"`{v}` matches no known action", where))
-                others.append(Pattern(v.lower(), case_sensitive=False))
+                raise self.fail(f"action `{v}` has no service prefix (expected `service:Action`)",
+                                self._entry(ptr, s, key, j))
         if not values:
             raise self.fail(f"`{key}` must not be empty", f"{ptr}/{key}")
-        # Union without copying when one entry decides (`*` expands to every known action).
-        known = expansions[0] if len(expansions) == 1 else frozenset().union(*expansions)
-        return ActionMatcher(tuple(values), known, tuple(others), key == "NotAction")
+        matcher, unknown = _action_matcher(tuple(values), key == "NotAction")
+        for j in unknown:
+            self.problems.append(Problem("unknown-action", f"`{values[j]}` matches no known action",
+                                         self._entry(ptr, s, key, j)))
+        return matcher
+
+    @staticmethod
+    def _entry(ptr: str, s: dict, key: str, j: int) -> str:
+        """The pointer of entry ``j`` of the statement's element ``key`` (a list, or one value)."""
+        return f"{ptr}/{key}" + (f"/{j}" if isinstance(s[key], list) else "")
 
     def resources(self, s: dict, ptr: str, variables: bool):
         if "Resource" in s and "NotResource" in s:
@@ -264,12 +262,11 @@ class _Compiler:
             raise self.fail(f"`{key}` must not be empty", f"{ptr}/{key}")
         out = []
         for j, v in enumerate(values):
-            where = f"{ptr}/{key}" + (f"/{j}" if isinstance(s[key], list) else "")
             if not isinstance(v, str) or not v:
-                raise self.fail(f"`{key}` entries must be non-empty strings", where)
+                raise self.fail(f"`{key}` entries must be non-empty strings", self._entry(ptr, s, key, j))
             if v != "*" and not v.startswith("arn:"):
-                raise self.fail(f"resource `{v}` is not an ARN", where)
-            out.append(Pattern(v, arn=True, variables=variables))
+                raise self.fail(f"resource `{v}` is not an ARN", self._entry(ptr, s, key, j))
+            out.append(interned(v, True, True, variables))
         return tuple(out), key == "NotResource"
 
     def principals(self, s: dict, ptr: str):
@@ -292,18 +289,45 @@ class _Compiler:
                     raise self.fail(f"unknown principal type `{kind}` (expected AWS, Service, Federated or "
                                     "CanonicalUser)", pointer_join(f"{ptr}/{key}", kind))
                 for j, v in enumerate(_as_list(vals)):
-                    where = pointer_join(f"{ptr}/{key}", kind) + (f"/{j}" if isinstance(vals, list) else "")
                     if not isinstance(v, str) or not v:
-                        raise self.fail("principal values must be non-empty strings", where)
+                        raise self.fail("principal values must be non-empty strings",
+                                        _principal_pointer(ptr, key, kind, vals, j))
                     pattern = None
                     if v != "*" and ("*" in v or "?" in v):
                         self.problems.append(Problem("principal-wildcard", f"`{v}`: AWS does not allow wildcards "
-                                                     "inside a principal; treated as a pattern", where))
+                                                     "inside a principal; treated as a pattern",
+                                                     _principal_pointer(ptr, key, kind, vals, j)))
                         pattern = Pattern(v, arn=v.startswith("arn:"))
                     entries.append(PrincipalEntry(kind, v, pattern))
         else:
             raise self.fail(f"`{key}` must be `*` or an object such as {{\"AWS\": ...}}", f"{ptr}/{key}")
         return tuple(entries), key == "NotPrincipal"
+
+
+def _principal_pointer(ptr: str, key: str, kind: str, vals: Any, j: int) -> str:
+    """The pointer of value ``j`` of a Principal element's ``kind`` entry (a list, or one value)."""
+    return pointer_join(f"{ptr}/{key}", kind) + (f"/{j}" if isinstance(vals, list) else "")
+
+
+@lru_cache(maxsize=1 << 12)
+def _action_matcher(values: tuple[str, ...], negated: bool) -> tuple[ActionMatcher, tuple[int, ...]]:
+    """The matcher of an Action (or NotAction) element's entries, and the positions of the entries that match
+    no known action of a service we know (policies repeat their Action elements: one matcher for each)."""
+    u = universe()
+    expansions: list[frozenset[str]] = []
+    others: list[Pattern] = []
+    unknown: list[int] = []
+    for j, v in enumerate(values):
+        expanded = u.expand(v)
+        expansions.append(expanded)
+        if not expanded:
+            service = v.split(":", 1)[0].lower()
+            if service in u.services() or "*" in service:
+                unknown.append(j)
+            others.append(Pattern(v.lower(), case_sensitive=False))
+    # Union without copying when one entry decides (`*` expands to every known action).
+    known = expansions[0] if len(expansions) == 1 else frozenset().union(*expansions)
+    return ActionMatcher(values, known, tuple(others), negated), tuple(unknown)
 
 
 def compile_policy(doc: PolicyDocument, file: str | None = None) -> Policy:

@@ -482,7 +482,7 @@ class Snapshot:
     def _vpc_endpoints(self) -> Mapping[str, "VpcEndpoint"]:
         return {e.id: e for a in self.accounts for e in a.vpc_endpoints}
 
-    @property
+    @cached_property  # asked for each principal node the graph makes
     def account_ids(self) -> frozenset[str]:
         return frozenset(a.id for a in self.accounts)
 

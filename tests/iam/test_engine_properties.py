@@ -361,3 +361,16 @@ def test_looking_statements_up_by_resource_decides_as_matching_each(estate, reqs
     finally:
         engine_module.INDEXED_FROM = saved
     assert got == want
+
+
+@SETTINGS
+@given(estates(), request_lists)
+def test_an_unplanned_decision_is_the_planned_one(estate, reqs):
+    """``Engine.decide_unplanned`` (what the principal stage asks) decides in full, making no plan: it gives the
+    decision ``decide`` gives, whose plans answer the second round from their memos."""
+    planned, unplanned = _engine(estate), _engine(estate)
+    reqs = [*reqs, *((p, "sts:AssumeRole", ETL) for p in PRINCIPALS), (ALICE, "iam:PassRole", ETL)]
+    for _ in range(2):
+        for p, a, r in reqs:
+            request = Request(p, a, r, {})
+            assert unplanned.decide_unplanned(request) == planned.decide(request), (p, a, r)

@@ -139,3 +139,29 @@ def test_the_gate_and_jsonschema_agree_on_any_pattern(pattern, value, negated):
 def test_a_pattern_re_does_not_read_is_refused():
     assert gate_problem({"properties": {"n": {"pattern": "\\p{L}+"}}}) == \
         "pattern `\\p{L}+` at /properties/n, which Python's re does not read"
+
+
+# The gate inlines `$defs` and reads a `oneOf` of bare, disjoint types as one `type` (validate.py, for speed):
+# each must keep jsonschema's verdict (https://json-schema.org/draft/2020-12/json-schema-core#section-10.2.1.3,
+# oneOf: valid against exactly one).
+@pytest.mark.parametrize("schema, document, valid", [
+    ({"oneOf": [{"type": "integer"}, {"type": "number"}]}, 1, False),  # 1 is both: not one of them
+    ({"oneOf": [{"type": "integer"}, {"type": "number"}]}, 1.5, True),
+    ({"oneOf": [{"type": ["object", "string"]}, {"type": "null"}]}, None, True),
+    ({"oneOf": [{"type": ["object", "string"]}, {"type": "null"}]}, 3, False),
+    ({"oneOf": [{"type": "string"}, {"type": "string", "minLength": 2}]}, "ab", False),  # both match
+    ({"oneOf": [{"type": "string"}, {"type": "string", "minLength": 2}]}, "a", True),
+    ({"$defs": {"p": {"oneOf": [{"$ref": "#/$defs/d"}, {"type": "null"}]}, "d": {"type": "object"}},
+      "type": "array", "items": {"$ref": "#/$defs/p"}}, [{}, None], True),
+    ({"$defs": {"p": {"oneOf": [{"$ref": "#/$defs/d"}, {"type": "null"}]}, "d": {"type": "object"}},
+      "type": "array", "items": {"$ref": "#/$defs/p"}}, [{}, "x"], False),
+    ({"$defs": {"t": {"type": "object", "properties": {"k": {"$ref": "#/$defs/t"}, "v": {"type": "string"}}}},
+      "type": "array", "items": {"$ref": "#/$defs/t"}}, [{"k": {"k": {"v": "a"}}}], True),  # refers to itself
+    ({"$defs": {"t": {"type": "object", "properties": {"k": {"$ref": "#/$defs/t"}, "v": {"type": "string"}}}},
+      "type": "array", "items": {"$ref": "#/$defs/t"}}, [{"k": {"k": {"v": 1}}}], False),
+    ({"properties": {"$ref": {"type": "string"}}}, {"$ref": 1}, False),  # a property named $ref is no reference
+])
+def test_the_gates_rewritten_schema_keeps_jsonschemas_verdict(schema, document, valid):
+    import jsonschema
+    assert jsonschema.Draft202012Validator(schema).is_valid(document) is valid
+    assert compiled_gate(schema)(document) is valid
