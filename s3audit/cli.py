@@ -422,7 +422,10 @@ def run_as_program() -> None:
     the engine's caches) are first moved out of the cyclic garbage collector's reach (``gc.freeze``): the
     interpreter's shutdown would otherwise walk every one of them once more, a seventh of the CPU of a
     pre-merge check. What reference counting frees as the interpreter clears its modules is still released;
-    frozen objects held only by reference cycles are not finalised, which changes nothing: the process ends."""
+    frozen objects held only by reference cycles are not finalised, which changes nothing: the process ends.
+    For the same reason a command that paused the collector leaves it paused (``gcpause``)."""
+    from .gcpause import keep_paused_until_exit
+    keep_paused_until_exit()
     status = main()
     import gc
     gc.freeze()
