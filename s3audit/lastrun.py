@@ -25,12 +25,12 @@ FILE = "last-run.json.gz"
 FORMAT = "s3audit.last-run/v2"  # v1 had a row per finding
 
 
-def index(run_id: str, written: str | bytes, findings: Sequence[Any], offsets: Sequence[int]) -> dict:
-    """The index of the run's findings.json (``written``: its text, or the bytes written), whose list of findings
-    is ``findings``, the i-th starting at ``offsets[i]`` (in the text)."""
+def index(run_id: str, sha256: str, findings: Sequence[Any], offsets: Sequence[int]) -> dict:
+    """The index of the run's findings.json (``sha256``: the digest of the bytes written, ``digest``), whose list
+    of findings is ``findings``, the i-th starting at ``offsets[i]`` (in the text)."""
     if len(findings) != len(offsets):
         raise ValueError("a place for each finding")
-    return {"format": FORMAT, "run": run_id, "sha256": digest(written),
+    return {"format": FORMAT, "run": run_id, "sha256": sha256,
             "fingerprints": list(map(_FINGERPRINT, findings)), "statuses": list(map(_STATUS, findings)),
             "places": list(offsets)}
 
@@ -102,7 +102,7 @@ def access(directory: str, previous: dict, doc: dict | None, kept: dict[str, str
     if raw is not None:
         if kept is not None and text(kept).encode("utf-8") == raw:
             return kept
-        if doc is not None and hashlib.sha256(raw).hexdigest() == doc.get("access"):
+        if doc is not None and digest(raw) == doc.get("access"):
             try:
                 return blocks_of(_access_map(json.loads(raw)["access"]))
             except (ValueError, KeyError, TypeError):
@@ -151,7 +151,7 @@ def _indexed(directory: str, previous: dict, doc: dict | None) -> tuple[str, str
         path = os.path.join(directory, previous["id"], previous.get("files", {}).get("findings", "findings.json"))
         with open(path, "rb") as fh:
             raw = fh.read()
-        if hashlib.sha256(raw).hexdigest() != doc.get("sha256"):
+        if digest(raw) != doc.get("sha256"):
             return None
         fps, statuses, places = doc["fingerprints"], doc["statuses"], doc["places"]
         # checked column by column, at C speed (bool is not int here: a place is a number)

@@ -72,7 +72,7 @@ def _run(args, directory, source, text, profile, threshold, today, formats, prog
     from .. import history as hist
     from ..aside import Aside
     from ..audit import evaluate
-    from ..fileio import write_atomic
+    from ..fileio import write_atomic, write_atomic_hashed
     from ..report import render
     from ..report.access import access_map, build_graph, report_pictures
     from ..report.json import render as render_json, render_indexed
@@ -151,16 +151,16 @@ def _run(args, directory, source, text, profile, threshold, today, formats, prog
         state_text, listed, offsets = render_indexed(state)
         state_bytes = state_text.encode("utf-8")
         del state_text
-        write_atomic(os.path.join(run_dir, "findings.json"), state_bytes)
-        indexed = lastrun.index(rid, state_bytes, listed, offsets)  # the next night compares with it
+        # the next night compares with findings.json by its index
+        indexed = lastrun.index(rid, write_atomic_hashed(os.path.join(run_dir, "findings.json"), state_bytes),
+                                listed, offsets)
         del state_bytes
         # what was rendered of `delta` (by format): standard output shows one of them again
         shown = {"json": render_json(delta).encode("utf-8")}  # encoded once, for diff.json and standard output
         write_atomic(os.path.join(run_dir, "diff.json"), shown["json"])
         if access_now is not None:
             access_bytes = access_file.text(access_now).encode("utf-8")
-            write_atomic(os.path.join(run_dir, "access.json"), access_bytes)
-            indexed["access"] = lastrun.digest(access_bytes)
+            indexed["access"] = write_atomic_hashed(os.path.join(run_dir, "access.json"), access_bytes)
             del access_bytes
         for fmt in formats:
             if fmt not in WHOLE_STATE and fmt != "json":
