@@ -64,47 +64,20 @@ def analyse(source: Source, *, rule_files: Iterable[str] = (), params: Mapping[s
 
     # The parent builds the principal stage itself when it runs tasks (one process), forks a pool (whose
     # workers inherit it) or needs it for the digests; Dask workers build their own.
-    keys = None
-    reused: dict[str, UnitResult] = {}
-    kept_lines: dict[str, store.Reused] = {}  # where each unit reused has its line in the units log
-    statics: dict[str, str] = {}
-    kept = previous_access = None
-    todo = names
     with contextlib.ExitStack() as held:
+        reuse = Reuse()
         if local or history is not None:
             engine, principals = principal_stage(snap)
             worker.prepare(job, snap, engine, principals)
             if history is not None:
-                from ..graph.data_stage import pair_data
                 from .keys import Keys, program_fingerprint
-                from .units import resources_of
                 keys = Keys(source.document, snap, principals,
                             program_fingerprint(program, params_text) + repr((job.access, job.sensitive, job.assume)))
-                with no_cyclic_gc():
-                    pairing = pair_data(snap, principals, resources_of(snap, names), engine)
-                candidates: dict[str, set[str]] = {}
-                unit_of = unit_of_arn(snap)
-                for arn, found in pairing.candidates:
-                    candidates.setdefault(unit_of[arn], set()).update(found)
-                kept = store.load(history)
-                if kept is not None:
-                    held.callback(kept.close)  # save copies the lines it reuses from the file
-                    previous_access = kept.previous_access()
-                stored = kept.entries if kept is not None and kept.global_digest == keys.global_digest and not full \
-                    else {}
-                todo = []
-                for n in names:
-                    statics[n] = keys.static_key(n, candidates.get(n, ()))
-                    old = stored.get(n)
-                    result = store.reusable(n, old) if store.still_valid(old, statics[n], keys.full_key) else None
-                    if result is not None:
-                        reused[n] = result
-                        kept_lines[n] = kept.spans[n]
-                    else:
-                        todo.append(n)
-                stats["reused"] = len(reused)
-                if kept is not None:
-                    kept.entries.clear()  # what is reused is in `reused` now; the rest is not needed
+                reuse = plan_reuse(history, keys, snap, principals, engine, names, full)
+                if reuse.kept is not None:
+                    held.callback(reuse.kept.close)  # save appends to the log, or copies from it
+                stats["reused"] = len(reuse.results)
+        todo = [n for n in names if n not in reuse.results]
         try:
             with runner:
                 parts = split(todo, shards or shard_count(len(todo), runner.capacity()))
@@ -116,20 +89,14 @@ def analyse(source: Source, *, rule_files: Iterable[str] = (), params: Mapping[s
         finally:
             if local:
                 worker.forget()
-        meters: dict[int, dict] = {}
-        for _, m in results:
-            seen = meters.setdefault(m.pid, {"peak_rss_mib": 0.0, "cpu_s": 0.0, "tasks": 0})
-            seen["peak_rss_mib"] = max(seen["peak_rss_mib"], round(m.peak_rss_mib))
-            seen["cpu_s"] = max(seen["cpu_s"], round(m.cpu_s, 2))
-            seen["tasks"] += 1
-        stats["processes"] = list(meters.values())
+        stats["processes"] = _meters(m for _, m in results)
         results = [r for r, _ in results]
         glob = results[0] if rules else None
         computed: dict[str, UnitResult] = {u.name: u for part in results[1 if rules else 0:] for u in part}
-        units = {**reused, **computed}
+        units = {**reuse.results, **computed}
         ordered = [units[n] for n in names]
 
-        out = Analysis(None, stats=stats, previous_access=previous_access)
+        out = Analysis(None, stats=stats, previous_access=reuse.previous_access)
         if rules:
             order = [r.meta.id for r in sorted(program.compiled, key=lambda r: (-int(r.meta.severity), r.meta.id))]
             findings = merge_findings(order, [glob.findings, *(u.findings for u in ordered)])
@@ -142,15 +109,68 @@ def analyse(source: Source, *, rule_files: Iterable[str] = (), params: Mapping[s
         if paths_from is not None:
             out.paths = merge_paths(ordered)
         if history is not None:
+            statics = reuse.statics
             store.save(history, keys.global_digest, {
-                n: kept_lines[n] if n in kept_lines else
+                n: reuse.lines[n] if n in reuse.lines else
                 store.line(n, store.entry(units[n], statics[n], keys.full_key(statics[n], units[n].callers,
                                                                              units[n].buckets)))
-                for n in names}, kept)
-            del kept_lines
+                for n in names}, reuse.kept)
         stats["computed"] = len(computed)
         stats["edges"] = sum(u.edges for u in ordered) + (glob.principal_edges if glob is not None else 0)
         return out
+
+
+@dataclass
+class Reuse:
+    """What a scan history lets a run reuse (``plan_reuse``)."""
+
+    kept: store.Kept | None = None  # the history's units, read (its log open until the run has saved)
+    results: dict[str, UnitResult] = field(default_factory=dict)  # unit -> its results, reused
+    lines: dict[str, store.Reused] = field(default_factory=dict)  # unit reused -> its line in the log
+    statics: dict[str, str] = field(default_factory=dict)  # unit -> its static key tonight (keys.py)
+    previous_access: dict[str, str] | None = None  # the kept access rows (store.Kept.previous_access)
+
+
+def plan_reuse(history: str, keys, snap, principals, engine, names: list[str], full: bool) -> Reuse:
+    """Every unit's static key tonight, and the units whose kept results still hold (unless ``full``): those
+    whose keys are as stored and whose stored results read back whole."""
+    from ..graph.data_stage import pair_data
+    from .units import resources_of
+    with no_cyclic_gc():
+        pairing = pair_data(snap, principals, resources_of(snap, names), engine)
+    candidates: dict[str, set[str]] = {}
+    unit_of = unit_of_arn(snap)
+    for arn, found in pairing.candidates:
+        candidates.setdefault(unit_of[arn], set()).update(found)
+    kept = store.load(history)
+    if kept is None:
+        return Reuse(statics={n: keys.static_key(n, candidates.get(n, ())) for n in names})
+    try:
+        reuse = Reuse(kept, previous_access=kept.previous_access())
+        stored = kept.entries if kept.global_digest == keys.global_digest and not full else {}
+        for n in names:
+            static = reuse.statics[n] = keys.static_key(n, candidates.get(n, ()))
+            old = stored.get(n)
+            result = store.reusable(n, old) if store.still_valid(old, static, keys.full_key) else None
+            if result is not None:
+                reuse.results[n] = result
+                reuse.lines[n] = kept.spans[n]
+    except BaseException:
+        kept.close()
+        raise
+    kept.entries.clear()  # what is reused is in `results` now; the rest is not needed
+    return reuse
+
+
+def _meters(meters: Iterable) -> list[dict]:
+    """Per process that ran tasks: its peak memory, its CPU by the end of its last task, how many tasks."""
+    seen: dict[int, dict] = {}
+    for m in meters:
+        p = seen.setdefault(m.pid, {"peak_rss_mib": 0.0, "cpu_s": 0.0, "tasks": 0})
+        p["peak_rss_mib"] = max(p["peak_rss_mib"], round(m.peak_rss_mib))
+        p["cpu_s"] = max(p["cpu_s"], round(m.cpu_s, 2))
+        p["tasks"] += 1
+    return list(seen.values())
 
 
 def principal_stage(snapshot):
