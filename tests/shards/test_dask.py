@@ -47,3 +47,30 @@ def test_workers_lost_again_and_again_fail_the_run_with_status_2_and_write_nothi
     assert status == 2
     assert "were lost while running shard 1" in err and "no findings were written" in err
     assert not remote.exists()
+
+
+def test_an_incremental_night_on_dask_writes_what_a_local_one_writes(cluster, synthetic, cli, tmp_path):
+    # the history's units are read and kept by s3audit's own process whichever runs the tasks: a night on the
+    # cluster after a bucket change reuses the other buckets (the units log is appended to, not written afresh)
+    # and writes the files a local night writes
+    import json
+
+    doc = json.loads(synthetic.read_text())
+    doc["taken_at"] = "2026-01-02T00:00:00Z"
+    doc["accounts"][0]["s3"]["buckets"][0]["Versioning"] = {"Status": "Enabled"}
+    night2 = tmp_path / "night2.json"
+    night2.write_text(json.dumps(doc))
+    runs = {}
+    for how, where in (("local", ["--workers", "1"]), ("dask", ["--scheduler", cluster])):
+        history = tmp_path / how
+        logs = []
+        for night in (synthetic, night2):
+            status, _, err = cli("scan", "--history", history, "--snapshot", night, "--today", "2026-12-01",
+                                 "--format", "json", *where)
+            assert status in (0, 1), err
+            logs.append(json.loads((history / "units.index.json").read_text()))
+        assert logs[1]["log"] == logs[0]["log"]  # appended to: most units were reused
+        assert logs[1]["length"] - logs[0]["length"] < logs[0]["length"] / 10
+        [run] = sorted(history.glob("2026-01-02*"))
+        runs[how] = {f: (run / f).read_bytes() for f in ("findings.json", "diff.json", "access.json")}
+    assert runs["dask"] == runs["local"]
