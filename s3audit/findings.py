@@ -134,6 +134,14 @@ def tally(findings: Iterable[Finding]) -> Counter:
 _STATUS_AND_SEVERITY = attrgetter("status", "severity")
 
 
+def failing(counts: Counter, fail_on: Severity | None) -> int:
+    """How many findings fail a run whose threshold is ``fail_on``: those that count (not waived) at or above it.
+    ``counts``: (status, severity) -> how many (``tally``)."""
+    if fail_on is None:
+        return 0
+    return sum(n for (status, severity), n in counts.items() if status is not Status.WAIVED and severity >= fail_on)
+
+
 def summarize(findings: Iterable[Finding], counts: Counter | None = None) -> dict:
     """Totals by severity (of the findings that count: not waived) and by status. ``counts``: ``tally(findings)``
     when the caller has it already."""

@@ -22,7 +22,11 @@ def dedupe(items: Iterable) -> tuple:
     try:
         return tuple(dict.fromkeys(items))  # all hashable (the usual case): the same, in C
     except TypeError:
-        pass
+        return _dedupe_mixed(items)
+
+
+def _dedupe_mixed(items: list) -> tuple:
+    """``dedupe`` of items some of which cannot be hashed (compared by their text)."""
     seen: set = set()
     out = []
     for x in items:

@@ -12,7 +12,6 @@ baselines, ``diff`` and the scan history). Findings read back keep the fingerpri
 from __future__ import annotations
 
 import heapq
-from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Iterable, Mapping
@@ -20,6 +19,7 @@ from typing import Any, Iterable, Mapping
 from .. import __version__
 from ..errors import InputError, Place
 from ..findings import SEVERITY_ORDER, FINDINGS_FORMAT, Finding, Location, Severity, Status, summarize, tally
+from ..findings import failing as count_failing
 
 
 @dataclass(frozen=True)
@@ -319,12 +319,6 @@ class Report:
         fail_on = self.fail_on
         return [f for f in self.findings if f.status is not _WAIVED and f.severity >= fail_on]
 
-    def _failing_count(self, counts: Counter) -> int:
-        """``len(self.failing)`` from ``tally(self.findings)``."""
-        if self.fail_on is None:
-            return 0
-        return sum(n for (status, severity), n in counts.items() if status is not _WAIVED and severity >= self.fail_on)
-
     @property
     def exit_status(self) -> int:
         return 1 if self.failing else 0
@@ -346,7 +340,7 @@ class Report:
     def summary(self) -> dict:
         counts = tally(self.findings)  # one pass for the totals and the threshold
         s = summarize(self.findings, counts)
-        failing = self._failing_count(counts)
+        failing = count_failing(counts, self.fail_on)
         s["fail_on"] = self.fail_on_label
         s["failing"] = failing
         s["passed"] = not failing

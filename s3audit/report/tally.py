@@ -13,6 +13,7 @@ from operator import attrgetter
 from typing import Callable, Iterable
 
 from ..findings import SEVERITY_ORDER, Finding, Severity, Status
+from ..findings import failing as count_failing
 
 NO_CONTROL = "(no control)"  # the row of findings whose rule names no framework control
 
@@ -54,9 +55,8 @@ class Tally:
 
     def failing(self, fail_on: Severity | None) -> int:
         """How many findings fail the run (``len(Report.failing)``)."""
-        if fail_on is None:
-            return 0
-        return sum(n for severity, n in self.counted_by_severity().items() if severity >= fail_on)
+        return count_failing(Counter({(status, severity): n for (severity, status), n
+                                      in self.by_severity_and_status().items()}), fail_on)
 
     def by_severity_and_status(self) -> dict[tuple[Severity, Status], int]:
         out: dict[tuple[Severity, Status], int] = Counter()
