@@ -1,10 +1,12 @@
 """Work done aside, in a forked copy of this process, while the process goes on with other work.
 
 A scan writes several reports of the whole estate (HTML, SARIF beside findings.json and diff.json) from the
-same objects. A forked child shares them copy-on-write, so nothing is pickled or sent: it renders and writes
-its files, while the parent writes the others on the other core. What the child raises is raised again in the
-parent by ``wait`` (an OutputError stays bad input; anything else is an internal error), and a child that dies
-(killed, out of memory) fails the run: the parent never records a run whose files were not all written.
+same objects. A forked child shares them copy-on-write, so nothing is pickled or sent to it: it renders and
+writes its files, while the parent writes the others on the other core. What the child returns comes back
+pickled (``Child.value``, once waited for: a digest, an index of what it wrote). What the child raises is
+raised again in the parent by ``wait`` (an OutputError stays bad input; anything else is an internal error),
+and a child that dies (killed, out of memory) fails the run: the parent never records a run whose files were
+not all written.
 
 Only on Linux (``fork`` is safe there and the copy is cheap); elsewhere the work runs at once, in order.
 """
@@ -14,11 +16,19 @@ import os
 import pickle
 import signal
 import sys
-from typing import Callable
+from typing import Any, Callable
 
 
 def available() -> bool:
     return sys.platform.startswith("linux") and hasattr(os, "fork")
+
+
+class Child:
+    """One piece of work started aside: ``value`` is what it returned, once ``Aside.wait`` has seen it end."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+        self.value: Any = None
 
 
 class Aside:
@@ -26,48 +36,52 @@ class Aside:
     first failure. Used as a context manager, children still running when the block fails are killed."""
 
     def __init__(self) -> None:
-        self._children: list[tuple[int, int, str]] = []  # (pid, read end of its pipe, what it writes)
+        self._children: list[tuple[int, int, Child]] = []  # (pid, read end of its pipe, the work)
 
-    def start(self, work: Callable[[], None], what: str) -> None:
+    def start(self, work: Callable[[], Any], what: str) -> Child:
+        child = Child(what)
         if not available():
-            work()
-            return
+            child.value = work()
+            return child
         sys.stdout.flush()
         sys.stderr.flush()  # nothing buffered is written twice
         r, w = os.pipe()
         pid = os.fork()
         if pid == 0:  # the child: the work, its outcome down the pipe, and out without any of the parent's code
-            status = 1
+            status = 1  # 0 only once the outcome is all down the pipe
             try:
                 os.close(r)
                 signal.signal(signal.SIGINT, signal.SIG_DFL)
                 signal.signal(signal.SIGTERM, signal.SIG_DFL)
                 try:
-                    work()
-                    payload, status = b"", 0
+                    payload = pickle.dumps((True, work()), protocol=pickle.HIGHEST_PROTOCOL)
                 except BaseException as exc:  # raised again in the parent
                     payload = _pickled(exc)
                 with os.fdopen(w, "wb") as fh:
                     fh.write(payload)
+                status = 0
             finally:
                 os._exit(status)
         os.close(w)
-        self._children.append((pid, r, what))
+        self._children.append((pid, r, child))
+        return child
 
     def wait(self) -> None:
         first: BaseException | None = None
         children, self._children = self._children, []
-        for pid, r, what in children:
+        for pid, r, child in children:
             with os.fdopen(r, "rb") as fh:
                 payload = fh.read()
             _, status = os.waitpid(pid, 0)
-            if payload:
-                exc = pickle.loads(payload)  # from our own child, through a pipe only it and we hold
-            elif status != 0:
-                exc = RuntimeError(f"the process writing {what} ended before it had written it "
+            exc: BaseException | None = None
+            if payload and status == 0:
+                # from our own child, through a pipe only it and we hold
+                ok, child.value = pickle.loads(payload)
+                if not ok:
+                    exc, child.value = child.value, None
+            else:  # killed, or died before it had said how its work ended
+                exc = RuntimeError(f"the process writing {child.what} ended before it had written it "
                                    f"({_how(status)})")
-            else:
-                continue
             first = first or exc
         if first is not None:
             raise first
@@ -94,11 +108,11 @@ class Aside:
 
 def _pickled(exc: BaseException) -> bytes:
     try:
-        payload = pickle.dumps(exc)
+        payload = pickle.dumps((False, exc))
         pickle.loads(payload)
         return payload
     except Exception:  # an exception that does not travel: its words do
-        return pickle.dumps(RuntimeError(f"{type(exc).__name__}: {exc}"))
+        return pickle.dumps((False, RuntimeError(f"{type(exc).__name__}: {exc}")))
 
 
 def _how(status: int) -> str:

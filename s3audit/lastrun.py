@@ -7,6 +7,9 @@ read without checking each row again.
 The index is used only for the run it names and only while a file has the digest it recorded;
 otherwise (another run, an edited or damaged file, no index) the file is read and checked whole, as before.
 
+The previous run's files are read and hashed on a thread while the night analyses (``Prefetch``): reading and
+hashing release the GIL, so the other core does it while this one builds the principal stage.
+
 The findings are kept as three columns (fingerprints, statuses, places), not a row per finding: hundreds of
 thousands of small lists, made, written and read back each night, cost more than the rest of the index (and
 keep the garbage collector walking the estate).
@@ -18,6 +21,7 @@ import hashlib
 import itertools
 import json
 import os
+import threading
 from operator import attrgetter
 from typing import Any, Sequence
 
@@ -44,13 +48,52 @@ def save(directory: str, doc: dict) -> None:
                  gzip.compress(json.dumps(doc, separators=(",", ":")).encode("utf-8"), compresslevel=1, mtime=0))
 
 
-def compare(directory: str, previous: dict, findings: list, doc: dict | None) -> tuple[list, list, list]:
+class Prefetch:
+    """The previous run's findings.json and access.json, read and hashed on a thread from the moment it starts;
+    ``compare`` and ``access`` take them from it instead of reading them."""
+
+    def __init__(self, directory: str, previous: dict) -> None:
+        self._got: dict[str, tuple[bytes, str]] = {}
+        paths = [_findings_path(directory, previous), os.path.join(directory, previous["id"], "access.json")]
+        self._thread = threading.Thread(target=self._read, args=(paths,), name="s3audit-prefetch", daemon=True)
+        self._thread.start()
+
+    def _read(self, paths: list[str]) -> None:
+        for path in paths:
+            try:
+                with open(path, "rb") as fh:
+                    raw = fh.read()
+            except OSError:
+                continue  # read (and reported) by the caller as if there were no prefetch
+            self._got[path] = (raw, hashlib.sha256(raw).hexdigest())
+
+    def take(self, path: str) -> tuple[bytes, str] | None:
+        """(the file's bytes, their SHA-256), once; None when it could not be read."""
+        self._thread.join()
+        return self._got.pop(path, None)
+
+
+def _read_hashed(path: str, prefetched: Prefetch | None) -> tuple[bytes, str]:
+    got = prefetched.take(path) if prefetched is not None else None
+    if got is None:
+        with open(path, "rb") as fh:
+            raw = fh.read()
+        got = raw, digest(raw)
+    return got
+
+
+def _findings_path(directory: str, previous: dict) -> str:
+    return os.path.join(directory, previous["id"], previous.get("files", {}).get("findings", "findings.json"))
+
+
+def compare(directory: str, previous: dict, findings: list, doc: dict | None,
+            prefetched: Prefetch | None = None) -> tuple[list, list, list]:
     """``audit.compare(the previous run's findings, findings)``: (new, resolved, unchanged), new and unchanged in
     the order of ``findings``. ``doc``: ``load(directory, previous)``."""
     from .audit import compare as compare_whole, new_and_unchanged
     from .findings import Status
     from .history import read_run_findings
-    indexed = _indexed(directory, previous, doc)
+    indexed = _indexed(directory, previous, doc, prefetched)
     if indexed is None:
         return compare_whole(read_run_findings(directory, previous).findings, findings)
     path, text, fps, statuses, places = indexed
@@ -82,8 +125,8 @@ def digest(written: str | bytes) -> str:
     return hashlib.sha256(written.encode("utf-8") if isinstance(written, str) else written).hexdigest()
 
 
-def access(directory: str, previous: dict, doc: dict | None, kept: dict[str, str] | None = None
-           ) -> dict[str, str] | None:
+def access(directory: str, previous: dict, doc: dict | None, kept: dict[str, str] | None = None,
+           prefetched: Prefetch | None = None) -> dict[str, str] | None:
     """The previous run's access rows by bucket (``access_file.block``), or None when it wrote none.
 
     ``kept``: the rows a scan history's units file kept (``shards.store.Kept.previous_access``), taken when they
@@ -95,14 +138,13 @@ def access(directory: str, previous: dict, doc: dict | None, kept: dict[str, str
     if not os.path.exists(path):
         return None
     try:
-        with open(path, "rb") as fh:
-            raw = fh.read()
+        raw, sha = _read_hashed(path, prefetched)
     except OSError:
         raw = None  # reported below, by the checked read
     if raw is not None:
         if kept is not None and text(kept).encode("utf-8") == raw:
             return kept
-        if doc is not None and digest(raw) == doc.get("access"):
+        if doc is not None and sha == doc.get("access"):
             try:
                 return blocks_of(_access_map(json.loads(raw)["access"]))
             except (ValueError, KeyError, TypeError):
@@ -141,17 +183,17 @@ def load(directory: str, previous: dict) -> dict | None:
         else None
 
 
-def _indexed(directory: str, previous: dict, doc: dict | None) -> tuple[str, str, list, list, list] | None:
+def _indexed(directory: str, previous: dict, doc: dict | None, prefetched: Prefetch | None = None
+             ) -> tuple[str, str, list, list, list] | None:
     """(findings.json's path, its text, and the index's fingerprints, statuses and places) when the index is of
     this run and of this file, else None."""
     from .findings import Status
     if doc is None:
         return None
     try:
-        path = os.path.join(directory, previous["id"], previous.get("files", {}).get("findings", "findings.json"))
-        with open(path, "rb") as fh:
-            raw = fh.read()
-        if digest(raw) != doc.get("sha256"):
+        path = _findings_path(directory, previous)
+        raw, sha = _read_hashed(path, prefetched)
+        if sha != doc.get("sha256"):
             return None
         fps, statuses, places = doc["fingerprints"], doc["statuses"], doc["places"]
         # checked column by column, at C speed (bool is not int here: a place is a number)

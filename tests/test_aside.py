@@ -3,6 +3,7 @@ and a child that dies fails the run instead of leaving it recorded without its f
 from __future__ import annotations
 
 import os
+import pickle
 import signal
 
 import pytest
@@ -47,3 +48,17 @@ def test_children_still_running_when_the_block_fails_are_killed(tmp_path):
             aside.start(slow, what="late")
             raise KeyError("the parent failed")
     assert aside._children == [] and not marker.exists()
+
+
+def test_what_the_child_returns_comes_back_once_waited_for():
+    with Aside() as aside:
+        got = aside.start(lambda: {"pid": os.getpid(), "rows": list(range(1000))}, what="an index")
+        assert got.value is None  # not before the wait
+    assert got.value["rows"] == list(range(1000)) and got.value["pid"] != os.getpid()
+
+
+def test_a_value_that_cannot_travel_is_an_error_in_the_parent():
+    # the pickling error itself, as the child met it
+    with pytest.raises((AttributeError, TypeError, pickle.PicklingError), match="(?i)pickle"):
+        with Aside() as aside:
+            aside.start(lambda: (lambda: None), what="a function")

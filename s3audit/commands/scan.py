@@ -16,6 +16,7 @@ from . import _audit
 
 DEFAULT_REPORTS = ("text", "markdown", "html", "sarif")
 WHOLE_STATE = ("html", "sarif", "junit")  # the formats a run writes of the whole state (the others: of what changed)
+FINDINGS_ALONE = ("sarif", "junit")  # of those, the ones that show the findings alone (no comparison, no pictures)
 REPORT_FILES = {"text": "summary.txt", "markdown": "summary.md", "html": "report.html", "sarif": "findings.sarif",
                 "junit": "junit.xml", "json": "diff.json"}
 
@@ -75,7 +76,7 @@ def _run(args, directory, source, text, profile, threshold, today, formats, prog
     from ..fileio import write_atomic, write_atomic_hashed
     from ..report import render
     from ..report.access import access_map, build_graph, report_pictures
-    from ..report.json import render as render_json, render_indexed
+    from ..report.json import render as render_json
     from ..report.model import InReportOrder, Report, in_report_order, snapshot_provenance
     from ..snapshot.load import document_and_snapshot
     from ..subjects import SubjectIndex
@@ -83,6 +84,10 @@ def _run(args, directory, source, text, profile, threshold, today, formats, prog
     from .check import _profile_info
 
     doc, snap = document_and_snapshot(text, source)
+    index = hist.load_index(directory, warn=_audit.warn)
+    prev = hist.previous_run(index, snap.taken_at)
+    # the previous run's files, read and hashed on the other core while this one analyses
+    prefetched = lastrun.Prefetch(directory, prev) if prev is not None else None
     rid = hist.run_id(snap.taken_at)
     run_dir = os.path.join(directory, rid)
     subjects = SubjectIndex(snap)
@@ -108,59 +113,59 @@ def _run(args, directory, source, text, profile, threshold, today, formats, prog
         access_now = access_file.blocks_of(access_map(graph)) if graph is not None else None
     # sorted once: what is new and what is unchanged are parts of it, taken in its order (compare keeps it)
     findings = in_report_order(ev.findings)
-
-    index = hist.load_index(directory, warn=_audit.warn)
-    prev = hist.previous_run(index, snap.taken_at)
-    last = lastrun.load(directory, prev) if prev is not None else None  # the previous run, indexed
-    if prev is not None:
-        new, resolved, unchanged = lastrun.compare(directory, prev, findings, last)
-        new, unchanged = InReportOrder(new), InReportOrder(unchanged)
-    else:
-        new, resolved, unchanged = findings, [], []
-    changes = []
-    if access_now is not None and prev is not None:
-        before_access = lastrun.access(directory, prev, last, kept_access)
-        if before_access is not None:
-            changes = access_file.changes(before_access, access_now)
-
     common = dict(rules=ev.rules, packs=ev.packs, snapshot=snapshot_provenance(snap, file=source),
                   profile=_profile_info(profile), fail_on=threshold,
                   waivers=[w.to_json() for w in ev.waivers], inputs=[source], notes=notes)
-    state = Report(findings=findings, mode="snapshot", resolved=resolved, access_changes=changes, **common)
-    delta = Report(findings=new, mode="scan", resolved=resolved, unchanged=unchanged, access_changes=changes,
-                   **common)
-    delta.snapshot["previous"] = prev["taken_at"] if prev else None
-    state.paths = report_pictures(ev.findings, snap, graph, profile, ev.data_classes, drawn)  # in the rules' order
-    fresh = {f.fingerprint for f in new}  # once, not once per path (a first night: every finding is new)
-    delta.paths = [p for p in state.paths if p.finding and p.finding in fresh]
-
-    progress.stage("writing the run")
-    accounts = hist.account_of_findings(findings, subjects)
-    state.accounts = accounts  # the page groups findings by account
+    state = Report(findings=findings, mode="snapshot", **common)
     files = {"snapshot": "snapshot.json.gz", "findings": "findings.json", "diff": "diff.json"}
     if access_now is not None:
         files["access"] = "access.json"
     files.update((fmt, REPORT_FILES[fmt]) for fmt in formats if fmt != "json")  # json: findings and diff
-    # The snapshot (compressed) and the page and SARIF file, which show the whole state, are written aside
-    # (aside.py) while this process writes the rest; the summaries show what changed.
-    whole = [fmt for fmt in formats if fmt in WHOLE_STATE]
+
+    # The large files are written by forked children (aside.py) while this process goes on, each as soon as
+    # what it shows is known: the snapshot (compressed), SARIF and JUnit, which show the findings alone, at
+    # once; findings.json and the page, which show the comparison and the pictures too, once those are made.
+    # This process writes diff.json, access.json and the summaries, of what changed.
+    early = [fmt for fmt in formats if fmt in FINDINGS_ALONE]
     with Aside() as aside:
-        aside.start(lambda: _write_aside(run_dir, text, state, whole),
-                    what=", ".join([files["snapshot"], *(REPORT_FILES[fmt] for fmt in whole)]))
-        # each large text is encoded once, for its file and its digest
-        state_text, listed, offsets = render_indexed(state)
-        state_bytes = state_text.encode("utf-8")
-        del state_text
-        # the next night compares with findings.json by its index
-        indexed = lastrun.index(rid, write_atomic_hashed(os.path.join(run_dir, "findings.json"), state_bytes),
-                                listed, offsets)
-        del state_bytes
+        aside.start(lambda: _write_whole(run_dir, state, early, snapshot_text=text),
+                    what=", ".join([files["snapshot"], *(REPORT_FILES[fmt] for fmt in early)]))
+        last = lastrun.load(directory, prev) if prev is not None else None  # the previous run, indexed
+        if prev is not None:
+            new, resolved, unchanged = lastrun.compare(directory, prev, findings, last, prefetched)
+            new, unchanged = InReportOrder(new), InReportOrder(unchanged)
+        else:
+            new, resolved, unchanged = findings, [], []
+        changes = []
+        if access_now is not None and prev is not None:
+            before_access = lastrun.access(directory, prev, last, kept_access, prefetched)
+            if before_access is not None:
+                changes = access_file.changes(before_access, access_now)
+        prefetched = None  # (what it read is not needed any more)
+
+        state.resolved, state.access_changes = resolved, changes
+        delta = Report(findings=new, mode="scan", resolved=resolved, unchanged=unchanged, access_changes=changes,
+                       **common)
+        delta.snapshot["previous"] = prev["taken_at"] if prev else None
+        state.paths = report_pictures(ev.findings, snap, graph, profile, ev.data_classes, drawn)  # in the rules' order
+        fresh = {f.fingerprint for f in new}  # once, not once per path (a first night: every finding is new)
+        delta.paths = [p for p in state.paths if p.finding and p.finding in fresh]
+
+        progress.stage("writing the run")
+        accounts = hist.account_of_findings(findings, subjects)
+        state.accounts = accounts  # the page groups findings by account
+        # the next night compares with findings.json by its index (lastrun.index), which its writer returns
+        indexed = aside.start(lambda: _write_findings(run_dir, rid, state), what=files["findings"])
+        late = [fmt for fmt in formats if fmt in WHOLE_STATE and fmt not in FINDINGS_ALONE]
+        if late:
+            aside.start(lambda: _write_whole(run_dir, state, late), what=", ".join(REPORT_FILES[fmt] for fmt in late))
         # what was rendered of `delta` (by format): standard output shows one of them again
         shown = {"json": render_json(delta).encode("utf-8")}  # encoded once, for diff.json and standard output
         write_atomic(os.path.join(run_dir, "diff.json"), shown["json"])
+        access_digest = None
         if access_now is not None:
             access_bytes = access_file.text(access_now).encode("utf-8")
-            indexed["access"] = write_atomic_hashed(os.path.join(run_dir, "access.json"), access_bytes)
+            access_digest = write_atomic_hashed(os.path.join(run_dir, "access.json"), access_bytes)
             del access_bytes
         for fmt in formats:
             if fmt not in WHOLE_STATE and fmt != "json":
@@ -169,22 +174,38 @@ def _run(args, directory, source, text, profile, threshold, today, formats, prog
         entry = hist.entry_for(rid, snap.taken_at, findings, accounts, new=new, resolved=resolved,
                                profile=profile.name, fail_on=delta.fail_on_label, failing_new=len(delta.failing),
                                files=files)
-    # every file written (the block waited for the child's): the run is recorded
+    # every file written (the block waited for the children's): the run is recorded
+    indexed = indexed.value
+    if access_digest is not None:
+        indexed["access"] = access_digest
     hist.record(index, entry)
     lastrun.save(directory, indexed)
     hist.save_index(directory, index)
     return delta, run_dir, list(files.values()), shown
 
 
-def _write_aside(run_dir: str, snapshot_text: str, state, formats: list[str]) -> None:
-    """What a forked child writes (``_run``): the snapshot, compressed, and the reports of the whole state."""
+def _write_whole(run_dir: str, state, formats: list[str], snapshot_text: str | None = None) -> None:
+    """What a forked child writes (``_run``): the snapshot, compressed, and reports of the whole state."""
     from ..fileio import write_atomic
     from ..report import render
-    write_atomic(os.path.join(run_dir, "snapshot.json.gz"), snapshot_text)
+    if snapshot_text is not None:
+        write_atomic(os.path.join(run_dir, "snapshot.json.gz"), snapshot_text)
     for fmt in formats:
         # a page too big to show whole links to findings.json beside it for the complete lists
         options = {"sidecar": {"findings": "findings.json", "paths": "findings.json"}} if fmt == "html" else {}
         write_atomic(os.path.join(run_dir, REPORT_FILES[fmt]), render(fmt, state, **options))
+
+
+def _write_findings(run_dir: str, run_id: str, state) -> dict:
+    """What a forked child writes (``_run``): findings.json; it returns the file's index (``lastrun.index``)."""
+    from .. import lastrun
+    from ..fileio import write_atomic_hashed
+    from ..report.json import render_indexed
+    text, listed, offsets = render_indexed(state)
+    written = text.encode("utf-8")  # encoded once, for the file and its digest
+    del text
+    return lastrun.index(run_id, write_atomic_hashed(os.path.join(run_dir, "findings.json"), written),
+                         listed, offsets)
 
 
 def _collect(args, directory: str) -> str:

@@ -69,26 +69,36 @@ def analyse(source: Source, *, rule_files: Iterable[str] = (), params: Mapping[s
         if local or history is not None:
             engine, principals = principal_stage(snap)
             worker.prepare(job, snap, engine, principals)
-            if history is not None:
-                from .keys import Keys, program_fingerprint
-                keys = Keys(source.document, snap, principals,
-                            program_fingerprint(program, params_text) + repr((job.access, job.sensitive, job.assume)))
-                reuse = plan_reuse(history, keys, snap, principals, engine, names, full)
-                if reuse.kept is not None:
-                    held.callback(reuse.kept.close)  # save appends to the log, or copies from it
-                stats["reused"] = len(reuse.results)
-        todo = [n for n in names if n not in reuse.results]
         try:
             with runner:
+                # task 0 is the global one, set going first: it needs nothing the history says
+                glob = runner.start(worker.run_task, [(job, 0, None)] if rules else [],
+                                    lambda i: "the account and statement rules")
+                if history is not None:
+                    from .keys import Keys, program_fingerprint
+                    keys = Keys(source.document, snap, principals,
+                                program_fingerprint(program, params_text) + repr((job.access, job.sensitive, job.assume)))
+                    reuse = plan_reuse(history, keys, snap, principals, engine, names, full)
+                    if reuse.kept is not None:
+                        held.callback(reuse.kept.close)  # save appends to the log, or copies from it
+                todo = [n for n in names if n not in reuse.planned]
                 parts = split(todo, shards or shard_count(len(todo), runner.capacity()))
                 stats["shards"] = len(parts)
-                # task 0 is the global one; shard i is task i (S3AUDIT_KILL_SHARD=i drills its loss)
-                calls = ([(job, 0, None)] if rules else []) + [(job, i + 1, p) for i, p in enumerate(parts)]
-                results = runner.run(worker.run_task, calls, lambda i: "the account and statement rules"
-                                     if calls[i][2] is None else f"shard {calls[i][1]} of {len(parts)}")
+                # shard i is task i (S3AUDIT_KILL_SHARD=i drills its loss)
+                computing = runner.start(worker.run_task, [(job, i + 1, p) for i, p in enumerate(parts)],
+                                         lambda i: f"shard {i + 1} of {len(parts)}")
+                if reuse.kept is not None:
+                    read_reused(reuse)  # while the workers compute the rest
+                results = glob.results() + computing.results()
+                if reuse.lost:  # kept lines that proved damaged: their units are computed now, after the others
+                    more = split(reuse.lost, shard_count(len(reuse.lost), runner.capacity()))
+                    results += runner.run(worker.run_task, [(job, len(parts) + i + 1, p) for i, p in enumerate(more)],
+                                          lambda i: f"shard {len(parts) + i + 1} of {len(parts) + len(more)}")
+                    stats["shards"] += len(more)
         finally:
             if local:
                 worker.forget()
+        stats["reused"] = len(reuse.results)
         stats["processes"] = _meters(m for _, m in results)
         results = [r for r, _ in results]
         glob = results[0] if rules else None
@@ -110,11 +120,16 @@ def analyse(source: Source, *, rule_files: Iterable[str] = (), params: Mapping[s
             out.paths = merge_paths(ordered)
         if history is not None:
             statics = reuse.statics
-            store.save(history, keys.global_digest, {
-                n: reuse.lines[n] if n in reuse.lines else
-                store.line(n, store.entry(units[n], statics[n], keys.full_key(statics[n], units[n].callers,
-                                                                             units[n].buckets)))
-                for n in names}, reuse.kept)
+            lines: dict[str, str | store.Reused] = {}
+            heads: dict[str, store.Head] = {}
+            for n in names:
+                if n in reuse.lines:
+                    lines[n] = reuse.lines[n]
+                else:
+                    u = units[n]
+                    e = store.entry(u, statics[n], keys.full_key(statics[n], u.callers, u.buckets))
+                    lines[n], heads[n] = store.line(n, e), store.head(e)
+            store.save(history, keys.global_digest, lines, reuse.kept, heads)
         stats["computed"] = len(computed)
         stats["edges"] = sum(u.edges for u in ordered) + (glob.principal_edges if glob is not None else 0)
         return out
@@ -122,18 +137,21 @@ def analyse(source: Source, *, rule_files: Iterable[str] = (), params: Mapping[s
 
 @dataclass
 class Reuse:
-    """What a scan history lets a run reuse (``plan_reuse``)."""
+    """What a scan history lets a run reuse: planned from the index (``plan_reuse``), then read
+    (``read_reused``)."""
 
-    kept: store.Kept | None = None  # the history's units, read (its log open until the run has saved)
+    kept: store.Kept | None = None  # the history's units (its log open until the run has saved)
+    planned: set[str] = field(default_factory=set)  # units whose kept keys still hold: not computed
     results: dict[str, UnitResult] = field(default_factory=dict)  # unit -> its results, reused
     lines: dict[str, store.Reused] = field(default_factory=dict)  # unit reused -> its line in the log
+    lost: list[str] = field(default_factory=list)  # units planned whose lines did not read back whole
     statics: dict[str, str] = field(default_factory=dict)  # unit -> its static key tonight (keys.py)
     previous_access: dict[str, str] | None = None  # the kept access rows (store.Kept.previous_access)
 
 
 def plan_reuse(history: str, keys, snap, principals, engine, names: list[str], full: bool) -> Reuse:
-    """Every unit's static key tonight, and the units whose kept results still hold (unless ``full``): those
-    whose keys are as stored and whose stored results read back whole."""
+    """Every unit's static key tonight, and the units whose kept keys still hold (unless ``full``), by the
+    history's index alone: their lines are read by ``read_reused``."""
     from ..graph.data_stage import pair_data
     from .units import resources_of
     with no_cyclic_gc():
@@ -142,24 +160,36 @@ def plan_reuse(history: str, keys, snap, principals, engine, names: list[str], f
     unit_of = unit_of_arn(snap)
     for arn, found in pairing.candidates:
         candidates.setdefault(unit_of[arn], set()).update(found)
-    kept = store.load(history)
+    kept = store.open_log(history)
     if kept is None:
         return Reuse(statics={n: keys.static_key(n, candidates.get(n, ())) for n in names})
     try:
-        reuse = Reuse(kept, previous_access=kept.previous_access())
-        stored = kept.entries if kept.global_digest == keys.global_digest and not full else {}
+        reuse = Reuse(kept)
+        heads = kept.heads if kept.global_digest == keys.global_digest and not full else {}
         for n in names:
             static = reuse.statics[n] = keys.static_key(n, candidates.get(n, ()))
-            old = stored.get(n)
-            result = store.reusable(n, old) if store.still_valid(old, static, keys.full_key) else None
-            if result is not None:
-                reuse.results[n] = result
-                reuse.lines[n] = kept.spans[n]
+            if store.still_valid(heads.get(n), static, keys.full_key):
+                reuse.planned.add(n)
     except BaseException:
         kept.close()
         raise
-    kept.entries.clear()  # what is reused is in `results` now; the rest is not needed
     return reuse
+
+
+def read_reused(reuse: Reuse) -> None:
+    """The kept lines: the results of the units planned for reuse (those that do not read back whole are
+    ``lost``, to be computed) and the previous night's access rows."""
+    kept = reuse.kept
+    kept.read()  # every line, not only the planned ones': the previous access rows are all of them
+    reuse.previous_access = kept.previous_access()
+    for n in sorted(reuse.planned, key=lambda n: kept.spans[n].start):
+        result = store.reusable(n, kept.entries[n]) if n in kept.entries else None
+        if result is None:
+            reuse.lost.append(n)
+        else:
+            reuse.results[n] = result
+            reuse.lines[n] = kept.spans[n]
+    kept.entries.clear()  # what is reused is in `results` now; the rest is not needed
 
 
 def _meters(meters: Iterable) -> list[dict]:

@@ -22,13 +22,15 @@ class WorkerLost(S3AuditError):
 
 
 class Runner:
-    """Runs lists of task calls and returns their results in order (``run``); a context manager."""
+    """Runs lists of task calls and returns their results in order (``run``, or ``start`` and then
+    ``results`` with this process's own work in between); a context manager."""
 
     def __init__(self, workers: int = 1, scheduler: str | None = None):
         self.workers = max(1, workers)
         self.scheduler = scheduler
         self._pool: Executor | None = None
         self._client: Any = None
+        self._deaths = 0  # local pools broken by a lost worker: the second is the end of the run
 
     @property
     def parallel(self) -> bool:
@@ -61,59 +63,93 @@ class Runner:
 
     def run(self, fn: Callable, calls: Sequence[tuple], what: Callable[[int], str] = lambda i: f"task {i}") -> list:
         """``[fn(*args) for args in calls]``, on the workers."""
-        if not calls:
-            return []
-        if not self.parallel:
-            return [fn(*args) for args in calls]
-        if self.scheduler is not None:
-            return self._run_dask(fn, calls, what)
-        from concurrent.futures.process import BrokenProcessPool  # only for a pool: small runs never import it
-        results: dict[int, Any] = {}
-        for attempt in (1, 2):
-            pending = [i for i in range(len(calls)) if i not in results]
-            try:
-                self._run_pool(fn, calls, pending, results)
-                break
-            except BrokenProcessPool:
-                self._pool.shutdown(wait=True, cancel_futures=True)
-                self._pool = None
-                missing = [i for i in range(len(calls)) if i not in results]
-                if attempt == 2:
-                    names = ", ".join(what(i) for i in missing[:3]) + (", ..." if len(missing) > 3 else "")
-                    raise WorkerLost(f"a worker process died again (one had died before and its tasks were rerun); "
-                                     f"unfinished: {names}; no findings were written. A worker killed by the "
-                                     f"system often means too little memory: try fewer --workers") from None
-        return [results[i] for i in range(len(calls))]
+        return self.start(fn, calls, what).results()
 
-    def _run_pool(self, fn: Callable, calls: Sequence[tuple], pending: list[int], results: dict) -> None:
+    def start(self, fn: Callable, calls: Sequence[tuple], what: Callable[[int], str] = lambda i: f"task {i}"
+              ) -> "Pending":
+        """Set ``fn(*args)`` going for each of ``calls``: this process goes on with its own work while the
+        workers do them (in one process, they are done at once); ``results()`` waits for them."""
+        pending = Pending(self, fn, list(calls), what)
+        if not pending.calls:
+            return pending
+        if not self.parallel:
+            pending.done = {i: fn(*args) for i, args in enumerate(pending.calls)}
+        elif self.scheduler is not None:
+            pending.futures = {self._pool.submit(fn, *args): i for i, args in enumerate(pending.calls)}
+        else:
+            self._submit(pending, range(len(pending.calls)))
+        return pending
+
+    # ---- a local pool: a lost worker breaks the pool; what did not finish runs again on a fresh one, once
+    def _submit(self, pending: "Pending", indexes) -> None:
         from concurrent.futures import ProcessPoolExecutor
         from concurrent.futures.process import BrokenProcessPool
-        if self._pool is None:
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=_context(), initializer=_default_sigterm)
-        futures: dict[Future, int] = {self._pool.submit(fn, *calls[i]): i for i in pending}
-        broken = None
-        for f in _as_done(futures):
+        while True:
+            if self._pool is None:
+                self._pool = ProcessPoolExecutor(self.workers, mp_context=_context(), initializer=_default_sigterm)
+            pending.pool = self._pool
             try:
-                results[futures[f]] = f.result()
-            except BrokenProcessPool as exc:
-                broken = exc  # keep collecting what finished before the pool broke
-        if broken is not None:
-            raise broken
+                pending.futures = {self._pool.submit(pending.fn, *pending.calls[i]): i for i in indexes}
+                return
+            except BrokenProcessPool:  # broken while another batch ran: this one goes to a fresh pool
+                self._replace(pending, indexes)
 
-    def _run_dask(self, fn: Callable, calls: Sequence[tuple], what: Callable[[int], str]) -> list:
-        futures = [self._pool.submit(fn, *args) for args in calls]
-        out = []
-        for i, f in enumerate(futures):
+    def _replace(self, pending: "Pending", missing) -> None:
+        """The pool ``pending`` ran on broke: a fresh one, unless a worker had died before (``WorkerLost``)."""
+        if pending.pool is self._pool:  # (another batch on the same pool may have replaced it already)
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+            self._deaths += 1
+        if self._deaths > 1:
+            names = ", ".join(pending.what(i) for i in list(missing)[:3]) + (", ..." if len(missing) > 3 else "")
+            raise WorkerLost(f"a worker process died again (one had died before and its tasks were rerun); "
+                             f"unfinished: {names}; no findings were written. A worker killed by the "
+                             f"system often means too little memory: try fewer --workers") from None
+
+    def _collect_pool(self, pending: "Pending") -> None:
+        from concurrent.futures.process import BrokenProcessPool
+        while True:
+            broken = False
+            for f in _as_done(pending.futures):
+                try:
+                    pending.done[pending.futures[f]] = f.result()
+                except BrokenProcessPool:
+                    broken = True  # keep collecting what finished before the pool broke
+            if not broken:
+                return
+            missing = [i for i in range(len(pending.calls)) if i not in pending.done]
+            self._replace(pending, missing)
+            self._submit(pending, missing)
+
+    def _collect_dask(self, pending: "Pending") -> None:
+        for f, i in pending.futures.items():
             try:
-                out.append(f.result())
+                pending.done[i] = f.result()
             except S3AuditError:
                 raise
             except Exception as exc:
                 if lost(exc):
-                    raise WorkerLost(f"Dask workers were lost while running {what(i)} and the scheduler gave up "
-                                     f"rerunning it ({type(exc).__name__}: {exc}); no findings were written") from None
+                    raise WorkerLost(f"Dask workers were lost while running {pending.what(i)} and the scheduler gave "
+                                     f"up rerunning it ({type(exc).__name__}: {exc}); no findings were written") from None
                 raise
-        return out
+
+
+class Pending:
+    """Calls set going by ``Runner.start``; ``results()`` waits for them and returns their results in order."""
+
+    def __init__(self, runner: Runner, fn: Callable, calls: list[tuple], what: Callable[[int], str]) -> None:
+        self.runner, self.fn, self.calls, self.what = runner, fn, calls, what
+        self.futures: dict[Future, int] = {}
+        self.done: dict[int, Any] = {}
+        self.pool: Executor | None = None  # the local pool its futures are on
+
+    def results(self) -> list:
+        if len(self.done) < len(self.calls):
+            if self.runner.scheduler is not None:
+                self.runner._collect_dask(self)
+            else:
+                self.runner._collect_pool(self)
+        return [self.done[i] for i in range(len(self.calls))]
 
 
 def _as_done(futures: dict[Future, int]):

@@ -5,11 +5,16 @@ night after night, one per unit computed, each a CRC-32 of its JSON and the JSON
 key, the principals and buckets its rules asked about, its full key, and its results (findings with
 everything that orders and places them, and their text in the reports' JSON; its rows of access.json as
 text; pictures). ``DIR/units.index.json`` says which lines are current: the log's id, the global digest they
-were made under, the length of the log it covers, and each unit's line as a byte range. The index is written
-atomically and is what commits a night: a night appends the lines of the units it computed and writes a new
-index, so the lines of the units it reused are neither read twice nor written again. When the lines no
-index names would outweigh a quarter of the ones it names, the log is written afresh (the current lines
-copied in the kernel, a run at a time) under a new id.
+were made under, the length of the log it covers, and for each unit its line's byte range and its ``Head``
+(the keys and names that say whether it can be reused). The index is written atomically and is what commits
+a night: a night appends the lines of the units it computed and writes a new index, so the lines of the
+units it reused are neither read twice nor written again. When the lines no index names would outweigh a
+quarter of the ones it names, the log is written afresh (the current lines copied in the kernel, a run at a
+time) under a new id.
+
+A run decides which units it reuses from the index alone (``open_log``), sets the others computing, and
+reads the lines while they compute (``Kept.read``). A line that then proves damaged, or not the one its head
+describes, loses only its unit, which is computed after the others.
 
 A night that stops before its index is written leaves the last index, which names only lines that were there
 before it (the next night cuts the log back to the length it covers). A log or index of another format, of
@@ -34,7 +39,8 @@ from .results import UnitResult
 
 FILE = "units.jsonl"
 INDEX = "units.index.json"
-FORMAT = "s3audit.units/v4"  # v4: a log with an index, each line checksummed (v3: rewritten whole; v2: gz)
+FORMAT = "s3audit.units/v5"  # v5: heads in the index; v4: a log with an index, each line checksummed
+# (v3: rewritten whole; v2: gz)
 _EARLIER = ("units.json.gz",)  # files of earlier formats, removed when this one is written
 _MOST_UNNAMED = 0.25  # the log is written afresh when the lines no index names would be more than this share
 
@@ -47,10 +53,30 @@ class Reused:
     end: int
 
 
+@dataclass(frozen=True)
+class Head:
+    """What the index keeps of a unit's line, enough to tell whether the unit can be reused without reading
+    the line (``still_valid``): its static key, its full key, the principals and buckets its rules asked about,
+    and whether its reads could not all be named (opaque: never reused)."""
+
+    static: str
+    key: str
+    callers: tuple[str, ...]
+    buckets: tuple[str, ...]
+    opaque: bool
+
+
+def head(entry: dict) -> Head:
+    """A unit's head, from the entry ``entry`` makes."""
+    return Head(entry["static"], entry["key"], tuple(entry["callers"]), tuple(entry["buckets"]),
+                bool(entry["opaque"]))
+
+
 @dataclass
 class Kept:
-    """What ``load`` read: the global digest, each unit's entry and where its line is in the log, which stays
-    open (``file``) so that ``save`` appends to it or copies from it; ``close`` when done."""
+    """A history's units: the global digest, each unit's head and where its line is in the log (from the
+    index), and each unit's entry once ``read``. The log stays open (``file``) so that ``save`` appends to it or
+    copies from it; ``close`` when done."""
 
     global_digest: str
     entries: dict[str, dict]
@@ -59,13 +85,29 @@ class Kept:
     directory: str
     log_id: str
     length: int  # of the log, as far as the index covers it
+    heads: dict[str, Head]
 
     def close(self) -> None:
         self.file.close()
 
+    def read(self) -> None:
+        """Every line the index names, into ``entries`` (in the log's order, each byte once). A line that is
+        damaged, or whose entry is not the one its head describes, is left out: its unit is computed again."""
+        fd = self.file.fileno()
+        with no_cyclic_gc():  # hundreds of thousands of findings' parts, all kept: see gcpause.py
+            for name, span in sorted(self.spans.items(), key=lambda u: u[1].start):
+                try:
+                    entry = _entry_of(os.pread(fd, span.end - span.start, span.start))
+                except (OSError, UnicodeDecodeError):
+                    entry = None
+                if entry is not None and entry[0] == name and _described(entry[1], self.heads[name]):
+                    self.entries[name] = entry[1]
+
     def previous_access(self) -> dict[str, str] | None:
         """bucket -> its rows of access.json (``access_file.block``) as the run that wrote the file found them;
-        None when an entry does not hold them."""
+        None when an entry does not hold them, or a line could not be read."""
+        if len(self.entries) != len(self.spans):
+            return None
         out = {}
         for name, e in self.entries.items():
             block = e.get("result", {}).get("access") if isinstance(e.get("result"), dict) else None
@@ -77,42 +119,38 @@ class Kept:
 
 
 def load(directory: str) -> Kept | None:
-    """The kept units, or None when there are none (no index or log, another format or id, a broken index)."""
+    """The kept units, every line read (``open_log``, then ``Kept.read``)."""
+    kept = open_log(directory)
+    if kept is not None:
+        kept.read()
+    return kept
+
+
+def open_log(directory: str) -> Kept | None:
+    """The kept units as the index names them, their lines not yet read; None when there are none (no index
+    or log, another format or id, a broken index)."""
     index = _read_index(directory)
     if index is None:
         return None
-    log_id, global_digest, length, units = index
+    log_id, global_digest, length, spans, heads = index
     try:
         fh = open(os.path.join(directory, FILE), "rb")
     except OSError:
         return None
-    entries: dict[str, dict] = {}
-    spans: dict[str, Reused] = {}
     try:
-        head = _head(fh.readline(1 << 16))  # a first line is short: never read a whole file as one
-        if head != log_id or os.fstat(fh.fileno()).st_size < length:
+        first = _head(fh.readline(1 << 16))  # a first line is short: never read a whole file as one
+        if first != log_id or os.fstat(fh.fileno()).st_size < length:
             fh.close()
             return None
-        fd = fh.fileno()
-        read_to = 0
-        with no_cyclic_gc():  # hundreds of thousands of findings' parts, all kept: see gcpause.py
-            for name, (start, end) in sorted(units.items(), key=lambda u: u[1][0]):  # in the log's order
-                if start < read_to:  # lines overlap: not an index this module wrote (and no byte is read twice)
-                    fh.close()
-                    return None
-                read_to = end
-                entry = _entry_of(os.pread(fd, end - start, start))
-                if entry is not None and entry[0] == name:
-                    entries[name], spans[name] = entry[1], Reused(start, end)
-    except (OSError, UnicodeDecodeError):
+    except OSError:
         fh.close()
         return None
-    return Kept(global_digest, entries, spans, fh, directory, log_id, length)
+    return Kept(global_digest, {}, spans, fh, directory, log_id, length, heads)
 
 
-def _read_index(directory: str) -> tuple[str, str, int, dict[str, tuple[int, int]]] | None:
-    """(log id, global digest, length of the log covered, unit -> its line's byte range), or None when the
-    index is not there or not one this module writes."""
+def _read_index(directory: str) -> tuple[str, str, int, dict[str, Reused], dict[str, Head]] | None:
+    """(log id, global digest, length of the log covered, unit -> its line's byte range, unit -> its head), or
+    None when the index is not there or not one this module writes."""
     try:
         with open(os.path.join(directory, INDEX), "rb") as fh:
             doc = ownjson.loads(fh.read())
@@ -120,14 +158,34 @@ def _read_index(directory: str) -> tuple[str, str, int, dict[str, tuple[int, int
         if doc.get("format") != FORMAT or not isinstance(log_id, str) or not isinstance(global_digest, str) \
                 or type(length) is not int or not isinstance(units, dict):
             return None
-        ranges = {}
-        for name, (start, end) in units.items():
-            if not (type(start) is int and type(end) is int and 0 < start < end <= length):
+        spans, heads = {}, {}
+        for name, (start, end, static, key, callers, buckets, opaque) in units.items():
+            if not (type(start) is int and type(end) is int and 0 < start < end <= length
+                    and type(static) is str and type(key) is str and type(opaque) is bool
+                    and type(callers) is list and type(buckets) is list):
                 return None
-            ranges[name] = (start, end)
-        return log_id, global_digest, length, ranges
+            if set(map(type, callers)) - {str} or set(map(type, buckets)) - {str}:
+                return None
+            spans[name] = Reused(start, end)
+            heads[name] = Head(static, key, tuple(callers), tuple(buckets), opaque)
+        read_to = 0
+        for span in sorted(spans.values(), key=lambda r: r.start):
+            if span.start < read_to:  # lines overlap: not an index this module wrote (no byte is read twice)
+                return None
+            read_to = span.end
+        return log_id, global_digest, length, spans, heads
     except (OSError, ValueError, TypeError, KeyError, AttributeError, RecursionError):
         return None
+
+
+def _described(entry: dict, h: Head) -> bool:
+    """Whether a line's entry is the one its head in the index describes (a head and a line of different
+    nights, by a hand edit, would reuse results the keys do not vouch for)."""
+    try:
+        return entry["static"] == h.static and entry["key"] == h.key and bool(entry["opaque"]) == h.opaque \
+            and tuple(entry["callers"]) == h.callers and tuple(entry["buckets"]) == h.buckets
+    except (KeyError, TypeError):
+        return False
 
 
 def _head(raw: bytes) -> str | None:
@@ -160,10 +218,16 @@ def line(name: str, entry: dict) -> str:
     return f"{zlib.crc32(body.encode()):08x} {body}"
 
 
-def save(directory: str, global_digest: str, lines: dict[str, str | Reused], kept: Kept | None = None) -> None:
+def save(directory: str, global_digest: str, lines: dict[str, str | Reused], kept: Kept | None = None,
+         heads: dict[str, Head] | None = None) -> None:
     """Keep the units' ``lines`` (unit -> a line made by ``line``, or ``Reused``: its line in ``kept``'s log,
     as it was): appended to ``kept``'s log when it is this directory's and would stay mostly current, else in
-    a new log; then the index that names them."""
+    a new log; then the index that names them. ``heads``: the head of each new line (``head(entry)``); a line
+    reused keeps its own."""
+    heads = {**(kept.heads if kept is not None else {}), **(heads or {})}
+    missing = [n for n in lines if n not in heads]
+    if missing:
+        raise ValueError(f"no head for the line of {missing[0]}")
     new_bytes = sum(len(x) + 1 for x in lines.values() if not isinstance(x, Reused))
     current = new_bytes + sum(x.end - x.start for x in lines.values() if isinstance(x, Reused))
     if kept is not None and os.path.abspath(kept.directory) == os.path.abspath(directory) \
@@ -174,7 +238,8 @@ def save(directory: str, global_digest: str, lines: dict[str, str | Reused], kep
     from ..fileio import write_atomic
     write_atomic(os.path.join(directory, INDEX), json.dumps(
         {"format": FORMAT, "log": log_id, "global": global_digest, "length": length,
-         "units": {name: [r.start, r.end] for name, r in spans.items()}}, separators=(",", ":")))
+         "units": {name: [r.start, r.end, h.static, h.key, list(h.callers), list(h.buckets), h.opaque]
+                   for name, r in spans.items() for h in (heads[name],)}}, separators=(",", ":")))
     for name in _EARLIER:
         try:
             os.unlink(os.path.join(directory, name))
@@ -315,12 +380,9 @@ _SEVERITY = {int(s): s for s in Severity}  # (a KeyError for another value: the 
 _STATUS = {s.value: s for s in Status}
 
 
-def still_valid(stored: dict | None, static: str, full_key) -> bool:
-    """Whether a unit's stored entry can be reused: what it read is unchanged (``full_key(static, callers,
-    buckets)`` is as stored)."""
-    if not stored or stored.get("opaque") or stored.get("static") != static:
+def still_valid(h: Head | None, static: str, full_key) -> bool:
+    """Whether a unit kept with the head ``h`` can be reused: what it read is unchanged (``full_key(static,
+    callers, buckets)`` is as kept)."""
+    if h is None or h.opaque or h.static != static:
         return False
-    callers, buckets = stored.get("callers") or (), stored.get("buckets") or ()
-    if not all(isinstance(x, str) for x in (*callers, *buckets)):  # a damaged entry (its names are text)
-        return False
-    return full_key(static, callers, buckets) == stored.get("key")
+    return full_key(static, h.callers, h.buckets) == h.key

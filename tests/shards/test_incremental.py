@@ -157,11 +157,12 @@ def test_a_night_after_a_bucket_change_reuses_the_other_buckets(night_one, tmp_p
     assert _run(doc, str(tmp_path), full=True).stats["computed"] == got.stats["units"]  # --full reuses nothing
 
 
-@pytest.mark.parametrize("spoil", ["retexted", "untexted", "unshaped", "unaccessed", "broken line"])
+@pytest.mark.parametrize("spoil", ["retexted", "untexted", "unshaped", "unaccessed", "broken line", "rekeyed"])
 def test_a_unit_whose_kept_results_are_spoiled_is_computed_again(night_one, tmp_path, spoil):
     # a units history edited by hand or damaged (a kept text made another finding's with the line's checksum
     # left as it was, a text removed, a result of the wrong shape, access rows that are not text, a line cut
-    # short) is never half-reused: the units it spoils are computed again, the others reused
+    # short, a line whose keys are not those its head in the index gives) is never half-reused: the units it
+    # spoils are computed again (after the run planned to reuse them by the index), the others reused
     doc, stored = night_one
     kept = store.load(str(stored))
     spoiled = set()
@@ -182,6 +183,8 @@ def test_a_unit_whose_kept_results_are_spoiled_is_computed_again(night_one, tmp_
             entry["result"]["findings"][rule][0] = "not a finding"
         elif spoil == "unaccessed":
             entry["result"]["access"] = [["p", name, "read", "allow"]]
+        elif spoil == "rekeyed":  # a whole line, checksum and all, of other inputs than its head's
+            entry["key"] = "0" * 64
         line = store.line(name, entry)
         if spoil == "retexted":
             line = as_kept[:8] + line[8:]  # edited by hand: the checksum is the line's before
@@ -257,7 +260,8 @@ def test_a_night_that_stopped_before_its_index_leaves_the_last_one_true(night_on
 
 
 @pytest.mark.parametrize("spoil", ["no index", "index of another log", "log cut short", "not JSON",
-                                   "lines that overlap", "nested too deep"])
+                                   "lines that overlap", "nested too deep", "a head of another shape",
+                                   "a caller that is not text"])
 def test_units_that_cannot_be_trusted_are_not_used(night_one, tmp_path, spoil):
     doc, stored = night_one
     _copy_units(stored, tmp_path)
@@ -275,6 +279,14 @@ def test_units_that_cannot_be_trusted_are_not_used(night_one, tmp_path, spoil):
         index.write_text(json.dumps(doc_))
     elif spoil == "nested too deep":
         index.write_text("[" * 100_000 + "]" * 100_000)
+    elif spoil in ("a head of another shape", "a caller that is not text"):
+        doc_ = json.loads(index.read_text())
+        name = sorted(doc_["units"])[0]
+        if spoil == "a head of another shape":
+            doc_["units"][name] = doc_["units"][name][:2]
+        else:
+            doc_["units"][name][4] = [1]
+        index.write_text(json.dumps(doc_))
     else:
         index.write_text("{not json")
     assert store.load(str(tmp_path)) is None
