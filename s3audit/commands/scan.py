@@ -73,7 +73,7 @@ def _run(args, directory, source, text, profile, threshold, today, formats, prog
     from .. import history as hist
     from ..aside import Aside
     from ..audit import evaluate
-    from ..fileio import write_atomic, write_atomic_hashed
+    from ..fileio import write_atomic
     from ..report import render
     from ..report.access import access_map, build_graph, report_pictures
     from ..report.json import render as render_json
@@ -124,8 +124,8 @@ def _run(args, directory, source, text, profile, threshold, today, formats, prog
 
     # The large files are written by forked children (aside.py) while this process goes on, each as soon as
     # what it shows is known: the snapshot (compressed), SARIF and JUnit, which show the findings alone, at
-    # once; findings.json and the page, which show the comparison and the pictures too, once those are made.
-    # This process writes diff.json, access.json and the summaries, of what changed.
+    # once; findings.json, the page and access.json, which show the comparison and the pictures too, once
+    # those are made. This process writes diff.json and the summaries, of what changed.
     early = [fmt for fmt in formats if fmt in FINDINGS_ALONE]
     with Aside() as aside:
         aside.start(lambda: _write_whole(run_dir, state, early, snapshot_text=text),
@@ -154,19 +154,18 @@ def _run(args, directory, source, text, profile, threshold, today, formats, prog
         progress.stage("writing the run")
         accounts = hist.account_of_findings(findings, subjects)
         state.accounts = accounts  # the page groups findings by account
-        # the next night compares with findings.json by its index (lastrun.index), which its writer returns
-        indexed = aside.start(lambda: _write_findings(run_dir, rid, state), what=files["findings"])
+        # findings.json (its digest and places come back, for the next night's comparison: lastrun.index); the
+        # page and access.json (its digest comes back, for the same index)
+        placed = aside.start(lambda: _write_findings(run_dir, state), what=files["findings"])
         late = [fmt for fmt in formats if fmt in WHOLE_STATE and fmt not in FINDINGS_ALONE]
-        if late:
-            aside.start(lambda: _write_whole(run_dir, state, late), what=", ".join(REPORT_FILES[fmt] for fmt in late))
+        paged = None
+        if late or access_now is not None:
+            paged = aside.start(lambda: _write_page_and_access(run_dir, state, late, access_now),
+                                what=", ".join([*(REPORT_FILES[fmt] for fmt in late), *(
+                                    [files["access"]] if access_now is not None else [])]))
         # what was rendered of `delta` (by format): standard output shows one of them again
         shown = {"json": render_json(delta).encode("utf-8")}  # encoded once, for diff.json and standard output
         write_atomic(os.path.join(run_dir, "diff.json"), shown["json"])
-        access_digest = None
-        if access_now is not None:
-            access_bytes = access_file.text(access_now).encode("utf-8")
-            access_digest = write_atomic_hashed(os.path.join(run_dir, "access.json"), access_bytes)
-            del access_bytes
         for fmt in formats:
             if fmt not in WHOLE_STATE and fmt != "json":
                 shown[fmt] = render(fmt, delta)
@@ -175,9 +174,10 @@ def _run(args, directory, source, text, profile, threshold, today, formats, prog
                                profile=profile.name, fail_on=delta.fail_on_label, failing_new=len(delta.failing),
                                files=files)
     # every file written (the block waited for the children's): the run is recorded
-    indexed = indexed.value
-    if access_digest is not None:
-        indexed["access"] = access_digest
+    sha, offsets = placed.value
+    indexed = lastrun.index(rid, sha, findings, offsets)
+    if access_now is not None:
+        indexed["access"] = paged.value
     hist.record(index, entry)
     lastrun.save(directory, indexed)
     hist.save_index(directory, index)
@@ -196,16 +196,28 @@ def _write_whole(run_dir: str, state, formats: list[str], snapshot_text: str | N
         write_atomic(os.path.join(run_dir, REPORT_FILES[fmt]), render(fmt, state, **options))
 
 
-def _write_findings(run_dir: str, run_id: str, state) -> dict:
-    """What a forked child writes (``_run``): findings.json; it returns the file's index (``lastrun.index``)."""
-    from .. import lastrun
+def _write_page_and_access(run_dir: str, state, formats: list[str], access_now: dict | None) -> str | None:
+    """What a forked child writes (``_run``): the reports of the whole state that show the comparison (the
+    page), and access.json; it returns access.json's digest (None when it writes none)."""
+    from .. import access_file
+    from ..fileio import write_atomic_hashed
+    _write_whole(run_dir, state, formats)
+    if access_now is None:
+        return None
+    return write_atomic_hashed(os.path.join(run_dir, "access.json"), access_file.text(access_now).encode("utf-8"))
+
+
+def _write_findings(run_dir: str, state) -> tuple[str, list[int]]:
+    """What a forked child writes (``_run``): findings.json; it returns the file's digest and where each of its
+    findings (``state.sorted_findings``, in that order) starts in the text."""
     from ..fileio import write_atomic_hashed
     from ..report.json import render_indexed
     text, listed, offsets = render_indexed(state)
+    if listed is not state.sorted_findings:  # pragma: no cover - the parent indexes them in that order
+        raise AssertionError("findings.json lists the findings in another order than the report's")
     written = text.encode("utf-8")  # encoded once, for the file and its digest
     del text
-    return lastrun.index(run_id, write_atomic_hashed(os.path.join(run_dir, "findings.json"), written),
-                         listed, offsets)
+    return write_atomic_hashed(os.path.join(run_dir, "findings.json"), written), offsets
 
 
 def _collect(args, directory: str) -> str:

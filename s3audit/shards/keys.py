@@ -35,6 +35,9 @@ _code: str | None = None
 
 
 def _h(*parts: Any) -> str:
+    """SHA-256 of the parts, each followed by a NUL (text in UTF-8): hashed at once, not a part at a time."""
+    if all(type(p) is str for p in parts):
+        return hashlib.sha256("\0".join((*parts, "")).encode("utf-8")).hexdigest()
     h = hashlib.sha256()
     for p in parts:
         h.update(p.encode("utf-8") if isinstance(p, str) else p)
@@ -101,6 +104,7 @@ class Keys:
             self._by_unit.setdefault(_unit_of(x), []).append(x)
         self.global_digest = self._global(run_digest)
         self._ancestry: dict[str, str] | None = None
+        self._parts: dict[str, str] = {}
 
     # ---- the global part
     def _global(self, run_digest: str) -> str:
@@ -143,6 +147,13 @@ class Keys:
             self._ancestry = _ancestry_digests(self.principals.g, self.entity)
         return self._ancestry.get(n, "-")
 
+    def _candidate_part(self, c: str) -> str:
+        """``c=its ancestry``, as a static key names a candidate (made once per principal, not once per unit)."""
+        hit = self._parts.get(c)
+        if hit is None:
+            hit = self._parts[c] = f"{c}={self.ancestry(c)}"
+        return hit
+
     # ---- units
     def own(self, unit: str) -> str:
         """A unit's buckets and access points, and the buckets its replication rules name."""
@@ -157,7 +168,7 @@ class Keys:
         return _h(unit, "absent" if items is None else _canon([_resolve(self.doc, x.pointer) for x in items]))
 
     def static_key(self, unit: str, candidates: Iterable[str]) -> str:
-        return _h(self.global_digest, unit, self.own(unit), *(f"{c}={self.ancestry(c)}" for c in sorted(candidates)))
+        return _h(self.global_digest, unit, self.own(unit), *map(self._candidate_part, sorted(candidates)))
 
     def full_key(self, static: str, callers: Iterable[str], buckets: Iterable[str]) -> str:
         return _h(static, *(f"{c}={self.entity(c)}" for c in callers), *(f"{b}={self.own(b)}" for b in buckets))
