@@ -33,16 +33,25 @@ class Child:
 
 class Aside:
     """``start(work, what)`` runs ``work()`` in a forked child; ``wait()`` waits for every child and raises the
-    first failure. Used as a context manager, children still running when the block fails are killed."""
+    first failure. Used as a context manager, children still running when the block fails are killed.
 
-    def __init__(self) -> None:
+    At most ``at_most`` children run at once (``start`` waits for the oldest first): each child copies the
+    pages of the parent's objects it touches, which at an estate's size is a good part of the parent's memory."""
+
+    def __init__(self, at_most: int = 2) -> None:
         self._children: list[tuple[int, int, Child]] = []  # (pid, read end of its pipe, the work)
+        self.at_most = max(1, at_most)
 
     def start(self, work: Callable[[], Any], what: str) -> Child:
         child = Child(what)
         if not available():
             child.value = work()
             return child
+        while len(self._children) >= self.at_most:
+            oldest = self._children.pop(0)
+            failure = _reap(*oldest)
+            if failure is not None:
+                raise failure
         sys.stdout.flush()
         sys.stderr.flush()  # nothing buffered is written twice
         r, w = os.pipe()
@@ -70,19 +79,7 @@ class Aside:
         first: BaseException | None = None
         children, self._children = self._children, []
         for pid, r, child in children:
-            with os.fdopen(r, "rb") as fh:
-                payload = fh.read()
-            _, status = os.waitpid(pid, 0)
-            exc: BaseException | None = None
-            if payload and status == 0:
-                # from our own child, through a pipe only it and we hold
-                ok, child.value = pickle.loads(payload)
-                if not ok:
-                    exc, child.value = child.value, None
-            else:  # killed, or died before it had said how its work ended
-                exc = RuntimeError(f"the process writing {child.what} ended before it had written it "
-                                   f"({_how(status)})")
-            first = first or exc
+            first = first or _reap(pid, r, child)
         if first is not None:
             raise first
 
@@ -104,6 +101,22 @@ class Aside:
             self.kill()
         else:
             self.wait()
+
+
+def _reap(pid: int, r: int, child: Child) -> BaseException | None:
+    """Wait for a child to end: what it returned goes to ``child.value``; what it raised (or how it died) is
+    returned."""
+    with os.fdopen(r, "rb") as fh:
+        payload = fh.read()
+    _, status = os.waitpid(pid, 0)
+    if payload and status == 0:
+        ok, value = pickle.loads(payload)  # from our own child, through a pipe only it and we hold
+        if ok:
+            child.value = value
+            return None
+        return value
+    # killed, or died before it had said how its work ended
+    return RuntimeError(f"the process writing {child.what} ended before it had written it ({_how(status)})")
 
 
 def _pickled(exc: BaseException) -> bytes:

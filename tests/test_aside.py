@@ -62,3 +62,16 @@ def test_a_value_that_cannot_travel_is_an_error_in_the_parent():
     with pytest.raises((AttributeError, TypeError, pickle.PicklingError), match="(?i)pickle"):
         with Aside() as aside:
             aside.start(lambda: (lambda: None), what="a function")
+
+
+def test_no_more_children_run_at_once_than_allowed(tmp_path):
+    # each child copies what it touches of the parent's memory: a third waits for the first to end
+    import time
+    with Aside(at_most=2) as aside:
+        first = aside.start(lambda: time.time(), what="first")
+        time.sleep(0.2)
+        aside.start(lambda: time.sleep(0.5) or time.time(), what="second")
+        started = time.time()
+        third = aside.start(lambda: time.time(), what="third")
+        assert first.value is not None and first.value <= started  # the first was reaped before the third began
+    assert third.value >= started
