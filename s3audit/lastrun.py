@@ -29,14 +29,19 @@ FILE = "last-run.json.gz"
 FORMAT = "s3audit.last-run/v2"  # v1 had a row per finding
 
 
-def index(run_id: str, sha256: str, findings: Sequence[Any], offsets: Sequence[int]) -> dict:
-    """The index of the run's findings.json (``sha256``: the digest of the bytes written, ``digest``), whose list
-    of findings is ``findings``, the i-th starting at ``offsets[i]`` (in the text)."""
-    if len(findings) != len(offsets):
+def index(run_id: str, sha256: str, listed: tuple[list, list], offsets: Sequence[int]) -> dict:
+    """The index of the run's findings.json (``sha256``: the digest of the bytes written, ``digest``), whose
+    findings have the ``columns`` ``listed``, the i-th starting at ``offsets[i]`` (in the text)."""
+    fingerprints, statuses = listed
+    if len(fingerprints) != len(offsets) or len(statuses) != len(offsets):
         raise ValueError("a place for each finding")
-    return {"format": FORMAT, "run": run_id, "sha256": sha256,
-            "fingerprints": list(map(_FINGERPRINT, findings)), "statuses": list(map(_STATUS, findings)),
+    return {"format": FORMAT, "run": run_id, "sha256": sha256, "fingerprints": fingerprints, "statuses": statuses,
             "places": list(offsets)}
+
+
+def columns(findings: Sequence[Any]) -> tuple[list, list]:
+    """The findings' fingerprints and statuses, as ``index`` keeps them (made while findings.json is written)."""
+    return list(map(_FINGERPRINT, findings)), list(map(_STATUS, findings))
 
 
 _FINGERPRINT, _STATUS = attrgetter("fingerprint"), attrgetter("status.value")

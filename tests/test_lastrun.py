@@ -26,7 +26,7 @@ def _written(directory: str, findings: list[Finding]) -> dict:
     text, listed, places = render_indexed(Report(findings=findings))
     with open(os.path.join(directory, RUN, "findings.json"), "w", encoding="utf-8") as fh:
         fh.write(text)
-    lastrun.save(directory, lastrun.index(RUN, lastrun.digest(text), listed, places))
+    lastrun.save(directory, lastrun.index(RUN, lastrun.digest(text), lastrun.columns(listed), places))
     return {"id": RUN, "files": {"findings": "findings.json"}}
 
 

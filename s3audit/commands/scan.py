@@ -173,9 +173,10 @@ def _run(args, directory, source, text, profile, threshold, today, formats, prog
         entry = hist.entry_for(rid, snap.taken_at, findings, accounts, new=new, resolved=resolved,
                                profile=profile.name, fail_on=delta.fail_on_label, failing_new=len(delta.failing),
                                files=files)
+        listed = lastrun.columns(findings)
     # every file written (the block waited for the children's): the run is recorded
     sha, offsets = placed.value
-    indexed = lastrun.index(rid, sha, findings, offsets)
+    indexed = lastrun.index(rid, sha, listed, offsets)
     if access_now is not None:
         indexed["access"] = paged.value
     hist.record(index, entry)
