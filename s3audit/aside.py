@@ -48,9 +48,10 @@ class Aside:
             child.value = work()
             return child
         while len(self._children) >= self.at_most:
-            oldest = self._children.pop(0)
-            failure = _reap(*oldest)
+            failure = _reap(*self._children[0])
+            self._children.pop(0)  # (only once reaped: interrupted before, kill() still ends it)
             if failure is not None:
+                self.kill()  # the run fails: the others stop writing into it
                 raise failure
         sys.stdout.flush()
         sys.stderr.flush()  # nothing buffered is written twice
@@ -76,12 +77,12 @@ class Aside:
         return child
 
     def wait(self) -> None:
-        first: BaseException | None = None
-        children, self._children = self._children, []
-        for pid, r, child in children:
-            first = first or _reap(pid, r, child)
-        if first is not None:
-            raise first
+        while self._children:
+            failure = _reap(*self._children[0])
+            self._children.pop(0)
+            if failure is not None:
+                self.kill()  # the run fails: the others stop writing into it
+                raise failure
 
     def kill(self) -> None:
         children, self._children = self._children, []
@@ -90,8 +91,11 @@ class Aside:
                 os.kill(pid, signal.SIGKILL)
             except OSError:
                 pass  # it had ended
-            os.close(r)
-            os.waitpid(pid, 0)
+            try:
+                os.close(r)
+                os.waitpid(pid, 0)
+            except OSError:
+                pass  # already closed and waited for, by a reap that was interrupted
 
     def __enter__(self) -> "Aside":
         return self

@@ -130,9 +130,14 @@ def _entry_problem(entry) -> str | None:
         if key in entry and (not isinstance(entry[key], int) or isinstance(entry[key], bool)):
             return f"`{key}` is not a number"
     if not isinstance(entry.get("files", {}), dict) or not all(
-            isinstance(v, str) for v in entry.get("files", {}).values()):
-        return "`files` is not an object of file names"
+            _plain_name(v) for v in entry.get("files", {}).values()):
+        return "`files` is not an object of file names (in the run's folder)"
     return None
+
+
+def _plain_name(v) -> bool:
+    """A file's name in a run's folder: not a path that leads elsewhere, nothing a file system refuses."""
+    return isinstance(v, str) and v not in ("", ".", "..") and not any(c in v for c in "/\\\0")
 
 
 def remove_stale_files(directory: str) -> list[str]:

@@ -68,9 +68,14 @@ class Prefetch:
             try:
                 with open(path, "rb") as fh:
                     raw = fh.read()
-            except OSError:
-                continue  # read (and reported) by the caller as if there were no prefetch
-            self._got[path] = (raw, hashlib.sha256(raw).hexdigest())
+                self._got[path] = (raw, hashlib.sha256(raw).hexdigest())
+            except Exception:  # noqa: BLE001 - whatever it is, the caller's own read meets it and reports it
+                continue
+
+    def wait(self) -> None:
+        """Until the files are read: before this process forks (a child of a process whose other thread is
+        midway through something has only half of it)."""
+        self._thread.join()
 
     def take(self, path: str) -> tuple[bytes, str] | None:
         """(the file's bytes, their SHA-256), once; None when it could not be read."""

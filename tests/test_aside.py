@@ -75,3 +75,25 @@ def test_no_more_children_run_at_once_than_allowed(tmp_path):
         third = aside.start(lambda: time.time(), what="third")
         assert first.value is not None and first.value <= started  # the first was reaped before the third began
     assert third.value >= started
+
+
+def test_when_a_child_fails_the_others_are_stopped_before_the_error_is_raised(tmp_path):
+    # a run whose writer failed is not recorded: its other writers must not go on writing into it
+    marker = tmp_path / "late"
+
+    def fail():
+        raise OutputError("cannot write: disk full", Place(str(tmp_path / "findings.json")))
+
+    def slow():
+        import time
+        time.sleep(1)
+        marker.write_text("written after the run had failed")
+    import time
+    began = time.monotonic()
+    with pytest.raises(OutputError, match="disk full"):
+        with Aside(at_most=3) as aside:
+            aside.start(fail, what="findings.json")
+            aside.start(slow, what="report.html")
+    assert aside._children == []
+    time.sleep(max(0.0, began + 1.5 - time.monotonic()))  # past the time it would have written
+    assert not marker.exists()  # killed, not left running

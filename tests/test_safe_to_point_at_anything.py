@@ -200,3 +200,19 @@ def test_history_and_scan_read_an_index_with_a_half_written_entry(capsys, tmp_pa
     index.write_text(json.dumps(data))
     status, out, err = cli(capsys, "history", history)
     assert status == 0 and f"{index}: at /runs/0: left out of the history: `total` is missing" in err
+
+
+@pytest.mark.parametrize("name", ["findings\u0000.json", "../../elsewhere.json", "/etc/passwd", ".."])
+def test_an_index_entry_naming_files_outside_its_run_is_left_out(capsys, tmp_path, name):
+    # a run's files are plain names in its folder: an edited index that names a path elsewhere, or a name no
+    # file system takes, loses its entry (a warning with its place), never a traceback or a read outside
+    history = tmp_path / "history"
+    assert cli(capsys, "scan", "--history", history, "--snapshot", DAY1, "-o", f"json={tmp_path / 'd.json'}")[0] != 2
+    index = history / "index.json"
+    data = json.loads(index.read_text())
+    data["runs"][0]["files"]["findings"] = name
+    index.write_text(json.dumps(data))
+    status, out, err = cli(capsys, "scan", "--history", history, "--snapshot", DAY2, "--format", "json")
+    assert status in (0, 1), err
+    assert f"{index}: at /runs/0: left out of the history: `files` is not an object of file names" in err
+    assert json.loads(out)["snapshot"]["previous"] is None  # compared with nothing: every finding is new

@@ -60,7 +60,7 @@ class Evaluated:
 
 def evaluate(loaded: Loaded, profile, how: tuple[int, str | None], *, rule_files=(), today, subjects,
              access: bool = False, pictures: bool = False, history: str | None = None,
-             full: bool = False) -> Evaluated:
+             full: bool = False, before_forking=None) -> Evaluated:
     """``audit.evaluate`` (and what the reports ask of the graph) as tasks."""
     from ..audit import RuleRun, apply_profile, compiled_rules, rule_run, with_unread
     from ..lang.evaluate import RunResult
@@ -77,7 +77,7 @@ def evaluate(loaded: Loaded, profile, how: tuple[int, str | None], *, rule_files
     workers, scheduler = how
     result = analyse(loaded.source(), rule_files=files, params=profile.params, access=access, sensitive=sensitive,
                      assume=getattr(profile, "assume", ()) or (), workers=workers, scheduler=scheduler,
-                     history=history, full=full)
+                     history=history, full=full, before_forking=before_forking)
     ev = apply_profile(with_unread(result.run, loaded.snapshot), profile, loaded.snapshot, today=today,
                        subjects=subjects)
     return Evaluated(ev, result.access, result.pictures, result.stats, result.previous_access)

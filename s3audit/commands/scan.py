@@ -100,7 +100,7 @@ def _run(args, directory, source, text, profile, threshold, today, formats, prog
         progress.stage("analysing the estate as tasks")
         done = _scale.evaluate(_scale.Loaded(source, text, doc, snap), profile, how, rule_files=args.rules or (),
                                today=today, subjects=subjects, access=True, pictures=True, history=directory,
-                               full=args.full)
+                               full=args.full, before_forking=prefetched.wait if prefetched is not None else None)
         ev, drawn, access_now, kept_access = done.ev, done.drawn, done.access, done.previous_access
     else:
         progress.stage("building the access graph")
@@ -113,7 +113,9 @@ def _run(args, directory, source, text, profile, threshold, today, formats, prog
         access_now = access_file.blocks_of(access_map(graph)) if graph is not None else None
     # sorted once: what is new and what is unchanged are parts of it, taken in its order (compare keeps it)
     findings = in_report_order(ev.findings)
-    common = dict(rules=ev.rules, packs=ev.packs, snapshot=snapshot_provenance(snap, file=source),
+    # the provenance, one dict for every report of the run, whole before any is written
+    provenance = {**snapshot_provenance(snap, file=source), "previous": prev["taken_at"] if prev else None}
+    common = dict(rules=ev.rules, packs=ev.packs, snapshot=provenance,
                   profile=_profile_info(profile), fail_on=threshold,
                   waivers=[w.to_json() for w in ev.waivers], inputs=[source], notes=notes)
     state = Report(findings=findings, mode="snapshot", **common)
@@ -127,6 +129,8 @@ def _run(args, directory, source, text, profile, threshold, today, formats, prog
     # once; findings.json, the page and access.json, which show the comparison and the pictures too, once
     # those are made. This process writes diff.json and the summaries, of what changed.
     early = [fmt for fmt in formats if fmt in FINDINGS_ALONE]
+    if prefetched is not None:
+        prefetched.wait()  # (read long since: the children are forked with no other thread running)
     with Aside() as aside:
         aside.start(lambda: _write_whole(run_dir, state, early, snapshot_text=text),
                     what=", ".join([files["snapshot"], *(REPORT_FILES[fmt] for fmt in early)]))
@@ -146,7 +150,6 @@ def _run(args, directory, source, text, profile, threshold, today, formats, prog
         state.resolved, state.access_changes = resolved, changes
         delta = Report(findings=new, mode="scan", resolved=resolved, unchanged=unchanged, access_changes=changes,
                        **common)
-        delta.snapshot["previous"] = prev["taken_at"] if prev else None
         state.paths = report_pictures(ev.findings, snap, graph, profile, ev.data_classes, drawn)  # in the rules' order
         fresh = {f.fingerprint for f in new}  # once, not once per path (a first night: every finding is new)
         delta.paths = [p for p in state.paths if p.finding and p.finding in fresh]

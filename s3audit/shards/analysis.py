@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from ..gcpause import no_cyclic_gc
 from . import store, worker
@@ -47,7 +47,8 @@ def analyse(source: Source, *, rule_files: Iterable[str] = (), params: Mapping[s
             access: bool = False, sensitive: Mapping[str, Iterable[str]] | None = None,
             assume: Iterable[str] = (), paths_from: tuple | None = None, rules: bool = True,
             workers: int = 1, scheduler: str | None = None, shards: int | None = None,
-            history: str | None = None, full: bool = False) -> Analysis:
+            history: str | None = None, full: bool = False,
+            before_forking: Callable[[], None] | None = None) -> Analysis:
     from ..audit import compiled_rules, rule_run
     from ..lang.evaluate import RunResult
     params_text = json.dumps(dict(params or {}), sort_keys=True, default=str)
@@ -69,6 +70,8 @@ def analyse(source: Source, *, rule_files: Iterable[str] = (), params: Mapping[s
         if local or history is not None:
             engine, principals = principal_stage(snap)
             worker.prepare(job, snap, engine, principals)
+        if before_forking is not None and runner.parallel and local:
+            before_forking()  # (a pool forks its workers at the first task; a thread should not be running then)
         try:
             with runner:
                 # task 0 is the global one, set going first: it needs nothing the history says

@@ -182,8 +182,8 @@ def _described(entry: dict, h: Head) -> bool:
     """Whether a line's entry is the one its head in the index describes (a head and a line of different
     nights, by a hand edit, would reuse results the keys do not vouch for)."""
     try:
-        return entry["static"] == h.static and entry["key"] == h.key and bool(entry["opaque"]) == h.opaque \
-            and tuple(entry["callers"]) == h.callers and tuple(entry["buckets"]) == h.buckets
+        return entry["static"] == h.static and entry["key"] == h.key and entry["opaque"] is h.opaque \
+            and entry["callers"] == list(h.callers) and entry["buckets"] == list(h.buckets)
     except (KeyError, TypeError):
         return False
 
