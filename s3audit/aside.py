@@ -48,11 +48,7 @@ class Aside:
             child.value = work()
             return child
         while len(self._children) >= self.at_most:
-            failure = _reap(*self._children[0])
-            self._children.pop(0)  # (only once reaped: interrupted before, kill() still ends it)
-            if failure is not None:
-                self.kill()  # the run fails: the others stop writing into it
-                raise failure
+            self._reap_oldest()
         sys.stdout.flush()
         sys.stderr.flush()  # nothing buffered is written twice
         r, w = os.pipe()
@@ -78,11 +74,14 @@ class Aside:
 
     def wait(self) -> None:
         while self._children:
-            failure = _reap(*self._children[0])
-            self._children.pop(0)
-            if failure is not None:
-                self.kill()  # the run fails: the others stop writing into it
-                raise failure
+            self._reap_oldest()
+
+    def _reap_oldest(self) -> None:
+        failure = _reap(*self._children[0])
+        self._children.pop(0)  # (only once reaped: interrupted before, kill() still ends it)
+        if failure is not None:
+            self.kill()  # the run fails: the others stop writing into it
+            raise failure
 
     def kill(self) -> None:
         children, self._children = self._children, []

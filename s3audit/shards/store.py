@@ -98,7 +98,7 @@ class Kept:
             for name, span in sorted(self.spans.items(), key=lambda u: u[1].start):
                 try:
                     entry = _entry_of(os.pread(fd, span.end - span.start, span.start))
-                except (OSError, UnicodeDecodeError):
+                except OSError:
                     entry = None
                 if entry is not None and entry[0] == name and _described(entry[1], self.heads[name]):
                     self.entries[name] = entry[1]
