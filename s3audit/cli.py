@@ -342,6 +342,21 @@ class _Stdout:
         except (OSError, ValueError) as exc:
             raise self._fail(exc) from None
 
+    def write_utf8(self, raw: bytes) -> None:
+        """Write text already encoded as UTF-8: straight to the byte stream beneath when that is what the text
+        layer would write (a night's JSON on standard output is hundreds of megabytes, and decoding it only to
+        encode it again costs a copy of each), else decoded and written as text (escaped as ``write`` does)."""
+        buffer = getattr(self._stream, "buffer", None)
+        if buffer is None or not _writes_utf8(self._stream):
+            self.write(raw.decode("utf-8"))
+            return
+        self.flush()  # what the text layer holds goes first
+        try:
+            buffer.write(raw)
+            buffer.flush()
+        except (OSError, ValueError) as exc:
+            raise self._fail(exc) from None
+
     def flush(self) -> None:
         if self._stream is None:
             return
@@ -373,6 +388,17 @@ def _internal_error(exc: BaseException, debug: bool) -> int:
     print(f"s3audit: internal error ({what}); this is a bug in s3audit, not a finding"
           + ("" if debug else "; run with --debug or S3AUDIT_DEBUG=1 for the traceback"), file=sys.stderr)
     return EXIT_INTERNAL
+
+
+def _writes_utf8(stream) -> bool:
+    """Whether the text stream writes text as its UTF-8 bytes, unchanged (so that those bytes can go beneath it):
+    valid text is written the same under any error handler, and line ends are translated only where they are
+    not a lone line feed (Windows)."""
+    import codecs
+    try:
+        return os.linesep == "\n" and codecs.lookup(stream.encoding).name == "utf-8"
+    except (AttributeError, LookupError, TypeError):
+        return False
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -129,7 +129,12 @@ def write_outputs(report, pairs: list[tuple[str, str]], colour: str | None = "au
         if text is None:
             text = render(fmt, report, **options)
         if path == STDOUT:
-            sys.stdout.write(text if isinstance(text, str) else text.decode("utf-8"))
+            if isinstance(text, str):
+                sys.stdout.write(text)
+            elif hasattr(sys.stdout, "write_utf8"):
+                sys.stdout.write_utf8(text)
+            else:  # (standard output replaced, as by a test's capture)
+                sys.stdout.write(text.decode("utf-8"))
             sys.stdout.flush()
         else:
             write_atomic(path, text)

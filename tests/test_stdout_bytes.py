@@ -1,0 +1,70 @@
+"""Standard output takes a report already encoded as UTF-8 (a scan's diff.json, hundreds of megabytes on a large
+estate) straight onto its byte stream when the text layer would write those very bytes, and as text otherwise:
+what a reader of standard output gets is the same either way."""
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+
+import pytest
+
+from s3audit import cli
+from s3audit.errors import OutputError
+
+from .clirun import ROOT
+
+TEXT = 'before {"name": "caf\u00e9 \u2013 \U0001F512"}\n'
+
+
+def _stream(encoding: str) -> tuple[io.BytesIO, io.TextIOWrapper]:
+    raw = io.BytesIO()
+    return raw, io.TextIOWrapper(raw, encoding=encoding, errors="backslashreplace", newline=None)
+
+
+def test_utf8_bytes_go_beneath_the_text_layer_after_what_it_holds():
+    raw, text = _stream("utf-8")
+    out = cli._Stdout(text)
+    out.write("first line\n")  # held by the text layer until flushed: it must come first
+    out.write_utf8(TEXT.encode("utf-8"))
+    out.write("last\n")
+    out.flush()
+    assert raw.getvalue() == ("first line\n" + TEXT + "last\n").encode("utf-8")
+
+
+@pytest.mark.parametrize("encoding", ["ascii", "latin-1"])
+def test_another_encoding_gets_the_text_as_the_text_layer_writes_it(encoding):
+    raw, text = _stream(encoding)
+    cli._Stdout(text).write_utf8(TEXT.encode("utf-8"))
+    text.flush()
+    expected_raw, expected = _stream(encoding)
+    cli._Stdout(expected).write(TEXT)
+    expected.flush()
+    assert raw.getvalue() == expected_raw.getvalue()
+    assert b"\\u2013" in raw.getvalue() or b"\\xe9" in raw.getvalue()  # escaped, not lost
+
+
+def test_a_closed_reader_is_an_output_error():
+    class Closed(io.RawIOBase):
+        def writable(self):
+            return True
+
+        def write(self, b):
+            raise BrokenPipeError(32, "Broken pipe")
+
+    text = io.TextIOWrapper(io.BufferedWriter(Closed()), encoding="utf-8")
+    with pytest.raises(OutputError, match="closed it before everything was written"):
+        cli._Stdout(text).write_utf8(b"x" * 100_000)
+
+
+def test_a_scan_s_json_on_standard_output_is_diff_json_byte_for_byte(tmp_path):
+    history = tmp_path / "h"
+    done = subprocess.run([sys.executable, "-m", "s3audit", "scan", "--history", str(history), "--snapshot",
+                           "fixtures/demo/estate.json", "--format", "json", "--report-format", "text"],
+                          cwd=ROOT, capture_output=True, env={**os.environ, "PYTHONPATH": str(ROOT),
+                                                             "PYTHONIOENCODING": "utf-8"}, timeout=300)
+    assert done.returncode in (0, 1), done.stderr.decode("utf-8", "replace")[-2000:]
+    [run] = [p for p in history.iterdir() if p.is_dir()]
+    assert done.stdout == (run / "diff.json").read_bytes()
+    assert done.stdout.startswith(b"{") and len(done.stdout) > 1000
