@@ -126,8 +126,8 @@ def _run(args, directory, source, text, profile, threshold, today, formats, prog
 
     # The large files are written by forked children (aside.py) while this process goes on, each as soon as
     # what it shows is known: the snapshot (compressed), SARIF and JUnit, which show the findings alone, at
-    # once; findings.json, the page and access.json, which show the comparison and the pictures too, once
-    # those are made. This process writes diff.json and the summaries, of what changed.
+    # once; findings.json and the page, which show the comparison and the pictures too, once those are made.
+    # This process writes diff.json and the summaries, of what changed, then access.json.
     early = [fmt for fmt in formats if fmt in FINDINGS_ALONE]
     if prefetched is not None:
         prefetched.wait()  # (read long since: the children are forked with no other thread running)
@@ -157,15 +157,12 @@ def _run(args, directory, source, text, profile, threshold, today, formats, prog
         progress.stage("writing the run")
         accounts = hist.account_of_findings(findings, subjects)
         state.accounts = accounts  # the page groups findings by account
-        # findings.json (its digest and places come back, for the next night's comparison: lastrun.index); the
-        # page and access.json (its digest comes back, for the same index)
-        placed = aside.start(lambda: _write_findings(run_dir, state), what=files["findings"])
+        # findings.json, then the page, in one child: each child copies the pages of the findings it touches, so
+        # the two are written by the same one (findings.json's digest and places come back, for the next night's
+        # comparison: lastrun.index). This process writes access.json last, when it has no other work left.
         late = [fmt for fmt in formats if fmt in WHOLE_STATE and fmt not in FINDINGS_ALONE]
-        paged = None
-        if late or access_now is not None:
-            paged = aside.start(lambda: _write_page_and_access(run_dir, state, late, access_now),
-                                what=", ".join([*(REPORT_FILES[fmt] for fmt in late), *(
-                                    [files["access"]] if access_now is not None else [])]))
+        late_files = aside.start(lambda: _write_late(run_dir, state, late),
+                                 what=", ".join([files["findings"], *(REPORT_FILES[fmt] for fmt in late)]))
         # what was rendered of `delta` (by format): standard output shows one of them again
         shown = {"json": render_json(delta).encode("utf-8")}  # encoded once, for diff.json and standard output
         write_atomic(os.path.join(run_dir, "diff.json"), shown["json"])
@@ -177,11 +174,12 @@ def _run(args, directory, source, text, profile, threshold, today, formats, prog
                                profile=profile.name, fail_on=delta.fail_on_label, failing_new=len(delta.failing),
                                files=files)
         listed = lastrun.columns(findings)
+        access_sha = _write_access(run_dir, access_now)
     # every file written (the block waited for the children's): the run is recorded
-    sha, offsets = placed.value
+    sha, offsets = late_files.value
     indexed = lastrun.index(rid, sha, listed, offsets)
-    if access_now is not None:
-        indexed["access"] = paged.value
+    if access_sha is not None:
+        indexed["access"] = access_sha
     hist.record(index, entry)
     lastrun.save(directory, indexed)
     hist.save_index(directory, index)
@@ -200,20 +198,26 @@ def _write_whole(run_dir: str, state, formats: list[str], snapshot_text: str | N
         write_atomic(os.path.join(run_dir, REPORT_FILES[fmt]), render(fmt, state, **options))
 
 
-def _write_page_and_access(run_dir: str, state, formats: list[str], access_now: dict | None) -> str | None:
-    """What a forked child writes (``_run``): the reports of the whole state that show the comparison (the
-    page), and access.json; it returns access.json's digest (None when it writes none)."""
+def _write_late(run_dir: str, state, formats: list[str]) -> tuple[str, list[int]]:
+    """What a forked child writes (``_run``) once the comparison and pictures are made: findings.json, then the
+    reports of the whole state that show them (the page); findings.json's digest and places (``_write_findings``)."""
+    placed = _write_findings(run_dir, state)
+    _write_whole(run_dir, state, formats)
+    return placed
+
+
+def _write_access(run_dir: str, access_now: dict | None) -> str | None:
+    """access.json, and its digest (None when the run has no access map, so writes none)."""
     from .. import access_file
     from ..fileio import write_atomic_hashed
-    _write_whole(run_dir, state, formats)
     if access_now is None:
         return None
     return write_atomic_hashed(os.path.join(run_dir, "access.json"), access_file.text(access_now).encode("utf-8"))
 
 
 def _write_findings(run_dir: str, state) -> tuple[str, list[int]]:
-    """What a forked child writes (``_run``): findings.json; it returns the file's digest and where each of its
-    findings (``state.sorted_findings``, in that order) starts in the text."""
+    """findings.json; the file's digest and where each of its findings (``state.sorted_findings``, in that order)
+    starts in the text."""
     from ..fileio import write_atomic_hashed
     from ..report.json import render_indexed
     text, listed, offsets = render_indexed(state)
