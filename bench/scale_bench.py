@@ -62,6 +62,10 @@ def child(argv: list[str]) -> dict:
                     analysis_parent_cpu_s=round(time.process_time() - c0, 2))
         return out
     analysis.analyse = observed
+    # as the `s3audit` program runs a command (cli.run_as_program): a command that paused the garbage collector
+    # leaves it paused, for a process that ends with it
+    from s3audit.gcpause import keep_paused_until_exit
+    keep_paused_until_exit()
     t0, c0 = time.perf_counter(), time.process_time()
     status = main(argv)
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
