@@ -9,7 +9,7 @@ buckets whose block differs are parsed (``changes``).
 from __future__ import annotations
 
 import json
-from typing import Iterable, Mapping
+from typing import Iterable, Iterator, Mapping
 
 FORMAT = "s3audit.access/v1"
 _HEAD = '{"format": "%s", "access": [' % FORMAT
@@ -25,7 +25,21 @@ def block(rows: Iterable[tuple[str, str, str, str]]) -> str:
 
 def text(blocks: Mapping[str, str]) -> str:
     """The file, from every bucket's block (bucket name -> block)."""
-    return _HEAD + ", ".join(blocks[b] for b in sorted(blocks) if blocks[b]) + _TAIL
+    return "".join(pieces(blocks))
+
+
+# The file is written this many blocks at a time (``pieces``): a piece of a few megabytes.
+CHUNK = 4096
+
+
+def pieces(blocks: Mapping[str, str]) -> Iterator[str]:
+    """``text(blocks)`` in pieces, for a file written as they come (a night's is a hundred megabytes)."""
+    listed = [blocks[b] for b in sorted(blocks) if blocks[b]]
+    chunk = CHUNK
+    yield _HEAD + ", ".join(listed[:chunk])
+    for at in range(chunk, len(listed), chunk):
+        yield ", " + ", ".join(listed[at:at + chunk])
+    yield _TAIL
 
 
 def blocks_of(access: Mapping[Key, str]) -> dict[str, str]:

@@ -16,7 +16,7 @@ import stat
 import tempfile
 import zlib
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 from .errors import InputError, OutputError, Place, pointer_join
 
@@ -96,20 +96,21 @@ def write_atomic_with(path: str | os.PathLike, write: Callable[[int], None]) -> 
                 pass
 
 
-def write_atomic_hashed(path: str | os.PathLike, raw: bytes) -> str:
-    """``write_atomic(path, raw)``, and the SHA-256 of ``raw`` (hex), hashed on another core while the file is
-    written: hashlib and the write both let go of the interpreter's lock, and a night's findings.json is
-    hundreds of megabytes."""
+def write_atomic_pieces(path: str | os.PathLike, pieces: Iterable[str], *, hashed: bool = False) -> str | None:
+    """``write_atomic`` of the text the pieces make, in order: each piece is encoded and written as it comes, so
+    that the whole text (a night's report is hundreds of megabytes) is never in memory, as text nor as bytes.
+    With ``hashed``, the SHA-256 (hex) of the bytes written."""
     import hashlib
-    import threading
-    h = hashlib.sha256()
-    hashing = threading.Thread(target=h.update, args=(raw,), name="sha256")
-    hashing.start()
-    try:
-        write_atomic(path, raw)
-    finally:
-        hashing.join()
-    return h.hexdigest()
+    digest = hashlib.sha256() if hashed else None
+
+    def write(fd: int) -> None:
+        for piece in pieces:
+            raw = piece.encode("utf-8")
+            if digest is not None:
+                digest.update(raw)
+            write_all(fd, raw)
+    write_atomic_with(path, write)
+    return digest.hexdigest() if digest is not None else None
 
 
 def write_all(fd: int, raw: bytes | memoryview) -> None:

@@ -89,3 +89,13 @@ def test_new_and_unchanged_is_the_rule_finding_by_finding(after, was):
             b is Status.WAIVED or (b is Status.UNKNOWN and f.status is Status.OPEN)))
     new, unchanged = new_and_unchanged(before, iter(after))
     assert new == [f for f in after if is_new(f)] and unchanged == [f for f in after if not is_new(f)]
+
+
+def test_kept_access_rows_are_compared_with_the_file_a_piece_at_a_time():
+    from s3audit.lastrun import _is_text
+    raw = '{"format": "é", "access": [1, 2]}\n'.encode("utf-8")
+    assert _is_text(iter(['{"format": "é", ', '"access": [1', ", 2]}\n"]), raw)
+    assert not _is_text(iter(['{"format": "e", ', '"access": [1', ", 2]}\n"]), raw)  # differs inside a piece
+    assert not _is_text(iter(['{"format": "é", ', '"access": [1']), raw)  # the file goes on
+    assert not _is_text(iter(['{"format": "é", ', '"access": [1', ", 2]}\n", " "]), raw)  # the file ends first
+    assert _is_text(iter([]), b"") and not _is_text(iter([""]), b"x")

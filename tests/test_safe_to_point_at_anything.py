@@ -216,3 +216,26 @@ def test_an_index_entry_naming_files_outside_its_run_is_left_out(capsys, tmp_pat
     assert status in (0, 1), err
     assert f"{index}: at /runs/0: left out of the history: `files` is not an object of file names" in err
     assert json.loads(out)["snapshot"]["previous"] is None  # compared with nothing: every finding is new
+
+
+def test_a_file_written_in_pieces_is_whole_or_not_there(tmp_path):
+    """``write_atomic_pieces`` (the reports a night writes as they are rendered): the file is the pieces' text and
+    its digest is of the bytes written; when the pieces fail part way, the file that was there stays as it was
+    and no part of the new one is left."""
+    import hashlib
+
+    from s3audit import fileio
+    from s3audit.errors import OutputError
+    target = tmp_path / "findings.json"
+    digest = fileio.write_atomic_pieces(target, iter(["{", "\"é\": ", "[1, 2]", "}\n"]), hashed=True)
+    assert target.read_bytes() == '{"é": [1, 2]}\n'.encode("utf-8")
+    assert digest == hashlib.sha256(target.read_bytes()).hexdigest()
+    assert fileio.write_atomic_pieces(target, iter(["same"])) is None and target.read_text() == "same"
+
+    def failing(exc):
+        yield "half of a new file"
+        raise exc
+    for exc, raised in ((OSError(28, "No space left on device"), OutputError), (ValueError("a bug"), ValueError)):
+        with pytest.raises(raised):
+            fileio.write_atomic_pieces(target, failing(exc), hashed=True)
+        assert target.read_text() == "same" and sorted(os.listdir(tmp_path)) == ["findings.json"]

@@ -68,3 +68,12 @@ def test_a_scan_s_json_on_standard_output_is_diff_json_byte_for_byte(tmp_path):
     [run] = [p for p in history.iterdir() if p.is_dir()]
     assert done.stdout == (run / "diff.json").read_bytes()
     assert done.stdout.startswith(b"{") and len(done.stdout) > 1000
+
+
+def test_a_full_standard_output_is_an_output_error_not_a_traceback(tmp_path):
+    done = subprocess.run(f"{sys.executable} -m s3audit scan --history {tmp_path / 'h'} --snapshot "
+                          "fixtures/demo/estate.json --format json --report-format text > /dev/full", shell=True,
+                          cwd=ROOT, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "PYTHONPATH": str(ROOT), "PYTHONIOENCODING": "utf-8"})
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines()[-1] == "s3audit: cannot write to standard output: no space left on device"

@@ -187,15 +187,16 @@ def _run(args, directory, source, text, profile, threshold, today, formats, prog
 
 
 def _write_whole(run_dir: str, state, formats: list[str], snapshot_text: str | None = None) -> None:
-    """What a forked child writes (``_run``): the snapshot, compressed, and reports of the whole state."""
-    from ..fileio import write_atomic
-    from ..report import render
+    """What a forked child writes (``_run``): the snapshot, compressed, and reports of the whole state, each
+    written as it is rendered (``render_pieces``)."""
+    from ..fileio import write_atomic, write_atomic_pieces
+    from ..report import render_pieces
     if snapshot_text is not None:
         write_atomic(os.path.join(run_dir, "snapshot.json.gz"), snapshot_text)
     for fmt in formats:
         # a page too big to show whole links to findings.json beside it for the complete lists
         options = {"sidecar": {"findings": "findings.json", "paths": "findings.json"}} if fmt == "html" else {}
-        write_atomic(os.path.join(run_dir, REPORT_FILES[fmt]), render(fmt, state, **options))
+        write_atomic_pieces(os.path.join(run_dir, REPORT_FILES[fmt]), render_pieces(fmt, state, **options))
 
 
 def _write_late(run_dir: str, state, formats: list[str]) -> tuple[str, list[int]]:
@@ -209,23 +210,21 @@ def _write_late(run_dir: str, state, formats: list[str]) -> tuple[str, list[int]
 def _write_access(run_dir: str, access_now: dict | None) -> str | None:
     """access.json, and its digest (None when the run has no access map, so writes none)."""
     from .. import access_file
-    from ..fileio import write_atomic_hashed
+    from ..fileio import write_atomic_pieces
     if access_now is None:
         return None
-    return write_atomic_hashed(os.path.join(run_dir, "access.json"), access_file.text(access_now).encode("utf-8"))
+    return write_atomic_pieces(os.path.join(run_dir, "access.json"), access_file.pieces(access_now), hashed=True)
 
 
 def _write_findings(run_dir: str, state) -> tuple[str, list[int]]:
-    """findings.json; the file's digest and where each of its findings (``state.sorted_findings``, in that order)
-    starts in the text."""
-    from ..fileio import write_atomic_hashed
-    from ..report.json import render_indexed
-    text, listed, offsets = render_indexed(state)
+    """findings.json, written as it is rendered; the file's digest and where each of its findings
+    (``state.sorted_findings``, in that order) starts in the text."""
+    from ..fileio import write_atomic_pieces
+    from ..report.json import render_streamed
+    pieces, listed, offsets = render_streamed(state)
     if listed is not state.sorted_findings:  # pragma: no cover - the parent indexes them in that order
         raise AssertionError("findings.json lists the findings in another order than the report's")
-    written = text.encode("utf-8")  # encoded once, for the file and its digest
-    del text
-    return write_atomic_hashed(os.path.join(run_dir, "findings.json"), written), offsets
+    return write_atomic_pieces(os.path.join(run_dir, "findings.json"), pieces, hashed=True), offsets
 
 
 def _collect(args, directory: str) -> str:

@@ -9,7 +9,7 @@ import enum
 import itertools
 import json as _json
 import secrets
-from typing import Any
+from typing import Any, Iterator
 
 from ..findings import Finding
 from .model import PathHop, PathPicture, Report
@@ -123,11 +123,16 @@ def _strings(values, indent: int) -> str:
             + " " * (indent - 2) + "]")
 
 
+# A long list is written this many items at a time (``list_pieces``): a piece of this size costs little to
+# encode and write, and no piece is a large part of the file.
+CHUNK = 4096
+
+
 class Splice:
     """``dumps`` of a document some of whose lists, at its top level, are of items that are text already (two
     levels deep): ``mark(items)`` is a placeholder to put in the document where such a list goes;
-    ``dumps(document)`` writes the document, then each list in its place. Each list's items are joined once,
-    and the document once: at an estate's size each copy of the text costs."""
+    ``pieces(document)`` is the text of the document with each list in its place, in pieces (each list's items
+    a few thousand at a time), for a file written as they come; joined, it is ``dumps(document)``."""
 
     def __init__(self) -> None:
         self._token = secrets.token_hex(16)
@@ -138,31 +143,71 @@ class Splice:
         self._lists[_json.dumps(mark, ensure_ascii=False)] = items
         return mark
 
-    def dumps(self, document: Any) -> str:
+    def layout(self, document: Any) -> list[str | list[str]]:
+        """The document as text between its lists, each list as its items; ``starts``: where each list starts in
+        the document's text."""
         shell = dumps(document)
-        pieces = []
+        out: list[str | list[str]] = []
         at = 0
-        self.starts = []  # where each list starts in the output
+        self.starts = []
         for mark, items in self._lists.items():  # in the order they were made, which is the document's order
             before, shell = shell.split(mark, 1)
-            listed = (_OPEN, _BETWEEN.join(items), _CLOSE) if items else ("[]",)
-            pieces += (before, *listed)
+            out += (before, items)
             self.starts.append(at + len(before))
-            at += len(before) + sum(map(len, listed))
-        pieces.append(shell)
-        return "".join(pieces)
+            at += len(before) + list_length(items)
+        out.append(shell)
+        return out
+
+    def pieces(self, document: Any) -> Iterator[str]:
+        """The document's text in pieces (``layout`` is made at once, so ``starts`` is known on return)."""
+        return _pieces(self.layout(document))
+
+
+def _pieces(layout: list[str | list[str]]) -> Iterator[str]:
+    for piece in layout:
+        if isinstance(piece, str):
+            yield piece
+        else:
+            yield from list_pieces(piece)
 
 
 _OPEN, _BETWEEN, _CLOSE = "[" + _IN_LIST, "," + _IN_LIST, "\n  ]"  # a top-level list of items two levels deep
 
 
+def list_length(items: list[str]) -> int:
+    """The length of a top-level list of these items (two levels deep) as ``dumps`` writes it, without writing it."""
+    if not items:
+        return 2
+    return len(_OPEN) + sum(map(len, items)) + len(_BETWEEN) * (len(items) - 1) + len(_CLOSE)
+
+
+def list_pieces(items: list[str], chunk: int | None = None) -> Iterator[str]:
+    """A top-level list of these items (two levels deep) as ``dumps`` writes it, in pieces of ``chunk`` items
+    (``CHUNK``)."""
+    if not items:
+        yield "[]"
+        return
+    chunk = chunk or CHUNK
+    yield _OPEN + _BETWEEN.join(items[:chunk])
+    for at in range(chunk, len(items), chunk):
+        yield _BETWEEN + _BETWEEN.join(items[at:at + chunk])
+    yield _CLOSE
+
+
 def render(report: Report) -> str:
     """``dumps(report.to_json())``, with each finding's text from ``finding_text``."""
-    return render_indexed(report)[0]
+    pieces, _, _ = render_streamed(report)
+    return "".join(pieces)
 
 
 def render_indexed(report: Report) -> tuple[str, list[Finding], list[int]]:
     """``render(report)``, and its list of findings (in the file's order) with where each starts in the text."""
+    pieces, found, offsets = render_streamed(report)
+    return "".join(pieces), found, offsets
+
+
+def render_streamed(report: Report) -> tuple[Iterator[str], list[Finding], list[int]]:
+    """``render_indexed(report)`` with the text in pieces (``Splice.pieces``), for a file written as they come."""
     splice = Splice()
     listed: dict[str, tuple[list[Finding], list[str]]] = {}
 
@@ -177,11 +222,11 @@ def render_indexed(report: Report) -> tuple[str, list[Finding], list[int]]:
         listed[name] = (found, texts)
         return splice.mark(texts)
 
-    text = splice.dumps(report.to_json(lists=placeholder))
+    pieces = splice.pieces(report.to_json(lists=placeholder))
     found, texts = listed["findings"]  # the first list the document holds, so the first place marked
     # the i-th item starts after the list's opening and the items before it, each with the separator after it
     steps = itertools.accumulate(map(len(_BETWEEN).__add__, map(len, texts)), initial=splice.starts[0] + len(_OPEN))
-    return text, found, list(itertools.islice(steps, len(texts)))
+    return pieces, found, list(itertools.islice(steps, len(texts)))
 
 
 def evidence_text(f: Finding) -> str:

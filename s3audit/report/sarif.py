@@ -15,6 +15,7 @@ from __future__ import annotations
 import json as _json
 import os
 import secrets
+from typing import Iterator
 from urllib.parse import quote
 
 from .. import __version__
@@ -187,27 +188,44 @@ def to_sarif(report: Report, results=None) -> dict:
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
 
 
+# Results are written this many at a time (``render_pieces``): a piece of a few megabytes.
+CHUNK = 2048
+
+
 def render(report: Report) -> str:
     """``dumps(to_sarif(report))``, each result written by ``_ResultTexts`` (the estate's findings are most of a
-    SARIF file, and the generic encoder is slow over them). The pieces of every result are joined into the
-    document at once: at an estate's size each copy of the text costs a third of a second."""
+    SARIF file, and the generic encoder is slow over them)."""
+    return "".join(render_pieces(report))
+
+
+def render_pieces(report: Report) -> Iterator[str]:
+    """The text of ``render(report)`` in pieces, the results a few thousand at a time (``CHUNK``), for a file
+    written as they come: at an estate's size the whole text is hundreds of megabytes, and its bytes as many."""
     mark = f"\0{secrets.token_hex(16)}"
-    pieces: list[str] = []
+    made: list[dict[str, int]] = []
 
     def results(report: Report, index: dict[str, int]) -> str:
-        text = _ResultTexts(report, index)
-        for f in report.sorted_findings:
-            pieces.append("," + _ITEM)
-            pieces.extend(text(f))
-        if pieces:
-            pieces[0] = "[" + _ITEM
-            pieces.append("\n      ]")
-        else:
-            pieces.append("[]")
+        made.append(index)
         return mark
 
     before, after = dumps(to_sarif(report, results)).split(_json.dumps(mark, ensure_ascii=False), 1)
-    return "".join((before, *pieces, after))
+    yield before
+    text = _ResultTexts(report, made[0])  # (to_sarif has called results: the rules' index is made)
+    findings = report.sorted_findings
+    if not findings:
+        yield "[]"
+    chunk = CHUNK
+    for at in range(0, len(findings), chunk):
+        pieces: list[str] = []
+        for f in findings[at:at + chunk]:
+            pieces.append("," + _ITEM)
+            pieces.extend(text(f))
+        if at == 0:
+            pieces[0] = "[" + _ITEM
+        yield "".join(pieces)
+    if findings:
+        yield "\n      ]"
+    yield after
 
 
 # Where a result starts in the list of results, which is three levels deep, and how much deeper than the top

@@ -67,3 +67,50 @@ def test_a_picture_of_text_fields_is_written_by_hand():
                 "read", ({"explanation": "only over TLS", "conditions": [{"key": "aws:SecureTransport"}]},),
                 ("tls",)),), ("*",), "data-class=pci", "f" * 32)
     assert picture_text(p) == dumps(p.to_json())[:-1].replace("\n", "\n    ")
+
+
+# ---- written in pieces (a night's reports are hundreds of megabytes: never whole in memory) ----
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(finding, max_size=9), st.lists(finding, max_size=4), st.lists(picture, max_size=4),
+       st.integers(1, 4))
+def test_reports_in_pieces_join_to_the_generic_encoders_bytes(findings, resolved, paths, chunk):
+    from s3audit.report import json as report_json, sarif as report_sarif
+    r = Report(findings=findings, rules=list(RULES), packs=[("p", "1")], mode="scan", resolved=resolved,
+               snapshot={"taken_at": "2026-01-01T00:00:00Z", "file": "estate.json"}, profile={"name": "default"},
+               fail_on=Severity.HIGH, paths=paths)
+    saved = report_json.CHUNK, report_sarif.CHUNK
+    report_json.CHUNK = report_sarif.CHUNK = chunk  # lists longer than a piece: every boundary is crossed
+    try:
+        pieces, listed, places = report_json.render_streamed(r)
+        pieces = list(pieces)
+        sarif_pieces = list(report_sarif.render_pieces(r))
+    finally:
+        report_json.CHUNK, report_sarif.CHUNK = saved
+    text = "".join(pieces)
+    assert text == dumps(r.to_json())
+    assert "".join(sarif_pieces) == dumps(to_sarif(r))
+    assert listed == r.sorted_findings
+    for f, at in zip(listed, places):  # each place is where the finding's text starts in the file
+        assert text[at:at + len(finding_text(f))] == finding_text(f)
+    if len(findings) > chunk:  # a list longer than a piece is written in several
+        assert len(pieces) > 3 and len(sarif_pieces) > 3
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.dictionaries(st.sampled_from(["b1", "b2", "bé", "a"]),
+                       st.lists(st.tuples(text, st.sampled_from(["read", "write"]), st.sampled_from(
+                           ["allow", "conditional"])), max_size=3), max_size=4), st.integers(1, 3))
+def test_access_json_in_pieces_is_the_generic_encoders_bytes(rows, chunk):
+    import json
+
+    from s3audit import access_file
+    blocks = {b: access_file.block((p, b, lv, d) for p, lv, d in found) for b, found in rows.items()}
+    saved, access_file.CHUNK = access_file.CHUNK, chunk
+    try:
+        written = "".join(access_file.pieces(blocks))
+    finally:
+        access_file.CHUNK = saved
+    every = [row for b in sorted(rows) for row in sorted([p, b, lv, d] for p, lv, d in rows[b])]
+    assert written == json.dumps({"format": access_file.FORMAT, "access": every}) + "\n"
+    assert written == access_file.text(blocks)
