@@ -75,6 +75,9 @@ def child(argv: list[str]) -> dict:
     workers = [p for p in procs if p.get("pid", None) != me]
     return {"status": status, "wall_s": round(wall, 1), "parent_cpu_s": round(cpu, 1),
             "children_cpu_s": round(kids.ru_utime + kids.ru_stime, 1),
+            # the largest waited-for child: a pool worker or a forked report writer (whose figure includes the
+            # pages it shares with this process)
+            "children_peak_rss_mib": round(kids.ru_maxrss / 1024),
             "worker_cpu_s": round(sum(p["cpu_s"] for p in procs), 1) if procs else None,
             "parent_peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
             "worker_peak_rss_mib": [p["peak_rss_mib"] for p in workers], **seen}
