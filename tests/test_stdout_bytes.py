@@ -77,3 +77,16 @@ def test_a_full_standard_output_is_an_output_error_not_a_traceback(tmp_path):
                           env={**os.environ, "PYTHONPATH": str(ROOT), "PYTHONIOENCODING": "utf-8"})
     assert done.returncode == 2
     assert done.stderr.strip().splitlines()[-1] == "s3audit: cannot write to standard output: no space left on device"
+
+
+@pytest.mark.parametrize("fmt", ["json", "sarif"])
+def test_a_report_written_to_a_file_as_it_is_rendered_is_what_standard_output_gets(tmp_path, fmt):
+    """A file output is written a piece at a time (``render_pieces``), standard output whole: the same bytes."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONIOENCODING": "utf-8"}
+    out = tmp_path / f"report.{fmt}"
+    argv = [sys.executable, "-m", "s3audit", "check", "fixtures/demo/estate.json", "--today", "2026-12-01"]
+    to_file = subprocess.run(argv + ["--format", fmt, "-o", str(out)], cwd=ROOT, capture_output=True, env=env,
+                             timeout=300)
+    to_stdout = subprocess.run(argv + ["--format", fmt], cwd=ROOT, capture_output=True, env=env, timeout=300)
+    assert to_file.returncode == to_stdout.returncode == 1, to_file.stderr[-2000:]
+    assert out.read_bytes() == to_stdout.stdout and len(to_stdout.stdout) > 10_000

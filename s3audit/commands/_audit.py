@@ -20,8 +20,8 @@ import sys
 from typing import Iterable
 
 from ..errors import InputError, Place, UsageError
-from ..fileio import write_atomic
-from ..report import FORMATS, format_for_path, render
+from ..fileio import write_atomic, write_atomic_pieces
+from ..report import FORMATS, format_for_path, render, render_pieces
 
 STDOUT = "-"
 _FORMAT = re.compile(r'"format"\s*:\s*"s3audit\.(snapshot|findings)/')
@@ -126,19 +126,22 @@ def write_outputs(report, pairs: list[tuple[str, str]], colour: str | None = "au
         if fmt == "html" and path != STDOUT:
             options["sidecar"] = write_sidecars(report, path)
         text = (rendered or {}).get(fmt) if not options else None
-        if text is None:
-            text = render(fmt, report, **options)
-        if path == STDOUT:
-            if isinstance(text, str):
-                sys.stdout.write(text)
-            elif hasattr(sys.stdout, "write_utf8"):
-                sys.stdout.write_utf8(text)
-            else:  # (standard output replaced, as by a test's capture)
-                sys.stdout.write(text.decode("utf-8"))
-            sys.stdout.flush()
-        else:
-            write_atomic(path, text)
+        if path != STDOUT:
+            if text is None:  # written as it is rendered: a report that grows with the estate, a piece at a time
+                write_atomic_pieces(path, render_pieces(fmt, report, **options))
+            else:
+                write_atomic(path, text)
             written.append(path)
+            continue
+        if text is None:  # whole before any of it goes out: standard output cannot take back half a report
+            text = render(fmt, report, **options)
+        if isinstance(text, str):
+            sys.stdout.write(text)
+        elif hasattr(sys.stdout, "write_utf8"):
+            sys.stdout.write_utf8(text)
+        else:  # (standard output replaced, as by a test's capture)
+            sys.stdout.write(text.decode("utf-8"))
+        sys.stdout.flush()
     if written:
         tail = f"; {summary_line(report)}" if all(p != STDOUT for _, p in pairs) else ""
         print(f"wrote {', '.join(written)}{tail}", file=sys.stderr)

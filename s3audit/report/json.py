@@ -200,6 +200,11 @@ def render(report: Report) -> str:
     return "".join(pieces)
 
 
+def render_pieces(report: Report) -> Iterator[str]:
+    """``render(report)`` in pieces (``Splice.pieces``), for a file written as they come."""
+    return render_streamed(report)[0]
+
+
 def render_indexed(report: Report) -> tuple[str, list[Finding], list[int]]:
     """``render(report)``, and its list of findings (in the file's order) with where each starts in the text."""
     pieces, found, offsets = render_streamed(report)
