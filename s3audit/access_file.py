@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 from typing import Iterable, Iterator, Mapping
 
+from .chunked import joined
+
 FORMAT = "s3audit.access/v1"
 _HEAD = '{"format": "%s", "access": [' % FORMAT
 _TAIL = "]}\n"
@@ -23,22 +25,11 @@ def block(rows: Iterable[tuple[str, str, str, str]]) -> str:
     return json.dumps(sorted(rows))[1:-1]
 
 
-def text(blocks: Mapping[str, str]) -> str:
-    """The file, from every bucket's block (bucket name -> block)."""
-    return "".join(pieces(blocks))
-
-
-# The file is written this many blocks at a time (``pieces``): a piece of a few megabytes.
-CHUNK = 4096
-
-
 def pieces(blocks: Mapping[str, str]) -> Iterator[str]:
-    """``text(blocks)`` in pieces, for a file written as they come (a night's is a hundred megabytes)."""
-    listed = [blocks[b] for b in sorted(blocks) if blocks[b]]
-    chunk = CHUNK
-    yield _HEAD + ", ".join(listed[:chunk])
-    for at in range(chunk, len(listed), chunk):
-        yield ", " + ", ".join(listed[at:at + chunk])
+    """The file, from every bucket's block (bucket name -> block), in pieces for a file written as they come (a
+    night's is a hundred megabytes)."""
+    yield _HEAD
+    yield from joined([blocks[b] for b in sorted(blocks) if blocks[b]], ", ")
     yield _TAIL
 
 

@@ -391,12 +391,13 @@ def _internal_error(exc: BaseException, debug: bool) -> int:
 
 
 def _writes_utf8(stream) -> bool:
-    """Whether the text stream writes text as its UTF-8 bytes, unchanged (so that those bytes can go beneath it):
-    valid text is written the same under any error handler, and line ends are translated only where they are
-    not a lone line feed (Windows)."""
+    """Whether the text stream writes text as its UTF-8 bytes, unchanged (so that those bytes can go beneath
+    it): the process's own standard output (whose line ends s3audit never changes) when it encodes UTF-8 and
+    writes a line end as a lone line feed (not on Windows). Valid text is written the same under any error
+    handler."""
     import codecs
     try:
-        return os.linesep == "\n" and codecs.lookup(stream.encoding).name == "utf-8"
+        return stream is sys.__stdout__ and os.linesep == "\n" and codecs.lookup(stream.encoding).name == "utf-8"
     except (AttributeError, LookupError, TypeError):
         return False
 

@@ -11,13 +11,19 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from s3audit import lastrun
 from s3audit.audit import compare as compare_whole
 from s3audit.findings import Finding, Severity, Status
-from s3audit.report.json import render_indexed
+from s3audit.report.json import render_streamed
 from s3audit.report.model import Report
 
 RUN = "2026-01-01T000000Z"
 finding = st.builds(Finding, st.sampled_from(["R1", "R2"]), st.sampled_from(list(Severity)), st.just(()),
                     st.sampled_from(["arn:aws:s3:::a", "arn:aws:s3:::b", "arn:aws:s3:::ü"]), st.just("m"),
                     st.sampled_from(list(Status)))
+
+
+def render_indexed(report: Report) -> tuple[str, list, list[int]]:
+    """findings.json's text as a scan writes it (``render_streamed``, joined), its findings and their places."""
+    pieces, listed, places = render_streamed(report)
+    return "".join(pieces), listed, places
 
 
 def _written(directory: str, findings: list[Finding]) -> dict:

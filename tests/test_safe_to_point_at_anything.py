@@ -218,10 +218,11 @@ def test_an_index_entry_naming_files_outside_its_run_is_left_out(capsys, tmp_pat
     assert json.loads(out)["snapshot"]["previous"] is None  # compared with nothing: every finding is new
 
 
-def test_a_file_written_in_pieces_is_whole_or_not_there(tmp_path):
+def test_a_file_written_in_pieces_is_whole_or_not_there(tmp_path, monkeypatch):
     """``write_atomic_pieces`` (the reports a night writes as they are rendered): the file is the pieces' text and
-    its digest is of the bytes written; when the pieces fail part way, the file that was there stays as it was
-    and no part of the new one is left."""
+    its digest is of the bytes written; when writing fails part way, or making the pieces does, the file that
+    was there stays as it was and no part of the new one is left. A failure to write is the file's (an
+    OutputError naming it); what making the pieces raises is raised as it is, even an OSError."""
     import hashlib
 
     from s3audit import fileio
@@ -235,7 +236,28 @@ def test_a_file_written_in_pieces_is_whole_or_not_there(tmp_path):
     def failing(exc):
         yield "half of a new file"
         raise exc
-    for exc, raised in ((OSError(28, "No space left on device"), OutputError), (ValueError("a bug"), ValueError)):
-        with pytest.raises(raised):
+    for exc in (OSError(2, "No such file or directory"), ValueError("a bug")):
+        with pytest.raises(type(exc)) as raised:
             fileio.write_atomic_pieces(target, failing(exc), hashed=True)
+        assert raised.value is exc
         assert target.read_text() == "same" and sorted(os.listdir(tmp_path)) == ["findings.json"]
+    real = fileio.write_all
+
+    def full_disk(fd, raw):
+        real(fd, raw[:3])
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(fileio, "write_all", full_disk)
+    with pytest.raises(OutputError, match="no space left on device"):
+        fileio.write_atomic_pieces(target, iter(["a new file, ", "in two pieces"]))
+    assert target.read_text() == "same" and sorted(os.listdir(tmp_path)) == ["findings.json"]
+
+
+def test_a_report_named_gz_is_compressed_whichever_way_it_is_written(tmp_path):
+    """A name ending in .gz gets the text compressed (``write_atomic``): the same bytes from the pieces."""
+    import gzip
+
+    from s3audit import fileio
+    fileio.write_atomic(tmp_path / "whole.json.gz", '{"a": "é"}\n')
+    fileio.write_atomic_pieces(tmp_path / "pieces.json.gz", iter(['{"a": ', '"é"}\n']))
+    assert (tmp_path / "pieces.json.gz").read_bytes() == (tmp_path / "whole.json.gz").read_bytes()
+    assert gzip.decompress((tmp_path / "pieces.json.gz").read_bytes()) == '{"a": "é"}\n'.encode("utf-8")

@@ -23,14 +23,28 @@ def _stream(encoding: str) -> tuple[io.BytesIO, io.TextIOWrapper]:
     return raw, io.TextIOWrapper(raw, encoding=encoding, errors="backslashreplace", newline=None)
 
 
-def test_utf8_bytes_go_beneath_the_text_layer_after_what_it_holds():
+def test_utf8_bytes_go_beneath_the_text_layer_after_what_it_holds(monkeypatch):
     raw, text = _stream("utf-8")
+    monkeypatch.setattr(sys, "__stdout__", text)  # the process's own standard output
     out = cli._Stdout(text)
     out.write("first line\n")  # held by the text layer until flushed: it must come first
+    as_text = []
+    out.write = as_text.append  # (what write_utf8 would hand to the text layer)
     out.write_utf8(TEXT.encode("utf-8"))
+    assert as_text == []  # the bytes went beneath it
+    del out.write
     out.write("last\n")
     out.flush()
     assert raw.getvalue() == ("first line\n" + TEXT + "last\n").encode("utf-8")
+
+
+def test_a_stream_that_is_not_the_process_s_own_gets_text_with_its_line_ends():
+    """A standard output replaced by whoever runs ``main`` (its line ends are its own) is written as text."""
+    raw = io.BytesIO()
+    text = io.TextIOWrapper(raw, encoding="utf-8", newline="\r\n")
+    cli._Stdout(text).write_utf8(b"a\nb\n")
+    text.flush()
+    assert raw.getvalue() == b"a\r\nb\r\n"
 
 
 @pytest.mark.parametrize("encoding", ["ascii", "latin-1"])
@@ -45,7 +59,7 @@ def test_another_encoding_gets_the_text_as_the_text_layer_writes_it(encoding):
     assert b"\\u2013" in raw.getvalue() or b"\\xe9" in raw.getvalue()  # escaped, not lost
 
 
-def test_a_closed_reader_is_an_output_error():
+def test_a_closed_reader_is_an_output_error(monkeypatch):
     class Closed(io.RawIOBase):
         def writable(self):
             return True
@@ -54,6 +68,7 @@ def test_a_closed_reader_is_an_output_error():
             raise BrokenPipeError(32, "Broken pipe")
 
     text = io.TextIOWrapper(io.BufferedWriter(Closed()), encoding="utf-8")
+    monkeypatch.setattr(sys, "__stdout__", text)
     with pytest.raises(OutputError, match="closed it before everything was written"):
         cli._Stdout(text).write_utf8(b"x" * 100_000)
 

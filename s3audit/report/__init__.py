@@ -16,21 +16,22 @@ EXTENSIONS = {".txt": "text", ".json": "json", ".sarif": "sarif", ".xml": "junit
 
 
 def render(name: str, report, **options) -> str:
-    if name not in FORMATS:
-        raise ValueError(f"unknown format {name!r}")
-    module = importlib.import_module(f"{__name__}.{name}")
-    return module.render(report, **options)
+    return _reporter(name).render(report, **options)
 
 
 def render_pieces(name: str, report, **options) -> Iterator[str]:
     """The text of ``render(name, report)`` in pieces, for a file written as they come: a reporter whose output
     grows with the estate gives it a piece at a time (``render_pieces``), any other whole."""
-    if name not in FORMATS:
-        raise ValueError(f"unknown format {name!r}")
-    module = importlib.import_module(f"{__name__}.{name}")
+    module = _reporter(name)
     if hasattr(module, "render_pieces"):
         return module.render_pieces(report, **options)
     return iter((module.render(report, **options),))
+
+
+def _reporter(name: str):
+    if name not in FORMATS:
+        raise ValueError(f"unknown format {name!r}")
+    return importlib.import_module(f"{__name__}.{name}")
 
 
 def format_for_path(path: str) -> str | None:

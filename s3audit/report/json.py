@@ -11,6 +11,7 @@ import json as _json
 import secrets
 from typing import Any, Iterator
 
+from ..chunked import joined
 from ..findings import Finding
 from .model import PathHop, PathPicture, Report
 
@@ -123,11 +124,6 @@ def _strings(values, indent: int) -> str:
             + " " * (indent - 2) + "]")
 
 
-# A long list is written this many items at a time (``list_pieces``): a piece of this size costs little to
-# encode and write, and no piece is a large part of the file.
-CHUNK = 4096
-
-
 class Splice:
     """``dumps`` of a document some of whose lists, at its top level, are of items that are text already (two
     levels deep): ``mark(items)`` is a placeholder to put in the document where such a list goes;
@@ -181,16 +177,13 @@ def list_length(items: list[str]) -> int:
     return len(_OPEN) + sum(map(len, items)) + len(_BETWEEN) * (len(items) - 1) + len(_CLOSE)
 
 
-def list_pieces(items: list[str], chunk: int | None = None) -> Iterator[str]:
-    """A top-level list of these items (two levels deep) as ``dumps`` writes it, in pieces of ``chunk`` items
-    (``CHUNK``)."""
+def list_pieces(items: list[str]) -> Iterator[str]:
+    """A top-level list of these items (two levels deep) as ``dumps`` writes it, a few thousand items at a time."""
     if not items:
         yield "[]"
         return
-    chunk = chunk or CHUNK
-    yield _OPEN + _BETWEEN.join(items[:chunk])
-    for at in range(chunk, len(items), chunk):
-        yield _BETWEEN + _BETWEEN.join(items[at:at + chunk])
+    yield _OPEN
+    yield from joined(items, _BETWEEN)
     yield _CLOSE
 
 
@@ -205,14 +198,9 @@ def render_pieces(report: Report) -> Iterator[str]:
     return render_streamed(report)[0]
 
 
-def render_indexed(report: Report) -> tuple[str, list[Finding], list[int]]:
-    """``render(report)``, and its list of findings (in the file's order) with where each starts in the text."""
-    pieces, found, offsets = render_streamed(report)
-    return "".join(pieces), found, offsets
-
-
 def render_streamed(report: Report) -> tuple[Iterator[str], list[Finding], list[int]]:
-    """``render_indexed(report)`` with the text in pieces (``Splice.pieces``), for a file written as they come."""
+    """``render(report)`` in pieces (``Splice.pieces``), for a file written as they come; and its list of
+    findings (in the file's order) with where each starts in the text."""
     splice = Splice()
     listed: dict[str, tuple[list[Finding], list[str]]] = {}
 

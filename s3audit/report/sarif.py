@@ -18,7 +18,7 @@ import secrets
 from typing import Iterator
 from urllib.parse import quote
 
-from .. import __version__
+from .. import __version__, chunked
 from ..findings import Finding, Location, Severity, Status
 from .json import dumps, evidence_text, in_list
 from .model import Report, RuleInfo
@@ -188,10 +188,6 @@ def to_sarif(report: Report, results=None) -> dict:
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
 
 
-# Results are written this many at a time (``render_pieces``): a piece of a few megabytes.
-CHUNK = 2048
-
-
 def render(report: Report) -> str:
     """``dumps(to_sarif(report))``, each result written by ``_ResultTexts`` (the estate's findings are most of a
     SARIF file, and the generic encoder is slow over them)."""
@@ -199,8 +195,9 @@ def render(report: Report) -> str:
 
 
 def render_pieces(report: Report) -> Iterator[str]:
-    """The text of ``render(report)`` in pieces, the results a few thousand at a time (``CHUNK``), for a file
-    written as they come: at an estate's size the whole text is hundreds of megabytes, and its bytes as many."""
+    """The text of ``render(report)`` in pieces, the results a few thousand at a time (``chunked.CHUNK``), for a
+    file written as they come: at an estate's size the whole text is hundreds of megabytes, and its bytes as
+    many."""
     mark = f"\0{secrets.token_hex(16)}"
     made: list[dict[str, int]] = []
 
@@ -214,7 +211,7 @@ def render_pieces(report: Report) -> Iterator[str]:
     findings = report.sorted_findings
     if not findings:
         yield "[]"
-    chunk = CHUNK
+    chunk = chunked.CHUNK
     for at in range(0, len(findings), chunk):
         pieces: list[str] = []
         for f in findings[at:at + chunk]:
@@ -236,7 +233,8 @@ _FROM_LIST = "\n    "
 
 
 class _ResultTexts:
-    """Each result as ``dumps`` writes it in the list of results, in pieces for the document's one join. The
+    """Each result as ``dumps`` writes it in the list of results, in pieces joined with the other results of its
+    piece of the file (``render_pieces``). The
     common shape (no suggestion, not waived) by hand: from pieces worked out once a render (a rule's head, a file
     position, a set of controls), the finding's own strings, and its evidence cut from its JSON text
     (``evidence_text``); any other result through ``dumps``."""

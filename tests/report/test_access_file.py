@@ -6,7 +6,7 @@ import json
 
 from hypothesis import given, settings, strategies as st
 
-from s3audit.access_file import blocks_of, changes, rows_of, text
+from s3audit.access_file import blocks_of, changes, pieces, rows_of
 from s3audit.report.access import access_changes
 
 _names = st.sampled_from(["a", "b", "b-1", "ü", "x\"y", "arn:aws:iam::1:role/r", "*"])
@@ -17,7 +17,7 @@ _maps = st.dictionaries(st.tuples(_names, _names, _levels), st.sampled_from(["al
 @given(_maps)
 def test_the_file_is_the_rows_sorted_by_bucket_then_principal_then_level(access):
     rows = sorted(([p, b, lv, d] for (p, b, lv), d in access.items()), key=lambda r: (r[1], r[0], r[2]))
-    assert text(blocks_of(access)) == json.dumps({"format": "s3audit.access/v1", "access": rows}) + "\n"
+    assert "".join(pieces(blocks_of(access))) == json.dumps({"format": "s3audit.access/v1", "access": rows}) + "\n"
     assert rows_of(blocks_of(access), {b for _, b, _ in access}) == access  # and reads back whole
 
 
@@ -34,7 +34,7 @@ def test_the_previous_night_is_taken_from_the_kept_blocks_only_when_they_make_it
     from s3audit import lastrun
     access = {("p", "b1", "read"): "allow", ("q", "b2", "write"): "conditional"}
     (tmp_path / "run1").mkdir()
-    (tmp_path / "run1" / "access.json").write_text(text(blocks_of(access)))
+    (tmp_path / "run1" / "access.json").write_text("".join(pieces(blocks_of(access))))
     previous = {"id": "run1"}
     kept = blocks_of(access)
     assert lastrun.access(str(tmp_path), previous, None, kept) is kept  # nothing parsed

@@ -75,18 +75,18 @@ def test_a_picture_of_text_fields_is_written_by_hand():
 @given(st.lists(finding, max_size=9), st.lists(finding, max_size=4), st.lists(picture, max_size=4),
        st.integers(1, 4))
 def test_reports_in_pieces_join_to_the_generic_encoders_bytes(findings, resolved, paths, chunk):
+    from s3audit import chunked
     from s3audit.report import json as report_json, sarif as report_sarif
     r = Report(findings=findings, rules=list(RULES), packs=[("p", "1")], mode="scan", resolved=resolved,
                snapshot={"taken_at": "2026-01-01T00:00:00Z", "file": "estate.json"}, profile={"name": "default"},
                fail_on=Severity.HIGH, paths=paths)
-    saved = report_json.CHUNK, report_sarif.CHUNK
-    report_json.CHUNK = report_sarif.CHUNK = chunk  # lists longer than a piece: every boundary is crossed
+    saved, chunked.CHUNK = chunked.CHUNK, chunk  # lists longer than a piece: every boundary is crossed
     try:
         pieces, listed, places = report_json.render_streamed(r)
         pieces = list(pieces)
         sarif_pieces = list(report_sarif.render_pieces(r))
     finally:
-        report_json.CHUNK, report_sarif.CHUNK = saved
+        chunked.CHUNK = saved
     text = "".join(pieces)
     assert text == dumps(r.to_json())
     assert "".join(sarif_pieces) == dumps(to_sarif(r))
@@ -104,13 +104,12 @@ def test_reports_in_pieces_join_to_the_generic_encoders_bytes(findings, resolved
 def test_access_json_in_pieces_is_the_generic_encoders_bytes(rows, chunk):
     import json
 
-    from s3audit import access_file
+    from s3audit import access_file, chunked
     blocks = {b: access_file.block((p, b, lv, d) for p, lv, d in found) for b, found in rows.items()}
-    saved, access_file.CHUNK = access_file.CHUNK, chunk
+    saved, chunked.CHUNK = chunked.CHUNK, chunk
     try:
         written = "".join(access_file.pieces(blocks))
     finally:
-        access_file.CHUNK = saved
+        chunked.CHUNK = saved
     every = [row for b in sorted(rows) for row in sorted([p, b, lv, d] for p, lv, d in rows[b])]
     assert written == json.dumps({"format": access_file.FORMAT, "access": every}) + "\n"
-    assert written == access_file.text(blocks)
